@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The one test command (README): layer check, type check, then every *.test.ts (unit + lab integration) and e2e/*.spec.ts
+// on node's test runner. `npm test -- main/msrp` runs only the files under the given paths (skips the static checks).
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+const args = process.argv.slice(2);
+const filters = args.filter((a) => !a.startsWith('--'));
+const onlyUnit = args.includes('--unit');
+
+function run(cmd, argv, env = {}) {
+  console.log(`\n$ ${cmd} ${argv.length > 12 ? argv.slice(0, 12).join(' ') + ' …' : argv.join(' ')}`);
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    console.error(`\nFAILED: ${cmd} exited with ${r.status ?? r.signal}`);
+    process.exit(r.status || 1);
+  }
+}
+
+function* walk(dir) {
+  let names;
+  try { names = readdirSync(dir); } catch { return; }
+  for (const name of names) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* walk(p);
+    else yield p;
+  }
+}
+
+const dirs = ['app', 'main', 'renderer', 'network', 'bench', 'scripts'];
+let tests = dirs.flatMap((d) => [...walk(d)]).filter((f) => /\.test\.tsx?$/.test(f));
+let specs = onlyUnit ? [] : [...walk('e2e')].filter((f) => /\.spec\.ts$/.test(f));
+if (filters.length) {
+  const keep = (f) => filters.some((x) => f.startsWith(x.replace(/^\.\//, '')));
+  tests = tests.filter(keep);
+  specs = specs.filter(keep);
+} else {
+  run(process.execPath, ['scripts/check-layers.mjs']);
+  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+}
+const all = [...tests.sort(), ...specs.sort()];
+if (all.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...all], { PARLEY_TEST: '1' });
