@@ -1,0 +1,254 @@
+// The typed IPC contract between the renderer and main (Electron IPC or the web host's WebSocket): ONE channel map.
+// Every request is validated in main, every response and event in the renderer. No node or electron imports here.
+import { array, boolean, literal, nul, number, object, optional, string, type Infer, type Schema } from './schema';
+import {
+  AccountView, ConnectionView, ConversationView, LinkDecision, MAX_MESSAGE_CHARS, MAX_PAGE, MessageMode, MessageView,
+  SafetyNumberView, SearchHit, SecurityView, TypingView, displayName, filePath, id, nullableAccount, proxyUri, sipUri,
+} from './views';
+
+export * from './views';
+
+const empty = object({});
+const conv = object({ conversationId: id });
+
+/** Invoke channels: request -> response. `by: 'shell'` channels are answered by the shell (Electron main / web host),
+ *  every other channel by the `UeBackend`. */
+export const invokeChannels = {
+  'account.get': { request: empty, response: nullableAccount },
+  'account.configure': {
+    request: object({
+      aor: sipUri,
+      password: string({ min: 1, max: 256 }),
+      proxy: proxyUri,
+      caFile: optional(filePath),
+      displayName: optional(displayName),
+    }),
+    response: AccountView,
+  },
+  /** Starts the local lab (network/lab.ts) and configures a demo account on it. */
+  'account.useLocalLab': {
+    request: object({ user: optional(string({ min: 1, max: 32, pattern: /^[a-z][a-z0-9_-]*$/, patternName: 'lab user name' })) }),
+    response: AccountView,
+  },
+  'account.signOut': { request: empty, response: nul() },
+  /** Snapshot of the registration state (the renderer then follows `connection.changed`). */
+  'connection.get': { request: empty, response: ConnectionView },
+  'conversations.list': {
+    request: object({ search: optional(string({ max: 256 })) }),
+    response: array(ConversationView, { max: 5000 }),
+  },
+  /** Opens (creating if needed) the one-to-one conversation with `peer`. */
+  'conversations.open': { request: object({ peer: sipUri }), response: ConversationView },
+  /** Marks every message up to `upTo` (default: all) as read and sends IMDN display notifications where requested. */
+  'conversations.markRead': { request: object({ conversationId: id, upTo: optional(id) }), response: nul() },
+  /** History, newest page first: `messages` are in ascending time order; pass `nextCursor` as `before` for older ones. */
+  'messages.page': {
+    request: object({
+      conversationId: id,
+      before: optional(string({ min: 1, max: 256 })),
+      limit: number({ integer: true, min: 1, max: MAX_PAGE }),
+    }),
+    response: object({ messages: array(MessageView, { max: MAX_PAGE }), nextCursor: optional(string({ min: 1, max: 256 })) }),
+  },
+  /** Queues a message; progress arrives as `message.upserted`. Refused with SECURITY_KEY_CHANGED while sendBlocked. */
+  'messages.send': {
+    request: object({
+      conversationId: id,
+      text: string({ min: 1, max: MAX_MESSAGE_CHARS }),
+      mode: optional(literal('auto', 'page', 'session')),
+    }),
+    response: object({ messageId: id }),
+  },
+  'typing.set': { request: object({ conversationId: id, active: boolean() }), response: nul() },
+  'contacts.block': { request: object({ aor: sipUri }), response: nul() },
+  'contacts.unblock': { request: object({ aor: sipUri }), response: nul() },
+  'security.status': { request: conv, response: SecurityView },
+  'security.safetyNumber': { request: conv, response: SafetyNumberView },
+  /** The user compared the safety number: main compares `digits` (constant time) with its own and pins the peer. */
+  'security.verify': {
+    request: object({ conversationId: id, digits: string({ min: 10, max: 120, pattern: /^[0-9]+$/, patternName: 'digit string' }) }),
+    response: object({ verified: boolean() }),
+  },
+  /** Accepts the peer's new identity key (clears sendBlocked; the peer becomes 'unverified'). */
+  'security.acceptKeyChange': { request: conv, response: nul() },
+  'search': { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
+  /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
+  'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
+} as const satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown>; by?: 'shell' }>;
+
+/** Event channels: main -> renderer. */
+export const eventChannels = {
+  'connection.changed': ConnectionView,
+  'account.changed': nullableAccount,
+  'message.upserted': MessageView,
+  'conversation.upserted': ConversationView,
+  'typing.changed': TypingView,
+  'security.changed': SecurityView,
+} as const satisfies Record<string, Schema<unknown>>;
+
+export type InvokeChannel = keyof typeof invokeChannels;
+export type EventChannel = keyof typeof eventChannels;
+export type Req<C extends InvokeChannel> = Infer<(typeof invokeChannels)[C]['request']>;
+export type Res<C extends InvokeChannel> = Infer<(typeof invokeChannels)[C]['response']>;
+export type EventPayload<E extends EventChannel> = Infer<(typeof eventChannels)[E]>;
+export type ShellChannel = { [C in InvokeChannel]: (typeof invokeChannels)[C] extends { by: 'shell' } ? C : never }[InvokeChannel];
+export type BackendChannel = Exclude<InvokeChannel, ShellChannel>;
+
+export const INVOKE_CHANNELS = Object.keys(invokeChannels) as InvokeChannel[];
+export const EVENT_CHANNELS = Object.keys(eventChannels) as EventChannel[];
+export function isInvokeChannel(c: unknown): c is InvokeChannel {
+  return typeof c === 'string' && Object.prototype.hasOwnProperty.call(invokeChannels, c);
+}
+export function isEventChannel(e: unknown): e is EventChannel {
+  return typeof e === 'string' && Object.prototype.hasOwnProperty.call(eventChannels, e);
+}
+export function isShellChannel(c: InvokeChannel): c is ShellChannel {
+  return (invokeChannels[c] as { by?: string }).by === 'shell';
+}
+
+/** One event as delivered by a backend: a discriminated union over the event channels. */
+export type UeEvent = { [E in EventChannel]: { event: E; payload: EventPayload<E> } }[EventChannel];
+export type UeEventListener = (e: UeEvent) => void;
+
+/** What main implements (main/services/ue.ts): one method per backend invoke channel, plus an event source.
+ *  Methods receive already-validated requests; they throw ParleyError-like errors ({code, message}) on failure. */
+export interface UeBackend {
+  accountGet(req: Req<'account.get'>): Promise<Res<'account.get'>>;
+  accountConfigure(req: Req<'account.configure'>): Promise<Res<'account.configure'>>;
+  accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>>;
+  accountSignOut(req: Req<'account.signOut'>): Promise<Res<'account.signOut'>>;
+  connectionGet(req: Req<'connection.get'>): Promise<Res<'connection.get'>>;
+  conversationsList(req: Req<'conversations.list'>): Promise<Res<'conversations.list'>>;
+  conversationsOpen(req: Req<'conversations.open'>): Promise<Res<'conversations.open'>>;
+  conversationsMarkRead(req: Req<'conversations.markRead'>): Promise<Res<'conversations.markRead'>>;
+  messagesPage(req: Req<'messages.page'>): Promise<Res<'messages.page'>>;
+  messagesSend(req: Req<'messages.send'>): Promise<Res<'messages.send'>>;
+  typingSet(req: Req<'typing.set'>): Promise<Res<'typing.set'>>;
+  contactsBlock(req: Req<'contacts.block'>): Promise<Res<'contacts.block'>>;
+  contactsUnblock(req: Req<'contacts.unblock'>): Promise<Res<'contacts.unblock'>>;
+  securityStatus(req: Req<'security.status'>): Promise<Res<'security.status'>>;
+  securitySafetyNumber(req: Req<'security.safetyNumber'>): Promise<Res<'security.safetyNumber'>>;
+  securityVerify(req: Req<'security.verify'>): Promise<Res<'security.verify'>>;
+  securityAcceptKeyChange(req: Req<'security.acceptKeyChange'>): Promise<Res<'security.acceptKeyChange'>>;
+  search(req: Req<'search'>): Promise<Res<'search'>>;
+  /** Subscribes to every event; returns the unsubscribe function. */
+  subscribe(listener: UeEventListener): () => void;
+  /** Stops the UE (unregister, close sockets and the store). */
+  close(): Promise<void>;
+}
+
+/** Backend method for each backend channel ('account.useLocalLab' -> 'accountUseLocalLab'). */
+export const BACKEND_METHOD = {
+  'account.get': 'accountGet',
+  'account.configure': 'accountConfigure',
+  'account.useLocalLab': 'accountUseLocalLab',
+  'account.signOut': 'accountSignOut',
+  'connection.get': 'connectionGet',
+  'conversations.list': 'conversationsList',
+  'conversations.open': 'conversationsOpen',
+  'conversations.markRead': 'conversationsMarkRead',
+  'messages.page': 'messagesPage',
+  'messages.send': 'messagesSend',
+  'typing.set': 'typingSet',
+  'contacts.block': 'contactsBlock',
+  'contacts.unblock': 'contactsUnblock',
+  'security.status': 'securityStatus',
+  'security.safetyNumber': 'securitySafetyNumber',
+  'security.verify': 'securityVerify',
+  'security.acceptKeyChange': 'securityAcceptKeyChange',
+  'search': 'search',
+} as const satisfies { [C in BackendChannel]: keyof UeBackend };
+
+// Compile-time proof that BACKEND_METHOD[c] has exactly the signature of channel c.
+type MethodMatches = { [C in BackendChannel]: UeBackend[(typeof BACKEND_METHOD)[C]] extends (req: Req<C>) => Promise<Res<C>> ? true : false };
+const methodMatches: { [C in BackendChannel]: true } = null as unknown as MethodMatches;
+void methodMatches;
+
+/** Calls the backend method for a (validated) backend channel request. */
+export function callBackend<C extends BackendChannel>(backend: UeBackend, channel: C, req: Req<C>): Promise<Res<C>> {
+  const fn = backend[BACKEND_METHOD[channel]] as unknown as (r: Req<C>) => Promise<Res<C>>;
+  return fn.call(backend, req);
+}
+
+/** A minimal event hub a backend can use to implement `subscribe` (no node imports). */
+export class UeEventHub {
+  readonly #listeners = new Set<UeEventListener>();
+  emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
+    const e = { event, payload } as UeEvent;
+    for (const l of [...this.#listeners]) {
+      try {
+        l(e);
+      } catch {
+        // A listener's failure must not break the backend or other listeners.
+      }
+    }
+  }
+  subscribe(listener: UeEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  get size(): number {
+    return this.#listeners.size;
+  }
+}
+
+// ---- errors crossing the boundary ----------------------------------------------------------------------------------
+
+/** Stable codes produced by the IPC layer itself (backend errors keep their own ParleyError codes). */
+export const IPC_ERROR = {
+  badPayload: 'IPC_BAD_PAYLOAD',
+  unknownChannel: 'IPC_UNKNOWN_CHANNEL',
+  forbidden: 'IPC_FORBIDDEN',
+  badFrame: 'IPC_BAD_FRAME',
+  internal: 'IPC_INTERNAL',
+  closed: 'IPC_CLOSED',
+  timeout: 'IPC_TIMEOUT',
+} as const;
+
+export interface IpcErrorShape {
+  code: string;
+  message: string;
+}
+
+const CODE_RE = /^[A-Z][A-Z0-9_]{1,63}$/;
+
+/** Maps anything thrown to {code, message}: a typed error keeps its code and message, anything else becomes IPC_INTERNAL
+ *  (its message could leak internals). Never a stack trace. */
+export function toIpcError(e: unknown): IpcErrorShape {
+  if (typeof e === 'object' && e !== null) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && CODE_RE.test(code) && typeof message === 'string') {
+      return { code, message: message.slice(0, 1024) };
+    }
+  }
+  return { code: IPC_ERROR.internal, message: 'Internal error' };
+}
+
+/** The error the renderer's client throws for a failed invoke. */
+export class IpcError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'IpcError';
+    this.code = code;
+  }
+}
+
+// ---- WebSocket wire frames (web host) ------------------------------------------------------------------------------
+
+export const MAX_FRAME_BYTES = 1 << 20;
+const frameId = number({ integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+/** renderer -> host. `payload` is validated afterwards against the channel's request schema. */
+export const RequestFrame = object({ id: frameId, channel: string({ min: 1, max: 64 }), payload: optional(anyJson()) });
+export type RequestFrame = Infer<typeof RequestFrame>;
+export type ResponseFrame =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: IpcErrorShape };
+export type EventFrame = { event: EventChannel; payload: unknown };
+
+/** Accepts any value (bounded later by the channel schema). */
+function anyJson(): Schema<unknown> {
+  const s = ((v: unknown) => ({ ok: true, value: v })) as unknown as Schema<unknown>;
+  Object.defineProperty(s, 'describe', { value: 'any' });
+  return s;
+}

@@ -1,0 +1,154 @@
+// Public view types crossing the IPC boundary, with their runtime schemas. Views carry public data only:
+// never a password, a private key, a session key or a stored credential.
+import { array, boolean, literal, nullable, number, object, optional, string, type Infer } from './schema';
+
+// ---- primitives ----------------------------------------------------------------------------------------------------
+
+/** sip:/sips: URI with a user part (an AoR or a peer), or a tel: URI (RFC 3261 s.19.1, RFC 3966). */
+export const SIP_URI_RE = /^(?:sips?:[^\s@<>"]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"]{0,256})?|tel:\+?[0-9().\-]{1,32}(?:;[^\s<>"]{0,128})?)$/;
+/** Outbound proxy: `tls://127.0.0.1:5061` style transport URL, or a sip:/sips: URI (`sip:127.0.0.1;transport=tls`). */
+export const PROXY_RE = /^(?:(?:udp|tcp|tls|ws|wss):\/\/[A-Za-z0-9.\-\[\]:]{1,260}(?:\/[^\s]{0,256})?|sips?:[^\s<>"]{1,300})$/;
+/** Opaque ids chosen by main (history row ids, IMDN Message-IDs): printable, no spaces. */
+export const ID_RE = /^[A-Za-z0-9._:@+\-=/]{1,128}$/;
+
+export const sipUri = string({ min: 1, max: 512, pattern: SIP_URI_RE, patternName: 'SIP URI (sip:user@domain)' });
+export const proxyUri = string({ min: 1, max: 512, pattern: PROXY_RE, patternName: 'outbound proxy (tls://host:port or sip:host;transport=tls)' });
+export const id = string({ min: 1, max: 128, pattern: ID_RE, patternName: 'id' });
+/** Absolute file path on the machine running main (POSIX or Windows). */
+export const filePath = string({ min: 1, max: 4096, pattern: /^(?:\/|[A-Za-z]:[\\/]|\\\\)[^\0]*$/, patternName: 'absolute file path' });
+export const displayName = string({ max: 128, pattern: /^[^\0-\x1f\x7f]*$/, patternName: 'display name' });
+/** Milliseconds since the epoch. */
+export const timestamp = number({ integer: true, min: 0, max: 8.64e15 });
+export const count = number({ integer: true, min: 0, max: 1e9 });
+export const shortText = string({ max: 1024 });
+
+export const MAX_MESSAGE_CHARS = 65_536;
+export const MAX_PAGE = 200;
+
+// ---- account and connection ----------------------------------------------------------------------------------------
+
+export const AccountView = object({
+  aor: sipUri,
+  displayName: optional(displayName),
+  proxy: proxyUri,
+  caFile: optional(filePath),
+  /** True when the account belongs to the local lab started by `account.useLocalLab`. */
+  localLab: boolean(),
+});
+export type AccountView = Infer<typeof AccountView>;
+
+export const Transport = literal('udp', 'tcp', 'tls', 'ws', 'wss', 'none');
+export type Transport = Infer<typeof Transport>;
+
+export const TlsView = object({
+  version: optional(string({ max: 32 })),
+  cipher: optional(string({ max: 128 })),
+  /** The server certificate chained to the configured CA and matched the host. */
+  verified: boolean(),
+  peerName: optional(string({ max: 256 })),
+});
+export type TlsView = Infer<typeof TlsView>;
+
+export const ConnectionState = literal('unconfigured', 'connecting', 'registered', 'reconnecting', 'error');
+export type ConnectionState = Infer<typeof ConnectionState>;
+
+export const ConnectionView = object({
+  state: ConnectionState,
+  reason: optional(shortText),
+  transport: Transport,
+  tls: optional(TlsView),
+  /** When state is 'reconnecting': the time of the next attempt. */
+  retryAt: optional(timestamp),
+});
+export type ConnectionView = Infer<typeof ConnectionView>;
+
+// ---- security -------------------------------------------------------------------------------------------------------
+
+/** End-to-end protection: 'on' (peer's pinned identity key), 'psk' (pre-shared key), 'off' (hop-by-hop only). */
+export const E2eState = literal('on', 'psk', 'off');
+export type E2eState = Infer<typeof E2eState>;
+/** Peer identity: 'unknown' (no key yet), 'unverified' (pinned on first use), 'verified' (safety number checked), 'changed'. */
+export const PeerState = literal('unknown', 'unverified', 'verified', 'changed');
+export type PeerState = Infer<typeof PeerState>;
+
+export const SecurityView = object({
+  conversationId: id,
+  /** Hop-by-hop: the transport to the first hop (TLS or not) - says nothing about the far end. */
+  hop: object({ transport: Transport, tls: boolean(), verified: boolean() }),
+  e2e: object({ state: E2eState, scheme: optional(string({ max: 64 })) }),
+  peer: object({ state: PeerState, fingerprint: optional(string({ max: 128 })) }),
+  /** A peer key changed and the user has not accepted it: sending is refused until `security.acceptKeyChange`. */
+  sendBlocked: boolean(),
+});
+export type SecurityView = Infer<typeof SecurityView>;
+
+export const SafetyNumberView = object({
+  /** Decimal digits without separators (the renderer shows groups of 5). */
+  digits: string({ min: 10, max: 120, pattern: /^[0-9]+$/, patternName: 'digit string' }),
+  /** Text to encode in the QR code (rendered to SVG by the renderer with `qrcode`). */
+  qrPayload: string({ min: 1, max: 1024 }),
+});
+export type SafetyNumberView = Infer<typeof SafetyNumberView>;
+
+// ---- messages and conversations ------------------------------------------------------------------------------------
+
+export const MessageState = literal('queued', 'sending', 'stored', 'sent', 'delivered', 'displayed', 'failed', 'received');
+export type MessageState = Infer<typeof MessageState>;
+export const MessageMode = literal('page', 'session');
+export type MessageMode = Infer<typeof MessageMode>;
+
+export const MessageView = object({
+  id,
+  conversationId: id,
+  direction: literal('in', 'out'),
+  /** AoR of the author (ours for 'out'). */
+  sender: sipUri,
+  text: string({ max: MAX_MESSAGE_CHARS }),
+  /** Sent time (CPIM DateTime for incoming, local clock for outgoing). */
+  at: timestamp,
+  /** 'out': queued..displayed/failed; 'in': 'received' then 'displayed' once we read it. */
+  state: MessageState,
+  failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
+  mode: MessageMode,
+  e2e: object({
+    state: E2eState,
+    /** For 'in': the envelope signature verified against the sender's pinned key. */
+    signatureValid: optional(boolean()),
+  }),
+  file: optional(
+    object({ name: string({ min: 1, max: 255 }), size: count, mediaType: string({ max: 128 }), transferred: optional(count) }),
+  ),
+});
+export type MessageView = Infer<typeof MessageView>;
+
+export const ConversationView = object({
+  id,
+  kind: literal('direct', 'group'),
+  /** The peer (direct) or the conference focus URI (group). */
+  peer: sipUri,
+  title: displayName,
+  participants: optional(array(sipUri, { max: 256 })),
+  unread: count,
+  last: optional(object({ text: string({ max: 280 }), at: timestamp, direction: literal('in', 'out') })),
+  blocked: boolean(),
+  security: object({ tls: boolean(), e2e: E2eState, peer: PeerState, sendBlocked: boolean() }),
+  updatedAt: timestamp,
+});
+export type ConversationView = Infer<typeof ConversationView>;
+
+export const TypingView = object({ conversationId: id, peer: sipUri, active: boolean(), at: timestamp });
+export type TypingView = Infer<typeof TypingView>;
+
+export const SearchHit = object({ conversationId: id, messageId: id, snippet: string({ max: 280 }), at: timestamp });
+export type SearchHit = Infer<typeof SearchHit>;
+
+export const LinkDecision = object({
+  /** opened: the OS opened it after the user confirmed; cancelled: the user declined; refused: scheme not allowed;
+   *  delegated: the web host cannot open things: the renderer shows the URL for the user to open themselves. */
+  decision: literal('opened', 'cancelled', 'refused', 'delegated'),
+  url: string({ max: 2048 }),
+  reason: optional(shortText),
+});
+export type LinkDecision = Infer<typeof LinkDecision>;
+
+export const nullableAccount = nullable(AccountView);

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BACKEND_METHOD, EVENT_CHANNELS, eventChannels, INVOKE_CHANNELS, invokeChannels, isInvokeChannel, isShellChannel,
+  toIpcError, UeEventHub, type UeEvent,
+} from '../ipc/contract';
+
+test('every invoke channel is either a shell channel or has a backend method', () => {
+  for (const c of INVOKE_CHANNELS) {
+    if (isShellChannel(c)) assert.equal(c in BACKEND_METHOD, false, c);
+    else assert.equal(typeof BACKEND_METHOD[c as keyof typeof BACKEND_METHOD], 'string', c);
+  }
+  assert.deepEqual(INVOKE_CHANNELS.filter(isShellChannel), ['links.open']);
+});
+
+test('channel name guards resist prototype keys', () => {
+  assert.equal(isInvokeChannel('account.get'), true);
+  assert.equal(isInvokeChannel('constructor'), false);
+  assert.equal(isInvokeChannel('__proto__'), false);
+  assert.equal(isInvokeChannel(42), false);
+});
+
+test('account.configure: validates SIP URI, proxy, password and rejects extras', () => {
+  const s = invokeChannels['account.configure'].request;
+  const good = { aor: 'sip:alice@parley.test', password: 'alice-secret', proxy: 'tls://127.0.0.1:5061', caFile: '/tmp/ca.pem' };
+  assert.equal(s(good).ok, true);
+  assert.equal(s({ ...good, proxy: 'sip:127.0.0.1;transport=tls' }).ok, true);
+  assert.equal(s({ ...good, aor: 'alice@parley.test' }).ok, false);
+  assert.equal(s({ ...good, aor: 'sip:parley.test' }).ok, false);
+  assert.equal(s({ ...good, aor: 'sip:a b@parley.test' }).ok, false);
+  assert.equal(s({ ...good, proxy: 'http://127.0.0.1' }).ok, false);
+  assert.equal(s({ ...good, password: '' }).ok, false);
+  assert.equal(s({ ...good, caFile: 'relative/ca.pem' }).ok, false);
+  assert.equal(s({ ...good, isAdmin: true }).ok, false);
+});
+
+test('messages: limits on page size and text length', () => {
+  const page = invokeChannels['messages.page'].request;
+  assert.equal(page({ conversationId: 'c1', limit: 200 }).ok, true);
+  assert.equal(page({ conversationId: 'c1', limit: 201 }).ok, false);
+  assert.equal(page({ conversationId: 'c1', limit: 0 }).ok, false);
+  const send = invokeChannels['messages.send'].request;
+  assert.equal(send({ conversationId: 'c1', text: 'hi', mode: 'session' }).ok, true);
+  assert.equal(send({ conversationId: 'c1', text: '' }).ok, false);
+  assert.equal(send({ conversationId: 'c1', text: 'x'.repeat(65_537) }).ok, false);
+  assert.equal(send({ conversationId: 'c1', text: 'hi', mode: 'fax' }).ok, false);
+  assert.equal(send({ conversationId: 'c 1', text: 'hi' }).ok, false);
+});
+
+test('account views never carry a password', () => {
+  const v = invokeChannels['account.get'].response;
+  const view = { aor: 'sip:alice@parley.test', proxy: 'tcp://127.0.0.1:5060', localLab: false };
+  assert.equal(v(view).ok, true);
+  assert.equal(v(null).ok, true);
+  assert.equal(v({ ...view, password: 'x' }).ok, false);
+});
+
+test('events: message.upserted validates states and e2e facts', () => {
+  const m = eventChannels['message.upserted'];
+  const msg = {
+    id: 'm1', conversationId: 'c1', direction: 'out', sender: 'sip:alice@parley.test', text: 'hi', at: 1, state: 'stored',
+    mode: 'page', e2e: { state: 'on' },
+  };
+  assert.equal(m(msg).ok, true);
+  assert.equal(m({ ...msg, state: 'failed', failure: { code: 'SIP_480', reason: 'Temporarily Unavailable' } }).ok, true);
+  assert.equal(m({ ...msg, state: 'lost' }).ok, false);
+  assert.equal(m({ ...msg, e2e: { state: 'on', key: 'secret' } }).ok, false);
+  assert.equal(EVENT_CHANNELS.length, Object.keys(eventChannels).length);
+});
+
+test('toIpcError keeps typed codes and hides everything else', () => {
+  const typed = Object.assign(new Error('Peer key changed'), { code: 'SECURITY_KEY_CHANGED' });
+  assert.deepEqual(toIpcError(typed), { code: 'SECURITY_KEY_CHANGED', message: 'Peer key changed' });
+  assert.deepEqual(toIpcError(new Error('ENOENT /home/secret/path')), { code: 'IPC_INTERNAL', message: 'Internal error' });
+  assert.deepEqual(toIpcError('boom'), { code: 'IPC_INTERNAL', message: 'Internal error' });
+  assert.deepEqual(toIpcError({ code: 'lower', message: 'x' }), { code: 'IPC_INTERNAL', message: 'Internal error' });
+  const r = toIpcError(typed) as unknown as Record<string, unknown>;
+  assert.equal('stack' in r, false);
+});
+
+test('UeEventHub delivers to every listener, survives a throwing one, unsubscribes', () => {
+  const hub = new UeEventHub();
+  const got: UeEvent[] = [];
+  const off = hub.subscribe((e) => got.push(e));
+  hub.subscribe(() => {
+    throw new Error('bad listener');
+  });
+  hub.emit('typing.changed', { conversationId: 'c', peer: 'sip:b@x.test', active: true, at: 5 });
+  assert.equal(got.length, 1);
+  assert.equal(got[0]!.event, 'typing.changed');
+  off();
+  hub.emit('account.changed', null);
+  assert.equal(got.length, 1);
+  assert.equal(hub.size, 1);
+});
