@@ -1,0 +1,47 @@
+// SIP address-of-record normalization for key pinning (RFC 3261 s.19.1.4 comparison rules, simplified; see docs/security.md s.2).
+import { ParleyError } from '../util/errors';
+
+const MAX_AOR = 256;
+
+/**
+ * Normalize a SIP/SIPS/TEL URI or name-addr to `scheme:user@host[:port]`: display name, <>, URI parameters and headers
+ * removed, scheme and host lowercased, `sips` folded into `sip`, default ports 5060/5061 dropped. Throws SEC_BAD_AOR.
+ */
+export function normalizeAoR(input: string): string {
+  if (typeof input !== 'string') throw new ParleyError('SEC_BAD_AOR', 'AoR must be a string');
+  let s = input.trim();
+  const lt = s.indexOf('<');
+  if (lt >= 0) {
+    const gt = s.indexOf('>', lt);
+    if (gt < 0) throw new ParleyError('SEC_BAD_AOR', 'unterminated <', { input });
+    s = s.slice(lt + 1, gt).trim();
+  }
+  const colon = s.indexOf(':');
+  if (colon <= 0) throw new ParleyError('SEC_BAD_AOR', 'missing URI scheme', { input });
+  let scheme = s.slice(0, colon).toLowerCase();
+  let rest = s.slice(colon + 1);
+  if (scheme === 'sips') scheme = 'sip';
+  if (scheme !== 'sip' && scheme !== 'tel') throw new ParleyError('SEC_BAD_AOR', `unsupported scheme ${scheme}`, { input });
+  if (scheme === 'tel') {
+    const num = rest.split(';')[0].replace(/[-.() ]/g, '');
+    if (!/^\+?[0-9*#A-Fa-f]+$/.test(num)) throw new ParleyError('SEC_BAD_AOR', 'bad tel number', { input });
+    return `tel:${num}`;
+  }
+  rest = rest.split('?')[0];
+  const at = rest.lastIndexOf('@');
+  const user = at >= 0 ? rest.slice(0, at) : '';
+  let hostport = (at >= 0 ? rest.slice(at + 1) : rest).split(';')[0].toLowerCase();
+  if (at >= 0 && (user.length === 0 || /[\s<>"]/.test(user))) throw new ParleyError('SEC_BAD_AOR', 'bad user part', { input });
+  hostport = hostport.replace(/:(5060|5061)$/, '');
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$/.test(hostport)) throw new ParleyError('SEC_BAD_AOR', 'bad host', { input });
+  const out = `sip:${user ? user.split(';')[0] + '@' : ''}${hostport}`;
+  if (out.length > MAX_AOR) throw new ParleyError('SEC_BAD_AOR', 'AoR too long', { input });
+  return out;
+}
+
+/** Bytewise (UTF-8 code unit) comparison used wherever AoRs are sorted in a format. */
+export function compareAoR(a: string, b: string): number {
+  const ea = Buffer.from(a, 'utf8');
+  const eb = Buffer.from(b, 'utf8');
+  return Buffer.compare(ea, eb);
+}
