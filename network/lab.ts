@@ -1,0 +1,242 @@
+// Local IMS lab: a private Kamailio (network/kamailio/parley.cfg) on 127.0.0.1 for integration tests and `npm run network`.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ensureCerts } from './certs';
+import { initDb, writeSubscribers } from './dbtext';
+import { probeSipTcp, probeSipUdp, probeTcp, probeTls } from './probe';
+
+export interface LabAccount { user: string; password: string }
+export interface LabPorts { sip: number /* UDP+TCP */; tls: number; ws: number; wss: number; msrp: number /* relay TCP */; msrps: number /* relay TLS */ }
+export interface LabOptions {
+  stateDir?: string; ports?: Partial<LabPorts>; domain?: string /* default parley.test */;
+  accounts?: LabAccount[] /* default alice/bob/carol with <name>-secret */; log?: (line: string) => void;
+  /** Conference/list application server on 127.0.0.1:<port> (TCP) for R-URI users conf-*, chat-*, list*, group-*. */
+  appServerPort?: number;
+  /** Kamailio debug level (default 2 = info). */
+  logLevel?: number;
+  /** Readiness timeout (default 15 s). */
+  startTimeoutMs?: number;
+}
+export interface Lab {
+  domain: string; host: '127.0.0.1'; ports: LabPorts; stateDir: string;
+  caFile: string;
+  accounts: LabAccount[];
+  proxy: { udp: string; tcp: string; tls: string; ws: string; wss: string };
+  relay: { tcp: string; tls: string };
+  /** unix:<path> of Kamailio's binrpc ctl socket (for kamcmd -s). */
+  ctlSocket: string;
+  appServerPort?: number;
+  aor(user: string): string;
+  addAccount(user: string, password: string): Promise<void>;
+  /** AoRs currently registered (usrloc), e.g. ['alice@parley.test']. */
+  registrations(): Promise<string[]>;
+  /** Run a Kamailio RPC command through kamcmd and return its text output. */
+  rpc(...args: string[]): Promise<string>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_DOMAIN = 'parley.test';
+export const DEFAULT_ACCOUNTS: readonly LabAccount[] = ['alice', 'bob', 'carol'].map((u) => ({ user: u, password: `${u}-secret` }));
+export const DEFAULT_PORTS: LabPorts = { sip: 5060, tls: 5061, ws: 5066, wss: 5067, msrp: 2855, msrps: 2856 };
+export const KAMAILIO = '/usr/sbin/kamailio';
+export const KAMCMD = '/usr/sbin/kamcmd';
+export const CFG_FILE = join(dirname(fileURLToPath(import.meta.url)), 'kamailio', 'parley.cfg');
+
+const START_TIMEOUT_MS = 15000;
+const STOP_TIMEOUT_MS = 5000;
+const PROBE_RETRY_MS = 50;
+const LOG_TAIL_LINES = 40;
+
+const execFileP = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Every lab process started by this Node process, killed on exit if a test forgot stop(). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of live) { try { if (p.pid) process.kill(-p.pid, 'SIGKILL'); } catch { /* already gone */ } }
+});
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => { s.close(); resolve(false); });
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** n distinct ports currently free on 127.0.0.1 for TCP and UDP (the kernel picks them). */
+export async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  const holders: Array<ReturnType<typeof createServer>> = [];
+  try {
+    while (out.length < n) {
+      const srv = createServer();
+      await new Promise<void>((r, j) => { srv.once('error', j); srv.listen(0, '127.0.0.1', () => r()); });
+      holders.push(srv);
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      if (port > 0 && !out.includes(port) && (await udpFree(port))) out.push(port);
+    }
+  } finally {
+    await Promise.all(holders.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+  return out;
+}
+
+async function resolvePorts(p: Partial<LabPorts> = {}): Promise<LabPorts> {
+  const keys = Object.keys(DEFAULT_PORTS) as Array<keyof LabPorts>;
+  const missing = keys.filter((k) => p[k] === undefined);
+  const fresh = await freePorts(missing.length);
+  const ports = { ...p } as LabPorts;
+  missing.forEach((k, i) => { ports[k] = fresh[i]; });
+  return ports;
+}
+
+class KamailioLab implements Lab {
+  readonly host = '127.0.0.1' as const;
+  readonly proxy: Lab['proxy'];
+  readonly relay: Lab['relay'];
+  readonly ctlSocket: string;
+  private proc?: ChildProcess;
+  private exited?: Promise<void>;
+  private tail: string[] = [];
+
+  constructor(
+    readonly domain: string, readonly ports: LabPorts, readonly stateDir: string, readonly caFile: string,
+    readonly accounts: LabAccount[], private readonly certFile: string, private readonly keyFile: string,
+    private readonly log: (line: string) => void, private readonly logLevel: number,
+    private readonly startTimeoutMs: number, readonly appServerPort?: number,
+  ) {
+    const h = this.host;
+    this.proxy = { udp: `udp://${h}:${ports.sip}`, tcp: `tcp://${h}:${ports.sip}`, tls: `tls://${h}:${ports.tls}`,
+      ws: `ws://${h}:${ports.ws}`, wss: `wss://${h}:${ports.wss}` };
+    this.relay = { tcp: `msrp://${h}:${ports.msrp};tcp`, tls: `msrps://${h}:${ports.msrps};tcp` };
+    this.ctlSocket = `unix:${join(stateDir, 'run', 'ctl.sock')}`;
+  }
+
+  aor(user: string): string { return `sip:${user}@${this.domain}`; }
+
+  private args(): string[] {
+    const p = this.ports;
+    const run = join(this.stateDir, 'run');
+    const defs: Record<string, string | number> = {
+      SIP_PORT: p.sip, TLS_PORT: p.tls, WS_PORT: p.ws, WSS_PORT: p.wss, MSRP_PORT: p.msrp, MSRPS_PORT: p.msrps,
+      DOMAIN: `"${this.domain}"`, DBURL: `"text://${join(this.stateDir, 'db')}"`, CTL_SOCK: `"${this.ctlSocket}"`,
+      TLS_CERT: `"${this.certFile}"`, TLS_KEY: `"${this.keyFile}"`, MSILO_PROXY: `"sip:127.0.0.1:${p.sip}"`,
+      LOG_LEVEL: this.logLevel,
+    };
+    if (this.appServerPort !== undefined) defs.APPSRV_PORT = this.appServerPort;
+    return ['-DD', '-E', '-m', '64', '-M', '8', '-f', CFG_FILE, '-Y', run, '-P', join(run, 'kamailio.pid'),
+      ...Object.entries(defs).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
+  }
+
+  private onLine(line: string): void {
+    this.tail.push(line);
+    if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
+    this.log(line);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(join(this.stateDir, 'run'), { recursive: true });
+    this.tail = [];
+    const proc = spawn(KAMAILIO, this.args(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.proc = proc;
+    live.add(proc);
+    let exitInfo: string | undefined;
+    this.exited = new Promise((resolve) => proc.once('exit', (code, sig) => {
+      exitInfo = `exited with ${sig ?? `code ${code}`}`; live.delete(proc); resolve();
+    }));
+    for (const stream of [proc.stdout, proc.stderr]) {
+      let partial = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) if (l.length > 0) this.onLine(l);
+      });
+    }
+    const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
+    const deadline = Date.now() + this.startTimeoutMs;
+    let lastErr = '';
+    for (;;) {
+      if (exitInfo) break;
+      try {
+        await this.probeAll();
+        return;
+      } catch (e) { lastErr = (e as Error).message; }
+      const err = await Promise.race([spawnError, sleep(PROBE_RETRY_MS).then(() => undefined)]);
+      if (err) { exitInfo = `could not be spawned: ${err.message}`; break; }
+      if (Date.now() > deadline) break;
+    }
+    if (!exitInfo) await this.kill();
+    throw new Error(`Kamailio lab did not become ready (${exitInfo ?? `timeout after ${this.startTimeoutMs} ms: ${lastErr}`}).\n`
+      + `Last log lines:\n${this.tail.join('\n')}`);
+  }
+
+  private async probeAll(): Promise<void> {
+    const p = this.ports;
+    await Promise.all([probeSipUdp(p.sip), probeSipTcp(p.sip), probeTls(p.tls, this.caFile), probeTls(p.wss, this.caFile),
+      probeTcp(p.ws), probeTcp(p.msrp), probeTls(p.msrps, this.caFile)]);
+  }
+
+  private async kill(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.exited || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const timedOut = await Promise.race([this.exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+    if (timedOut && proc.pid) {
+      try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+      await this.exited;
+    }
+  }
+
+  async stop(): Promise<void> { await this.kill(); this.proc = undefined; }
+
+  async restart(): Promise<void> { await this.stop(); await this.start(); }
+
+  async addAccount(user: string, password: string): Promise<void> {
+    const next = this.accounts.filter((a) => a.user !== user);
+    next.push({ user, password });
+    // db_text reloads the table when its mtime changes: no restart needed (see docs/lab.md).
+    await writeSubscribers(this.stateDir, next, this.domain);
+    this.accounts.splice(0, this.accounts.length, ...next);
+  }
+
+  async rpc(...args: string[]): Promise<string> {
+    const { stdout } = await execFileP(KAMCMD, ['-s', this.ctlSocket, ...args]);
+    return stdout;
+  }
+
+  async registrations(): Promise<string[]> {
+    const out = await this.rpc('ul.dump');
+    const aors = [...out.matchAll(/^\s*AoR:\s*(\S+)/gm)].map((m) => m[1]);
+    return [...new Set(aors)].map((a) => (a.includes('@') ? a : `${a}@${this.domain}`));
+  }
+}
+
+/** Start a private Kamailio; resolves once every listener answers (SIP OPTIONS, TLS handshakes, TCP accepts). */
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const stateDir = opts.stateDir ?? await mkdtemp(join(tmpdir(), 'parley-lab-'));
+  await mkdir(stateDir, { recursive: true });
+  const domain = opts.domain ?? DEFAULT_DOMAIN;
+  const accounts = (opts.accounts ?? DEFAULT_ACCOUNTS).map((a) => ({ ...a }));
+  const ports = await resolvePorts(opts.ports);
+  const certs = await ensureCerts(stateDir, domain);
+  await initDb(stateDir, accounts, domain);
+  const lab = new KamailioLab(domain, ports, stateDir, certs.caFile, accounts, certs.certFile, certs.keyFile,
+    opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, opts.appServerPort);
+  await lab.start();
+  return lab;
+}
+
+/** Remove a temporary state dir created for a test lab (call after stop()). */
+export async function removeLabState(lab: Lab): Promise<void> {
+  await rm(lab.stateDir, { recursive: true, force: true });
+}

@@ -1,0 +1,239 @@
+// Hand-written SIP UA over raw Node sockets (RFC 3261 transports, RFC 7118 WebSocket) for lab integration tests.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import WebSocket from 'ws';
+import {
+  digestAuthorization, frameStream, header, parseChallenge, parseSip, randomToken, serialize, type SipMessage,
+} from './sipmsg';
+
+export * from './sipmsg';
+
+export type RawTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+
+/** The part of a Lab the helper needs (keeps this file free of a lab.ts import cycle). */
+export interface RawLab {
+  host: '127.0.0.1'; domain: string; caFile: string;
+  ports: { sip: number; tls: number; ws: number; wss: number };
+}
+
+export interface RawSipOptions {
+  lab: RawLab; transport: RawTransport; user: string; password: string;
+  /** Reply to incoming requests automatically (default 200 OK); return a status to use another code. */
+  autoReply?: (req: SipMessage) => number;
+}
+
+/** Default wait for a final response. */
+export const RESPONSE_TIMEOUT_MS = 5000;
+
+interface Pending { resolve: (m: SipMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+
+export class RawSipClient {
+  readonly transport: RawTransport;
+  readonly user: string;
+  readonly aor: string;
+  localPort = 0;
+  private readonly password: string;
+  private readonly lab: RawLab;
+  private readonly pending = new Map<string, Pending>();
+  private readonly inbox: SipMessage[] = [];
+  private readonly waiters: Array<{ pred: (m: SipMessage) => boolean; resolve: (m: SipMessage) => void }> = [];
+  private cseq = 1;
+  private udp?: UdpSocket;
+  private stream?: Socket;
+  private ws?: WebSocket;
+  private rest: Buffer = Buffer.alloc(0);
+  private readonly wsHost = `${randomToken(5)}.invalid`;
+  private readonly autoReply: (req: SipMessage) => number;
+  closed = false;
+
+  private constructor(o: RawSipOptions) {
+    this.transport = o.transport; this.user = o.user; this.password = o.password; this.lab = o.lab;
+    this.aor = `sip:${o.user}@${o.lab.domain}`;
+    this.autoReply = o.autoReply ?? (() => 200);
+  }
+
+  static async connect(o: RawSipOptions): Promise<RawSipClient> {
+    const c = new RawSipClient(o);
+    await c.open();
+    return c;
+  }
+
+  get proxyPort(): number {
+    const p = this.lab.ports;
+    return { udp: p.sip, tcp: p.sip, tls: p.tls, ws: p.ws, wss: p.wss }[this.transport];
+  }
+
+  private get viaProto(): string { return this.transport.toUpperCase(); }
+
+  /** Contact host:port as this client advertises it (WS clients use a *.invalid host like browsers do). */
+  get contact(): string {
+    if (this.transport === 'ws' || this.transport === 'wss') return `<sip:${this.user}@${this.wsHost};transport=${this.transport}>`;
+    return `<sip:${this.user}@127.0.0.1:${this.localPort};transport=${this.transport}>`;
+  }
+
+  private get viaSentBy(): string {
+    return this.transport === 'ws' || this.transport === 'wss' ? this.wsHost : `127.0.0.1:${this.localPort}`;
+  }
+
+  private async open(): Promise<void> {
+    const port = this.proxyPort;
+    if (this.transport === 'udp') {
+      const s = createSocket('udp4');
+      this.udp = s;
+      s.on('message', (b) => this.onMessage(b.toString('utf8')));
+      await new Promise<void>((res) => s.bind(0, '127.0.0.1', () => res()));
+      this.localPort = s.address().port;
+      return;
+    }
+    if (this.transport === 'ws' || this.transport === 'wss') {
+      const url = `${this.transport}://127.0.0.1:${port}`;
+      const ws = new WebSocket(url, 'sip', this.transport === 'wss' ? { ca: readFileSync(this.lab.caFile) } : {});
+      this.ws = ws;
+      ws.on('message', (d) => this.onMessage(d.toString()));
+      await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
+      ws.on('close', () => { this.closed = true; });
+      return;
+    }
+    const s = this.transport === 'tls'
+      ? tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(this.lab.caFile), servername: this.lab.domain })
+      : tcpConnect({ host: '127.0.0.1', port });
+    this.stream = s;
+    s.setNoDelay(true);
+    await new Promise<void>((res, rej) => {
+      s.once(this.transport === 'tls' ? 'secureConnect' : 'connect', () => res());
+      s.once('error', rej);
+    });
+    this.localPort = s.localPort ?? 0;
+    s.on('data', (d) => {
+      const { messages, rest } = frameStream(Buffer.concat([this.rest, d]));
+      this.rest = rest;
+      for (const m of messages) this.onMessage(m);
+    });
+    s.on('close', () => { this.closed = true; });
+    s.on('error', () => { /* surfaced through close and pending timeouts */ });
+  }
+
+  /** Send raw bytes (a SIP message or a keep-alive). */
+  sendRaw(data: string): void {
+    if (this.udp) this.udp.send(Buffer.from(data), this.proxyPort, '127.0.0.1');
+    else if (this.ws) this.ws.send(data);
+    else this.stream?.write(data);
+  }
+
+  private onMessage(raw: string): void {
+    let m: SipMessage;
+    try { m = parseSip(raw); } catch { return; }
+    if (m.status !== undefined) {
+      const key = `${header(m, 'Call-ID')}|${header(m, 'CSeq')}`;
+      const p = this.pending.get(key);
+      if (p && m.status >= 200) { this.pending.delete(key); clearTimeout(p.timer); p.resolve(m); }
+      return;
+    }
+    if (m.method !== 'ACK') {
+      const code = this.autoReply(m);
+      this.reply(m, code);
+    }
+    const w = this.waiters.findIndex((x) => x.pred(m));
+    if (w >= 0) this.waiters.splice(w, 1)[0].resolve(m);
+    else this.inbox.push(m);
+  }
+
+  /** Answer a received request (Via/From/To/Call-ID/CSeq copied, To tag added). */
+  reply(req: SipMessage, status: number, reason = status === 200 ? 'OK' : 'Error'): void {
+    const hs: Array<[string, string]> = req.headers.filter(([k]) => /^(via|from|call-id|cseq|record-route)$/i.test(k));
+    const to = header(req, 'To') ?? '';
+    hs.splice(hs.findIndex(([k]) => /^from$/i.test(k)) + 1, 0, ['To', /;tag=/.test(to) ? to : `${to};tag=${randomToken(4)}`]);
+    if (status < 300 && /^(INVITE|SUBSCRIBE)$/.test(req.method ?? '')) hs.push(['Contact', this.contact]);
+    this.sendRaw(serialize(`SIP/2.0 ${status} ${reason}`, hs));
+  }
+
+  /** Wait for an incoming request matching pred (already received ones count). */
+  waitForRequest(pred: (m: SipMessage) => boolean, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<SipMessage> {
+    const i = this.inbox.findIndex(pred);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const entry = { pred, resolve: (m: SipMessage) => { clearTimeout(t); resolve(m); } };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(entry), 1);
+        reject(new Error(`${this.user}/${this.transport}: no matching request within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(entry);
+    });
+  }
+
+  /**
+   * Send a request and resolve with the final response. A 401/407 challenge is answered once with digest
+   * credentials (`credentials` overrides user/password, e.g. to test a wrong password or another identity).
+   */
+  async request(method: string, ruri: string, opts: {
+    to?: string; from?: string; body?: string; contentType?: string; extra?: Array<[string, string]>;
+    callId?: string; credentials?: { user: string; password: string }; noAuth?: boolean; timeoutMs?: number;
+  } = {}): Promise<SipMessage> {
+    const callId = opts.callId ?? `${randomToken(10)}@raw`;
+    const fromTag = randomToken(4);
+    const build = (auth?: [string, string]): string => {
+      const hs: Array<[string, string]> = [
+        ['Via', `SIP/2.0/${this.viaProto} ${this.viaSentBy};rport;branch=z9hG4bK${randomToken(8)}`],
+        ['Max-Forwards', '70'],
+        ['From', `<${opts.from ?? this.aor}>;tag=${fromTag}`],
+        ['To', `<${opts.to ?? ruri}>`],
+        ['Call-ID', callId],
+        ['CSeq', `${this.cseq++} ${method}`],
+        ['Contact', this.contact],
+        ['User-Agent', 'parley-rawsip'],
+        ...(opts.extra ?? []),
+      ];
+      if (auth) hs.push(auth);
+      if (opts.body !== undefined) hs.push(['Content-Type', opts.contentType ?? 'text/plain']);
+      return serialize(`${method} ${ruri} SIP/2.0`, hs, opts.body ?? '');
+    };
+    let res = await this.transact(build(), opts.timeoutMs);
+    if ((res.status === 401 || res.status === 407) && !opts.noAuth) {
+      const challenge = parseChallenge(header(res, res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate') ?? '');
+      const cred = opts.credentials ?? { user: this.user, password: this.password };
+      const value = digestAuthorization({ challenge, method, uri: ruri, username: cred.user, password: cred.password });
+      res = await this.transact(build([res.status === 401 ? 'Authorization' : 'Proxy-Authorization', value]), opts.timeoutMs);
+    }
+    return res;
+  }
+
+  private transact(raw: string, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<SipMessage> {
+    const m = parseSip(raw);
+    const key = `${header(m, 'Call-ID')}|${header(m, 'CSeq')}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new Error(`${this.user}/${this.transport}: no final response to ${m.method} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(key, { resolve, reject, timer });
+      this.sendRaw(raw);
+    });
+  }
+
+  register(expires = 600, credentials?: { user: string; password: string }): Promise<SipMessage> {
+    return this.request('REGISTER', `sip:${this.lab.domain}`, {
+      to: this.aor, extra: [['Expires', String(expires)]], credentials,
+    });
+  }
+
+  message(target: string, text: string, opts: { from?: string; contentType?: string } = {}): Promise<SipMessage> {
+    return this.request('MESSAGE', target, { body: text, contentType: opts.contentType ?? 'text/plain', from: opts.from });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new Error('client closed')); }
+    this.pending.clear();
+    if (this.udp) await new Promise<void>((r) => this.udp!.close(() => r()));
+    if (this.ws) {
+      const ws = this.ws;
+      if (ws.readyState !== WebSocket.CLOSED) await new Promise<void>((r) => { ws.once('close', () => r()); ws.terminate(); });
+    }
+    if (this.stream && !this.stream.destroyed) {
+      const s = this.stream;
+      await new Promise<void>((r) => { s.once('close', () => r()); s.destroy(); });
+    }
+  }
+}
