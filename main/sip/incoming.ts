@@ -1,0 +1,84 @@
+// RFC 3261 s.8.2.6: building UAS responses ourselves, so any status, reason and headers (e.g. Accept on 415) can be sent.
+import type { ConnectionInfo } from './connection-info';
+
+/** The part of JsSIP's IncomingRequest (lib/SIPMessage.js) Parley relies on. */
+export interface JsSipIncomingRequest {
+  method: string;
+  ruri: { toString(): string; user: string | null; scheme: string };
+  data: string;
+  body: string | undefined;
+  call_id: string;
+  cseq: number;
+  from_tag: string;
+  to_tag: string | undefined;
+  from: { uri: { toString(): string }; display_name?: string | null };
+  to: { uri: { toString(): string }; display_name?: string | null };
+  getHeader(name: string): string | undefined;
+  getHeaders(name: string): string[];
+  hasHeader(name: string): boolean;
+  server_transaction: { receiveResponse(code: number, response: string): void } | null;
+  reply(code: number, reason?: string | null, extraHeaders?: string[], body?: string): void;
+}
+
+/** An incoming out-of-dialog request handed to a Parley handler; it must be answered exactly once with `reply`. */
+export interface IncomingSipRequest {
+  method: string;
+  requestUri: string;
+  from: string;
+  fromDisplayName: string | null;
+  to: string;
+  callId: string;
+  /** Header value (first occurrence), case-insensitive, compact forms resolved by JsSIP. */
+  header(name: string): string | undefined;
+  headerAll(name: string): string[];
+  /** The body exactly as received on stream transports (binary-safe); UTF-8 of the parsed body otherwise. */
+  body: Uint8Array;
+  bodyText: string;
+  transport: ConnectionInfo | null;
+  receivedAt: Date;
+  readonly replied: boolean;
+  reply(code: number, reason?: string, headers?: string[], body?: { contentType: string; text: string }): void;
+  /** The JsSIP request, for layers (sessions) that need JsSIP internals. */
+  raw: JsSipIncomingRequest;
+}
+
+const REASONS: Record<number, string> = {
+  200: 'OK', 202: 'Accepted', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist',
+  486: 'Busy Here', 488: 'Not Acceptable Here', 500: 'Server Internal Error', 501: 'Not Implemented', 603: 'Decline',
+};
+
+export function defaultReason(code: number): string {
+  return REASONS[code] ?? (code < 300 ? 'OK' : 'Error');
+}
+
+const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+export function randomToken(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += TOKEN_CHARS[Math.floor(Math.random() * TOKEN_CHARS.length)];
+  return s;
+}
+
+/** Serializes a response to `req` (RFC 3261 s.8.2.6.2: Via, From, Call-ID, CSeq copied; To gets a tag). */
+export function buildResponse(
+  req: JsSipIncomingRequest,
+  code: number,
+  reason: string,
+  headers: string[],
+  body?: { contentType: string; text: string },
+  userAgent?: string,
+): string {
+  if (!Number.isInteger(code) || code < 100 || code > 699) throw new RangeError(`invalid SIP status ${code}`);
+  if (/[\r\n]/.test(reason) || headers.some((h) => /[\r\n]/.test(h))) throw new RangeError('CR/LF in reason or header');
+  const lines = [`SIP/2.0 ${code} ${reason}`];
+  for (const via of req.getHeaders('via')) lines.push(`Via: ${via}`);
+  let to = req.getHeader('to') ?? '';
+  if (!req.to_tag && code > 100) to += `;tag=${randomToken(10)}`;
+  lines.push(`To: ${to}`, `From: ${req.getHeader('from') ?? ''}`, `Call-ID: ${req.call_id}`, `CSeq: ${req.cseq} ${req.method}`);
+  if (userAgent) lines.push(`Server: ${userAgent}`);
+  lines.push(...headers);
+  const bodyText = body?.text ?? '';
+  if (body) lines.push(`Content-Type: ${body.contentType}`);
+  lines.push(`Content-Length: ${Buffer.byteLength(bodyText, 'utf8')}`, '', '');
+  return lines.join('\r\n') + bodyText;
+}
