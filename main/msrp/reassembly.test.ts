@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Reassembler, RangeSet, type MessageSink } from './reassembly';
+import type { ByteRange, ContinuationFlag } from './message';
+import { chunkBody } from './chunker';
+
+function deliver(r: Reassembler, id: string, range: ByteRange, data: Buffer, flag: ContinuationFlag, contentType = 'text/plain') {
+  const c = r.begin({ messageId: id, contentType }, range);
+  // feed in two parts to exercise streaming writes
+  c.data(data.subarray(0, data.length >> 1));
+  c.data(data.subarray(data.length >> 1));
+  return c.end(flag);
+}
+
+const BODY = Buffer.from('The quick brown fox jumps over the lazy dog, 0123456789');
+
+test('in-order chunks complete the message', () => {
+  const r = new Reassembler();
+  const chunks = chunkBody(BODY, 10);
+  const outs = chunks.map((c) => deliver(r, 'm1', c.byteRange, c.body, c.flag));
+  assert.ok(outs.slice(0, -1).every((o) => o.kind === 'incomplete'));
+  const last = outs.at(-1)!;
+  assert.equal(last.kind, 'complete');
+  assert.equal(last.kind === 'complete' && last.body!.toString(), BODY.toString());
+  assert.equal(r.openCount, 0);
+});
+
+test('out-of-order, duplicated and overlapping chunks', () => {
+  const r = new Reassembler();
+  const chunks = chunkBody(BODY, 7).reverse();
+  let done;
+  for (const c of chunks) {
+    done = deliver(r, 'm2', c.byteRange, c.body, c.flag);
+    if (c.byteRange.start === 8) assert.equal(deliver(r, 'm2', c.byteRange, c.body, c.flag).kind, 'incomplete'); // duplicate
+  }
+  // overlapping extra range before the end is harmless
+  assert.equal(done!.kind, 'complete');
+  assert.equal(done!.kind === 'complete' && done!.body!.toString(), BODY.toString());
+  assert.equal(deliver(r, 'm2', { start: 1, end: 5, total: BODY.length }, BODY.subarray(0, 5), '+').kind, 'duplicate');
+
+  const r2 = new Reassembler();
+  deliver(r2, 'o', { start: 1, end: 20, total: 30 }, BODY.subarray(0, 20), '+');
+  deliver(r2, 'o', { start: 11, end: 25, total: 30 }, BODY.subarray(10, 25), '+');
+  const o = deliver(r2, 'o', { start: 21, end: 30, total: 30 }, BODY.subarray(20, 30), '$');
+  assert.equal(o.kind === 'complete' && o.body!.toString(), BODY.subarray(0, 30).toString());
+});
+
+test("unknown totals ('*') complete on the $ chunk, even out of order", () => {
+  const r = new Reassembler();
+  assert.equal(deliver(r, 'u', { start: 11, end: 20, total: '*' }, BODY.subarray(10, 20), '$').kind, 'incomplete');
+  const o = deliver(r, 'u', { start: 1, end: '*', total: '*' }, BODY.subarray(0, 10), '+');
+  assert.equal(o.kind, 'complete');
+  assert.equal(o.kind === 'complete' && o.totalBytes, 20);
+});
+
+test('# aborts the message and later chunks are refused', () => {
+  const r = new Reassembler();
+  deliver(r, 'a', { start: 1, end: 10, total: 100 }, BODY.subarray(0, 10), '+');
+  assert.equal(deliver(r, 'a', { start: 11, end: '*', total: 100 }, BODY.subarray(10, 15), '#').kind, 'aborted');
+  assert.equal(r.openCount, 0);
+  const again = deliver(r, 'a', { start: 16, end: 20, total: 100 }, BODY.subarray(15, 20), '+');
+  assert.equal(again.kind, 'rejected');
+});
+
+test('max message size: declared total -> 413 at once; unknown total -> 413 when crossing the limit', () => {
+  const r = new Reassembler({ maxMessageBytes: 20 });
+  const a = deliver(r, 'big', { start: 1, end: 10, total: 21 }, BODY.subarray(0, 10), '+');
+  assert.equal(a.kind === 'rejected' && a.status, 413);
+  assert.equal(deliver(r, 'big', { start: 11, end: 20, total: 21 }, BODY.subarray(10, 20), '+').kind, 'rejected');
+  assert.equal(deliver(r, 'grow', { start: 1, end: 15, total: '*' }, BODY.subarray(0, 15), '+').kind, 'incomplete');
+  const g = deliver(r, 'grow', { start: 16, end: 25, total: '*' }, BODY.subarray(15, 25), '+');
+  assert.equal(g.kind === 'rejected' && g.status, 413);
+  assert.equal(g.kind === 'rejected' && g.error.code, 'MSRP_MESSAGE_TOO_LARGE');
+  assert.equal(r.openCount, 0);
+});
+
+test('data beyond the declared total is a 400; a changed total is a 400', () => {
+  const r = new Reassembler();
+  const o = deliver(r, 'x', { start: 1, end: 5, total: 5 }, BODY.subarray(0, 9), '$');
+  assert.equal(o.kind === 'rejected' && o.status, 400);
+  deliver(r, 'y', { start: 1, end: 5, total: 10 }, BODY.subarray(0, 5), '+');
+  const c = deliver(r, 'y', { start: 6, end: 10, total: 12 }, BODY.subarray(5, 10), '+');
+  assert.equal(c.kind === 'rejected' && c.status, 400);
+});
+
+test('too many open messages', () => {
+  const r = new Reassembler({ maxOpenMessages: 2 });
+  deliver(r, '1', { start: 1, end: 1, total: 5 }, BODY.subarray(0, 1), '+');
+  deliver(r, '2', { start: 1, end: 1, total: 5 }, BODY.subarray(0, 1), '+');
+  const o = deliver(r, '3', { start: 1, end: 1, total: 5 }, BODY.subarray(0, 1), '+');
+  assert.equal(o.kind === 'rejected' && o.error.code, 'MSRP_TOO_MANY_MESSAGES');
+});
+
+test('streaming sink receives positioned writes and end/abort', () => {
+  const log: string[] = [];
+  const file = Buffer.alloc(BODY.length);
+  const sink: MessageSink = {
+    write: (off, d) => void d.copy(file, off),
+    end: (n) => void log.push(`end ${n}`),
+    abort: (e) => void log.push(`abort ${e.code}`),
+  };
+  const r = new Reassembler({ createSink: () => sink });
+  for (const c of chunkBody(BODY, 9).reverse()) deliver(r, 's', c.byteRange, c.body, c.flag);
+  assert.deepEqual(log, [`end ${BODY.length}`]);
+  assert.equal(file.toString(), BODY.toString());
+  deliver(r, 't', { start: 1, end: 3, total: 9 }, BODY.subarray(0, 3), '+');
+  r.close(new (class extends Error { code = 'X' })() as never);
+  assert.equal(log.at(-1), 'abort X');
+});
+
+test('RangeSet merges', () => {
+  const s = new RangeSet();
+  s.add(10, 20);
+  s.add(0, 5);
+  s.add(5, 10);
+  s.add(30, 40);
+  assert.deepEqual(s.ranges, [[0, 20], [30, 40]]);
+  assert.equal(s.prefix, 20);
+  s.add(15, 35);
+  assert.deepEqual(s.ranges, [[0, 40]]);
+});
