@@ -1,5 +1,5 @@
 // Per-account barring list (blocked contacts); blocking also flags the direct conversation with that peer.
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 import * as L from './limits';
 
 export interface BlockedContact {
@@ -19,8 +19,8 @@ export class Contacts {
     const peer = L.uri('aor', aor);
     return this.db.transaction(() => {
       const acc = this.accountId(account, true)!;
-      const added = this.db.prepare('INSERT OR IGNORE INTO blocked_contacts (account_id, aor, created_at) VALUES (?, ?, ?)').run(acc, peer, this.now()).changes > 0;
-      this.db.prepare("UPDATE conversations SET blocked = 1 WHERE account_id = ? AND kind = 'direct' AND peer = ?").run(acc, peer);
+      const added = stmt(this.db, 'INSERT OR IGNORE INTO blocked_contacts (account_id, aor, created_at) VALUES (?, ?, ?)').run(acc, peer, this.now()).changes > 0;
+      stmt(this.db, "UPDATE conversations SET blocked = 1 WHERE account_id = ? AND kind = 'direct' AND peer = ?").run(acc, peer);
       return added;
     })();
   }
@@ -31,8 +31,8 @@ export class Contacts {
     return this.db.transaction(() => {
       const acc = this.accountId(account, false);
       if (acc === null) return false;
-      const removed = this.db.prepare('DELETE FROM blocked_contacts WHERE account_id = ? AND aor = ?').run(acc, peer).changes > 0;
-      this.db.prepare("UPDATE conversations SET blocked = 0 WHERE account_id = ? AND kind = 'direct' AND peer = ?").run(acc, peer);
+      const removed = stmt(this.db, 'DELETE FROM blocked_contacts WHERE account_id = ? AND aor = ?').run(acc, peer).changes > 0;
+      stmt(this.db, "UPDATE conversations SET blocked = 0 WHERE account_id = ? AND kind = 'direct' AND peer = ?").run(acc, peer);
       return removed;
     })();
   }
@@ -42,13 +42,13 @@ export class Contacts {
     const peer = L.uri('aor', aor);
     const acc = this.accountId(account, false);
     if (acc === null) return false;
-    return this.db.prepare('SELECT 1 FROM blocked_contacts WHERE account_id = ? AND aor = ?').get(acc, peer) !== undefined;
+    return stmt(this.db, 'SELECT 1 FROM blocked_contacts WHERE account_id = ? AND aor = ?').get(acc, peer) !== undefined;
   }
 
   list(account: string): BlockedContact[] {
     const acc = this.accountId(account, false);
     if (acc === null) return [];
-    return (this.db.prepare('SELECT aor, created_at FROM blocked_contacts WHERE account_id = ? ORDER BY aor').all(acc) as { aor: string; created_at: number }[])
+    return (stmt(this.db, 'SELECT aor, created_at FROM blocked_contacts WHERE account_id = ? ORDER BY aor').all(acc) as { aor: string; created_at: number }[])
       .map((r) => ({ aor: r.aor, since: r.created_at }));
   }
 }

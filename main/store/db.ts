@@ -99,3 +99,14 @@ export function migrate<Env>(db: Db, migrations: readonly Migration<Env>[], env:
   }
   return { from, to: schemaVersion(db) };
 }
+
+const cache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** Prepared statement for this connection, compiled once and reused (SQL text is always a constant, never user input). */
+export function stmt(db: Db, sql: string): Database.Statement {
+  let m = cache.get(db);
+  if (!m) cache.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}

@@ -1,5 +1,5 @@
 // Full-text search over encrypted bodies: an FTS5 table of keyed-hash word/prefix tokens (SQLite FTS5, docs/store.md).
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 import type { StoreCrypto } from './crypto';
 import { messageText, type MessageRow } from './rows';
 import { indexKeys, matchesAll, queryTerms, snippet, termKey } from './text';
@@ -21,14 +21,14 @@ export function tokenString(crypto: StoreCrypto, text: string): string {
 
 export function indexMessage(db: Db, crypto: StoreCrypto, id: number, text: string): void {
   const tokens = tokenString(crypto, text);
-  if (tokens) db.prepare('INSERT INTO message_fts(rowid, tokens) VALUES (?, ?)').run(id, tokens);
+  if (tokens) stmt(db, 'INSERT INTO message_fts(rowid, tokens) VALUES (?, ?)').run(id, tokens);
 }
 
 /** Indexes every user text message (used by the migration that introduces the index). */
 export function backfillIndex(db: Db, crypto: StoreCrypto): number {
-  const ins = db.prepare('INSERT INTO message_fts(rowid, tokens) VALUES (?, ?)');
+  const ins = stmt(db, 'INSERT INTO message_fts(rowid, tokens) VALUES (?, ?)');
   let n = 0;
-  for (const r of db.prepare('SELECT * FROM messages WHERE system IS NULL').all() as MessageRow[]) {
+  for (const r of stmt(db, 'SELECT * FROM messages WHERE system IS NULL').all() as MessageRow[]) {
     const text = messageText(r, crypto);
     if (text === null) continue;
     const tokens = tokenString(crypto, text);
@@ -56,7 +56,7 @@ export function searchMessages(db: Db, crypto: StoreCrypto, accountId: number, q
   if (terms.length === 0) return { hits: [], truncated: false };
   const match = [...new Set(terms.map((t) => crypto.token(termKey(t))))].map((tok) => `"${tok}"`).join(' AND ');
   const convFilter = opts.conversationId === undefined ? '' : 'AND m.conversation_id = @conv';
-  const stmt = db.prepare(`
+  const select = stmt(db, `
     SELECT m.*, c.peer AS peer FROM message_fts f
     JOIN messages m ON m.id = f.rowid
     JOIN conversations c ON c.id = m.conversation_id
@@ -65,7 +65,7 @@ export function searchMessages(db: Db, crypto: StoreCrypto, accountId: number, q
   const hits: SearchHit[] = [];
   let examined = 0;
   let truncated = false;
-  for (const r of stmt.iterate(opts.conversationId === undefined ? { match, account: accountId } : { match, account: accountId, conv: opts.conversationId }) as IterableIterator<MessageRow & { peer: string }>) {
+  for (const r of select.iterate(opts.conversationId === undefined ? { match, account: accountId } : { match, account: accountId, conv: opts.conversationId }) as IterableIterator<MessageRow & { peer: string }>) {
     if (++examined > MAX_SEARCH_CANDIDATES) {
       truncated = true;
       break;

@@ -1,7 +1,8 @@
 // Conversation history store: accounts, conversations, messages with delivery states, paging, search (SQLite, docs/store.md).
 import sodium from 'libsodium-wrappers-sumo';
+import type Database from 'better-sqlite3';
 import { ParleyError } from '../util/errors';
-import { migrate, openDatabase, schemaVersion, type Db, type Migration } from './db';
+import { migrate, openDatabase, schemaVersion, stmt, type Db, type Migration } from './db';
 import { DATA_KEY_BYTES, StoreCrypto, encodePayload } from './crypto';
 import { MIGRATIONS, type StoreEnv } from './migrations';
 import { indexMessage, searchMessages, type SearchOptions } from './fts';
@@ -57,8 +58,12 @@ export class HistoryStore {
   /** Schema version in use (below latest only when opened with an older migration list, as tests do). */
   readonly version: number;
 
+  /** One reusable transaction wrapper (db.transaction() per call is costly); nested use becomes a savepoint. */
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+
   private constructor(readonly db: Db, private readonly crypto: StoreCrypto, private readonly now: () => number) {
     this.version = schemaVersion(db);
+    this.tx = db.transaction((fn: () => unknown) => fn());
     this.contacts = new Contacts(db, now, (aor, create) => this.accountId(aor, create));
     this.transfers = new Transfers(db, crypto, now, (id) => this.getConversation(id));
   }
@@ -75,7 +80,7 @@ export class HistoryStore {
       let salt: Uint8Array;
       let kcv: Uint8Array | null = null;
       if (schemaVersion(db) >= 1) {
-        const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: unknown }[]).map((r) => [r.key, r.value]));
+        const meta = new Map((stmt(db, 'SELECT key, value FROM meta').all() as { key: string; value: unknown }[]).map((r) => [r.key, r.value]));
         const s = meta.get('salt');
         const k = meta.get('kcv');
         if (!(s instanceof Uint8Array) || !(k instanceof Uint8Array)) throw new ParleyError('STORE_CORRUPT', 'history database has no key check value');
@@ -101,17 +106,21 @@ export class HistoryStore {
 
   /** Runs `fn` in one transaction (many inserts: one commit). Nested calls become savepoints. */
   batch<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.tx(fn) as T;
+  }
+
+  private txImmediate<T>(fn: () => T): T {
+    return this.tx.immediate(fn) as T;
   }
 
   // ---- accounts
 
   private accountId(aor: string, create: boolean): number | null {
     const a = L.uri('account', aor);
-    const row = this.db.prepare('SELECT id FROM accounts WHERE aor = ?').get(a) as { id: number } | undefined;
+    const row = stmt(this.db, 'SELECT id FROM accounts WHERE aor = ?').get(a) as { id: number } | undefined;
     if (row) return row.id;
     if (!create) return null;
-    return Number(this.db.prepare('INSERT INTO accounts (aor, created_at) VALUES (?, ?)').run(a, this.now()).lastInsertRowid);
+    return Number(stmt(this.db, 'INSERT INTO accounts (aor, created_at) VALUES (?, ?)').run(a, this.now()).lastInsertRowid);
   }
 
   // ---- conversations
@@ -123,11 +132,11 @@ export class HistoryStore {
     const title = L.str('title', spec.title, L.MAX_TITLE_CHARS, true);
     return this.batch(() => {
       const accountId = this.accountId(account, true)!;
-      const existing = this.db.prepare('SELECT id FROM conversations WHERE account_id = ? AND kind = ? AND peer = ?').get(accountId, kind, peer) as { id: number } | undefined;
+      const existing = stmt(this.db, 'SELECT id FROM conversations WHERE account_id = ? AND kind = ? AND peer = ?').get(accountId, kind, peer) as { id: number } | undefined;
       if (existing) return this.getConversation(existing.id);
       const now = this.now();
       const blocked = kind === 'direct' && this.contacts.isBlocked(account, peer) ? 1 : 0;
-      const id = Number(this.db.prepare('INSERT INTO conversations (account_id, kind, peer, last_activity, created_at, blocked) VALUES (?, ?, ?, ?, ?, ?)')
+      const id = Number(stmt(this.db, 'INSERT INTO conversations (account_id, kind, peer, last_activity, created_at, blocked) VALUES (?, ?, ?, ?, ?, ?)')
         .run(accountId, kind, peer, now, now, blocked).lastInsertRowid);
       if (title !== null) this.setTitle(id, title);
       return this.getConversation(id);
@@ -135,21 +144,21 @@ export class HistoryStore {
   }
 
   getConversation(id: number): Conversation {
-    const row = this.db.prepare(`${CONV_SELECT} WHERE c.id = ?`).get(L.int('conversationId', id, 1, Number.MAX_SAFE_INTEGER)) as ConversationRow | undefined;
+    const row = stmt(this.db, `${CONV_SELECT} WHERE c.id = ?`).get(L.int('conversationId', id, 1, Number.MAX_SAFE_INTEGER)) as ConversationRow | undefined;
     if (!row) throw new ParleyError('STORE_NOT_FOUND', `no conversation ${id}`, { conversationId: id });
     return toConversation(row, this.crypto);
   }
 
   private setTitle(id: number, title: string | null): void {
-    const row = this.db.prepare('SELECT id, account_id, kind, peer FROM conversations WHERE id = ?').get(id) as ConversationRow;
-    this.db.prepare('UPDATE conversations SET title = ? WHERE id = ?').run(title === null ? null : this.crypto.sealText(title, titleAd(row)), id);
+    const row = stmt(this.db, 'SELECT id, account_id, kind, peer FROM conversations WHERE id = ?').get(id) as ConversationRow;
+    stmt(this.db, 'UPDATE conversations SET title = ? WHERE id = ?').run(title === null ? null : this.crypto.sealText(title, titleAd(row)), id);
   }
 
   updateConversation(id: number, patch: ConversationPatch): Conversation {
     return this.batch(() => {
       this.getConversation(id);
       if (patch.title !== undefined) this.setTitle(id, L.str('title', patch.title, L.MAX_TITLE_CHARS, true));
-      const set = (col: string, v: unknown) => this.db.prepare(`UPDATE conversations SET ${col} = ? WHERE id = ?`).run(v, id);
+      const set = (col: string, v: unknown) => stmt(this.db, `UPDATE conversations SET ${col} = ? WHERE id = ?`).run(v, id);
       if (patch.muted !== undefined) set('muted', L.bool('muted', patch.muted, false) ? 1 : 0);
       if (patch.blocked !== undefined) set('blocked', L.bool('blocked', patch.blocked, false) ? 1 : 0);
       if (patch.preferredMode !== undefined) set('pref_mode', L.oneOf('preferredMode', patch.preferredMode, ['page', 'session', 'auto'] as const));
@@ -164,8 +173,8 @@ export class HistoryStore {
     if (accountId === null) return [];
     const limit = L.int('limit', opts.limit ?? L.MAX_CONVERSATION_LIST, 1, L.MAX_CONVERSATION_LIST);
     const needle = opts.search === undefined ? '' : normalize(L.str('search', opts.search, L.MAX_SEARCH_QUERY_CHARS, true) ?? '').trim();
-    const rows = this.db.prepare(`${CONV_SELECT} WHERE c.account_id = ? ORDER BY c.last_activity DESC, c.id DESC`).all(accountId) as ConversationRow[];
-    const last = this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT 1');
+    const rows = stmt(this.db, `${CONV_SELECT} WHERE c.account_id = ? ORDER BY c.last_activity DESC, c.id DESC`).all(accountId) as ConversationRow[];
+    const last = stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT 1');
     const out: ConversationSummary[] = [];
     for (const r of rows) {
       const c = toConversation(r, this.crypto);
@@ -188,17 +197,17 @@ export class HistoryStore {
   markRead(conversationId: number): ReadReceipt[] {
     return this.batch(() => {
       this.getConversation(conversationId);
-      const rows = this.db.prepare(`UPDATE messages SET state = 'displayed', state_at = ?
+      const rows = stmt(this.db, `UPDATE messages SET state = 'displayed', state_at = ?
         WHERE conversation_id = ? AND direction = 'in' AND state = 'delivered' RETURNING id, imdn_id, sender_aor, system`)
         .all(this.now(), conversationId) as { id: number; imdn_id: string | null; sender_aor: string; system: string | null }[];
-      this.db.prepare('UPDATE conversations SET unread_count = 0 WHERE id = ?').run(conversationId);
+      stmt(this.db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(conversationId);
       return rows.filter((r) => r.system === null).sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, imdnMessageId: r.imdn_id, senderAor: r.sender_aor }));
     });
   }
 
   deleteConversation(id: number): void {
     this.getConversation(id);
-    this.db.prepare('DELETE FROM conversations WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM conversations WHERE id = ?').run(id);
   }
 
   // ---- messages
@@ -247,35 +256,35 @@ export class HistoryStore {
     };
     const nickname = L.str('senderNickname', input.senderNickname, L.MAX_NICKNAME_CHARS, true);
     const b = L.body(input.body);
-    return this.db.transaction(() => {
+    return this.txImmediate(() => {
       this.getConversation(r.conversation_id);
       if (r.imdn_id !== null) {
-        const dup = this.db.prepare('SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?').get(r.conversation_id, r.imdn_id) as { id: number } | undefined;
+        const dup = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?').get(r.conversation_id, r.imdn_id) as { id: number } | undefined;
         if (dup) throw new ParleyError('STORE_DUPLICATE_MESSAGE', 'a message with this IMDN Message-ID is already stored', { id: dup.id, imdnMessageId: r.imdn_id });
       }
-      const seq = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").get() as { seq: number } | undefined;
+      const seq = stmt(this.db, "SELECT seq FROM sqlite_sequence WHERE name = 'messages'").get() as { seq: number } | undefined;
       const id = (seq?.seq ?? 0) + 1;
       const payload = this.crypto.seal(encodePayload(nickname, b.bytes, b.binary), messageAd({ id, ...r }));
-      this.db.prepare(`INSERT INTO messages (id, conversation_id, imdn_id, direction, system, sender_aor, mode, content_type, payload, created_at,
+      stmt(this.db, `INSERT INTO messages (id, conversation_id, imdn_id, direction, system, sender_aor, mode, content_type, payload, created_at,
         sent_at, received_at, state, state_at, e2e, e2e_verified, security_error, tls) VALUES (@id, @conversation_id, @imdn_id, @direction,
         @system, @sender_aor, @mode, @content_type, @payload, @created_at, @sent_at, @received_at, @state, @state_at, @e2e, @e2e_verified,
         @security_error, @tls)`).run({ id, payload, ...r });
       const unread = direction === 'in' && system === null && state === 'delivered' ? 1 : 0;
-      this.db.prepare('UPDATE conversations SET last_activity = max(last_activity, ?), unread_count = unread_count + ? WHERE id = ?')
+      stmt(this.db, 'UPDATE conversations SET last_activity = max(last_activity, ?), unread_count = unread_count + ? WHERE id = ?')
         .run(r.created_at, unread, r.conversation_id);
       if (system === null && !b.binary && this.version >= FTS_SINCE_VERSION) indexMessage(this.db, this.crypto, id, input.body as string);
       return this.getMessage(id);
-    }).immediate();
+    });
   }
 
   getMessage(id: number): StoredMessage {
-    const row = this.db.prepare('SELECT * FROM messages WHERE id = ?').get(L.int('messageId', id, 1, Number.MAX_SAFE_INTEGER)) as MessageRow | undefined;
+    const row = stmt(this.db, 'SELECT * FROM messages WHERE id = ?').get(L.int('messageId', id, 1, Number.MAX_SAFE_INTEGER)) as MessageRow | undefined;
     if (!row) throw new ParleyError('STORE_NOT_FOUND', `no message ${id}`, { messageId: id });
     return toMessage(row, this.crypto);
   }
 
   findByImdnId(conversationId: number, imdnMessageId: string): StoredMessage | null {
-    const row = this.db.prepare('SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?')
+    const row = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?')
       .get(L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER), L.str('imdnMessageId', imdnMessageId, L.MAX_IMDN_ID_CHARS)) as { id: number } | undefined;
     return row ? this.getMessage(row.id) : null;
   }
@@ -286,8 +295,8 @@ export class HistoryStore {
     const limit = L.int('limit', opts.limit ?? L.DEFAULT_PAGE, 1, L.MAX_PAGE);
     const before = opts.before ?? null;
     const rows = (before === null
-      ? this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(conv, limit + 1)
-      : this.db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?')
+      ? stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(conv, limit + 1)
+      : stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?')
         .all(conv, L.time('before.createdAt', before.createdAt), L.int('before.id', before.id, 0, Number.MAX_SAFE_INTEGER), limit + 1)) as MessageRow[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit).map((r) => toMessage(r, this.crypto));
@@ -304,17 +313,17 @@ export class HistoryStore {
     const code = L.optInt('failureCode', upd.failureCode, 0, 999_999);
     const reason = L.str('failureReason', upd.failureReason, L.MAX_REASON_CHARS, true);
     const at = upd.at === undefined ? this.now() : L.time('at', upd.at);
-    return this.db.transaction(() => {
+    return this.txImmediate(() => {
       const cur = this.getMessage(id);
       if (!canTransition(cur.state, to)) return { changed: false, message: cur };
-      this.db.prepare(`UPDATE messages SET state = ?, state_at = ?, failure_code = ?, failure_reason = ?,
+      stmt(this.db, `UPDATE messages SET state = ?, state_at = ?, failure_code = ?, failure_reason = ?,
         sent_at = CASE WHEN ? IN ('stored', 'sent') AND sent_at IS NULL THEN ? ELSE sent_at END WHERE id = ?`)
         .run(to, at, to === 'failed' ? code : null, to === 'failed' ? reason : null, to, at, id);
       if (cur.direction === 'in' && cur.system === null && cur.state === 'delivered') {
-        this.db.prepare('UPDATE conversations SET unread_count = max(unread_count - 1, 0) WHERE id = ?').run(cur.conversationId);
+        stmt(this.db, 'UPDATE conversations SET unread_count = max(unread_count - 1, 0) WHERE id = ?').run(cur.conversationId);
       }
       return { changed: true, message: this.getMessage(id) };
-    }).immediate();
+    });
   }
 
   /** As updateState, addressed by the IMDN Message-ID (for incoming delivery notifications). Null if unknown. */
@@ -325,21 +334,21 @@ export class HistoryStore {
 
   /** The only way out of 'failed': back to 'queued', failure cleared, attempts + 1. */
   retry(id: number): StoredMessage {
-    return this.db.transaction(() => {
+    return this.txImmediate(() => {
       const cur = this.getMessage(id);
       if (cur.state !== 'failed') throw new ParleyError('STORE_BAD_STATE', `message ${id} is ${cur.state}, only failed messages can be retried`, { state: cur.state });
-      this.db.prepare(`UPDATE messages SET state = 'queued', state_at = ?, failure_code = NULL, failure_reason = NULL, attempts = attempts + 1 WHERE id = ?`)
+      stmt(this.db, `UPDATE messages SET state = 'queued', state_at = ?, failure_code = NULL, failure_reason = NULL, attempts = attempts + 1 WHERE id = ?`)
         .run(this.now(), id);
       return this.getMessage(id);
-    }).immediate();
+    });
   }
 
   deleteMessage(id: number): void {
     this.batch(() => {
       const m = this.getMessage(id);
-      this.db.prepare('DELETE FROM messages WHERE id = ?').run(id);
+      stmt(this.db, 'DELETE FROM messages WHERE id = ?').run(id);
       if (m.direction === 'in' && m.system === null && m.state === 'delivered') {
-        this.db.prepare('UPDATE conversations SET unread_count = max(unread_count - 1, 0) WHERE id = ?').run(m.conversationId);
+        stmt(this.db, 'UPDATE conversations SET unread_count = max(unread_count - 1, 0) WHERE id = ?').run(m.conversationId);
       }
     });
   }

@@ -1,6 +1,6 @@
 // File-transfer records (RFC 5547 file selectors and progress); name, hash and local path are sealed at rest.
 import { ParleyError } from '../util/errors';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 import type { StoreCrypto } from './crypto';
 import { toTransfer, transferAd, type TransferRow } from './rows';
 import { canTransferTransition, TRANSFER_STATES, type TransferState } from './states';
@@ -32,16 +32,16 @@ export class Transfers {
     });
     return this.db.transaction(() => {
       this.conversation(r.conversation_id);
-      if (r.message_id !== null && !this.db.prepare('SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?').get(r.message_id, r.conversation_id)) {
+      if (r.message_id !== null && !stmt(this.db, 'SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?').get(r.message_id, r.conversation_id)) {
         throw new ParleyError('STORE_NOT_FOUND', `no message ${r.message_id} in conversation ${r.conversation_id}`, { messageId: r.message_id });
       }
-      if (this.db.prepare('SELECT 1 FROM file_transfers WHERE transfer_id = ?').get(r.transfer_id)) {
+      if (stmt(this.db, 'SELECT 1 FROM file_transfers WHERE transfer_id = ?').get(r.transfer_id)) {
         throw new ParleyError('STORE_DUPLICATE_TRANSFER', 'a transfer with this id is already stored', { transferId: r.transfer_id });
       }
-      const seq = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'file_transfers'").get() as { seq: number } | undefined;
+      const seq = stmt(this.db, "SELECT seq FROM sqlite_sequence WHERE name = 'file_transfers'").get() as { seq: number } | undefined;
       const id = (seq?.seq ?? 0) + 1;
       const now = this.now();
-      this.db.prepare(`INSERT INTO file_transfers (id, transfer_id, conversation_id, message_id, direction, content_type, size, sealed, state,
+      stmt(this.db, `INSERT INTO file_transfers (id, transfer_id, conversation_id, message_id, direction, content_type, size, sealed, state,
         bytes_done, created_at, updated_at) VALUES (@id, @transfer_id, @conversation_id, @message_id, @direction, @content_type, @size, @sealed,
         @state, @bytes_done, @now, @now)`)
         .run({ ...r, id, now, sealed: this.crypto.sealText(meta, transferAd({ id, ...r })), bytes_done: r.state === 'done' ? r.size : 0 });
@@ -50,12 +50,12 @@ export class Transfers {
   }
 
   get(transferId: string): FileTransfer | null {
-    const row = this.db.prepare('SELECT * FROM file_transfers WHERE transfer_id = ?').get(L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS)) as TransferRow | undefined;
+    const row = stmt(this.db, 'SELECT * FROM file_transfers WHERE transfer_id = ?').get(L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS)) as TransferRow | undefined;
     return row ? toTransfer(row, this.crypto) : null;
   }
 
   list(conversationId: number): FileTransfer[] {
-    const rows = this.db.prepare('SELECT * FROM file_transfers WHERE conversation_id = ? ORDER BY created_at, id')
+    const rows = stmt(this.db, 'SELECT * FROM file_transfers WHERE conversation_id = ? ORDER BY created_at, id')
       .all(L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER)) as TransferRow[];
     return rows.map((r) => toTransfer(r, this.crypto));
   }
@@ -76,7 +76,7 @@ export class Transfers {
       const next = to ?? cur.state;
       const done = next === 'done' ? cur.size : Math.max(cur.bytesDone, bytes);
       if (next === cur.state && done === cur.bytesDone) return { changed: false, transfer: cur };
-      this.db.prepare('UPDATE file_transfers SET state = ?, bytes_done = ?, updated_at = ? WHERE id = ?').run(next, done, this.now(), cur.id);
+      stmt(this.db, 'UPDATE file_transfers SET state = ?, bytes_done = ?, updated_at = ? WHERE id = ?').run(next, done, this.now(), cur.id);
       return { changed: true, transfer: this.get(transferId)! };
     }).immediate();
   }
