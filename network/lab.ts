@@ -150,7 +150,7 @@ class KamailioLab implements Lab {
     this.proc = proc;
     live.add(proc);
     let exitInfo: string | undefined;
-    this.exited = new Promise((resolve) => proc.once('exit', (code, sig) => {
+    this.exited = new Promise((resolve) => proc.once('close', (code, sig) => {
       exitInfo = `exited with ${sig ?? `code ${code}`}`; live.delete(proc); resolve();
     }));
     for (const stream of [proc.stdout, proc.stderr]) {
@@ -190,7 +190,10 @@ class KamailioLab implements Lab {
     const proc = this.proc;
     if (!proc || !this.exited || proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill('SIGTERM');
-    const timedOut = await Promise.race([this.exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([this.exited.then(() => false),
+      new Promise<boolean>((r) => { timer = setTimeout(() => r(true), STOP_TIMEOUT_MS); })]);
+    clearTimeout(timer);
     if (timedOut && proc.pid) {
       try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
       await this.exited;

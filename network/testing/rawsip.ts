@@ -5,7 +5,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import {
-  digestAuthorization, frameStream, header, parseChallenge, parseSip, randomToken, serialize, type SipMessage,
+  digestAuthorization, frameStream, header, headers, parseChallenge, parseSip, randomToken, serialize, type SipMessage,
 } from './sipmsg';
 
 export * from './sipmsg';
@@ -144,7 +144,10 @@ export class RawSipClient {
   reply(req: SipMessage, status: number, reason = status === 200 ? 'OK' : 'Error'): void {
     const hs: Array<[string, string]> = req.headers.filter(([k]) => /^(via|from|call-id|cseq|record-route)$/i.test(k));
     const to = header(req, 'To') ?? '';
-    hs.splice(hs.findIndex(([k]) => /^from$/i.test(k)) + 1, 0, ['To', /;tag=/.test(to) ? to : `${to};tag=${randomToken(4)}`]);
+    const toTagged = /;tag=/.test(to) ? to : `${to};tag=${this.answeredTags.get(header(req, 'Call-ID') ?? '') ?? randomToken(4)}`;
+    const tag = /;tag=([^;>\s]+)/.exec(toTagged)?.[1] ?? '';
+    this.answeredTags.set(header(req, 'Call-ID') ?? '', tag);
+    hs.splice(hs.findIndex(([k]) => /^from$/i.test(k)) + 1, 0, ['To', toTagged]);
     if (status < 300 && /^(INVITE|SUBSCRIBE)$/.test(req.method ?? '')) hs.push(['Contact', this.contact]);
     this.sendRaw(serialize(`SIP/2.0 ${status} ${reason}`, hs));
   }
@@ -210,6 +213,40 @@ export class RawSipClient {
       this.pending.set(key, { resolve, reject, timer });
       this.sendRaw(raw);
     });
+  }
+
+  /**
+   * Send an in-dialog request (RFC 3261 §12.2.1.1) in the dialog set up by `msg`: a 2xx response we received
+   * (we are the UAC) or a request we received and answered (we are the UAS). ACK gets no response (resolves undefined).
+   */
+  async inDialog(method: string, msg: SipMessage, opts: { body?: string; contentType?: string; extra?: Array<[string, string]> } = {}): Promise<SipMessage | undefined> {
+    const uac = msg.status !== undefined;
+    const target = /<([^>]+)>/.exec(header(msg, 'Contact') ?? '')?.[1];
+    if (!target) throw new Error('dialog-forming message without Contact');
+    const rr = headers(msg, 'Record-Route').flatMap((v) => v.split(/,(?=\s*<)/).map((x) => x.trim()));
+    const routes = uac ? rr.reverse() : rr;
+    const from = uac ? header(msg, 'From') : this.toTagged(msg);
+    const to = uac ? header(msg, 'To') : header(msg, 'From');
+    const cseqNum = method === 'ACK' ? Number((header(msg, 'CSeq') ?? '1').split(' ')[0]) : this.cseq++ + 1000;
+    const hs: Array<[string, string]> = [
+      ['Via', `SIP/2.0/${this.viaProto} ${this.viaSentBy};rport;branch=z9hG4bK${randomToken(8)}`],
+      ['Max-Forwards', '70'], ['From', from ?? ''], ['To', to ?? ''],
+      ['Call-ID', header(msg, 'Call-ID') ?? ''], ['CSeq', `${cseqNum} ${method}`], ['Contact', this.contact],
+      ...routes.map((r): [string, string] => ['Route', r]), ...(opts.extra ?? []),
+    ];
+    if (opts.body !== undefined) hs.push(['Content-Type', opts.contentType ?? 'text/plain']);
+    const raw = serialize(`${method} ${target} SIP/2.0`, hs, opts.body ?? '');
+    if (method === 'ACK') { this.sendRaw(raw); return undefined; }
+    return this.transact(raw);
+  }
+
+  private readonly answeredTags = new Map<string, string>();
+
+  /** The To header (with our tag) we used when answering a request. */
+  private toTagged(req: SipMessage): string {
+    const to = header(req, 'To') ?? '';
+    if (/;tag=/.test(to)) return to;
+    return `${to};tag=${this.answeredTags.get(header(req, 'Call-ID') ?? '') ?? ''}`;
   }
 
   register(expires = 600, credentials?: { user: string; password: string }): Promise<SipMessage> {

@@ -1,0 +1,142 @@
+// SIP behaviour of the lab proxy/registrar (RFC 3261, RFC 3428, RFC 7118) with raw clients on every transport.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { startLab, removeLabState, type Lab } from './lab';
+import { RawSipClient, header, type RawTransport } from './testing/rawsip';
+
+describe('lab SIP proxy and registrar', () => {
+  let lab: Lab;
+  const clients: RawSipClient[] = [];
+  const client = async (user: string, transport: RawTransport, password = `${user}-secret`): Promise<RawSipClient> => {
+    const c = await RawSipClient.connect({ lab, transport, user, password });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => { lab = await startLab({ accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'].map((u) => ({ user: u, password: `${u}-secret` })) }); });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await lab.stop();
+    await removeLabState(lab);
+  });
+
+  for (const transport of ['udp', 'tcp', 'tls', 'ws', 'wss'] as const) {
+    it(`REGISTER over ${transport}: 401 challenge, then 200 with digest`, async () => {
+      const c = await client('alice', transport);
+      const challenge = await c.request('REGISTER', `sip:${lab.domain}`, { to: c.aor, noAuth: true });
+      assert.equal(challenge.status, 401);
+      assert.match(header(challenge, 'WWW-Authenticate') ?? '', /realm="parley\.test".*qop="auth"/);
+      const ok = await c.register();
+      assert.equal(ok.status, 200);
+      assert.match(header(ok, 'Contact') ?? '', /expires=/);
+      assert.ok((await lab.registrations()).includes('alice@parley.test'));
+      assert.equal((await c.register(0)).status, 200);
+    });
+  }
+
+  it('refuses a wrong password and registering someone else\'s AoR', async () => {
+    const c = await client('bob', 'tcp');
+    const wrong = await c.register(600, { user: 'bob', password: 'nope' });
+    assert.equal(wrong.status, 401);
+    const other = await c.register(600, { user: 'carol', password: 'carol-secret' });
+    assert.equal(other.status, 403);
+    assert.ok(!(await lab.registrations()).includes('bob@parley.test'));
+  });
+
+  it('delivers a MESSAGE between two registered TCP clients and survives CRLF keep-alives', async () => {
+    const a = await client('carol', 'tcp');
+    const b = await client('dave', 'tcp');
+    assert.equal((await a.register()).status, 200);
+    assert.equal((await b.register()).status, 200);
+    a.sendRaw('\r\n\r\n');
+    const res = await a.message(lab.aor('dave'), 'hello dave');
+    assert.equal(res.status, 200);
+    const got = await b.waitForRequest((m) => m.method === 'MESSAGE');
+    assert.equal(got.body, 'hello dave');
+    assert.match(header(got, 'From') ?? '', /sip:carol@parley\.test/);
+  });
+
+  it('answers a double-CRLF ping with a CRLF pong on TCP', async () => {
+    const s = connect({ host: '127.0.0.1', port: lab.ports.sip });
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    const pong = new Promise<string>((r) => s.once('data', (d) => r(d.toString())));
+    s.write('\r\n\r\n');
+    assert.equal(await pong, '\r\n');
+    s.destroy();
+  });
+
+  it('stores a MESSAGE for an offline user (202) and delivers it on that user\'s next REGISTER', async () => {
+    const a = await client('erin', 'tcp');
+    assert.equal((await a.register()).status, 200);
+    const res = await a.message(lab.aor('frank'), 'while you were out');
+    assert.equal(res.status, 202);
+    const f = await client('frank', 'ws');
+    const delivered = f.waitForRequest((m) => m.method === 'MESSAGE');
+    assert.equal((await f.register()).status, 200);
+    const m = await delivered;
+    assert.equal(m.body, 'while you were out');
+    assert.match(header(m, 'From') ?? '', /sip:erin@parley\.test/);
+  });
+
+  it('refuses a spoofed From (403) and an unauthenticated MESSAGE from a local user (407)', async () => {
+    const a = await client('alice', 'tcp');
+    const spoof = await a.message(lab.aor('bob'), 'I am bob', { from: lab.aor('bob') });
+    assert.equal(spoof.status, 403);
+    assert.match(spoof.reason ?? '', /From user does not match/);
+    const noAuth = await a.request('MESSAGE', lab.aor('bob'), { body: 'x', noAuth: true });
+    assert.equal(noAuth.status, 407);
+  });
+
+  it('refuses non-local destinations and answers 404 for unknown users', async () => {
+    const a = await client('alice', 'udp');
+    const foreign = await a.message('sip:someone@example.com', 'relay me');
+    assert.equal(foreign.status, 403);
+    assert.match(foreign.reason ?? '', /non-local/);
+    const other = await a.message('sip:someone@127.0.0.2', 'relay me');
+    assert.equal(other.status, 403);
+    const unknown = await a.message(lab.aor('nobody'), 'hello?');
+    assert.equal(unknown.status, 404);
+  });
+
+  it('routes INVITE/200/ACK/BYE and SUBSCRIBE/NOTIFY dialogs between TCP and WS clients through Record-Route', async () => {
+    const a = await client('gina', 'tcp');
+    const b = await client('hank', 'ws');
+    assert.equal((await a.register()).status, 200);
+    assert.equal((await b.register()).status, 200);
+    const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message 9 TCP/MSRP *\r\n';
+    const invite = b.waitForRequest((m) => m.method === 'INVITE');
+    const ok = await a.request('INVITE', lab.aor('hank'), { body: sdp, contentType: 'application/sdp' });
+    assert.equal(ok.status, 200);
+    assert.ok(header(await invite, 'Record-Route'));
+    assert.ok(header(ok, 'Record-Route'));
+    const ack = b.waitForRequest((m) => m.method === 'ACK');
+    await a.inDialog('ACK', ok);
+    await ack;
+    const bye = b.waitForRequest((m) => m.method === 'BYE');
+    assert.equal((await a.inDialog('BYE', ok))?.status, 200);
+    await bye;
+
+    const sub = b.waitForRequest((m) => m.method === 'SUBSCRIBE');
+    const subOk = await a.request('SUBSCRIBE', lab.aor('hank'), { extra: [['Event', 'conference'], ['Expires', '60']] });
+    assert.equal(subOk.status, 200);
+    const notify = a.waitForRequest((m) => m.method === 'NOTIFY');
+    const nres = await b.inDialog('NOTIFY', await sub, { extra: [['Event', 'conference'], ['Subscription-State', 'active;expires=60']] });
+    assert.equal(nres?.status, 200);
+    assert.equal(header(await notify, 'Event'), 'conference');
+  });
+
+  it('answers OPTIONS addressed to the proxy itself', async () => {
+    const a = await client('erin', 'tcp');
+    assert.equal((await a.request('OPTIONS', `sip:${lab.domain}`)).status, 200);
+  });
+
+  it('accepts a new account added while running (db_text reload, no restart)', async () => {
+    await lab.addAccount('zed', 'zed-secret');
+    const z = await client('zed', 'tcp');
+    assert.equal((await z.register()).status, 200);
+    await lab.addAccount('zed', 'zed-changed');
+    const z2 = await client('zed', 'udp', 'zed-changed');
+    assert.equal((await z2.register()).status, 200);
+  });
+});

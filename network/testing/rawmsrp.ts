@@ -1,0 +1,145 @@
+// Hand-written MSRP endpoint (RFC 4975 framing, RFC 4976 AUTH) over raw Node sockets, for relay tests only.
+import { readFileSync } from 'node:fs';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { digestAuthorization, parseChallenge, randomToken } from './sipmsg';
+
+export interface MsrpFrame {
+  tid: string; method?: string; status?: number; comment?: string;
+  headers: Array<[string, string]>; body: string; flag: string;
+}
+
+export const MSRP_TIMEOUT_MS = 5000;
+/** Frames this helper refuses to buffer (the Kamailio relay's own limits are far lower, see docs/lab.md). */
+export const MAX_MSRP_FRAME = 1 << 20;
+
+export function msrpHeader(f: MsrpFrame, name: string): string | undefined {
+  return f.headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+/** Split a stream into complete MSRP frames (first line `MSRP tid ...`, end line `-------tid[$+#]`). */
+export function frameMsrp(buf: Buffer): { frames: MsrpFrame[]; rest: Buffer } {
+  const frames: MsrpFrame[] = [];
+  let off = 0;
+  for (;;) {
+    const eol = buf.indexOf('\r\n', off);
+    if (eol < 0) break;
+    const first = /^MSRP (\S+) (.*)$/.exec(buf.subarray(off, eol).toString('utf8'));
+    if (!first) throw new Error(`bad MSRP first line at offset ${off}`);
+    const tid = first[1];
+    const endMarker = `\r\n-------${tid}`;
+    const end = buf.indexOf(endMarker, eol);
+    if (end < 0 || end + endMarker.length + 3 > buf.length) break;
+    const flag = String.fromCharCode(buf[end + endMarker.length]);
+    const text = buf.subarray(eol + 2, end).toString('utf8');
+    const split = text.indexOf('\r\n\r\n');
+    const head = split >= 0 ? text.slice(0, split) : text;
+    const body = split >= 0 ? text.slice(split + 4) : '';
+    const headers = head.split('\r\n').filter((l) => l.length > 0).map((l): [string, string] => {
+      const i = l.indexOf(':');
+      return [l.slice(0, i), l.slice(i + 1).trim()];
+    });
+    const rest = first[2];
+    const st = /^(\d{3})(?: (.*))?$/.exec(rest);
+    frames.push(st ? { tid, status: Number(st[1]), comment: st[2], headers, body, flag }
+      : { tid, method: rest, headers, body, flag });
+    off = end + endMarker.length + 3;
+  }
+  if (buf.length - off > MAX_MSRP_FRAME) throw new Error('MSRP frame larger than MAX_MSRP_FRAME');
+  return { frames, rest: buf.subarray(off) };
+}
+
+export function buildMsrp(tid: string, firstRest: string, headers: Array<[string, string]>, body?: string): string {
+  const head = `MSRP ${tid} ${firstRest}\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}`;
+  return body === undefined ? `${head}-------${tid}$\r\n` : `${head}\r\n${body}\r\n-------${tid}$\r\n`;
+}
+
+export class RawMsrpClient {
+  readonly sessionId = randomToken(6);
+  private rest: Buffer = Buffer.alloc(0);
+  private readonly inbox: MsrpFrame[] = [];
+  private readonly waiters: Array<{ pred: (f: MsrpFrame) => boolean; resolve: (f: MsrpFrame) => void }> = [];
+  /** Use-Path granted by the relay after a successful AUTH. */
+  usePath?: string;
+
+  private constructor(private readonly sock: Socket, readonly relayUri: string, readonly tls: boolean) {
+    sock.setNoDelay(true);
+    sock.on('data', (d) => {
+      const { frames, rest } = frameMsrp(Buffer.concat([this.rest, d]));
+      this.rest = rest;
+      for (const f of frames) this.onFrame(f);
+    });
+    sock.on('error', () => { /* surfaced by timeouts */ });
+  }
+
+  /** This endpoint's own MSRP URI (host is the loopback address and the real local port). */
+  get uri(): string { return `${this.tls ? 'msrps' : 'msrp'}://127.0.0.1:${this.sock.localPort}/${this.sessionId};tcp`; }
+
+  static async connect(port: number, opts: { tls?: boolean; caFile?: string } = {}): Promise<RawMsrpClient> {
+    const s = opts.tls
+      ? tlsConnect({ host: '127.0.0.1', port, ca: opts.caFile ? readFileSync(opts.caFile) : undefined })
+      : tcpConnect({ host: '127.0.0.1', port });
+    await new Promise<void>((res, rej) => { s.once(opts.tls ? 'secureConnect' : 'connect', () => res()); s.once('error', rej); });
+    return new RawMsrpClient(s, `${opts.tls ? 'msrps' : 'msrp'}://127.0.0.1:${port};tcp`, !!opts.tls);
+  }
+
+  private onFrame(f: MsrpFrame): void {
+    if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
+      // Answer hop-by-hop to the previous hop only (RFC 4975 §7.2).
+      const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
+      this.write(buildMsrp(f.tid, '200 OK', [['To-Path', prev], ['From-Path', this.uri]]));
+    }
+    const i = this.waiters.findIndex((w) => w.pred(f));
+    if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
+    else this.inbox.push(f);
+  }
+
+  write(data: string): void { this.sock.write(data); }
+
+  waitFor(pred: (f: MsrpFrame) => boolean, timeoutMs = MSRP_TIMEOUT_MS): Promise<MsrpFrame> {
+    const i = this.inbox.findIndex(pred);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const entry = { pred, resolve: (f: MsrpFrame) => { clearTimeout(t); resolve(f); } };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(entry), 1);
+        reject(new Error(`no matching MSRP frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(entry);
+    });
+  }
+
+  /** Send a request and wait for the response with the same transaction id. */
+  async transact(method: string, headers: Array<[string, string]>, body?: string): Promise<MsrpFrame> {
+    const tid = randomToken(6);
+    const res = this.waitFor((f) => f.tid === tid && f.status !== undefined);
+    this.write(buildMsrp(tid, method, headers, body));
+    return res;
+  }
+
+  /** RFC 4976 §5: AUTH, answer the 401 digest challenge, keep the Use-Path. Returns the final response. */
+  async auth(user: string, password: string, expires?: number): Promise<MsrpFrame> {
+    const base: Array<[string, string]> = [['To-Path', this.relayUri], ['From-Path', this.uri]];
+    if (expires !== undefined) base.push(['Expires', String(expires)]);
+    let res = await this.transact('AUTH', base);
+    if (res.status === 401) {
+      const challenge = parseChallenge(msrpHeader(res, 'WWW-Authenticate') ?? '');
+      const authz = digestAuthorization({ challenge, method: 'AUTH', uri: this.relayUri, username: user, password });
+      res = await this.transact('AUTH', [...base, ['Authorization', authz]]);
+    }
+    if (res.status === 200) this.usePath = msrpHeader(res, 'Use-Path');
+    return res;
+  }
+
+  /** SEND a complete text message along `toPath` (space-separated URIs, first hop first). */
+  send(toPath: string, text: string, fromPath = this.uri): Promise<MsrpFrame> {
+    const len = Buffer.byteLength(text);
+    return this.transact('SEND', [['To-Path', toPath], ['From-Path', fromPath], ['Message-ID', randomToken(6)],
+      ['Byte-Range', `1-${len}/${len}`], ['Content-Type', 'text/plain']], text);
+  }
+
+  close(): Promise<void> {
+    if (this.sock.destroyed) return Promise.resolve();
+    return new Promise((r) => { this.sock.once('close', () => r()); this.sock.destroy(); });
+  }
+}
