@@ -1,0 +1,147 @@
+// Conference (RFC 4975 via a focus, RFC 7701) sender keys per membership epoch, v1 (docs/security.md s.5.6).
+import { ParleyError } from '../util/errors';
+import { S, Reader, concat, u8, u32, u64, lp16, utf8, fromUtf8, b64url, fromB64url, wipe } from './sodium';
+import { normalizeAoR } from './aor';
+
+export const GROUP_MSG_VERSION = 1;
+export const SENDER_KEY_CONTENT_TYPE = 'application/vnd.parley.sender-key+json';
+/** Counters this far below the highest seen are refused (bounded replay state). */
+export const GROUP_REPLAY_WINDOW = 1024;
+/** Older epochs of a sender kept to read in-flight messages after a rotation. */
+export const GROUP_EPOCHS_KEPT = 2;
+const AD_LABEL = utf8('parley-group-v1');
+
+interface RecvKey {
+  key: Uint8Array;
+  max: bigint;
+  seen: Set<bigint>;
+}
+
+export interface GroupMessage {
+  sender: string;
+  epoch: number;
+  counter: bigint;
+  plaintext: Uint8Array;
+}
+
+function ad(conf: string, epoch: number, sender: string, counter: bigint): Uint8Array {
+  return concat(AD_LABEL, lp16(conf), u32(epoch), lp16(sender), u64(counter));
+}
+
+/**
+ * One participant's view of a conference. Distribution payloads are plaintext: seal them with sealEnvelope to all current
+ * members, and pass what openEnvelope returns (authenticated sender + plaintext) to acceptDistribution().
+ */
+export class GroupSession {
+  readonly conferenceId: string;
+  readonly me: string;
+  #epoch = 0;
+  #key: Uint8Array | null = null;
+  #counter = 0n;
+  #recv = new Map<string, Map<number, RecvKey>>();
+
+  constructor(opts: { conferenceId: string; me: string }) {
+    if (!opts.conferenceId || utf8(opts.conferenceId).length > 256) throw new ParleyError('GROUP_BAD_INPUT', 'conference id required (<= 256 bytes)');
+    this.conferenceId = opts.conferenceId;
+    this.me = normalizeAoR(opts.me);
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Draw a fresh sender key (call on every join and leave); zeroes the old one. Returns the distribution plaintext. */
+  newEpoch(): Uint8Array {
+    if (this.#key) wipe(this.#key);
+    this.#epoch++;
+    this.#key = S().randombytes_buf(32);
+    this.#counter = 0n;
+    return this.distribution();
+  }
+
+  /** Distribution plaintext for the current epoch (JSON, docs/security.md s.5.6). */
+  distribution(): Uint8Array {
+    if (!this.#key) throw new ParleyError('GROUP_NO_KEY', 'call newEpoch() first');
+    return utf8(JSON.stringify({ v: 1, type: 'sender-key', conf: this.conferenceId, epoch: this.#epoch, sender: this.me, key: b64url(this.#key) }));
+  }
+
+  /** Accept a sender key; `authenticatedSender` is openEnvelope's senderAoR and must equal the payload's sender. */
+  acceptDistribution(authenticatedSender: string, plaintext: Uint8Array): { sender: string; epoch: number } {
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(fromUtf8(plaintext, 'GROUP_BAD_FORMAT'));
+    } catch {
+      throw new ParleyError('GROUP_BAD_FORMAT', 'sender-key payload is not JSON');
+    }
+    if (!o || o.v !== 1 || o.type !== 'sender-key' || typeof o.sender !== 'string' || !Number.isInteger(o.epoch) || (o.epoch as number) < 1 || (o.epoch as number) > 0xffffffff) {
+      throw new ParleyError('GROUP_BAD_FORMAT', 'bad sender-key payload');
+    }
+    if (o.conf !== this.conferenceId) throw new ParleyError('GROUP_WRONG_CONFERENCE', 'sender key for another conference');
+    const sender = normalizeAoR(o.sender);
+    if (sender !== normalizeAoR(authenticatedSender)) throw new ParleyError('GROUP_SENDER_MISMATCH', 'sender key distributed by someone else', { sender });
+    const key = fromB64url(o.key, 'GROUP_BAD_FORMAT', 32);
+    const epochs = this.#recv.get(sender) ?? new Map<number, RecvKey>();
+    const epoch = o.epoch as number;
+    if (epochs.has(epoch)) {
+      if (!S().memcmp(epochs.get(epoch)!.key, key)) throw new ParleyError('GROUP_KEY_CONFLICT', 'a different key for an epoch already known', { sender, epoch });
+      return { sender, epoch };
+    }
+    epochs.set(epoch, { key, max: -1n, seen: new Set() });
+    for (const e of [...epochs.keys()].sort((a, b) => b - a).slice(GROUP_EPOCHS_KEPT)) {
+      wipe(epochs.get(e)!.key);
+      epochs.delete(e);
+    }
+    this.#recv.set(sender, epochs);
+    return { sender, epoch };
+  }
+
+  /** Forget a member's keys (they left). Remember to newEpoch() and distribute to the remaining members. */
+  removeMember(aor: string): void {
+    const a = normalizeAoR(aor);
+    for (const k of this.#recv.get(a)?.values() ?? []) wipe(k.key);
+    this.#recv.delete(a);
+  }
+
+  /** Frame: u8 1 | u32 epoch | lp16 sender | u64 counter | nonce[24] | AEAD. */
+  encrypt(plaintext: Uint8Array): Uint8Array {
+    if (!this.#key) throw new ParleyError('GROUP_NO_KEY', 'call newEpoch() first');
+    const counter = this.#counter++;
+    const nonce = S().randombytes_buf(24);
+    const ct = S().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(this.conferenceId, this.#epoch, this.me, counter), null, nonce, this.#key);
+    return concat(u8(GROUP_MSG_VERSION), u32(this.#epoch), lp16(this.me), u64(counter), nonce, ct);
+  }
+
+  decrypt(frame: Uint8Array): GroupMessage {
+    const r = new Reader(frame, 'E2E_BAD_FORMAT');
+    const v = r.u8();
+    if (v !== GROUP_MSG_VERSION) throw new ParleyError('E2E_BAD_FORMAT', `unsupported group message version ${v}`);
+    const epoch = r.u32();
+    const sender = r.str16(256);
+    const counter = r.u64();
+    const nonce = r.bytes(24);
+    if (r.remaining < 16) throw new ParleyError('E2E_BAD_FORMAT', 'group message too short');
+    const ct = r.bytes(r.remaining);
+    const rk = this.#recv.get(sender)?.get(epoch);
+    if (!rk) throw new ParleyError('GROUP_UNKNOWN_SENDER_KEY', `no sender key for ${sender} epoch ${epoch}`, { sender, epoch });
+    if (rk.seen.has(counter) || counter + BigInt(GROUP_REPLAY_WINDOW) <= rk.max) {
+      throw new ParleyError('E2E_REPLAY', 'group message replayed or too old', { sender, epoch, counter: String(counter) });
+    }
+    let plaintext: Uint8Array;
+    try {
+      plaintext = S().crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, ad(this.conferenceId, epoch, sender, counter), nonce, rk.key);
+    } catch {
+      throw new ParleyError('E2E_TAMPERED', 'group message does not authenticate', { sender, epoch });
+    }
+    rk.seen.add(counter);
+    if (counter > rk.max) rk.max = counter;
+    for (const c of rk.seen) if (c + BigInt(GROUP_REPLAY_WINDOW) <= rk.max) rk.seen.delete(c);
+    return { sender, epoch, counter, plaintext };
+  }
+
+  destroy(): void {
+    if (this.#key) wipe(this.#key);
+    this.#key = null;
+    for (const epochs of this.#recv.values()) for (const k of epochs.values()) wipe(k.key);
+    this.#recv.clear();
+  }
+}
