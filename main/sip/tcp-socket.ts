@@ -129,6 +129,9 @@ export class StreamSipSocket implements ParleySipSocket {
         this.lastMessage = { bytes: ev.bytes, bodyOffset: ev.bodyOffset };
         try {
           this.ondata(this.decoder.decode(ev.bytes));
+        } catch (e) {
+          // A bug above us must not take the process down from a socket callback.
+          this.opts.onError?.(new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
         } finally {
           this.lastMessage = null;
         }

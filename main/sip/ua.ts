@@ -237,6 +237,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     });
   }
 
+  /** Emits 'error' for diagnostics when someone listens; never throws (an unhandled 'error' event would crash the process). */
+  reportError(e: ParleyError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+
   /** The underlying JsSIP UA, for layers that need JsSIP features directly (sessions, subscriptions). */
   get jssip(): ParleyJsSipUA {
     return this.ua;
@@ -253,7 +258,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
 
   private handlerFailed(e: unknown, raw: JsSipIncomingRequest): void {
     const err = e instanceof ParleyError ? e : new ParleyError('SIP_HANDLER_FAILED', `handling ${raw.method} failed: ${(e as Error)?.message ?? e}`, {}, { cause: e });
-    this.emit('error', err);
+    this.reportError(err);
     try {
       const tr = raw.server_transaction as unknown as { state?: number; receiveResponse(c: number, r: string): void } | null;
       if (tr) tr.receiveResponse(500, buildResponse(raw, 500, 'Server Internal Error', []));
@@ -312,6 +317,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   private onSocketError(e: ParleyError): void {
+    this.reportError(e);
+    if (e.code === 'SIP_INTERNAL_ERROR') return;
     this._lastError = e;
     if (e.code === 'SIP_TLS_ERROR') this.fail(e);
   }

@@ -92,11 +92,13 @@ export class WsSipSocket implements ParleySipSocket {
     const ws = new this.WS(this.url, 'sip');
     this.ws = ws;
     const tlsTarget = this.via_transport === 'WSS';
+    let opened = false;
     ws.on('upgrade', (res: IncomingMessage) => {
       if (tlsTarget) this.tlsSocket = res.socket as TLSSocket;
     });
     ws.on('open', () => {
       if (this.ws !== ws) return;
+      opened = true;
       if (ws.protocol !== 'sip') {
         this.fail(ws, new ParleyError('SIP_WS_PROTOCOL', `server at ${this.url} did not accept the "sip" subprotocol`));
         return;
@@ -126,6 +128,8 @@ export class WsSipSocket implements ParleySipSocket {
       this.lastMessage = sep >= 0 ? { bytes, bodyOffset: sep + 4 } : null;
       try {
         this.ondata(this.decoder.decode(bytes));
+      } catch (e) {
+        this.opts.onError?.(new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
       } finally {
         this.lastMessage = null;
       }
@@ -137,7 +141,7 @@ export class WsSipSocket implements ParleySipSocket {
     ws.on('unexpected-response', (_req, res) => {
       this.fail(ws, new ParleyError('SIP_CONNECT_FAILED', `WebSocket upgrade to ${this.url} refused: HTTP ${res.statusCode}`));
     });
-    ws.on('error', (e) => this.fail(ws, classifySocketError(e, tlsTarget && ws.readyState === WebSocket.CONNECTING, this.url)));
+    ws.on('error', (e) => this.fail(ws, classifySocketError(e, tlsTarget && !opened, this.url)));
     ws.on('close', (code: number, reason: Buffer) => this.closed(ws, code, reason.toString()));
   }
 

@@ -1,0 +1,14 @@
+import { startLab } from '../../network/lab';
+import { accountFor, UaPool } from './testing';
+import { PageMessagingService } from '../services/page-messaging';
+const lab = await startLab();
+const pool = new UaPool();
+const a = pool.create(accountFor(lab, 'alice', 'tcp'));
+const alice = new PageMessagingService(a);
+await a.start();
+console.log(await alice.send(lab.aor('carol'), { text: 'cpim while away', cpim: true, imdnMessageId: 'deferred-id-1' }));
+const c = pool.create(accountFor(lab, 'carol', 'tcp'));
+c.setMessageHandler((r) => { console.log(r.raw.data); r.reply(200); });
+await c.start();
+await new Promise((r) => setTimeout(r, 1500));
+await pool.stopAll(); await lab.stop();
