@@ -46,7 +46,8 @@ export interface SearchOptions {
 }
 
 /**
- * Newest-first hits in one account. The MATCH expression is only quoted hex tokens joined by AND, so no user input ever
+ * Hits in one account, most recently stored first (message id order: FTS5 walks its rowids backwards, so the first
+ * `limit` verified hits end the scan without sorting every match; created_at order differs only for back-dated imports). The MATCH expression is only quoted hex tokens joined by AND, so no user input ever
  * reaches the FTS5 query parser. Each candidate is decrypted and checked against the real words: hash collisions and
  * prefix-bucket over-matches never become hits.
  */
@@ -61,7 +62,7 @@ export function searchMessages(db: Db, crypto: StoreCrypto, accountId: number, q
     JOIN messages m ON m.id = f.rowid
     JOIN conversations c ON c.id = m.conversation_id
     WHERE message_fts MATCH @match AND c.account_id = @account ${convFilter}
-    ORDER BY m.created_at DESC, m.id DESC`);
+    ORDER BY f.rowid DESC`);
   const hits: SearchHit[] = [];
   let examined = 0;
   let truncated = false;
