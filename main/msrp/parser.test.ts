@@ -128,6 +128,12 @@ for (const [name, input, code, limits] of errorCases) {
   });
 }
 
+test('CRLF keep-alives between frames are skipped, even many of them', () => {
+  const p = new MsrpParser();
+  const evs = p.push(Buffer.concat([Buffer.from('\r\n'.repeat(20000)), FIXTURES[0].bytes, Buffer.from('\r\n\r\n'), FIXTURES[1].bytes]));
+  assert.deepEqual(evs.map((e) => e.type), ['frame', 'frame']);
+});
+
 test('idle reflects frame boundaries', () => {
   const p = new MsrpParser();
   assert.ok(p.idle);

@@ -126,6 +126,11 @@ export class MsrpParser {
   }
 
   private startLine(text: string): void {
+    if (text.length === 0) {
+      // tolerate CRLF keep-alives between frames (stream transports shared with SIP habits); costs no memory
+      this.headBytes = 0;
+      return;
+    }
     const m = START_RE.exec(text);
     if (!m) this.err('MSRP_BAD_START_LINE', `Bad MSRP start line: ${JSON.stringify(text.slice(0, 80))}`);
     this.head =
