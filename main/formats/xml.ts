@@ -23,8 +23,9 @@ export type XmlNode = XmlElement | string;
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const NAME_RE = /^[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_.\-\u00B7\u00C0-\uFFFF]*$/;
-const NAME_START = /[A-Za-z_:\u00C0-\uFFFF]/;
-const NAME_CHAR = /[A-Za-z0-9_.:\-\u00B7\u00C0-\uFFFF]/;
+const NAME_TOKEN = /[A-Za-z_:\u00C0-\uFFFF][A-Za-z0-9_.:\-\u00B7\u00C0-\uFFFF]*/y;
+// Anything outside XML 1.0 Char (production [2]), including lone surrogates.
+const INVALID_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 function bad(msg: string, pos: number): never {
   throw new ParleyError('XML_MALFORMED', `XML: ${msg} at offset ${pos}`, { offset: pos });
@@ -55,6 +56,19 @@ function decodeEntities(s: string, pos: number): string {
   });
 }
 
+function resolveName(q: string, isAttr: boolean, scope: Map<string, string>, pos: number): [string, string] {
+  const c = q.indexOf(':');
+  if (c < 0) {
+    if (!NAME_RE.test(q)) bad(`bad name ${q}`, pos);
+    return [isAttr ? '' : scope.get('') ?? '', q];
+  }
+  const prefix = q.slice(0, c), local = q.slice(c + 1);
+  if (!NAME_RE.test(prefix) || !NAME_RE.test(local)) bad(`bad qualified name ${q}`, pos);
+  const uri = prefix === 'xml' ? XML_NS : scope.get(prefix);
+  if (uri === undefined) throw new ParleyError('XML_UNBOUND_PREFIX', `XML: unbound namespace prefix ${prefix}`, { prefix });
+  return [uri, local];
+}
+
 /** Parses a complete document (string or UTF-8 bytes) into its root element. DOCTYPE and entity declarations are rejected. */
 export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim = { ...XML_DEFAULT_LIMITS, ...limits };
@@ -69,20 +83,21 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
   }
   if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
   src = src.replace(/\r\n?/g, '\n'); // end-of-line handling (XML 1.0 s2.11)
-  for (const ch of src) {
-    const cp = ch.codePointAt(0)!;
-    if (!isXmlChar(cp)) bad(`invalid character U+${cp.toString(16)}`, 0);
-  }
+  const invalid = INVALID_CHAR.exec(src);
+  if (invalid) bad(`invalid character U+${invalid[0].codePointAt(0)!.toString(16)}`, invalid.index);
   let i = 0;
   let elements = 0;
   const n = src.length;
 
-  const skipWs = () => { while (i < n && /[ \t\n]/.test(src[i])) i++; };
+  const skipWs = () => {
+    for (let c = src.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a; c = src.charCodeAt(++i));
+  };
   const readName = (): string => {
-    const start = i;
-    if (i >= n || !NAME_START.test(src[i])) bad('expected a name', i);
-    while (i < n && NAME_CHAR.test(src[i])) i++;
-    return src.slice(start, i);
+    NAME_TOKEN.lastIndex = i;
+    const m = NAME_TOKEN.exec(src);
+    if (!m) bad('expected a name', i);
+    i += m[0].length;
+    return m[0];
   };
   const skipMisc = (allowDecl: boolean) => {
     for (;;) {
@@ -149,19 +164,11 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
         local.set(p, a.value);
       }
     }
-    const resolve = (q: string, isAttr: boolean): [string, string] => {
-      const parts = q.split(':');
-      if (parts.length > 2 || parts.some((x) => !NAME_RE.test(x))) bad(`bad qualified name ${q}`, start);
-      if (parts.length === 1) return [isAttr ? '' : local.get('') ?? '', q];
-      const uri = parts[0] === 'xml' ? XML_NS : local.get(parts[0]);
-      if (uri === undefined) throw new ParleyError('XML_UNBOUND_PREFIX', `XML: unbound namespace prefix ${parts[0]}`, { prefix: parts[0] });
-      return [uri, parts[1]];
-    };
-    const [ns, name] = resolve(qname, false);
+    const [ns, name] = resolveName(qname, false, local, start);
     const attrs: XmlAttr[] = [];
     const seen = new Set<string>();
     for (const a of raw) {
-      const [ans, aname] = a.qname === 'xmlns' ? [XMLNS_NS, 'xmlns'] : a.qname.startsWith('xmlns:') ? [XMLNS_NS, a.qname.slice(6)] : resolve(a.qname, true);
+      const [ans, aname] = a.qname === 'xmlns' ? [XMLNS_NS, 'xmlns'] : a.qname.startsWith('xmlns:') ? [XMLNS_NS, a.qname.slice(6)] : resolveName(a.qname, true, local, start);
       const key = `${ans}\u0000${aname}`;
       if (seen.has(key)) bad(`duplicate attribute ${a.qname}`, start);
       seen.add(key);
@@ -170,7 +177,6 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
     const el: XmlElement = { ns, name, qname, attrs, children: [] };
     if (selfClose) return el;
     let text = '';
-    const flush = () => { if (text) { el.children.push(text); text = ''; } };
     for (;;) {
       if (i >= n) bad(`unterminated element <${qname}>`, start);
       const lt = src.indexOf('<', i);
@@ -188,7 +194,7 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
         skipWs();
         if (src[i] !== '>') bad('expected >', i);
         i++;
-        flush();
+        if (text) el.children.push(text);
         return el;
       }
       if (src.startsWith('<!--', i)) {
@@ -210,7 +216,7 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
         if (end < 0) bad('unterminated processing instruction', i);
         i = end + 2;
       } else {
-        flush();
+        if (text) { el.children.push(text); text = ''; }
         el.children.push(parseElement(local, depth + 1));
       }
     }
