@@ -131,6 +131,14 @@ test('header injection is impossible: values are escaped, raw control characters
   throwsCode(() => createCpim({ ns: { 'bad prefix': 'urn:x' }, contentType: 'a/b', body: '' }), 'CPIM_BAD_HEADER');
 });
 
+test('a Buffer input (e.g. from a socket) yields a plain Uint8Array body that does not alias it', () => {
+  const buf = Buffer.from(RFC5438);
+  const m = parseCpim(buf);
+  assert.equal(Object.getPrototypeOf(m.body), Uint8Array.prototype);
+  buf.fill(0);
+  assert.equal(text(m.body), 'Hello World\r\n');
+});
+
 test('tolerates LF-only line endings and folded MIME headers', () => {
   const m = parseCpim(bytes('From: <sip:a@x>\nTo: <sip:b@x>\n\nContent-Type: text/plain;\n charset=utf-8\n\nbody'));
   assert.equal(m.contentType, 'text/plain; charset=utf-8');

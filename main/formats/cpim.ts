@@ -203,7 +203,7 @@ export function parseCpim(bytes: Uint8Array, limits: Partial<CpimLimits> = {}): 
     headers,
     contentType: ct[0].value,
     contentHeaders: all.filter((h) => !eq(h.name, 'Content-Type')),
-    body: bytes.slice(mime.end),
+    body: new Uint8Array(bytes.subarray(mime.end)), // plain copy: never aliases a caller's (e.g. socket) Buffer
   };
 }
 

@@ -68,7 +68,8 @@ export function buildMultipart(parts: MimePart[], opts: { subtype?: string; boun
     chunks.push(enc.encode(head + '\r\n'), p.body);
   });
   chunks.push(enc.encode(`\r\n--${boundary}--\r\n`));
-  return { contentType: formatContentType({ type: 'multipart', subtype: opts.subtype ?? 'mixed', params: { boundary } }), body: Buffer.concat(chunks) };
+  const out = Buffer.concat(chunks);
+  return { contentType: formatContentType({ type: 'multipart', subtype: opts.subtype ?? 'mixed', params: { boundary } }), body: new Uint8Array(out.buffer, out.byteOffset, out.length) };
 }
 
 function parsePartHeaders(b: Buffer, lim: MultipartLimits): { headers: MimeHeader[]; bodyStart: number } {
