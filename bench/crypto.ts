@@ -1,6 +1,6 @@
 // Throughput of the security core vs raw libsodium XChaCha20-Poly1305 measured in the same run (npx tsx bench/crypto.ts).
 import { performance } from 'node:perf_hooks';
-import { initCrypto, S } from '../main/security/sodium';
+import { initCrypto, S, random } from '../main/security/sodium';
 import { LocalIdentity } from '../main/security/identity';
 import { sealEnvelope, openEnvelope } from '../main/security/envelope';
 import { SessionOffer, acceptSessionOffer } from '../main/security/session-keys';
@@ -23,10 +23,10 @@ async function rate(bytes: number, fn: (i: number) => unknown | Promise<unknown>
 
 function rawAead(size: number): () => void {
   const s = S();
-  const key = s.randombytes_buf(32);
-  const pt = s.randombytes_buf(size);
+  const key = random(32);
+  const pt = random(size);
   return () => {
-    const nonce = s.randombytes_buf(24);
+    const nonce = random(24);
     const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(pt, null, null, nonce, key);
     s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, null, nonce, key);
   };
@@ -43,7 +43,7 @@ const recips = Array.from({ length: 10 }, (_, i) => LocalIdentity.generate(`sip:
 
 for (const size of [1024, 64 * 1024]) {
   const base = await rate(size, rawAead(size));
-  const pt = S().randombytes_buf(size);
+  const pt = random(size);
   for (const n of [1, 10]) {
     const to = recips.slice(0, n).map((r) => ({ aor: r.aor, identityKey: r.publicKey }));
     const v = await rate(size, async (i) => {
@@ -60,12 +60,12 @@ for (const size of [1024, 64 * 1024]) {
   const offer = new SessionOffer(alice);
   const { attribute, session: b } = acceptSessionOffer(recips[0], offer.attribute);
   const a = offer.complete(attribute);
-  const pt = S().randombytes_buf(size);
+  const pt = random(size);
   const v = await rate(size, () => b.cipher.open(a.cipher.seal(pt)));
   row('session cipher seal+open 64 KiB', v, base, size);
 
   const total = 8 * 1024 * 1024;
-  const file = S().randombytes_buf(total);
+  const file = random(total);
   const key = a.streamKey('bench');
   const chunkAead = rawAead(size);
   const baseChunks = await rate(total, () => {

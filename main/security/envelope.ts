@@ -1,6 +1,6 @@
 // Page-mode one-pass E2E envelope v1 for SIP MESSAGE (RFC 3428) bodies carrying CPIM (RFC 3862); format in docs/security.md s.5.1.
 import { ParleyError } from '../util/errors';
-import { S, Reader, concat, u8, u16, u32, u64, lp16, utf8, hkdf, x25519, edPkToX, ctEqual, toB64, fromB64, wipe } from './sodium';
+import { S, Reader, concat, u8, u16, u32, u64, lp16, utf8, hkdf, x25519, edPkToX, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
 import { normalizeAoR, compareAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 import { checkWindow, type ReplayGuard } from './replay';
@@ -93,13 +93,13 @@ export function sealEnvelope(input: SealInput): Uint8Array {
   });
   if (new Set(recips.map((r) => r.aor)).size !== recips.length) throw bad('duplicate recipient AoR');
 
-  const eph = s.crypto_box_keypair();
+  const eph = x25519KeyPair();
   const header = concat(
     ENVELOPE_MAGIC, u8(ENVELOPE_VERSION), u8(0), lp16(senderAoR), sender.publicKey, eph.publicKey,
     lp16(messageId), u64(dateTime), u16(recips.length),
     ...recips.map((r) => concat(u8(MODE_BYTE[r.mode]), lp16(r.aor), r.key)),
   );
-  const contentKey = s.randombytes_buf(32);
+  const contentKey = random(32);
   const wraps: Uint8Array[] = [];
   for (const r of recips) {
     const dh: Uint8Array[] = [];
@@ -109,12 +109,12 @@ export function sealEnvelope(input: SealInput): Uint8Array {
     }
     const ikm = concat(...dh, ...(r.psk ? [r.psk] : []));
     const kek = hkdf(ikm, KEK_SALT, kekInfo(MODE_BYTE[r.mode], senderAoR, sender.publicKey, eph.publicKey, r));
-    const nonce = s.randombytes_buf(NONCE);
+    const nonce = random(NONCE);
     wraps.push(nonce, s.crypto_aead_xchacha20poly1305_ietf_encrypt(contentKey, header, null, nonce, kek));
     wipe(ikm, kek, ...dh);
   }
   wipe(eph.privateKey);
-  const pNonce = s.randombytes_buf(NONCE);
+  const pNonce = random(NONCE);
   const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, header, null, pNonce, contentKey);
   wipe(contentKey);
   const signed = concat(header, ...wraps, pNonce, u32(ct.length), ct);

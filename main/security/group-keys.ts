@@ -1,6 +1,6 @@
 // Conference (RFC 4975 via a focus, RFC 7701) sender keys per membership epoch, v1 (docs/security.md s.5.6).
 import { ParleyError } from '../util/errors';
-import { S, Reader, concat, u8, u32, u64, lp16, utf8, fromUtf8, b64url, fromB64url, wipe } from './sodium';
+import { S, Reader, concat, u8, u32, u64, lp16, utf8, fromUtf8, b64url, fromB64url, wipe, random } from './sodium';
 import { normalizeAoR } from './aor';
 
 export const GROUP_MSG_VERSION = 1;
@@ -54,7 +54,7 @@ export class GroupSession {
   newEpoch(): Uint8Array {
     if (this.#key) wipe(this.#key);
     this.#epoch++;
-    this.#key = S().randombytes_buf(32);
+    this.#key = random(32);
     this.#counter = 0n;
     return this.distribution();
   }
@@ -106,7 +106,7 @@ export class GroupSession {
   encrypt(plaintext: Uint8Array): Uint8Array {
     if (!this.#key) throw new ParleyError('GROUP_NO_KEY', 'call newEpoch() first');
     const counter = this.#counter++;
-    const nonce = S().randombytes_buf(24);
+    const nonce = random(24);
     const ct = S().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(this.conferenceId, this.#epoch, this.me, counter), null, nonce, this.#key);
     return concat(u8(GROUP_MSG_VERSION), u32(this.#epoch), lp16(this.me), u64(counter), nonce, ct);
   }

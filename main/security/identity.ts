@@ -1,6 +1,6 @@
 // Long-term Ed25519 identity (X25519 form for agreement) behind an interface that never exposes the secret key (docs/security.md s.2).
 import { ParleyError } from '../util/errors';
-import { S, concat, utf8, x25519, wipe } from './sodium';
+import { S, concat, utf8, x25519, wipe, random } from './sodium';
 import { normalizeAoR } from './aor';
 
 /** What the rest of main/ may hold: public key plus operations that use the private key internally. */
@@ -54,7 +54,7 @@ export class LocalIdentity implements Identity {
 
   /** Fresh random identity (tests, benchmarks, new accounts). */
   static generate(aor: string): LocalIdentity {
-    const seed = S().randombytes_buf(32);
+    const seed = random(32);
     const id = new LocalIdentity(aor, seed);
     wipe(seed);
     return id;

@@ -1,6 +1,6 @@
 // Key discovery over SIP MESSAGE (RFC 3428): signed key request / key response bodies, v1 (docs/security.md s.5.3).
 import { ParleyError } from '../util/errors';
-import { S, concat, u64, lp16, utf8, h256, ctEqual, b64url, fromB64url } from './sodium';
+import { S, concat, u64, lp16, utf8, h256, ctEqual, b64url, fromB64url, random } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 
@@ -87,7 +87,7 @@ function respTbs(from: string, to: string, key: Uint8Array, rNonce: Uint8Array, 
 export function createKeyRequest(me: Identity, to: string, now = Date.now()): { body: string; contentType: string; pending: PendingKeyRequest } {
   const from = normalizeAoR(me.aor);
   const t = normalizeAoR(to);
-  const nonce = S().randombytes_buf(16);
+  const nonce = random(16);
   const sig = me.sign(reqTbs(from, t, me.publicKey, nonce, now));
   const body = JSON.stringify({ v: 1, type: 'key-request', from, to: t, key: b64url(me.publicKey), nonce: b64url(nonce), ts: now, sig: b64url(sig) });
   return { body, contentType: KEY_REQUEST_CONTENT_TYPE, pending: { to: t, nonce, ts: now } };

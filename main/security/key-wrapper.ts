@@ -1,6 +1,6 @@
 // Storage-key wrapping for the key store: the KeyWrapper interface and its Argon2id passphrase implementation (docs/security.md s.3).
 import { ParleyError } from '../util/errors';
-import { S, Reader, concat, u8, u32, initCrypto, wipe } from './sodium';
+import { S, Reader, concat, u8, u32, initCrypto, wipe, random } from './sodium';
 
 /** Wraps the 32-byte key-store storage key. The Electron shell implements id 2 with safeStorage. */
 export interface KeyWrapper {
@@ -55,8 +55,8 @@ export class PassphraseWrapper implements KeyWrapper {
   async wrap(key: Uint8Array): Promise<Uint8Array> {
     const s = await initCrypto();
     const p = this.params ?? moderateParams();
-    const salt = s.randombytes_buf(SALT_LEN);
-    const nonce = s.randombytes_buf(NONCE_LEN);
+    const salt = random(SALT_LEN);
+    const nonce = random(NONCE_LEN);
     const head = concat(u8(BLOB_VERSION), u8(ALG_ARGON2ID13), u32(p.opslimit), u32(p.memlimit), salt);
     const k = kek(this.passphrase, salt, p);
     const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(key, head, null, nonce, k);

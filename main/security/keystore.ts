@@ -1,7 +1,7 @@
 // Per-account encrypted key store: identity key, pinned peers, replay cache, PSKs, data keys (format v1, docs/security.md s.3).
 import { readFile, stat } from 'node:fs/promises';
 import { ParleyError } from '../util/errors';
-import { S, Reader, initCrypto, concat, u8, u16, utf8, fromUtf8, h256, ctEqual, b64url, fromB64url, wipe } from './sodium';
+import { S, Reader, initCrypto, concat, u8, u16, utf8, fromUtf8, h256, ctEqual, b64url, fromB64url, wipe, random } from './sodium';
 import { writeFileAtomic } from './atomic-file';
 import { LocalIdentity, type Identity, type IdentityInfo } from './identity';
 import { normalizeAoR } from './aor';
@@ -59,7 +59,7 @@ export function parseKeyStoreFile(bytes: Uint8Array): ParsedFile {
 
 function buildFile(wrapperId: number, blob: Uint8Array, storageKey: Uint8Array, state: StoreState): Uint8Array {
   const s = S();
-  const nonce = s.randombytes_buf(NONCE_LEN);
+  const nonce = random(NONCE_LEN);
   const ad = concat(KEYSTORE_MAGIC, u8(KEYSTORE_VERSION), u8(wrapperId), u16(blob.length), blob, nonce);
   const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(utf8(JSON.stringify(state)), ad, null, nonce, storageKey);
   const body = concat(ad, ct);
@@ -105,14 +105,14 @@ export class KeyStore {
     const s = await initCrypto();
     const exists = await stat(path).then(() => true, () => false);
     if (exists) throw new ParleyError('KEYSTORE_EXISTS', `key store already exists: ${path}`, { path });
-    const storageKey = s.randombytes_buf(32);
-    const seed = s.randombytes_buf(32);
+    const storageKey = random(32);
+    const seed = random(32);
     const state: StoreState = {
       v: 1,
       aor: normalizeAoR(opts.aor),
       created: opts.now ?? Date.now(),
       identitySeed: b64url(seed),
-      dataKeys: { history: b64url(s.randombytes_buf(32)) },
+      dataKeys: { history: b64url(random(32)) },
       psks: {},
     };
     wipe(seed);
@@ -175,7 +175,7 @@ export class KeyStore {
     this.#check();
     if (!/^[a-z0-9-]{1,32}$/.test(name)) throw new ParleyError('KEYSTORE_BAD_NAME', `bad data key name ${name}`);
     if (this.#state.dataKeys[name] === undefined) {
-      const fresh = b64url(S().randombytes_buf(32));
+      const fresh = b64url(random(32));
       await this.#mutate((st) => void (st.dataKeys[name] ??= fresh));
     }
     return fromB64url(this.#state.dataKeys[name], 'KEYSTORE_CORRUPT', 32);
@@ -215,7 +215,7 @@ export class KeyStore {
   async rewrap(wrapper: KeyWrapper): Promise<void> {
     this.#check();
     const run = async () => {
-      const key = S().randombytes_buf(32);
+      const key = random(32);
       const blob = await wrapper.wrap(key);
       await writeFileAtomic(this.#path, buildFile(wrapper.id, blob, key, this.#state));
       wipe(this.#storageKey);

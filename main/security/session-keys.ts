@@ -1,6 +1,6 @@
 // MSRP session key agreement carried in SDP `a=key-mgmt:parley-x25519-v1` (RFC 4567 syntax, RFC 4975 s.8), v1 (docs/security.md s.5.5).
 import { ParleyError } from '../util/errors';
-import { S, Reader, concat, u8, lp16, utf8, hkdf, h256, x25519, ctEqual, toB64, fromB64, wipe } from './sodium';
+import { S, Reader, concat, u8, lp16, utf8, hkdf, h256, x25519, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 import { SessionCipher, DIR_OFFERER_TO_ANSWERER, DIR_ANSWERER_TO_OFFERER } from './session-cipher';
@@ -37,7 +37,7 @@ export function parseKeyMgmtAttribute(attr: string): Uint8Array {
 }
 
 function buildPayload(me: Identity, role: number, eph: Uint8Array, transcript: Uint8Array): Uint8Array {
-  const body = concat(u8(KEY_MGMT_VERSION), u8(role), eph, me.publicKey, lp16(normalizeAoR(me.aor)), S().randombytes_buf(16), transcript);
+  const body = concat(u8(KEY_MGMT_VERSION), u8(role), eph, me.publicKey, lp16(normalizeAoR(me.aor)), random(16), transcript);
   return concat(body, me.sign(concat(SIG_CTX, body)));
 }
 
@@ -116,7 +116,7 @@ export class SessionOffer {
   #done = false;
 
   constructor(private readonly me: Identity) {
-    const kp = S().crypto_box_keypair();
+    const kp = x25519KeyPair();
     this.#eph = kp.privateKey;
     this.payload = buildPayload(me, ROLE_OFFER, kp.publicKey, new Uint8Array(32));
   }
@@ -149,7 +149,7 @@ export class SessionOffer {
 export function acceptSessionOffer(me: Identity, offerAttribute: string, opts: SessionOptions = {}): { attribute: string; session: EstablishedSession } {
   const offer = parseKeyMgmtPayload(parseKeyMgmtAttribute(offerAttribute));
   if (offer.role !== 'offer') throw new ParleyError('E2E_BAD_FORMAT', 'expected a key-mgmt offer');
-  const kp = S().crypto_box_keypair();
+  const kp = x25519KeyPair();
   const bytes = buildPayload(me, ROLE_ANSWER, kp.publicKey, h256(offer.bytes));
   const answer = parseKeyMgmtPayload(bytes);
   try {

@@ -4,7 +4,7 @@ import { SessionOffer, acceptSessionOffer, parseKeyMgmtAttribute, parseKeyMgmtPa
 import { SessionCipher } from './session-cipher';
 import { sealSegment, openSegment, StreamEncryptor, StreamDecryptor, resumePoint, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, encryptedSegmentSize } from './secret-stream';
 import { LocalIdentity } from './identity';
-import { initCrypto, utf8, S } from './sodium';
+import { initCrypto, utf8, random } from './sodium';
 import { isParleyError } from '../util/errors';
 
 let alice: LocalIdentity, bob: LocalIdentity, mallory: LocalIdentity;
@@ -99,8 +99,8 @@ test('MITM: substituted answer, tampered payloads, wrong peer, wrong role are re
 });
 
 test('secretstream segments: round trip in random pieces, sizes, resume at a segment boundary', () => {
-  const key = S().randombytes_buf(32);
-  const file = S().randombytes_buf(2 * STREAM_SEGMENT_SIZE + 12345);
+  const key = random(32);
+  const file = random(2 * STREAM_SEGMENT_SIZE + 12345);
   const enc = new StreamEncryptor(key);
   const parts: Uint8Array[] = [];
   let seed = 12345;
@@ -132,8 +132,8 @@ test('secretstream segments: round trip in random pieces, sizes, resume at a seg
 });
 
 test('secretstream rejects swapped segments, truncation, and edits', () => {
-  const key = S().randombytes_buf(32);
-  const full = S().randombytes_buf(STREAM_SEGMENT_SIZE);
+  const key = random(32);
+  const full = random(STREAM_SEGMENT_SIZE);
   const s0 = sealSegment(key, 0, full, false);
   const s1 = sealSegment(key, 1, utf8('end'), true);
   assert.equal(openSegment(key, 1, s1).final, true);
