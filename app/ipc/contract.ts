@@ -84,6 +84,8 @@ export const eventChannels = {
   'conversation.upserted': ConversationView,
   'typing.changed': TypingView,
   'security.changed': SecurityView,
+  /** Emitted by the shell (sip:/im: link, notification click): show this conversation. */
+  'conversation.focus': object({ conversationId: id }),
 } as const satisfies Record<string, Schema<unknown>>;
 
 export type InvokeChannel = keyof typeof invokeChannels;

@@ -38,6 +38,8 @@ export interface WebHost {
   port: number;
   token: string;
   clientCount(): number;
+  /** Upgrades accepted and refused since start. */
+  stats(): { accepted: number; refused: number };
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     maxPayload: MAX_FRAME_BYTES,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
+  const stats = { accepted: 0, refused: 0 };
   let expectedHost = '';
   let origin = '';
   const hostOk = (req: IncomingMessage) => req.headers.host === expectedHost;
@@ -74,10 +77,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const d = checkUpgrade(req, { token, origin, host: expectedHost });
     if (!d.ok || wss.clients.size >= MAX_CLIENTS) {
       const status = d.ok ? 503 : d.status;
+      stats.refused++;
       log(`web host: refused WebSocket upgrade (${d.ok ? 'too many clients' : d.reason})`);
       socket.end(`HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    stats.accepted++;
     wss.handleUpgrade(req, socket, head, (ws) => onClient(ws));
   });
 
@@ -145,6 +150,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     port,
     token,
     clientCount: () => wss.clients.size,
+    stats: () => ({ ...stats }),
     close: async () => {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((res) => wss.close(() => res()));

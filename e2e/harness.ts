@@ -1,0 +1,157 @@
+// End-to-end harness: builds the renderer once, starts web hosts over any UeBackend (real UEs on a lab, or an in-test
+// backend), drives Debian's Chromium through playwright-core with a fresh profile, waits on DOM readiness (never sleeps),
+// and saves screenshots to test-results/.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { UeBackend } from '../app/ipc/contract';
+import { startLab, type Lab, type LabOptions } from '../network/lab';
+import { startWebHost, type WebHost } from '../main/host/server';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const RESULTS_DIR = join(ROOT, 'test-results');
+export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+/** Flags from docs/../shared notes: no sandbox (container), no GPU, no background network chatter. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const READY_TIMEOUT_MS = 20_000;
+
+let built: Promise<string> | null = null;
+
+/** Builds the renderer into a temp dir once per test process; resolves to the directory. */
+export function buildRendererOnce(): Promise<string> {
+  built ??= (async () => {
+    const out = await mkdtemp(join(tmpdir(), 'parley-renderer-'));
+    await promisify(execFile)(process.execPath, [join(ROOT, 'scripts/build-renderer.mjs'), '--outdir', out], { cwd: ROOT });
+    return out;
+  })();
+  return built;
+}
+
+export interface Browser {
+  context: BrowserContext;
+  userDataDir: string;
+  close(): Promise<void>;
+}
+
+/** Chromium with a fresh user-data-dir, headless. */
+export async function launchBrowser(): Promise<Browser> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'parley-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 760 },
+    colorScheme: 'light',
+    timeout: READY_TIMEOUT_MS,
+  });
+  return {
+    context,
+    userDataDir,
+    close: async () => {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface AppPage {
+  page: Page;
+  /** Console errors and CSP violations seen so far (the page must not produce any). */
+  problems: string[];
+  cspViolations(): Promise<string[]>;
+}
+
+/** Opens the host's URL and waits until the app finished its first load (`.app[data-ready=true]`). */
+export async function openApp(context: BrowserContext, url: string): Promise<AppPage> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(url);
+  await page.waitForSelector('.app[data-ready="true"]', { timeout: READY_TIMEOUT_MS });
+  return {
+    page,
+    problems,
+    cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export interface Peer {
+  name: string;
+  backend: UeBackend;
+  host: WebHost;
+}
+
+export async function startPeer(name: string, backend: UeBackend, log?: (l: string) => void): Promise<Peer> {
+  const rootDir = await buildRendererOnce();
+  const host = await startWebHost({ backend, rootDir, log: log && ((l) => log(`[${name}] ${l}`)) });
+  return { name, backend, host };
+}
+
+export interface LabSession {
+  lab: Lab;
+  peers: Record<string, Peer>;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+/** A lab plus one web host per user, each over a backend built by `makeBackend` (the real UE: main/services/ue.ts). */
+export async function startLabSession(opts: {
+  users: string[];
+  makeBackend: (lab: Lab, user: string) => Promise<UeBackend>;
+  lab?: LabOptions;
+  log?: (l: string) => void;
+}): Promise<LabSession> {
+  const lab = await startLab({ ...opts.lab, log: opts.log });
+  const peers: Record<string, Peer> = {};
+  let browser: Browser | null = null;
+  const stop = async () => {
+    await browser?.close();
+    for (const p of Object.values(peers)) {
+      await p.host.close();
+      await p.backend.close();
+    }
+    await lab.stop();
+  };
+  try {
+    for (const u of opts.users) peers[u] = await startPeer(u, await opts.makeBackend(lab, u), opts.log);
+    browser = await launchBrowser();
+    return { lab, peers, browser, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export async function cleanupRendererBuild(): Promise<void> {
+  if (!built) return;
+  const dir = await built;
+  built = null;
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,213 @@
+// Smoke: the real renderer bundle in Debian's Chromium against the web host, over an in-test UeBackend (MemoryBackend).
+// Proves: CSP holds (header + meta, no violations), the WebSocket opens only with the token and our Origin, the account
+// form validates, the chat/security UI works end to end through the contract, and screenshots are written.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { MemoryBackend } from '../main/host/memory-backend';
+import { cleanupRendererBuild, launchBrowser, openApp, screenshot, startPeer, READY_TIMEOUT_MS, RESULTS_DIR, type Browser, type Peer } from './harness';
+
+let browser: Browser;
+let peer: Peer;
+let backend: MemoryBackend;
+const hostLog: string[] = [];
+
+before(async () => {
+  backend = new MemoryBackend({ password: 'alice-secret' });
+  peer = await startPeer('alice', backend, (l) => hostLog.push(l));
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await peer?.host.close();
+  await cleanupRendererBuild();
+});
+
+const T = { timeout: READY_TIMEOUT_MS };
+
+test('the page loads under the CSP (header and meta) with no violations or console errors', async () => {
+  const resp = await fetch(peer.host.origin + '/');
+  const csp = resp.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.match(csp, /require-trusted-types-for 'script'/);
+  const html = await resp.text();
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';/);
+
+  const app = await openApp(browser.context, peer.host.url);
+  await app.page.getByRole('heading', { name: 'Set up your account' }).waitFor(T);
+  await app.page.getByRole('status').filter({ hasText: 'Not signed in' }).waitFor(T);
+  assert.equal(peer.host.clientCount(), 1);
+  // The token left the address bar.
+  assert.equal(new URL(app.page.url()).hash, '');
+  // An inline script is refused by the CSP (the check itself must produce a violation).
+  const blocked = await app.page.evaluate(() => {
+    try {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inline = 1';
+      document.body.appendChild(s);
+    } catch {
+      return 'threw';
+    }
+    return (window as unknown as { __inline?: number }).__inline === 1 ? 'ran' : 'blocked';
+  });
+  assert.notEqual(blocked, 'ran');
+  const violations = await app.cspViolations();
+  assert.ok(violations.length >= 1, 'the inline script attempt should be reported as a violation');
+  assert.ok(violations.every((v) => /script|trusted-types/.test(v)), violations.join('\n'));
+  assert.deepEqual(app.problems.filter((p) => !/Content Security Policy|TrustedScript|Trusted Type/.test(p)), []);
+  await screenshot(app.page, 'smoke-setup');
+  await app.page.close();
+});
+
+test('the WebSocket connects only with the token: a wrong token is refused and the UI says so', async () => {
+  const before = peer.host.stats();
+  const page = await browser.context.newPage();
+  await page.goto(`${peer.host.origin}/#token=${'x'.repeat(43)}`);
+  await page.getByRole('status').filter({ hasText: 'refused the connection' }).waitFor(T);
+  const after = peer.host.stats();
+  assert.equal(after.accepted, before.accepted, 'no connection with a wrong token');
+  assert.ok(after.refused > before.refused);
+  assert.ok(hostLog.some((l) => l.includes('wrong token')));
+  await page.close();
+  const noToken = await browser.context.newPage();
+  await noToken.goto(`${peer.host.origin}/`);
+  await noToken.getByRole('status').filter({ hasText: 'No access token' }).waitFor(T);
+  await noToken.close();
+});
+
+test('a page from another origin holding the right token is refused (Origin check)', async () => {
+  const evil: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(`<!doctype html><title>pending</title><script>
+      const ws = new WebSocket('ws://127.0.0.1:${peer.host.port}/ipc', ['parley.v1', 'parley.token.${peer.host.token}']);
+      ws.onopen = () => { document.title = 'opened'; };
+      ws.onerror = () => { document.title = 'refused'; };
+    </script>`);
+  });
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+  const port = (evil.address() as { port: number }).port;
+  const page = await browser.context.newPage();
+  const logBefore = hostLog.length;
+  const acceptedBefore = peer.host.stats().accepted;
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.waitForFunction(() => document.title !== 'pending', undefined, T);
+  assert.equal(await page.title(), 'refused');
+  assert.equal(peer.host.stats().accepted, acceptedBefore);
+  assert.ok(hostLog.slice(logBefore).some((l) => l.includes('wrong or missing Origin')));
+  await page.close();
+  evil.closeAllConnections();
+  await new Promise<void>((r) => evil.close(() => r()));
+});
+
+async function fill(page: Page, label: string, value: string) {
+  await page.getByLabel(label, { exact: true }).fill(value);
+}
+
+test('the account form validates input, shows backend errors, then signs in', async () => {
+  const app = await openApp(browser.context, peer.host.url);
+  const { page } = app;
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('SIP address is required').waitFor(T);
+  await page.getByText('Password is required').waitFor(T);
+  await page.getByText('Outbound proxy is required').waitFor(T);
+  assert.equal(await page.getByLabel('SIP address', { exact: true }).getAttribute('aria-invalid'), 'true');
+
+  await fill(page, 'SIP address', 'alice@parley.test');
+  await fill(page, 'Password', 'wrong');
+  await fill(page, 'Outbound proxy', 'http://127.0.0.1');
+  await fill(page, 'CA certificate file (optional)', 'relative/ca.pem');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Enter a SIP address like sip:alice@example.com').waitFor(T);
+  await page.getByText(/Enter the outbound proxy like/).waitFor(T);
+  await page.getByText('Enter an absolute path to a PEM file, or leave it empty').waitFor(T);
+  assert.equal(backend.calls.filter((c) => c.method === 'accountConfigure').length, 0, 'invalid input must not reach main');
+
+  await fill(page, 'SIP address', 'sip:alice@parley.test');
+  await fill(page, 'Outbound proxy', 'tls://127.0.0.1:5061');
+  await fill(page, 'CA certificate file (optional)', '');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'REGISTER_FORBIDDEN' }).waitFor(T);
+  await page.getByRole('status').filter({ hasText: 'Connection error: Registration refused' }).waitFor(T);
+  await screenshot(page, 'smoke-setup-errors');
+
+  await fill(page, 'Password', 'alice-secret');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Conversations' }).waitFor(T);
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(T);
+  assert.deepEqual(app.problems, []);
+  await page.close();
+});
+
+test('chat: new conversation, send with state label, incoming link as a button, security panel, key change banner', async () => {
+  const app = await openApp(browser.context, peer.host.url);
+  const { page } = app;
+  await page.getByRole('button', { name: 'New conversation' }).click();
+  await fill(page, 'SIP address of the contact', 'bob');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await page.getByText('Enter a SIP address like sip:bob@example.com').waitFor(T);
+  await fill(page, 'SIP address of the contact', 'sip:bob@parley.test');
+  await page.getByRole('button', { name: 'Start' }).click();
+  const chat = page.getByRole('region', { name: 'Conversation with bob' });
+  await chat.waitFor(T);
+
+  const box = page.getByLabel('Message', { exact: true });
+  await box.fill('first line');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('second <b>line</b>');
+  await box.press('Enter');
+  const bubble = page.locator('.bubble.out').filter({ hasText: 'second <b>line</b>' });
+  await bubble.waitFor(T);
+  assert.equal(await bubble.locator('b').count(), 0, 'message text must never become HTML');
+  assert.equal(await bubble.locator('.bubble-text').innerText(), 'first line\nsecond <b>line</b>');
+  await bubble.locator('.state[data-state="delivered"]').filter({ hasText: 'Delivered' }).waitFor(T);
+  await bubble.getByText('page', { exact: true }).waitFor(T);
+  assert.equal(await box.inputValue(), '');
+
+  const conv = [...backend.conversations.values()][0]!;
+  backend.receive(conv.id, 'see https://example.org/docs?x=1 and javascript:alert(1)');
+  const incoming = page.locator('.bubble.in').last();
+  await incoming.getByRole('button', { name: 'Open link https://example.org/docs?x=1' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Open link?' });
+  await dialog.getByText('https://example.org/docs?x=1').waitFor(T);
+  assert.equal(await incoming.getByRole('button').count(), 1, 'javascript: is not a link');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  backend.typing(conv.id, true);
+  await page.getByText('bob is typing…').waitFor(T);
+  await screenshot(page, 'smoke-chat');
+
+  await page.getByRole('button', { name: 'Security details and safety number' }).click();
+  const panel = page.getByRole('dialog', { name: 'Security: bob' });
+  await panel.getByText('End-to-end encrypted', { exact: true }).waitFor(T);
+  await panel.getByText('TLS to the network', { exact: true }).waitFor(T);
+  await panel.getByLabel(/^Safety number 12345 67890/).waitFor(T);
+  const qr = panel.getByRole('img', { name: /QR code of the safety number/ });
+  assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
+  assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'QR image decodes');
+  await panel.getByRole('button', { name: 'They match: mark as verified' }).click();
+  await panel.getByText('Verified.', { exact: true }).waitFor(T);
+  await screenshot(page, 'smoke-security');
+  await panel.getByRole('button', { name: 'Close' }).click();
+
+  backend.changePeerKey(conv.id);
+  await page.getByRole('alert').filter({ hasText: "bob's security key changed." }).waitFor(T);
+  assert.equal(await box.isDisabled(), true);
+  await screenshot(page, 'smoke-key-changed');
+  await page.getByRole('button', { name: 'Accept new key' }).click();
+  await page.waitForFunction(() => !(document.querySelector('.composer textarea') as HTMLTextAreaElement).disabled, undefined, T);
+
+  await page.getByRole('button', { name: /^Theme: system/ }).click();
+  await page.getByRole('button', { name: /^Theme: light/ }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await screenshot(page, 'smoke-dark');
+  assert.deepEqual(app.problems, []);
+  assert.deepEqual(await app.cspViolations(), []);
+  for (const f of ['smoke-setup', 'smoke-chat', 'smoke-security', 'smoke-dark']) {
+    assert.ok((await stat(join(RESULTS_DIR, `${f}.png`))).size > 1000, f);
+  }
+  await page.close();
+});

@@ -1,0 +1,64 @@
+import { useEffect } from 'react';
+import { useApp } from '../hooks';
+import { selectAccount, selectAccountState } from '../slices/account/selectors';
+import { selectSelected } from '../slices/conversations/selectors';
+import { selectTheme } from '../slices/ui/selectors';
+import { AccountSetup } from './AccountSetup';
+import { ChatView } from './ChatView';
+import { ConnectionStatus } from './ConnectionStatus';
+import { ConversationList } from './ConversationList';
+import { LinkPrompt } from './LinkPrompt';
+import { Notices } from './Notices';
+import { SecurityPanel } from './SecurityPanel';
+import { ThemeToggle } from './ThemeToggle';
+
+export function App() {
+  const theme = useApp(selectTheme);
+  const acc = useApp(selectAccountState);
+  const account = useApp(selectAccount);
+  const selected = useApp(selectSelected);
+  const signOut = useApp((s) => s.signOut);
+
+  useEffect(() => {
+    if (theme === 'system') document.documentElement.removeAttribute('data-theme');
+    else document.documentElement.setAttribute('data-theme', theme);
+  }, [theme]);
+
+  return (
+    <div className="app" data-ready={acc.loaded ? 'true' : 'false'}>
+      <header className="topbar">
+        <span className="brand">Parley</span>
+        <ConnectionStatus />
+        <span className="spacer" />
+        {account ? <span className="me muted">{account.displayName ?? account.aor}</span> : null}
+        <ThemeToggle />
+        {account ? (
+          <button type="button" className="ghost" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        ) : null}
+      </header>
+      {!acc.loaded ? (
+        <main className="loading" role="status">
+          Loading…
+        </main>
+      ) : !account ? (
+        <AccountSetup />
+      ) : (
+        <div className="workspace">
+          <ConversationList />
+          {selected ? (
+            <ChatView key={selected.id} conversation={selected} />
+          ) : (
+            <main className="empty-chat muted">
+              <p>Select a conversation or start a new one.</p>
+            </main>
+          )}
+        </div>
+      )}
+      <SecurityPanel />
+      <LinkPrompt />
+      <Notices />
+    </div>
+  );
+}

@@ -1,0 +1,91 @@
+// The open conversation: header (peer, security badge, block), key-change banner, virtualized history, typing, composer.
+import { useCallback, useMemo } from 'react';
+import type { ConversationView, MessageView } from '../../app/ipc/contract';
+import { useApp } from '../hooks';
+import { selectConversationMessages } from '../slices/messages/selectors';
+import { selectSecurity } from '../slices/security/selectors';
+import { selectPeerTyping } from '../slices/typing/selectors';
+import { Composer } from './Composer';
+import { MessageBubble } from './MessageBubble';
+import { SecurityBadge } from './SecurityBadge';
+import { VirtualList } from './VirtualList';
+
+const messageKey = (m: MessageView) => m.id;
+
+export function ChatView({ conversation: c }: { conversation: ConversationView }) {
+  const cm = useApp(useMemo(() => selectConversationMessages(c.id), [c.id]));
+  const sec = useApp(useMemo(() => selectSecurity(c.id), [c.id]));
+  const typingPeer = useApp(useMemo(() => selectPeerTyping(c.id), [c.id]));
+  const loadOlder = useApp((s) => s.loadOlder);
+  const openLink = useApp((s) => s.openLink);
+  const openPanel = useApp((s) => s.openSecurityPanel);
+  const acceptKeyChange = useApp((s) => s.acceptKeyChange);
+  const block = useApp((s) => s.block);
+  const unblock = useApp((s) => s.unblock);
+
+  const items = useMemo(() => cm.order.map((id) => cm.byId[id]!), [cm]);
+  const onLink = useCallback((url: string) => void openLink(url), [openLink]);
+  const render = useCallback((m: MessageView) => <MessageBubble m={m} onLink={onLink} />, [onLink]);
+  const onReachTop = useCallback(() => void loadOlder(c.id), [loadOlder, c.id]);
+  const sendBlocked = sec ? sec.sendBlocked : c.security.sendBlocked;
+  const disabledReason = c.blocked
+    ? 'You blocked this contact. Unblock to send messages.'
+    : sendBlocked
+      ? "Sending is paused until you accept this contact's new key."
+      : undefined;
+
+  return (
+    <section className="chat" aria-label={`Conversation with ${c.title}`}>
+      <header className="chat-header">
+        <div className="chat-title">
+          <h2>{c.title}</h2>
+          <span className="muted peer">{c.peer}</span>
+        </div>
+        <button type="button" className="ghost sec-button" onClick={() => void openPanel(c.id)} aria-label="Security details and safety number">
+          <SecurityBadge summary={c.security} view={sec} />
+        </button>
+        {c.kind === 'direct' ? (
+          <button type="button" onClick={() => void (c.blocked ? unblock(c.peer) : block(c.peer))}>
+            {c.blocked ? 'Unblock' : 'Block'}
+          </button>
+        ) : null}
+      </header>
+      {sendBlocked ? (
+        <div className="banner warn" role="alert">
+          <p>
+            <strong>{c.title}&apos;s security key changed.</strong> This can happen when they reinstall Parley or use a new device, or when
+            someone is intercepting. Compare safety numbers before trusting it.
+          </p>
+          <div className="row">
+            <button type="button" onClick={() => void openPanel(c.id)}>
+              Compare safety numbers
+            </button>
+            <button type="button" className="primary" onClick={() => void acceptKeyChange(c.id)}>
+              Accept new key
+            </button>
+          </div>
+        </div>
+      ) : null}
+      <VirtualList
+        items={items}
+        itemKey={messageKey}
+        renderItem={render}
+        label={`Messages with ${c.title}`}
+        onReachTop={onReachTop}
+        header={
+          cm.loading ? (
+            <p className="muted center" role="status">
+              Loading older messages…
+            </p>
+          ) : cm.complete && cm.loadedOnce ? (
+            <p className="muted center">{items.length ? 'Beginning of the conversation' : 'No messages yet'}</p>
+          ) : null
+        }
+      />
+      <p className="typing" aria-live="polite">
+        {typingPeer ? `${c.title} is typing…` : ''}
+      </p>
+      <Composer conversationId={c.id} disabledReason={disabledReason} />
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+// Account + connection slice: the configured account (public view), registration state and the link to main.
+import type { AccountView, ConnectionView } from '../../../app/ipc/contract';
+import type { TransportStatus } from '../../ipc/client';
+import { errorText, type Slice } from '../../store';
+import { validateAccountForm, type AccountForm, type FieldErrors } from './form';
+
+export interface AccountSlice {
+  account: { view: AccountView | null; loaded: boolean; busy: boolean; error: string | null; fieldErrors: FieldErrors };
+  connection: ConnectionView;
+  link: { status: TransportStatus; reason?: string };
+  loadAccount(): Promise<void>;
+  configure(form: AccountForm): Promise<boolean>;
+  useLocalLab(): Promise<void>;
+  signOut(): Promise<void>;
+  setAccount(view: AccountView | null): void;
+  setConnection(c: ConnectionView): void;
+  setLink(status: TransportStatus, reason?: string): void;
+}
+
+export const accountSlice: Slice<AccountSlice> = (client) => (set, get) => ({
+  account: { view: null, loaded: false, busy: false, error: null, fieldErrors: {} },
+  connection: { state: 'unconfigured', transport: 'none' },
+  link: { status: 'connecting' },
+
+  async loadAccount() {
+    try {
+      const [view, connection] = await Promise.all([client.invoke('account.get', {}), client.invoke('connection.get', {})]);
+      set((s) => ({ account: { ...s.account, view, loaded: true }, connection }));
+      if (view) await get().loadConversations();
+    } catch (e) {
+      set((s) => ({ account: { ...s.account, loaded: true, error: errorText(e) } }));
+    }
+  },
+  async configure(form) {
+    const v = validateAccountForm(form);
+    if (!v.ok) {
+      set((s) => ({ account: { ...s.account, fieldErrors: v.errors, error: null } }));
+      return false;
+    }
+    set((s) => ({ account: { ...s.account, busy: true, error: null, fieldErrors: {} } }));
+    try {
+      const view = await client.invoke('account.configure', v.request);
+      set((s) => ({ account: { ...s.account, view, busy: false } }));
+      await get().loadConversations();
+      return true;
+    } catch (e) {
+      set((s) => ({ account: { ...s.account, busy: false, error: errorText(e) } }));
+      return false;
+    }
+  },
+  async useLocalLab() {
+    set((s) => ({ account: { ...s.account, busy: true, error: null, fieldErrors: {} } }));
+    try {
+      const view = await client.invoke('account.useLocalLab', {});
+      set((s) => ({ account: { ...s.account, view, busy: false } }));
+      await get().loadConversations();
+    } catch (e) {
+      set((s) => ({ account: { ...s.account, busy: false, error: errorText(e) } }));
+    }
+  },
+  async signOut() {
+    try {
+      await client.invoke('account.signOut', {});
+      get().setAccount(null);
+    } catch (e) {
+      get().notify('error', errorText(e));
+    }
+  },
+  setAccount(view) {
+    set((s) => ({ account: { ...s.account, view, loaded: true } }));
+    if (view === null) get().resetConversations();
+  },
+  setConnection(connection) {
+    set({ connection });
+  },
+  setLink(status, reason) {
+    set({ link: { status, reason } });
+  },
+});

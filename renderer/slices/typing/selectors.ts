@@ -1,0 +1,7 @@
+import type { AppState } from '../../store';
+
+/** The peer currently typing in this conversation, or null. */
+export const selectPeerTyping = (id: string | null) => (s: AppState) => {
+  const t = id ? s.typing.peers[id] : undefined;
+  return t && t.active ? t.peer : null;
+};

@@ -1,0 +1,52 @@
+// UI slice: theme, notices, the link confirmation prompt (web host: 'delegated'), dialogs.
+import type { LinkDecision } from '../../../app/ipc/contract';
+import { errorText, type Slice } from '../../store';
+
+export type Theme = 'system' | 'light' | 'dark';
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface UiSlice {
+  ui: { theme: Theme; notices: Notice[]; linkPrompt: LinkDecision | null; newConversationOpen: boolean };
+  setTheme(t: Theme): void;
+  notify(kind: Notice['kind'], text: string): void;
+  dismissNotice(id: number): void;
+  openLink(url: string): Promise<void>;
+  closeLinkPrompt(): void;
+  setNewConversationOpen(open: boolean): void;
+}
+
+export const MAX_NOTICES = 4;
+let noticeSeq = 0;
+
+export const uiSlice: Slice<UiSlice> = (client) => (set, get) => ({
+  ui: { theme: 'system', notices: [], linkPrompt: null, newConversationOpen: false },
+
+  setTheme(theme) {
+    set((s) => ({ ui: { ...s.ui, theme } }));
+  },
+  notify(kind, text) {
+    set((s) => ({ ui: { ...s.ui, notices: [...s.ui.notices, { id: ++noticeSeq, kind, text }].slice(-MAX_NOTICES) } }));
+  },
+  dismissNotice(id) {
+    set((s) => ({ ui: { ...s.ui, notices: s.ui.notices.filter((n) => n.id !== id) } }));
+  },
+  async openLink(url) {
+    try {
+      const d = await client.invoke('links.open', { url });
+      if (d.decision === 'delegated') set((s) => ({ ui: { ...s.ui, linkPrompt: d } }));
+      else if (d.decision === 'refused') get().notify('error', `Link not opened: ${d.reason ?? 'not allowed'}`);
+    } catch (e) {
+      get().notify('error', errorText(e));
+    }
+  },
+  closeLinkPrompt() {
+    set((s) => ({ ui: { ...s.ui, linkPrompt: null } }));
+  },
+  setNewConversationOpen(open) {
+    set((s) => ({ ui: { ...s.ui, newConversationOpen: open }, conversations: { ...s.conversations, newError: null } }));
+  },
+});
