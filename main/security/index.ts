@@ -21,3 +21,4 @@ export { SessionCipher, MSRP_E2E_CONTENT_TYPE } from './session-cipher';
 export { StreamEncryptor, StreamDecryptor, sealSegment, openSegment, resumePoint, encryptedSegmentSize, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT } from './secret-stream';
 export { GroupSession, SENDER_KEY_CONTENT_TYPE, type GroupMessage } from './group-keys';
 export { computeSecurityStatus, type SecurityFacts, type SecurityStatus, type HopFact, type E2EMode } from './status';
+export { E2EContext } from './e2e';

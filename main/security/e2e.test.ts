@@ -1,0 +1,48 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { E2EContext } from './e2e';
+import { KeyStore } from './keystore';
+import { PassphraseWrapper, insecureTestParams } from './key-wrapper';
+import { initCrypto, utf8 } from './sodium';
+import { isParleyError } from '../util/errors';
+
+let dir: string;
+before(async () => {
+  await initCrypto();
+  dir = await mkdtemp(join(tmpdir(), 'parley-e2e-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const mk = async (name: string) =>
+  new E2EContext(await KeyStore.create(join(dir, `${name}.ks`), new PassphraseWrapper('pw', insecureTestParams()), { aor: `sip:${name}@example.com` }));
+
+test('key exchange by pinning, seal/open with TOFU, key change blocks the reply until accepted', async () => {
+  const a = await mk('alice');
+  const b = await mk('bob');
+  assert.deepEqual(a.plan(['sip:bob@example.com']).missing, ['sip:bob@example.com']);
+  assert.throws(() => a.seal(['sip:bob@example.com'], 'm1', Date.now(), utf8('x')), (e) => isParleyError(e, 'E2E_NO_RECIPIENT_KEY'));
+  await a.peers.observe('sip:bob@example.com', b.store.identity().publicKey, 'key-response');
+  const { body, contentType } = a.seal(['sip:bob@example.com'], 'm1', Date.now(), utf8('hello'));
+  assert.equal(contentType, 'application/vnd.parley.e2e');
+  await assert.rejects(b.open(body, 'sip:mallory@example.com'), (e) => isParleyError(e, 'E2E_SENDER_MISMATCH'));
+  const got = await b.open(body, '<sip:alice@example.com>;tag=9');
+  assert.equal(new TextDecoder().decode(got.plaintext), 'hello');
+  assert.equal(b.peers.state('sip:alice@example.com'), 'unverified');
+  await assert.rejects(b.open(body, 'sip:alice@example.com'), (e) => isParleyError(e, 'E2E_REPLAY'));
+
+  // Alice reinstalls: new identity, same AoR.
+  await rm(join(dir, 'alice.ks'));
+  const a2 = await mk('alice');
+  await a2.peers.observe('sip:bob@example.com', b.store.identity().publicKey);
+  const second = a2.seal(['sip:bob@example.com'], 'm2', Date.now(), utf8('new phone'));
+  const got2 = await b.open(second.body, 'sip:alice@example.com');
+  assert.equal(got2.senderKeyStatus, 'changed');
+  assert.throws(() => b.seal(['sip:alice@example.com'], 'r1', Date.now(), utf8('hi')), (e) => isParleyError(e, 'PEER_KEY_CHANGED'));
+  await b.peers.acceptChangedKey('sip:alice@example.com');
+  const reply = b.seal(['sip:alice@example.com'], 'r1', Date.now(), utf8('hi'));
+  assert.equal(new TextDecoder().decode((await a2.open(reply.body, 'sip:bob@example.com')).plaintext), 'hi');
+  for (const c of [a, a2, b]) await c.store.close();
+});
