@@ -113,6 +113,9 @@ test('file transfer (RFC 5547): sendonly push -> recvonly with selector echoed; 
   const a = ok(answerMsrpOffer(push, { ...BOB, acceptTypes: ['*'] }));
   assert.equal(a.local.direction, 'recvonly');
   assert.deepEqual(a.local.file, file);
+  const withIcon = ok(answerMsrpOffer(offer({ direction: 'sendonly', acceptTypes: ['image/jpeg'], file: { ...file, icon: 'cid:icon1@alice' } }), { ...BOB, acceptTypes: ['*'] }));
+  assert.deepEqual(withIcon.remote.file, { ...file, icon: 'cid:icon1@alice' });
+  assert.deepEqual(withIcon.local.file, file); // icon not echoed
   assert.deepEqual(a.local.acceptTypes, ['image/jpeg']);
   const pull = ok(answerMsrpOffer(offer({ direction: 'recvonly', acceptTypes: ['*'], file: { selector: { name: 'x.bin' }, transferId: 't2' } }), BOB));
   assert.equal(pull.local.direction, 'sendonly');

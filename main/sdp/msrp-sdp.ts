@@ -226,6 +226,12 @@ export type MsrpReject = { reject: 488; reason: string };
 const ANSWER_SETUP: Record<string, MsrpSetup> = { active: 'passive', passive: 'active', holdconn: 'holdconn' };
 const ANSWER_DIRECTION: Record<MediaDirection, MediaDirection> = { sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive', sendrecv: 'sendrecv' };
 
+/** RFC 5547 s8: the answer copies file-selector and file-transfer-id (and range/date/disposition); the icon cid is the offerer's body part. */
+function echoFile(f: FileAttributes): FileAttributes {
+  const { icon: _icon, ...rest } = f;
+  return rest;
+}
+
 /**
  * Answers an SDP offer: first acceptable MSRP m= line is answered, every other m= line is refused with port 0.
  * Returns {reject: 488, reason} when nothing is acceptable; throws ParleyError (SDP_*) only for unparseable SDP.
@@ -259,7 +265,7 @@ export function answerMsrpOffer(offer: string | Uint8Array | Sdp, local: MsrpLoc
         port: ep.port, transport: ep.transport, path: ep.path, acceptTypes: types, acceptWrappedTypes: wrapped,
         maxSize: local.maxSize, setup, connection: remote.connection === 'existing' && local.hasExistingConnection ? 'existing' : 'new',
         cema: remote.cema && !!local.cema, fingerprints: local.fingerprints, keyMgmt: local.keyMgmt, direction,
-        file: remote.file, address: local.address,
+        file: remote.file && echoFile(remote.file), address: local.address,
       },
     };
   }
