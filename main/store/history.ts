@@ -84,6 +84,7 @@ export class HistoryStore {
         const s = meta.get('salt');
         const k = meta.get('kcv');
         if (!(s instanceof Uint8Array) || !(k instanceof Uint8Array)) throw new ParleyError('STORE_CORRUPT', 'history database has no key check value');
+        if (meta.get('format') !== 1) throw new ParleyError('STORE_CORRUPT', 'unknown at-rest format', { format: String(meta.get('format')) });
         salt = s;
         kcv = k;
       } else {

@@ -41,6 +41,7 @@ export function str(field: string, v: unknown, max: number, optional = false): s
     throw new ParleyError('STORE_INPUT_TOO_LARGE', `${field}: ${v.length} chars exceeds ${max}`, { field, max, length: v.length });
   }
   if (CONTROL.test(v)) bad(field, 'contains control characters');
+  if (!wellFormed(v)) bad(field, 'contains a lone UTF-16 surrogate');
   if (!optional && v.length === 0) bad(field, 'is empty');
   return v;
 }
@@ -82,11 +83,17 @@ export function bool(field: string, v: unknown, fallback: boolean): boolean {
   return v;
 }
 
+/** False for strings with unpaired surrogates: they cannot be stored as UTF-8 and would come back altered. */
+function wellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 /** A message body: text (any characters, NULs included) or bytes, at most MAX_BODY_BYTES once encoded. */
 export function body(v: unknown): { bytes: Uint8Array; binary: boolean } {
   if (typeof v === 'string') {
     // UTF-8 is at most 3 bytes per UTF-16 unit: refuse obviously huge strings before encoding them.
     if (v.length > MAX_BODY_BYTES) tooBig(v.length);
+    if (!wellFormed(v)) bad('body', 'contains a lone UTF-16 surrogate');
     const bytes = new TextEncoder().encode(v);
     if (bytes.length > MAX_BODY_BYTES) tooBig(bytes.length);
     return { bytes, binary: false };

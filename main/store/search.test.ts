@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HistoryStore } from './history';
+import { StoreCrypto } from './crypto';
 import { isParleyError } from '../util/errors';
 import { clock, key, tempDir } from './testutil';
 
@@ -85,13 +86,19 @@ test('hostile queries never reach the FTS parser', async () => {
   }
 });
 
-test('the index holds keyed hashes: another key gives different tokens', async () => {
+test('the index holds keyed hashes only; tokens depend on the key and the per-database salt', async () => {
   const t = tempDir();
   try {
     const { s } = await seeded(t);
     const tokens = (s.db.prepare("SELECT * FROM message_fts_data").all() as { block: Buffer }[]).map((r) => r.block.toString('latin1')).join('');
-    assert.equal(/meet|thursday|cafe/i.test(tokens), false);
+    assert.equal(/meet|thursday|cafe|monde/i.test(tokens), false);
     s.close();
+    const salt = StoreCrypto.newSalt();
+    const a = await StoreCrypto.create(key(3), salt);
+    assert.equal(a.token('meet'), (await StoreCrypto.create(key(3), salt)).token('meet'));
+    assert.notEqual(a.token('meet'), (await StoreCrypto.create(key(4), salt)).token('meet'));
+    assert.notEqual(a.token('meet'), (await StoreCrypto.create(key(3), StoreCrypto.newSalt())).token('meet'));
+    assert.match(a.token('meet'), /^t[0-9a-f]{16}$/);
   } finally {
     t.cleanup();
   }

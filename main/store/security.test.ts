@@ -107,6 +107,8 @@ test('hostile text is stored verbatim and bounded', async () => {
     assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'sideways' as never, senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x' }), badInput);
     assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain\r\nX: y', body: 'x' }), badInput);
     assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 42 as never }), badInput);
+    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'lone \ud800 surrogate' }), badInput);
+    assert.throws(() => s.openConversation(ALICE, { kind: 'group', peer: 'sip:room@x', title: 'bad \udc00' }), badInput);
     assert.throws(() => s.addMessage({ conversationId: 999, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x' }), (e) => isParleyError(e, 'STORE_NOT_FOUND'));
     assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x', createdAt: -1 }), badInput);
     assert.equal(count(s.db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'messages'"), 1);
