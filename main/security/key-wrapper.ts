@@ -30,12 +30,12 @@ export const MAX_OPSLIMIT = 16;
 
 /** Argon2id moderate limits: ~0.9 s and 256 MiB on the lab machine. */
 export function moderateParams(): Argon2Params {
-  return { opslimit: S().crypto_pwhash_OPSLIMIT_MODERATE, memlimit: S().crypto_pwhash_MEMLIMIT_MODERATE };
+  return { opslimit: 3, memlimit: 256 * 1024 * 1024 }; // crypto_pwhash_OPSLIMIT/MEMLIMIT_MODERATE
 }
 
 /** Minimum limits: only for tests (fast); never use for real files. */
 export function insecureTestParams(): Argon2Params {
-  return { opslimit: S().crypto_pwhash_OPSLIMIT_MIN, memlimit: S().crypto_pwhash_MEMLIMIT_MIN };
+  return { opslimit: 1, memlimit: 8192 }; // crypto_pwhash_OPSLIMIT/MEMLIMIT_MIN
 }
 
 function kek(passphrase: string, salt: Uint8Array, p: Argon2Params): Uint8Array {
@@ -46,10 +46,12 @@ function kek(passphrase: string, salt: Uint8Array, p: Argon2Params): Uint8Array 
 export class PassphraseWrapper implements KeyWrapper {
   readonly id = WRAPPER_PASSPHRASE;
   constructor(
-    private readonly passphrase: string,
+    private passphrase: string,
     private readonly params?: Argon2Params,
   ) {
     if (typeof passphrase !== 'string' || passphrase.length === 0) throw new ParleyError('KEYSTORE_BAD_PASSPHRASE', 'empty passphrase');
+    // NFKC so that the same passphrase typed through different input methods derives the same key.
+    this.passphrase = passphrase.normalize('NFKC');
   }
 
   async wrap(key: Uint8Array): Promise<Uint8Array> {

@@ -186,11 +186,13 @@ export class KeyStore {
     return this.#state[name] as T | undefined;
   }
 
-  /** Replace a section and persist atomically; resolves when on disk. */
+  /**
+   * Replace a section and persist atomically; resolves when on disk. The value must be JSON-serializable and is owned by
+   * the store afterwards (callers pass a fresh object and never mutate it again; getSection returns it read-only).
+   */
   async setSection(name: SectionName, value: unknown): Promise<void> {
     this.#check();
-    const copy = JSON.parse(JSON.stringify(value));
-    await this.#mutate((st) => void (st[name] = copy));
+    await this.#mutate((st) => void (st[name] = value));
   }
 
   getPsk(aor: string): Uint8Array | undefined {
@@ -245,7 +247,8 @@ export class KeyStore {
   async #mutate(fn: (st: StoreState) => void): Promise<void> {
     this.#check();
     const run = async () => {
-      const next: StoreState = JSON.parse(JSON.stringify(this.#state));
+      // Sections are replaced wholesale, never mutated in place, so a shallow copy is enough.
+      const next: StoreState = { ...this.#state, dataKeys: { ...this.#state.dataKeys }, psks: { ...this.#state.psks } };
       fn(next);
       await writeFileAtomic(this.#path, buildFile(this.#wrapper.id, this.#blob, this.#storageKey, next));
       this.#state = next;

@@ -206,7 +206,7 @@ export class PeerKeys {
     const event: PeerKeyEvent = { at: this.#now(), aor, ...ev };
     const events = [...next[aor].events, event];
     next[aor].events = events.slice(-MAX_EVENTS_PER_PEER);
-    await this.backend.save(JSON.parse(JSON.stringify(next)));
+    await this.backend.save(JSON.parse(JSON.stringify(next)) as PeersState);
     this.#peers = next;
     for (const l of this.#listeners) l(event);
   }

@@ -64,3 +64,20 @@ test('persistent guard: replay detected after reopening the key store', async ()
   await g.checkAndRecord('sip:a@x', 'id-2', NOW, NOW);
   await ks2.close();
 });
+
+test('group commit: a concurrent burst is durable, duplicates within the burst are refused', async () => {
+  const path = join(dir, 'burst.ks');
+  const w = () => new PassphraseWrapper('x', insecureTestParams());
+  const ks = await KeyStore.create(path, w(), { aor: 'sip:me@x' });
+  const g = new PersistentReplayGuard(ks);
+  const ids = Array.from({ length: 50 }, (_, i) => `b-${i % 40}`); // 10 duplicates
+  const results = await Promise.allSettled(ids.map((id) => g.checkAndRecord('sip:a@x', id, NOW, NOW)));
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 40);
+  assert.ok(results.filter((r) => r.status === 'rejected').every((r) => isParleyError((r as PromiseRejectedResult).reason, 'E2E_REPLAY')));
+  await ks.close();
+  const ks2 = await KeyStore.open(path, w());
+  const g2 = new PersistentReplayGuard(ks2);
+  assert.equal(g2.cache.size, 40);
+  await assert.rejects(g2.checkAndRecord('sip:a@x', 'b-39', NOW, NOW), (e) => isParleyError(e, 'E2E_REPLAY'));
+  await ks2.close();
+});

@@ -103,19 +103,43 @@ export interface ReplayGuard {
   checkAndRecord(sender: string, messageId: string, dateTime: number, now: number): Promise<void>;
 }
 
-/** Replay cache kept in the key store's encrypted `replay` section; every accepted message is on disk before it resolves. */
+/**
+ * Replay cache kept in the key store's encrypted `replay` section; every accepted message is on disk before its
+ * checkAndRecord resolves. Calls that arrive while a write is in flight share the next write (group commit), so a burst
+ * of deferred messages costs a few key store writes, not one per message.
+ */
 export class PersistentReplayGuard implements ReplayGuard {
   readonly cache: ReplayCache;
+  #writing: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+
   constructor(private readonly store: KeyStore, opts?: ReplayOptions) {
     this.cache = new ReplayCache(store.getSection<ReplayState>('replay'), opts);
   }
+
   async checkAndRecord(sender: string, messageId: string, dateTime: number, now: number): Promise<void> {
     const undo = this.cache.checkAndRecord(sender, messageId, dateTime, now);
     try {
-      await this.store.setSection('replay', this.cache.toJSON());
+      await this.#flush();
     } catch (e) {
       undo();
       throw e;
     }
+  }
+
+  /** Resolves once a write that started after this call completed. */
+  #flush(): Promise<void> {
+    if (this.#next) return this.#next;
+    if (!this.#writing) {
+      this.#writing = this.store.setSection('replay', this.cache.toJSON()).finally(() => (this.#writing = null));
+      return this.#writing;
+    }
+    const after = this.#writing.catch(() => {}).then(() => {
+      this.#next = null;
+      this.#writing = this.store.setSection('replay', this.cache.toJSON()).finally(() => (this.#writing = null));
+      return this.#writing;
+    });
+    this.#next = after;
+    return after;
   }
 }
