@@ -1,0 +1,192 @@
+// The Electron shell: lifecycle (single instance, one window), the app:// renderer origin, hardening (sandbox, isolation,
+// no navigation/popups/webviews/permissions), IPC handlers over the contract with sender checks, notifications,
+// sip:/sips:/im: protocol links, and the safeStorage key wrapper handed to the UE.
+import {
+  app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, type IpcMainInvokeEvent,
+} from 'electron';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { INVOKE_CHANNELS, IPC_ERROR, type UeBackend, type UeEvent } from './ipc/contract';
+import { classifyLink } from './ipc/links';
+import type { KeyWrapper } from '../main/security/key-wrapper';
+import { checkEvent, dispatchInvoke, type ShellHandlers } from '../main/host/dispatch';
+import { resolveStatic, securityHeaders } from '../main/host/static';
+import { safeStorageWrapper } from './keywrapper';
+import { APP_HOST, APP_INDEX, APP_SCHEME, isTrustedSender, notificationText, peerFromProtocolUrl, PROTOCOL_SCHEMES, protocolUrlFromArgv } from './trust';
+import { EVENT_CHANNEL } from './preload-channel';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** Built layout: dist/app/{main.js, preload.cjs} and dist/renderer/. */
+export const RENDERER_DIR = resolve(HERE, '../renderer');
+export const PRELOAD = join(HERE, 'preload.cjs');
+
+export interface BackendContext {
+  /** Per-user data directory (history, key store). */
+  dataDir: string;
+  /** OS-backed key wrapper, or null when only obfuscation is available (use a passphrase then). */
+  keyWrapper: KeyWrapper | null;
+  log: (line: string) => void;
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend>): void {
+  const log = (l: string) => console.log(`[parley] ${l}`);
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.enableSandbox();
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+  for (const s of PROTOCOL_SCHEMES) app.setAsDefaultProtocolClient(s);
+
+  let win: BrowserWindow | null = null;
+  let backend: UeBackend | null = null;
+  let pendingUrl: string | null = protocolUrlFromArgv(process.argv);
+
+  // Hardening for every web contents ever created.
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (e) => e.preventDefault());
+    contents.on('will-redirect', (e) => e.preventDefault());
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  });
+
+  const send = (e: UeEvent) => {
+    const checked = checkEvent(e, { log });
+    if (checked && win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, checked.event, checked.payload);
+  };
+  const focus = () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
+  const openProtocolUrl = async (url: string) => {
+    const peer = peerFromProtocolUrl(url);
+    if (!peer || !backend) {
+      pendingUrl = backend ? null : url;
+      return;
+    }
+    try {
+      const c = await backend.conversationsOpen({ peer });
+      focus();
+      send({ event: 'conversation.focus', payload: { conversationId: c.id } });
+    } catch (err) {
+      log(`could not open ${peer}: ${(err as Error).message}`);
+    }
+  };
+  app.on('second-instance', (_e, argv) => {
+    focus();
+    const url = protocolUrlFromArgv(argv);
+    if (url) void openProtocolUrl(url);
+  });
+  app.on('open-url', (e, url) => {
+    e.preventDefault();
+    void openProtocolUrl(url);
+  });
+
+  const shellHandlers: ShellHandlers = {
+    'links.open': async ({ url }) => {
+      const c = classifyLink(url);
+      if (!c.ok) return { decision: 'refused', url: url.slice(0, 2048), reason: c.reason };
+      const opts = { type: 'question' as const, buttons: ['Open', 'Cancel'], defaultId: 1, cancelId: 1, message: 'Open this link in your browser?', detail: c.url };
+      const r = win ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
+      if (r.response !== 0) return { decision: 'cancelled', url: c.url };
+      await shell.openExternal(c.url);
+      return { decision: 'opened', url: c.url };
+    },
+  };
+
+  const notify = (e: UeEvent) => {
+    if (e.event !== 'message.upserted' || e.payload.direction !== 'in' || e.payload.state !== 'received') return;
+    if (!Notification.isSupported() || (win && win.isFocused())) return;
+    const n = new Notification({ title: notificationText(e.payload.sender, 80), body: notificationText(e.payload.text), silent: false });
+    const conversationId = e.payload.conversationId;
+    n.on('click', () => {
+      focus();
+      send({ event: 'conversation.focus', payload: { conversationId } });
+    });
+    n.show();
+  };
+
+  const createWindow = () => {
+    win = new BrowserWindow({
+      width: 1100,
+      height: 760,
+      show: false,
+      title: 'Parley',
+      webPreferences: {
+        preload: PRELOAD,
+        sandbox: true,
+        contextIsolation: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webviewTag: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        experimentalFeatures: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+      },
+    });
+    win.once('ready-to-show', () => win?.show());
+    win.on('closed', () => (win = null));
+    void win.loadURL(APP_INDEX);
+  };
+
+  app.whenReady().then(async () => {
+    const ses = session.defaultSession;
+    ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+    ses.setPermissionCheckHandler(() => false);
+    ses.setDevicePermissionHandler(() => false);
+    protocol.handle(APP_SCHEME, async (req) => {
+      const u = new URL(req.url);
+      const file = u.host === APP_HOST ? resolveStatic(RENDERER_DIR, u.pathname) : null;
+      if (!file) return new Response('not found', { status: 404, headers: securityHeaders() });
+      try {
+        const body = await readFile(file);
+        const ext = file.slice(file.lastIndexOf('.'));
+        return new Response(body, { status: 200, headers: { ...securityHeaders(), 'Content-Type': MIME[ext] ?? 'application/octet-stream' } });
+      } catch {
+        return new Response('not found', { status: 404, headers: securityHeaders() });
+      }
+    });
+
+    backend = await makeBackend({ dataDir: app.getPath('userData'), keyWrapper: safeStorageWrapper(safeStorage, process.platform), log });
+    backend.subscribe((e) => {
+      send(e);
+      notify(e);
+    });
+    for (const channel of INVOKE_CHANNELS) {
+      ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) => {
+        if (!isTrustedSender(event.senderFrame)) {
+          log(`refused IPC ${channel} from ${event.senderFrame?.url ?? 'unknown frame'}`);
+          return { ok: false, error: { code: IPC_ERROR.forbidden, message: 'sender not allowed' } };
+        }
+        return dispatchInvoke(backend!, shellHandlers, channel, payload, { log });
+      });
+    }
+    createWindow();
+    if (pendingUrl) void openProtocolUrl(pendingUrl);
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    });
+  }).catch((err: unknown) => {
+    dialog.showErrorBox('Parley could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closing = false;
+  app.on('before-quit', (e) => {
+    if (closing || !backend) return;
+    closing = true;
+    e.preventDefault();
+    void backend.close().finally(() => app.quit());
+  });
+}
