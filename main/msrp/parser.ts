@@ -32,8 +32,13 @@ export type ParserEvent =
 
 const START_RE = /^MSRP ([A-Za-z0-9][A-Za-z0-9.\-+%=]{3,31}) (?:([A-Z]+)|(\d{3})(?: (.*))?)$/;
 const HNAME_RE = /^[A-Za-z][A-Za-z0-9!#$%&'*+\-.^_`|~]*$/;
+const EMPTY = Buffer.alloc(0);
 const CR = 13;
 const LF = 10;
+
+function frameOf(h: MsrpFrameHead, body: Buffer | undefined, flag: ContinuationFlag): MsrpFrame {
+  return { tid: h.tid, kind: h.kind, method: h.method, status: h.status, comment: h.comment, headers: h.headers, body, flag };
+}
 
 type State = 'start' | 'headers' | 'body' | 'failed';
 
@@ -48,8 +53,8 @@ export class MsrpParser {
   private lineParts: Buffer[] = [];
   private head: MsrpFrameHead | undefined;
   // body scanning
-  private pattern = Buffer.alloc(0); // "\r\n-------<tid>"
-  private carry = Buffer.alloc(0);
+  private pattern = EMPTY; // "\r\n-------<tid>"
+  private carry = EMPTY;
   private bodyLen = 0;
   private bodyLimit = 0;
   private parts: Buffer[] = [];
@@ -91,7 +96,7 @@ export class MsrpParser {
     this.state = 'failed';
     this.parts = [];
     this.lineParts = [];
-    this.carry = Buffer.alloc(0);
+    this.carry = EMPTY;
     this.out.push({ type: 'error', error });
   }
 
@@ -113,13 +118,19 @@ export class MsrpParser {
       this.lineParts.push(Buffer.from(buf.subarray(off))); // small copy, bounded by maxHeaderBytes
       return buf.length;
     }
-    const piece = buf.subarray(off, nl + 1);
-    const line = this.lineParts.length ? Buffer.concat([...this.lineParts, piece]) : piece;
-    this.lineParts = [];
-    if (line.length < 2 || line[line.length - 2] !== CR) {
+    let line = buf;
+    let from = off;
+    let to = nl + 1;
+    if (this.lineParts.length) {
+      line = Buffer.concat([...this.lineParts, buf.subarray(off, nl + 1)]);
+      from = 0;
+      to = line.length;
+      this.lineParts = [];
+    }
+    if (to - from < 2 || line[to - 2] !== CR) {
       this.err(this.state === 'start' ? 'MSRP_BAD_START_LINE' : 'MSRP_BAD_HEADER', 'MSRP line not terminated by CRLF');
     }
-    const text = line.toString('utf8', 0, line.length - 2);
+    const text = line.toString('utf8', from, to - 2);
     if (this.state === 'start') this.startLine(text);
     else this.headerLine(text);
     return nl + 1;
@@ -135,8 +146,8 @@ export class MsrpParser {
     if (!m) this.err('MSRP_BAD_START_LINE', `Bad MSRP start line: ${JSON.stringify(text.slice(0, 80))}`);
     this.head =
       m[2] !== undefined
-        ? { tid: m[1], kind: 'request', method: m[2], headers: [] }
-        : { tid: m[1], kind: 'response', status: Number(m[3]), comment: m[4], headers: [] };
+        ? { tid: m[1], kind: 'request', method: m[2], status: undefined, comment: undefined, headers: [] }
+        : { tid: m[1], kind: 'response', method: undefined, status: Number(m[3]), comment: m[4], headers: [] };
     this.state = 'headers';
   }
 
@@ -151,7 +162,7 @@ export class MsrpParser {
       if (text.length !== 8 + head.tid.length || text.slice(7, -1) !== head.tid || (flag !== '$' && flag !== '+' && flag !== '#')) {
         this.err('MSRP_BAD_END_LINE', `Bad MSRP end-line for transaction ${head.tid}: ${JSON.stringify(text.slice(0, 60))}`);
       }
-      this.out.push({ type: 'frame', frame: { ...head, flag: flag as ContinuationFlag } });
+      this.out.push({ type: 'frame', frame: frameOf(head, undefined, flag as ContinuationFlag) });
       this.reset();
       return;
     }
@@ -172,7 +183,7 @@ export class MsrpParser {
     this.parts = [];
     this.bufferedLen = 0;
     this.streaming = false;
-    this.carry = Buffer.alloc(0);
+    this.carry = EMPTY;
   }
 
   private reset(): void {
@@ -180,7 +191,7 @@ export class MsrpParser {
     this.head = undefined;
     this.headBytes = 0;
     this.parts = [];
-    this.carry = Buffer.alloc(0);
+    this.carry = EMPTY;
   }
 
   // ---- body: scan for "\r\n-------<tid>" + flag + "\r\n" ----
@@ -207,14 +218,14 @@ export class MsrpParser {
       if (buf.length - off < k) {
         // short input: merge with the (small) carry and scan the whole thing below
         const merged = Buffer.concat([this.carry, buf.subarray(off)]);
-        this.carry = Buffer.alloc(0);
+        this.carry = EMPTY;
         this.run(merged, 0); // merged is small (< 2 end-lines), so this recursion is shallow
         return buf.length;
       }
       const carry = this.carry;
       const joined = Buffer.concat([carry, buf.subarray(off, off + k)]);
       const r = this.scan(joined, 0, carry.length);
-      this.carry = Buffer.alloc(0);
+      this.carry = EMPTY;
       if (r && r.kind === 'found') {
         this.emitBody(carry.subarray(0, r.pos));
         this.endFrame(r.flag!);
@@ -271,7 +282,7 @@ export class MsrpParser {
     if (this.streaming) this.out.push({ type: 'frameEnd', tid: head.tid, flag, bodyBytes: this.bodyLen });
     else {
       const body = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
-      this.out.push({ type: 'frame', frame: { ...head, body, flag } });
+      this.out.push({ type: 'frame', frame: frameOf(head, body, flag) });
     }
     this.reset();
   }

@@ -47,7 +47,7 @@ const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex');
 /** Authorization value for AUTH (RFC 4976 s.5.2): uri = relay URI, HA2 = MD5("AUTH:" + uri), qop=auth with nc/cnonce. */
 export function digestAuthorization(
   challenge: Record<string, string>,
-  a: { username: string; password: string; uri: string; nc?: number; cnonce?: string },
+  a: { username: string; password: string; uri: string; nc?: number; cnonce?: string; method?: string },
 ): string {
   const alg = (challenge.algorithm ?? 'MD5').toUpperCase();
   if (alg !== 'MD5') throw new ParleyError('MSRP_BAD_AUTH_CHALLENGE', `Unsupported digest algorithm ${alg}`);
@@ -56,7 +56,7 @@ export function digestAuthorization(
   const nc = (a.nc ?? 1).toString(16).padStart(8, '0');
   const cnonce = a.cnonce ?? randomBytes(8).toString('hex');
   const ha1 = md5(`${a.username}:${challenge.realm}:${a.password}`);
-  const ha2 = md5(`AUTH:${a.uri}`);
+  const ha2 = md5(`${a.method ?? 'AUTH'}:${a.uri}`);
   const response = useQop ? md5(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${ha2}`) : md5(`${ha1}:${challenge.nonce}:${ha2}`);
   let v = `Digest username="${a.username}", realm="${challenge.realm}", nonce="${challenge.nonce}", uri="${a.uri}", response="${response}", algorithm=MD5`;
   if (useQop) v += `, qop=auth, nc=${nc}, cnonce="${cnonce}"`;
