@@ -24,7 +24,10 @@ test('file-transfer rows: create, progress, terminal states, sealed metadata', a
     assert.equal(s.transfers.update('f-1', { bytesDone: 100 }).changed, false, 'progress never goes back');
     assert.equal(s.transfers.update('f-1', { state: 'pending' }).changed, false);
     assert.throws(() => s.transfers.update('f-1', { bytesDone: 1001 }), (e) => isParleyError(e, 'STORE_BAD_INPUT'));
-    const done = s.transfers.update('f-1', { state: 'done' });
+    const done = s.transfers.update('f-1', { state: 'done', path: '/home/u/Downloads/pic.jpg' });
+    assert.equal(done.transfer.path, '/home/u/Downloads/pic.jpg');
+    assert.equal(done.transfer.name, "o'brien \"pic\".jpg");
+    assert.equal(s.transfers.update('f-1', { path: '/elsewhere' }).changed, false, 'terminal: path frozen too');
     assert.deepEqual([done.changed, done.transfer.state, done.transfer.bytesDone, done.transfer.updatedAt], [true, 'done', 1000, c.now()]);
     assert.equal(s.transfers.update('f-1', { state: 'failed' }).changed, false, 'terminal');
     assert.throws(() => s.transfers.add({ transferId: 'f-1', conversationId: conv.id, direction: 'out', contentType: 'a/b', name: 'n', size: 1 }),

@@ -3,7 +3,7 @@ import { ParleyError } from '../util/errors';
 import { stmt, type Db } from './db';
 import type { StoreCrypto } from './crypto';
 import { toTransfer, transferAd, type TransferRow } from './rows';
-import { canTransferTransition, TRANSFER_STATES, type TransferState } from './states';
+import { canTransferTransition, isTransferTerminal, TRANSFER_STATES, type TransferState } from './states';
 import * as L from './limits';
 import type { Conversation, FileTransfer, NewFileTransfer } from './types';
 
@@ -61,22 +61,29 @@ export class Transfers {
   }
 
   /**
-   * Progress and state. bytesDone never exceeds size and never goes back; terminal
-   * states (done/failed/cancelled) are final: updates to them return changed: false. 'done' sets bytesDone = size.
+   * Progress, state and local path. bytesDone never exceeds size and never goes back; terminal states
+   * (done/failed/cancelled) are final: updates after them return changed: false. 'done' sets bytesDone = size.
+   * `path` (where a received file was saved) may be given with the update that leaves a non-terminal state.
    */
-  update(transferId: string, upd: { state?: TransferState; bytesDone?: number }): { changed: boolean; transfer: FileTransfer } {
+  update(transferId: string, upd: { state?: TransferState; bytesDone?: number; path?: string }): { changed: boolean; transfer: FileTransfer } {
     const to = upd.state === undefined ? undefined : L.oneOf('state', upd.state, TRANSFER_STATES);
+    const path = upd.path === undefined ? undefined : L.str('path', upd.path, L.MAX_FILE_PATH_CHARS);
     return this.db.transaction(() => {
-      const cur = this.get(transferId);
-      if (!cur) throw new ParleyError('STORE_NOT_FOUND', `no transfer ${transferId}`, { transferId });
+      const row = stmt(this.db, 'SELECT * FROM file_transfers WHERE transfer_id = ?').get(L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS)) as TransferRow | undefined;
+      if (!row) throw new ParleyError('STORE_NOT_FOUND', `no transfer ${transferId}`, { transferId });
+      const cur = toTransfer(row, this.crypto);
       const bytes = upd.bytesDone === undefined ? cur.bytesDone : L.int('bytesDone', upd.bytesDone, 0, cur.size);
-      const stateOk = to === undefined || canTransferTransition(cur.state, to);
-      const terminal = cur.state === 'done' || cur.state === 'failed' || cur.state === 'cancelled';
-      if (terminal || !stateOk) return { changed: false, transfer: cur };
+      if (isTransferTerminal(cur.state) || (to !== undefined && !canTransferTransition(cur.state, to))) return { changed: false, transfer: cur };
       const next = to ?? cur.state;
       const done = next === 'done' ? cur.size : Math.max(cur.bytesDone, bytes);
-      if (next === cur.state && done === cur.bytesDone) return { changed: false, transfer: cur };
-      stmt(this.db, 'UPDATE file_transfers SET state = ?, bytes_done = ?, updated_at = ? WHERE id = ?').run(next, done, this.now(), cur.id);
+      const newPath = path !== undefined && path !== cur.path;
+      if (next === cur.state && done === cur.bytesDone && !newPath) return { changed: false, transfer: cur };
+      if (newPath) {
+        if (cur.atRestError) throw new ParleyError('STORE_ROW_TAMPERED', `transfer ${transferId} failed authentication at rest`, { transferId });
+        const meta = JSON.stringify({ name: cur.name, hash: cur.hash, path });
+        stmt(this.db, 'UPDATE file_transfers SET sealed = ? WHERE id = ?').run(this.crypto.sealText(meta, transferAd(row)), row.id);
+      }
+      stmt(this.db, 'UPDATE file_transfers SET state = ?, bytes_done = ?, updated_at = ? WHERE id = ?').run(next, done, this.now(), row.id);
       return { changed: true, transfer: this.get(transferId)! };
     }).immediate();
   }
