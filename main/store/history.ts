@@ -105,12 +105,11 @@ export class HistoryStore {
     if (this.db.open) this.db.close();
   }
 
-  /** Runs `fn` in one transaction (many inserts: one commit). Nested calls become savepoints. */
+  /**
+   * Runs `fn` in one IMMEDIATE transaction (takes the write lock up front, so the message id read from sqlite_sequence
+   * cannot race another writer); many inserts in one batch share one commit. Nested calls become savepoints.
+   */
   batch<T>(fn: () => T): T {
-    return this.tx(fn) as T;
-  }
-
-  private txImmediate<T>(fn: () => T): T {
     return this.tx.immediate(fn) as T;
   }
 
@@ -257,7 +256,7 @@ export class HistoryStore {
     };
     const nickname = L.str('senderNickname', input.senderNickname, L.MAX_NICKNAME_CHARS, true);
     const b = L.body(input.body);
-    return this.txImmediate(() => {
+    return this.batch(() => {
       this.getConversation(r.conversation_id);
       if (r.imdn_id !== null) {
         const dup = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?').get(r.conversation_id, r.imdn_id) as { id: number } | undefined;
@@ -314,7 +313,7 @@ export class HistoryStore {
     const code = L.optInt('failureCode', upd.failureCode, 0, 999_999);
     const reason = L.str('failureReason', upd.failureReason, L.MAX_REASON_CHARS, true);
     const at = upd.at === undefined ? this.now() : L.time('at', upd.at);
-    return this.txImmediate(() => {
+    return this.batch(() => {
       const cur = this.getMessage(id);
       if (!canTransition(cur.state, to)) return { changed: false, message: cur };
       stmt(this.db, `UPDATE messages SET state = ?, state_at = ?, failure_code = ?, failure_reason = ?,
@@ -335,7 +334,7 @@ export class HistoryStore {
 
   /** The only way out of 'failed': back to 'queued', failure cleared, attempts + 1. */
   retry(id: number): StoredMessage {
-    return this.txImmediate(() => {
+    return this.batch(() => {
       const cur = this.getMessage(id);
       if (cur.state !== 'failed') throw new ParleyError('STORE_BAD_STATE', `message ${id} is ${cur.state}, only failed messages can be retried`, { state: cur.state });
       stmt(this.db, `UPDATE messages SET state = 'queued', state_at = ?, failure_code = NULL, failure_reason = NULL, attempts = attempts + 1 WHERE id = ?`)
