@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { E2EContext } from './e2e';
+import { SessionOffer, acceptSessionOffer } from './session-keys';
+import { LocalIdentity } from './identity';
 import { KeyStore } from './keystore';
 import { PassphraseWrapper, insecureTestParams } from './key-wrapper';
 import { initCrypto, utf8 } from './sodium';
@@ -45,4 +47,25 @@ test('key exchange by pinning, seal/open with TOFU, key change blocks the reply 
   const reply = b.seal(['sip:alice@example.com'], 'r1', Date.now(), utf8('hi'));
   assert.equal(new TextDecoder().decode((await a2.open(reply.body, 'sip:bob@example.com')).plaintext), 'hi');
   for (const c of [a, a2, b]) await c.store.close();
+});
+
+test('session peers are pinned on first use and a substituted session key is refused', async () => {
+  const a = await mk('sa');
+  const b = await mk('sb');
+  await a.store.setPsk('sip:sb@example.com', new Uint8Array(32).fill(1));
+  await b.store.setPsk('sip:sa@example.com', new Uint8Array(32).fill(1));
+  const offer = new SessionOffer(a.store.signer());
+  const { attribute, session: bs } = acceptSessionOffer(b.store.signer(), offer.attribute, b.sessionOptions('sip:sa@example.com'));
+  const as = offer.complete(attribute, a.sessionOptions('sip:sb@example.com'));
+  assert.equal(as.psk, true);
+  assert.equal(await a.checkSessionPeer(as), 'unverified');
+  assert.equal(await b.checkSessionPeer(bs), 'unverified');
+  assert.deepEqual(bs.cipher.open(as.cipher.seal(utf8('x'))), utf8('x'));
+  // Someone else answers as sb (different identity key, same AoR) without the PSK: keys differ and the pin catches it.
+  const fake = LocalIdentity.generate('sip:sb@example.com');
+  const offer2 = new SessionOffer(a.store.signer());
+  const { attribute: fakeAnswer } = acceptSessionOffer(fake, offer2.attribute);
+  const s2 = offer2.complete(fakeAnswer, a.sessionOptions('sip:sb@example.com'));
+  await assert.rejects(a.checkSessionPeer(s2), (e) => isParleyError(e, 'PEER_KEY_CHANGED'));
+  for (const c of [a, b]) await c.store.close();
 });

@@ -5,6 +5,7 @@ import { sealEnvelope, openEnvelope, parseEnvelope, decodeEnvelopeBody, encodeEn
 import { PeerKeys, type PeerKeyState } from './peers';
 import { PersistentReplayGuard } from './replay';
 import type { KeyStore } from './keystore';
+import type { EstablishedSession, SessionOptions } from './session-keys';
 
 /** One account's E2E context: its key store, pins and replay cache. */
 export class E2EContext {
@@ -67,5 +68,21 @@ export class E2EContext {
     });
     await this.peers.observe(sender, opened.senderKey, 'envelope');
     return opened;
+  }
+
+  /** Options for SessionOffer.complete / acceptSessionOffer with this peer: its PSK (if any) and the expected AoR. */
+  sessionOptions(peerAoR: string): SessionOptions {
+    const aor = normalizeAoR(peerAoR);
+    return { psk: this.store.getPsk(aor), expectedPeerAoR: aor };
+  }
+
+  /**
+   * Pin (TOFU) or check the identity key a session peer presented in a=key-mgmt. Throws PEER_KEY_CHANGED (and records
+   * the change) when it differs from the pin: the caller should then destroy the session and tell the user.
+   */
+  async checkSessionPeer(session: EstablishedSession): Promise<PeerKeyState> {
+    const state = await this.peers.observe(session.peerAoR, session.peerIdentityKey, 'session');
+    if (state === 'changed') this.peers.assertCanSend(session.peerAoR);
+    return state;
   }
 }
