@@ -211,3 +211,30 @@ test('chat: new conversation, send with state label, incoming link as a button, 
   }
   await page.close();
 });
+
+test('history: the list is windowed and older pages load on scroll-up until the beginning', async () => {
+  const c = await backend.conversationsOpen({ peer: 'sip:carol@parley.test' });
+  for (let i = 0; i < 300; i++) backend.receive(c.id, `history line ${i}${i % 7 === 3 ? '\nwith a second line' : ''}`);
+  const app = await openApp(browser.context, peer.host.url);
+  const { page } = app;
+  await page.getByRole('button', { name: /^carol/ }).click();
+  const log = page.getByRole('log', { name: 'Messages with carol' });
+  await log.getByText('history line 299', { exact: true }).waitFor(T);
+  const rendered = await log.locator('.bubble').count();
+  assert.ok(rendered > 5 && rendered < 100, `windowed: ${rendered} bubbles rendered of 300`);
+  // Scroll up until the first message appears; each step waits for the DOM, never for time.
+  for (let i = 0; i < 40 && !(await log.getByText('Beginning of the conversation').isVisible()); i++) {
+    const firstKey = await log.locator('.vlist-item').first().getAttribute('data-key');
+    await log.evaluate((el) => el.scrollBy(0, -el.scrollHeight));
+    await page.waitForFunction(
+      (k) => document.querySelector('.vlist .vlist-item')?.getAttribute('data-key') !== k || !!document.querySelector('.vlist .center'),
+      firstKey,
+      T,
+    );
+  }
+  await log.getByText('history line 0', { exact: true }).waitFor(T);
+  assert.ok((await log.locator('.bubble').count()) < 150, 'still windowed at the top');
+  await screenshot(page, 'smoke-history-top');
+  assert.deepEqual(app.problems, []);
+  await page.close();
+});

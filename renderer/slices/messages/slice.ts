@@ -23,23 +23,23 @@ export interface MessagesSlice {
 
 export const emptyConversation = (): ConversationMessages => ({ byId: {}, order: [], loading: false, complete: false, loadedOnce: false });
 
-const before = (a: MessageView, b: MessageView) => a.at < b.at || (a.at === b.at && a.id < b.id);
-
-/** Inserts or replaces messages keeping ascending order (pure). */
-export function mergeMessages(cm: ConversationMessages, incoming: MessageView[]): ConversationMessages {
+/** Inserts or replaces messages keeping ascending time order (pure). Ties keep arrival order: an older history page is
+ *  placed before what is already there (`prepend`), live events after it. */
+export function mergeMessages(cm: ConversationMessages, incoming: MessageView[], prepend = false): ConversationMessages {
   const byId = { ...cm.byId };
-  let order = cm.order;
-  let resort = false;
+  const fresh: string[] = [];
+  let retimed = false;
   for (const m of incoming) {
     const had = byId[m.id];
     byId[m.id] = m;
-    if (!had) {
-      const last = order.length ? byId[order[order.length - 1]!]! : undefined;
-      if (last && before(m, last)) resort = true;
-      order = order === cm.order ? [...order, m.id] : (order.push(m.id), order);
-    } else if (had.at !== m.at) resort = true;
+    if (!had) fresh.push(m.id);
+    else if (had.at !== m.at) retimed = true;
   }
-  if (resort) order = [...order].sort((x, y) => (before(byId[x]!, byId[y]!) ? -1 : before(byId[y]!, byId[x]!) ? 1 : 0));
+  if (!fresh.length && !retimed) return { ...cm, byId };
+  const order = prepend ? [...fresh, ...cm.order] : [...cm.order, ...fresh];
+  let sorted = true;
+  for (let i = 1; i < order.length && sorted; i++) if (byId[order[i - 1]!]!.at > byId[order[i]!]!.at) sorted = false;
+  if (!sorted) order.sort((x, y) => byId[x]!.at - byId[y]!.at); // stable: ties keep their arrival order
   return { ...cm, byId, order };
 }
 
@@ -60,7 +60,7 @@ export const messagesSlice: Slice<MessagesSlice> = (client) => (set, get) => {
           ...(cm?.nextCursor && !initial ? { before: cm.nextCursor } : {}),
         });
         patch(conversationId, (c) => ({
-          ...mergeMessages(c, page.messages),
+          ...mergeMessages(c, page.messages, true),
           nextCursor: page.nextCursor,
           complete: page.nextCursor === undefined,
           loading: false,
