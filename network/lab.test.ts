@@ -1,0 +1,127 @@
+// Lab lifecycle: startLab on free ports, stop, restart keeping msilo, certificates, app-server hook, start failures.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { freePorts, removeLabState, startLab, type Lab } from './lab';
+import { RawSipClient, frameStream, header, parseSip, serialize } from './testing/rawsip';
+
+function kamailioRunning(stateDir: string): boolean {
+  try {
+    return execFileSync('pgrep', ['-f', '--', `-Y ${stateDir}/run`]).toString().trim().length > 0;
+  } catch { return false; }
+}
+
+describe('lab lifecycle', () => {
+  let lab: Lab;
+  before(async () => { lab = await startLab(); });
+  after(async () => { await lab.stop(); await removeLabState(lab); });
+
+  it('exposes the API shape with distinct free ports and 127.0.0.1 URIs', () => {
+    const ports = Object.values(lab.ports);
+    assert.equal(new Set(ports).size, 6);
+    assert.equal(lab.proxy.tcp, `tcp://127.0.0.1:${lab.ports.sip}`);
+    assert.equal(lab.proxy.wss, `wss://127.0.0.1:${lab.ports.wss}`);
+    assert.equal(lab.relay.tls, `msrps://127.0.0.1:${lab.ports.msrps};tcp`);
+    assert.equal(lab.aor('alice'), 'sip:alice@parley.test');
+    assert.deepEqual(lab.accounts.map((a) => a.user), ['alice', 'bob', 'carol']);
+  });
+
+  it('serves a certificate for 127.0.0.1 and the domain that chains to caFile', async () => {
+    for (const servername of [undefined, 'parley.test']) {
+      const s = tlsConnect({ host: '127.0.0.1', port: lab.ports.tls, ca: readFileSync(lab.caFile), servername });
+      await new Promise<void>((res, rej) => { s.once('secureConnect', () => res()); s.once('error', rej); });
+      assert.ok(s.authorized);
+      s.destroy();
+    }
+    const wrongCa = tlsConnect({ host: '127.0.0.1', port: lab.ports.tls });
+    await assert.rejects(new Promise((res, rej) => { wrongCa.once('secureConnect', res); wrongCa.once('error', rej); }));
+    wrongCa.destroy();
+  });
+
+  it('keeps msilo contents across restart() and lists registrations', async () => {
+    const a = await RawSipClient.connect({ lab, transport: 'tcp', user: 'alice', password: 'alice-secret' });
+    assert.equal((await a.register()).status, 200);
+    assert.deepEqual(await lab.registrations(), ['alice@parley.test']);
+    assert.equal((await a.message(lab.aor('carol'), 'survives restarts')).status, 202);
+    await a.close();
+    await lab.restart();
+    assert.deepEqual(await lab.registrations(), []);
+    const c = await RawSipClient.connect({ lab, transport: 'tcp', user: 'carol', password: 'carol-secret' });
+    const got = c.waitForRequest((m) => m.method === 'MESSAGE');
+    assert.equal((await c.register()).status, 200);
+    assert.equal((await got).body, 'survives restarts');
+    await c.close();
+  });
+
+  it('stop() terminates every Kamailio process of the lab', async () => {
+    const other = await startLab();
+    assert.ok(kamailioRunning(other.stateDir));
+    const t0 = Date.now();
+    await other.stop();
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(kamailioRunning(other.stateDir), false);
+    await removeLabState(other);
+  });
+
+  it('fails with a clear error and Kamailio\'s log when a port is taken', async () => {
+    const [busy] = await freePorts(1);
+    const conns = new Set<Socket>();
+    const blocker: Server = createServer((c) => { conns.add(c); c.on('close', () => conns.delete(c)); });
+    await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', () => r()));
+    try {
+      await assert.rejects(startLab({ ports: { tls: busy }, startTimeoutMs: 5000 }), (e: Error) => {
+        assert.match(e.message, /did not become ready/);
+        assert.match(e.message, /Last log lines:[\s\S]*(bind|Address already in use)/i);
+        return true;
+      });
+    } finally {
+      for (const c of conns) c.destroy();
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+});
+
+describe('lab application-server hook', () => {
+  let lab: Lab;
+  let server: Server;
+  const received: string[] = [];
+  before(async () => {
+    const [port] = await freePorts(1);
+    server = createServer((s: Socket) => {
+      let rest = Buffer.alloc(0);
+      s.on('data', (d) => {
+        const f = frameStream(Buffer.concat([rest, d]));
+        rest = f.rest;
+        for (const raw of f.messages) {
+          const m = parseSip(raw);
+          if (!m.method) continue;
+          received.push(`${m.method} ${m.uri}`);
+          const hs = m.headers.filter(([k]) => /^(via|from|call-id|cseq)$/i.test(k));
+          hs.push(['To', `${header(m, 'To')};tag=appsrv`]);
+          s.write(serialize('SIP/2.0 200 OK', hs));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    lab = await startLab({ appServerPort: port });
+  });
+  after(async () => {
+    await lab.stop();
+    await removeLabState(lab);
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('sends conf-/chat-/list/group- users and conf-factory to the app server over TCP', async () => {
+    const a = await RawSipClient.connect({ lab, transport: 'udp', user: 'alice', password: 'alice-secret' });
+    for (const user of ['conf-factory', 'chat-42', 'list-friends', 'group-x']) {
+      const res = await a.message(`sip:${user}@${lab.domain}`, 'hello app server');
+      assert.equal(res.status, 200, user);
+    }
+    assert.deepEqual(received, ['conf-factory', 'chat-42', 'list-friends', 'group-x'].map((u) => `MESSAGE sip:${u}@parley.test`));
+    assert.equal((await a.message(lab.aor('notconf'), 'x')).status, 404);
+    await a.close();
+  });
+});
