@@ -91,7 +91,7 @@ describe('lab application-server hook', () => {
   before(async () => {
     const [port] = await freePorts(1);
     server = createServer((s: Socket) => {
-      let rest = Buffer.alloc(0);
+      let rest: Buffer = Buffer.alloc(0);
       s.on('data', (d) => {
         const f = frameStream(Buffer.concat([rest, d]));
         rest = f.rest;
