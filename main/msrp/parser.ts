@@ -19,7 +19,7 @@ export const DEFAULT_PARSER_LIMITS: ParserLimits = {
   maxHeaders: 64,
   maxBodyBytes: 512 * 1024 * 1024,
   maxNonSendBodyBytes: 10240,
-  bufferBodyBytes: 256 * 1024,
+  bufferBodyBytes: 64 * 1024,
 };
 
 export type ParserEvent =

@@ -71,6 +71,19 @@ interface IncomingFrame {
 
 const IGNORE: IncomingFrame = { data() {}, end() {} };
 
+/** Paths repeat on every chunk of a session: remember the last parse of each header value. */
+class PathCache {
+  private key = '';
+  private value: MsrpUri[] = [];
+  get(text: string): MsrpUri[] {
+    if (text !== this.key || this.value.length === 0) {
+      this.value = parsePath(text); // throws on bad input; the cache keeps the previous good entry
+      this.key = text;
+    }
+    return this.value;
+  }
+}
+
 function typeMatches(accept: string[], contentType: string): boolean {
   const t = contentType.split(';')[0].trim().toLowerCase();
   const [maj] = t.split('/');
@@ -93,6 +106,10 @@ export class MsrpSession {
   private parser: MsrpParser | undefined;
   private current: IncomingFrame | undefined;
   private closed = false;
+  private readonly toCache = new PathCache();
+  private readonly fromCache = new PathCache();
+  private lastType = '';
+  private lastTypeOk = false;
   /** Event sink; set by the owner. */
   onEvent: (e: SessionEvent) => void = () => {};
 
@@ -285,7 +302,7 @@ export class MsrpSession {
     let toPath: MsrpUri[];
     let fromPath: MsrpUri[];
     try {
-      fromPath = parsePath(getHeader(head.headers, 'From-Path') ?? '');
+      fromPath = this.fromCache.get(getHeader(head.headers, 'From-Path') ?? '');
     } catch {
       this.refuse('MSRP_BAD_REQUEST', `${head.method} without a valid From-Path: cannot answer`);
       return IGNORE;
@@ -297,7 +314,7 @@ export class MsrpSession {
       return IGNORE;
     };
     try {
-      toPath = parsePath(getHeader(head.headers, 'To-Path') ?? '');
+      toPath = this.toCache.get(getHeader(head.headers, 'To-Path') ?? '');
     } catch {
       return answer(400, 'MSRP_BAD_REQUEST', 'Missing or bad To-Path');
     }
@@ -348,7 +365,11 @@ export class MsrpSession {
       if (responseAllowed(mode, status)) this.respond(head, fromPath, status);
     };
     const contentType = getHeader(head.headers, 'Content-Type');
-    if (contentType !== undefined && !typeMatches(this.opts.acceptTypes ?? ['*'], contentType)) {
+    if (contentType !== undefined && contentType !== this.lastType) {
+      this.lastType = contentType;
+      this.lastTypeOk = typeMatches(this.opts.acceptTypes ?? ['*'], contentType);
+    }
+    if (contentType !== undefined && !this.lastTypeOk) {
       this.refuse('MSRP_UNSUPPORTED_TYPE', `Content-Type ${contentType} not accepted`);
       return { data() {}, end: () => reply(415) };
     }

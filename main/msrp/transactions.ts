@@ -30,11 +30,18 @@ export interface TransactionResult {
 
 interface Pending {
   onResult: (r: TransactionResult) => void;
-  timer: unknown;
+  deadline: number;
+  silent: boolean;
 }
 
+/**
+ * Pending transactions in start order. All share one timeout, so deadlines are monotonic and a single timer armed for
+ * the oldest entry covers them all (no timer churn per chunk).
+ */
 export class TransactionTable {
   private pending = new Map<string, Pending>();
+  private timer: unknown;
+  private timerAt = 0;
 
   constructor(
     private readonly clock: Clock = systemClock,
@@ -51,11 +58,35 @@ export class TransactionTable {
 
   /** silent: forget the transaction after the timeout without a 408 (Failure-Report: partial, s.7.1.2). */
   start(tid: string, onResult: (r: TransactionResult) => void, silent = false): void {
-    const timer = this.clock.setTimeout(() => {
-      if (!this.pending.delete(tid)) return;
-      if (!silent) onResult({ status: 408, comment: 'Request Timeout', headers: [], local: true });
-    }, this.timeoutMs);
-    this.pending.set(tid, { onResult, timer });
+    this.pending.set(tid, { onResult, deadline: this.clock.now() + this.timeoutMs, silent });
+    if (this.timer === undefined) this.arm();
+  }
+
+  private arm(): void {
+    const first = this.pending.values().next();
+    if (first.done) return;
+    this.timerAt = first.value.deadline;
+    this.timer = this.clock.setTimeout(() => this.expire(), Math.max(0, this.timerAt - this.clock.now()));
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const now = this.clock.now();
+    const due: Pending[] = [];
+    for (const [tid, p] of this.pending) {
+      if (p.deadline > now) break;
+      this.pending.delete(tid);
+      due.push(p);
+    }
+    this.arm();
+    for (const p of due) if (!p.silent) p.onResult({ status: 408, comment: 'Request Timeout', headers: [], local: true });
+  }
+
+  private disarmIfEmpty(): void {
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /** Returns false when no transaction matches (stray or late response). */
@@ -63,7 +94,7 @@ export class TransactionTable {
     const p = this.pending.get(head.tid);
     if (!p || head.status === undefined) return false;
     this.pending.delete(head.tid);
-    this.clock.clearTimeout(p.timer);
+    this.disarmIfEmpty();
     p.onResult({ status: head.status, comment: head.comment, headers: head.headers, local: false });
     return true;
   }
@@ -72,10 +103,8 @@ export class TransactionTable {
   failAll(status = 408, comment = 'Connection closed'): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) {
-      this.clock.clearTimeout(p.timer);
-      p.onResult({ status, comment, headers: [], local: true });
-    }
+    this.disarmIfEmpty();
+    for (const p of all) p.onResult({ status, comment, headers: [], local: true });
   }
 }
 

@@ -13,6 +13,8 @@ import { makeLocalUri, type MsrpUri } from './uri';
 
 /** How long a passive session waits for its peer's first request, and an active connect for TCP/TLS setup. */
 export const CONNECT_TIMEOUT_MS = 30_000;
+/** Streamed sends pause while more than this many bytes sit unsent in the socket buffer (flat memory, few wake-ups). */
+export const WRITE_BUFFER_HIGH_WATER = 1024 * 1024;
 
 export interface MsrpTransportOptions {
   host?: string; // bind/advertise address, default 127.0.0.1
@@ -60,7 +62,7 @@ class Connection {
     this.socket.uncork();
   }
   get needsDrain(): boolean {
-    return this.socket.writableNeedDrain;
+    return this.socket.writableLength > WRITE_BUFFER_HIGH_WATER;
   }
   async drained(): Promise<void> {
     if (!this.needsDrain || this.closed) return;
