@@ -21,6 +21,8 @@ export interface RequestHooks {
   message?: (req: JsSipIncomingRequest) => void;
   /** Initial INVITE (no To tag). */
   invite: (req: JsSipIncomingRequest) => void;
+  /** False to leave initial INVITEs to JsSIP's RTCSession (only when a session layer provides the WebRTC globals). */
+  takeInvites: () => boolean;
   /** A handler threw: answer 500 if still possible, and report. */
   error: (e: unknown, req: JsSipIncomingRequest) => void;
 }
@@ -41,7 +43,7 @@ export function createJsSipUA(config: UAConfiguration, hooks: RequestHooks): Par
     override receiveRequest(request: unknown): void {
       const req = request as JsSipIncomingRequest;
       const takeMessage = req.method === 'MESSAGE' && !req.to_tag && this.parleyHooks.message;
-      const takeInvite = req.method === 'INVITE' && !req.to_tag;
+      const takeInvite = req.method === 'INVITE' && !req.to_tag && this.parleyHooks.takeInvites();
       if (!takeMessage && !takeInvite) {
         try {
           super.receiveRequest(request);

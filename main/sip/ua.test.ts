@@ -94,8 +94,35 @@ test('an incoming INVITE is answered 488 without crashing; a session layer can t
     const res3 = await raw.request('INVITE', lab.aor('bob'), { body: sdp, contentType: 'application/sdp' });
     assert.equal(res3.status, 486);
     assert.deepEqual(seen, ['INVITE']);
+    // Delegating to JsSIP's RTCSession is refused while Node has no WebRTC globals: the handler still answers.
+    ua.delegateInvitesToJsSip(true);
+    const res4 = await raw.request('INVITE', lab.aor('bob'), { body: sdp, contentType: 'application/sdp' });
+    assert.equal(res4.status, 486);
+    assert.deepEqual(seen, ['INVITE', 'INVITE']);
+    // MESSAGE without a page-mode handler: 405 with Allow.
+    const res5 = await raw.request('MESSAGE', lab.aor('bob'), { body: 'hi', contentType: 'text/plain' });
+    assert.equal(res5.status, 405);
     assert.equal(ua.state, 'registered');
   } finally {
-    raw.close?.();
+    await raw.close();
   }
+});
+
+test('re-registers before expiry (JsSIP Registrator: granted 10 s -> refresh after about 5 s)', async () => {
+  const ua = pool.create(accountFor(lab, 'carol', 'tcp', { registerExpires: 10 }));
+  await ua.start();
+  const registeredAt = performance.now();
+  const refresh = nextEvent<{ transaction: { request: { method: string } } }>(
+    ua.jssip as never,
+    'newTransaction',
+    (e) => e.transaction.request.method === 'REGISTER',
+    12_000,
+  );
+  await refresh;
+  const elapsed = performance.now() - registeredAt;
+  assert.ok(elapsed > 3000 && elapsed < 10_000, `refresh after ${elapsed.toFixed(0)} ms`);
+  await nextEvent(ua.jssip as never, 'transactionDestroyed', (e: { transaction: { request: { method: string } } }) => e.transaction.request.method === 'REGISTER');
+  assert.equal(ua.state, 'registered');
+  assert.ok((await lab.registrations()).includes('carol@parley.test'));
+  await ua.stop();
 });

@@ -74,6 +74,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   private everRegistered = false;
   private messageHandler: IncomingRequestHandler | null = null;
   private inviteHandler: IncomingRequestHandler | null = null;
+  private invitesToJsSip = false;
 
   constructor(account: SipAccount) {
     super();
@@ -111,6 +112,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       {
         message: (r) => this.dispatch(r, this.messageHandler, 405),
         invite: (r) => this.dispatch(r, this.inviteHandler, 488),
+        takeInvites: () => !(this.invitesToJsSip && hasWebRtcGlobals()),
         error: (e, r) => this.handlerFailed(e, r),
       },
     );
@@ -218,6 +220,15 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this.inviteHandler = h;
   }
 
+  /**
+   * Leaves initial INVITEs to JsSIP's RTCSession ('newRTCSession' on `jssip`) instead of the invite handler. Takes effect
+   * only while `window.RTCPeerConnection` exists (a session layer installs an MSRP-capable stand-in): otherwise JsSIP would
+   * crash under Node, so INVITEs keep going to the handler (or get 488).
+   */
+  delegateInvitesToJsSip(enabled: boolean): void {
+    this.invitesToJsSip = enabled;
+  }
+
   /** Sends an out-of-dialog MESSAGE (JsSIP handles digest challenges). Resolves with the final outcome, never rejects on SIP errors. */
   sendMessage(target: string, body: string, contentType: string, extraHeaders: string[] = []): Promise<SendRequestResult> {
     return new Promise((resolve, reject) => {
@@ -250,7 +261,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   private dispatch(raw: JsSipIncomingRequest, handler: IncomingRequestHandler | null, fallbackCode: number): void {
     const req = this.wrap(raw);
     if (!handler) {
-      req.reply(fallbackCode, fallbackCode === 488 ? 'Sessions Not Supported' : undefined);
+      const headers = fallbackCode === 405 ? ['Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, SUBSCRIBE, MESSAGE'] : [];
+      req.reply(fallbackCode, fallbackCode === 488 ? 'Sessions Not Supported' : undefined, headers);
       return;
     }
     handler(req);
@@ -337,6 +349,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this._state = state;
     this.emit('state', { state, error });
   }
+}
+
+function hasWebRtcGlobals(): boolean {
+  const g = globalThis as { window?: { RTCPeerConnection?: unknown } };
+  return typeof g.window?.RTCPeerConnection === 'function';
 }
 
 function failureResult(e: JsSipFailed): SendRequestResult {
