@@ -1,0 +1,61 @@
+// `npm run network`: run the local IMS lab in the foreground with a ready banner and <state>/lab.json.
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readSubscribers } from './dbtext';
+import { DEFAULT_ACCOUNTS, DEFAULT_PORTS, startLab, type Lab, type LabAccount } from './lab';
+import { parseCli, USAGE } from './cli-args';
+
+/** What clients and tests read from <state>/lab.json to find a running lab. */
+export function labInfo(lab: Lab): Record<string, unknown> {
+  return {
+    domain: lab.domain, host: lab.host, ports: lab.ports, caFile: lab.caFile, proxy: lab.proxy, relay: lab.relay,
+    ctlSocket: lab.ctlSocket, accounts: lab.accounts.map((a) => ({ user: a.user, aor: lab.aor(a.user) })),
+    appServerPort: lab.appServerPort ?? null, pid: process.pid,
+  };
+}
+
+function merge(...lists: LabAccount[][]): LabAccount[] {
+  const m = new Map<string, LabAccount>();
+  for (const l of lists) for (const a of l) m.set(a.user, a);
+  return [...m.values()];
+}
+
+async function main(): Promise<void> {
+  let opts;
+  try { opts = parseCli(process.argv.slice(2)); } catch (e) { console.error((e as Error).message); process.exit(2); }
+  if (opts.help) { console.log(USAGE); return; }
+  const accounts = merge([...DEFAULT_ACCOUNTS], await readSubscribers(opts.stateDir), opts.accounts);
+  const lab = await startLab({
+    stateDir: opts.stateDir, ports: { ...DEFAULT_PORTS, ...opts.ports }, domain: opts.domain, accounts,
+    appServerPort: opts.appServerPort, log: opts.verbose ? (l) => console.log(`[kamailio] ${l}`) : undefined,
+  });
+  const infoFile = join(lab.stateDir, 'lab.json');
+  await writeFile(infoFile, `${JSON.stringify(labInfo(lab), null, 2)}\n`);
+  const p = lab.ports;
+  console.log([
+    `Parley IMS lab ready - domain ${lab.domain} (Kamailio on 127.0.0.1)`,
+    `  SIP       udp://127.0.0.1:${p.sip}  tcp://127.0.0.1:${p.sip}  tls://127.0.0.1:${p.tls}`,
+    `  WebSocket ws://127.0.0.1:${p.ws}  wss://127.0.0.1:${p.wss}`,
+    `  MSRP      ${lab.relay.tcp}  ${lab.relay.tls}`,
+    ...(lab.appServerPort ? [`  AppSrv    conf-/chat-/list/group- users -> tcp://127.0.0.1:${lab.appServerPort}`] : []),
+    `  Accounts  ${lab.accounts.map((a) => `${lab.aor(a.user)} (${a.password})`).join(', ')}`,
+    `  CA file   ${lab.caFile}`,
+    `  Info      ${infoFile}`,
+    '  Ctrl-C to stop.',
+  ].join('\n'));
+
+  let stopping = false;
+  const shutdown = async (sig: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: stopping the lab...`);
+    await lab.stop();
+    await rm(infoFile, { force: true });
+    console.log('lab stopped (stored messages kept in the state dir).');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((e: Error) => { console.error(e.message); process.exit(1); });
