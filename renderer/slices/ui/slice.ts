@@ -20,12 +20,31 @@ export interface UiSlice {
 }
 
 export const MAX_NOTICES = 4;
+const THEME_KEY = 'parley.theme';
 let noticeSeq = 0;
 
+/** The theme choice survives restarts (localStorage: a UI preference, nothing sensitive). */
+function loadTheme(): Theme {
+  try {
+    const t = globalThis.localStorage?.getItem(THEME_KEY);
+    return t === 'light' || t === 'dark' ? t : 'system';
+  } catch {
+    return 'system';
+  }
+}
+function saveTheme(t: Theme): void {
+  try {
+    globalThis.localStorage?.setItem(THEME_KEY, t);
+  } catch {
+    // storage unavailable: the choice lasts for this session
+  }
+}
+
 export const uiSlice: Slice<UiSlice> = (client) => (set, get) => ({
-  ui: { theme: 'system', notices: [], linkPrompt: null, newConversationOpen: false },
+  ui: { theme: loadTheme(), notices: [], linkPrompt: null, newConversationOpen: false },
 
   setTheme(theme) {
+    saveTheme(theme);
     set((s) => ({ ui: { ...s.ui, theme } }));
   },
   notify(kind, text) {
