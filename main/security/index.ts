@@ -16,7 +16,7 @@ export {
   type PendingKeyRequest, type KeyRequestInfo, type KeyResponseInfo,
 } from './key-request';
 export { derivePsk, pskSalt, PSK_V1 } from './psk';
-export { KEY_MGMT_PROTOCOL, SessionOffer, acceptSessionOffer, parseKeyMgmtAttribute, formatKeyMgmtAttribute, type EstablishedSession, type SessionOptions } from './session-keys';
+export { KEY_MGMT_PROTOCOL, SessionOffer, acceptSessionOffer, parseKeyMgmtAttribute, formatKeyMgmtAttribute, toKeyMgmtValue, type KeyMgmtValue, type KeyMgmtInput, type EstablishedSession, type SessionOptions } from './session-keys';
 export { SessionCipher, MSRP_E2E_CONTENT_TYPE } from './session-cipher';
 export { StreamEncryptor, StreamDecryptor, sealSegment, openSegment, resumePoint, encryptedSegmentSize, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT } from './secret-stream';
 export { GroupSession, SENDER_KEY_CONTENT_TYPE, type GroupMessage } from './group-keys';

@@ -141,7 +141,7 @@ export class KeyStore {
     try {
       storageKey = await wrapper.unwrap(f.blob);
     } catch (e) {
-      if (e instanceof ParleyError && (e.code === 'KEYSTORE_BAD_PASSPHRASE' || e.code === 'KEYSTORE_CORRUPT')) throw e;
+      if (e instanceof ParleyError && e.code.startsWith('KEYSTORE_')) throw e;
       throw new ParleyError('KEYSTORE_UNWRAP_FAILED', 'the key wrapper could not unwrap the storage key', undefined, { cause: e });
     }
     if (storageKey.length !== 32) throw new ParleyError('KEYSTORE_UNWRAP_FAILED', 'unwrapped storage key has the wrong length');

@@ -27,8 +27,22 @@ export function formatKeyMgmtAttribute(payload: Uint8Array): string {
   return `key-mgmt:${KEY_MGMT_PROTOCOL} ${toB64(payload)}`;
 }
 
-/** Accepts `a=key-mgmt:...`, `key-mgmt:...` or `parley-x25519-v1 <b64>`; returns the payload bytes. */
-export function parseKeyMgmtAttribute(attr: string): Uint8Array {
+/** The `{protocol, data}` pair main/sdp's KeyMgmt carries (RFC 4567 s.3.1). */
+export interface KeyMgmtValue {
+  protocol: string;
+  data: string;
+}
+
+export type KeyMgmtInput = string | KeyMgmtValue;
+
+export function toKeyMgmtValue(payload: Uint8Array): KeyMgmtValue {
+  return { protocol: KEY_MGMT_PROTOCOL, data: toB64(payload) };
+}
+
+/** Accepts `a=key-mgmt:...`, `key-mgmt:...`, `parley-x25519-v1 <b64>` or `{protocol, data}`; returns the payload bytes. */
+export function parseKeyMgmtAttribute(input: KeyMgmtInput): Uint8Array {
+  const attr = typeof input === 'string' ? input : `${input.protocol} ${input.data}`;
+  if (typeof attr !== 'string') throw new ParleyError('E2E_BAD_FORMAT', 'key-mgmt must be a string');
   const m = /^(?:a=)?(?:key-mgmt:)?\s*([A-Za-z0-9._-]+)\s+([A-Za-z0-9+/=]+)\s*$/.exec(attr.trim());
   if (!m) throw new ParleyError('E2E_BAD_FORMAT', 'malformed key-mgmt attribute');
   if (m[1] !== KEY_MGMT_PROTOCOL) throw new ParleyError('E2E_UNSUPPORTED', `unsupported key-mgmt protocol ${m[1]}`, { protocol: m[1] });
@@ -125,7 +139,12 @@ export class SessionOffer {
     return formatKeyMgmtAttribute(this.payload);
   }
 
-  complete(answerAttribute: string, opts: SessionOptions = {}): EstablishedSession {
+  /** For main/sdp: `{protocol: 'parley-x25519-v1', data: base64}`. */
+  get keyMgmt(): KeyMgmtValue {
+    return toKeyMgmtValue(this.payload);
+  }
+
+  complete(answerAttribute: KeyMgmtInput, opts: SessionOptions = {}): EstablishedSession {
     if (this.#done) throw new ParleyError('E2E_SESSION_CLOSED', 'offer already completed or destroyed');
     const answer = parseKeyMgmtPayload(parseKeyMgmtAttribute(answerAttribute));
     if (answer.role !== 'answer') throw new ParleyError('E2E_BAD_FORMAT', 'expected a key-mgmt answer');
@@ -146,14 +165,18 @@ export class SessionOffer {
 }
 
 /** Answerer side: verify the offer, produce the answer attribute and the established session. */
-export function acceptSessionOffer(me: Identity, offerAttribute: string, opts: SessionOptions = {}): { attribute: string; session: EstablishedSession } {
+export function acceptSessionOffer(
+  me: Identity,
+  offerAttribute: KeyMgmtInput,
+  opts: SessionOptions = {},
+): { attribute: string; keyMgmt: KeyMgmtValue; session: EstablishedSession } {
   const offer = parseKeyMgmtPayload(parseKeyMgmtAttribute(offerAttribute));
   if (offer.role !== 'offer') throw new ParleyError('E2E_BAD_FORMAT', 'expected a key-mgmt offer');
   const kp = x25519KeyPair();
   const bytes = buildPayload(me, ROLE_ANSWER, kp.publicKey, h256(offer.bytes));
   const answer = parseKeyMgmtPayload(bytes);
   try {
-    return { attribute: formatKeyMgmtAttribute(bytes), session: establish(kp.privateKey, offer, answer, false, opts) };
+    return { attribute: formatKeyMgmtAttribute(bytes), keyMgmt: toKeyMgmtValue(bytes), session: establish(kp.privateKey, offer, answer, false, opts) };
   } finally {
     wipe(kp.privateKey);
   }

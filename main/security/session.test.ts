@@ -153,3 +153,12 @@ test('secretstream rejects swapped segments, truncation, and edits', () => {
   de.push(ec);
   assert.equal(de.finish().length, 0);
 });
+
+test('key-mgmt as the {protocol, data} pair main/sdp carries', () => {
+  const offer = new SessionOffer(alice);
+  assert.equal(offer.keyMgmt.protocol, 'parley-x25519-v1');
+  const { keyMgmt, session: bs } = acceptSessionOffer(bob, offer.keyMgmt);
+  const as = offer.complete(keyMgmt);
+  assert.deepEqual(bs.cipher.open(as.cipher.seal(utf8('sdp'))), utf8('sdp'));
+  assert.throws(() => parseKeyMgmtAttribute({ protocol: 'mikey', data: 'AQID' }), (e) => isParleyError(e, 'E2E_UNSUPPORTED'));
+});
