@@ -69,6 +69,9 @@ interface IncomingFrame {
   end(flag: ContinuationFlag): void;
 }
 
+/** Outgoing messages tracked for responses/reports per session (oldest forgotten first). */
+export const MAX_TRACKED_OUTGOING = 1024;
+
 const IGNORE: IncomingFrame = { data() {}, end() {} };
 
 /** Paths repeat on every chunk of a session: remember the last parse of each header value. */
@@ -158,6 +161,8 @@ export class MsrpSession {
       progress: new ReportProgress(totalBytes),
     };
     this.out.set(messageId, st);
+    // messages waiting only for a Success-Report that never comes must not accumulate forever
+    if (this.out.size > MAX_TRACKED_OUTGOING) this.out.delete(this.out.keys().next().value!);
     return new OutgoingMessage(this, st);
   }
 
