@@ -174,3 +174,37 @@ test('PSK: identity+PSK mode, wrong PSK fails, PSK-only first contact with TOFU 
   await assert.rejects(open(sub, malloryAsBob, { psk: wrong }), (e) => isParleyError(e, 'E2E_PSK_MISMATCH'));
   await assert.rejects(open(misdirected, bob, { psk }), (e) => isParleyError(e, 'E2E_NOT_FOR_ME'));
 });
+
+test('byte layout matches docs/security.md s.5.1', async () => {
+  const env = seal([bob, carol], { id: 'layout-1', dateTime: 0x0102030405, pt: utf8('abc') });
+  const dv = new DataView(env.buffer, env.byteOffset, env.length);
+  let o = 0;
+  assert.equal(Buffer.from(env.subarray(0, 4)).toString(), 'PE2E');
+  assert.equal(env[4], 1);
+  assert.equal(env[5], 0);
+  o = 6;
+  const aLen = dv.getUint16(o);
+  assert.equal(Buffer.from(env.subarray(o + 2, o + 2 + aLen)).toString(), 'sip:alice@example.com');
+  o += 2 + aLen;
+  assert.deepEqual(env.subarray(o, o + 32), alice.publicKey);
+  o += 32 + 32; // sender key, ephemeral key
+  const idLen = dv.getUint16(o);
+  assert.equal(Buffer.from(env.subarray(o + 2, o + 2 + idLen)).toString(), 'layout-1');
+  o += 2 + idLen;
+  assert.equal(dv.getBigUint64(o), 0x0102030405n);
+  o += 8;
+  assert.equal(dv.getUint16(o), 2);
+  o += 2;
+  for (const r of [bob, carol]) {
+    assert.equal(env[o], 1);
+    const l = dv.getUint16(o + 1);
+    assert.equal(Buffer.from(env.subarray(o + 3, o + 3 + l)).toString(), r.aor);
+    assert.deepEqual(env.subarray(o + 3 + l, o + 35 + l), r.publicKey);
+    o += 35 + l;
+  }
+  o += 2 * (24 + 48) + 24; // wraps, payload nonce
+  assert.equal(dv.getUint32(o), 3 + 16);
+  o += 4 + 19;
+  assert.equal(env.length, o + 64, 'signature is the last 64 bytes');
+  assert.equal(env.length, 192 + 21 + 8 + 2 * 107 + 19 + 21 + 3, 'overhead formula of s.6');
+});
