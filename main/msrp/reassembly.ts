@@ -105,7 +105,7 @@ export class ChunkReceiver {
     private readonly r: Reassembler,
     readonly messageId: string,
     private readonly msg: OpenMessage | undefined,
-    private readonly range: ByteRange,
+    readonly range: ByteRange,
     failure?: { status: 400 | 413; error: ParleyError },
   ) {
     this.offset = range.start - 1;

@@ -140,6 +140,21 @@ test('481 when To-Path is not this session; CEMA matches on session-id only', ()
   assert.deepEqual(frames(wrongPeer.wire.ba).map((f) => f.status), [481], 'From-Path must be the peer');
 });
 
+test("peer a=max-size: known totals refused locally, unknown totals interrupted with '#'", () => {
+  const { a, ev, wire } = pair({ chunkSize: 10, remoteMaxSize: 25 });
+  assert.throws(() => a.send({ contentType: 'text/plain', body: Buffer.alloc(26) }), (e) => (e as { code?: string }).code === 'MSRP_MESSAGE_TOO_LARGE');
+  a.send({ contentType: 'text/plain', body: Buffer.alloc(25, 0x61) });
+  assert.ok(ev.b.some((e) => e.type === 'message' && e.totalBytes === 25));
+  const o = a.startMessage({ contentType: 'text/plain' });
+  assert.equal(o.write(Buffer.alloc(40)), false);
+  const f = ev.a.find((e) => e.type === 'sendFailed');
+  assert.ok(f && f.type === 'sendFailed' && f.status === 413 && f.local);
+  const last = frames(wire.ab).at(-1)!;
+  assert.equal(last.flag, '#');
+  assert.equal(getHeader(last.headers, 'Byte-Range'), '21-20/*');
+  assert.ok(ev.b.some((e) => e.type === 'aborted' && e.messageId === o.messageId));
+});
+
 test('transaction timeout: 408 locally after 30 s with no response', () => {
   const { a, ev, clock, cutWire } = pair();
   cutWire();

@@ -2,67 +2,18 @@
 import { ParleyError } from '../util/errors';
 import type { ByteRange, ContinuationFlag, FailureReportMode, Header, MsrpFrameHead } from './message';
 import { formatByteRange, getHeader, newMessageId, newTransactionId, parseByteRange, parseFailureReport, parseStatusHeader, parseSuccessReport } from './message';
-import { MsrpParser, type ParserEvent, type ParserLimits } from './parser';
+import { MsrpParser, type ParserEvent } from './parser';
 import { serializeRequestParts, serializeResponse, type RequestSpec } from './serializer';
 import { Chunker, DEFAULT_CHUNK_SIZE, type OutgoingChunk } from './chunker';
-import { Reassembler, type ChunkReceiver, type IncomingMessageInfo, type MessageSink } from './reassembly';
+import { Reassembler, type ChunkReceiver } from './reassembly';
 import { buildSuccessReport, expectsResponse, ReportProgress, responseAllowed } from './reports';
-import { systemClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type Clock, type TransactionResult } from './transactions';
-import { formatMsrpUri, msrpUriEquals, parseMsrpUri, parsePath, type MsrpUri } from './uri';
+import { systemClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
+import { formatMsrpUri, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
+import { PathCache, typeMatches, type MsrpSessionOptions, type OutgoingOptions, type OutState, type SessionEvent, type Writer } from './session-types';
+import { OutgoingMessage } from './outgoing';
 
-export interface MsrpSessionOptions {
-  /** Our URI (the last URI of our a=path). */
-  localUri: string | MsrpUri;
-  /** Outgoing To-Path: our relays' Use-Path URIs (if any), then the peer's a=path URIs; the last is the peer. */
-  toPath: (string | MsrpUri)[];
-  /** RFC 6714: when msrp-cema was negotiated, match To-Path/From-Path on session-id only. */
-  cema?: boolean;
-  /** Check that the last From-Path URI of incoming requests is the peer (481 otherwise). Default true. */
-  checkFromPath?: boolean;
-  chunkSize?: number;
-  /** Our a=accept-types ('*' and 'type/*' wildcards allowed). Default ['*']. */
-  acceptTypes?: string[];
-  maxMessageBytes?: number;
-  maxOpenMessages?: number;
-  createSink?: (info: IncomingMessageInfo) => MessageSink;
-  parserLimits?: Partial<ParserLimits>;
-  clock?: Clock;
-  transactionTimeoutMs?: number;
-}
-
-export interface OutgoingOptions {
-  contentType: string;
-  messageId?: string;
-  successReport?: boolean; // default false (s.7.1.2)
-  failureReport?: FailureReportMode; // default 'yes'
-  headers?: Header[]; // extra MIME headers (e.g. Content-Disposition), placed before Content-Type
-}
-
-export type SessionEvent =
-  | { type: 'message'; messageId: string; contentType?: string; totalBytes: number; body?: Buffer; sink: MessageSink; headers: Header[] }
-  | { type: 'chunk'; messageId: string; receivedBytes: number; totalBytes?: number }
-  | { type: 'aborted'; messageId: string }
-  | { type: 'sent'; messageId: string }
-  | { type: 'sendFailed'; messageId: string; status: number; comment?: string; local: boolean }
-  | { type: 'progress'; messageId: string; confirmedBytes: number; totalBytes?: number }
-  | { type: 'delivered'; messageId: string }
-  | { type: 'report'; messageId: string; status: number; comment?: string; byteRange?: ByteRange }
-  | { type: 'nickname'; nickname: string; respond: (status: number, comment?: string) => void }
-  /** A request was refused with this status (informational) or a fatal connection error (fatal: close the connection). */
-  | { type: 'error'; error: ParleyError; fatal: boolean };
-
-type Writer = (parts: Buffer[]) => void;
-
-interface OutState {
-  messageId: string;
-  chunker: Chunker;
-  opts: OutgoingOptions;
-  outstanding: number;
-  ended: boolean;
-  busy: boolean; // inside sendChunks: a synchronous peer's 200 must not complete the message early
-  failed: boolean;
-  progress: ReportProgress;
-}
+export type { MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
+export { OutgoingMessage } from './outgoing';
 
 interface IncomingFrame {
   data(b: Buffer): void;
@@ -73,28 +24,6 @@ interface IncomingFrame {
 export const MAX_TRACKED_OUTGOING = 1024;
 
 const IGNORE: IncomingFrame = { data() {}, end() {} };
-
-/** Paths repeat on every chunk of a session: remember the last parse of each header value. */
-class PathCache {
-  private key = '';
-  private value: MsrpUri[] = [];
-  get(text: string): MsrpUri[] {
-    if (text !== this.key || this.value.length === 0) {
-      this.value = parsePath(text); // throws on bad input; the cache keeps the previous good entry
-      this.key = text;
-    }
-    return this.value;
-  }
-}
-
-function typeMatches(accept: string[], contentType: string): boolean {
-  const t = contentType.split(';')[0].trim().toLowerCase();
-  const [maj] = t.split('/');
-  return accept.some((a) => {
-    const x = a.trim().toLowerCase();
-    return x === '*' || x === t || x === `${maj}/*`;
-  });
-}
 
 export class MsrpSession {
   readonly localUri: MsrpUri;
@@ -149,6 +78,10 @@ export class MsrpSession {
 
   /** Start a streamed message (total may be unknown: Byte-Range totals become '*'). */
   startMessage(opts: OutgoingOptions, totalBytes?: number): OutgoingMessage {
+    const max = this.opts.remoteMaxSize;
+    if (max !== undefined && totalBytes !== undefined && totalBytes > max) {
+      throw new ParleyError('MSRP_MESSAGE_TOO_LARGE', `Message of ${totalBytes} bytes exceeds the peer's a=max-size ${max}`, { max });
+    }
     const messageId = opts.messageId ?? newMessageId();
     const st: OutState = {
       messageId,
@@ -168,7 +101,6 @@ export class MsrpSession {
 
   /** RFC 4975 s.5.4 / RFC 6135: the active side sends an empty SEND to bind the connection. cb gets the response. */
   sendBindRequest(cb?: (r: TransactionResult) => void): void {
-    const tid = newTransactionId();
     const spec: RequestSpec = { tid: '', method: 'SEND', toPath: this.toPath, fromPath: [this.localUri], headers: [['Message-ID', newMessageId()], ['Byte-Range', '1-0/0']] };
     this.emitRequest(spec, (r) => cb?.(r));
   }
@@ -181,9 +113,20 @@ export class MsrpSession {
 
   /** @internal */
   sendChunks(st: OutState, chunks: OutgoingChunk[]): void {
+    const max = this.opts.remoteMaxSize;
+    const over = max === undefined ? -1 : chunks.findIndex((c) => c.byteRange.end !== '*' && c.byteRange.end > max);
+    if (over < 0) return this.sendRaw(st, chunks);
+    // an unknown total grew past the peer's a=max-size: interrupt with '#' rather than send what it will refuse
+    const at = chunks[over].byteRange;
+    const stop: OutgoingChunk = { byteRange: { start: at.start, end: at.start - 1, total: at.total }, body: Buffer.alloc(0), flag: '#' };
+    this.failOutgoing(st, 413, "Exceeds the peer's a=max-size", true);
+    this.sendRaw(st, [...chunks.slice(0, over), stop], true);
+  }
+
+  private sendRaw(st: OutState, chunks: OutgoingChunk[], evenIfFailed = false): void {
     st.busy = true;
     for (const c of chunks) {
-      if (st.failed || this.closed) break;
+      if ((st.failed && !evenIfFailed) || this.closed) break;
       const headers: Header[] = [['Message-ID', st.messageId]];
       if (st.opts.successReport) headers.push(['Success-Report', 'yes']);
       const fr = st.opts.failureReport ?? 'yes';
@@ -447,32 +390,3 @@ export class MsrpSession {
   }
 }
 
-/** A message being sent; write() returns false once the message failed (stop reading the source). */
-export class OutgoingMessage {
-  constructor(
-    private readonly s: MsrpSession,
-    private readonly st: OutState,
-  ) {}
-  get messageId(): string {
-    return this.st.messageId;
-  }
-  get failed(): boolean {
-    return this.st.failed;
-  }
-  write(data: Uint8Array): boolean {
-    if (this.st.failed) return false;
-    this.s.sendChunks(this.st, this.st.chunker.write(data));
-    return !this.st.failed;
-  }
-  end(): void {
-    if (this.st.failed) return;
-    this.st.ended = true;
-    this.s.sendChunks(this.st, this.st.chunker.end());
-  }
-  /** Interrupt: send the '#' chunk (s.7.1.1) and stop. */
-  abort(): void {
-    if (this.st.failed) return;
-    this.s.sendChunks(this.st, [this.st.chunker.abort()]);
-    this.st.failed = true;
-  }
-}
