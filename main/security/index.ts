@@ -22,3 +22,4 @@ export { StreamEncryptor, StreamDecryptor, sealSegment, openSegment, resumePoint
 export { GroupSession, SENDER_KEY_CONTENT_TYPE, type GroupMessage } from './group-keys';
 export { computeSecurityStatus, type SecurityFacts, type SecurityStatus, type HopFact, type E2EMode } from './status';
 export { E2EContext } from './e2e';
+export { argon2id } from './argon2';

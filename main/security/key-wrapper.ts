@@ -1,6 +1,7 @@
 // Storage-key wrapping for the key store: the KeyWrapper interface and its Argon2id passphrase implementation (docs/security.md s.3).
 import { ParleyError } from '../util/errors';
-import { S, Reader, concat, u8, u32, initCrypto, wipe, random } from './sodium';
+import { argon2id } from './argon2';
+import { Reader, concat, u8, u32, utf8, initCrypto, wipe, random } from './sodium';
 
 /** Wraps the 32-byte key-store storage key. The Electron shell implements id 2 with safeStorage. */
 export interface KeyWrapper {
@@ -38,8 +39,8 @@ export function insecureTestParams(): Argon2Params {
   return { opslimit: 1, memlimit: 8192 }; // crypto_pwhash_OPSLIMIT/MEMLIMIT_MIN
 }
 
-function kek(passphrase: string, salt: Uint8Array, p: Argon2Params): Uint8Array {
-  return S().crypto_pwhash(32, passphrase, salt, p.opslimit, p.memlimit, S().crypto_pwhash_ALG_ARGON2ID13);
+function kek(passphrase: string, salt: Uint8Array, p: Argon2Params): Promise<Uint8Array> {
+  return argon2id(utf8(passphrase), salt, p.opslimit, p.memlimit);
 }
 
 /** Wraps the storage key under Argon2id(passphrase); parameters and salt travel in the blob. */
@@ -60,7 +61,7 @@ export class PassphraseWrapper implements KeyWrapper {
     const salt = random(SALT_LEN);
     const nonce = random(NONCE_LEN);
     const head = concat(u8(BLOB_VERSION), u8(ALG_ARGON2ID13), u32(p.opslimit), u32(p.memlimit), salt);
-    const k = kek(this.passphrase, salt, p);
+    const k = await kek(this.passphrase, salt, p);
     const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(key, head, null, nonce, k);
     wipe(k);
     return concat(head, nonce, ct);
@@ -81,7 +82,7 @@ export class PassphraseWrapper implements KeyWrapper {
     const nonce = r.bytes(NONCE_LEN);
     const ct = r.bytes(48);
     r.end();
-    const k = kek(this.passphrase, salt, { opslimit, memlimit });
+    const k = await kek(this.passphrase, salt, { opslimit, memlimit });
     try {
       return s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ct, head, nonce, k);
     } catch {

@@ -1,9 +1,10 @@
 // Per-conversation pre-shared key from a shared passphrase via Argon2id (docs/security.md s.5.4).
 import { ParleyError } from '../util/errors';
-import { S, initCrypto, concat, lp16, utf8, h256 } from './sodium';
+import { initCrypto, concat, lp16, utf8, h256 } from './sodium';
 import { normalizeAoR, compareAoR } from './aor';
+import { argon2id } from './argon2';
 
-/** Fixed for v1: both ends must derive the same key. ~0.9 s, 256 MiB on the lab machine (blocks the calling thread). */
+/** Fixed for v1: both ends must derive the same key. ~0.9 s, 256 MiB on the lab machine (in a worker thread). */
 export const PSK_V1 = { opslimit: 3, memlimit: 256 * 1024 * 1024 } as const;
 
 /** The two normalized AoRs, bytewise sorted. */
@@ -27,6 +28,6 @@ export function normalizePassphrase(p: string): string {
 
 /** 32-byte PSK for the conversation between aorA and aorB (order independent). */
 export async function derivePsk(passphrase: string, aorA: string, aorB: string): Promise<Uint8Array> {
-  const s = await initCrypto();
-  return s.crypto_pwhash(32, utf8(normalizePassphrase(passphrase)), pskSalt(aorA, aorB), PSK_V1.opslimit, PSK_V1.memlimit, S().crypto_pwhash_ALG_ARGON2ID13);
+  await initCrypto();
+  return argon2id(utf8(normalizePassphrase(passphrase)), pskSalt(aorA, aorB), PSK_V1.opslimit, PSK_V1.memlimit);
 }
