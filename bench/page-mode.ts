@@ -176,7 +176,7 @@ Reading the figures:
   sub-millisecond answers show as 0 and others round up to its loop tick, so its p50/p99 are coarse. The "mean ms" column
   (window / rate, Little's law) compares both senders on the same footing.
 - Everything runs on the same 2-core machine: the Node process (Parley's alice *and* bob) and Kamailio share the CPUs.
-  Parley spends about 2.5 ms of CPU per MESSAGE across both ends (JsSIP's PEG grammar parsing of every header, pure-JS MD5
+  Parley spends about 1-2 ms of CPU per MESSAGE across both ends (process.cpuUsage over 1,000 sends; JsSIP's PEG grammar parsing of every header, pure-JS MD5
   digest, transaction objects); SIPp is C and leaves more CPU to Kamailio and bob, so the gap is partly CPU contention.
 - Between runs the bench waits (bounded, polling \`core.shmmem\`) until Kamailio has released the previous run's
   transactions: with the lab's 64 MB pool, back-to-back rounds otherwise run it out of memory (500 replies).
