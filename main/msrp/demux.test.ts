@@ -5,7 +5,7 @@ import { MsrpSession, type SessionEvent } from './session';
 import { FakeClock } from './transactions';
 import { parseFrames } from './parser';
 import { serializeRequest } from './serializer';
-import type { ParleyError } from '../util/errors';
+import { ParleyError as ParleyErrorCtor, type ParleyError } from '../util/errors';
 
 const PEER = 'msrp://127.0.0.1:9000/peer1234;tcp';
 function mk(sid: string, events: SessionEvent[]) {
@@ -37,7 +37,7 @@ test('streamed frames are routed too; unknown sessions can be adopted (passive b
   const d = new MsrpDemux({
     write: (p) => out.push(Buffer.concat(p)),
     onFatal: () => {},
-    onUnknownSession: (sid) => (sid === 'lateSess' ? late : undefined),
+    onUnknownSession: (sid) => (sid === 'lateSess' ? { session: late, primary: true } : undefined),
     parserLimits: { bufferBodyBytes: 8 },
   });
   d.push(send('lateSess', 'tid00009', 'a body longer than eight bytes'));
@@ -57,4 +57,22 @@ test('framing error is fatal and closes every session on the connection', () => 
   assert.equal(fatal?.code, 'MSRP_BAD_START_LINE');
   d.close(fatal!);
   assert.ok(ev.some((e) => e.type === 'sendFailed' && e.local));
+});
+
+test('a secondary connection delivers to a session but neither takes its writer nor closes it', () => {
+  const out1: Buffer[] = [];
+  const out2: Buffer[] = [];
+  const ev: SessionEvent[] = [];
+  const s = mk('sharedSs', ev);
+  const d1 = new MsrpDemux({ write: (p) => out1.push(Buffer.concat(p)), onFatal: () => {} });
+  const d2 = new MsrpDemux({ write: (p) => out2.push(Buffer.concat(p)), onFatal: () => {}, onUnknownSession: () => ({ session: s, primary: false }) });
+  d1.add(s);
+  d2.push(send('sharedSs', 'tid00021', 'via the second connection'));
+  const m = ev.find((e) => e.type === 'message');
+  assert.equal(m && m.type === 'message' && m.body!.toString(), 'via the second connection');
+  assert.equal(out2.length, 0);
+  assert.deepEqual(parseFrames(Buffer.concat(out1)).frames.map((f) => f.status), [200], 'answered over the primary connection');
+  d2.close(new ParleyErrorCtor('MSRP_CONNECTION_CLOSED', 'x'));
+  d1.push(send('sharedSs', 'tid00022', 'still alive'));
+  assert.ok(ev.some((e) => e.type === 'message' && e.body!.toString() === 'still alive'));
 });

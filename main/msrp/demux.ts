@@ -11,13 +11,14 @@ export interface DemuxOptions {
   /** Fatal framing error: the owner must close the connection. */
   onFatal: (error: ParleyError) => void;
   /** A request for a session-id not registered here: return a session to adopt it (passive side binding), else 481. */
-  onUnknownSession?: (sessionId: string, head: MsrpFrameHead) => MsrpSession | undefined;
+  onUnknownSession?: (sessionId: string, head: MsrpFrameHead) => { session: MsrpSession; primary: boolean } | undefined;
   parserLimits?: Partial<ParserLimits>;
 }
 
 export class MsrpDemux {
   private readonly parser: MsrpParser;
   private readonly sessions = new Map<string, MsrpSession>();
+  private readonly secondary = new Set<MsrpSession>(); // also reachable here, but writing over another connection
   private current: MsrpSession | undefined;
   private dead = false;
 
@@ -29,14 +30,17 @@ export class MsrpDemux {
     return this.sessions.size;
   }
 
-  add(s: MsrpSession): void {
+  /** primary: the session writes over this connection (and closes with it); otherwise it only receives here. */
+  add(s: MsrpSession, primary = true): void {
     this.sessions.set(s.sessionId, s);
-    s.setWriter(this.opts.write);
+    if (primary) s.setWriter(this.opts.write);
+    else this.secondary.add(s);
   }
 
   remove(s: MsrpSession): void {
-    if (this.sessions.get(s.sessionId) === s) this.sessions.delete(s.sessionId);
-    s.setWriter(undefined);
+    if (this.sessions.get(s.sessionId) !== s) return;
+    this.sessions.delete(s.sessionId);
+    if (!this.secondary.delete(s)) s.setWriter(undefined);
   }
 
   has(sessionId: string): boolean {
@@ -73,8 +77,9 @@ export class MsrpDemux {
   /** Connection closed: every session on it loses its transactions and partial messages. */
   close(reason: ParleyError): void {
     this.dead = true;
-    for (const s of this.sessions.values()) s.close(reason);
+    for (const s of this.sessions.values()) if (!this.secondary.has(s)) s.close(reason);
     this.sessions.clear();
+    this.secondary.clear();
   }
 
   private route(head: MsrpFrameHead): MsrpSession | undefined {
@@ -82,8 +87,11 @@ export class MsrpDemux {
     const sid = tryParseMsrpUri(first)?.sessionId;
     let s = sid === undefined ? undefined : this.sessions.get(sid);
     if (!s && sid !== undefined && head.kind === 'request') {
-      s = this.opts.onUnknownSession?.(sid, head);
-      if (s) this.add(s);
+      const adopted = this.opts.onUnknownSession?.(sid, head);
+      if (adopted) {
+        s = adopted.session;
+        this.add(s, adopted.primary);
+      }
     }
     if (s) return s;
     if (head.kind === 'request' && head.method !== 'REPORT') {

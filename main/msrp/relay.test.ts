@@ -110,8 +110,8 @@ describe('through the lab Kamailio relay', () => {
     // a=path of each side is <Use-Path> <own URI>; To-Path is own relays then the peer's a=path
     const a = new MsrpSession({ localUri: aUri, toPath: [...ga.usePath, ...gb.usePath, bUri], chunkSize: RELAY_CHUNK_SIZE });
     const b = new MsrpSession({ localUri: bUri, toPath: [...gb.usePath, ...ga.usePath, aUri], chunkSize: RELAY_CHUNK_SIZE });
-    await tb.attach(b, { role: 'passive' });
-    await ta.attach(a, { role: 'active' });
+    await tb.attach(b, { role: 'passive', viaRelay: true });
+    await ta.attach(a, { role: 'active', viaRelay: true });
     const body = pattern(300_000);
     const got = waitFor(b, 'message');
     const sent = waitFor(a, 'sent');
@@ -135,7 +135,7 @@ describe('through the lab Kamailio relay', () => {
     const bUri = tb.localUri();
     const a = new MsrpSession({ localUri: aUri, toPath: [...ga.usePath, bUri], chunkSize: RELAY_CHUNK_SIZE });
     const b = new MsrpSession({ localUri: bUri, toPath: [...ga.usePath, aUri], chunkSize: RELAY_CHUNK_SIZE });
-    await ta.attach(a, { role: 'passive' }); // relayed: registers on the AUTH connection, no listener needed
+    await ta.attach(a, { role: 'passive', viaRelay: true }); // registers on the AUTH connection, no listener needed
     await tb.attach(b, { role: 'active' }); // opens its own connection to the relay, binding SEND answered by the relay
     assert.equal(tb.connectionCount, 1);
     const got = waitFor(a, 'message');

@@ -92,7 +92,7 @@ export class MsrpRelayClient {
   /** Connect (once), AUTH, and schedule refreshes. */
   async authenticate(): Promise<RelayGrant> {
     if (!this.grant) {
-      await this.transport.attach(this.session, { role: 'active', bind: false, remoteFingerprint: this.opts.remoteFingerprint });
+      await this.transport.attach(this.session, { role: 'active', bind: false, viaRelay: true, remoteFingerprint: this.opts.remoteFingerprint });
       this.transport.pin(this.session);
     }
     let expires = this.opts.expires ?? RELAY_DEFAULT_EXPIRES_S;

@@ -31,6 +31,8 @@ export interface AttachOptions {
   remoteFingerprint?: string;
   /** Send the empty binding SEND on the active side (default true). */
   bind?: boolean;
+  /** Our own relay is the first To-Path hop: ride on the (authenticated) relay connection; never listen. */
+  viaRelay?: boolean;
 }
 
 class Connection {
@@ -41,7 +43,7 @@ class Connection {
     readonly socket: net.Socket,
     readonly key: string | undefined,
     parserLimits: Partial<ParserLimits> | undefined,
-    onUnknown: ((sid: string, c: Connection) => MsrpSession | undefined) | undefined,
+    onUnknown: ((sid: string, c: Connection) => { session: MsrpSession; primary: boolean } | undefined) | undefined,
     private readonly onGone: (c: Connection) => void,
   ) {
     socket.setNoDelay(true); // Nagle stalls relayed SENDs by 40 ms (lab notes)
@@ -109,6 +111,7 @@ export class MsrpTransport {
   private readonly conns = new Set<Connection>();
   private readonly expected = new Map<string, Expected>(); // passive sessions by session-id
   private readonly sessionConn = new Map<MsrpSession, Connection>();
+  private readonly passiveBound = new Map<string, { session: MsrpSession; fingerprint?: string }>();
 
   constructor(opts: MsrpTransportOptions = {}) {
     this.opts = opts;
@@ -156,31 +159,39 @@ export class MsrpTransport {
     return this.listenPort;
   }
 
-  private adopt(sid: string, conn: Connection): MsrpSession | undefined {
+  private peerOk(conn: Connection, fingerprint: string | undefined): boolean {
+    if (!this.secure) return true;
+    const der = conn.peerDer;
+    return fingerprint ? der !== undefined && fingerprintMatches(fingerprint, der) : !this.tlsOpts.ca || (conn.socket as tls.TLSSocket).authorized;
+  }
+
+  /**
+   * First request naming a passive session: bind it to this connection. A later extra connection for an already bound
+   * passive session (relays and B2BUAs may open more than one) only delivers to it; replies keep the first connection.
+   */
+  private adopt(sid: string, conn: Connection): { session: MsrpSession; primary: boolean } | undefined {
     const e = this.expected.get(sid);
-    if (!e) return undefined;
-    if (this.secure) {
-      const der = conn.peerDer;
-      const ok = e.fingerprint
-        ? der !== undefined && fingerprintMatches(e.fingerprint, der)
-        : !this.tlsOpts.ca || (conn.socket as tls.TLSSocket).authorized;
-      if (!ok) return undefined; // answered 481; the expected session keeps waiting for the right peer
+    if (!e) {
+      const bound = this.passiveBound.get(sid);
+      if (bound && this.peerOk(conn, bound.fingerprint) && this.sessionConn.has(bound.session)) return { session: bound.session, primary: false };
+      return undefined;
     }
+    if (!this.peerOk(conn, e.fingerprint)) return undefined; // answered 481; the session keeps waiting for the right peer
     this.expected.delete(sid);
     clearTimeout(e.timer);
     this.sessionConn.set(e.session, conn);
+    this.passiveBound.set(sid, { session: e.session, fingerprint: e.fingerprint });
     e.resolve();
-    return e.session;
+    return { session: e.session, primary: true };
   }
 
   /**
    * Put a session on the wire. Active: connect (or reuse a connection to the same authority) to the first To-Path hop
    * and send the binding SEND, resolving on its 200. Passive: wait until the peer's first request arrives.
-   * Relayed sessions (To-Path longer than one URI) always use the connection to their relay.
+   * With viaRelay the session always uses the connection to its relay (role only decides the binding SEND).
    */
   async attach(session: MsrpSession, o: AttachOptions): Promise<void> {
-    const relayed = session.toPath.length > 1;
-    if (o.role === 'passive' && !relayed) {
+    if (o.role === 'passive' && !o.viaRelay) {
       if (!this.server) throw new ParleyError('MSRP_NOT_LISTENING', 'Passive MSRP session needs listen() first');
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -209,6 +220,8 @@ export class MsrpTransport {
       this.expected.delete(session.sessionId);
       e.reject(new ParleyError('MSRP_SESSION_CLOSED', 'Session detached'));
     }
+    if (this.passiveBound.get(session.sessionId)?.session === session) this.passiveBound.delete(session.sessionId);
+    for (const x of this.conns) if (x !== this.sessionConn.get(session)) x.demux.remove(session);
     const c = this.sessionConn.get(session);
     this.sessionConn.delete(session);
     if (!c) return;
@@ -289,7 +302,11 @@ export class MsrpTransport {
   private gone(c: Connection): void {
     this.conns.delete(c);
     if (c.key && this.pool.get(c.key) === c) this.pool.delete(c.key);
-    for (const [s, x] of this.sessionConn) if (x === c) this.sessionConn.delete(s);
+    for (const [s, x] of this.sessionConn) {
+      if (x !== c) continue;
+      this.sessionConn.delete(s);
+      if (this.passiveBound.get(s.sessionId)?.session === s) this.passiveBound.delete(s.sessionId);
+    }
   }
 
   get connectionCount(): number {
