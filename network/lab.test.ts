@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { freePorts, removeLabState, startLab, type Lab } from './lab';
-import { RawSipClient, frameStream, header, parseSip, serialize } from './testing/rawsip';
+import { RawSipClient, frameStream, header, parseSipBytes, serialize } from './testing/rawsip';
 
 function kamailioRunning(stateDir: string): boolean {
   try {
@@ -96,7 +96,7 @@ describe('lab application-server hook', () => {
         const f = frameStream(Buffer.concat([rest, d]));
         rest = f.rest;
         for (const raw of f.messages) {
-          const m = parseSip(raw);
+          const m = parseSipBytes(raw);
           if (!m.method) continue;
           received.push(`${m.method} ${m.uri}`);
           const hs = m.headers.filter(([k]) => /^(via|from|call-id|cseq)$/i.test(k));

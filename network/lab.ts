@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { ensureCerts } from './certs';
 import { initDb, writeSubscribers } from './dbtext';
 import { probeSipTcp, probeSipUdp, probeTcp, probeTls } from './probe';
+import { guardProcessGroup } from './watchdog';
 
 export interface LabAccount { user: string; password: string }
 export interface LabPorts { sip: number /* UDP+TCP */; tls: number; ws: number; wss: number; msrp: number /* relay TCP */; msrps: number /* relay TLS */ }
@@ -162,7 +163,7 @@ class KamailioLab implements Lab {
         for (const l of lines) if (l.length > 0) this.onLine(l);
       });
     }
-    this.startWatchdog(proc);
+    guardProcessGroup(proc);
     const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
     const deadline = Date.now() + this.startTimeoutMs;
     let lastErr = '';
@@ -179,21 +180,6 @@ class KamailioLab implements Lab {
     if (!exitInfo) await this.kill();
     throw new Error(`Kamailio lab did not become ready (${exitInfo ?? `timeout after ${this.startTimeoutMs} ms: ${lastErr}`}).\n`
       + `Last log lines:\n${this.tail.join('\n')}`);
-  }
-
-  /**
-   * If this Node process dies without stop() (crash, SIGKILL, test-runner timeout), a tiny `sh` reading our pipe
-   * sees EOF and SIGTERMs Kamailio's process group, so no orphaned lab keeps its ports.
-   */
-  private startWatchdog(proc: ChildProcess): void {
-    if (!proc.pid) return;
-    const dog = spawn('/bin/sh', ['-c', `cat >/dev/null; kill -TERM -${proc.pid} 2>/dev/null`],
-      { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-    dog.on('error', () => undefined);
-    dog.stdin?.on('error', () => undefined);
-    dog.unref();
-    (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    void this.exited?.then(() => dog.stdin?.end());
   }
 
   private async probeAll(): Promise<void> {

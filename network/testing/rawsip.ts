@@ -5,7 +5,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import {
-  digestAuthorization, frameStream, header, headers, parseChallenge, parseSip, randomToken, serialize, type SipMessage,
+  digestAuthorization, frameStream, header, headers, parseChallenge, parseSip, parseSipBytes, randomToken, serialize, type SipMessage,
 } from './sipmsg';
 
 export * from './sipmsg';
@@ -82,7 +82,7 @@ export class RawSipClient {
     if (this.transport === 'udp') {
       const s = createSocket('udp4');
       this.udp = s;
-      s.on('message', (b) => this.onMessage(b.toString('utf8')));
+      s.on('message', (b) => this.onMessage(b));
       await new Promise<void>((res) => s.bind(0, '127.0.0.1', () => res()));
       this.localPort = s.address().port;
       return;
@@ -91,7 +91,7 @@ export class RawSipClient {
       const url = `${this.transport}://127.0.0.1:${port}`;
       const ws = new WebSocket(url, 'sip', this.transport === 'wss' ? { ca: readFileSync(this.lab.caFile) } : {});
       this.ws = ws;
-      ws.on('message', (d) => this.onMessage(d.toString()));
+      ws.on('message', (d) => this.onMessage(Buffer.isBuffer(d) ? d : Buffer.from(d.toString())));
       await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
       ws.on('close', () => { this.closed = true; });
       return;
@@ -122,9 +122,9 @@ export class RawSipClient {
     else this.stream?.write(data);
   }
 
-  private onMessage(raw: string): void {
+  private onMessage(raw: Buffer): void {
     let m: SipMessage;
-    try { m = parseSip(raw); } catch { return; }
+    try { m = parseSipBytes(raw); } catch { return; }
     if (m.status !== undefined) {
       const key = `${header(m, 'Call-ID')}|${header(m, 'CSeq')}`;
       const p = this.pending.get(key);

@@ -1,5 +1,6 @@
 // Minimal SIP message codec and digest (RFC 3261 §7, RFC 2617/7616 MD5) for lab tests. Not the product's SIP stack.
 import { createHash, randomBytes } from 'node:crypto';
+import { inflateRawSync, inflateSync, gunzipSync } from 'node:zlib';
 
 export interface SipMessage {
   startLine: string;
@@ -52,11 +53,29 @@ export function parseSip(raw: string): SipMessage {
 }
 
 /**
+ * Parse a message from bytes: the head as UTF-8, the body decoded per Content-Encoding (deflate/gzip, as
+ * linphone 5 sends MESSAGE bodies) and then as UTF-8.
+ */
+export function parseSipBytes(buf: Buffer): SipMessage {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error('SIP message without header terminator');
+  const m = parseSip(`${buf.subarray(0, end).toString('utf8')}\r\n\r\n`);
+  let body = buf.subarray(end + 4);
+  const enc = header(m, 'Content-Encoding')?.toLowerCase();
+  if (enc === 'deflate') {
+    try { body = inflateSync(body); } catch { body = inflateRawSync(body); }
+  } else if (enc === 'gzip') body = gunzipSync(body);
+  m.body = body.toString('utf8');
+  m.raw = buf.toString('utf8');
+  return m;
+}
+
+/**
  * Stream framer: returns complete messages and the unconsumed rest. CRLF keep-alives ("\r\n\r\n" pings and single
  * "\r\n" pongs) between messages are skipped.
  */
-export function frameStream(buf: Buffer): { messages: string[]; rest: Buffer } {
-  const messages: string[] = [];
+export function frameStream(buf: Buffer): { messages: Buffer[]; rest: Buffer } {
+  const messages: Buffer[] = [];
   let off = 0;
   for (;;) {
     while (off + 1 < buf.length && buf[off] === 13 && buf[off + 1] === 10) off += 2;
@@ -66,7 +85,7 @@ export function frameStream(buf: Buffer): { messages: string[]; rest: Buffer } {
     const cl = /^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head);
     const len = cl ? Number(cl[1]) : 0;
     if (end + 4 + len > buf.length) break;
-    messages.push(buf.subarray(off, end + 4 + len).toString('utf8'));
+    messages.push(buf.subarray(off, end + 4 + len));
     off = end + 4 + len;
   }
   if (buf.length - off > MAX_SIP_MESSAGE) throw new Error('SIP message larger than MAX_SIP_MESSAGE');

@@ -1,0 +1,89 @@
+// linphonec 5.1 (Debian linphone-cli) as a real third-party SIP MESSAGE peer (RFC 3428) over TCP or TLS.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Lab } from '../lab';
+import { guardProcessGroup } from '../watchdog';
+import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
+
+export interface LinphoneOptions {
+  lab: Lab; user: string; password: string; transport?: 'tcp' | 'tls';
+  log?: (line: string) => void;
+}
+
+const REGISTRATION_POLL_MS = 100;
+
+/** linphonec prints `Message received from sip:alice@parley.test: text` (possibly after its prompt). */
+export function parseLinphoneMessage(line: string): PeerMessage | undefined {
+  const m = /Message received from (sips?:[^\s:]+@[^\s:]+): (.*)$/.exec(line);
+  return m ? { from: m[1], text: m[2] } : undefined;
+}
+
+export async function startLinphone(o: LinphoneOptions): Promise<Peer> {
+  const { lab } = o;
+  const transport = o.transport ?? 'tcp';
+  const dir = await mkdtemp(join(tmpdir(), 'parley-linphone-'));
+  await mkdir(join(dir, 'storage'));
+  await mkdir(join(dir, 'home', '.local', 'share', 'linphone'), { recursive: true });
+  const port = transport === 'tls' ? lab.ports.tls : lab.ports.sip;
+  const proxy = `<sip:127.0.0.1:${port};transport=${transport}>`;
+  const rc = join(dir, 'linphonerc');
+  await writeFile(rc, [
+    '[sip]', 'sip_port=-1', 'sip_tcp_port=-1', 'sip_tls_port=-1', 'default_proxy=0', 'use_ipv6=0',
+    // TLS: trust the lab CA; the proxy is addressed by IP, so skip the CN/SAN name check.
+    ...(transport === 'tls' ? [`root_ca=${lab.caFile}`, 'verify_server_cn=0', 'verify_server_certs=1'] : []),
+    '[net]', 'dns_srv_enabled=0',
+    '[proxy_0]', `reg_proxy=${proxy}`, `reg_route=${proxy.replace('>', ';lr>')}`,
+    `reg_identity=sip:${o.user}@${lab.domain}`, 'reg_expires=600', 'reg_sendregister=1',
+    '[auth_info_0]', `username=${o.user}`, `passwd=${o.password}`, `realm=${lab.domain}`, `domain=${lab.domain}`,
+    // Without an existing storage location the core never leaves startup.
+    '[storage]', `uri=${join(dir, 'storage', 'linphone.db')}`,
+    '[video]', 'enabled=0', '',
+  ].join('\n'));
+  const proc = spawn('linphonec', ['-c', rc], {
+    cwd: dir, env: { ...process.env, HOME: join(dir, 'home') }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+  });
+  guardProcessGroup(proc);
+  const watch = new OutputWatch(parseLinphoneMessage, o.log);
+  proc.stdout?.setEncoding('utf8');
+  proc.stderr?.setEncoding('utf8');
+  proc.stdout?.on('data', (d: string) => watch.feed(d));
+  proc.stderr?.on('data', (d: string) => watch.feed(d));
+  proc.stdin?.on('error', () => undefined);
+  const cleanup = async (): Promise<void> => {
+    proc.stdin?.end();
+    await stopProcess(proc);
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  // Readiness: the registrar holds a binding for the user (linphonec prints nothing reliable without -S).
+  const aor = `${o.user}@${lab.domain}`;
+  const deadline = Date.now() + PEER_READY_TIMEOUT_MS;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      await cleanup();
+      throw new Error(`linphonec exited before registering ${aor}:\n${watch.text()}`);
+    }
+    if ((await lab.registrations()).includes(aor)) break;
+    if (Date.now() > deadline) {
+      const out = watch.text();
+      await cleanup();
+      throw new Error(`linphonec did not register ${aor} within ${PEER_READY_TIMEOUT_MS} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, REGISTRATION_POLL_MS));
+  }
+
+  return {
+    user: o.user,
+    aor: lab.aor(o.user),
+    received: watch.received,
+    output: () => watch.text(),
+    async sendMessage(target: string, text: string): Promise<void> {
+      if (/[\r\n]/.test(text)) throw new Error('linphonec peer: text must be a single line');
+      proc.stdin?.write(`chat ${target} ${text}\n`);
+    },
+    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
+    stop: cleanup,
+  };
+}
