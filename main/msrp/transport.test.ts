@@ -2,7 +2,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { MsrpTransport } from './transport';
+import { MsrpTransport, WRITE_BUFFER_HIGH_WATER } from './transport';
 import { MsrpSession } from './session';
 import { isParleyError } from '../util/errors';
 import { certFingerprint } from './tls-cert';
@@ -66,6 +66,34 @@ describe('MSRP transport (loopback)', () => {
       assert.equal((await back).body!.toString(), 'pong'.repeat(1000));
     });
   }
+
+  it('streams with backpressure: the socket write buffer stays bounded while 48 MiB go through', async () => {
+    const ta = mk();
+    const tb = mk();
+    await tb.listen();
+    const aUri = ta.localUri();
+    const bUri = tb.localUri();
+    let received = 0;
+    const a = new MsrpSession({ localUri: aUri, toPath: [bUri] });
+    const b = new MsrpSession({ localUri: bUri, toPath: [aUri], createSink: () => ({ write: (_o, d) => void (received += d.length), end() {}, abort() {} }) });
+    await Promise.all([tb.attach(b, { role: 'passive' }), ta.attach(a, { role: 'active' })]);
+    const total = 48 * 1024 * 1024;
+    const piece = Buffer.alloc(1024 * 1024, 0x33);
+    let maxQueued = 0;
+    const socketOf = () => [...((ta as unknown as { conns: Set<{ socket: { writableLength: number } }> }).conns)][0].socket;
+    async function* src() {
+      for (let o = 0; o < total; o += piece.length) {
+        maxQueued = Math.max(maxQueued, socketOf().writableLength);
+        yield piece;
+      }
+    }
+    const done = waitFor(b, 'message');
+    await ta.sendStream(a, src(), { contentType: 'application/octet-stream' }, total);
+    const m = await done;
+    assert.equal(m.totalBytes, total);
+    assert.equal(received, total);
+    assert.ok(maxQueued <= WRITE_BUFFER_HIGH_WATER + 2 * piece.length, `queued up to ${maxQueued} bytes`);
+  });
 
   it('refuses a TLS peer whose certificate does not match a=fingerprint', async () => {
     const ta = mk({ tls: true });
