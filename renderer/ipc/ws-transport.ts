@@ -24,7 +24,12 @@ interface Pending {
   sent: boolean;
 }
 
-export function connectWebSocket(url: string, token: string | null, WS: typeof WebSocket = WebSocket): RawTransport {
+export interface WsTransport extends RawTransport {
+  /** Stops reconnecting and closes the socket; pending requests fail with IPC_CLOSED. */
+  close(): void;
+}
+
+export function connectWebSocket(url: string, token: string | null, WS: typeof WebSocket = WebSocket): WsTransport {
   const pending = new Map<number, Pending>();
   const eventListeners = new Map<string, Set<(p: unknown) => void>>();
   const statusListeners = new Set<(s: TransportStatus, reason?: string) => void>();
@@ -33,6 +38,8 @@ export function connectWebSocket(url: string, token: string | null, WS: typeof W
   let ws: WebSocket | null = null;
   let nextId = 1;
   let backoff = RECONNECT_MIN_MS;
+  let stopped = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   const setStatus = (s: TransportStatus, why?: string) => {
     status = s;
@@ -41,6 +48,7 @@ export function connectWebSocket(url: string, token: string | null, WS: typeof W
   };
 
   const open = () => {
+    if (stopped) return;
     if (token === null) {
       setStatus('closed', 'No access token: open the address printed by `npm run start:web`.');
       return;
@@ -77,6 +85,8 @@ export function connectWebSocket(url: string, token: string | null, WS: typeof W
       clearTimeout(p.timer);
       p.resolve(f.ok === true ? { ok: true, result: f.result } : { ok: false, error: errorOf(f.error) });
     };
+    // The close event follows an error; without a handler some WebSocket implementations throw.
+    sock.onerror = () => {};
     sock.onclose = () => {
       ws = null;
       // Requests already on the wire have no answer coming: fail them; unsent ones wait for the next connection.
@@ -91,9 +101,10 @@ export function connectWebSocket(url: string, token: string | null, WS: typeof W
         opened ? 'connecting' : 'closed',
         opened ? 'Connection to Parley lost; reconnecting.' : 'Parley refused the connection (wrong or expired access token?).',
       );
+      if (stopped) return;
       const delay = backoff;
       backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
-      setTimeout(open, delay);
+      retryTimer = setTimeout(open, delay);
     };
   };
   open();
@@ -101,6 +112,10 @@ export function connectWebSocket(url: string, token: string | null, WS: typeof W
   return {
     invoke(channel, payload) {
       return new Promise<Envelope>((resolve) => {
+        if (stopped || token === null) {
+          resolve({ ok: false, error: { code: IPC_ERROR.closed, message: reason ?? 'Not connected to Parley.' } });
+          return;
+        }
         const id = nextId++;
         const frame = JSON.stringify({ id, channel, payload });
         const timer = setTimeout(() => {
@@ -125,6 +140,17 @@ export function connectWebSocket(url: string, token: string | null, WS: typeof W
       statusListeners.add(cb);
       cb(status, reason);
       return () => statusListeners.delete(cb);
+    },
+    close() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      ws?.close();
+      for (const [id, p] of pending) {
+        pending.delete(id);
+        clearTimeout(p.timer);
+        p.resolve({ ok: false, error: { code: IPC_ERROR.closed, message: 'Connection closed.' } });
+      }
+      setStatus('closed', 'Connection closed.');
     },
   };
 }
