@@ -69,6 +69,17 @@ describe('lab MSRP relay', () => {
     assert.equal(msrpHeader(await report, 'Status'), '000 200 OK');
   });
 
+  it('relays a 10 KB chunk (the documented per-frame ceiling of this relay)', async () => {
+    const a = await open();
+    const b = await open();
+    assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
+    assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
+    const chunk = 'z'.repeat(10 * 1024);
+    const received = b.waitFor((f) => f.method === 'SEND');
+    assert.equal((await a.send(`${a.usePath} ${b.usePath} ${b.uri}`, chunk)).status, 200);
+    assert.equal((await received).body, chunk);
+  });
+
   it('answers 481 for an unknown session and 403 to a non-owner using someone else\'s session', async () => {
     const a = await open();
     const b = await open();
