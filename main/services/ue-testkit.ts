@@ -46,7 +46,7 @@ export class EventLog {
   of<E extends EventChannel>(event: E): EventPayload<E>[] {
     return this.events.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
   }
-  waitFor<E extends EventChannel>(event: E, pred: (p: EventPayload<E>) => boolean, what = event, ms = WAIT_MS): Promise<EventPayload<E>> {
+  waitFor<E extends EventChannel>(event: E, pred: (p: EventPayload<E>) => boolean, what: string = event, ms = WAIT_MS): Promise<EventPayload<E>> {
     return this.#wait(() => this.of(event).find(pred), what, ms);
   }
   waitForLog(re: RegExp, ms = WAIT_MS): Promise<string> {
