@@ -1,0 +1,417 @@
+// One MSRP chat session (RFC 4975) established by SIP INVITE: send with per-message outcome, CPIM/IMDN (RFC 3862,
+// RFC 5438), is-composing (RFC 3994), E2E bodies (wire.ts), teardown (RFC 3261 s.15 BYE).
+import { EventEmitter } from 'node:events';
+import { ParleyError, isParleyError } from '../../util/errors';
+import type { MsrpSession } from '../../msrp/session';
+import type { SessionEvent } from '../../msrp/index';
+import { buildChatCpim, parseCpim, serializeCpim, cpimHeader, requestedNotifications, IMDN_NS_URI, type CpimMessage, type ImdnDispositionRequest } from '../../formats/cpim';
+import { buildImdnReply, isImdnCpim, parseImdn, newImdnMessageId } from '../../formats/imdn';
+import { parseIsComposing, serializeIsComposing } from '../../formats/is-composing';
+import { normalizeAoR } from '../../security/aor';
+import { EpochCipher, isE2eContentType } from './wire';
+import { createMsrpSession, type Negotiated } from './media';
+import {
+  CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, MSRP_SETUP_TIMEOUT_MS, SUCCESS_REPORT_WAIT_MS,
+  type ChatMessage, type ClosedEvent, type DeliveryNotification, type SendOutcome, type SessionInfo, type TypingEvent,
+} from './types';
+
+/** Streamed sends write this much at a time, then wait for the socket to drain (flat memory for big messages). */
+export const SEND_SLICE_BYTES = 1024 * 1024;
+
+export interface ChatSessionEvents {
+  established: [];
+  message: [ChatMessage];
+  typing: [TypingEvent];
+  delivery: [DeliveryNotification];
+  interrupted: [{ msrpMessageId: string }];
+  closed: [ClosedEvent];
+  error: [ParleyError];
+}
+
+export interface SendOptions {
+  /** IMDN dispositions requested (default positive-delivery). */
+  notifications?: ImdnDispositionRequest[];
+  /** Ask for an MSRP Success-Report (default true): the outcome is then 'delivered'. */
+  successReport?: boolean;
+  /** Abort a message in flight: the rest is not sent, the peer sees an interrupted message ('#'). */
+  signal?: AbortSignal;
+  imdnMessageId?: string;
+}
+
+/** The SIP side, so the session can hang up without knowing JsSIP. */
+export interface SipLeg {
+  hangup(): void;
+  callId: string;
+}
+
+interface Pending {
+  resolve: (o: SendOutcome) => void;
+  outcome: Omit<SendOutcome, 'status'>;
+  successReport: boolean;
+  timer?: NodeJS.Timeout;
+  sealed: boolean;
+}
+
+export class ChatSession extends EventEmitter<ChatSessionEvents> {
+  state: 'connecting' | 'established' | 'closed' = 'connecting';
+  private msrp: MsrpSession | undefined;
+  private neg: Negotiated | undefined;
+  private cipher: EpochCipher | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private attachPromise: Promise<void> | undefined;
+  private sip: SipLeg | undefined;
+  private closedEvent: ClosedEvent | undefined;
+
+  constructor(
+    readonly localAor: string,
+    readonly peerAor: string,
+    readonly direction: 'outgoing' | 'incoming',
+    private readonly localDisplayName?: string,
+  ) {
+    super();
+  }
+
+  get info(): SessionInfo {
+    return {
+      peerAor: this.peerAor,
+      direction: this.direction,
+      protected: !!this.neg?.e2e,
+      peerKeyState: this.neg?.peerKeyState,
+      transport: this.neg?.secure ? 'msrps' : 'msrp',
+      relayed: !!this.neg?.relayed,
+      callId: this.sip?.callId ?? '',
+    };
+  }
+
+  get protected(): boolean {
+    return !!this.neg?.e2e;
+  }
+
+  get closed(): ClosedEvent | undefined {
+    return this.closedEvent;
+  }
+
+  /** @internal the SIP leg (set by the manager right after the INVITE is created/received). */
+  bindSip(leg: SipLeg): void {
+    this.sip = leg;
+  }
+
+  /** @internal offer/answer done: create the MSRP endpoint; the passive side registers synchronously. */
+  onNegotiated(n: Negotiated, attachNow: boolean): void {
+    this.neg = n;
+    if (n.e2e) this.cipher = new EpochCipher(n.e2e);
+    const s = createMsrpSession(n);
+    this.msrp = s;
+    s.onEvent = (e) => this.onMsrpEvent(e);
+    if (attachNow) this.attach();
+  }
+
+  /** @internal put the MSRP session on the wire (answerer-active: after the ACK). Resolves when bound. */
+  attach(): Promise<void> {
+    if (this.attachPromise) return this.attachPromise;
+    const n = this.neg!;
+    const opts = { role: n.role, remoteFingerprint: n.remoteFingerprint, viaRelay: n.toPath.length > n.remote.path.length };
+    const attached = n.transport.attach(this.msrp!, opts);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)), MSRP_SETUP_TIMEOUT_MS);
+      timer.unref();
+    });
+    this.attachPromise = Promise.race([attached, timeout]).finally(() => clearTimeout(timer));
+    this.attachPromise.then(
+      () => {
+        if (this.state !== 'connecting') return;
+        this.state = 'established';
+        this.emit('established');
+      },
+      (e: unknown) => this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), 'msrp-error'),
+    );
+    return this.attachPromise;
+  }
+
+  /** Resolves once the MSRP connection is bound; rejects with the reason the session closed. */
+  ready(): Promise<void> {
+    if (this.state === 'established') return Promise.resolve();
+    if (this.closedEvent) return Promise.reject(this.closedEvent.error ?? new ParleyError('SESSION_CLOSED', `session closed (${this.closedEvent.reason})`));
+    return new Promise((resolve, reject) => {
+      const onUp = () => {
+        this.off('closed', onClosed);
+        resolve();
+      };
+      const onClosed = (c: ClosedEvent) => {
+        this.off('established', onUp);
+        reject(c.error ?? new ParleyError('SESSION_CLOSED', `session closed (${c.reason})`, { status: c.status }));
+      };
+      this.once('established', onUp);
+      this.once('closed', onClosed);
+    });
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /** Send a chat message (text, or any content type) wrapped in CPIM; resolves with its outcome, never rejects. */
+  send(content: string | { contentType: string; body: Uint8Array | string }, opts: SendOptions = {}): Promise<SendOutcome> {
+    const imdnMessageId = opts.imdnMessageId ?? newImdnMessageId();
+    let cpim: Uint8Array;
+    try {
+      const msg = buildChatCpim({
+        from: this.localDisplayName ? { name: this.localDisplayName, uri: this.localAor } : this.localAor,
+        to: [this.peerAor],
+        messageId: imdnMessageId,
+        notifications: opts.notifications ?? ['positive-delivery'],
+        ...(typeof content === 'string' ? { text: content } : { content: { contentType: content.contentType, body: content.body } }),
+      });
+      cpim = serializeCpim(msg);
+    } catch (e) {
+      return Promise.resolve(this.failedOutcome(imdnMessageId, e));
+    }
+    if (cpim.length > MAX_CHAT_MESSAGE_BYTES) {
+      return Promise.resolve(this.failedOutcome(imdnMessageId, new ParleyError('SESSION_MESSAGE_TOO_LARGE', `message of ${cpim.length} bytes exceeds ${MAX_CHAT_MESSAGE_BYTES}; use file transfer`)));
+    }
+    return this.enqueue(cpim, CPIM_TYPE, imdnMessageId, opts.successReport ?? true, opts.signal);
+  }
+
+  /** Send an is-composing indication (RFC 3994) over the session. */
+  async sendTyping(state: 'active' | 'idle'): Promise<SendOutcome> {
+    const doc = serializeIsComposing(state === 'active' ? { state, refresh: 90, contentType: 'text/plain' } : { state });
+    const id = newImdnMessageId();
+    if (!this.cipher) return this.enqueue(doc, ISCOMPOSING_TYPE, id, false);
+    const cpim = serializeCpim(buildChatCpim({ from: this.localAor, to: [this.peerAor], messageId: id, content: { contentType: ISCOMPOSING_TYPE, body: doc } }));
+    return this.enqueue(cpim, CPIM_TYPE, id, false);
+  }
+
+  private failedOutcome(imdnMessageId: string, e: unknown): SendOutcome {
+    const err = isParleyError(e) ? e : new ParleyError('SESSION_SEND_FAILED', String(e));
+    return { status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: err.code, reason: err.message };
+  }
+
+  /** Messages are written one after another: E2E sequence numbers must complete in order at the receiver. */
+  private enqueue(plain: Uint8Array, contentType: string, imdnMessageId: string, successReport: boolean, signal?: AbortSignal): Promise<SendOutcome> {
+    return new Promise<SendOutcome>((resolve) => {
+      this.queue = this.queue.then(() => this.write(plain, contentType, imdnMessageId, successReport, resolve, signal)).catch(() => {});
+    });
+  }
+
+  private async write(plain: Uint8Array, plainType: string, imdnMessageId: string, successReport: boolean, resolve: (o: SendOutcome) => void, signal?: AbortSignal): Promise<void> {
+    if (this.state !== 'established' || !this.msrp || !this.neg) {
+      resolve({ status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: 'SESSION_CLOSED', reason: `session is ${this.state}` });
+      return;
+    }
+    let contentType = plainType;
+    let body = plain;
+    if (this.cipher) {
+      try {
+        ({ contentType, body } = this.cipher.seal(plain));
+      } catch (e) {
+        resolve(this.failedOutcome(imdnMessageId, e));
+        return;
+      }
+    }
+    const s = this.msrp;
+    const o = s.startMessage({ contentType, successReport }, body.length);
+    const p: Pending = { resolve, successReport, sealed: !!this.cipher, outcome: { imdnMessageId, msrpMessageId: o.messageId, bytes: body.length } };
+    this.pending.set(o.messageId, p);
+    for (let off = 0; off < body.length || off === 0; off += SEND_SLICE_BYTES) {
+      if (signal?.aborted) {
+        o.abort();
+        this.finish(o.messageId, { status: 'interrupted', errorCode: 'SEND_INTERRUPTED', reason: 'aborted by the sender' });
+        return;
+      }
+      if (body.length === 0) break;
+      if (!o.write(body.subarray(off, Math.min(body.length, off + SEND_SLICE_BYTES)))) return; // failed: sendFailed settles it
+      await this.neg.transport.drained(s);
+      // one turn of the event loop per slice: incoming frames and aborts are seen during a big send
+      if (off + SEND_SLICE_BYTES < body.length) await new Promise<void>((r) => setImmediate(r));
+      if ((this.state as string) === 'closed') return;
+    }
+    o.end();
+  }
+
+  private finish(msrpMessageId: string, r: Pick<SendOutcome, 'status' | 'code' | 'reason' | 'errorCode'>): void {
+    const p = this.pending.get(msrpMessageId);
+    if (!p) return;
+    this.pending.delete(msrpMessageId);
+    if (p.timer) clearTimeout(p.timer);
+    if (p.sealed && (r.status === 'failed' || r.status === 'interrupted') && this.cipher && this.state !== 'closed') {
+      try {
+        this.cipher.skipAfterLoss();
+      } catch {
+        /* keys already erased */
+      }
+    }
+    p.resolve({ ...p.outcome, ...r });
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private onMsrpEvent(e: SessionEvent): void {
+    try {
+      this.handleMsrpEvent(e);
+    } catch (err) {
+      this.report(isParleyError(err) ? err : new ParleyError('SESSION_INTERNAL', `handling ${e.type} failed: ${(err as Error).message}`, undefined, { cause: err }));
+    }
+  }
+
+  private handleMsrpEvent(e: SessionEvent): void {
+    switch (e.type) {
+      case 'message':
+        this.onMessage(e.messageId, e.contentType, e.body ?? Buffer.alloc(0));
+        return;
+      case 'aborted':
+        this.emit('interrupted', { msrpMessageId: e.messageId });
+        return;
+      case 'sent': {
+        const p = this.pending.get(e.messageId);
+        if (!p) return;
+        if (!p.successReport) return this.finish(e.messageId, { status: 'sent' });
+        p.timer = setTimeout(() => this.finish(e.messageId, { status: 'sent' }), SUCCESS_REPORT_WAIT_MS);
+        p.timer.unref();
+        return;
+      }
+      case 'delivered':
+        return this.finish(e.messageId, { status: 'delivered' });
+      case 'sendFailed':
+        return this.finish(e.messageId, {
+          status: 'failed', code: e.status, reason: e.comment,
+          errorCode: e.local && e.status === 408 ? 'MSRP_TIMEOUT' : this.state === 'closed' ? 'SESSION_CLOSED' : 'MSRP_SEND_FAILED',
+        });
+      case 'error':
+        if (e.fatal) this.fail(e.error, 'msrp-error');
+        else this.report(e.error);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onMessage(msrpMessageId: string, contentType: string | undefined, body: Uint8Array): void {
+    const receivedAt = new Date();
+    let plain = body;
+    let type = contentType ?? 'application/octet-stream';
+    if (this.cipher) {
+      if (!isE2eContentType(type)) {
+        this.report(new ParleyError('E2E_PLAINTEXT_IN_PROTECTED_SESSION', `unencrypted ${type} in a protected session refused`));
+        return;
+      }
+      try {
+        plain = this.cipher.open(type, body);
+      } catch (err) {
+        const pe = isParleyError(err) ? err : new ParleyError('E2E_TAMPERED', String(err));
+        // The strict sequence cannot recover from a forged or missing frame: end the session (docs/security.md s.5.5).
+        this.fail(new ParleyError(pe.code, `protected MSRP message rejected: ${pe.message}`, { msrpMessageId, ...pe.details }), 'failed');
+        return;
+      }
+      type = CPIM_TYPE;
+    } else if (isE2eContentType(type)) {
+      this.report(new ParleyError('E2E_NO_SESSION_KEYS', 'encrypted MSRP body in a session without key agreement'));
+      return;
+    }
+    const base = type.split(';')[0].trim().toLowerCase();
+    if (base === ISCOMPOSING_TYPE) return this.onTyping(plain, this.peerAor);
+    if (base !== CPIM_TYPE) {
+      // third-party client sending bare content (RFC 4975 allows it when both accept the type)
+      this.emit('message', { from: this.peerAor, contentType: type, body: plain, text: textOf(type, plain), receivedAt, protected: false, msrpMessageId, mode: 'session' });
+      return;
+    }
+    let cpim: CpimMessage;
+    try {
+      cpim = parseCpim(plain);
+    } catch (err) {
+      this.report(isParleyError(err) ? err : new ParleyError('CPIM_MALFORMED', String(err)));
+      return;
+    }
+    const from = cpim.from?.uri ?? this.peerAor;
+    if (this.neg?.e2e && normalizeSafe(from) !== this.neg.e2e.peerAoR) {
+      this.report(new ParleyError('E2E_SENDER_MISMATCH', `CPIM From ${from} is not the authenticated peer ${this.neg.e2e.peerAoR}`));
+      return;
+    }
+    const inner = cpim.contentType.split(';')[0].trim().toLowerCase();
+    if (isImdnCpim(cpim)) {
+      try {
+        const n = parseImdn(cpim.body);
+        this.emit('delivery', { imdnMessageId: n.messageId, kind: n.kind, status: n.status, from });
+      } catch (err) {
+        this.report(isParleyError(err) ? err : new ParleyError('IMDN_MALFORMED', String(err)));
+      }
+      return;
+    }
+    if (inner === ISCOMPOSING_TYPE) return this.onTyping(cpim.body, from);
+    const imdnMessageId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
+    const sentAt = cpim.dateTime ? new Date(cpim.dateTime) : undefined;
+    this.emit('message', {
+      from, fromDisplayName: cpim.from?.name, to: cpim.to[0]?.uri, contentType: cpim.contentType, body: cpim.body,
+      text: textOf(cpim.contentType, cpim.body), imdnMessageId, sentAt, receivedAt, protected: !!this.cipher, msrpMessageId, mode: 'session',
+    });
+    if (imdnMessageId && cpim.dateTime && requestedNotifications(cpim).includes('positive-delivery')) {
+      let reply: Uint8Array;
+      try {
+        reply = serializeCpim(buildImdnReply(cpim, { from: this.localAor, kind: 'delivery', status: 'delivered' }));
+      } catch (err) {
+        this.report(isParleyError(err) ? err : new ParleyError('IMDN_BAD_INPUT', String(err)));
+        return;
+      }
+      void this.enqueue(reply, CPIM_TYPE, newImdnMessageId(), false);
+    }
+  }
+
+  private onTyping(doc: Uint8Array, from: string): void {
+    try {
+      const d = parseIsComposing(doc);
+      this.emit('typing', { state: d.state, from });
+    } catch (err) {
+      this.report(isParleyError(err) ? err : new ParleyError('ISCOMPOSING_MALFORMED', String(err)));
+    }
+  }
+
+  // ------------------------------------------------------------------ teardown
+
+  /** Hang up (BYE, or CANCEL while the INVITE is pending). */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.sip?.hangup();
+    this.teardown({ reason: 'bye-local' });
+  }
+
+  /** @internal end with an error: hang up the SIP leg too. */
+  fail(error: ParleyError, reason: ClosedEvent['reason'] = 'failed'): void {
+    if (this.state === 'closed') return;
+    this.report(error);
+    this.sip?.hangup();
+    this.teardown({ reason, error });
+  }
+
+  /** @internal the SIP session ended (BYE either way, failure, CANCEL): release MSRP and erase keys. */
+  teardown(ev: ClosedEvent): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closedEvent = ev;
+    if (this.msrp && this.neg) this.neg.transport.detach(this.msrp);
+    else this.neg?.e2e?.destroy();
+    this.cipher?.destroy();
+    for (const id of [...this.pending.keys()]) this.finish(id, { status: 'failed', errorCode: 'SESSION_CLOSED', reason: `session closed (${ev.reason})` });
+    this.emit('closed', ev);
+  }
+
+  private report(e: ParleyError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+}
+
+function textOf(contentType: string, body: Uint8Array): string | undefined {
+  if (!/^text\//i.test(contentType.trim())) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function normalizeSafe(uri: string): string {
+  try {
+    return normalizeAoR(uri);
+  } catch {
+    return uri;
+  }
+}
+
