@@ -47,6 +47,8 @@ export type SessionEvent =
   | { type: 'progress'; messageId: string; confirmedBytes: number; totalBytes?: number }
   | { type: 'delivered'; messageId: string }
   | { type: 'report'; messageId: string; status: number; comment?: string; byteRange?: ByteRange }
+  /** The peer's empty binding SEND arrived: the path to us works. */
+  | { type: 'bound' }
   | { type: 'nickname'; nickname: string; respond: (status: number, comment?: string) => void }
   /** A request was refused with this status (informational) or a fatal connection error (fatal: close the connection). */
   | { type: 'error'; error: ParleyError; fatal: boolean };

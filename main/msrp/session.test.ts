@@ -213,6 +213,7 @@ test('NICKNAME (RFC 7701): event with respond(); unknown methods get 501; bind S
   a.sendBindRequest((r) => results.push(r.status));
   assert.deepEqual(results, [200, 424, 501, 400, 200]);
   assert.ok(!ev.b.some((e) => e.type === 'message'));
+  assert.equal(ev.b.filter((e) => e.type === 'bound').length, 1);
 });
 
 test('bad requests: missing Message-ID / bad Byte-Range -> 400; stray responses reported', () => {

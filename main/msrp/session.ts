@@ -344,7 +344,10 @@ export class MsrpSession {
             return;
           case 'complete':
             reply(200);
-            if (o.totalBytes === 0 && o.contentType === undefined) return; // empty (binding) SEND, s.7.1.1
+            if (o.totalBytes === 0 && o.contentType === undefined) {
+              this.onEvent({ type: 'bound' }); // empty binding SEND from the active side (RFC 4975 s.5.4, RFC 6135)
+              return;
+            }
             this.onEvent({ type: 'message', messageId, contentType: o.contentType, totalBytes: o.totalBytes, body: o.body, sink: o.sink, headers: head.headers });
             if (successReport) {
               this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes: o.totalBytes }));
