@@ -222,16 +222,16 @@ test('history: the list is windowed and older pages load on scroll-up until the 
   await log.getByText('history line 299', { exact: true }).waitFor(T);
   const rendered = await log.locator('.bubble').count();
   assert.ok(rendered > 5 && rendered < 100, `windowed: ${rendered} bubbles rendered of 300`);
-  // Scroll up until the first message appears; each step waits for the DOM, never for time.
-  for (let i = 0; i < 40 && !(await log.getByText('Beginning of the conversation').isVisible()); i++) {
+  // Scroll to the top until the first message is rendered; each step waits for the DOM to change, never for time.
+  const first = log.getByText('history line 0', { exact: true });
+  let steps = 0;
+  for (; steps < 40 && (await first.count()) === 0; steps++) {
     const firstKey = await log.locator('.vlist-item').first().getAttribute('data-key');
-    await log.evaluate((el) => el.scrollBy(0, -el.scrollHeight));
-    await page.waitForFunction(
-      (k) => document.querySelector('.vlist .vlist-item')?.getAttribute('data-key') !== k || !!document.querySelector('.vlist .center'),
-      firstKey,
-      T,
-    );
+    await log.evaluate((el) => el.scrollTo(0, 0));
+    await page.waitForFunction((k) => document.querySelector('.vlist .vlist-item')?.getAttribute('data-key') !== k, firstKey, T);
   }
+  assert.ok(steps >= 5, `300 messages in pages of 50 need several loads (took ${steps})`);
+  await log.getByText('Beginning of the conversation').waitFor(T);
   await log.getByText('history line 0', { exact: true }).waitFor(T);
   assert.ok((await log.locator('.bubble').count()) < 150, 'still windowed at the top');
   await screenshot(page, 'smoke-history-top');
