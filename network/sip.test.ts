@@ -14,7 +14,7 @@ describe('lab SIP proxy and registrar', () => {
     return c;
   };
 
-  before(async () => { lab = await startLab({ accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'].map((u) => ({ user: u, password: `${u}-secret` })) }); });
+  before(async () => { lab = await startLab({ accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan', 'judy'].map((u) => ({ user: u, password: `${u}-secret` })) }); });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await lab.stop();
@@ -79,6 +79,19 @@ describe('lab SIP proxy and registrar', () => {
     assert.match(header(m, 'From') ?? '', /sip:erin@parley\.test/);
   });
 
+  it('stores a MESSAGE for a user whose TCP connection vanished (handle_lost_tcp) instead of failing', async () => {
+    const gone = await RawSipClient.connect({ lab, transport: 'tcp', user: 'judy', password: 'judy-secret' });
+    assert.equal((await gone.register()).status, 200);
+    await gone.close();
+    const a = await client('erin', 'udp');
+    const res = await a.message(lab.aor('judy'), 'are you there?');
+    assert.equal(res.status, 202);
+    const back = await client('judy', 'tcp');
+    const delivered = back.waitForRequest((m) => m.method === 'MESSAGE');
+    assert.equal((await back.register()).status, 200);
+    assert.equal((await delivered).body, 'are you there?');
+  });
+
   it('refuses a spoofed From (403) and an unauthenticated MESSAGE from a local user (407)', async () => {
     const a = await client('alice', 'tcp');
     const spoof = await a.message(lab.aor('bob'), 'I am bob', { from: lab.aor('bob') });
@@ -124,6 +137,25 @@ describe('lab SIP proxy and registrar', () => {
     const nres = await b.inDialog('NOTIFY', await sub, { extra: [['Event', 'conference'], ['Subscription-State', 'active;expires=60']] });
     assert.equal(nres?.status, 200);
     assert.equal(header(await notify, 'Event'), 'conference');
+  });
+
+  it('relays CANCEL of a ringing INVITE: 200 to CANCEL, 487 to the INVITE', async () => {
+    const a = await client('carol', 'tls');
+    const b = await RawSipClient.connect({ lab, transport: 'udp', user: 'ivan', password: 'ivan-secret',
+      autoReply: (req) => (req.method === 'INVITE' ? 180 : 200) });
+    clients.push(b);
+    assert.equal((await b.register()).status, 200);
+    let inviteRaw = '';
+    const ringing = b.waitForRequest((m) => m.method === 'INVITE');
+    const final = a.request('INVITE', lab.aor('ivan'), { body: 'v=0\r\n', contentType: 'application/sdp', onSent: (r) => { inviteRaw = r; } });
+    const inv = await ringing;
+    const cancelled = b.waitForRequest((m) => m.method === 'CANCEL');
+    assert.equal((await a.cancel(inviteRaw)).status, 200);
+    await cancelled;
+    b.reply(inv, 487, 'Request Terminated');
+    const res = await final;
+    assert.equal(res.status, 487);
+    a.ackNon2xx(inviteRaw, res);
   });
 
   it('answers OPTIONS addressed to the proxy itself', async () => {

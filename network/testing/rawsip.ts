@@ -173,6 +173,8 @@ export class RawSipClient {
   async request(method: string, ruri: string, opts: {
     to?: string; from?: string; body?: string; contentType?: string; extra?: Array<[string, string]>;
     callId?: string; credentials?: { user: string; password: string }; noAuth?: boolean; timeoutMs?: number;
+    /** Called with each request as sent (e.g. to CANCEL a pending INVITE). */
+    onSent?: (raw: string) => void;
   } = {}): Promise<SipMessage> {
     const callId = opts.callId ?? `${randomToken(10)}@raw`;
     const fromTag = randomToken(4);
@@ -192,12 +194,13 @@ export class RawSipClient {
       if (opts.body !== undefined) hs.push(['Content-Type', opts.contentType ?? 'text/plain']);
       return serialize(`${method} ${ruri} SIP/2.0`, hs, opts.body ?? '');
     };
-    let res = await this.transact(build(), opts.timeoutMs);
+    const send = (raw: string): Promise<SipMessage> => { opts.onSent?.(raw); return this.transact(raw, opts.timeoutMs); };
+    let res = await send(build());
     if ((res.status === 401 || res.status === 407) && !opts.noAuth) {
       const challenge = parseChallenge(header(res, res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate') ?? '');
       const cred = opts.credentials ?? { user: this.user, password: this.password };
       const value = digestAuthorization({ challenge, method, uri: ruri, username: cred.user, password: cred.password });
-      res = await this.transact(build([res.status === 401 ? 'Authorization' : 'Proxy-Authorization', value]), opts.timeoutMs);
+      res = await send(build([res.status === 401 ? 'Authorization' : 'Proxy-Authorization', value]));
     }
     return res;
   }
@@ -247,6 +250,22 @@ export class RawSipClient {
     const to = header(req, 'To') ?? '';
     if (/;tag=/.test(to)) return to;
     return `${to};tag=${this.answeredTags.get(header(req, 'Call-ID') ?? '') ?? ''}`;
+  }
+
+  /** RFC 3261 §9.1: CANCEL a pending INVITE (same R-URI, Call-ID, From, To, CSeq number and Via branch). */
+  cancel(inviteRaw: string): Promise<SipMessage> {
+    const inv = parseSip(inviteRaw);
+    const keep = inv.headers.filter(([k]) => /^(via|from|to|call-id|route)$/i.test(k));
+    keep.push(['CSeq', `${(header(inv, 'CSeq') ?? '1').split(' ')[0]} CANCEL`], ['Max-Forwards', '70']);
+    return this.transact(serialize(`CANCEL ${inv.uri} SIP/2.0`, keep));
+  }
+
+  /** RFC 3261 §17.1.1.3: ACK a non-2xx final response to an INVITE (same branch, To from the response). */
+  ackNon2xx(inviteRaw: string, res: SipMessage): void {
+    const inv = parseSip(inviteRaw);
+    const hs: Array<[string, string]> = inv.headers.filter(([k]) => /^(via|from|call-id|route)$/i.test(k));
+    hs.push(['To', header(res, 'To') ?? ''], ['CSeq', `${(header(inv, 'CSeq') ?? '1').split(' ')[0]} ACK`], ['Max-Forwards', '70']);
+    this.sendRaw(serialize(`ACK ${inv.uri} SIP/2.0`, hs));
   }
 
   register(expires = 600, credentials?: { user: string; password: string }): Promise<SipMessage> {
