@@ -113,7 +113,7 @@ class KamailioLab implements Lab {
     readonly domain: string, readonly ports: LabPorts, readonly stateDir: string, readonly caFile: string,
     readonly accounts: LabAccount[], private readonly certFile: string, private readonly keyFile: string,
     private readonly log: (line: string) => void, private readonly logLevel: number,
-    private readonly startTimeoutMs: number, readonly appServerPort?: number,
+    private readonly startTimeoutMs: number, private readonly ownsStateDir: boolean, readonly appServerPort?: number,
   ) {
     const h = this.host;
     this.proxy = { udp: `udp://${h}:${ports.sip}`, tcp: `tcp://${h}:${ports.sip}`, tls: `tls://${h}:${ports.tls}`,
@@ -202,9 +202,14 @@ class KamailioLab implements Lab {
     }
   }
 
-  async stop(): Promise<void> { await this.kill(); this.proc = undefined; }
+  /** Stop Kamailio; a temporary state dir created by startLab() is removed too. */
+  async stop(): Promise<void> {
+    await this.kill();
+    this.proc = undefined;
+    if (this.ownsStateDir) await rm(this.stateDir, { recursive: true, force: true });
+  }
 
-  async restart(): Promise<void> { await this.stop(); await this.start(); }
+  async restart(): Promise<void> { await this.kill(); await this.start(); }
 
   async addAccount(user: string, password: string): Promise<void> {
     const next = this.accounts.filter((a) => a.user !== user);
@@ -229,6 +234,7 @@ class KamailioLab implements Lab {
 /** Start a private Kamailio; resolves once every listener answers (SIP OPTIONS, TLS handshakes, TCP accepts). */
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const stateDir = opts.stateDir ?? await mkdtemp(join(tmpdir(), 'parley-lab-'));
+  const ownsStateDir = opts.stateDir === undefined;
   await mkdir(stateDir, { recursive: true });
   const domain = opts.domain ?? DEFAULT_DOMAIN;
   const accounts = (opts.accounts ?? DEFAULT_ACCOUNTS).map((a) => ({ ...a }));
@@ -236,12 +242,18 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const certs = await ensureCerts(stateDir, domain);
   await initDb(stateDir, accounts, domain);
   const lab = new KamailioLab(domain, ports, stateDir, certs.caFile, accounts, certs.certFile, certs.keyFile,
-    opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, opts.appServerPort);
-  await lab.start();
+    opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, ownsStateDir,
+    opts.appServerPort);
+  try {
+    await lab.start();
+  } catch (e) {
+    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+    throw e;
+  }
   return lab;
 }
 
-/** Remove a temporary state dir created for a test lab (call after stop()). */
+/** Remove a lab's state dir (call after stop(); only needed for a `stateDir` you passed in yourself). */
 export async function removeLabState(lab: Lab): Promise<void> {
   await rm(lab.stateDir, { recursive: true, force: true });
 }

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startLab, removeLabState, type Lab } from './lab';
+import { startLab, type Lab } from './lab';
 import { RawSipClient, header, type RawTransport } from './testing/rawsip';
 
 describe('lab SIP proxy and registrar', () => {
@@ -18,7 +18,6 @@ describe('lab SIP proxy and registrar', () => {
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await lab.stop();
-    await removeLabState(lab);
   });
 
   for (const transport of ['udp', 'tcp', 'tls', 'ws', 'wss'] as const) {
