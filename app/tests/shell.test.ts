@@ -1,0 +1,169 @@
+// The Electron shell's wiring, run under Node with a recording fake of the electron module (bundled in its place):
+// hardening hooks, permission denial, IPC sender checks + validation, app:// serving, events, notifications, links.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import type * as FakeElectron from './fake-electron';
+import type { MemoryBackend as MemoryBackendT } from '../../main/host/memory-backend';
+import type { BackendContext } from '../shell';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+let dir: string;
+let fake: typeof FakeElectron;
+let backend: MemoryBackendT;
+let ctx: BackendContext;
+let win: FakeElectron.BrowserWindow;
+let closed = 0;
+
+type Handler = (event: unknown, payload: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: string } }>;
+const trusted = { senderFrame: { url: 'app://parley/index.html', parent: null } };
+const invoke = (channel: string, payload: unknown, event: unknown = trusted) => (fake.ipcMain.handlers.get(channel) as Handler)(event, payload);
+
+before(async () => {
+  // Inside the repo (gitignored .parley-test/) so the bundle's external packages resolve from node_modules.
+  await mkdir(join(ROOT, '.parley-test'), { recursive: true });
+  dir = await mkdtemp(join(ROOT, '.parley-test', 'shell-'));
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build-renderer.mjs'), '--outdir', join(dir, 'renderer')]);
+  const outfile = join(dir, 'app', 'shell-under-test.mjs');
+  await build({
+    stdin: {
+      contents: `export * from './app/shell'; export * as fake from './app/tests/fake-electron'; export { MemoryBackend } from './main/host/memory-backend';`,
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+    plugins: [{ name: 'fake-electron', setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })) }],
+  });
+  const mod = await import(pathToFileURL(outfile).href);
+  fake = mod.fake;
+  backend = new mod.MemoryBackend({ password: 'pw' });
+  backend.close = async () => void closed++;
+  const windowCreated = new Promise((r) => fake.app.once('web-contents-created', r));
+  mod.runShell(async (c: BackendContext) => {
+    ctx = c;
+    return backend;
+  });
+  assert.deepEqual(fake.calls.find((c) => c.what === 'registerSchemesAsPrivileged')?.args, [false], 'schemes registered before ready');
+  fake.app.fireReady();
+  await windowCreated;
+  win = fake.BrowserWindow.all[0]!;
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('lifecycle: single-instance lock, sandbox for all, protocol clients, window on app://', () => {
+  const what = fake.calls.map((c) => c.what);
+  assert.ok(what.includes('requestSingleInstanceLock'));
+  assert.ok(what.includes('enableSandbox'));
+  assert.deepEqual(fake.calls.filter((c) => c.what === 'setAsDefaultProtocolClient').map((c) => c.args[0]), ['sip', 'sips', 'im']);
+  assert.deepEqual(fake.protocol.privileged, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+  assert.equal(win.loaded, 'app://parley/index.html');
+  const wp = win.options.webPreferences as Record<string, unknown>;
+  assert.equal(wp.sandbox, true);
+  assert.equal(wp.contextIsolation, true);
+  assert.equal(wp.nodeIntegration, false);
+  assert.equal(wp.webviewTag, false);
+  assert.equal(wp.webSecurity, true);
+  assert.match(String(wp.preload), /preload\.cjs$/);
+  assert.equal(ctx.keyWrapper, process.platform === 'linux' ? null : ctx.keyWrapper, 'basic_text safeStorage is not used on Linux');
+});
+
+test('hardening: navigation, redirects, popups, webviews, permissions are all denied', () => {
+  const c = win.webContents;
+  for (const ev of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
+    let prevented = false;
+    c.emit(ev, { preventDefault: () => (prevented = true) }, 'https://evil.example/');
+    assert.equal(prevented, true, ev);
+  }
+  assert.deepEqual(c.windowOpenHandler!({ url: 'https://evil.example/' }), { action: 'deny' });
+  const ses = fake.session.defaultSession;
+  let granted: boolean | null = null;
+  ses.request!({}, 'media', (ok) => (granted = ok));
+  assert.equal(granted, false);
+  assert.equal(ses.check!({}, 'notifications'), false);
+  assert.equal(ses.device!({}), false);
+});
+
+test('IPC: every contract channel registered; untrusted senders refused; payloads validated; results checked', async () => {
+  assert.ok(fake.ipcMain.handlers.size >= 19);
+  for (const senderFrame of [null, { url: 'https://evil.example/', parent: null }, { url: 'app://parley/index.html', parent: {} }]) {
+    const r = await invoke('account.get', {}, { senderFrame });
+    assert.deepEqual(r, { ok: false, error: { code: 'IPC_FORBIDDEN', message: 'sender not allowed' } });
+  }
+  const bad = await invoke('account.configure', { aor: 'x', password: 'pw', proxy: 'tls://127.0.0.1:5061' });
+  assert.equal(bad.error?.code, 'IPC_BAD_PAYLOAD');
+  const ok = await invoke('account.configure', { aor: 'sip:alice@parley.test', password: 'pw', proxy: 'tls://127.0.0.1:5061' });
+  assert.equal(ok.ok, true);
+});
+
+test('events reach the window; incoming messages notify (escaped) when unfocused', async () => {
+  const conv = (await invoke('conversations.open', { peer: 'sip:bob@parley.test' })).result as { id: string };
+  win.focused = false;
+  backend.receive(conv.id, 'hi <b>there</b>');
+  const ev = win.webContents.sent.find((a) => a[0] === 'parley:event' && a[1] === 'message.upserted');
+  assert.ok(ev, 'message.upserted forwarded');
+  const n = fake.Notification.shown.at(-1)!;
+  assert.equal(n.options.body, 'hi &lt;b&gt;there&lt;/b&gt;');
+  const focus = new Promise<unknown[]>((r) => win.webContents.on('test:sent', (a: unknown[]) => a[1] === 'conversation.focus' && r(a)));
+  n.emit('click');
+  assert.deepEqual((await focus)[2], { conversationId: conv.id });
+  win.focused = true;
+  const count = fake.Notification.shown.length;
+  backend.receive(conv.id, 'while focused');
+  assert.equal(fake.Notification.shown.length, count, 'no notification while focused');
+});
+
+test('sip:/im: links from a second instance open the conversation (and nothing else)', async () => {
+  const focus = new Promise<unknown[]>((r) => win.webContents.on('test:sent', (a: unknown[]) => a[1] === 'conversation.focus' && r(a)));
+  fake.app.emit('second-instance', {}, ['/opt/parley', 'im:dave@parley.test?body=pwned']);
+  const payload = (await focus)[2] as { conversationId: string };
+  const c = backend.conversations.get(payload.conversationId)!;
+  assert.equal(c.peer, 'sip:dave@parley.test');
+  assert.equal([...backend.messages.get(c.id)!].length, 0, 'a link never sends');
+});
+
+test('links.open: refused schemes never reach the dialog; confirm opens, cancel does not', async () => {
+  const dialogs = () => fake.calls.filter((c) => c.what === 'showMessageBox').length;
+  const opened = () => fake.calls.filter((c) => c.what === 'openExternal').map((c) => c.args[0]);
+  const d0 = dialogs();
+  assert.equal(((await invoke('links.open', { url: 'file:///etc/passwd' })).result as { decision: string }).decision, 'refused');
+  assert.equal(dialogs(), d0);
+  fake.dialog.nextResponse = 1;
+  assert.equal(((await invoke('links.open', { url: 'https://example.org/' })).result as { decision: string }).decision, 'cancelled');
+  assert.deepEqual(opened(), []);
+  fake.dialog.nextResponse = 0;
+  assert.equal(((await invoke('links.open', { url: 'https://example.org/' })).result as { decision: string }).decision, 'opened');
+  assert.deepEqual(opened(), ['https://example.org/']);
+});
+
+test('app:// serves the renderer with the CSP header and nothing else', async () => {
+  const h = fake.protocol.handlers.get('app')!;
+  const r = await h({ url: 'app://parley/index.html' });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+  assert.match(await r.text(), /http-equiv="Content-Security-Policy"/);
+  assert.equal((await h({ url: 'app://parley/app.js' })).headers.get('content-type'), 'text/javascript');
+  for (const url of ['app://parley/../../etc/passwd', 'app://parley/%2e%2e/app/shell-under-test.mjs', 'app://other/index.html', 'app://parley/.hidden.js']) {
+    assert.equal((await h({ url })).status, 404, url);
+  }
+});
+
+test('quit closes the backend once before exiting', async () => {
+  let prevented = false;
+  fake.app.emit('before-quit', { preventDefault: () => (prevented = true) });
+  assert.equal(prevented, true);
+  await new Promise<void>((r) => setImmediate(r));
+  assert.equal(closed, 1);
+  fake.app.emit('before-quit', { preventDefault: () => assert.fail('second quit must proceed') });
+  assert.ok(fake.calls.some((c) => c.what === 'quit'));
+});
