@@ -54,6 +54,7 @@ const START_TIMEOUT_MS = 15000;
 const STOP_TIMEOUT_MS = 5000;
 const PROBE_RETRY_MS = 50;
 const LOG_TAIL_LINES = 40;
+const PORT_RETRIES = 3;
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -238,19 +239,25 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   await mkdir(stateDir, { recursive: true });
   const domain = opts.domain ?? DEFAULT_DOMAIN;
   const accounts = (opts.accounts ?? DEFAULT_ACCOUNTS).map((a) => ({ ...a }));
-  const ports = await resolvePorts(opts.ports);
   const certs = await ensureCerts(stateDir, domain);
   await initDb(stateDir, accounts, domain);
-  const lab = new KamailioLab(domain, ports, stateDir, certs.caFile, accounts, certs.certFile, certs.keyFile,
-    opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, ownsStateDir,
-    opts.appServerPort);
-  try {
-    await lab.start();
-  } catch (e) {
-    if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
-    throw e;
+  // Ports picked by freePorts() can be grabbed by a parallel test before Kamailio binds them: retry with new ones.
+  const autoPorts = Object.keys(DEFAULT_PORTS).some((k) => opts.ports?.[k as keyof LabPorts] === undefined);
+  for (let attempt = 1; ; attempt++) {
+    const ports = await resolvePorts(opts.ports);
+    const lab = new KamailioLab(domain, ports, stateDir, certs.caFile, accounts, certs.certFile, certs.keyFile,
+      opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, ownsStateDir,
+      opts.appServerPort);
+    try {
+      await lab.start();
+      return lab;
+    } catch (e) {
+      const portClash = /Address already in use/i.test((e as Error).message);
+      if (autoPorts && portClash && attempt < PORT_RETRIES) continue;
+      if (ownsStateDir) await rm(stateDir, { recursive: true, force: true });
+      throw e;
+    }
   }
-  return lab;
 }
 
 /** Remove a lab's state dir (call after stop(); only needed for a `stateDir` you passed in yourself). */
