@@ -157,9 +157,18 @@ describe('lab SIP proxy and registrar', () => {
     a.ackNon2xx(inviteRaw, res);
   });
 
-  it('answers OPTIONS addressed to the proxy itself', async () => {
+  it('answers OPTIONS addressed to the proxy itself and relays OPTIONS between users', async () => {
     const a = await client('erin', 'tcp');
     assert.equal((await a.request('OPTIONS', `sip:${lab.domain}`)).status, 200);
+    const b = await RawSipClient.connect({ lab, transport: 'tcp', user: 'gina', password: 'gina-secret',
+      autoReply: (req) => (req.method === 'OPTIONS' ? 202 : 200) });
+    clients.push(b);
+    assert.equal((await b.register()).status, 200);
+    // Forked to every binding of gina; this client's distinctive 202 shows the request reached it.
+    const seen = b.waitForRequest((m) => m.method === 'OPTIONS');
+    const res = await a.request('OPTIONS', lab.aor('gina'));
+    assert.ok(res.status === 200 || res.status === 202);
+    assert.equal((await seen).method, 'OPTIONS');
   });
 
   it('accepts a new account added while running (db_text reload, no restart)', async () => {
