@@ -11,6 +11,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { UeBackend } from '../app/ipc/contract';
 import { startLab, type Lab, type LabOptions } from '../network/lab';
 import { startWebHost, type WebHost } from '../main/host/server';
+import { createUe } from '../main/services/ue';
+import { insecureTestParams } from '../main/security/key-wrapper';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS_DIR = join(ROOT, 'test-results');
@@ -154,4 +156,17 @@ export async function cleanupRendererBuild(): Promise<void> {
   const dir = await built;
   built = null;
   await rm(dir, { recursive: true, force: true });
+}
+
+/** `makeBackend` for startLabSession: a real UE per user (profile under `root`, fast Argon2 for tests), signed in to the
+ *  lab over TLS with the lab's CA. Resolves once the account is configured (registration result arrives as events). */
+export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: Lab, user: string) => Promise<UeBackend> {
+  return async (lab, user) => {
+    const ue = await createUe({ profileDir: join(root, user), passphrase: `${user} e2e passphrase`, argon2: insecureTestParams(), env: {} });
+    if (opts.signIn !== false) {
+      const acc = lab.accounts.find((a) => a.user === user);
+      await ue.accountConfigure({ aor: lab.aor(user), password: acc?.password ?? `${user}-secret`, proxy: lab.proxy.tls, caFile: lab.caFile });
+    }
+    return ue;
+  };
 }
