@@ -104,6 +104,12 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const s = createMsrpSession(n);
     this.msrp = s;
     s.onEvent = (e) => this.onMsrpEvent(e);
+    // MsrpSession has no close event: learn about a lost connection (demux close) by wrapping close()
+    const close = s.close.bind(s);
+    s.close = (reason?: ParleyError) => {
+      close(reason);
+      if (this.state !== 'closed') this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
+    };
     if (attachNow) this.attach();
   }
 

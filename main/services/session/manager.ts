@@ -16,6 +16,11 @@ import { OfferMedia, prepareAnswer, type AnswerMedia, type MediaContext, type Of
 import { ChatSession } from './chat-session';
 import { SESSION_ANSWER_TIMEOUT_MS, type E2EPolicy, type RelayConfig, type SessionSecurity } from './types';
 
+/** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
+const RTC_STATUS_1XX_RECEIVED = 2;
+/** A CANCEL waits at most this long for the callee's first provisional response. */
+export const CANCEL_WAIT_FOR_1XX_MS = 4_000;
+
 const require = createRequire(import.meta.url);
 /** JsSIP's RTCSession class (same module instance as the UA: both are required from the jssip package). */
 const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => RtcSession;
@@ -46,6 +51,8 @@ export interface ChatManagerOptions {
   /** Advertise another host/port in a=path than the listener's (NAT/ALG mapping; relies on CEMA, RFC 6714). */
   advertise?: { host?: string; port?: number };
   answerTimeoutMs?: number;
+  /** Largest MSRP message accepted (a=max-size; default 16 MiB + E2E overhead). */
+  maxMessageBytes?: number;
 }
 
 export interface OpenOptions {
@@ -178,6 +185,7 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
       security: this.opts.security,
       policy: this.policy,
       advertise: this.opts.advertise,
+      maxMessageBytes: this.opts.maxMessageBytes,
     };
   }
 
@@ -203,14 +211,25 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     const callId = (rtc as unknown as { _request?: { call_id?: string } })._request?.call_id ?? '';
     this.track(session, rtc, callId);
     let cancelled = false;
-    const cancel = () => {
-      if (session.state !== 'connecting') return;
-      cancelled = true;
+    const terminate = () => {
       try {
-        rtc.terminate();
+        if (!rtc.isEnded()) rtc.terminate();
       } catch {
         /* ended meanwhile */
       }
+    };
+    const cancel = () => {
+      if (session.state !== 'connecting' || cancelled) return;
+      cancelled = true;
+      // RFC 3261 s.9.1: no CANCEL before a provisional response. JsSIP defers it itself but loses it when the 1xx
+      // arrives after its local 'failed' (seen in the lab), so wait for the 1xx here (bounded).
+      if (rtc.status < RTC_STATUS_1XX_RECEIVED) {
+        const t = setTimeout(terminate, CANCEL_WAIT_FOR_1XX_MS);
+        rtc.on('progress', () => {
+          clearTimeout(t);
+          terminate();
+        });
+      } else terminate();
     };
     o.signal?.addEventListener('abort', cancel, { once: true });
     const timer = setTimeout(cancel, o.timeoutMs ?? this.opts.answerTimeoutMs ?? SESSION_ANSWER_TIMEOUT_MS);

@@ -34,6 +34,8 @@ export interface MediaContext {
   policy: E2EPolicy;
   /** Host:port advertised in a=path instead of the listener (NAT/ALG or test proxies; needs CEMA on both sides). */
   advertise?: { host?: string; port?: number };
+  /** Largest MSRP message we accept (a=max-size, 413 above it). */
+  maxMessageBytes?: number;
 }
 
 /** Everything decided by offer + answer. */
@@ -47,6 +49,7 @@ export interface Negotiated {
   cema: boolean;
   relayed: boolean;
   chunkSize: number;
+  maxMessageBytes: number;
   local: MsrpMedia;
   remote: MsrpMedia;
   e2e?: EstablishedSession;
@@ -84,7 +87,7 @@ export function createMsrpSession(n: Negotiated): MsrpSession {
     cema: n.cema,
     acceptTypes: accept,
     chunkSize: n.chunkSize,
-    maxMessageBytes: MAX_WIRE_MESSAGE_BYTES,
+    maxMessageBytes: n.maxMessageBytes,
   });
 }
 
@@ -99,7 +102,7 @@ function decide(ctx: MediaContext, secure: boolean, transport: MsrpTransport, lo
   return {
     transport, secure, localUri, toPath: [...ourRelay, ...peerPath], role: active ? 'active' : 'passive',
     remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined, cema: local.cema && remote.cema, relayed,
-    chunkSize: relayed ? RELAY_CHUNK_SIZE : DEFAULT_CHUNK_SIZE, local, remote,
+    chunkSize: relayed ? RELAY_CHUNK_SIZE : DEFAULT_CHUNK_SIZE, maxMessageBytes: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES, local, remote,
   };
 }
 
@@ -143,7 +146,7 @@ export class OfferMedia implements SdpDriver {
       path: pathOf(this.ctx, this.secure, this.localUri),
       acceptTypes: OFFER_ACCEPT_TYPES,
       acceptWrappedTypes: OFFER_WRAPPED_TYPES,
-      maxSize: MAX_WIRE_MESSAGE_BYTES,
+      maxSize: this.ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
       setup: 'actpass',
       cema: true,
       fingerprints: this.secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [],
@@ -290,7 +293,7 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
     endpoints: [{ transport: remote.transport, port: localUri.port ?? 9, path: pathOf(ctx, secure, localUri) }],
     acceptTypes: e2e ? [MSRP_E2E_CONTENT_TYPE, CPIM_TYPE] : OFFER_ACCEPT_TYPES.filter((t) => t !== MSRP_E2E_CONTENT_TYPE),
     acceptWrappedTypes: OFFER_WRAPPED_TYPES,
-    maxSize: MAX_WIRE_MESSAGE_BYTES,
+    maxSize: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
     cema: true,
     fingerprints: secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [],
     keyMgmt: keyAttr ? [keyAttr] : [],

@@ -39,6 +39,12 @@ export class PartyPool {
     await mgr.start();
     return p;
   }
+  async stop(p: Party): Promise<void> {
+    const i = this.parties.indexOf(p);
+    if (i >= 0) this.parties.splice(i, 1);
+    await p.mgr.stop().catch(() => {});
+    await p.ua.stop().catch(() => {});
+  }
   async stopAll(): Promise<void> {
     await Promise.all(this.parties.splice(0).map(async (p) => {
       await p.mgr.stop().catch(() => {});
