@@ -8,6 +8,7 @@ import { HistoryStore } from '../store';
 import { SipUserAgent } from '../sip/ua';
 import { PageMessagingService, type BlockList } from './page-messaging';
 import { SecurePage, SECURE_ACCEPT_TYPES, type WireTap } from './secure-page';
+import { ChatSessionManager } from './session/manager';
 import {
   HISTORY_FILE, accountDir, loadSipPassword, openAccountKeyStore, type AccountFile, type E2ePolicySetting, type KeyProtection, type WrapperChoice,
 } from './profile';
@@ -23,6 +24,8 @@ export interface AccountSession {
   ua: SipUserAgent;
   page: PageMessagingService;
   secure: SecurePage;
+  /** MSRP chat sessions (null when the session layer could not start: session mode then answers SESSION_UNAVAILABLE). */
+  sessions: ChatSessionManager | null;
   policy: E2ePolicySetting;
   protection: KeyProtection;
   close(): Promise<void>;
@@ -39,6 +42,9 @@ export interface OpenSessionOptions {
   tap?: WireTap;
   /** Extra SipAccount settings (tests: faster reconnects, no keep-alives). */
   sip?: { reconnectMinSeconds?: number; reconnectMaxSeconds?: number; keepAliveIntervalMs?: number };
+  /** Start the MSRP session layer (default true). */
+  sessions?: boolean;
+  log?: (line: string) => void;
 }
 
 export async function openAccountSession(o: OpenSessionOptions): Promise<AccountSession> {
@@ -65,10 +71,25 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
     const page = new PageMessagingService(ua, { policy: { accept: SECURE_ACCEPT_TYPES }, blockList });
     closers.push(() => page.close());
     const secure = new SecurePage(page, e2e, aor, o.now, o.tap);
+    const policy = o.account.e2ePolicy ?? o.defaultPolicy;
+    let sessions: ChatSessionManager | null = null;
+    if (o.sessions !== false) {
+      const mgr = new ChatSessionManager({
+        ua, policy: policy === 'require' ? 'require' : 'allow-plaintext',
+        security: { identity: ks.signer(), peers: e2e.peers, psk: (a) => ks.getPsk(a) },
+      });
+      mgr.on('error', () => {});
+      try {
+        await mgr.start();
+        sessions = mgr;
+        closers.push(() => mgr.stop());
+      } catch (e) {
+        o.log?.(`session layer unavailable: ${(e as Error).message}`);
+      }
+    }
     let closed = false;
     return {
-      aor, account: o.account, dir, ks, e2e, store, ua, page, secure,
-      policy: o.account.e2ePolicy ?? o.defaultPolicy,
+      aor, account: o.account, dir, ks, e2e, store, ua, page, secure, sessions, policy,
       protection: o.wrapper.protection,
       close: async () => {
         if (closed) return;

@@ -11,7 +11,10 @@ import type { Conversation, StoredMessage } from '../store';
 import { isTextualType, mediaType } from './page-messaging-codec';
 import type { AccountSession } from './ue-account';
 import { TypingManager, type UeClock } from './ue-typing';
-import { PageChatTransport, type ChatTransport, type DeliveryResult } from './ue-transport';
+import { PageChatTransport, sessionUnavailable, type ChatTransport, type DeliveryResult } from './ue-transport';
+import { SessionChatTransport } from './ue-session';
+import { pickMode } from './session/mode-policy';
+import type { ChatMessage } from './session/types';
 import { failureReason } from './ue-views';
 import type { InboundFailure, InboundItem } from './secure-page';
 
@@ -43,6 +46,8 @@ export class Messenger {
   readonly typing: TypingManager;
   readonly stats: MessagingStats = { replaysRejected: 0, duplicatesIgnored: 0, failuresStored: 0, imdnSent: 0, imdnReceived: 0 };
   readonly page: ChatTransport;
+  /** Session mode (null when the session layer is unavailable). */
+  readonly session: SessionChatTransport | null;
   readonly #outbox = new Map<string, Set<number>>();
   readonly #inflight = new Set<number>();
   #display: Record<string, DisplayRequest> = {};
@@ -51,6 +56,13 @@ export class Messenger {
 
   constructor(private readonly s: AccountSession, private readonly ev: MessagingEvents, private readonly clock: UeClock) {
     this.page = new PageChatTransport(s.secure);
+    this.session = s.sessions ? new SessionChatTransport(s.sessions, {
+      isBlocked: (peer) => s.store.contacts.isBlocked(s.aor, peer),
+      message: (peer, m, sess) => this.#guard('session message', () => this.#onSessionMessage(peer, m, sess.info.peerKeyState, sess.info.transport)),
+      typing: (peer, t) => this.#guard('session typing', () => this.typing.received(String(this.#conv(peer).id), { state: t.state })),
+      delivery: (peer, d) => this.#guard('session IMDN', () => this.#applyImdn(peer, d.imdnMessageId, d.kind, d.status)),
+      log: (l) => ev.log(l),
+    }) : null;
     this.typing = new TypingManager(clock, {
       send: (cid, doc) => void this.#sendTyping(Number(cid), doc).catch((e) => ev.log(`typing: ${(e as Error).message}`)),
       changed: (cid, active, at) => ev.typing(Number(cid), this.s.store.getConversation(Number(cid)).peer, active, at),
@@ -72,6 +84,7 @@ export class Messenger {
   }
 
   close(): void {
+    this.session?.closeAll();
     this.typing.close();
     this.#unsubscribe();
   }
@@ -88,14 +101,25 @@ export class Messenger {
     return true;
   }
 
+  /** Transport for one message: the user's choice, else pickMode (open session / size, RFC 3428 s.7). */
+  transportFor(peer: string, text: string, mode: 'auto' | 'page' | 'session' | undefined): ChatTransport {
+    const override = mode === 'page' || mode === 'session' ? mode : null;
+    const picked = pickMode({ openSession: this.session?.hasOpen(peer) ?? false, payloadBytes: Buffer.byteLength(text), userOverride: override });
+    if (picked === 'page') return this.page;
+    if (this.session) return this.session;
+    if (mode === 'session') throw sessionUnavailable();
+    return this.page;
+  }
+
   /** messages.send: store as queued, then drive it (key discovery first when the peer's key is unknown). */
-  send(conv: Conversation, text: string, transport: ChatTransport = this.page): StoredMessage {
+  send(conv: Conversation, text: string, mode?: 'auto' | 'page' | 'session'): StoredMessage {
+    const transport = this.transportFor(conv.peer, text, mode);
     if (conv.blocked) throw new ParleyError('CONTACT_BLOCKED', 'This contact is blocked: unblock it to send.');
     const protect = this.protects(conv.peer);
     if (protect && this.s.e2e.peers.state(conv.peer) === 'changed') {
       throw new ParleyError('SECURITY_KEY_CHANGED', "The contact's security key changed: review and accept it before sending.");
     }
-    if (this.s.policy === 'prefer' && !protect) void this.s.secure.requestKey(conv.peer).catch(() => {});
+    if (this.s.policy === 'prefer' && !protect && transport.mode === 'page') void this.s.secure.requestKey(conv.peer).catch(() => {});
     const psk = this.s.ks.getPsk(conv.peer) !== undefined;
     const m = this.s.store.addMessage({
       conversationId: conv.id, direction: 'out', senderAor: this.s.aor, mode: transport.mode, contentType: 'text/plain;charset=utf-8',
@@ -113,7 +137,9 @@ export class Messenger {
   recover(): void {
     for (const c of this.s.store.listConversations(this.s.aor)) {
       for (const m of this.s.store.listMessages(c.id, { limit: 200 }).messages) {
-        if (m.direction === 'out' && m.system === null && (m.state === 'queued' || m.state === 'sending')) void this.#drive(m.id, this.page);
+        if (m.direction === 'out' && m.system === null && (m.state === 'queued' || m.state === 'sending')) {
+          void this.#drive(m.id, m.mode === 'session' && this.session ? this.session : this.page);
+        }
       }
     }
   }
@@ -151,7 +177,8 @@ export class Messenger {
       if (m.state !== 'queued' && m.state !== 'sending') return;
       const conv = this.s.store.getConversation(m.conversationId);
       const protect = m.security.e2e !== 'off';
-      if (protect && (this.s.e2e.peers.state(conv.peer) === 'changed' || !this.s.secure.hasKey(conv.peer))) {
+      const changed = protect && this.s.e2e.peers.state(conv.peer) === 'changed';
+      if (changed || (protect && transport.mode === 'page' && !this.s.secure.hasKey(conv.peer))) {
         this.#queue(conv.peer, id);
         if (this.s.e2e.peers.state(conv.peer) !== 'changed') await this.s.secure.requestKey(conv.peer);
         return;
@@ -166,7 +193,8 @@ export class Messenger {
       }));
       let res: DeliveryResult;
       try {
-        res = await transport.deliver({ peer: conv.peer, messageId: m.imdnMessageId!, dateTime, cpim, protect });
+        const text = typeof m.body === 'string' ? m.body : '';
+        res = await transport.deliver({ peer: conv.peer, messageId: m.imdnMessageId!, dateTime, cpim, text, protect });
       } catch (e) {
         const err = e instanceof ParleyError ? e : new ParleyError('UE_SEND_FAILED', String(e));
         res = { status: 'failed', code: 0, reason: err.message, errorCode: err.code };
@@ -191,7 +219,10 @@ export class Messenger {
   #flush(peer: string): void {
     const ids = [...(this.#outbox.get(peer) ?? [])];
     this.#outbox.delete(peer);
-    for (const id of ids) void this.#drive(id, this.page);
+    for (const id of ids) {
+      const m = this.s.store.getMessage(id);
+      void this.#drive(id, m.mode === 'session' && this.session ? this.session : this.page);
+    }
   }
 
   #keyFailed(peer: string, code: number, reason: string): void {
@@ -217,6 +248,11 @@ export class Messenger {
 
   async #sendTyping(conversationId: number, doc: IsComposing): Promise<void> {
     const peer = this.s.store.getConversation(conversationId).peer;
+    const open = this.session?.session(peer);
+    if (open) {
+      await open.sendTyping(doc.state);
+      return;
+    }
     const cpim = createCpim({
       from: this.s.aor, to: [peer], ns: { imdn: IMDN_NS_URI }, dateTime: new Date(this.clock.now()).toISOString(),
       headers: [{ name: 'imdn.Message-ID', value: newImdnMessageId() }], contentType: ISCOMPOSING_CONTENT_TYPE, body: serializeIsComposing(doc),
@@ -273,13 +309,40 @@ export class Messenger {
 
   #onImdn(i: InboundItem): void {
     const n = parseImdn(i.body);
-    const conv = this.findConversation(i.from);
+    this.#applyImdn(i.from, n.messageId, n.kind, n.status);
+  }
+
+  #applyImdn(peer: string, messageId: string, kind: string, status: string): void {
+    const conv = this.findConversation(peer);
     if (!conv) return;
     this.stats.imdnReceived++;
-    const ok = (n.kind === 'delivery' && n.status === 'delivered') || (n.kind === 'display' && n.status === 'displayed');
-    const state = ok ? (n.kind === 'delivery' ? 'delivered' : 'displayed') : 'failed';
-    const r = this.s.store.updateStateByImdn(conv.id, n.messageId, state, ok ? {} : { failureCode: 0, failureReason: failureReason('IMDN_NEGATIVE', `${n.kind} ${n.status}`) });
+    const ok = (kind === 'delivery' && status === 'delivered') || (kind === 'display' && status === 'displayed');
+    if (!ok && kind === 'processing') return;
+    const state = ok ? (kind === 'delivery' ? 'delivered' : 'displayed') : 'failed';
+    const r = this.s.store.updateStateByImdn(conv.id, messageId, state, ok ? {} : { failureCode: 0, failureReason: failureReason('IMDN_NEGATIVE', `${kind} ${status}`) });
     if (r?.changed) this.ev.message(r.message);
+  }
+
+  #onSessionMessage(peer: string, m: ChatMessage, keyState: string | undefined, transport: string): void {
+    const conv = this.#conv(peer);
+    let stored: StoredMessage;
+    try {
+      stored = this.s.store.addMessage({
+        conversationId: conv.id, direction: 'in', senderAor: peer, senderNickname: m.fromDisplayName ?? null, mode: 'session',
+        contentType: m.contentType.slice(0, 128), body: m.text ?? m.body, imdnMessageId: m.imdnMessageId ?? null,
+        sentAt: m.sentAt?.getTime() ?? null, receivedAt: m.receivedAt.getTime(),
+        security: { e2e: m.protected ? 'on' : 'off', e2eVerified: m.protected && keyState !== 'changed', tls: transport === 'msrps' },
+      });
+    } catch (e) {
+      if (e instanceof ParleyError && e.code === 'STORE_DUPLICATE_MESSAGE') {
+        this.stats.duplicatesIgnored++;
+        return;
+      }
+      throw e;
+    }
+    this.ev.message(stored);
+    this.ev.conversation(conv.id);
+    this.typing.peerMessage(String(conv.id));
   }
 
   #onFailure(f: InboundFailure): void {

@@ -9,6 +9,8 @@ export interface OutgoingChat {
   messageId: string;
   dateTime: number;
   cpim: Uint8Array;
+  /** The message text (session mode builds its own CPIM around it with the same Message-ID). */
+  text: string;
   /** Seal end to end (false only under the 'prefer' / 'off' policies). */
   protect: boolean;
 }

@@ -119,8 +119,40 @@ test('paging with cursors (ascending pages, older via nextCursor) and search', a
   const hits = await alice.ue.search({ query: 'zebra' });
   assert.equal(hits.length, 1);
   assert.equal(hits[0]!.messageId, ids[0]);
-  await assert.rejects(alice.ue.messagesSend({ conversationId: c.id, text: 'x', mode: 'session' }), { code: 'SESSION_UNAVAILABLE' });
   await assert.rejects(alice.ue.messagesSend({ conversationId: '99999', text: 'x' }), { code: 'CONVERSATION_NOT_FOUND' });
+});
+
+test('session mode: MSRP session opened on demand (E2E key-mgmt), IMDN over the session, auto keeps using it, typing', async () => {
+  const c = await conv(alice, 'bob');
+  const { messageId } = await alice.ue.messagesSend({ conversationId: c.id, text: 'over msrp', mode: 'session' });
+  const got = await bob.log.waitFor('message.upserted', (m) => m.text === 'over msrp', 'bob receives over MSRP');
+  assert.deepEqual([got.mode, got.e2e.state, got.e2e.signatureValid, got.state], ['session', 'on', true, 'received']);
+  const sent = await alice.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered', 'IMDN over the session');
+  assert.equal(sent.mode, 'session');
+  // 'auto' (the default) keeps using the open session; a reply from bob goes over it too.
+  const auto = await alice.ue.messagesSend({ conversationId: c.id, text: 'auto picks the session' });
+  const a2 = await alice.log.waitFor('message.upserted', (m) => m.id === auto.messageId && m.state === 'delivered');
+  assert.equal(a2.mode, 'session');
+  const back = await bob.ue.messagesSend({ conversationId: got.conversationId, text: 'reply in session' });
+  const b2 = await bob.log.waitFor('message.upserted', (m) => m.id === back.messageId && m.state === 'delivered');
+  assert.equal(b2.mode, 'session');
+  assert.equal((await alice.log.waitFor('message.upserted', (m) => m.text === 'reply in session')).mode, 'session');
+  const n = alice.log.of('typing.changed').length;
+  await bob.ue.typingSet({ conversationId: got.conversationId, active: true });
+  await alice.log.waitFor('typing.changed', (t) => t.active && alice.log.of('typing.changed').indexOf(t) >= n, 'typing over MSRP');
+  assert.ok(!alice.wire.concat(bob.wire).some((w) => w.body.includes('over msrp')), 'nothing of it in page mode');
+});
+
+test('without the session layer, mode session is refused with SESSION_UNAVAILABLE; explicit page mode still works', async () => {
+  await lab.addAccount('dave', 'dave-secret');
+  const dave = await makeUe(undefined, { sessions: false });
+  extra.push(dave);
+  await signIn(dave, lab, 'dave');
+  const c = await conv(dave, 'bob');
+  await assert.rejects(dave.ue.messagesSend({ conversationId: c.id, text: 'x', mode: 'session' }), { code: 'SESSION_UNAVAILABLE' });
+  const { messageId } = await dave.ue.messagesSend({ conversationId: c.id, text: 'page is fine', mode: 'page' });
+  await dave.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered');
+  await dave.ue.close();
 });
 
 test('deferred delivery: bob offline -> stored (202); bob signs in again from his profile and gets it; IMDN -> delivered', async () => {
@@ -148,9 +180,9 @@ test("plaintext policy: messages go out unprotected and show e2e 'off' on both s
   const c = await conv(carol, 'bob');
   assert.equal(c.security.e2e, 'off');
   const { messageId } = await carol.ue.messagesSend({ conversationId: c.id, text: 'in the clear' });
-  const got = await bob.log.waitFor('message.upserted', (m) => m.text === 'in the clear');
+  const got = await bob.log.waitFor('message.upserted', (m) => m.text === 'in the clear', 'bob receives in clear');
   assert.equal(got.e2e.state, 'off');
-  const sent = await carol.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered');
+  const sent = await carol.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered', 'carol delivered');
   assert.equal(sent.e2e.state, 'off');
   assert.equal((await carol.ue.securityStatus({ conversationId: c.id })).e2e.state, 'off');
   assert.ok(carol.wire.some((w) => w.dir === 'out' && w.contentType === 'message/cpim' && w.body.includes('in the clear')));

@@ -18,7 +18,6 @@ import { openAccountSession, safeAoR, type AccountSession, type OpenSessionOptio
 import { defaultLabFactory, labAccount, type LocalLabInfo } from './ue-lab';
 import { Messenger, type MessagingStats } from './ue-messaging';
 import { realClock, type UeClock } from './ue-typing';
-import { sessionUnavailable } from './ue-transport';
 import { conversationView, decodeCursor, encodeCursor, messageView, securityView, type ConversationSecurity, type HopFacts } from './ue-views';
 import type { WireTap } from './secure-page';
 
@@ -45,6 +44,8 @@ export interface CreateUeOptions {
   wireTap?: WireTap;
   sip?: OpenSessionOptions['sip'];
   registerTimeoutMs?: number;
+  /** Start the MSRP session layer (default true; false: mode 'session' answers SESSION_UNAVAILABLE). */
+  sessions?: boolean;
 }
 
 /** The UeBackend plus a few non-IPC extras for the host, the CLI and tests. */
@@ -208,8 +209,7 @@ class UeImpl implements Ue {
 
   async messagesSend(req: Req<'messages.send'>): Promise<Res<'messages.send'>> {
     const c = this.#conv(req.conversationId);
-    if (req.mode === 'session') throw sessionUnavailable();
-    const m = this.#msg!.send(c, req.text);
+    const m = this.#msg!.send(c, req.text, req.mode);
     return { messageId: String(m.id) };
   }
 
@@ -282,7 +282,8 @@ class UeImpl implements Ue {
   async #open(account: AccountFile, password: string | undefined): Promise<AccountSession> {
     const sess = await openAccountSession({
       profileDir: this.opts.profileDir, account, password, wrapper: this.wrapper, now: this.#now,
-      defaultPolicy: this.opts.e2ePolicy ?? 'require', tap: this.opts.wireTap, sip: this.opts.sip,
+      defaultPolicy: this.opts.e2ePolicy ?? 'require', tap: this.opts.wireTap, sip: this.opts.sip, sessions: this.opts.sessions,
+      log: this.#log,
     });
     const msg = new Messenger(sess, {
       message: (m) => this.#hub.emit('message.upserted', messageView(m)),
