@@ -29,6 +29,9 @@ export interface BackendContext {
   log: (line: string) => void;
 }
 
+/** Message ids already notified (an upsert of the same incoming message must not notify twice). */
+const MAX_NOTIFIED_IDS = 1000;
+
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
 export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend>): void {
@@ -99,9 +102,12 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     },
   };
 
+  const notified = new Set<string>();
   const notify = (e: UeEvent) => {
     if (e.event !== 'message.upserted' || e.payload.direction !== 'in' || e.payload.state !== 'received') return;
-    if (!Notification.isSupported() || (win && win.isFocused())) return;
+    if (!Notification.isSupported() || (win && win.isFocused()) || notified.has(e.payload.id)) return;
+    notified.add(e.payload.id);
+    if (notified.size > MAX_NOTIFIED_IDS) notified.delete(notified.values().next().value!);
     const n = new Notification({ title: notificationText(e.payload.sender, 80), body: notificationText(e.payload.text), silent: false });
     const conversationId = e.payload.conversationId;
     n.on('click', () => {

@@ -97,6 +97,23 @@ export async function openApp(context: BrowserContext, url: string): Promise<App
   };
 }
 
+/** Controls without an accessible name (aria-label, aria-labelledby, <label>, or text content), as short descriptions. */
+export function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const controls = document.querySelectorAll<HTMLElement>('button, input, select, textarea, a[href], [role="button"], [tabindex]');
+    for (const el of controls) {
+      if (el.closest('[aria-hidden="true"]')) continue;
+      const by = el.getAttribute('aria-labelledby');
+      const labelled = by ? by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ') : '';
+      const labels = 'labels' in el ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? '').join(' ') : '';
+      const name = (el.getAttribute('aria-label') ?? '') + labelled + labels + (el.textContent ?? '') + (el.getAttribute('title') ?? '');
+      if (!name.trim()) out.push(el.outerHTML.slice(0, 120));
+    }
+    return out;
+  });
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.png`);

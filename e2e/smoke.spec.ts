@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { MemoryBackend } from '../main/host/memory-backend';
-import { cleanupRendererBuild, launchBrowser, openApp, screenshot, startPeer, READY_TIMEOUT_MS, RESULTS_DIR, type Browser, type Peer } from './harness';
+import { cleanupRendererBuild, launchBrowser, openApp, screenshot, startPeer, unnamedControls, READY_TIMEOUT_MS, RESULTS_DIR, type Browser, type Peer } from './harness';
 
 let browser: Browser;
 let peer: Peer;
@@ -59,6 +59,7 @@ test('the page loads under the CSP (header and meta) with no violations or conso
   assert.ok(violations.length >= 1, 'the inline script attempt should be reported as a violation');
   assert.ok(violations.every((v) => /script|trusted-types/.test(v)), violations.join('\n'));
   assert.deepEqual(app.problems.filter((p) => !/Content Security Policy|TrustedScript|Trusted Type/.test(p)), []);
+  assert.deepEqual(await unnamedControls(app.page), []);
   await screenshot(app.page, 'smoke-setup');
   await app.page.close();
 });
@@ -188,6 +189,7 @@ test('chat: new conversation, send with state label, incoming link as a button, 
   const qr = panel.getByRole('img', { name: /QR code of the safety number/ });
   assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
   assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'QR image decodes');
+  assert.deepEqual(await unnamedControls(page), [], 'chat view with the security panel open');
   await panel.getByRole('button', { name: 'They match: mark as verified' }).click();
   await panel.getByText('Verified.', { exact: true }).waitFor(T);
   await screenshot(page, 'smoke-security');
@@ -236,5 +238,31 @@ test('history: the list is windowed and older pages load on scroll-up until the 
   assert.ok((await log.locator('.bubble').count()) < 150, 'still windowed at the top');
   await screenshot(page, 'smoke-history-top');
   assert.deepEqual(app.problems, []);
+  await page.close();
+});
+
+test('keyboard: arrows move between conversations, Enter opens, Escape closes a dialog and returns focus', async () => {
+  const app = await openApp(browser.context, peer.host.url);
+  const { page } = app;
+  const rows = page.getByRole('list', { name: 'Conversation list' }).getByRole('button');
+  await rows.first().focus();
+  const firstName = await rows.first().getAttribute('aria-label');
+  await page.keyboard.press('ArrowDown');
+  const focusedName = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+  assert.notEqual(focusedName, firstName);
+  assert.equal(focusedName, await rows.nth(1).getAttribute('aria-label'));
+  await page.keyboard.press('Enter');
+  const title = focusedName.split(',')[0]!;
+  await page.getByRole('region', { name: `Conversation with ${title}` }).waitFor(T);
+  const secButton = page.getByRole('button', { name: 'Security details and safety number' });
+  await secButton.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: `Security: ${title}` });
+  await dialog.waitFor(T);
+  assert.equal(await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')), true, 'focus moves into the dialog');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached', ...T });
+  assert.equal(await secButton.evaluate((el) => el === document.activeElement), true, 'focus returns to the opener');
+  assert.deepEqual(await unnamedControls(page), []);
   await page.close();
 });

@@ -114,6 +114,10 @@ test('events reach the window; incoming messages notify (escaped) when unfocused
   assert.ok(ev, 'message.upserted forwarded');
   const n = fake.Notification.shown.at(-1)!;
   assert.equal(n.options.body, 'hi &lt;b&gt;there&lt;/b&gt;');
+  const shown = fake.Notification.shown.length;
+  const m = [...backend.messages.get(conv.id)!].at(-1)!;
+  backend.hub.emit('message.upserted', m);
+  assert.equal(fake.Notification.shown.length, shown, 'the same message never notifies twice');
   const focus = new Promise<unknown[]>((r) => win.webContents.on('test:sent', (a: unknown[]) => a[1] === 'conversation.focus' && r(a)));
   n.emit('click');
   assert.deepEqual((await focus)[2], { conversationId: conv.id });

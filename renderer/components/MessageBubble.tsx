@@ -3,7 +3,7 @@ import { memo } from 'react';
 import type { MessageView } from '../../app/ipc/contract';
 import { splitLinks } from '../../app/ipc/links';
 import { STATE_LABEL, stateText } from '../slices/messages/selectors';
-import { formatTime, fullTime } from './format';
+import { formatSize, formatTime, fullTime } from './format';
 
 export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: MessageView; onLink: (url: string) => void }) {
   const parts = splitLinks(m.text);
@@ -21,6 +21,14 @@ export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: Mes
           ),
         )}
       </p>
+      {m.file ? (
+        <p className="file" aria-label={`File ${m.file.name}, ${formatSize(m.file.size)}`}>
+          <span className="file-name">{m.file.name}</span> <span className="muted">({formatSize(m.file.size)}, {m.file.mediaType || 'file'})</span>
+          {m.file.transferred !== undefined && m.file.transferred < m.file.size ? (
+            <progress max={m.file.size} value={m.file.transferred} aria-label={`Transfer of ${m.file.name}`} />
+          ) : null}
+        </p>
+      ) : null}
       <footer className="bubble-meta">
         <time dateTime={new Date(m.at).toISOString()} title={fullTime(m.at)}>
           {formatTime(m.at)}

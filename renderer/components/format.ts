@@ -8,3 +8,9 @@ export function formatTime(at: number, now: number = Date.now()): string {
 export function fullTime(at: number): string {
   return new Date(at).toLocaleString();
 }
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}

@@ -17,5 +17,8 @@ const LABELS = {
 
 export function connectionLabel(c: AppState['connection']): string {
   const base = LABELS[c.state];
-  return c.reason && (c.state === 'error' || c.state === 'reconnecting') ? `${base}: ${c.reason}` : base;
+  const withReason = c.reason && (c.state === 'error' || c.state === 'reconnecting') ? `${base}: ${c.reason}` : base;
+  if (c.state !== 'reconnecting' || c.retryAt === undefined) return withReason;
+  const at = new Date(c.retryAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return `${withReason} (next attempt at ${at})`;
 }
