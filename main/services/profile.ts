@@ -174,3 +174,30 @@ export async function loadSipPassword(dir: string, ks: KeyStore): Promise<string
     throw new ParleyError('PROFILE_SECRETS_CORRUPT', 'secrets.bin does not authenticate under this key store');
   }
 }
+
+export interface ProfileKeys {
+  aor: string;
+  ks: KeyStore;
+  protection: KeyProtection;
+}
+
+/**
+ * Opens the key store of the profile's account (account.json, or `aor`) without any network: for `parley keys`.
+ * Never creates a key store (PROFILE_NO_KEYS). Do not run it while a UE has the same profile open (one writer).
+ */
+export async function openProfileKeys(
+  profileDir: string,
+  o: { aor?: string; passphrase?: string; env?: NodeJS.ProcessEnv; keyWrapper?: KeyWrapper | null } = {},
+): Promise<ProfileKeys> {
+  const aor = o.aor ?? (await readAccountFile(profileDir))?.aor;
+  if (!aor) throw new ParleyError('PROFILE_NO_ACCOUNT', `no account in ${profileDir} (sign in once, or pass the AoR)`);
+  const path = join(accountDir(profileDir, aor), KEYSTORE_FILE);
+  const exists = await stat(path).then(() => true, () => false);
+  if (!exists) throw new ParleyError('PROFILE_NO_KEYS', `no key store for ${normalizeAoR(aor)} in ${profileDir}`);
+  const pass = o.passphrase ?? o.env?.PARLEY_PASSPHRASE;
+  if (!o.keyWrapper && !pass && !(await stat(join(profileDir, KEY_FILE)).then(() => true, () => false))) {
+    throw new ParleyError('PROFILE_LOCKED', 'the key store is passphrase-protected: set PARLEY_PASSPHRASE');
+  }
+  const w = await chooseKeyWrapper(profileDir, { keyWrapper: o.keyWrapper, passphrase: pass });
+  return { aor: normalizeAoR(aor), ks: await KeyStore.open(path, w.wrapper), protection: w.protection };
+}

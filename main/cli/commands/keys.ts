@@ -1,0 +1,104 @@
+// `parley keys show | fingerprint PEER | verify PEER NUMBER`: identity fingerprint, safety numbers (docs/security.md s.4)
+// and out-of-band verification, from a UE profile's key store (offline: no network needed).
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { CliExit, EXIT, UsageError } from '../exit-codes';
+import type { Io } from '../session';
+import type { Command } from '../command';
+import { isParleyError } from '../../util/errors';
+import { normalizeAoR } from '../../security/aor';
+import { PeerKeys } from '../../security/peers';
+import { safetyNumber, safetyNumberDigits, verifySafetyNumber } from '../../security/safety-number';
+import { openProfileKeys, type ProfileKeys } from '../../services/profile';
+
+/** Exit status when the numbers differ (verify) and when the peer's key is not known yet. */
+export const EXIT_MISMATCH = 6;
+export const EXIT_UNKNOWN_KEY = 7;
+export const DEFAULT_UE_PROFILE = join(homedir(), '.config', 'parley-web');
+
+const FLAGS: FlagSpecs = {
+  profile: { type: 'string', arg: 'DIR', help: `UE profile directory (default ${DEFAULT_UE_PROFILE}; the app's data dir for the desktop app)` },
+  uri: { type: 'string', arg: 'SIP-URI', help: 'account of the profile (default: the one in DIR/account.json)' },
+  help: { type: 'boolean', help: 'show help for this command' },
+};
+
+export const keysCommand: Command = {
+  name: 'keys',
+  summary: 'show your key fingerprint, safety numbers with a peer, verify a peer',
+  usage: () => `usage: parley keys show                   your identity key fingerprint
+       parley keys fingerprint PEER       the safety number with PEER (compare it with theirs)
+       parley keys verify PEER NUMBER     mark PEER verified if NUMBER (60 digits, spaces allowed) matches
+
+Reads the key store of a UE profile (the web host's or the desktop app's); set PARLEY_PASSPHRASE when the profile
+is passphrase-protected. Do not run 'verify' while the app has the same profile open.
+Exit ${EXIT_MISMATCH}: safety number mismatch; exit ${EXIT_UNKNOWN_KEY}: no key known for PEER yet (exchange a message first).
+
+options:
+${formatFlags(FLAGS)}`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const p = parseArgs(argv, FLAGS);
+    if (p.flags.help) {
+      io.out(this.usage());
+      return EXIT.OK;
+    }
+    const [sub, ...args] = p.positionals;
+    const want = { show: 0, fingerprint: 1, verify: 2 }[sub ?? ''];
+    if (want === undefined) throw new UsageError(sub ? `unknown keys subcommand ${sub}` : 'missing subcommand (show, fingerprint, verify)');
+    if (args.length < want) throw new UsageError(sub === 'verify' ? 'usage: parley keys verify PEER NUMBER' : 'missing PEER');
+    const number = sub === 'verify' ? args.slice(1).join(' ') : undefined;
+    if (sub !== 'verify' && args.length > want) throw new UsageError(`unexpected argument ${args[want]}`);
+    const dir = resolve((p.flags.profile as string | undefined) ?? DEFAULT_UE_PROFILE);
+    let keys: ProfileKeys;
+    try {
+      keys = await openProfileKeys(dir, { aor: p.flags.uri as string | undefined, env: process.env });
+    } catch (e) {
+      if (isParleyError(e)) throw new CliExit(EXIT.USAGE, `${e.code}: ${e.message}`);
+      throw e;
+    }
+    try {
+      const me = keys.ks.identity();
+      if (sub === 'show') {
+        io.out(`${me.aor}\n  fingerprint ${me.fingerprint}`);
+        if (keys.protection === 'key-file') io.err('note: this profile is protected by a key file only (no passphrase)');
+        return EXIT.OK;
+      }
+      const peer = peerOf(args[0]!, me.aor);
+      const peers = PeerKeys.fromKeyStore(keys.ks);
+      const info = peers.get(peer);
+      if (!info.key) throw new CliExit(EXIT_UNKNOWN_KEY, `no key known for ${peer} yet: exchange a message first`);
+      const own = { aor: me.aor, key: me.publicKey };
+      const them = { aor: peer, key: info.key };
+      if (sub === 'fingerprint') {
+        io.out(`safety number with ${peer}:\n  ${safetyNumber(own, them)}\n  ${peer} fingerprint ${info.fingerprint} (${info.state})`);
+        if (info.state === 'changed') io.err(`warning: ${peer} presented a new key (${info.pendingFingerprint}); accept it in the app first`);
+        return EXIT.OK;
+      }
+      let ok: boolean;
+      try {
+        ok = verifySafetyNumber(number!, safetyNumberDigits(own, them));
+      } catch {
+        throw new UsageError('a safety number has 60 digits (groups of 5 may be separated by spaces)');
+      }
+      if (!ok) throw new CliExit(EXIT_MISMATCH, `MISMATCH: the number does not match the key pinned for ${peer}; do not trust this conversation`);
+      await peers.markVerified(peer, info.key);
+      io.out(`verified ${peer} (fingerprint ${info.fingerprint})`);
+      return EXIT.OK;
+    } catch (e) {
+      if (isParleyError(e, 'PEER_KEY_CHANGED')) throw new CliExit(EXIT_MISMATCH, e.message);
+      throw e;
+    } finally {
+      await keys.ks.close();
+    }
+  },
+};
+
+function peerOf(target: string, myAor: string): string {
+  const domain = myAor.split('@')[1];
+  const uri = /^(sips?|tel):/i.test(target) ? target : `sip:${target.includes('@') ? target : `${target}@${domain}`}`;
+  try {
+    return normalizeAoR(uri);
+  } catch {
+    throw new UsageError(`not a SIP address: ${target}`);
+  }
+}
