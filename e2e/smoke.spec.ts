@@ -219,7 +219,9 @@ test('history: the list is windowed and older pages load on scroll-up until the 
   for (let i = 0; i < 300; i++) backend.receive(c.id, `history line ${i}${i % 7 === 3 ? '\nwith a second line' : ''}`);
   const app = await openApp(browser.context, peer.host.url);
   const { page } = app;
-  await page.getByRole('button', { name: /^carol/ }).click();
+  await page.waitForFunction(() => document.title === '(300) Parley', undefined, T);
+  await page.getByRole('button', { name: /^carol, 300 unread/ }).click();
+  await page.waitForFunction(() => document.title === 'Parley', undefined, T);
   const log = page.getByRole('log', { name: 'Messages with carol' });
   await log.getByText('history line 299', { exact: true }).waitFor(T);
   const rendered = await log.locator('.bubble').count();

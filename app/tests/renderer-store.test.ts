@@ -96,6 +96,9 @@ test('account form: field errors without any IPC; valid input signs in and follo
   assert.equal(store.getState().connection.state, 'registered');
   await store.getState().signOut();
   assert.equal(store.getState().account.view, null);
+  await store.getState().useLocalLab();
+  assert.equal(store.getState().account.view?.localLab, true);
+  assert.equal(store.getState().connection.state, 'registered');
 });
 
 test('validateAccountForm trims and drops empty optional fields', () => {

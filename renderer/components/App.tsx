@@ -1,7 +1,7 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useApp } from '../hooks';
 import { selectAccount, selectAccountState } from '../slices/account/selectors';
-import { selectSelected } from '../slices/conversations/selectors';
+import { selectConversationsById, selectSelected, unreadTotal } from '../slices/conversations/selectors';
 import { selectTheme } from '../slices/ui/selectors';
 import { AccountSetup } from './AccountSetup';
 import { ChatView } from './ChatView';
@@ -18,6 +18,12 @@ export function App() {
   const account = useApp(selectAccount);
   const selected = useApp(selectSelected);
   const signOut = useApp((s) => s.signOut);
+  const byId = useApp(selectConversationsById);
+  const unread = useMemo(() => unreadTotal(byId), [byId]);
+
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
+  }, [unread]);
 
   useEffect(() => {
     if (theme === 'system') document.documentElement.removeAttribute('data-theme');
