@@ -157,3 +157,20 @@ export const session = {
     },
   },
 };
+
+// ---- renderer-side (preload) ----
+
+export const contextBridge = {
+  exposed: new Map<string, unknown>(),
+  exposeInMainWorld(key: string, api: unknown) {
+    this.exposed.set(key, api);
+  },
+};
+
+export const ipcRenderer = Object.assign(new EventEmitter(), {
+  invoked: [] as { channel: string; payload: unknown }[],
+  async invoke(channel: string, payload: unknown) {
+    this.invoked.push({ channel, payload });
+    return { ok: true, result: `echo:${channel}` };
+  },
+});

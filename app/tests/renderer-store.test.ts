@@ -2,7 +2,7 @@
 // validation, the store's actions against a MemoryBackend through the real dispatcher, pure helpers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, takeToken } from '../../renderer/ipc/client';
+import { connectDefault, createClient, takeToken, type ParleyBridge } from '../../renderer/ipc/client';
 import type { RawTransport } from '../../renderer/ipc/ws-transport';
 import { bindStore } from '../../renderer/ipc/bind';
 import { createAppStore } from '../../renderer/store';
@@ -223,4 +223,35 @@ test('pure helpers: token from the fragment, digit groups, list order, links, wi
   assert.equal(firstBelow(offsets, 29), 1);
   assert.equal(firstBelow(offsets, 99), 3);
   assert.equal(firstBelow(offsets, 1000), 4);
+});
+
+test('Electron path: connectDefault uses window.parley and the same validation', async () => {
+  const backend = new MemoryBackend();
+  const listeners = new Set<(e: string, p: unknown) => void>();
+  const bridge: ParleyBridge = {
+    invoke: (channel, payload) => dispatchInvoke(backend, webShell, channel, payload),
+    on: (event, cb) => {
+      const l = (e: string, p: unknown) => e === event && cb(p);
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+  const g = globalThis as unknown as { window?: unknown };
+  g.window = { parley: bridge };
+  try {
+    const client = connectDefault();
+    assert.equal(client.kind, 'electron');
+    const statuses: string[] = [];
+    client.onStatus((s) => statuses.push(s));
+    assert.deepEqual(statuses, ['open']);
+    assert.equal(await client.invoke('account.get', {}), null);
+    await assert.rejects(client.invoke('conversations.open', { peer: 'nope' }), { code: 'IPC_BAD_PAYLOAD' });
+    const got: unknown[] = [];
+    client.on('account.changed', (a) => got.push(a));
+    for (const l of listeners) l('account.changed', { aor: 'bad' });
+    for (const l of listeners) l('account.changed', null);
+    assert.deepEqual(got, [null]);
+  } finally {
+    delete g.window;
+  }
 });
