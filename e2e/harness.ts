@@ -17,7 +17,7 @@ import { insecureTestParams } from '../main/security/key-wrapper';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS_DIR = join(ROOT, 'test-results');
 export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
-/** Flags from docs/../shared notes: no sandbox (container), no GPU, no background network chatter. */
+/** Flags that work for Debian's Chromium here (see the lab notes): no sandbox (container), no GPU, no background network. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
