@@ -187,3 +187,29 @@ test("plaintext policy: messages go out unprotected and show e2e 'off' on both s
   assert.equal((await carol.ue.securityStatus({ conversationId: c.id })).e2e.state, 'off');
   assert.ok(carol.wire.some((w) => w.dir === 'out' && w.contentType === 'message/cpim' && w.body.includes('in the clear')));
 });
+
+test('wrong password: SIP_AUTH_FAILED and a connection error with the reason; local lab account; sign-out', async () => {
+  const erin = await makeUe(undefined, { labFactory: async () => lab });
+  extra.push(erin);
+  await assert.rejects(
+    erin.ue.accountConfigure({ aor: lab.aor('carol'), password: 'wrong', proxy: lab.proxy.tls, caFile: lab.caFile }),
+    { code: 'SIP_AUTH_FAILED' },
+  );
+  const err = await erin.log.waitFor('connection.changed', (c) => c.state === 'error');
+  assert.match(err.reason ?? '', /40[13]/);
+  assert.equal(await erin.ue.accountGet({}), null);
+  const acc = await erin.ue.accountUseLocalLab({ user: 'carol' });
+  assert.deepEqual([acc.aor, acc.localLab, acc.caFile], ['sip:carol@parley.test', true, lab.caFile]);
+  await erin.log.waitFor('account.changed', (a) => a?.aor === 'sip:carol@parley.test');
+  assert.equal((await erin.ue.connectionGet({})).state, 'registered');
+  await assert.rejects(erin.ue.accountUseLocalLab({ user: 'zed' }), { code: 'LAB_NO_ACCOUNT' });
+  await erin.ue.accountSignOut({});
+  await erin.log.waitFor('account.changed', (a) => a === null);
+  assert.deepEqual(await erin.ue.connectionGet({}), { state: 'unconfigured', transport: 'none' });
+  assert.deepEqual(await erin.ue.conversationsList({}), []);
+  await assert.rejects(erin.ue.conversationsOpen({ peer: lab.aor('bob') }), { code: 'ACCOUNT_NOT_CONFIGURED' });
+  const again = await makeUe(erin.profileDir);
+  extra.push(again);
+  await again.ue.ready;
+  assert.equal(await again.ue.accountGet({}), null, 'signed out stays signed out');
+});
