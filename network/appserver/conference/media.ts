@@ -1,0 +1,81 @@
+// MSRP legs of the focus: one terminated MSRP session per participant (RFC 4975 s.5.4, RFC 6135 roles, RFC 7701 s.5 focus behaviour).
+import { MsrpSession, MsrpTransport, newSessionId, formatMsrpUri, type SessionEvent } from '../../../main/msrp';
+import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpMedia } from '../../../main/sdp/msrp-sdp';
+import { parseMsrpUri } from '../../../main/msrp/uri';
+import { ParleyError } from '../../../main/util/errors';
+
+/** RFC 7701 s.5: messages in a chat room are CPIM-wrapped so that the sender can be identified. */
+export const ROOM_ACCEPT_TYPES = ['message/cpim'];
+export const ROOM_WRAPPED_TYPES = ['*'];
+
+export interface Leg {
+  session: MsrpSession;
+  /** Resolves when the participant's MSRP connection is up (binding SEND seen or our binding SEND answered). */
+  ready: Promise<void>;
+}
+
+export class FocusMedia {
+  constructor(readonly transport: MsrpTransport, private readonly maxMessageBytes: number) {}
+
+  private session(localUri: ReturnType<MsrpTransport['localUri']>, toPath: string[], checkFromPath = true): MsrpSession {
+    return new MsrpSession({ localUri, toPath, acceptTypes: ROOM_ACCEPT_TYPES, maxMessageBytes: this.maxMessageBytes, checkFromPath, chunkSize: 4096 });
+  }
+
+  /**
+   * Answer a participant's offer. We prefer the passive role (a=setup:passive) so clients connect to us; an offer
+   * that insists on being passive makes us connect. Returns undefined (488) when the offer is not acceptable.
+   */
+  answer(offerSdp: string, onEvent: (e: SessionEvent) => void): { sdp: string; leg: Leg } | { reject: string } {
+    const localUri = this.transport.localUri(newSessionId());
+    const a = answerMsrpOffer(offerSdp, {
+      endpoints: [{ transport: 'TCP/MSRP', port: this.transport.port, path: [formatMsrpUri(localUri)] }],
+      acceptTypes: ROOM_ACCEPT_TYPES, acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'passive',
+    });
+    if ('reject' in a) return { reject: a.reason };
+    const session = this.session(localUri, a.remote.path);
+    session.onEvent = onEvent;
+    const active = msrpConnectsActively(a.local, a.remote, false);
+    const ready = this.transport.attach(session, { role: active ? 'active' : 'passive' });
+    ready.catch(() => {});
+    return { sdp: a.sdp, leg: { session, ready } };
+  }
+
+  /**
+   * Offer for an invitation. The session is listening before the INVITE leaves (the invitee may connect as soon as it
+   * answers, before its 200 reaches us); the peer path is filled in from the answer by `completeOffer`.
+   */
+  offer(onEvent: (e: SessionEvent) => void): { sdp: string; session: MsrpSession; ready: Promise<void> } {
+    const localUri = this.transport.localUri(newSessionId());
+    const sdp = buildMsrpOffer({ port: this.transport.port, transport: 'TCP/MSRP', path: [formatMsrpUri(localUri)], acceptTypes: ROOM_ACCEPT_TYPES,
+      acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'actpass' });
+    // peer unknown yet: From-Path is not checked (the 120-bit session id in our URI is the capability)
+    const session = this.session(localUri, [formatMsrpUri(localUri)], false);
+    session.onEvent = onEvent;
+    const ready = this.transport.attach(session, { role: 'passive' });
+    ready.catch(() => {});
+    return { sdp, session, ready };
+  }
+
+  /** Apply the invitee's answer; returns the leg (connecting actively when the answer says passive). */
+  completeOffer(o: { session: MsrpSession; ready: Promise<void>; sdp: string }, answerSdp: string): Leg {
+    let remote: MsrpMedia;
+    try { remote = parseMsrpMedia(answerSdp); } catch (e) { throw new ParleyError('AS_BAD_ANSWER', `invitee answer: ${(e as Error).message}`); }
+    o.session.toPath.splice(0, o.session.toPath.length, ...remote.path.map((p) => parseMsrpUri(p)));
+    const own = parseMsrpMedia(o.sdp);
+    if (msrpConnectsActively(own, remote, true)) {
+      // the invitee wants to be connected to: a fresh session (the listening one is closed by detach)
+      const onEvent = o.session.onEvent;
+      this.transport.detach(o.session);
+      const session = this.session(o.session.localUri, remote.path);
+      session.onEvent = onEvent;
+      const ready = this.transport.attach(session, { role: 'active' });
+      ready.catch(() => {});
+      return { session, ready };
+    }
+    return { session: o.session, ready: o.ready };
+  }
+
+  close(session: MsrpSession): void {
+    this.transport.detach(session);
+  }
+}

@@ -1,0 +1,69 @@
+// Shared configuration and helpers of the app server's services (identity, contacts, limits, logging).
+import type { SipEndpoint } from './sip/endpoint';
+import { aorOf, getHeader, getHeaders, parseNameAddr, parseSipUri, type SipRequest } from './sip/message';
+
+export interface AppServerLimits {
+  /** Participants per room (SIP 486 with a Warning beyond). */
+  maxParticipants: number;
+  /** Live rooms (SIP 403 with a Warning beyond). */
+  maxRooms: number;
+  /** Largest MSRP message accepted from a participant (MSRP 413 beyond; also our a=max-size). */
+  maxMessageBytes: number;
+  /** A room ends this long after it was created, whoever is in it. */
+  roomLifetimeMs: number;
+  /** An empty room ends after this grace period (invitees may still be joining). */
+  emptyRoomGraceMs: number;
+  /** Recipients per URI-list MESSAGE (RFC 5365) and invitees per request. */
+  maxRecipients: number;
+  /** Conference subscriptions: default and maximum Expires (s), minimum (423 below). */
+  subscribeExpiresS: number;
+  subscribeMinExpiresS: number;
+  /** Subscriptions per room. */
+  maxSubscriptionsPerRoom: number;
+}
+
+export const DEFAULT_LIMITS: AppServerLimits = {
+  maxParticipants: 50,
+  maxRooms: 1000,
+  maxMessageBytes: 64 * 1024,
+  roomLifetimeMs: 24 * 3600 * 1000,
+  emptyRoomGraceMs: 60 * 1000,
+  maxRecipients: 50,
+  subscribeExpiresS: 3600,
+  subscribeMinExpiresS: 60,
+  maxSubscriptionsPerRoom: 200,
+};
+
+export interface AsContext {
+  domain: string;
+  endpoint: SipEndpoint;
+  limits: AppServerLimits;
+  log: (line: string) => void;
+  /** Our Contact for a service URI user (conf-..., list, group-...). */
+  contact(user: string, isFocus?: boolean): string;
+}
+
+/** Warning header (RFC 3261 s.20.43) with a human-readable explanation of a refusal. */
+export const warning = (domain: string, text: string): [string, string] => ['Warning', `399 ${domain} "${text.replace(/["\\]/g, '')}"`];
+
+/**
+ * The requester's identity as asserted by the proxy: P-Asserted-Identity when present (RFC 3325, an IMS core adds it),
+ * else the From URI, which the lab's Kamailio has digest-authenticated for home-domain users. Anything outside the home
+ * domain is not authenticated by the lab proxy and is refused (undefined).
+ */
+export function assertedIdentity(req: SipRequest, domain: string): string | undefined {
+  try {
+    const pai = getHeaders(req, 'P-Asserted-Identity').map((v) => parseNameAddr(v).uri).find((u) => /^sips?:/i.test(u));
+    const uri = pai ?? parseNameAddr(getHeader(req, 'From') ?? '').uri;
+    const p = parseSipUri(uri);
+    if (p.host !== domain.toLowerCase() || !p.user) return undefined;
+    return aorOf(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+/** R-URI user part (undefined when absent or unparseable). */
+export function ruriUser(req: SipRequest): string | undefined {
+  try { return parseSipUri(req.uri).user; } catch { return undefined; }
+}

@@ -1,0 +1,103 @@
+// Messaging application server behind the lab's Kamailio: conference focus (RFC 4575/4975/7701) and list server / group PSI (RFC 5365).
+import { readFile } from 'node:fs/promises';
+import { MsrpTransport } from '../../main/msrp';
+import { SipEndpoint, type Responder } from './sip/endpoint';
+import { type SipRequest } from './sip/message';
+import { dialogIdOfRequest } from './sip/dialog';
+import { DEFAULT_LIMITS, ruriUser, type AppServerLimits, type AsContext } from './context';
+import { ConferenceNotifier } from './conference/notifier';
+import { FocusMedia } from './conference/media';
+import { Focus, type RoomSummary } from './conference/focus';
+import { ListServer, type DeliveryReport, type GroupConfig } from './list/exploder';
+
+export type { AppServerLimits } from './context';
+export type { DeliveryReport, GroupConfig } from './list/exploder';
+export type { RoomSummary } from './conference/focus';
+export { DEFAULT_LIMITS } from './context';
+
+export interface AppServerOptions {
+  /** SIP TCP port on 127.0.0.1 (the proxy's APPSRV_PORT); 0 = ephemeral. */
+  port: number;
+  domain?: string;
+  proxy: { host: string; port: number };
+  /** Predefined groups (sip:group-<name>@domain) or a JSON file with the same shape: {"team": {"members": ["sip:alice@..."]}}. */
+  groups?: GroupConfig | string;
+  limits?: Partial<AppServerLimits>;
+  /** MSRP listener port of the focus (default ephemeral). */
+  msrpPort?: number;
+  log?: (line: string) => void;
+  /** Called when every copy of a list/group MESSAGE has a final outcome. */
+  onDeliveryReport?: (r: DeliveryReport) => void;
+}
+
+export interface AppServer {
+  port: number;
+  msrpPort: number;
+  domain: string;
+  rooms(): RoomSummary[];
+  /** Replace the group configuration (e.g. after editing the JSON file). */
+  setGroups(g: GroupConfig): void;
+  stop(): Promise<void>;
+}
+
+export async function loadGroups(src: GroupConfig | string | undefined): Promise<GroupConfig> {
+  if (src === undefined) return {};
+  const g = typeof src === 'string' ? JSON.parse(await readFile(src, 'utf8')) as unknown : src;
+  if (!g || typeof g !== 'object') throw new Error('groups: expected an object {name: {members: [...]}}');
+  for (const [name, v] of Object.entries(g as Record<string, unknown>)) {
+    const members = (v as { members?: unknown })?.members;
+    if (!/^[a-z0-9._-]+$/i.test(name) || !Array.isArray(members) || !members.every((m) => typeof m === 'string')) {
+      throw new Error(`groups: entry ${JSON.stringify(name)} needs a name of [a-z0-9._-] and members: string[]`);
+    }
+  }
+  return g as GroupConfig;
+}
+
+export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
+  const domain = o.domain ?? 'parley.test';
+  const limits = { ...DEFAULT_LIMITS, ...o.limits };
+  const log = o.log ?? (() => {});
+  const groups = await loadGroups(o.groups);
+  const endpoint = new SipEndpoint({ port: o.port, proxy: o.proxy, bootstrapUri: `sip:conf-factory@${domain}`, log });
+  const port = await endpoint.listen();
+  const msrp = new MsrpTransport({ port: o.msrpPort ?? 0, connectTimeoutMs: 60_000 });
+  const msrpPort = await msrp.listen();
+  const ctx: AsContext = {
+    domain, endpoint, limits, log,
+    contact: (user, isFocus = false) => `<sip:${user}@127.0.0.1:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
+  };
+  const notifier = new ConferenceNotifier(ctx);
+  const focus = new Focus(ctx, new FocusMedia(msrp, limits.maxMessageBytes), notifier);
+  const lists = new ListServer(ctx, groups, o.onDeliveryReport ?? (() => {}));
+
+  endpoint.onRequest = (req: SipRequest, r: Responder) => {
+    if (dialogIdOfRequest(req) !== undefined || req.method === 'ACK') {
+      if (focus.inDialog(req, r) || notifier.inDialog(req, r)) return;
+      if (req.method !== 'ACK') r.respond(481);
+      return;
+    }
+    const user = ruriUser(req);
+    if (req.method === 'OPTIONS') {
+      r.respond(200, { headers: [['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, multipart/mixed, application/resource-lists+xml']] });
+      return;
+    }
+    if (user && Focus.handles(user)) return focus.onRequest(req, r, user);
+    if (user && ListServer.handles(user)) return lists.onRequest(req, r, user);
+    r.respond(404, { reason: 'Not Found - no such service' });
+  };
+  log(`app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`);
+
+  return {
+    port, msrpPort, domain,
+    rooms: () => focus.roomSummaries(),
+    setGroups: (g) => lists.setGroups(g),
+    async stop() {
+      focus.stop();
+      notifier.stop();
+      // let the BYEs / terminated NOTIFYs leave before the sockets close
+      await new Promise((r) => setTimeout(r, 50));
+      await endpoint.close();
+      await msrp.close();
+    },
+  };
+}
