@@ -9,7 +9,7 @@ export interface MsrpFrame {
   headers: Array<[string, string]>; body: string; flag: string;
 }
 
-export const MSRP_TIMEOUT_MS = 5000;
+export const MSRP_TIMEOUT_MS = 10000;
 /** Frames this helper refuses to buffer (the Kamailio relay's own limits are far lower, see docs/lab.md). */
 export const MAX_MSRP_FRAME = 1 << 20;
 

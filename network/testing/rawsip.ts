@@ -25,7 +25,7 @@ export interface RawSipOptions {
 }
 
 /** Default wait for a final response. */
-export const RESPONSE_TIMEOUT_MS = 5000;
+export const RESPONSE_TIMEOUT_MS = 10000;
 
 interface Pending { resolve: (m: SipMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
 
