@@ -10,6 +10,7 @@ import { startAppServer, type AppServer } from './server';
 import { acceptInvitation, joinRoom, sendChat, type ChatLeg } from './testing';
 
 const USERS = ['alice', 'bob', 'carol', 'dave'];
+const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
 
 describe('conference focus behind the lab proxy', () => {
   let lab: Lab;
@@ -21,8 +22,8 @@ describe('conference focus behind the lab proxy', () => {
 
   before(async () => {
     const [asPort] = await freePorts(1);
-    lab = await startLab({ appServerPort: asPort, accounts: USERS.map((u) => ({ user: u, password: `${u}-secret` })) });
-    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: (l) => logs.push(l),
+    lab = await startLab({ appServerPort: asPort, log: debug, accounts: USERS.map((u) => ({ user: u, password: `${u}-secret` })) });
+    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: (l) => { logs.push(l); debug(l); },
       limits: { maxParticipants: 3, maxRooms: 2, maxMessageBytes: 4096, emptyRoomGraceMs: 300 } });
     for (const u of USERS) {
       const cl = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret`, autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
