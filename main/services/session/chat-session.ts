@@ -17,6 +17,13 @@ import {
 
 /** Streamed sends write this much at a time, then wait for the socket to drain (flat memory for big messages). */
 export const SEND_SLICE_BYTES = 1024 * 1024;
+/** Slice size of relayed sends (16 relay chunks). */
+export const RELAY_SEND_SLICE_BYTES = 64 * 1024;
+/** After the MSRP connection drops, wait this long for the SIP BYE before ending the session as 'msrp-error'. */
+export const MSRP_LOSS_GRACE_MS = 2_000;
+/** Relayed sessions: binding SENDs the active side sends until the peer's own binding SEND arrives, and their spacing. */
+export const RELAY_BIND_ATTEMPTS = 5;
+export const RELAY_BIND_RETRY_MS = 1_000;
 
 export interface ChatSessionEvents {
   established: [];
@@ -108,7 +115,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const close = s.close.bind(s);
     s.close = (reason?: ParleyError) => {
       close(reason);
-      if (this.state !== 'closed') this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
+      if (this.state === 'closed') return;
+      // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
+      setTimeout(() => {
+        if (this.state !== 'closed') this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
+      }, MSRP_LOSS_GRACE_MS).unref();
     };
     if (attachNow) this.attach();
   }
@@ -118,7 +129,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (this.attachPromise) return this.attachPromise;
     const n = this.neg!;
     const opts = { role: n.role, remoteFingerprint: n.remoteFingerprint, viaRelay: n.toPath.length > n.remote.path.length };
-    const attached = n.transport.attach(this.msrp!, opts);
+    const attached = n.transport.attach(this.msrp!, opts).then(() => (n.relayed ? this.relayHandshake() : undefined));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)), MSRP_SETUP_TIMEOUT_MS);
@@ -134,6 +145,27 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       (e: unknown) => this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), 'msrp-error'),
     );
     return this.attachPromise;
+  }
+
+  private peerBound = false;
+  private onPeerBound: (() => void) | undefined;
+
+  /**
+   * Relays answer every SEND hop by hop, so a 200 to our binding SEND does not prove the path works end to end (the lab
+   * relay drops frames while it opens its relay-to-relay leg). Both Parley ends therefore wait for the peer's binding
+   * SEND: the passive side answers each one with its own; the active side repeats its binding SEND until one arrives.
+   * A peer that never sends one (third-party client) is accepted after RELAY_BIND_ATTEMPTS.
+   */
+  private async relayHandshake(): Promise<void> {
+    if (this.peerBound) return;
+    const bound = new Promise<void>((resolve) => (this.onPeerBound = resolve));
+    if (this.neg!.role === 'passive') return bound;
+    for (let i = 1; i < RELAY_BIND_ATTEMPTS && !this.peerBound && this.state === 'connecting'; i++) {
+      const t = new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref());
+      await Promise.race([bound, t]);
+      if (!this.peerBound && this.state === 'connecting') this.msrp!.sendBindRequest();
+    }
+    await Promise.race([bound, new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref())]);
   }
 
   /** Resolves once the MSRP connection is bound; rejects with the reason the session closed. */
@@ -218,17 +250,20 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const o = s.startMessage({ contentType, successReport }, body.length);
     const p: Pending = { resolve, successReport, sealed: !!this.cipher, outcome: { imdnMessageId, msrpMessageId: o.messageId, bytes: body.length } };
     this.pending.set(o.messageId, p);
-    for (let off = 0; off < body.length || off === 0; off += SEND_SLICE_BYTES) {
+    // Relays have small per-connection write queues (Kamailio 5.6: 32 KiB, it drops the connection beyond): pace relayed
+    // sends in small slices with an event-loop turn between them; direct sends use big slices.
+    const slice = this.neg.relayed ? RELAY_SEND_SLICE_BYTES : SEND_SLICE_BYTES;
+    for (let off = 0; off < body.length || off === 0; off += slice) {
       if (signal?.aborted) {
         o.abort();
         this.finish(o.messageId, { status: 'interrupted', errorCode: 'SEND_INTERRUPTED', reason: 'aborted by the sender' });
         return;
       }
       if (body.length === 0) break;
-      if (!o.write(body.subarray(off, Math.min(body.length, off + SEND_SLICE_BYTES)))) return; // failed: sendFailed settles it
+      if (!o.write(body.subarray(off, Math.min(body.length, off + slice)))) return; // failed: sendFailed settles it
       await this.neg.transport.drained(s);
       // one turn of the event loop per slice: incoming frames and aborts are seen during a big send
-      if (off + SEND_SLICE_BYTES < body.length) await new Promise<void>((r) => setImmediate(r));
+      if (off + slice < body.length) await new Promise<void>((r) => setImmediate(r));
       if ((this.state as string) === 'closed') return;
     }
     o.end();
@@ -263,6 +298,13 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     switch (e.type) {
       case 'message':
         this.onMessage(e.messageId, e.contentType, e.body ?? Buffer.alloc(0));
+        return;
+      case 'bound':
+        if (this.neg?.relayed && this.neg.role === 'passive' && this.state !== 'closed') this.msrp?.sendBindRequest();
+        if (!this.peerBound) {
+          this.peerBound = true;
+          this.onPeerBound?.();
+        }
         return;
       case 'aborted':
         this.emit('interrupted', { msrpMessageId: e.messageId });
@@ -375,23 +417,24 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   /** Hang up (BYE, or CANCEL while the INVITE is pending). */
   close(): void {
     if (this.state === 'closed') return;
-    this.sip?.hangup();
-    this.teardown({ reason: 'bye-local' });
+    this.teardown({ reason: 'bye-local' }, true);
   }
 
   /** @internal end with an error: hang up the SIP leg too. */
   fail(error: ParleyError, reason: ClosedEvent['reason'] = 'failed'): void {
     if (this.state === 'closed') return;
     this.report(error);
-    this.sip?.hangup();
-    this.teardown({ reason, error });
+    this.teardown({ reason, error }, true);
   }
 
   /** @internal the SIP session ended (BYE either way, failure, CANCEL): release MSRP and erase keys. */
-  teardown(ev: ClosedEvent): void {
+  teardown(ev: ClosedEvent, hangup = false): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.closedEvent = ev;
+    // BYE before the MSRP connection goes, so the peer learns the reason from SIP (JsSIP reports its own BYE as a
+    // synchronous local 'ended', which finds the session already closed)
+    if (hangup) this.sip?.hangup();
     if (this.msrp && this.neg) this.neg.transport.detach(this.msrp);
     else this.neg?.e2e?.destroy();
     this.cipher?.destroy();

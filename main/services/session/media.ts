@@ -295,6 +295,8 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
     acceptWrappedTypes: OFFER_WRAPPED_TYPES,
     maxSize: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
     cema: true,
+    // behind our relay the peer should connect to it (RFC 4976 s.6); otherwise we connect (RFC 6135 s.4.2 preference)
+    setup: relayed ? 'passive' : 'active',
     fingerprints: secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [],
     keyMgmt: keyAttr ? [keyAttr] : [],
     address: localUri.host.replace(/^\[|\]$/g, ''),
