@@ -20,6 +20,8 @@ export interface AppServerLimits {
   subscribeMinExpiresS: number;
   /** Subscriptions per room. */
   maxSubscriptionsPerRoom: number;
+  /** How long an invitation may ring before the focus CANCELs it. */
+  inviteRingTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: AppServerLimits = {
@@ -32,6 +34,7 @@ export const DEFAULT_LIMITS: AppServerLimits = {
   subscribeExpiresS: 3600,
   subscribeMinExpiresS: 60,
   maxSubscriptionsPerRoom: 200,
+  inviteRingTimeoutMs: 60_000,
 };
 
 export interface AsContext {

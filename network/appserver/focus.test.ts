@@ -27,7 +27,7 @@ describe('conference focus behind the lab proxy', () => {
     const [asPort] = await freePorts(1);
     lab = await startLab({ appServerPort: asPort, log: debug, accounts: USERS.map((u) => ({ user: u, password: `${u}-secret` })) });
     as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: (l) => { logs.push(l); debug(l); },
-      limits: { maxParticipants: 3, maxRooms: 2, maxMessageBytes: 4096, emptyRoomGraceMs: 300 } });
+      limits: { maxParticipants: 3, maxRooms: 2, maxMessageBytes: 4096, emptyRoomGraceMs: 300, inviteRingTimeoutMs: 500, subscribeMinExpiresS: 60 } });
     for (const u of USERS) {
       const cl = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret`, autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
       clients.push(cl);
@@ -133,6 +133,34 @@ describe('conference focus behind the lab proxy', () => {
     sendChat(alice, lab.aor('alice'), [lab.aor('dave')], 'nobody');
     const rep = await alice.inbox.wait((e) => e.type === 'report', 'REPORT');
     assert.equal(rep.type === 'report' && rep.status, 403);
+  });
+
+  it('SUBSCRIBE errors: wrong event 489, Expires too brief 423 with Min-Expires, outsider 403; Expires: 0 gets a terminated NOTIFY', async () => {
+    const sub = (user: string, extra: Array<[string, string]>) => c[user].request('SUBSCRIBE', room, { extra });
+    assert.equal((await sub('bob', [['Event', 'presence']])).status, 489);
+    const brief = await sub('bob', [['Event', 'conference'], ['Expires', '10']]);
+    assert.equal(brief.status, 423);
+    assert.equal(header(brief, 'Min-Expires'), '60');
+    const outsider = await sub('dave', [['Event', 'conference']]);
+    assert.equal(outsider.status, 403);
+    assert.match(header(outsider, 'Warning') ?? '', /only participants and invitees/);
+    assert.equal((await sub('bob', [['Event', 'conference'], ['Expires', '0']])).status, 200);
+    const n = await c.bob.waitForRequest((m) => m.method === 'NOTIFY');
+    assert.match(header(n, 'Subscription-State') ?? '', /^terminated/);
+    assert.equal(parseConferenceInfo(n.body).state, 'full');
+  });
+
+  it('an invitation (MESSAGE with a resource list to the room) that rings too long is CANCELled', async () => {
+    const list = serializeResourceList([{ uri: lab.aor('dave') }]);
+    const r = await c.bob.request('MESSAGE', room, { body: Buffer.from(list).toString(), contentType: 'application/resource-lists+xml' });
+    assert.equal(r.status, 202);
+    const inv = await c.dave.waitForRequest((m) => m.method === 'INVITE');
+    assert.match(header(inv, 'Referred-By') ?? '', /bob@parley\.test/);
+    await c.dave.waitForRequest((m) => m.method === 'CANCEL' && header(m, 'Call-ID') === header(inv, 'Call-ID'));
+    c.dave.reply(inv, 487, 'Request Terminated');
+    await waitUntil(() => logs.some((l) => l.includes('invitation of sip:dave@parley.test by sip:bob@parley.test: 487')), 'invitation to end with 487');
+    const outsider = await c.dave.request('MESSAGE', room, { body: Buffer.from(list).toString(), contentType: 'application/resource-lists+xml' });
+    assert.equal(outsider.status, 403);
   });
 
   it('limits: full room 486 with Warning, oversized message MSRP 413, too many rooms 403', async () => {

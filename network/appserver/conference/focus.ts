@@ -205,7 +205,7 @@ export class Focus {
         key = dialog.id;
         this.admit(room, dialog, leg, aor, 'dialed-out');
       },
-    });
+    }, { ringTimeoutMs: this.ctx.limits.inviteRingTimeoutMs });
     this.ctx.log(`${room.id}: inviting ${aor} (by ${inviter})`);
   }
 
@@ -244,8 +244,8 @@ export class Focus {
 
   endRoom(room: Room, why: string): void {
     if (!this.rooms.has(room.id)) return;
-    for (const [key, m] of [...this.members]) if (m.room === room) this.hangUp(key, `room ended: ${why}`);
     this.notifier.roomEnded(room);
+    for (const [key, m] of [...this.members]) if (m.room === room) this.hangUp(key, `room ended: ${why}`);
     for (const t of this.timers.get(room) ?? []) clearTimeout(t);
     this.timers.delete(room);
     this.rooms.delete(room.id);

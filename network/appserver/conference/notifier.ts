@@ -55,7 +55,7 @@ export class ConferenceNotifier {
     const expires = this.expiresOf(req, r);
     if (expires === undefined) return true;
     r.respond(200, { headers: [['Contact', sub.dialog.contact], ['Expires', String(expires)]] });
-    if (expires === 0) { this.end(sub, 'timeout', false); return true; }
+    if (expires === 0) { this.end(sub, 'timeout'); return true; }
     this.arm(sub, expires);
     this.notify(sub, sub.room.fullState(++sub.version), `active;expires=${expires}`);
     return true;
@@ -68,23 +68,25 @@ export class ConferenceNotifier {
 
   /** A user left: their own subscription ends (they are no longer allowed to observe). */
   userLeft(room: Room, aor: string): void {
-    for (const s of [...this.subs.values()]) if (s.room === room && s.subscriber === aor && !room.mayObserve(aor)) this.end(s, 'deactivated', true);
+    for (const s of [...this.subs.values()]) if (s.room === room && s.subscriber === aor && !room.mayObserve(aor)) this.end(s, 'deactivated');
   }
 
   /** The room is gone: terminated NOTIFY with reason=noresource to everyone (RFC 6665 s.4.2.2). */
   roomEnded(room: Room): void {
-    for (const s of [...this.subs.values()]) if (s.room === room) this.end(s, 'noresource', true, room.endedState(++s.version));
+    for (const s of [...this.subs.values()]) if (s.room === room) this.end(s, 'noresource', room.endedState(s.version + 1));
   }
 
-  private end(s: Subscription, reason: string, fullDoc: boolean, doc?: ConferenceInfo): void {
+  /** Final NOTIFY (RFC 6665 s.4.2.2): full state unless a document is given. */
+  private end(s: Subscription, reason: string, doc?: ConferenceInfo): void {
     clearTimeout(s.timer);
     this.subs.delete(s.dialog.id);
-    this.notify(s, doc ?? (fullDoc ? s.room.fullState(++s.version) : s.room.fullState(++s.version)), `terminated;reason=${reason}`);
+    s.version++;
+    this.notify(s, doc ?? s.room.fullState(s.version), `terminated;reason=${reason}`);
   }
 
   private arm(s: Subscription, expires: number): void {
     clearTimeout(s.timer);
-    s.timer = setTimeout(() => this.end(s, 'timeout', true), expires * 1000);
+    s.timer = setTimeout(() => this.end(s, 'timeout'), expires * 1000);
     s.timer.unref();
   }
 

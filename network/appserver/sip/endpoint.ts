@@ -5,8 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { SipStreamFramer } from '../../../main/sip/stream-framer';
 import { ParleyError } from '../../../main/util/errors';
 import { buildResponse, getHeader, getHeaders, parseSipMessage, parseVia, serializeSipMessage, type Headers, type SipMsg, type SipRequest, type SipResponse } from './message';
-import { ackForNon2xx, ClientTransactions, ServerTransactions, systemClock, type ClientCallbacks, type Clock } from './transactions';
+import { ackForNon2xx, cancelFor, CLIENT_TIMEOUT_MS, ClientTransactions, ServerTransactions, systemClock, type ClientCallbacks, type Clock } from './transactions';
 
+/** How long an INVITE we sent may ring (after a provisional response) before we CANCEL it (RFC 3261 s.9.1, Timer C-like). */
+export const INVITE_RING_TIMEOUT_MS = 60_000;
 /** How long outgoing requests wait for a link to the proxy before failing with a local 503. */
 export const PROXY_LINK_TIMEOUT_MS = 5000;
 /** Incoming SIP message limits on our listener. */
@@ -189,14 +191,39 @@ export class SipEndpoint {
    * Send a request through the proxy with a client transaction. Out-of-dialog requests get the proxy as
    * outbound proxy; in-dialog ones carry their Route set (the proxy is its first entry).
    */
-  send(req: SipRequest, cb: ClientCallbacks): SipRequest {
+  send(req: SipRequest, cb: ClientCallbacks, o: { ringTimeoutMs?: number } = {}): SipRequest {
     const out = this.withVia(req);
-    this.ctx.start(out, cb);
+    let timers: NodeJS.Timeout[] = [];
+    const clear = () => { for (const t of timers) clearTimeout(t); timers = []; };
+    this.ctx.start(out, req.method !== 'INVITE' ? cb : {
+      onProvisional: (res) => {
+        if (!timers.length) {
+          // ringing too long: CANCEL; if even that gets no 487, give up locally after Timer F
+          const t = setTimeout(() => {
+            this.cancel(out);
+            const f = setTimeout(() => this.ctx.expire(out, 408, 'Request Timeout (CANCEL unanswered)'), CLIENT_TIMEOUT_MS);
+            f.unref();
+            timers.push(f);
+          }, o.ringTimeoutMs ?? INVITE_RING_TIMEOUT_MS);
+          t.unref();
+          timers.push(t);
+        }
+        cb.onProvisional?.(res);
+      },
+      onFinal: (res) => { clear(); cb.onFinal(res); },
+    });
     void this.proxyLink().then((c) => {
       if (!c) { this.ctx.receive({ kind: 'response', status: 503, reason: 'Service Unavailable (no proxy link)', headers: out.headers.filter(([k]) => /^(via|from|to|call-id|cseq)$/i.test(k)), body: Buffer.alloc(0) }); return; }
       this.writeTo(c, out);
     });
     return out;
+  }
+
+  /** CANCEL a pending INVITE we sent (s.9.1); the INVITE then completes with 487 through its own transaction. */
+  cancel(sentInvite: SipRequest): void {
+    const c = cancelFor(sentInvite);
+    this.ctx.start(c, { onFinal: (res) => this.log(`CANCEL ${sentInvite.uri}: ${res.status} ${res.reason}`) });
+    void this.proxyLink().then((link) => link && this.writeTo(link, c));
   }
 
   /** ACK for a 2xx (s.13.2.2.4): no transaction, new branch. */

@@ -93,7 +93,7 @@ export interface ClientCallbacks {
   onProvisional?: (res: SipResponse) => void;
   onFinal: (res: SipResponse) => void;
 }
-interface ClientTx { req: SipRequest; cb: ClientCallbacks; timer: unknown }
+interface ClientTx { req: SipRequest; cb: ClientCallbacks; timer: unknown; proceeding: boolean }
 
 /** s.17.1.3: a response matches the client transaction with the same top-Via branch and CSeq method. */
 export function clientKey(m: SipRequest | SipResponse): string {
@@ -115,7 +115,17 @@ export class ClientTransactions {
       this.txs.delete(key);
       cb.onFinal(localResponse(req, 408, 'Request Timeout (no response)'));
     }, this.timeoutMs);
-    this.txs.set(key, { req, cb, timer });
+    this.txs.set(key, { req, cb, timer, proceeding: false });
+  }
+
+  /** End a pending transaction with a local response (the TU gave up, e.g. after a CANCEL went unanswered). */
+  expire(req: SipRequest, status = 408, reason = 'Request Timeout'): void {
+    const key = clientKey(req);
+    const tx = this.txs.get(key);
+    if (!tx) return;
+    this.clock.clearTimeout(tx.timer);
+    this.txs.delete(key);
+    tx.cb.onFinal(localResponse(tx.req, status, reason));
   }
 
   /** Returns the request of the matched transaction, or undefined for a stray response (dropped, s.18.1.2). */
@@ -123,7 +133,12 @@ export class ClientTransactions {
     const key = clientKey(res);
     const tx = this.txs.get(key);
     if (!tx) return undefined;
-    if (res.status < 200) { tx.cb.onProvisional?.(res); return tx.req; }
+    if (res.status < 200) {
+      // s.17.1.1.2: Timer B only runs in the calling state; once proceeding, the TU decides how long to ring (CANCEL)
+      if (tx.req.method === 'INVITE' && !tx.proceeding) { tx.proceeding = true; this.clock.clearTimeout(tx.timer); }
+      tx.cb.onProvisional?.(res);
+      return tx.req;
+    }
     this.clock.clearTimeout(tx.timer);
     this.txs.delete(key);
     tx.cb.onFinal(res);
@@ -144,6 +159,14 @@ export class ClientTransactions {
 export function localResponse(req: SipRequest, status: number, reason: string): SipResponse {
   const hs = req.headers.filter(([k]) => /^(via|from|to|call-id|cseq)$/i.test(k));
   return { kind: 'response', status, reason, headers: hs, body: Buffer.alloc(0) };
+}
+
+/** s.9.1: CANCEL for a pending INVITE: same R-URI, Call-ID, From, To, CSeq number, top Via (branch) and Route. */
+export function cancelFor(invite: SipRequest): SipRequest {
+  const hs: Array<[string, string]> = [['Via', getHeaders(invite, 'Via')[0]]];
+  for (const [k, v] of invite.headers) if (/^(route|from|to|call-id|max-forwards)$/i.test(k)) hs.push([k, v]);
+  hs.push(['CSeq', `${parseCSeq(getHeader(invite, 'CSeq') ?? '').seq} CANCEL`]);
+  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers: hs, body: Buffer.alloc(0) };
 }
 
 /** s.17.1.1.3: ACK for a non-2xx final response: same R-URI, Call-ID, From, CSeq number, top Via, Route; To of the response. */

@@ -1,0 +1,53 @@
+// Room lifetime limit against the real lab: the focus BYEs everyone and ends subscriptions with reason=noresource.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startLab, freePorts, type Lab } from '../lab';
+import { RawSipClient, header } from '../testing/rawsip';
+import { parseConferenceInfo } from '../../main/formats/conference-info';
+import { startAppServer, type AppServer } from './server';
+import { usePatchedLabCfg } from './lab-patch';
+import { joinRoom, type ChatLeg } from './testing';
+
+describe('room lifetime', () => {
+  let lab: Lab;
+  let as: AppServer;
+  const c: Record<string, RawSipClient> = {};
+  const legs: ChatLeg[] = [];
+  let unpatch = () => {};
+
+  before(async () => {
+    unpatch = usePatchedLabCfg();
+    const [asPort] = await freePorts(1);
+    lab = await startLab({ appServerPort: asPort });
+    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, limits: { roomLifetimeMs: 1500 } });
+    for (const u of ['alice', 'bob']) {
+      c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret` });
+      assert.equal((await c[u].register()).status, 200);
+    }
+  });
+  after(async () => {
+    for (const l of legs) await l.transport.close();
+    await as?.stop();
+    await Promise.all(Object.values(c).map((x) => x.close()));
+    await lab?.stop();
+    unpatch();
+  });
+
+  it('ends the room at its maximum lifetime: BYE to participants, terminated NOTIFY with a deleted document', async () => {
+    const a = await joinRoom(c.alice, `sip:conf-factory@${lab.domain}`, lab.domain);
+    assert.ok('session' in a);
+    legs.push(a);
+    const b = await joinRoom(c.bob, a.roomUri, lab.domain);
+    assert.ok('session' in b);
+    legs.push(b);
+    assert.equal((await c.bob.request('SUBSCRIBE', a.roomUri, { extra: [['Event', 'conference']] })).status, 200);
+    const first = await c.bob.waitForRequest((m) => m.method === 'NOTIFY');
+    assert.equal(parseConferenceInfo(first.body).users?.list.length, 2);
+    const byes = ['alice', 'bob'].map((u) => c[u].waitForRequest((m) => m.method === 'BYE'));
+    const last = await c.bob.waitForRequest((m) => m.method === 'NOTIFY', 5000);
+    assert.match(header(last, 'Subscription-State') ?? '', /^terminated;reason=noresource/);
+    assert.equal(parseConferenceInfo(last.body).state, 'deleted');
+    for (const bye of await Promise.all(byes)) assert.match(header(bye, 'Reason') ?? '', /maximum lifetime/);
+    assert.equal(as.rooms().length, 0);
+  });
+});
