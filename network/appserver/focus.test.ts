@@ -2,7 +2,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, freePorts, type Lab } from '../lab';
-import { RawSipClient, header, type SipMessage } from '../testing/rawsip';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { RawSipClient, header, serialize, type SipMessage } from '../testing/rawsip';
 import { applyConferenceInfo, parseConferenceInfo, type ConferenceView } from '../../main/formats/conference-info';
 import { buildMultipart } from '../../main/formats/multipart';
 import { serializeResourceList } from '../../main/formats/resource-lists';
@@ -178,6 +180,16 @@ describe('conference focus behind the lab proxy', () => {
     assert.equal(third.status, 403);
     assert.match(header(third, 'Warning') ?? '', /too many rooms/);
     assert.equal((await c.dave.inDialog('BYE', second.dialog))?.status, 200);
+  });
+
+  it('a request that did not come through the proxy is refused (403)', async () => {
+    const sock = connect({ host: '127.0.0.1', port: as.port });
+    await once(sock, 'connect');
+    sock.write(serialize(`MESSAGE sip:group-x@${lab.domain} SIP/2.0`, [['Via', 'SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKdirect'], ['From', '<sip:alice@parley.test>;tag=1'],
+      ['To', `<sip:group-x@${lab.domain}>`], ['Call-ID', 'direct-1'], ['CSeq', '1 MESSAGE'], ['Max-Forwards', '70']], 'x'));
+    const [data] = await once(sock, 'data') as [Buffer];
+    sock.destroy();
+    assert.match(data.toString(), /^SIP\/2\.0 403 Forbidden - requests must come through the proxy/);
   });
 
   it('leaving by BYE sends a partial NOTIFY; an empty room ends after the grace period', async () => {

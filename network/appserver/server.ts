@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { MsrpTransport } from '../../main/msrp';
 import { SipEndpoint, type Responder } from './sip/endpoint';
-import { type SipRequest } from './sip/message';
+import { getHeaders, parseVia, type SipRequest } from './sip/message';
 import { dialogIdOfRequest } from './sip/dialog';
 import { DEFAULT_LIMITS, ruriUser, type AppServerLimits, type AsContext } from './context';
 import { ConferenceNotifier } from './conference/notifier';
@@ -53,6 +53,16 @@ export async function loadGroups(src: GroupConfig | string | undefined): Promise
   return g as GroupConfig;
 }
 
+/** Top Via is the proxy's (it relayed the request). A cheap guard, not authentication: see docs/appserver.md. */
+function viaProxy(req: SipRequest, proxy: { host: string; port: number }): boolean {
+  try {
+    const v = parseVia(getHeaders(req, 'Via')[0] ?? '');
+    return v.host === proxy.host && (v.port ?? 5060) === proxy.port;
+  } catch {
+    return false;
+  }
+}
+
 export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const domain = o.domain ?? 'parley.test';
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
@@ -71,6 +81,11 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const lists = new ListServer(ctx, groups, o.onDeliveryReport ?? (() => {}));
 
   endpoint.onRequest = (req: SipRequest, r: Responder) => {
+    if (!viaProxy(req, o.proxy)) {
+      // identities are only trustworthy when the proxy authenticated the request (docs/appserver.md, "Trust")
+      if (req.method !== 'ACK') r.respond(403, { reason: 'Forbidden - requests must come through the proxy' });
+      return;
+    }
     if (dialogIdOfRequest(req) !== undefined || req.method === 'ACK') {
       if (focus.inDialog(req, r) || notifier.inDialog(req, r)) return;
       if (req.method !== 'ACK') r.respond(481);
