@@ -124,3 +124,46 @@ describe('lab application-server hook', () => {
     await a.close();
   });
 });
+
+describe('lab shared memory under bursts', () => {
+  let lab: Lab;
+  const clients: RawSipClient[] = [];
+  before(async () => { lab = await startLab(); });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await lab.stop();
+  });
+
+  const shm = async (field: string): Promise<number> => Number(new RegExp(`${field}:\\s*(\\d+)`).exec(await lab.rpc('core.shmmem'))?.[1]);
+
+  it('uses a 256 MB pool by default and shmMb when given', async () => {
+    assert.equal(await shm('total'), 256 * 1024 * 1024);
+    const small = await startLab({ shmMb: 32 });
+    try {
+      assert.equal(Number(/total:\s*(\d+)/.exec(await small.rpc('core.shmmem'))?.[1]), 32 * 1024 * 1024);
+    } finally { await small.stop(); }
+    await assert.rejects(startLab({ shmMb: 1 }), RangeError);
+  });
+
+  it('answers every MESSAGE of four back-to-back 1,000-message rounds (8,000 transactions with the 407 challenges)', async () => {
+    const a = await RawSipClient.connect({ lab, transport: 'tcp', user: 'alice', password: 'alice-secret' });
+    const b = await RawSipClient.connect({ lab, transport: 'tcp', user: 'bob', password: 'bob-secret' });
+    clients.push(a, b);
+    assert.equal((await a.register()).status, 200);
+    assert.equal((await b.register()).status, 200);
+    for (let round = 0; round < 4; round++) {
+      const codes = new Map<number, number>();
+      let next = 0;
+      await Promise.all(Array.from({ length: 64 }, async () => {
+        while (next < 1000) {
+          next++;
+          const r = await a.message(lab.aor('bob'), 'x'.repeat(100));
+          codes.set(r.status ?? 0, (codes.get(r.status ?? 0) ?? 0) + 1);
+        }
+      }));
+      assert.deepEqual([...codes], [[200, 1000]], `round ${round}: ${JSON.stringify([...codes])}`);
+    }
+    // 64 MB (the old -m) would be exhausted by now: the transactions of the last rounds are still held (wait timer).
+    assert.ok(await shm('real_used') > 48 * 1024 * 1024, 'the burst really held more than 48 MB of shared memory');
+  });
+});

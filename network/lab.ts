@@ -23,6 +23,12 @@ export interface LabOptions {
   logLevel?: number;
   /** Readiness timeout (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * Kamailio shared memory in MB (`-m`, default 256). Each completed transaction stays in shared memory for tm's
+   * wait timer (5 s): a burst of 2,000 transactions holds about 16 MB, so 64 MB ran out after a few back-to-back
+   * 1,000-message rounds (no answer or 500). Pages are only touched when used.
+   */
+  shmMb?: number;
 }
 export interface Lab {
   domain: string; host: '127.0.0.1'; ports: LabPorts; stateDir: string;
@@ -55,6 +61,8 @@ const STOP_TIMEOUT_MS = 5000;
 const PROBE_RETRY_MS = 50;
 const LOG_TAIL_LINES = 40;
 const PORT_RETRIES = 3;
+export const DEFAULT_SHM_MB = 256;
+const PKG_MB = 8;
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +123,7 @@ class KamailioLab implements Lab {
     readonly accounts: LabAccount[], private readonly certFile: string, private readonly keyFile: string,
     private readonly log: (line: string) => void, private readonly logLevel: number,
     private readonly startTimeoutMs: number, private readonly ownsStateDir: boolean, readonly appServerPort?: number,
+    private readonly shmMb: number = DEFAULT_SHM_MB,
   ) {
     const h = this.host;
     this.proxy = { udp: `udp://${h}:${ports.sip}`, tcp: `tcp://${h}:${ports.sip}`, tls: `tls://${h}:${ports.tls}`,
@@ -135,7 +144,7 @@ class KamailioLab implements Lab {
       LOG_LEVEL: this.logLevel,
     };
     if (this.appServerPort !== undefined) defs.APPSRV_PORT = this.appServerPort;
-    return ['-DD', '-E', '-m', '64', '-M', '8', '-f', CFG_FILE, '-Y', run, '-P', join(run, 'kamailio.pid'),
+    return ['-DD', '-E', '-m', String(this.shmMb), '-M', String(PKG_MB), '-f', CFG_FILE, '-Y', run, '-P', join(run, 'kamailio.pid'),
       ...Object.entries(defs).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
   }
 
@@ -239,6 +248,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   await mkdir(stateDir, { recursive: true });
   const domain = opts.domain ?? DEFAULT_DOMAIN;
   const accounts = (opts.accounts ?? DEFAULT_ACCOUNTS).map((a) => ({ ...a }));
+  const shmMb = opts.shmMb ?? DEFAULT_SHM_MB;
+  if (!Number.isInteger(shmMb) || shmMb < 16 || shmMb > 4096) throw new RangeError(`shmMb must be an integer from 16 to 4096, got ${shmMb}`);
   const certs = await ensureCerts(stateDir, domain);
   await initDb(stateDir, accounts, domain);
   // Ports picked by freePorts() can be grabbed by a parallel test before Kamailio binds them: retry with new ones.
@@ -247,7 +258,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const ports = await resolvePorts(opts.ports);
     const lab = new KamailioLab(domain, ports, stateDir, certs.caFile, accounts, certs.certFile, certs.keyFile,
       opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, ownsStateDir,
-      opts.appServerPort);
+      opts.appServerPort, shmMb);
     try {
       await lab.start();
       return lab;

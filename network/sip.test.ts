@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startLab, type Lab } from './lab';
-import { RawSipClient, header, type RawTransport } from './testing/rawsip';
+import { RawSipClient, header, headers, type RawTransport } from './testing/rawsip';
 
 describe('lab SIP proxy and registrar', () => {
   let lab: Lab;
@@ -14,7 +14,7 @@ describe('lab SIP proxy and registrar', () => {
     return c;
   };
 
-  before(async () => { lab = await startLab({ accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan', 'judy'].map((u) => ({ user: u, password: `${u}-secret` })) }); });
+  before(async () => { lab = await startLab({ accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan', 'judy', 'kim', 'lee'].map((u) => ({ user: u, password: `${u}-secret` })) }); });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await lab.stop();
@@ -76,6 +76,33 @@ describe('lab SIP proxy and registrar', () => {
     const m = await delivered;
     assert.equal(m.body, 'while you were out');
     assert.match(header(m, 'From') ?? '', /sip:erin@parley\.test/);
+  });
+
+  it('keeps Content-Type and body headers of stored messages (message/cpim, base64 binary, text/plain)', async () => {
+    const a = await client('erin', 'tcp');
+    assert.equal((await a.register()).status, 200);
+    const cpim = 'From: <sip:erin@parley.test>\r\nTo: <sip:kim@parley.test>\r\nNS: imdn <urn:ietf:params:imdn>\r\n'
+      + 'imdn.Message-ID: m1\r\nDateTime: 2026-01-01T00:00:00Z\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n\r\nhi';
+    const sent = [
+      { type: 'message/cpim', body: cpim, extra: [] as Array<[string, string]> },
+      { type: 'application/vnd.parley.e2e', body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+        extra: [['Content-Transfer-Encoding', 'base64'], ['Content-Disposition', 'render']] as Array<[string, string]> },
+      { type: 'text/plain;charset=utf-8', body: 'plain text', extra: [['Subject', 'hello']] as Array<[string, string]> },
+    ];
+    for (const m of sent) {
+      const res = await a.request('MESSAGE', lab.aor('kim'), { body: m.body, contentType: m.type, extra: m.extra });
+      assert.equal(res.status, 202);
+    }
+    const k = await client('kim', 'tcp');
+    const got = Promise.all(sent.map((m) => k.waitForRequest((r) => r.method === 'MESSAGE' && r.body === m.body)));
+    assert.equal((await k.register()).status, 200);
+    const received = await got;
+    sent.forEach((m, i) => {
+      const r = received[i];
+      assert.deepEqual(headers(r, 'Content-Type'), [m.type], `Content-Type of stored ${m.type}`);
+      for (const [name, value] of m.extra) assert.equal(header(r, name), value, `${name} of stored ${m.type}`);
+      assert.equal(header(r, 'X-Parley-Silo-Content-Type'), undefined);
+    });
   });
 
   it('stores a MESSAGE for a user whose TCP connection vanished (handle_lost_tcp) instead of failing', async () => {

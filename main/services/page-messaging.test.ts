@@ -107,14 +107,18 @@ test('deferred delivery: offline recipient -> 202 stored; delivered with its ori
   assert.deepEqual([plain.status, plain.code], ['stored', 202]);
   const cpim = await alice.send(lab.aor('carol'), { text: 'cpim while away', cpim: true, imdnMessageId: 'deferred-id-1' });
   assert.equal(cpim.status, 'stored');
+  const bytes = new Uint8Array([0, 1, 2, 0xfe, 0xff, 13, 10, 58]);
+  const bin = await alice.send(lab.aor('carol'), { body: bytes, contentType: 'application/octet-stream' });
+  assert.equal(bin.status, 'stored');
 
   const carolUa = pool.create(accountFor(lab, 'carol', 'tls'));
-  const carol = new PageMessagingService(carolUa);
+  // No CPIM sniffing: the lab must deliver the stored message/cpim with its own Content-Type.
+  const carol = new PageMessagingService(carolUa, { sniffStoredCpim: false });
   const received: IncomingPageMessage[] = [];
   const both = new Promise<void>((resolve) => {
     carol.on('message', (m) => {
       received.push(m);
-      if (received.length === 2) resolve();
+      if (received.length === 3) resolve();
     });
   });
   await carolUa.start();
@@ -125,6 +129,10 @@ test('deferred delivery: offline recipient -> 202 stored; delivered with its ori
   assert.equal(p.from, lab.aor('alice'));
   assert.equal(c.text, 'cpim while away');
   assert.ok(c.sentAt && c.sentAt.getTime() < c.receivedAt.getTime(), 'the CPIM DateTime of the original send is kept');
+  assert.equal(c.contentType, 'message/cpim');
+  const b = received.find((m) => m.contentType === 'application/octet-stream');
+  assert.ok(b, `types: ${received.map((m) => m.contentType).join(', ')}`);
+  assert.deepEqual([...b.body], [...bytes], 'binary body decoded from its stored Content-Transfer-Encoding');
   await carolUa.stop();
 });
 

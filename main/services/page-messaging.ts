@@ -85,6 +85,8 @@ export interface PageMessagingOptions {
   policy?: Partial<IncomingPolicy>;
   blockList?: BlockList;
   sendTimeoutMs?: number;
+  /** Take a bare text/plain body that parses as CPIM for CPIM (stock msilo elsewhere; default true). See sniffStoredCpim. */
+  sniffStoredCpim?: boolean;
 }
 
 export interface PageMessagingEvents {
@@ -98,6 +100,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
   private readonly ua: SipUserAgent;
   private readonly blockList: BlockList | undefined;
   private readonly sendTimeoutMs: number;
+  private readonly sniffCpim: boolean;
 
   constructor(ua: SipUserAgent, opts: PageMessagingOptions = {}) {
     super();
@@ -105,6 +108,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.blockList = opts.blockList;
     this.sendTimeoutMs = opts.sendTimeoutMs ?? SEND_TIMEOUT_MS;
+    this.sniffCpim = opts.sniffStoredCpim ?? true;
     ua.setMessageHandler((req) => {
       this.onRequest(req).catch((e) => {
         if (!req.replied) req.reply(500, 'Server Internal Error');
@@ -169,7 +173,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
     try {
       body = decodeBody(req.body, req.header(CTE_HEADER));
       if (mediaType(type) === 'message/cpim') cpim = parseCpim(body);
-      else cpim = sniffStoredCpim(type, body);
+      else if (this.sniffCpim) cpim = sniffStoredCpim(type, body);
     } catch (e) {
       const reason = e instanceof ParleyError ? e.message.replace(/[\r\n]+/g, ' ').slice(0, 120) : 'Bad Request';
       req.reply(400, reason);
@@ -198,9 +202,10 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
 }
 
 /**
- * Kamailio's msilo (store and forward) re-sends stored text/plain and message/cpim bodies as bare `text/plain`
- * (it keeps only other types). A bare text/plain body that starts like a CPIM header block and parses as CPIM with
- * From and To is taken as CPIM, so IMDN Message-ID and DateTime survive deferred delivery.
+ * Tolerant fallback for other networks: a stock Kamailio msilo (store and forward) re-sends stored text/plain and
+ * message/cpim bodies as bare `text/plain`. The Parley lab restores the original Content-Type (docs/lab.md), so this
+ * only matters elsewhere. A bare text/plain body that starts like a CPIM header block and parses as CPIM with From
+ * and To is taken as CPIM, so IMDN Message-ID and DateTime survive deferred delivery there too.
  */
 export function sniffStoredCpim(contentType: string, body: Uint8Array): CpimMessage | undefined {
   if (contentType.trim().toLowerCase() !== 'text/plain') return undefined;
