@@ -1,0 +1,149 @@
+// Chat conferences against the real lab + app server: create/invite/decline/accept/join, roster on join/leave, nickname
+// collision, private messages, group E2E (ciphertext at the wire, a leaver cannot read later traffic), leaving.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawSipClient } from '../../../network/testing/rawsip';
+import { joinRoom, type ChatLeg } from '../../../network/appserver/testing';
+import { parseCpim } from '../../formats/cpim';
+import { isParleyError } from '../../util/errors';
+import type { FocusInvitation } from './client';
+import type { ConferenceRoom } from './room';
+import type { RoomMessage } from './types';
+import { GROUP_E2E_CONTENT_TYPE } from './types';
+import { MemberPool, startConfLab, until, waitEvent, type ConfLab, type Member } from './testing';
+
+const people = (r: ConferenceRoom) => r.participants.map((p) => p.aor.replace(/^sip:|@.*$/g, '')).sort().join(',');
+const nextMessage = (r: ConferenceRoom, pred: (m: RoomMessage) => boolean = () => true) => waitEvent<RoomMessage>(r, 'message', pred);
+
+describe('conference client on the lab with the app server', () => {
+  let env: ConfLab;
+  const pool = new MemberPool();
+  let alice: Member, bob: Member, carol: Member;
+  let ra: ConferenceRoom, rb: ConferenceRoom, rc: ConferenceRoom;
+  let raw: RawSipClient | undefined;
+  let eve: ChatLeg | undefined;
+  const asLog: string[] = [];
+
+  before(async () => {
+    env = await startConfLab({ users: ['alice', 'bob', 'carol', 'eve'], log: (l) => asLog.push(l) });
+    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => pool.create(env.lab, u)));
+  });
+  after(async () => {
+    await eve?.transport.close();
+    await raw?.close();
+    await pool.stopAll();
+    await env?.stop();
+  });
+
+  it('alice creates a room inviting carol (RFC 5366 list); carol declines; re-invited she accepts; bob joins by URI', async () => {
+    const firstInvite = waitEvent<FocusInvitation>(carol.client, 'invitation');
+    ra = await alice.client.create({ invite: [carol.aor], subject: 'Launch' });
+    assert.match(ra.uri, /^sip:conf-[0-9a-f]+@parley\.test$/);
+    const inv1 = await firstInvite;
+    assert.equal(inv1.roomUri, ra.uri);
+    assert.equal(inv1.inviter, alice.aor);
+    assert.equal(inv1.subject, 'Launch');
+    inv1.decline();
+    await until(() => asLog.some((l) => /invitation of sip:carol@parley\.test by sip:alice@parley\.test: 603/.test(l)), 'the focus sees 603');
+    assert.equal(people(ra), 'alice');
+
+    const second = waitEvent<FocusInvitation>(carol.client, 'invitation');
+    await ra.invite([carol.aor]);
+    rc = await (await second).accept();
+    await until(() => people(ra) === 'alice,carol', 'carol in alice\'s roster');
+    rb = await bob.client.join(ra.uri);
+    for (const r of [ra, rb, rc]) await until(() => people(r) === 'alice,bob,carol', `full roster at ${r.me}`);
+    assert.equal(ra.subject, 'Launch');
+  });
+
+  it('every member ends up with every other member\'s sender key; messages are group-encrypted and decrypted', async () => {
+    for (const r of [ra, rb, rc]) await until(() => r.security().allKeyed, `keys complete at ${r.me}`);
+    assert.deepEqual(ra.security().members.map((m) => m.keyState), ['unverified', 'unverified']);
+    const atA = nextMessage(ra);
+    const atC = nextMessage(rc);
+    const sent = await rb.say('hello room');
+    assert.equal(sent.status, 'sent');
+    for (const m of [await atA, await atC]) {
+      assert.equal(m.from, bob.aor);
+      assert.equal(m.text, 'hello room');
+      assert.equal(m.protected, true);
+      assert.equal(m.private, false);
+      assert.equal(m.imdnMessageId, sent.imdnMessageId);
+    }
+  });
+
+  it('nicknames: alice takes "Ace"; bob asking for "ACE" gets CONF_NICKNAME_TAKEN; the roster shows it', async () => {
+    await ra.setNickname('Ace');
+    await assert.rejects(rb.setNickname('ACE'), (e) => isParleyError(e, 'CONF_NICKNAME_TAKEN'));
+    await until(() => rb.participants.find((p) => p.aor === alice.aor)?.nickname === 'Ace', 'nickname in bob\'s roster');
+    const atB = nextMessage(rb);
+    const atC = nextMessage(rc);
+    await ra.say('as Ace');
+    assert.equal((await atB).nickname, 'Ace');
+    assert.equal((await atC).text, 'as Ace');
+  });
+
+  it('a private message (addressed by nickname) reaches only its target, sealed pairwise', async () => {
+    const atB = nextMessage(rb);
+    const atC = nextMessage(rc);
+    assert.equal((await rc.sendPrivate('Ace', 'for alice only')).status, 'sent');
+    const p = await nextMessage(ra);
+    assert.equal(p.text, 'for alice only');
+    assert.equal(p.private, true);
+    assert.equal(p.protected, true);
+    assert.equal(p.from, carol.aor);
+    // the next public message is the first thing bob sees
+    await ra.say('public after private');
+    assert.equal((await atB).text, 'public after private');
+    assert.equal((await atC).text, 'public after private');
+  });
+
+  it('a raw listener in the room sees only ciphertext; after carol leaves, her old keys cannot read new messages', async () => {
+    // eve joins with a bare MSRP client (no keys): what the focus routes to a member is what a wire observer sees
+    raw = await RawSipClient.connect({ lab: env.lab, transport: 'tcp', user: 'eve', password: 'eve-secret', autoReply: () => 200 });
+    assert.equal((await raw.register()).status, 200);
+    const leg = await joinRoom(raw, ra.uri, env.lab.domain);
+    assert.ok('session' in leg);
+    eve = leg;
+    await until(() => people(ra) === 'alice,bob,carol,eve' && people(rb) === 'alice,bob,carol,eve', 'eve in the rosters');
+
+    // keep carol's sender-key state past her leave (a leaver who kept everything she ever had)
+    const carolKeys = rc.crypto!.group;
+    carolKeys.destroy = () => {};
+    const epochBefore = rb.crypto!.epoch;
+    rc.leave();
+    assert.equal(rc.state, 'left');
+    await until(() => people(rb) === 'alice,bob,eve' && people(ra) === 'alice,bob,eve', 'carol gone from the rosters');
+    assert.ok(rb.crypto!.epoch > epochBefore, 'bob rotated his sender key');
+
+    const marker = 'after-carol-left-7f3a';
+    const atA = nextMessage(ra, (m) => m.text === marker);
+    await rb.say(marker);
+    assert.equal((await atA).protected, true);
+    // eve's copy (the bytes on the focus's MSRP connection to a member): ciphertext only, no plaintext marker
+    const ev = await eve.inbox.wait((e) => e.type === 'message' && !!e.body && isGroupFrom(e.body, bob.aor), 'bob\'s group message at eve');
+    const bytes = ev.type === 'message' ? ev.body! : Buffer.alloc(0);
+    assert.equal(bytes.includes(marker), false);
+    const frame = Buffer.from(Buffer.from(parseCpim(bytes).body).toString(), 'base64');
+    assert.throws(() => carolKeys.decrypt(frame), (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'));
+    assert.equal(frame.readUInt32BE(1), rb.crypto!.epoch);
+  });
+
+  it('leaving ends the room for the leaver and updates the others', async () => {
+    const left = waitEvent(ra, 'participants', (p: { left: string[] }) => p.left.includes(bob.aor));
+    rb.leave();
+    await left;
+    assert.equal(people(ra).includes('bob'), false);
+    ra.leave();
+    assert.equal(ra.state, 'left');
+  });
+});
+
+function isGroupFrom(body: Buffer, aor: string): boolean {
+  try {
+    const c = parseCpim(body);
+    return c.contentType === GROUP_E2E_CONTENT_TYPE && c.from?.uri === aor;
+  } catch {
+    return false;
+  }
+}
