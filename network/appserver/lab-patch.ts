@@ -8,21 +8,21 @@ import { CFG_FILE, KAMAILIO } from '../lab';
 
 const require = createRequire(import.meta.url);
 
-/** The proposed change: exact anchors in parley.cfg and the lines added after them. */
-export const CFG_PATCHES: Array<{ marker: string; anchor: string; insert: string }> = [
+/** The proposed change: exact text in parley.cfg and its replacement (skipped when `marker` is already present). */
+export const CFG_PATCHES: Array<{ marker: string; find: string; replace: string }> = [
   {
     // 1. trust requests the app server originates (they come from its listening port over the proxy's own connection)
     marker: '$sp == APPSRV_PORT',
-    anchor: 'route[AUTH] {\n',
-    insert: '#!ifdef APPSRV_PORT\n\t# The app server asserts identities itself (P-Asserted-Identity): its requests arrive over the connection\n'
+    find: 'route[AUTH] {\n',
+    replace: 'route[AUTH] {\n#!ifdef APPSRV_PORT\n\t# The app server asserts identities itself (P-Asserted-Identity): its requests arrive over the connection\n'
       + '\t# we opened to it, so from 127.0.0.1:APPSRV_PORT over TCP (docs/appserver.md).\n'
       + '\tif (proto == TCP && $si == "127.0.0.1" && $sp == APPSRV_PORT) return;\n#!endif\n',
   },
   {
     // 2. talk to the app server from the SIP socket (not whichever TCP listener comes first, e.g. the MSRP relay port)
     marker: '$fs = "tcp:127.0.0.1:" + SIP_PORT;',
-    anchor: '\tif ($var(nhport) == APPSRV_PORT) return;\n',
-    insert: '',
+    find: '\tif ($var(nhport) == APPSRV_PORT) return;\n',
+    replace: '\tif ($var(nhport) == APPSRV_PORT) {\n\t\t$fs = "tcp:127.0.0.1:" + SIP_PORT;\n\t\treturn;\n\t}\n',
   },
 ];
 
@@ -30,10 +30,8 @@ export function patchCfg(text: string): string {
   let out = text;
   for (const p of CFG_PATCHES) {
     if (out.includes(p.marker)) continue;
-    const i = out.indexOf(p.anchor);
-    if (i < 0) throw new Error(`parley.cfg changed: anchor ${JSON.stringify(p.anchor)} not found; update network/appserver/lab-patch.ts`);
-    if (p.insert) out = out.slice(0, i + p.anchor.length) + p.insert + out.slice(i + p.anchor.length);
-    else out = out.slice(0, i) + `\tif ($var(nhport) == APPSRV_PORT) {\n\t\t${p.marker}\n\t\treturn;\n\t}\n` + out.slice(i + p.anchor.length);
+    if (!out.includes(p.find)) throw new Error(`parley.cfg changed: ${JSON.stringify(p.find)} not found; update network/appserver/lab-patch.ts`);
+    out = out.replace(p.find, p.replace);
   }
   return out;
 }

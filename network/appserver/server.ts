@@ -1,6 +1,6 @@
 // Messaging application server behind the lab's Kamailio: conference focus (RFC 4575/4975/7701) and list server / group PSI (RFC 5365).
 import { readFile } from 'node:fs/promises';
-import { MsrpTransport } from '../../main/msrp';
+import { MsrpRelayClient, MsrpTransport, formatMsrpUri, type MsrpUri } from '../../main/msrp';
 import { SipEndpoint, type Responder } from './sip/endpoint';
 import { getHeaders, parseVia, type SipRequest } from './sip/message';
 import { dialogIdOfRequest } from './sip/dialog';
@@ -25,6 +25,12 @@ export interface AppServerOptions {
   limits?: Partial<AppServerLimits>;
   /** MSRP listener port of the focus (default ephemeral). */
   msrpPort?: number;
+  /**
+   * RFC 4976 relay the focus authenticates to (an account of its own): participants that use a relay are then
+   * served relay to relay. Needed with the lab relay, which delivers a frame whose last hop follows it back to
+   * the frame's own sender (docs/appserver.md). Participants without a relay are always served directly.
+   */
+  msrpRelay?: { uri: string; user: string; password: string };
   log?: (line: string) => void;
   /** Called when every copy of a list/group MESSAGE has a final outcome. */
   onDeliveryReport?: (r: DeliveryReport) => void;
@@ -72,12 +78,23 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const port = await endpoint.listen();
   const msrp = new MsrpTransport({ port: o.msrpPort ?? 0, connectTimeoutMs: 60_000 });
   const msrpPort = await msrp.listen();
+  let relay: MsrpRelayClient | undefined;
+  let relayPath: MsrpUri[] = [];
+  if (o.msrpRelay) {
+    relay = new MsrpRelayClient(msrp, { relayUri: o.msrpRelay.uri, username: o.msrpRelay.user, password: o.msrpRelay.password,
+      onRefreshFailed: (e) => log(`MSRP relay refresh failed: ${e.message}`) });
+    try { relayPath = (await relay.authenticate()).usePath; } catch (e) {
+      await msrp.close();
+      await endpoint.close();
+      throw e;
+    }
+  }
   const ctx: AsContext = {
     domain, endpoint, limits, log,
     contact: (user, isFocus = false) => `<sip:${user}@127.0.0.1:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
   };
   const notifier = new ConferenceNotifier(ctx);
-  const focus = new Focus(ctx, new FocusMedia(msrp, limits.maxMessageBytes), notifier);
+  const focus = new Focus(ctx, new FocusMedia(msrp, limits.maxMessageBytes, relayPath), notifier);
   const lists = new ListServer(ctx, groups, o.onDeliveryReport ?? (() => {}));
 
   endpoint.onRequest = (req: SipRequest, r: Responder) => {
@@ -100,7 +117,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     if (user && ListServer.handles(user)) return lists.onRequest(req, r, user);
     r.respond(404, { reason: 'Not Found - no such service' });
   };
-  log(`app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`);
+  log(`app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`);
 
   return {
     port, msrpPort, domain,
@@ -112,6 +129,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
       // let the BYEs / terminated NOTIFYs leave before the sockets close
       await new Promise((r) => setTimeout(r, 50));
       await endpoint.close();
+      relay?.close();
       await msrp.close();
     },
   };

@@ -1,5 +1,5 @@
 // Test helpers for the app server against the real lab: MSRP chat participants driven by raw SIP (not product code).
-import { MsrpSession, MsrpTransport, formatMsrpUri, type SessionEvent } from '../../main/msrp';
+import { MsrpRelayClient, MsrpSession, MsrpTransport, formatMsrpUri, type SessionEvent } from '../../main/msrp';
 import { answerMsrpOffer, buildMsrpOffer, parseMsrpMedia } from '../../main/sdp/msrp-sdp';
 import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress, type CpimMessage } from '../../main/formats/cpim';
 import { header, headers, serialize, type RawSipClient, type SipMessage } from '../testing/rawsip';
@@ -51,17 +51,26 @@ export function roomUriOf(m: SipMessage, domain: string): string {
 }
 
 /** INVITE the factory or a room with an MSRP offer (optionally with a recipient list), ACK, connect. */
-export async function joinRoom(c: RawSipClient, ruri: string, domain: string, o: { multipart?: (sdp: string) => { contentType: string; body: string }; subject?: string } = {}): Promise<ChatLeg | SipMessage> {
+export async function joinRoom(c: RawSipClient, ruri: string, domain: string, o: {
+  multipart?: (sdp: string) => { contentType: string; body: string }; subject?: string;
+  /** Reach the focus through the lab's MSRP relay (RFC 4976): AUTH first, Use-Path in our a=path. */
+  relay?: { uri: string; user: string; password: string };
+} = {}): Promise<ChatLeg | SipMessage> {
   const transport = new MsrpTransport();
   const local = transport.localUri();
-  const sdp = buildMsrpOffer({ port: 9, transport: 'TCP/MSRP', path: [formatMsrpUri(local)], ...ROOM_TYPES });
+  let usePath: string[] = [];
+  if (o.relay) {
+    const rc = new MsrpRelayClient(transport, { relayUri: o.relay.uri, username: o.relay.user, password: o.relay.password });
+    usePath = (await rc.authenticate()).usePath.map(formatMsrpUri);
+  }
+  const sdp = buildMsrpOffer({ port: 9, transport: 'TCP/MSRP', path: [...usePath, formatMsrpUri(local)], ...ROOM_TYPES });
   const b = o.multipart ? o.multipart(sdp) : { contentType: 'application/sdp', body: sdp };
   const res = await c.request('INVITE', ruri, { body: b.body, contentType: b.contentType, extra: o.subject ? [['Subject', o.subject]] : [] });
   if (res.status !== 200) { await transport.close(); return res; }
   await c.inDialog('ACK', res);
   const inbox = new Inbox();
-  const s = session(local, parseMsrpMedia(res.body).path, inbox);
-  await transport.attach(s, { role: 'active' });
+  const s = session(local, [...usePath, ...parseMsrpMedia(res.body).path], inbox);
+  await transport.attach(s, { role: 'active', viaRelay: !!o.relay });
   return { session: s, inbox, transport, dialog: res, roomUri: roomUriOf(res, domain) };
 }
 

@@ -1,7 +1,7 @@
 // MSRP legs of the focus: one terminated MSRP session per participant (RFC 4975 s.5.4, RFC 6135 roles, RFC 7701 s.5 focus behaviour).
 import { MsrpSession, MsrpTransport, newSessionId, formatMsrpUri, type SessionEvent } from '../../../main/msrp';
 import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpMedia } from '../../../main/sdp/msrp-sdp';
-import { parseMsrpUri } from '../../../main/msrp/uri';
+import { parseMsrpUri, type MsrpUri } from '../../../main/msrp/uri';
 import { ParleyError } from '../../../main/util/errors';
 
 /** RFC 7701 s.5: messages in a chat room are CPIM-wrapped so that the sender can be identified. */
@@ -15,7 +15,11 @@ export interface Leg {
 }
 
 export class FocusMedia {
-  constructor(readonly transport: MsrpTransport, private readonly maxMessageBytes: number) {}
+  /**
+   * `relayPath`: our own Use-Path at an RFC 4976 relay (see startAppServer's msrpRelay). Participants whose a=path
+   * starts with a relay are served through it (relay to relay), others directly.
+   */
+  constructor(readonly transport: MsrpTransport, private readonly maxMessageBytes: number, private readonly relayPath: MsrpUri[] = []) {}
 
   private session(localUri: ReturnType<MsrpTransport['localUri']>, toPath: string[], checkFromPath = true): MsrpSession {
     return new MsrpSession({ localUri, toPath, acceptTypes: ROOM_ACCEPT_TYPES, maxMessageBytes: this.maxMessageBytes, checkFromPath, chunkSize: 4096 });
@@ -27,15 +31,19 @@ export class FocusMedia {
    */
   answer(offerSdp: string, onEvent: (e: SessionEvent) => void): { sdp: string; leg: Leg } | { reject: string } {
     const localUri = this.transport.localUri(newSessionId());
+    let viaRelay = false;
+    try { viaRelay = this.relayPath.length > 0 && parseMsrpMedia(offerSdp).path.length > 1; } catch { /* answerMsrpOffer reports it */ }
+    const own = [...(viaRelay ? this.relayPath.map(formatMsrpUri) : []), formatMsrpUri(localUri)];
     const a = answerMsrpOffer(offerSdp, {
-      endpoints: [{ transport: 'TCP/MSRP', port: this.transport.port, path: [formatMsrpUri(localUri)] }],
+      endpoints: [{ transport: 'TCP/MSRP', port: this.transport.port, path: own }],
       acceptTypes: ROOM_ACCEPT_TYPES, acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'passive',
     });
     if ('reject' in a) return { reject: a.reason };
-    const session = this.session(localUri, a.remote.path);
+    const session = this.session(localUri, [...(viaRelay ? this.relayPath.map(formatMsrpUri) : []), ...a.remote.path]);
     session.onEvent = onEvent;
     const active = msrpConnectsActively(a.local, a.remote, false);
-    const ready = this.transport.attach(session, { role: active ? 'active' : 'passive' });
+    // through our relay the session rides on the relay connection (RFC 4976): nothing to listen for or connect to
+    const ready = this.transport.attach(session, { role: active ? 'active' : 'passive', viaRelay });
     ready.catch(() => {});
     return { sdp: a.sdp, leg: { session, ready } };
   }

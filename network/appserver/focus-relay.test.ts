@@ -6,9 +6,19 @@ import { RawSipClient, header } from '../testing/rawsip';
 import { parseConferenceInfo } from '../../main/formats/conference-info';
 import { startAppServer, type AppServer } from './server';
 import { usePatchedLabCfg } from './lab-patch';
-import { joinRoom, type ChatLeg } from './testing';
+import { joinRoom, sendChat, type ChatLeg } from './testing';
 
-describe('room lifetime', () => {
+const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
+
+async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timeout: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('focus: MSRP relay participant, room lifetime', () => {
   let lab: Lab;
   let as: AppServer;
   const c: Record<string, RawSipClient> = {};
@@ -18,8 +28,10 @@ describe('room lifetime', () => {
   before(async () => {
     unpatch = usePatchedLabCfg();
     const [asPort] = await freePorts(1);
-    lab = await startLab({ appServerPort: asPort });
-    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, limits: { roomLifetimeMs: 1500 } });
+    lab = await startLab({ appServerPort: asPort, log: debug, logLevel: Number(process.env.KAM_LOG ?? 2) });
+    await lab.addAccount('focus', 'focus-secret');
+    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: debug,
+      msrpRelay: { uri: lab.relay.tcp, user: 'focus', password: 'focus-secret' }, limits: { roomLifetimeMs: 2500 } });
     for (const u of ['alice', 'bob']) {
       c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret` });
       assert.equal((await c[u].register()).status, 200);
@@ -31,6 +43,23 @@ describe('room lifetime', () => {
     await Promise.all(Object.values(c).map((x) => x.close()));
     await lab?.stop();
     unpatch();
+  });
+
+  it('a participant behind the lab MSRP relay (RFC 4976) chats with a direct one', async () => {
+    const a = await joinRoom(c.alice, `sip:conf-factory@${lab.domain}`, lab.domain, { relay: { uri: lab.relay.tcp, user: 'alice', password: 'alice-secret' } });
+    if (!('session' in a)) assert.fail(`relay join failed: ${a.status}`);
+    legs.push(a);
+    const b = await joinRoom(c.bob, a.roomUri, lab.domain);
+    if (!('session' in b)) assert.fail(`join failed: ${b.status}`);
+    legs.push(b);
+    sendChat(a, lab.aor('alice'), [a.roomUri], 'via the relay');
+    const m = await b.inbox.message();
+    assert.equal(m.from?.uri, lab.aor('alice'));
+    assert.equal(Buffer.from(m.body).toString(), 'via the relay');
+    sendChat(b, lab.aor('bob'), [a.roomUri], 'and back');
+    assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'and back');
+    for (const [u, l] of [['alice', a], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
+    await waitUntil(() => as.rooms().every((r) => r.participants.length === 0), 'room to empty');
   });
 
   it('ends the room at its maximum lifetime: BYE to participants, terminated NOTIFY with a deleted document', async () => {
@@ -48,6 +77,6 @@ describe('room lifetime', () => {
     assert.match(header(last, 'Subscription-State') ?? '', /^terminated;reason=noresource/);
     assert.equal(parseConferenceInfo(last.body).state, 'deleted');
     for (const bye of await Promise.all(byes)) assert.match(header(bye, 'Reason') ?? '', /maximum lifetime/);
-    assert.equal(as.rooms().length, 0);
+    await waitUntil(() => as.rooms().length === 0, 'rooms to end');
   });
 });
