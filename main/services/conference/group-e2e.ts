@@ -63,7 +63,17 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     this.me = normalizeAoR(sec.identity.aor);
     this.group = new GroupSession({ conferenceId: normalizeAoR(roomUri), me: this.me });
     this.replay = sec.replay ?? new InMemoryReplay();
+    // a confirmed key change (or a verification) changes what we can seal and what the status shows
+    this.offPeers = sec.peers.onEvent((e) => {
+      if (!this.members.has(e.aor)) return;
+      if (e.kind === 'accepted') {
+        this.sent.delete(e.aor);
+        void this.distributeTo(e.aor);
+      }
+      this.emit('status');
+    });
   }
+  private readonly offPeers: () => void;
 
   get epoch(): number { return this.group.epoch; }
 
@@ -173,8 +183,17 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     return encodeEnvelopeBody(sealEnvelope({ sender: this.sec.identity, recipients: [{ aor: to, identityKey, psk }], messageId, dateTime, plaintext }));
   }
 
-  /** Send our current sender key to one member, discovering its identity key first when needed. */
+  /** Send our current sender key to one member, discovering its identity key first when needed. Never rejects. */
   private async distributeTo(aor: string): Promise<void> {
+    try {
+      await this.distribute(aor);
+    } catch (e) {
+      this.emit('log', `sender key to ${aor} not sent: ${(e as Error).message}`);
+      this.emit('status');
+    }
+  }
+
+  private async distribute(aor: string): Promise<void> {
     if (!this.members.has(aor) || this.sent.has(aor)) return;
     if (this.sec.peers.state(aor) === 'changed') { this.emit('status'); return; }
     if (!this.sec.peers.pinnedKey(aor) && !this.sec.psk?.(aor)) return this.requestKey(aor);
@@ -251,7 +270,9 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
 
   status(): RoomSecurity {
     const members: MemberSecurity[] = [...this.members].sort().map((aor) => ({
-      aor, keyState: this.sec.peers.state(aor), haveTheirKey: this.theirEpoch.has(aor), theyHaveOurKey: this.sent.has(aor),
+      aor, keyState: this.sec.peers.state(aor), haveTheirKey: this.theirEpoch.has(aor) && this.sec.peers.state(aor) !== 'changed',
+      // sealed to a key that has since changed: the member's current installation cannot read it
+      theyHaveOurKey: this.sent.has(aor) && this.sec.peers.state(aor) !== 'changed',
     }));
     return {
       e2e: 'on', epoch: this.group.epoch, members,
@@ -263,6 +284,7 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   }
 
   destroy(): void {
+    this.offPeers();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     this.pending = [];
