@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { isParleyError } from '../util/errors';
 import {
-  decodeBody, encodeBody, isTextualType, judgeIncoming, mediaType, normalizeSipUri, typeAccepted,
+  decodeBody, decodeContentEncoding, encodeBody, isTextualType, judgeIncoming, mediaType, normalizeSipUri, typeAccepted,
   DEFAULT_POLICY, UDP_MESSAGE_BODY_LIMIT,
 } from './page-messaging-codec';
 import { sniffStoredCpim } from './page-messaging';
@@ -67,4 +69,20 @@ test('sniffStoredCpim: only a bare text/plain CPIM document with From and To', (
   assert.equal(sniffStoredCpim('text/plain', doc)?.from?.uri, 'sip:a@x');
   assert.equal(sniffStoredCpim('text/plain;charset=utf-8', doc), undefined);
   assert.equal(sniffStoredCpim('text/plain', new TextEncoder().encode('From: me, hello there')), undefined);
+});
+
+test('decodeContentEncoding: zlib and raw deflate, gzip, chains, identity; typed errors for unknown, bombs and corrupt data', () => {
+  const text = Buffer.from('héllo '.repeat(100));
+  for (const [coding, enc] of [['deflate', deflateSync(text)], ['Deflate', deflateRawSync(text)], ['gzip', gzipSync(text)], ['x-gzip', gzipSync(text)],
+    ['gzip, deflate', deflateSync(gzipSync(text))], ['identity', text], ['', text]] as Array<[string, Buffer]>) {
+    assert.deepEqual(Buffer.from(decodeContentEncoding(enc, coding, 10_000)), text, coding);
+  }
+  assert.deepEqual(Buffer.from(decodeContentEncoding(text, undefined, 10)), text, 'no coding: no limit applied here (the wire limit is judgeIncoming)');
+  const code = (f: () => unknown): string | undefined => { try { f(); return undefined; } catch (e) { return isParleyError(e) ? e.code : 'not a ParleyError'; } };
+  assert.equal(code(() => decodeContentEncoding(text, 'br', 10_000)), 'PAGE_UNSUPPORTED_CONTENT_ENCODING');
+  assert.equal(code(() => decodeContentEncoding(deflateSync(Buffer.alloc(1_000_000)), 'deflate', 64 * 1024)), 'PAGE_DECODED_TOO_LARGE');
+  assert.equal(code(() => decodeContentEncoding(gzipSync(Buffer.alloc(1_000_000)), 'gzip', 64 * 1024)), 'PAGE_DECODED_TOO_LARGE');
+  assert.equal(code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length)), undefined, 'exactly at the limit is fine');
+  assert.equal(code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length - 1)), 'PAGE_DECODED_TOO_LARGE');
+  assert.equal(code(() => decodeContentEncoding(Buffer.from('garbage!'), 'gzip', 10_000)), 'PAGE_BAD_CONTENT_ENCODING');
 });

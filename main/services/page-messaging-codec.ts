@@ -1,4 +1,5 @@
-// RFC 3428 page-mode MESSAGE bodies: binary-safe encoding (base64 + Content-Transfer-Encoding), acceptance policy (s.7, s.11). Sans-IO.
+// RFC 3428 page-mode MESSAGE bodies: binary-safe encoding (base64 + Content-Transfer-Encoding), Content-Encoding (RFC 3261 s.20.12), acceptance policy (s.7, s.11). Sans-IO.
+import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { ParleyError } from '../util/errors';
 
 /** RFC 3428 s.7: without congestion control (UDP), a MESSAGE must stay under 1300 bytes (path MTU minus headroom). */
@@ -7,6 +8,10 @@ export const UDP_MESSAGE_BODY_LIMIT = 1300;
 export const DEFAULT_STREAM_BODY_LIMIT = 64 * 1024;
 /** The header Parley sets when a body was base64-armoured for transport (JsSIP bodies are JS strings). */
 export const CTE_HEADER = 'Content-Transfer-Encoding';
+/** RFC 3261 s.20.12 (linphonec 5.1 deflates MESSAGE bodies). */
+export const CONTENT_ENCODING_HEADER = 'Content-Encoding';
+/** Content codings we decode, advertised in Accept-Encoding on 415 (RFC 3261 s.21.4.19). */
+export const SUPPORTED_CONTENT_ENCODINGS: readonly string[] = ['deflate', 'gzip', 'identity'];
 
 export const DEFAULT_ACCEPT_TYPES: readonly string[] = [
   'text/*',
@@ -70,6 +75,41 @@ export function decodeBody(wire: Uint8Array, transferEncoding: string | undefine
     throw new ParleyError('PAGE_BAD_TRANSFER_ENCODING', 'body is not valid base64');
   }
   return new Uint8Array(Buffer.from(s, 'base64'));
+}
+
+/**
+ * Undo Content-Encoding (applied in the listed order, so decoded in reverse). `maxBytes` bounds every decoded
+ * stage (decompression-bomb guard). Errors: PAGE_UNSUPPORTED_CONTENT_ENCODING (-> 415), PAGE_DECODED_TOO_LARGE
+ * (-> 413), PAGE_BAD_CONTENT_ENCODING (corrupt data -> 400). "deflate" is the zlib format (RFC 1950); raw
+ * deflate (RFC 1951), which some senders use under the same name, is accepted too.
+ */
+export function decodeContentEncoding(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Uint8Array {
+  const codings = (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0);
+  const unknown = codings.find((c) => !SUPPORTED_CONTENT_ENCODINGS.includes(c) && c !== 'x-gzip');
+  if (unknown !== undefined) {
+    throw new ParleyError('PAGE_UNSUPPORTED_CONTENT_ENCODING', `unsupported Content-Encoding ${unknown}`, { coding: unknown });
+  }
+  let out = body;
+  for (const c of [...codings].reverse()) {
+    if (c === 'identity') continue;
+    const opts = { maxOutputLength: maxBytes };
+    try {
+      if (c === 'gzip' || c === 'x-gzip') out = gunzipSync(out, opts);
+      else out = isZlibHeader(out) ? inflateSync(out, opts) : inflateRawSync(out, opts);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+        throw new ParleyError('PAGE_DECODED_TOO_LARGE', `${c} body decodes to more than ${maxBytes} bytes`, { coding: c, limit: maxBytes });
+      }
+      throw new ParleyError('PAGE_BAD_CONTENT_ENCODING', `corrupt ${c} body`, { coding: c }, { cause: e });
+    }
+    out = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+  return out;
+}
+
+/** RFC 1950 s.2.2: CMF method 8 and (CMF*256 + FLG) a multiple of 31. */
+function isZlibHeader(b: Uint8Array): boolean {
+  return b.length >= 2 && (b[0] & 0x0f) === 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
 }
 
 export function typeAccepted(contentType: string, accept: readonly string[]): boolean {

@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { startLab, type Lab } from '../../network/lab';
 import { accountFor, nextEvent, UaPool } from '../sip/testing';
 import type { SipStateEvent, SipUserAgent } from '../sip/ua';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { RawSipClient, header } from '../../network/testing/rawsip';
+import { serializeImdn } from '../formats/imdn';
 import { MemoryBlockList, PageMessagingService, type IncomingPageMessage } from './page-messaging';
 
 let lab: Lab;
@@ -93,6 +96,44 @@ test('415 with Accept for an unsupported type, 413 over the size limit, 603 for 
     bobBlocks.unblock(lab.aor('bob'), lab.aor('alice'));
   }
   assert.equal((await alice.send(lab.aor('bob'), { text: 'unblocked' })).status, 'delivered');
+});
+
+test('Content-Encoding: deflate/gzip decoded (raw client, like linphonec 5.1); 413 for a bomb; 415 + Accept-Encoding for unknown codings', async () => {
+  await lab.addAccount('dora', 'dora-secret');
+  const raw = await RawSipClient.connect({ lab, transport: 'tcp', user: 'dora', password: 'dora-secret' });
+  try {
+    const send = (bytes: Uint8Array, coding: string, contentType = 'text/plain;charset=utf-8', extra: Array<[string, string]> = []) =>
+      raw.request('MESSAGE', lab.aor('bob'), { bodyBytes: bytes, contentType, extra: [['Content-Encoding', coding], ...extra] });
+    const cases: Array<[string, (b: Buffer) => Buffer]> = [['deflate', deflateSync], ['deflate', deflateRawSync], ['gzip', gzipSync], ['identity', (b) => b]];
+    for (const [i, [coding, fn]] of cases.entries()) {
+      const text = `compressed ✓ ${i} ${'la '.repeat(50)}`;
+      const got = nextMessage(bob, (m) => m.text === text);
+      assert.equal((await send(fn(Buffer.from(text)), coding)).status, 200, `${coding} #${i}`);
+      assert.equal((await got).from, lab.aor('dora'));
+    }
+    const chained = 'gzip then deflate';
+    const gotChained = nextMessage(bob, (m) => m.text === chained);
+    assert.equal((await send(deflateSync(gzipSync(Buffer.from(chained))), 'gzip, deflate')).status, 200);
+    await gotChained;
+
+    const bomb = deflateSync(Buffer.alloc(2_000_000, 0x41));
+    assert.ok(bomb.length < 4000, 'the bomb itself is under bob\'s 4000-byte limit');
+    assert.equal((await send(bomb, 'deflate')).status, 413);
+    const br = await send(Buffer.from('x'), 'br');
+    assert.equal(br.status, 415);
+    assert.match(header(br, 'Accept-Encoding') ?? '', /deflate.*gzip/);
+    assert.equal((await send(Buffer.from('not deflate at all'), 'deflate')).status, 400);
+
+    // IMDN delivery notification sent on its own (what linphonec does after receiving a message): 200 and exposed.
+    const doc = serializeImdn({ kind: 'delivery', status: 'delivered', messageId: 'abc123', dateTime: '2026-01-01T00:00:00Z' });
+    const gotImdn = nextMessage(bob, (m) => m.imdn !== undefined);
+    const res = await send(deflateSync(Buffer.from(doc)), 'deflate', 'message/imdn+xml', [['Content-Disposition', 'notification']]);
+    assert.equal(res.status, 200);
+    const n = await gotImdn;
+    assert.deepEqual([n.imdn?.kind, n.imdn?.status, n.imdn?.messageId], ['delivery', 'delivered', 'abc123']);
+  } finally {
+    await raw.close();
+  }
 });
 
 test('failure outcomes carry the SIP code: unknown user', async () => {

@@ -2,12 +2,15 @@
 import { EventEmitter } from 'node:events';
 import { ParleyError } from '../util/errors';
 import { buildChatCpim, cpimHeader, parseCpim, serializeCpim, IMDN_NS_URI, type CpimMessage, type ImdnDispositionRequest } from '../formats/cpim';
-import { newImdnMessageId } from '../formats/imdn';
+import { IMDN_CONTENT_TYPE, newImdnMessageId, parseImdn, type ImdnNotification } from '../formats/imdn';
 import type { SipUserAgent } from '../sip/ua';
-import type { IncomingSipRequest } from '../sip/incoming';
+import { defaultReason, type IncomingSipRequest } from '../sip/incoming';
 import type { ConnectionInfo } from '../sip/connection-info';
 import {
+  CONTENT_ENCODING_HEADER,
   CTE_HEADER,
+  SUPPORTED_CONTENT_ENCODINGS,
+  decodeContentEncoding,
   DEFAULT_POLICY,
   decodeBody,
   decodeUtf8,
@@ -73,6 +76,11 @@ export interface IncomingPageMessage {
   text?: string;
   cpim?: CpimMessage;
   imdnMessageId?: string;
+  /**
+   * An RFC 5438 disposition notification (message/imdn+xml, bare or inside CPIM), e.g. the delivery notifications
+   * linphonec sends automatically. Undefined when the body is not one or does not parse.
+   */
+  imdn?: ImdnNotification;
   /** Sender's date (CPIM DateTime, else the SIP Date header): kept for messages stored and forwarded by the network. */
   sentAt?: Date;
   mode: 'page';
@@ -172,17 +180,21 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
     const type = contentType ?? 'text/plain';
     try {
       body = decodeBody(req.body, req.header(CTE_HEADER));
+      body = decodeContentEncoding(body, req.header(CONTENT_ENCODING_HEADER), this.policy.maxStreamBytes);
       if (mediaType(type) === 'message/cpim') cpim = parseCpim(body);
       else if (this.sniffCpim) cpim = sniffStoredCpim(type, body);
     } catch (e) {
-      const reason = e instanceof ParleyError ? e.message.replace(/[\r\n]+/g, ' ').slice(0, 120) : 'Bad Request';
-      req.reply(400, reason);
-      this.emit('rejected', { from: req.from, code: 400, reason });
+      const code = e instanceof ParleyError ? (BODY_ERROR_STATUS[e.code] ?? 400) : 400;
+      const reason = code === 400 && e instanceof ParleyError ? e.message.replace(/[\r\n]+/g, ' ').slice(0, 120) : defaultReason(code);
+      req.reply(code, reason, code === 415 ? [`Accept-Encoding: ${SUPPORTED_CONTENT_ENCODINGS.join(', ')}`] : []);
+      this.emit('rejected', { from: req.from, code, reason });
       return;
     }
     req.reply(200, 'OK');
     const text = cpim ? (isTextualType(cpim.contentType) ? decodeUtf8(cpim.body) : undefined) : isTextualType(type) ? decodeUtf8(body) : undefined;
     const imdnMessageId = cpim ? cpimHeader(cpim, IMDN_NS_URI, 'Message-ID') : undefined;
+    const innerType = cpim ? cpim.contentType : type;
+    const imdn = mediaType(innerType) === IMDN_CONTENT_TYPE ? tryParseImdn(cpim ? cpim.body : body) : undefined;
     this.emit('message', {
       from: req.from,
       fromDisplayName: req.fromDisplayName,
@@ -192,6 +204,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
       text,
       cpim,
       imdnMessageId,
+      imdn,
       sentAt: parseDate(cpim?.dateTime) ?? parseDate(req.header('date')),
       mode: 'page',
       receivedAt: req.receivedAt,
@@ -214,6 +227,20 @@ export function sniffStoredCpim(contentType: string, body: Uint8Array): CpimMess
   try {
     const m = parseCpim(body);
     return m.from && m.to.length > 0 ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Body errors that are not 400 (RFC 3261 s.21.4.13 / s.21.4.19). */
+const BODY_ERROR_STATUS: Record<string, number> = {
+  PAGE_UNSUPPORTED_CONTENT_ENCODING: 415,
+  PAGE_DECODED_TOO_LARGE: 413,
+};
+
+function tryParseImdn(body: Uint8Array): ImdnNotification | undefined {
+  try {
+    return parseImdn(body);
   } catch {
     return undefined;
   }

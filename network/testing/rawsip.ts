@@ -5,7 +5,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import {
-  digestAuthorization, frameStream, header, headers, parseChallenge, parseSip, parseSipBytes, randomToken, serialize, type SipMessage,
+  digestAuthorization, frameStream, header, headers, parseChallenge, parseSip, parseSipBytes, randomToken, serialize, serializeBytes, type SipMessage,
 } from './sipmsg';
 
 export * from './sipmsg';
@@ -116,7 +116,7 @@ export class RawSipClient {
   }
 
   /** Send raw bytes (a SIP message or a keep-alive). */
-  sendRaw(data: string): void {
+  sendRaw(data: string | Buffer): void {
     if (this.udp) this.udp.send(Buffer.from(data), this.proxyPort, '127.0.0.1');
     else if (this.ws) this.ws.send(data);
     else this.stream?.write(data);
@@ -172,13 +172,15 @@ export class RawSipClient {
    */
   async request(method: string, ruri: string, opts: {
     to?: string; from?: string; body?: string; contentType?: string; extra?: Array<[string, string]>;
+    /** A binary body (sent as is; takes precedence over `body`). */
+    bodyBytes?: Uint8Array;
     callId?: string; credentials?: { user: string; password: string }; noAuth?: boolean; timeoutMs?: number;
     /** Called with each request as sent (e.g. to CANCEL a pending INVITE). */
     onSent?: (raw: string) => void;
   } = {}): Promise<SipMessage> {
     const callId = opts.callId ?? `${randomToken(10)}@raw`;
     const fromTag = randomToken(4);
-    const build = (auth?: [string, string]): string => {
+    const build = (auth?: [string, string]): string | Buffer => {
       const hs: Array<[string, string]> = [
         ['Via', `SIP/2.0/${this.viaProto} ${this.viaSentBy};rport;branch=z9hG4bK${randomToken(8)}`],
         ['Max-Forwards', '70'],
@@ -191,10 +193,14 @@ export class RawSipClient {
         ...(opts.extra ?? []),
       ];
       if (auth) hs.push(auth);
-      if (opts.body !== undefined) hs.push(['Content-Type', opts.contentType ?? 'text/plain']);
+      if (opts.body !== undefined || opts.bodyBytes !== undefined) hs.push(['Content-Type', opts.contentType ?? 'text/plain']);
+      if (opts.bodyBytes !== undefined) return serializeBytes(`${method} ${ruri} SIP/2.0`, hs, opts.bodyBytes);
       return serialize(`${method} ${ruri} SIP/2.0`, hs, opts.body ?? '');
     };
-    const send = (raw: string): Promise<SipMessage> => { opts.onSent?.(raw); return this.transact(raw, opts.timeoutMs); };
+    const send = (raw: string | Buffer): Promise<SipMessage> => {
+      opts.onSent?.(typeof raw === 'string' ? raw : raw.toString('latin1'));
+      return this.transact(raw, opts.timeoutMs);
+    };
     let res = await send(build());
     if ((res.status === 401 || res.status === 407) && !opts.noAuth) {
       const challenge = parseChallenge(header(res, res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate') ?? '');
@@ -205,8 +211,9 @@ export class RawSipClient {
     return res;
   }
 
-  private transact(raw: string, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<SipMessage> {
-    const m = parseSip(raw);
+  private transact(raw: string | Buffer, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<SipMessage> {
+    // Only the head is needed here (Call-ID, CSeq): a binary body is not decoded.
+    const m = parseSip(typeof raw === 'string' ? raw : `${raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8')}\r\n\r\n`);
     const key = `${header(m, 'Call-ID')}|${header(m, 'CSeq')}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -98,6 +98,11 @@ export function serialize(startLine: string, hs: Array<[string, string]>, body =
   return `${startLine}\r\n${all.map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`;
 }
 
+/** Like serialize, with a binary body (e.g. a deflated MESSAGE body). */
+export function serializeBytes(startLine: string, hs: Array<[string, string]>, body: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(serialize(startLine, hs).replace(/Content-Length: 0\r\n\r\n$/, `Content-Length: ${body.length}\r\n\r\n`)), body]);
+}
+
 export const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 export const randomToken = (n = 8): string => randomBytes(n).toString('hex');
 
