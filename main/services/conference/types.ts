@@ -2,6 +2,7 @@
 import type { Identity } from '../../security/identity';
 import type { PeerKeys, PeerKeyState } from '../../security/peers';
 import type { ReplayGuard } from '../../security/replay';
+import type { E2EContext } from '../../security/e2e';
 
 /** RFC 7701 s.5: everything in a chat room is CPIM-wrapped (the focus needs From/To). */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];
@@ -37,6 +38,11 @@ export interface ConferenceSecurity {
   psk?: (aor: string) => Uint8Array | undefined;
   /** Replay guard for pairwise envelopes (distribution payloads, private messages); default in-memory. */
   replay?: ReplayGuard;
+}
+
+/** The account's E2EContext (key store, pins, persistent replay cache) as conference security. */
+export function securityFromE2E(ctx: E2EContext): ConferenceSecurity {
+  return { identity: ctx.store.signer(), peers: ctx.peers, psk: (aor) => ctx.store.getPsk(aor), replay: ctx.replay };
 }
 
 export type RoomState = 'joining' | 'joined' | 'left' | 'failed';
