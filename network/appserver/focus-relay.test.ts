@@ -6,7 +6,9 @@ import { RawSipClient, header } from '../testing/rawsip';
 import { parseConferenceInfo } from '../../main/formats/conference-info';
 import { startAppServer, type AppServer } from './server';
 import { usePatchedLabCfg } from './lab-patch';
-import { joinRoom, sendChat, type ChatLeg } from './testing';
+import { acceptInvitation, joinRoom, sendChat, type ChatLeg } from './testing';
+import { buildMultipart } from '../../main/formats/multipart';
+import { serializeResourceList } from '../../main/formats/resource-lists';
 
 const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
 
@@ -33,7 +35,7 @@ describe('focus: MSRP relay participant, room lifetime', () => {
     as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: debug,
       msrpRelay: { uri: lab.relay.tcp, user: 'focus', password: 'focus-secret' }, limits: { roomLifetimeMs: 2500 } });
     for (const u of ['alice', 'bob']) {
-      c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret` });
+      c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret`, autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
       assert.equal((await c[u].register()).status, 200);
     }
   });
@@ -60,6 +62,29 @@ describe('focus: MSRP relay participant, room lifetime', () => {
     assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'and back');
     for (const [u, l] of [['alice', a], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
     await waitUntil(() => as.rooms().every((r) => r.participants.length === 0), 'room to empty');
+  });
+
+  it('an invitee that answers a=setup:passive is connected to by the focus', async () => {
+    const a = await joinRoom(c.alice, `sip:conf-factory@${lab.domain}`, lab.domain, {
+      multipart: (sdp) => {
+        const mp = buildMultipart([
+          { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: Buffer.from(sdp) },
+          { headers: [{ name: 'Content-Type', value: 'application/resource-lists+xml' }, { name: 'Content-Disposition', value: 'recipient-list' }],
+            body: serializeResourceList([{ uri: lab.aor('bob') }]) },
+        ]);
+        return { contentType: mp.contentType, body: Buffer.from(mp.body).toString() };
+      },
+    });
+    if (!('session' in a)) assert.fail(`create failed: ${a.status}`);
+    legs.push(a);
+    const inv = await c.bob.waitForRequest((m) => m.method === 'INVITE');
+    const b = await acceptInvitation(c.bob, inv, lab.domain, { passive: true });
+    legs.push(b);
+    sendChat(b, lab.aor('bob'), [a.roomUri], 'answered passive');
+    assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'answered passive');
+    assert.equal((await c.alice.inDialog('BYE', a.dialog))?.status, 200);
+    // the focus hangs up on bob when the room ends; bob's client answers the BYE
+    await waitUntil(() => as.rooms().every((r) => r.participants.every((p) => p.aor !== lab.aor('alice'))), 'alice to leave');
   });
 
   it('ends the room at its maximum lifetime: BYE to participants, terminated NOTIFY with a deleted document', async () => {

@@ -61,6 +61,7 @@ describe('conference focus behind the lab proxy', () => {
   let room = '';
   let alice: ChatLeg, bob: ChatLeg, carol: ChatLeg;
   let view: ConferenceView;
+  let aliceSub: SipMessage;
 
   it('alice creates a room through the factory and invites carol with an RFC 5366 list; bob joins by the room URI', async () => {
     alice = await join('alice', `sip:conf-factory@${lab.domain}`, {
@@ -78,8 +79,8 @@ describe('conference focus behind the lab proxy', () => {
     assert.match(room, /^sip:conf-[0-9a-f]+@parley\.test$/);
     assert.match(header(alice.dialog, 'Contact') ?? '', /;isfocus/);
 
-    const sub = await c.alice.request('SUBSCRIBE', room, { extra: [['Event', 'conference'], ['Expires', '600'], ['Accept', 'application/conference-info+xml']] });
-    assert.equal(sub.status, 200);
+    aliceSub = await c.alice.request('SUBSCRIBE', room, { extra: [['Event', 'conference'], ['Expires', '600'], ['Accept', 'application/conference-info+xml']] });
+    assert.equal(aliceSub.status, 200);
     view = await notify('alice');
     assert.deepEqual(people(view), ['alice']);
     assert.equal(view.description?.subject, 'Launch');
@@ -150,6 +151,16 @@ describe('conference focus behind the lab proxy', () => {
     const n = await c.bob.waitForRequest((m) => m.method === 'NOTIFY');
     assert.match(header(n, 'Subscription-State') ?? '', /^terminated/);
     assert.equal(parseConferenceInfo(n.body).state, 'full');
+    // a refresh in the dialog: 200 with the granted Expires and a full document with the next version
+    const refresh = await c.alice.inDialog('SUBSCRIBE', aliceSub, { extra: [['Event', 'conference'], ['Expires', '120']] });
+    assert.equal(refresh?.status, 200);
+    assert.equal(header(refresh!, 'Expires'), '120');
+    const full = await c.alice.waitForRequest((m) => m.method === 'NOTIFY');
+    assert.match(header(full, 'Subscription-State') ?? '', /^active;expires=120/);
+    const doc = parseConferenceInfo(full.body);
+    assert.equal(doc.state, 'full');
+    assert.equal(doc.version, view.version + 1);
+    view = applyConferenceInfo(view, doc);
   });
 
   it('an invitation (MESSAGE with a resource list to the room) that rings too long is CANCELled', async () => {
@@ -193,9 +204,13 @@ describe('conference focus behind the lab proxy', () => {
   });
 
   it('leaving by BYE sends a partial NOTIFY; an empty room ends after the grace period', async () => {
+    assert.equal((await c.bob.request('SUBSCRIBE', room, { extra: [['Event', 'conference']] })).status, 200);
+    assert.equal(parseConferenceInfo((await c.bob.waitForRequest((m) => m.method === 'NOTIFY')).body).users?.list.length, 3);
     assert.equal((await c.bob.inDialog('BYE', bob.dialog))?.status, 200);
     view = await notify('alice', view);
     assert.deepEqual(people(view), ['alice', 'carol']);
+    const last = await c.bob.waitForRequest((m) => m.method === 'NOTIFY');
+    assert.match(header(last, 'Subscription-State') ?? '', /^terminated;reason=deactivated/);
     // dave's room (empty since the previous test) ends after the 300 ms grace period; joining it then gives 404
     const daves = 'sip:' + /conf-[0-9a-f]+/.exec(logs.find((l) => l.includes('created by sip:dave'))!)![0] + '@' + lab.domain;
     await waitUntil(() => as.rooms().length === 1, 'empty room to end');

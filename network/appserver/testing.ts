@@ -75,19 +75,21 @@ export async function joinRoom(c: RawSipClient, ruri: string, domain: string, o:
 }
 
 /** Answer an INVITE from the focus (the client's autoReply sent 180 already): 200 with an MSRP answer, connect actively. */
-export async function acceptInvitation(c: RawSipClient, inv: SipMessage, domain: string): Promise<ChatLeg> {
+export async function acceptInvitation(c: RawSipClient, inv: SipMessage, domain: string, o: { passive?: boolean } = {}): Promise<ChatLeg> {
   const transport = new MsrpTransport();
+  const port = o.passive ? await transport.listen() : 9;
   const local = transport.localUri();
-  const a = answerMsrpOffer(inv.body, { endpoints: [{ transport: 'TCP/MSRP', port: 9, path: [formatMsrpUri(local)] }], ...ROOM_TYPES });
+  const a = answerMsrpOffer(inv.body, { endpoints: [{ transport: 'TCP/MSRP', port, path: [formatMsrpUri(local)] }], ...ROOM_TYPES, setup: o.passive ? 'passive' : 'active' });
   if ('reject' in a) throw new Error(a.reason);
   const tag = 'inv' + Math.random().toString(16).slice(2, 8);
   const hs: Array<[string, string]> = [...headers(inv, 'Via').map((v): [string, string] => ['Via', v]), ...headers(inv, 'Record-Route').map((v): [string, string] => ['Record-Route', v]),
     ['From', header(inv, 'From')!], ['To', `${header(inv, 'To')};tag=${tag}`], ['Call-ID', header(inv, 'Call-ID')!], ['CSeq', header(inv, 'CSeq')!],
     ['Contact', c.contact], ['Content-Type', 'application/sdp']];
-  c.sendRaw(serialize('SIP/2.0 200 OK', hs, a.sdp));
   const inbox = new Inbox();
   const s = session(local, a.remote.path, inbox);
-  await transport.attach(s, { role: 'active' });
+  const attached = transport.attach(s, { role: o.passive ? 'passive' : 'active' }); // passive: listening before the 200 leaves
+  c.sendRaw(serialize('SIP/2.0 200 OK', hs, a.sdp));
+  await attached;
   return { session: s, inbox, transport, dialog: inv, roomUri: roomUriOf(inv, domain) };
 }
 

@@ -226,7 +226,7 @@ export class Focus {
     this.media.close(m.leg.session);
     const { userGone } = m.room.leave(key, Date.now());
     this.ctx.log(`${m.room.id}: ${m.aor} left (${why}), ${m.room.size} in the room`);
-    if (userGone) { this.notifier.changed(m.room, [m.aor]); this.notifier.userLeft(m.room, m.aor); }
+    if (userGone) { this.notifier.userLeft(m.room, m.aor); this.notifier.changed(m.room, [m.aor]); }
     if (m.room.size === 0) this.armEmptyTimer(m.room);
   }
 
