@@ -211,6 +211,12 @@ describe('conference focus behind the lab proxy', () => {
     assert.deepEqual(people(view), ['alice', 'carol']);
     const last = await c.bob.waitForRequest((m) => m.method === 'NOTIFY');
     assert.match(header(last, 'Subscription-State') ?? '', /^terminated;reason=deactivated/);
+    // carol's client dies without a BYE: the focus notices the MSRP connection loss, hangs up and tells alice
+    const bye = c.carol.waitForRequest((m) => m.method === 'BYE');
+    await carol.transport.close();
+    view = await notify('alice', view);
+    assert.deepEqual(people(view), ['alice']);
+    assert.match(header(await bye, 'Reason') ?? '', /MSRP connection lost/);
     // dave's room (empty since the previous test) ends after the 300 ms grace period; joining it then gives 404
     const daves = 'sip:' + /conf-[0-9a-f]+/.exec(logs.find((l) => l.includes('created by sip:dave'))!)![0] + '@' + lab.domain;
     await waitUntil(() => as.rooms().length === 1, 'empty room to end');

@@ -24,7 +24,15 @@ export class Focus {
   private readonly members = new Map<string, Member>();
   private readonly timers = new Map<Room, NodeJS.Timeout[]>();
 
-  constructor(private readonly ctx: AsContext, private readonly media: FocusMedia, private readonly notifier: ConferenceNotifier) {}
+  constructor(private readonly ctx: AsContext, private readonly media: FocusMedia, private readonly notifier: ConferenceNotifier) {
+    media.onClosed = (session) => {
+      for (const [key, m] of this.members) {
+        if (m.leg.session !== session) continue;
+        this.ctx.log(`${m.room.id}: MSRP connection of ${m.aor} lost: dropping`);
+        this.hangUp(key, 'MSRP connection lost');
+      }
+    };
+  }
 
   static handles(user: string): boolean { return user === FACTORY_USER || /^conf-[0-9a-z]+$/i.test(user); }
 
@@ -147,6 +155,10 @@ export class Focus {
       if (!res.ok) { e.respond(res.status, res.reason); return; }
       e.respond(200);
       if (res.changed) this.notifier.changed(m.room, [m.aor]);
+    } else if (e.type === 'sendFailed' && e.local) {
+      // our SEND to this participant timed out or its connection is gone (a crashed client never sends BYE)
+      this.ctx.log(`${m.room.id}: MSRP to ${m.aor} failed locally (${e.status} ${e.comment ?? ''}): dropping`);
+      this.hangUp(key, 'MSRP connection lost');
     } else if (e.type === 'error' && e.fatal) {
       this.ctx.log(`${m.room.id}: MSRP error from ${m.aor}: ${e.error.message}`);
     }

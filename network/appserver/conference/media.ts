@@ -21,8 +21,19 @@ export class FocusMedia {
    */
   constructor(readonly transport: MsrpTransport, private readonly maxMessageBytes: number, private readonly relayPath: MsrpUri[] = []) {}
 
+  /** A session was closed: by us (detach) or because its connection went away (a client that crashed sends no BYE). */
+  onClosed: (session: MsrpSession) => void = () => {};
+
   private session(localUri: ReturnType<MsrpTransport['localUri']>, toPath: string[], checkFromPath = true): MsrpSession {
-    return new MsrpSession({ localUri, toPath, acceptTypes: ROOM_ACCEPT_TYPES, maxMessageBytes: this.maxMessageBytes, checkFromPath, chunkSize: 4096 });
+    const s = new MsrpSession({ localUri, toPath, acceptTypes: ROOM_ACCEPT_TYPES, maxMessageBytes: this.maxMessageBytes, checkFromPath, chunkSize: 4096 });
+    // MsrpSession has no 'closed' event; the transport closes sessions whose connection is gone through close()
+    const close = s.close.bind(s);
+    let done = false;
+    s.close = (reason) => {
+      close(reason);
+      if (!done) { done = true; this.onClosed(s); }
+    };
+    return s;
   }
 
   /**
