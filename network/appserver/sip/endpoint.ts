@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { SipStreamFramer } from '../../../main/sip/stream-framer';
 import { ParleyError } from '../../../main/util/errors';
-import { buildResponse, getHeader, getHeaders, parseSipMessage, parseVia, serializeSipMessage, type Headers, type SipMsg, type SipRequest, type SipResponse } from './message';
+import { badRequest, buildResponse, getHeader, getHeaders, parseSipMessage, parseVia, serializeSipMessage, type Headers, type SipMsg, type SipRequest, type SipResponse } from './message';
 import { ackForNon2xx, cancelFor, CLIENT_TIMEOUT_MS, ClientTransactions, ServerTransactions, systemClock, type ClientCallbacks, type Clock } from './transactions';
 
 /** How long an INVITE we sent may ring (after a provisional response) before we CANCEL it (RFC 3261 s.9.1, Timer C-like). */
@@ -99,7 +99,9 @@ export class SipEndpoint {
       else if (ev.type === 'message') {
         let m: SipMsg;
         try { m = parseSipMessage(ev.bytes); } catch (e) {
-          this.log(`dropping unparseable SIP message: ${(e as Error).message}`);
+          this.log(`unparseable SIP message: ${(e as Error).message}`);
+          const bad = badRequest(ev.bytes, (e as Error).message);
+          if (bad) c.write(bad);
           continue;
         }
         try { this.dispatch(c, m); } catch (e) {

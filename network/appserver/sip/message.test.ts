@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipStreamFramer } from '../../../main/sip/stream-framer';
 import { isParleyError } from '../../../main/util/errors';
-import { aorOf, buildResponse, getHeader, getHeaders, parseNameAddr, parseSipMessage, parseSipUri, parseVia, serializeSipMessage, splitList, type SipRequest } from './message';
+import { aorOf, badRequest, buildResponse, getHeader, getHeaders, parseNameAddr, parseSipMessage, parseSipUri, parseVia, serializeSipMessage, splitList, type SipRequest } from './message';
 import { ackForNon2xx, ClientTransactions, ServerTransactions, CLIENT_TIMEOUT_MS, type Clock } from './transactions';
 import { Dialog } from './dialog';
 
@@ -88,6 +88,16 @@ describe('SIP message codec', () => {
     ];
     for (const b of bad) assert.throws(() => parseSipMessage(Buffer.from(b)), (e) => isParleyError(e, 'SIP_PARSE_ERROR'), b);
     assert.throws(() => serializeSipMessage({ kind: 'response', status: 200, reason: 'OK', headers: [['X', 'a\r\nInjected: 1']], body: Buffer.alloc(0) }), (e) => isParleyError(e, 'SIP_BAD_HEADER'));
+  });
+
+  it('answers an unparseable request with 400 when it can, never a response or a headless message', () => {
+    const req = crlf('MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 INVITE\n\n');
+    const res = badRequest(Buffer.from(req), 'CSeq method INVITE differs from MESSAGE')!;
+    const parsed = parseSipMessage(res);
+    assert.equal(parsed.kind === 'response' && parsed.status, 400);
+    assert.equal(getHeader(parsed, 'Call-ID'), '1');
+    assert.equal(badRequest(Buffer.from(NOTIFY_RESPONSE), 'x'), undefined);
+    assert.equal(badRequest(Buffer.from(crlf('MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h\n\n')), 'x'), undefined);
   });
 
   it('parses URIs, Via, lists', () => {

@@ -198,3 +198,18 @@ export function buildResponse(req: SipRequest, status: number, opts: { reason?: 
   if (opts.body && opts.body.length) hs.push(['Content-Type', opts.contentType ?? 'application/octet-stream']);
   return { kind: 'response', status, reason: opts.reason ?? REASONS[status] ?? 'Unknown', headers: hs, body: opts.body ?? Buffer.alloc(0) };
 }
+
+/**
+ * s.21.4.1 400 for a request we cannot parse, when its Via/From/To/Call-ID/CSeq lines can still be copied (otherwise
+ * there is nobody to answer: the message is only logged). Responses and keep-alives are never answered.
+ */
+export function badRequest(bytes: Uint8Array, why: string): Buffer | undefined {
+  const text = Buffer.from(bytes).toString('utf8');
+  const head = text.slice(0, Math.max(0, text.indexOf('\r\n\r\n')));
+  const lines = head.split('\r\n');
+  if (!lines.length || lines[0].startsWith('SIP/2.0 ') || !/ SIP\/2\.0$/.test(lines[0])) return undefined;
+  const keep = lines.slice(1).filter((l) => /^(via|v|from|f|to|t|call-id|i|cseq)\s*:/i.test(l));
+  for (const n of [/^(via|v)\s*:/i, /^(from|f)\s*:/i, /^(to|t)\s*:/i, /^(call-id|i)\s*:/i, /^cseq\s*:/i]) if (!keep.some((l) => n.test(l))) return undefined;
+  const reason = `Bad Request - ${why.replace(/[\r\n]/g, ' ').slice(0, 120)}`;
+  return Buffer.from(`SIP/2.0 400 ${reason}\r\n${keep.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`);
+}
