@@ -143,10 +143,15 @@ export class Focus {
       try { cpim = parseCpim(e.body); } catch (err) { fail(400, `bad CPIM: ${(err as Error).message}`); return; }
       const routed = m.room.route(key, cpim);
       if (!routed.ok) { fail(routed.status, routed.reason); return; }
+      const wire = new Map<object, Uint8Array>(); // every recipient gets the same rewritten message: serialize once
       for (const d of routed.deliveries) {
         const to = this.members.get(d.key);
         if (!to) continue;
-        try { to.leg.session.send({ contentType: 'message/cpim', body: serializeCpim(d.cpim) }); } catch (err) {
+        try {
+          let body = wire.get(d.cpim);
+          if (!body) { body = serializeCpim(d.cpim); wire.set(d.cpim, body); }
+          to.leg.session.send({ contentType: 'message/cpim', body });
+        } catch (err) {
           this.ctx.log(`${m.room.id}: delivery to ${to.aor} failed: ${(err as Error).message}`);
         }
       }
