@@ -141,6 +141,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         if (this.state !== 'connecting') return;
         this.state = 'established';
         this.emit('established');
+        this.flushEarly();
       },
       (e: unknown) => this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), 'msrp-error'),
     );
@@ -359,7 +360,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (base === ISCOMPOSING_TYPE) return this.onTyping(plain, this.peerAor);
     if (base !== CPIM_TYPE) {
       // third-party client sending bare content (RFC 4975 allows it when both accept the type)
-      this.emit('message', { from: this.peerAor, contentType: type, body: plain, text: textOf(type, plain), receivedAt, protected: false, msrpMessageId, mode: 'session' });
+      this.deliver(() => this.emit('message', { from: this.peerAor, contentType: type, body: plain, text: textOf(type, plain), receivedAt, protected: false, msrpMessageId, mode: 'session' }));
       return;
     }
     let cpim: CpimMessage;
@@ -378,7 +379,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (isImdnCpim(cpim)) {
       try {
         const n = parseImdn(cpim.body);
-        this.emit('delivery', { imdnMessageId: n.messageId, kind: n.kind, status: n.status, from });
+        this.deliver(() => this.emit('delivery', { imdnMessageId: n.messageId, kind: n.kind, status: n.status, from }));
       } catch (err) {
         this.report(isParleyError(err) ? err : new ParleyError('IMDN_MALFORMED', String(err)));
       }
@@ -387,10 +388,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (inner === ISCOMPOSING_TYPE) return this.onTyping(cpim.body, from);
     const imdnMessageId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
     const sentAt = cpim.dateTime ? new Date(cpim.dateTime) : undefined;
-    this.emit('message', {
+    const msg: ChatMessage = {
       from, fromDisplayName: cpim.from?.name, to: cpim.to[0]?.uri, contentType: cpim.contentType, body: cpim.body,
       text: textOf(cpim.contentType, cpim.body), imdnMessageId, sentAt, receivedAt, protected: !!this.cipher, msrpMessageId, mode: 'session',
-    });
+    };
+    this.deliver(() => this.emit('message', msg));
     if (imdnMessageId && cpim.dateTime && requestedNotifications(cpim).includes('positive-delivery')) {
       let reply: Uint8Array;
       try {
@@ -403,10 +405,27 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     }
   }
 
+  /**
+   * The peer may send right after its side is up, before our accept()/open() promise handlers ran: hold app events
+   * while connecting and replay them one macrotask after 'established', so listeners added on resolution see them.
+   */
+  private early: (() => void)[] | undefined = [];
+  private deliver(fn: () => void): void {
+    if (this.early) this.early.push(fn);
+    else fn();
+  }
+  private flushEarly(): void {
+    setImmediate(() => {
+      const q = this.early ?? [];
+      this.early = undefined;
+      for (const f of q) f();
+    });
+  }
+
   private onTyping(doc: Uint8Array, from: string): void {
     try {
       const d = parseIsComposing(doc);
-      this.emit('typing', { state: d.state, from });
+      this.deliver(() => this.emit('typing', { state: d.state, from }));
     } catch (err) {
       this.report(isParleyError(err) ? err : new ParleyError('ISCOMPOSING_MALFORMED', String(err)));
     }
