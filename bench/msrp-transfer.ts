@@ -165,7 +165,11 @@ async function row(name: string, size: number, raw: () => Promise<number>, msrp:
   let bestMsrp = Infinity;
   for (let r = 0; r < ROUNDS; r++) {
     bestRaw = Math.min(bestRaw, await raw());
-    bestMsrp = Math.min(bestMsrp, await msrp());
+    try {
+      bestMsrp = Math.min(bestMsrp, await msrp());
+    } catch (e) {
+      console.log(`${name}: round ${r + 1} failed: ${(e as Error).message}`);
+    }
   }
   console.log(
     `${name.padEnd(34)} ${String(size / MIB).padStart(4)} MiB  raw ${mbps(size, bestRaw).padStart(5)} MiB/s  msrp ${mbps(size, bestMsrp).padStart(5)} MiB/s` +
