@@ -2,11 +2,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, type Lab } from './lab';
-import { RawMsrpClient, buildMsrp, msrpHeader } from './testing/rawmsrp';
+import { MsrpListener, RawMsrpClient, buildMsrp, msrpHeader, type MsrpFrame } from './testing/rawmsrp';
 
 describe('lab MSRP relay', () => {
   let lab: Lab;
-  const clients: RawMsrpClient[] = [];
+  const clients: Array<RawMsrpClient | MsrpListener> = [];
   const open = async (tls = false): Promise<RawMsrpClient> => {
     const c = await RawMsrpClient.connect(tls ? lab.ports.msrps : lab.ports.msrp, { tls, caFile: lab.caFile });
     clients.push(c);
@@ -88,5 +88,82 @@ describe('lab MSRP relay', () => {
     assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
     const hijack = await b.send(`${a.usePath} ${b.usePath} ${b.uri}`, 'pretending to be alice');
     assert.equal(hijack.status, 403);
+  });
+
+  it('relays between a relayed client and a peer without a relay, in both directions (RFC 4976 s.6)', async () => {
+    const a = await open();
+    assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
+    const peer = await MsrpListener.listen();
+    clients.push(peer);
+    // Relayed -> direct: the relay connects out to the peer's own URI; the SEND must not come back to the sender.
+    const atPeer = peer.waitFor((f) => f.method === 'SEND');
+    assert.equal((await a.send(`${a.usePath} ${peer.uri}`, 'to a peer without relay')).status, 200);
+    const f = await atPeer;
+    assert.equal(f.body, 'to a peer without relay');
+    assert.equal(msrpHeader(f, 'To-Path'), peer.uri);
+    assert.equal(msrpHeader(f, 'From-Path'), `${a.usePath} ${a.uri}`);
+    assert.equal(peer.accepted, 1);
+
+    // Direct -> relayed, on the connection the relay opened (RFC 4975 connection reuse).
+    const back = a.waitFor((x) => x.method === 'SEND' && x.body === 'back on your connection');
+    assert.equal((await peer.send(msrpHeader(f, 'From-Path') ?? '', 'back on your connection')).status, 200);
+    assert.equal(msrpHeader(await back, 'From-Path'), `${a.usePath} ${peer.uri}`);
+    // Direct -> relayed, on a connection the peer opens to the relay itself.
+    const c = await open();
+    const back2 = a.waitFor((x) => x.method === 'SEND' && x.body === 'on my own connection');
+    assert.equal((await c.send(`${a.usePath} ${a.uri}`, 'on my own connection', peer.uri)).status, 200);
+    await back2;
+    assert.equal(a.has((x) => x.body === 'to a peer without relay'), false, 'the relay never echoed the SEND to its sender');
+  });
+
+  // On a fresh lab (no loopback connection yet), every pair of clients authenticates, then both sides pipeline SENDs
+  // at once: each SEND the relay answered 200 must arrive (the relay's first loopback hop to itself used to fail
+  // now and then after its frames were queued and answered 200: silent loss).
+  const burst = async (tls: boolean): Promise<void> => {
+    const fresh = await startLab();
+    const mine: RawMsrpClient[] = [];
+    try {
+      const pairs = await Promise.all(Array.from({ length: 6 }, async () => {
+        const port = tls ? fresh.ports.msrps : fresh.ports.msrp;
+        const a = await RawMsrpClient.connect(port, { tls, caFile: fresh.caFile });
+        const b = await RawMsrpClient.connect(port, { tls, caFile: fresh.caFile });
+        mine.push(a, b);
+        assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
+        assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
+        return [a, b] as const;
+      }));
+      const N = 10;
+      const outcomes = await Promise.all(pairs.flatMap(([a, b]) => [[a, b], [b, a]].map(async ([x, y]) => {
+        const body = (i: number): string => `${x.sessionId}-${i}-${'q'.repeat(4000)}`;
+        const arrivals = Array.from({ length: N }, (_, i) => y.waitFor((f) => f.method === 'SEND' && f.body === body(i))
+          .then(() => true, () => false));
+        const answers = await Promise.all(Array.from({ length: N }, (_, i) => x.send(`${x.usePath} ${y.usePath} ${y.uri}`, body(i))));
+        return { answers: answers.map((r: MsrpFrame) => r.status), arrived: await Promise.all(arrivals) };
+      })));
+      for (const o of outcomes) {
+        assert.deepEqual(o.answers, Array(N).fill(200));
+        assert.deepEqual(o.arrived, Array(N).fill(true), 'every SEND answered 200 was delivered');
+      }
+    } finally {
+      await Promise.all(mine.map((c) => c.close()));
+      await fresh.stop();
+    }
+  };
+
+  for (let round = 1; round <= 3; round++) {
+    it(`both clients relayed over msrps, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => { await burst(true); });
+    it(`both clients relayed over TCP, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => { await burst(false); });
+  }
+
+  it('answers 413 to a frame too large for the relay instead of dropping it silently', async () => {
+    const a = await open();
+    const b = await open();
+    assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
+    assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
+    const res = await a.send(`${a.usePath} ${b.usePath} ${b.uri}`, 'y'.repeat(12_000));
+    assert.equal(res.status, 413);
+    // The connection stays usable.
+    assert.equal((await a.send(`${a.usePath} ${b.usePath} ${b.uri}`, 'small again')).status, 200);
+    assert.equal((await b.waitFor((f) => f.method === 'SEND')).body, 'small again');
   });
 });

@@ -1,6 +1,6 @@
 // Hand-written MSRP endpoint (RFC 4975 framing, RFC 4976 AUTH) over raw Node sockets, for relay tests only.
 import { readFileSync } from 'node:fs';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { digestAuthorization, parseChallenge, randomToken } from './sipmsg';
 
@@ -96,6 +96,9 @@ export class RawMsrpClient {
 
   write(data: string): void { this.sock.write(data); }
 
+  /** Whether a frame matching pred has arrived and not been taken by waitFor (no waiting). */
+  has(pred: (f: MsrpFrame) => boolean): boolean { return this.inbox.some(pred); }
+
   waitFor(pred: (f: MsrpFrame) => boolean, timeoutMs = MSRP_TIMEOUT_MS): Promise<MsrpFrame> {
     const i = this.inbox.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
@@ -141,5 +144,89 @@ export class RawMsrpClient {
   close(): Promise<void> {
     if (this.sock.destroyed) return Promise.resolve();
     return new Promise((r) => { this.sock.once('close', () => r()); this.sock.destroy(); });
+  }
+}
+
+/**
+ * An MSRP endpoint without a relay (RFC 4975): listens on 127.0.0.1 at its own URI; whoever sends to it (here: the
+ * relay, RFC 4976 s.6) connects. Answers SENDs hop by hop; `write` sends on the most recently accepted connection.
+ */
+export class MsrpListener {
+  readonly sessionId = randomToken(6);
+  private readonly inbox: MsrpFrame[] = [];
+  private readonly waiters: Array<{ pred: (f: MsrpFrame) => boolean; resolve: (f: MsrpFrame) => void }> = [];
+  private readonly conns: Socket[] = [];
+  /** Connections accepted so far. */
+  accepted = 0;
+
+  private constructor(private readonly server: Server) {
+    server.on('connection', (s) => {
+      this.accepted++;
+      this.conns.push(s);
+      s.setNoDelay(true);
+      let rest: Buffer = Buffer.alloc(0);
+      s.on('data', (d) => {
+        const r = frameMsrp(Buffer.concat([rest, d]));
+        rest = r.rest;
+        for (const f of r.frames) this.onFrame(s, f);
+      });
+      s.on('error', () => { /* surfaced by timeouts */ });
+    });
+  }
+
+  static async listen(): Promise<MsrpListener> {
+    const server = createServer();
+    await new Promise<void>((r, j) => { server.once('error', j); server.listen(0, '127.0.0.1', () => r()); });
+    return new MsrpListener(server);
+  }
+
+  get uri(): string {
+    const a = this.server.address();
+    return `msrp://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/${this.sessionId};tcp`;
+  }
+
+  private onFrame(s: Socket, f: MsrpFrame): void {
+    if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
+      const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
+      s.write(buildMsrp(f.tid, '200 OK', [['To-Path', prev], ['From-Path', this.uri]]));
+    }
+    const i = this.waiters.findIndex((w) => w.pred(f));
+    if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
+    else this.inbox.push(f);
+  }
+
+  waitFor(pred: (f: MsrpFrame) => boolean, timeoutMs = MSRP_TIMEOUT_MS): Promise<MsrpFrame> {
+    const i = this.inbox.findIndex(pred);
+    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
+    return new Promise((resolve, reject) => {
+      const entry = { pred, resolve: (f: MsrpFrame) => { clearTimeout(t); resolve(f); } };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(entry), 1);
+        reject(new Error(`listener: no matching MSRP frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(entry);
+    });
+  }
+
+  /** Write on the most recently accepted connection (reusing the connection the relay opened). */
+  write(data: string): void {
+    const s = this.conns[this.conns.length - 1];
+    if (!s) throw new Error('MsrpListener: no connection accepted yet');
+    s.write(data);
+  }
+
+  /** SEND a complete text message on the accepted connection; resolves with its transaction response. */
+  async send(toPath: string, text: string): Promise<MsrpFrame> {
+    const tid = randomToken(6);
+    const res = this.waitFor((f) => f.tid === tid && f.status !== undefined);
+    const len = Buffer.byteLength(text);
+    this.write(buildMsrp(tid, 'SEND', [['To-Path', toPath], ['From-Path', this.uri], ['Message-ID', randomToken(6)],
+      ['Byte-Range', `1-${len}/${len}`], ['Content-Type', 'text/plain']], text));
+    return res;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
