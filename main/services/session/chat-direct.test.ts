@@ -6,6 +6,10 @@ import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { PartyPool, acceptNext, nextEvent, pattern, type Party } from './testing';
 import type { ChatSession } from './chat-session';
 import type { ChatMessage, ClosedEvent, DeliveryNotification } from './types';
+import type { IncomingChatSession } from './manager';
+import { MsrpTransport } from '../../msrp/transport';
+import { fingerprintAttribute } from '../../msrp/tls-cert';
+import { isParleyError } from '../../util/errors';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -98,5 +102,25 @@ for (const tls of [false, true]) {
       a.close();
       await nextEvent(b, 'closed');
     });
+
+    if (tls) {
+      it('a certificate that does not match the a=fingerprint is refused (MSRP_FINGERPRINT_MISMATCH), the session ends', async () => {
+        const other = new MsrpTransport({ tls: true });
+        const fps = (alice.mgr as unknown as { fingerprints: Map<boolean, string> }).fingerprints;
+        const real = fps.get(true)!;
+        fps.set(true, fingerprintAttribute((await other.certificate()).cert)); // alice advertises a key she does not hold
+        try {
+          const inc = nextEvent<IncomingChatSession>(bob.mgr, 'incoming');
+          const opening = alice.mgr.open(lab.aor('bob'));
+          const i = await inc;
+          await assert.rejects(i.accept(), (e) => isParleyError(e, 'MSRP_FINGERPRINT_MISMATCH'));
+          await assert.rejects(opening, (e) => isParleyError(e) && e.code !== 'MSRP_FINGERPRINT_MISMATCH');
+          assert.equal(i.session.closed?.reason, 'msrp-error');
+        } finally {
+          fps.set(true, real);
+          await other.close();
+        }
+      });
+    }
   });
 }

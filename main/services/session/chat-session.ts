@@ -4,11 +4,11 @@ import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../../util/errors';
 import type { MsrpSession } from '../../msrp/session';
 import type { SessionEvent } from '../../msrp/index';
-import { buildChatCpim, parseCpim, serializeCpim, cpimHeader, requestedNotifications, IMDN_NS_URI, type CpimMessage, type ImdnDispositionRequest } from '../../formats/cpim';
-import { buildImdnReply, isImdnCpim, parseImdn, newImdnMessageId } from '../../formats/imdn';
-import { parseIsComposing, serializeIsComposing } from '../../formats/is-composing';
-import { normalizeAoR } from '../../security/aor';
-import { EpochCipher, isE2eContentType } from './wire';
+import { buildChatCpim, serializeCpim, type ImdnDispositionRequest } from '../../formats/cpim';
+import { newImdnMessageId } from '../../formats/imdn';
+import { serializeIsComposing } from '../../formats/is-composing';
+import { EpochCipher } from './wire';
+import { decodeInbound } from './inbound';
 import { createMsrpSession, type Negotiated } from './media';
 import {
   CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, MSRP_SETUP_TIMEOUT_MS, SUCCESS_REPORT_WAIT_MS,
@@ -335,73 +335,22 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   }
 
   private onMessage(msrpMessageId: string, contentType: string | undefined, body: Uint8Array): void {
-    const receivedAt = new Date();
-    let plain = body;
-    let type = contentType ?? 'application/octet-stream';
-    if (this.cipher) {
-      if (!isE2eContentType(type)) {
-        this.report(new ParleyError('E2E_PLAINTEXT_IN_PROTECTED_SESSION', `unencrypted ${type} in a protected session refused`));
+    const r = decodeInbound(
+      { cipher: this.cipher, authenticatedPeer: this.neg?.e2e?.peerAoR, peerAor: this.peerAor, localAor: this.localAor },
+      msrpMessageId, contentType, body,
+    );
+    switch (r.kind) {
+      case 'refused':
+        if (r.fatal) this.fail(r.error, 'failed');
+        else this.report(r.error);
         return;
-      }
-      try {
-        plain = this.cipher.open(type, body);
-      } catch (err) {
-        const pe = isParleyError(err) ? err : new ParleyError('E2E_TAMPERED', String(err));
-        // The strict sequence cannot recover from a forged or missing frame: end the session (docs/security.md s.5.5).
-        this.fail(new ParleyError(pe.code, `protected MSRP message rejected: ${pe.message}`, { msrpMessageId, ...pe.details }), 'failed');
-        return;
-      }
-      type = CPIM_TYPE;
-    } else if (isE2eContentType(type)) {
-      this.report(new ParleyError('E2E_NO_SESSION_KEYS', 'encrypted MSRP body in a session without key agreement'));
-      return;
-    }
-    const base = type.split(';')[0].trim().toLowerCase();
-    if (base === ISCOMPOSING_TYPE) return this.onTyping(plain, this.peerAor);
-    if (base !== CPIM_TYPE) {
-      // third-party client sending bare content (RFC 4975 allows it when both accept the type)
-      this.deliver(() => this.emit('message', { from: this.peerAor, contentType: type, body: plain, text: textOf(type, plain), receivedAt, protected: false, msrpMessageId, mode: 'session' }));
-      return;
-    }
-    let cpim: CpimMessage;
-    try {
-      cpim = parseCpim(plain);
-    } catch (err) {
-      this.report(isParleyError(err) ? err : new ParleyError('CPIM_MALFORMED', String(err)));
-      return;
-    }
-    const from = cpim.from?.uri ?? this.peerAor;
-    if (this.neg?.e2e && normalizeSafe(from) !== this.neg.e2e.peerAoR) {
-      this.report(new ParleyError('E2E_SENDER_MISMATCH', `CPIM From ${from} is not the authenticated peer ${this.neg.e2e.peerAoR}`));
-      return;
-    }
-    const inner = cpim.contentType.split(';')[0].trim().toLowerCase();
-    if (isImdnCpim(cpim)) {
-      try {
-        const n = parseImdn(cpim.body);
-        this.deliver(() => this.emit('delivery', { imdnMessageId: n.messageId, kind: n.kind, status: n.status, from }));
-      } catch (err) {
-        this.report(isParleyError(err) ? err : new ParleyError('IMDN_MALFORMED', String(err)));
-      }
-      return;
-    }
-    if (inner === ISCOMPOSING_TYPE) return this.onTyping(cpim.body, from);
-    const imdnMessageId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
-    const sentAt = cpim.dateTime ? new Date(cpim.dateTime) : undefined;
-    const msg: ChatMessage = {
-      from, fromDisplayName: cpim.from?.name, to: cpim.to[0]?.uri, contentType: cpim.contentType, body: cpim.body,
-      text: textOf(cpim.contentType, cpim.body), imdnMessageId, sentAt, receivedAt, protected: !!this.cipher, msrpMessageId, mode: 'session',
-    };
-    this.deliver(() => this.emit('message', msg));
-    if (imdnMessageId && cpim.dateTime && requestedNotifications(cpim).includes('positive-delivery')) {
-      let reply: Uint8Array;
-      try {
-        reply = serializeCpim(buildImdnReply(cpim, { from: this.localAor, kind: 'delivery', status: 'delivered' }));
-      } catch (err) {
-        this.report(isParleyError(err) ? err : new ParleyError('IMDN_BAD_INPUT', String(err)));
-        return;
-      }
-      void this.enqueue(reply, CPIM_TYPE, newImdnMessageId(), false);
+      case 'typing':
+        return this.deliver(() => this.emit('typing', r.event));
+      case 'delivery':
+        return this.deliver(() => this.emit('delivery', r.event));
+      case 'message':
+        this.deliver(() => this.emit('message', r.message));
+        if (r.imdnReply) void this.enqueue(r.imdnReply, CPIM_TYPE, newImdnMessageId(), false);
     }
   }
 
@@ -420,15 +369,6 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       this.early = undefined;
       for (const f of q) f();
     });
-  }
-
-  private onTyping(doc: Uint8Array, from: string): void {
-    try {
-      const d = parseIsComposing(doc);
-      this.deliver(() => this.emit('typing', { state: d.state, from }));
-    } catch (err) {
-      this.report(isParleyError(err) ? err : new ParleyError('ISCOMPOSING_MALFORMED', String(err)));
-    }
   }
 
   // ------------------------------------------------------------------ teardown
@@ -465,21 +405,3 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (this.listenerCount('error') > 0) this.emit('error', e);
   }
 }
-
-function textOf(contentType: string, body: Uint8Array): string | undefined {
-  if (!/^text\//i.test(contentType.trim())) return undefined;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return undefined;
-  }
-}
-
-function normalizeSafe(uri: string): string {
-  try {
-    return normalizeAoR(uri);
-  } catch {
-    return uri;
-  }
-}
-

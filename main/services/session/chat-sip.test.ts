@@ -83,8 +83,7 @@ describe('chat session SIP edges', () => {
   });
 
   it("policy: a client without key agreement is refused by 'require' (488) and gets an unprotected session with 'allow-plaintext'", async () => {
-    const carol = await pool.create(lab, 'carol', { security: undefined, policy: 'allow-plaintext' });
-    (carol.mgr as unknown as { opts: { security?: unknown } }).opts.security = undefined; // a client with no E2E at all
+    const carol = await pool.create(lab, 'carol', { security: null, policy: 'allow-plaintext' }); // a client with no E2E at all
     await assert.rejects(carol.mgr.open(lab.aor('bob')), (e) => isParleyError(e, 'SESSION_REJECTED') && e.details?.status === 488 && e.details?.peerCode === 'E2E_REQUIRED');
     const dave = await pool.create(lab, 'dave', { policy: 'allow-plaintext' });
     const [c, d] = await Promise.all([carol.mgr.open(lab.aor('dave')), acceptNext(dave)]);
@@ -95,7 +94,6 @@ describe('chat session SIP edges', () => {
     const m = await got;
     assert.equal(m.text, 'in the clear');
     assert.equal(m.protected, false);
-    // and an E2E-requiring caller refuses a plaintext answer itself
     const closed = nextEvent<ClosedEvent>(c, 'closed');
     c.close();
     await closed;

@@ -14,6 +14,9 @@ import { normalizeAoR } from '../../security/aor';
 import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from './peer-connection';
 import { OfferMedia, prepareAnswer, type AnswerMedia, type MediaContext, type OfferRejection } from './media';
 import { ChatSession } from './chat-session';
+import { IncomingChatSession, type RtcSession } from './incoming';
+
+export { IncomingChatSession, type RtcSession };
 import { SESSION_ANSWER_TIMEOUT_MS, type E2EPolicy, type RelayConfig, type SessionSecurity } from './types';
 
 /** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
@@ -24,16 +27,6 @@ export const CANCEL_WAIT_FOR_1XX_MS = 4_000;
 const require = createRequire(import.meta.url);
 /** JsSIP's RTCSession class (same module instance as the UA: both are required from the jssip package). */
 const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => RtcSession;
-
-/** The part of JsSIP's RTCSession this layer drives. */
-export interface RtcSession {
-  on(ev: string, fn: (e: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  terminate(o?: { status_code?: number; reason_phrase?: string; extraHeaders?: string[] }): void;
-  answer(o: Record<string, unknown>): void;
-  init_incoming(req: unknown): void;
-  isEnded(): boolean;
-  readonly status: number;
-}
 
 export interface ChatManagerOptions {
   /** Started (registered) or not yet: INVITEs are handled once start() ran. */
@@ -64,51 +57,6 @@ export interface OpenOptions {
 export interface ChatManagerEvents {
   incoming: [IncomingChatSession];
   error: [ParleyError];
-}
-
-/** A ringing incoming session: accept() or decline() it; 'cancelled' when the caller gave up first. */
-export class IncomingChatSession extends EventEmitter<{ cancelled: []; failed: [ParleyError] }> {
-  private settled = false;
-  constructor(
-    readonly session: ChatSession,
-    private readonly rtc: RtcSession,
-    private readonly media: AnswerMedia,
-    readonly from: string,
-    readonly fromDisplayName: string | null,
-    readonly callId: string,
-  ) {
-    super();
-  }
-  get protected(): boolean {
-    return !!this.media.negotiated.e2e;
-  }
-  get peerKeyState(): string | undefined {
-    return this.media.negotiated.peerKeyState;
-  }
-  get pending(): boolean {
-    return !this.settled && !this.rtc.isEnded();
-  }
-  /** 200 OK with our SDP answer; resolves when the MSRP connection is bound. */
-  accept(): Promise<ChatSession> {
-    if (this.settled) return Promise.reject(new ParleyError('SESSION_BAD_STATE', 'incoming session already accepted, declined or cancelled'));
-    this.settled = true;
-    withWebRtcGlobals(() => this.rtc.answer({ pcConfig: { [DRIVER_KEY]: this.media }, mediaConstraints: { audio: false, video: false } }));
-    return this.session.ready().then(() => this.session);
-  }
-  /** Refuse: 603 Decline by default (486 Busy Here, 480 ...). */
-  decline(status = 603, reason?: string): void {
-    if (this.settled) return;
-    this.settled = true;
-    try {
-      this.rtc.terminate({ status_code: status, reason_phrase: reason });
-    } catch {
-      /* already ended (CANCEL crossed) */
-    }
-  }
-  /** @internal */
-  markSettled(): void {
-    this.settled = true;
-  }
 }
 
 export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {

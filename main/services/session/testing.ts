@@ -27,11 +27,13 @@ export interface Party {
 /** Tracks what a test file started so after() can stop it all. */
 export class PartyPool {
   private readonly parties: Party[] = [];
-  async create(lab: LabLike, user: string, opts: Omit<ChatManagerOptions, 'ua'> & { proxy?: ProxyKind } = {}): Promise<Party> {
+  /** opts.security: omitted -> a fresh in-memory identity; null -> no E2E at all (a plaintext-only client). */
+  async create(lab: LabLike, user: string, opts: Omit<ChatManagerOptions, 'ua' | 'security'> & { proxy?: ProxyKind; security?: SessionSecurity | null } = {}): Promise<Party> {
     const ua = new SipUserAgent(accountFor(lab, user, opts.proxy ?? 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
-    const mgr = new ChatSessionManager({ ua, security: opts.security ?? (await memorySecurity(aor)), ...opts });
+    const security = opts.security === null ? undefined : (opts.security ?? (await memorySecurity(aor)));
+    const mgr = new ChatSessionManager({ ...opts, ua, security });
     mgr.on('error', () => {});
     const p = { ua, mgr, aor };
     this.parties.push(p);
