@@ -155,6 +155,23 @@ describe('lab MSRP relay', () => {
     it(`both clients relayed over TCP, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => { await burst(false); });
   }
 
+  it('sends no 200 for a SEND with Failure-Report: no or partial (RFC 4975 s.7.1.2), and still relays it', async () => {
+    const a = await open();
+    const b = await open();
+    assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
+    assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
+    for (const fr of ['no', 'partial']) {
+      const tid = `fr${fr}`;
+      const got = b.waitFor((f) => f.method === 'SEND' && f.body === fr);
+      a.write(buildMsrp(tid, 'SEND', [['To-Path', `${a.usePath} ${b.usePath} ${b.uri}`], ['From-Path', a.uri], ['Message-ID', tid],
+        ['Byte-Range', `1-${fr.length}/${fr.length}`], ['Failure-Report', fr], ['Content-Type', 'text/plain']], fr));
+      await got;
+    }
+    // A normal SEND afterwards gets its 200; the two above got none (their transaction ids never answered).
+    assert.equal((await a.send(`${a.usePath} ${b.usePath} ${b.uri}`, 'normal')).status, 200);
+    assert.equal(a.has((f) => f.tid === 'frno' || f.tid === 'frpartial'), false);
+  });
+
   it('answers 413 to a frame too large for the relay instead of dropping it silently', async () => {
     const a = await open();
     const b = await open();
