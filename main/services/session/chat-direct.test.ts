@@ -66,6 +66,22 @@ for (const tls of [false, true]) {
       assert.equal(late.errorCode, 'SESSION_CLOSED');
     });
 
+    it('a message sent the moment open() resolves reaches the callee and gets its delivery IMDN back', async () => {
+      const inc = nextEvent<IncomingChatSession>(bob.mgr, 'incoming');
+      const opening = alice.mgr.open(lab.aor('bob'));
+      const i = await inc;
+      const accepted = i.accept(); // no await: listeners are added after the peer may already have sent
+      const a = await opening;
+      const delivered = nextEvent<DeliveryNotification>(a, 'delivery');
+      const out = a.send('first words');
+      const b = await accepted;
+      const m = await nextEvent<ChatMessage>(b, 'message');
+      assert.equal(m.text, 'first words');
+      assert.equal((await delivered).imdnMessageId, (await out).imdnMessageId);
+      a.close();
+      await nextEvent(b, 'closed');
+    });
+
     it('5 MB message chunked and reassembled byte for byte; BYE from the callee', async () => {
       const [a, b] = await Promise.all([alice.mgr.open(lab.aor('bob')), acceptNext(bob)]);
       const body = pattern(5 * 1024 * 1024);

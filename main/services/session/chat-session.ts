@@ -233,6 +233,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   }
 
   private async write(plain: Uint8Array, plainType: string, imdnMessageId: string, successReport: boolean, resolve: (o: SendOutcome) => void, signal?: AbortSignal): Promise<void> {
+    // sends (and automatic IMDNs for early messages) issued while the MSRP connection is still coming up wait for it
+    if (this.state === 'connecting') await this.ready().catch(() => {});
     if (this.state !== 'established' || !this.msrp || !this.neg) {
       resolve({ status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: 'SESSION_CLOSED', reason: `session is ${this.state}` });
       return;
