@@ -21,6 +21,8 @@ import type { InboundFailure, InboundItem } from './secure-page';
 export const DISPLAY_FILE = 'imdn-display.json';
 /** Bound on remembered "display notification requested" entries (oldest dropped). */
 export const MAX_DISPLAY_REQUESTS = 5000;
+/** Chat messages on the wire at once per account; the rest wait 'queued' (a burst must not starve incoming answers). */
+export const MAX_SENDS_IN_FLIGHT = 8;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -50,6 +52,8 @@ export class Messenger {
   readonly session: SessionChatTransport | null;
   readonly #outbox = new Map<string, Set<number>>();
   readonly #inflight = new Set<number>();
+  #sending = 0;
+  readonly #sendWaiters: (() => void)[] = [];
   #display: Record<string, DisplayRequest> = {};
   #displayWrites: Promise<void> = Promise.resolve();
   #unsubscribe: () => void;
@@ -184,30 +188,49 @@ export class Messenger {
         return;
       }
       this.#outbox.get(conv.peer)?.delete(id);
-      this.#update(id, 'sending');
-      const dateTime = m.createdAt;
-      const cpim = serializeCpim(buildChatCpim({
-        from: this.s.account.displayName ? { name: this.s.account.displayName, uri: this.s.aor } : this.s.aor,
-        to: [conv.peer], text: typeof m.body === 'string' ? m.body : '', messageId: m.imdnMessageId!, dateTime: new Date(dateTime).toISOString(),
-        notifications: ['positive-delivery', 'display'],
-      }));
-      let res: DeliveryResult;
+      await this.#acquireSendSlot();
       try {
-        const text = typeof m.body === 'string' ? m.body : '';
-        res = await transport.deliver({ peer: conv.peer, messageId: m.imdnMessageId!, dateTime, cpim, text, protect });
-      } catch (e) {
-        const err = e instanceof ParleyError ? e : new ParleyError('UE_SEND_FAILED', String(e));
-        res = { status: 'failed', code: 0, reason: err.message, errorCode: err.code };
+        await this.#transmit(id, m, conv, transport, protect);
+      } finally {
+        this.#releaseSendSlot();
       }
-      if (res.status === 'failed') {
-        const typed = res.errorCode === 'SIP_FAILURE' ? res.reason : failureReason(res.errorCode, `${res.code ? `${res.code} ` : ''}${res.reason}`);
-        this.#update(id, 'failed', { failureCode: res.code, failureReason: typed });
-      } else this.#update(id, res.status);
     } catch (e) {
       this.ev.log(`send ${id}: ${(e as Error).message}`);
     } finally {
       this.#inflight.delete(id);
     }
+  }
+
+  async #acquireSendSlot(): Promise<void> {
+    while (this.#sending >= MAX_SENDS_IN_FLIGHT) await new Promise<void>((r) => this.#sendWaiters.push(r));
+    this.#sending++;
+  }
+
+  #releaseSendSlot(): void {
+    this.#sending--;
+    this.#sendWaiters.shift()?.();
+  }
+
+  async #transmit(id: number, m: StoredMessage, conv: Conversation, transport: ChatTransport, protect: boolean): Promise<void> {
+    this.#update(id, 'sending');
+    const dateTime = m.createdAt;
+    const cpim = serializeCpim(buildChatCpim({
+      from: this.s.account.displayName ? { name: this.s.account.displayName, uri: this.s.aor } : this.s.aor,
+      to: [conv.peer], text: typeof m.body === 'string' ? m.body : '', messageId: m.imdnMessageId!, dateTime: new Date(dateTime).toISOString(),
+      notifications: ['positive-delivery', 'display'],
+    }));
+    let res: DeliveryResult;
+    try {
+      const text = typeof m.body === 'string' ? m.body : '';
+      res = await transport.deliver({ peer: conv.peer, messageId: m.imdnMessageId!, dateTime, cpim, text, protect });
+    } catch (e) {
+      const err = e instanceof ParleyError ? e : new ParleyError('UE_SEND_FAILED', String(e));
+      res = { status: 'failed', code: 0, reason: err.message, errorCode: err.code };
+    }
+    if (res.status === 'failed') {
+      const typed = res.errorCode === 'SIP_FAILURE' ? res.reason : failureReason(res.errorCode, `${res.code ? `${res.code} ` : ''}${res.reason}`);
+      this.#update(id, 'failed', { failureCode: res.code, failureReason: typed });
+    } else this.#update(id, res.status);
   }
 
   #queue(peer: string, id: number): void {
@@ -240,10 +263,12 @@ export class Messenger {
   async #sendControl(peer: string, cpim: CpimMessage, triggerProtected: boolean): Promise<void> {
     const canSeal = this.s.policy !== 'off' && this.s.secure.hasKey(peer) && this.s.e2e.peers.state(peer) !== 'changed';
     const bytes = serializeCpim(cpim);
+    let out;
     if (canSeal) {
       const id = cpim.headers.find((h) => h.name === 'imdn.Message-ID')!.value;
-      await this.s.secure.sendSealed(peer, id, Date.parse(cpim.dateTime!), bytes);
-    } else if (!triggerProtected) await this.s.secure.sendPlain(peer, bytes);
+      out = await this.s.secure.sendSealed(peer, id, Date.parse(cpim.dateTime!), bytes);
+    } else if (!triggerProtected) out = await this.s.secure.sendPlain(peer, bytes);
+    if (out?.status === 'failed') this.ev.log(`${cpim.contentType} to ${peer} failed: ${out.code} ${out.reason}`);
   }
 
   async #sendTyping(conversationId: number, doc: IsComposing): Promise<void> {

@@ -83,8 +83,9 @@ export class SessionChatTransport implements ChatTransport {
   }
 
   /**
-   * Workaround: a message that arrives on an incoming session before its state turns 'established' gets its automatic
-   * delivery IMDN dropped by ChatSession (SESSION_CLOSED "session is connecting"). Send it ourselves once ready.
+   * Workaround: a message that arrives on a session before its state turns 'established' gets its automatic delivery
+   * IMDN dropped by ChatSession (write() refuses with SESSION_CLOSED "session is connecting"). Send it once ready; a
+   * duplicate (if ChatSession is fixed) is harmless: delivery states only move forward.
    */
   #lateDeliveryImdn(s: ChatSession, m: ChatMessage): void {
     if (!m.imdnMessageId || !m.sentAt) return;
@@ -98,9 +99,13 @@ export class SessionChatTransport implements ChatTransport {
     const prev = this.#open.get(peer);
     if (prev && prev !== s && prev.state === 'established') prev.close();
     this.#open.set(peer, s);
+    // Messages received before the session was established are replayed by ChatSession right after 'established'
+    // (one macrotask later); their automatic IMDN was attempted while connecting and dropped.
+    let early = s.state === 'connecting';
+    s.once('established', () => setImmediate(() => setImmediate(() => (early = false))));
     s.on('message', (m) => {
       this.hooks.message(peer, m, s);
-      if (s.state === 'connecting') this.#lateDeliveryImdn(s, m);
+      if (early || s.state === 'connecting') this.#lateDeliveryImdn(s, m);
     });
     s.on('typing', (t) => this.hooks.typing(peer, t));
     s.on('delivery', (d) => this.hooks.delivery(peer, d));

@@ -14,7 +14,7 @@ import {
   chooseKeyWrapper, ensureDir, readAccountFile, removeAccountFile, saveSipPassword, writeAccountFile, type AccountFile,
   type E2ePolicySetting, type KeyProtection, type WrapperChoice,
 } from './profile';
-import { openAccountSession, safeAoR, type AccountSession, type OpenSessionOptions } from './ue-account';
+import { openAccountSession, type AccountSession, type OpenSessionOptions } from './ue-account';
 import { defaultLabFactory, labAccount, type LocalLabInfo } from './ue-lab';
 import { Messenger, type MessagingStats } from './ue-messaging';
 import { realClock, type UeClock } from './ue-typing';
@@ -440,4 +440,3 @@ export function transportOf(proxy: string): ConnectionView['transport'] {
   return 'udp';
 }
 
-export { safeAoR };
