@@ -73,7 +73,7 @@ test('a tampered envelope is shown as a failed message with its error code; a re
   assert.equal(page.messages.filter((m) => m.text === 'original').length, 1);
 });
 
-test('barring: a blocked sender gets 603 and the message fails with the reason; unblock restores delivery', async () => {
+test('barring: a blocked sender gets 603 (MESSAGE and session INVITE) and the message fails with the reason; unblock restores delivery', async () => {
   await bob.ue.contactsBlock({ aor: lab.aor('alice') });
   const cb = (await bob.ue.conversationsList({})).find((c) => c.peer === lab.aor('alice'));
   assert.equal(cb?.blocked, true);
@@ -81,6 +81,9 @@ test('barring: a blocked sender gets 603 and the message fails with the reason; 
   const { messageId } = await alice.ue.messagesSend({ conversationId: ca.id, text: 'are you there?' });
   const failed = await alice.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'failed');
   assert.deepEqual(failed.failure, { code: '603', reason: 'Decline' });
+  const viaSession = await alice.ue.messagesSend({ conversationId: ca.id, text: 'in a session?', mode: 'session' });
+  const declined = await alice.log.waitFor('message.upserted', (m) => m.id === viaSession.messageId && m.state === 'failed');
+  assert.equal(declined.failure?.code, 'SESSION_DECLINED', 'the barred caller\'s INVITE gets 603');
   await assert.rejects(bob.ue.messagesSend({ conversationId: cb!.id, text: 'x' }), { code: 'CONTACT_BLOCKED' });
   await bob.ue.contactsUnblock({ aor: lab.aor('alice') });
   const again = await alice.ue.messagesSend({ conversationId: ca.id, text: 'now?' });
