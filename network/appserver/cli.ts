@@ -1,7 +1,7 @@
 // Runnable app server: tsx network/appserver/cli.ts --port 5090 --proxy 127.0.0.1:5060 [--domain D] [--groups FILE] [--msrp-port N]
 import { startAppServer } from './server';
 
-const USAGE = 'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password]';
+const USAGE = 'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -25,7 +25,9 @@ const proxy = /^([0-9.]+):(\d+)$/.exec(a.proxy ?? '');
 if (!proxy || a.port === undefined) { console.error(USAGE); process.exit(2); }
 const relayAccount = a['msrp-relay-account'] ? /^([^:]+):(.+)$/.exec(a['msrp-relay-account']) : undefined;
 if (a['msrp-relay'] && !relayAccount) { console.error('--msrp-relay needs --msrp-relay-account user:password'); process.exit(2); }
+if (a['msrp-tls'] !== undefined && !/^(yes|no)$/.test(a['msrp-tls'])) { console.error('--msrp-tls takes yes or no'); process.exit(2); }
 const server = await startAppServer({
+  msrpTls: a['msrp-tls'] === 'yes',
   msrpRelay: a['msrp-relay'] && relayAccount ? { uri: a['msrp-relay'], user: relayAccount[1], password: relayAccount[2] } : undefined,
   port: int(a.port, 'port')!, proxy: { host: proxy[1], port: Number(proxy[2]) }, domain: a.domain, groups: a.groups,
   msrpPort: int(a['msrp-port'], 'msrp-port'),
@@ -34,7 +36,7 @@ const server = await startAppServer({
   log: (l) => console.log(`${new Date().toISOString()} ${l}`),
   onDeliveryReport: (r) => console.log(`${new Date().toISOString()} delivery ${JSON.stringify(r)}`),
 });
-console.log(`Parley app server on sip:127.0.0.1:${server.port};transport=tcp (MSRP ${server.msrpPort}); start the lab with --app-server-port ${server.port}`);
+console.log(`Parley app server on sip:127.0.0.1:${server.port};transport=tcp (MSRP ${server.msrpPort}${server.msrpsPort ? `, MSRPS ${server.msrpsPort}` : ''}); start the lab with --app-server-port ${server.port}`);
 const shutdown = async () => { await server.stop(); console.log('app server stopped'); process.exit(0); };
 process.once('SIGINT', () => void shutdown());
 process.once('SIGTERM', () => void shutdown());

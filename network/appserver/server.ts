@@ -1,6 +1,6 @@
 // Messaging application server behind the lab's Kamailio: conference focus (RFC 4575/4975/7701) and list server / group PSI (RFC 5365).
 import { readFile } from 'node:fs/promises';
-import { MsrpRelayClient, MsrpTransport, formatMsrpUri, type MsrpUri } from '../../main/msrp';
+import { MsrpRelayClient, MsrpTransport, certFingerprint, formatMsrpUri, type MsrpUri } from '../../main/msrp';
 import { SipEndpoint, type Responder } from './sip/endpoint';
 import { getHeaders, parseVia, type SipRequest } from './sip/message';
 import { dialogIdOfRequest } from './sip/dialog';
@@ -31,6 +31,11 @@ export interface AppServerOptions {
    * the frame's own sender (docs/appserver.md). Participants without a relay are always served directly.
    */
   msrpRelay?: { uri: string; user: string; password: string };
+  /**
+   * Also accept TCP/TLS/MSRP offers on an msrps listener: true = self-signed certificate (generated with openssl),
+   * or a PEM pair. Our a=fingerprint is in every TLS answer; the client's certificate is checked against its own.
+   */
+  msrpTls?: boolean | { cert: string; key: string; port?: number };
   log?: (line: string) => void;
   /** Called when every copy of a list/group MESSAGE has a final outcome. */
   onDeliveryReport?: (r: DeliveryReport) => void;
@@ -39,6 +44,8 @@ export interface AppServerOptions {
 export interface AppServer {
   port: number;
   msrpPort: number;
+  /** msrps listener port when msrpTls is on. */
+  msrpsPort?: number;
   domain: string;
   rooms(): RoomSummary[];
   /** Replace the group configuration (e.g. after editing the JSON file). */
@@ -93,8 +100,15 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     domain, endpoint, limits, log,
     contact: (user, isFocus = false) => `<sip:${user}@127.0.0.1:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
   };
+  let tls: { transport: MsrpTransport; fingerprint: string } | undefined;
+  if (o.msrpTls) {
+    const t = typeof o.msrpTls === 'object' ? o.msrpTls : undefined;
+    const transport = new MsrpTransport({ tls: t ? { cert: t.cert, key: t.key } : true, port: t?.port ?? 0, connectTimeoutMs: 60_000 });
+    await transport.listen();
+    tls = { transport, fingerprint: certFingerprint((await transport.certificate()).cert) };
+  }
   const notifier = new ConferenceNotifier(ctx);
-  const focus = new Focus(ctx, new FocusMedia(msrp, limits.maxMessageBytes, relayPath), notifier);
+  const focus = new Focus(ctx, new FocusMedia(msrp, { maxMessageBytes: limits.maxMessageBytes, relayPath, tls }), notifier);
   const lists = new ListServer(ctx, groups, o.onDeliveryReport ?? (() => {}));
 
   endpoint.onRequest = (req: SipRequest, r: Responder) => {
@@ -120,7 +134,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   log(`app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`);
 
   return {
-    port, msrpPort, domain,
+    port, msrpPort, domain, msrpsPort: tls?.transport.port,
     rooms: () => focus.roomSummaries(),
     setGroups: (g) => lists.setGroups(g),
     async stop() {
@@ -131,6 +145,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
       await endpoint.close();
       relay?.close();
       await msrp.close();
+      await tls?.transport.close();
     },
   };
 }

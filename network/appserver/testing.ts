@@ -1,5 +1,5 @@
 // Test helpers for the app server against the real lab: MSRP chat participants driven by raw SIP (not product code).
-import { MsrpRelayClient, MsrpSession, MsrpTransport, formatMsrpUri, type SessionEvent } from '../../main/msrp';
+import { MsrpRelayClient, MsrpSession, MsrpTransport, certFingerprint, formatMsrpUri, type SessionEvent } from '../../main/msrp';
 import { answerMsrpOffer, buildMsrpOffer, parseMsrpMedia } from '../../main/sdp/msrp-sdp';
 import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress, type CpimMessage } from '../../main/formats/cpim';
 import { header, headers, serialize, type RawSipClient, type SipMessage } from '../testing/rawsip';
@@ -55,22 +55,27 @@ export async function joinRoom(c: RawSipClient, ruri: string, domain: string, o:
   multipart?: (sdp: string) => { contentType: string; body: string }; subject?: string;
   /** Reach the focus through the lab's MSRP relay (RFC 4976): AUTH first, Use-Path in our a=path. */
   relay?: { uri: string; user: string; password: string };
+  /** Offer TCP/TLS/MSRP with our a=fingerprint and pin the focus's certificate by its a=fingerprint. */
+  tls?: boolean;
 } = {}): Promise<ChatLeg | SipMessage> {
-  const transport = new MsrpTransport();
+  const transport = new MsrpTransport({ tls: !!o.tls });
   const local = transport.localUri();
+  const fingerprints = o.tls ? [{ algorithm: 'sha-256', value: certFingerprint((await transport.certificate()).cert) }] : undefined;
   let usePath: string[] = [];
   if (o.relay) {
     const rc = new MsrpRelayClient(transport, { relayUri: o.relay.uri, username: o.relay.user, password: o.relay.password });
     usePath = (await rc.authenticate()).usePath.map(formatMsrpUri);
   }
-  const sdp = buildMsrpOffer({ port: 9, transport: 'TCP/MSRP', path: [...usePath, formatMsrpUri(local)], ...ROOM_TYPES });
+  const sdp = buildMsrpOffer({ port: 9, transport: o.tls ? 'TCP/TLS/MSRP' : 'TCP/MSRP', path: [...usePath, formatMsrpUri(local)], fingerprints, ...ROOM_TYPES });
   const b = o.multipart ? o.multipart(sdp) : { contentType: 'application/sdp', body: sdp };
   const res = await c.request('INVITE', ruri, { body: b.body, contentType: b.contentType, extra: o.subject ? [['Subject', o.subject]] : [] });
   if (res.status !== 200) { await transport.close(); return res; }
   await c.inDialog('ACK', res);
   const inbox = new Inbox();
-  const s = session(local, [...usePath, ...parseMsrpMedia(res.body).path], inbox);
-  await transport.attach(s, { role: 'active', viaRelay: !!o.relay });
+  const answer = parseMsrpMedia(res.body);
+  const s = session(local, [...usePath, ...answer.path], inbox);
+  const fp = answer.fingerprints[0];
+  await transport.attach(s, { role: 'active', viaRelay: !!o.relay, remoteFingerprint: o.tls && fp ? `${fp.algorithm} ${fp.value}` : undefined });
   return { session: s, inbox, transport, dialog: res, roomUri: roomUriOf(res, domain) };
 }
 

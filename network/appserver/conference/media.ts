@@ -1,6 +1,6 @@
 // MSRP legs of the focus: one terminated MSRP session per participant (RFC 4975 s.5.4, RFC 6135 roles, RFC 7701 s.5 focus behaviour).
 import { MsrpSession, MsrpTransport, newSessionId, formatMsrpUri, type SessionEvent } from '../../../main/msrp';
-import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpMedia } from '../../../main/sdp/msrp-sdp';
+import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpLocalCapabilities, type MsrpMedia } from '../../../main/sdp/msrp-sdp';
 import { parseMsrpUri, type MsrpUri } from '../../../main/msrp/uri';
 import { ParleyError } from '../../../main/util/errors';
 
@@ -14,12 +14,25 @@ export interface Leg {
   ready: Promise<void>;
 }
 
+export interface FocusMediaOptions {
+  maxMessageBytes: number;
+  /** Our own Use-Path at an RFC 4976 relay (startAppServer's msrpRelay): relayed participants are served through it. */
+  relayPath?: MsrpUri[];
+  /** msrps listener (TCP/TLS/MSRP offers) and its certificate's sha-256 fingerprint ("AB:CD:..."). */
+  tls?: { transport: MsrpTransport; fingerprint: string };
+}
+
 export class FocusMedia {
-  /**
-   * `relayPath`: our own Use-Path at an RFC 4976 relay (see startAppServer's msrpRelay). Participants whose a=path
-   * starts with a relay are served through it (relay to relay), others directly.
-   */
-  constructor(readonly transport: MsrpTransport, private readonly maxMessageBytes: number, private readonly relayPath: MsrpUri[] = []) {}
+  private readonly maxMessageBytes: number;
+  private readonly relayPath: MsrpUri[];
+  private readonly tls?: { transport: MsrpTransport; fingerprint: string };
+  private readonly owner = new WeakMap<MsrpSession, MsrpTransport>();
+
+  constructor(readonly transport: MsrpTransport, o: FocusMediaOptions) {
+    this.maxMessageBytes = o.maxMessageBytes;
+    this.relayPath = o.relayPath ?? [];
+    this.tls = o.tls;
+  }
 
   /** A session was closed: by us (detach) or because its connection went away (a client that crashed sends no BYE). */
   onClosed: (session: MsrpSession) => void = () => {};
@@ -41,20 +54,31 @@ export class FocusMedia {
    * that insists on being passive makes us connect. Returns undefined (488) when the offer is not acceptable.
    */
   answer(offerSdp: string, onEvent: (e: SessionEvent) => void): { sdp: string; leg: Leg } | { reject: string } {
-    const localUri = this.transport.localUri(newSessionId());
-    let viaRelay = false;
-    try { viaRelay = this.relayPath.length > 0 && parseMsrpMedia(offerSdp).path.length > 1; } catch { /* answerMsrpOffer reports it */ }
-    const own = [...(viaRelay ? this.relayPath.map(formatMsrpUri) : []), formatMsrpUri(localUri)];
+    const sid = newSessionId();
+    const tcpUri = this.transport.localUri(sid);
+    const tlsUri = this.tls?.transport.localUri(sid);
+    let offer: MsrpMedia | undefined;
+    try { offer = parseMsrpMedia(offerSdp); } catch { /* answerMsrpOffer reports it */ }
+    // the relay client speaks msrp://, so only TCP offers go relay to relay
+    const viaRelay = this.relayPath.length > 0 && !!offer && offer.transport === 'TCP/MSRP' && offer.path.length > 1;
+    const relay = viaRelay ? this.relayPath.map(formatMsrpUri) : [];
+    const endpoints: MsrpLocalCapabilities['endpoints'] = [{ transport: 'TCP/MSRP', port: this.transport.port, path: [...relay, formatMsrpUri(tcpUri)] }];
+    if (this.tls && tlsUri) endpoints.push({ transport: 'TCP/TLS/MSRP', port: this.tls.transport.port, path: [formatMsrpUri(tlsUri)] });
     const a = answerMsrpOffer(offerSdp, {
-      endpoints: [{ transport: 'TCP/MSRP', port: this.transport.port, path: own }],
-      acceptTypes: ROOM_ACCEPT_TYPES, acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'passive',
+      endpoints, acceptTypes: ROOM_ACCEPT_TYPES, acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'passive',
+      fingerprints: this.tls ? [{ algorithm: 'sha-256', value: this.tls.fingerprint }] : undefined,
     });
     if ('reject' in a) return { reject: a.reason };
-    const session = this.session(localUri, [...(viaRelay ? this.relayPath.map(formatMsrpUri) : []), ...a.remote.path]);
+    const secure = a.local.transport === 'TCP/TLS/MSRP';
+    const transport = secure && this.tls ? this.tls.transport : this.transport;
+    const session = this.session(secure && tlsUri ? tlsUri : tcpUri, [...relay, ...a.remote.path]);
+    this.owner.set(session, transport);
     session.onEvent = onEvent;
     const active = msrpConnectsActively(a.local, a.remote, false);
-    // through our relay the session rides on the relay connection (RFC 4976): nothing to listen for or connect to
-    const ready = this.transport.attach(session, { role: active ? 'active' : 'passive', viaRelay });
+    const fp = a.remote.fingerprints.find((f) => f.algorithm === 'sha-256');
+    // through our relay the session rides on the relay connection (RFC 4976): nothing to listen for or connect to.
+    // msrps: the peer's certificate must match its a=fingerprint (RFC 8122); without one, any certificate is taken
+    const ready = transport.attach(session, { role: active ? 'active' : 'passive', viaRelay, remoteFingerprint: secure && fp ? `sha-256 ${fp.value}` : undefined });
     ready.catch(() => {});
     return { sdp: a.sdp, leg: { session, ready } };
   }
@@ -95,6 +119,6 @@ export class FocusMedia {
   }
 
   close(session: MsrpSession): void {
-    this.transport.detach(session);
+    (this.owner.get(session) ?? this.transport).detach(session);
   }
 }

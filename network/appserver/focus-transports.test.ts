@@ -1,4 +1,4 @@
-// Room lifetime limit against the real lab: the focus BYEs everyone and ends subscriptions with reason=noresource.
+// Focus MSRP variants against the real lab (relay-to-relay, msrps with fingerprints, passive invitee) and the room lifetime limit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, freePorts, type Lab } from '../lab';
@@ -20,7 +20,7 @@ async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<
   }
 }
 
-describe('focus: MSRP relay participant, room lifetime', () => {
+describe('focus: MSRP relay and TLS participants, passive invitee, room lifetime', () => {
   let lab: Lab;
   let as: AppServer;
   const c: Record<string, RawSipClient> = {};
@@ -33,7 +33,7 @@ describe('focus: MSRP relay participant, room lifetime', () => {
     lab = await startLab({ appServerPort: asPort, log: debug, logLevel: Number(process.env.KAM_LOG ?? 2) });
     await lab.addAccount('focus', 'focus-secret');
     as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: debug,
-      msrpRelay: { uri: lab.relay.tcp, user: 'focus', password: 'focus-secret' }, limits: { roomLifetimeMs: 2500 } });
+      msrpRelay: { uri: lab.relay.tcp, user: 'focus', password: 'focus-secret' }, msrpTls: true, limits: { roomLifetimeMs: 2500 } });
     for (const u of ['alice', 'bob']) {
       c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret`, autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
       assert.equal((await c[u].register()).status, 200);
@@ -62,6 +62,23 @@ describe('focus: MSRP relay participant, room lifetime', () => {
     assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'and back');
     for (const [u, l] of [['alice', a], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
     await waitUntil(() => as.rooms().every((r) => r.participants.length === 0), 'room to empty');
+  });
+
+  it('a participant offering TCP/TLS/MSRP gets an msrps path with the focus fingerprint and chats with a TCP one', async () => {
+    const a = await joinRoom(c.alice, `sip:conf-factory@${lab.domain}`, lab.domain, { tls: true });
+    if (!('session' in a)) assert.fail(`tls join failed: ${a.status}`);
+    legs.push(a);
+    assert.match(a.dialog.body, /^m=message \d+ TCP\/TLS\/MSRP \*/m);
+    assert.match(a.dialog.body, /^a=path:msrps:\/\/127\.0\.0\.1:\d+\/\S+;tcp/m);
+    assert.match(a.dialog.body, /^a=fingerprint:sha-256 [0-9A-F:]+/m);
+    const b = await joinRoom(c.bob, a.roomUri, lab.domain);
+    if (!('session' in b)) assert.fail(`join failed: ${b.status}`);
+    legs.push(b);
+    sendChat(a, lab.aor('alice'), [a.roomUri], 'over tls');
+    assert.equal(Buffer.from((await b.inbox.message()).body).toString(), 'over tls');
+    sendChat(b, lab.aor('bob'), [a.roomUri], 'over tcp');
+    assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'over tcp');
+    for (const [u, l] of [['alice', a], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
   });
 
   it('an invitee that answers a=setup:passive is connected to by the focus', async () => {
