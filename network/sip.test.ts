@@ -2,6 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { deflateSync } from 'node:zlib';
 import { startLab, type Lab } from './lab';
 import { RawSipClient, header, headers, type RawTransport } from './testing/rawsip';
 
@@ -103,6 +104,23 @@ describe('lab SIP proxy and registrar', () => {
       for (const [name, value] of m.extra) assert.equal(header(r, name), value, `${name} of stored ${m.type}`);
       assert.equal(header(r, 'X-Parley-Silo-Content-Type'), undefined);
     });
+  });
+
+  it('stores a compressed (binary) body base64-armoured and delivers it with Content-Encoding kept', async () => {
+    const a = await client('erin', 'tcp');
+    assert.equal((await a.register()).status, 200);
+    const text = `deflated for later ${'abc '.repeat(30)}`;
+    const z = deflateSync(Buffer.from(text));
+    assert.ok(z.includes(0), 'the compressed body has NUL bytes');
+    const res = await a.request('MESSAGE', lab.aor('lee'), { bodyBytes: z, contentType: 'text/plain', extra: [['Content-Encoding', 'deflate']] });
+    assert.equal(res.status, 202);
+    const l = await client('lee', 'tcp');
+    const got = l.waitForRequest((m) => m.method === 'MESSAGE');
+    assert.equal((await l.register()).status, 200);
+    const m = await got;
+    assert.equal(header(m, 'Content-Encoding'), 'deflate');
+    assert.equal(header(m, 'Content-Transfer-Encoding'), 'base64');
+    assert.equal(m.body, text, 'decoded: base64, then deflate');
   });
 
   it('stores a MESSAGE for a user whose TCP connection vanished (handle_lost_tcp) instead of failing', async () => {

@@ -151,6 +151,14 @@ test('deferred delivery: offline recipient -> 202 stored; delivered with its ori
   const bytes = new Uint8Array([0, 1, 2, 0xfe, 0xff, 13, 10, 58]);
   const bin = await alice.send(lab.aor('carol'), { body: bytes, contentType: 'application/octet-stream' });
   assert.equal(bin.status, 'stored');
+  // A deflated body (as linphonec sends IMDNs) is stored base64-armoured by the lab and decoded by Parley.
+  await lab.addAccount('eve', 'eve-secret');
+  const eve = await RawSipClient.connect({ lab, transport: 'tcp', user: 'eve', password: 'eve-secret' });
+  const zipped = await eve.request('MESSAGE', lab.aor('carol'), {
+    bodyBytes: deflateSync(Buffer.from('deflated while away')), contentType: 'text/plain', extra: [['Content-Encoding', 'deflate']],
+  });
+  await eve.close();
+  assert.equal(zipped.status, 202);
 
   const carolUa = pool.create(accountFor(lab, 'carol', 'tls'));
   // No CPIM sniffing: the lab must deliver the stored message/cpim with its own Content-Type.
@@ -159,7 +167,7 @@ test('deferred delivery: offline recipient -> 202 stored; delivered with its ori
   const both = new Promise<void>((resolve) => {
     carol.on('message', (m) => {
       received.push(m);
-      if (received.length === 3) resolve();
+      if (received.length === 4) resolve();
     });
   });
   await carolUa.start();
@@ -174,6 +182,8 @@ test('deferred delivery: offline recipient -> 202 stored; delivered with its ori
   const b = received.find((m) => m.contentType === 'application/octet-stream');
   assert.ok(b, `types: ${received.map((m) => m.contentType).join(', ')}`);
   assert.deepEqual([...b.body], [...bytes], 'binary body decoded from its stored Content-Transfer-Encoding');
+  const z = received.find((m) => m.from === lab.aor('eve'));
+  assert.equal(z?.text, 'deflated while away');
   await carolUa.stop();
 });
 

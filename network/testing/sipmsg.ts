@@ -54,13 +54,16 @@ export function parseSip(raw: string): SipMessage {
 
 /**
  * Parse a message from bytes: the head as UTF-8, the body decoded per Content-Encoding (deflate/gzip, as
- * linphone 5 sends MESSAGE bodies) and then as UTF-8.
+ * linphone 5 sends IMDN bodies; after base64 Content-Transfer-Encoding when both are present) and then as UTF-8.
  */
 export function parseSipBytes(buf: Buffer): SipMessage {
   const end = buf.indexOf('\r\n\r\n');
   if (end < 0) throw new Error('SIP message without header terminator');
   const m = parseSip(`${buf.subarray(0, end).toString('utf8')}\r\n\r\n`);
   let body = buf.subarray(end + 4);
+  if (header(m, 'Content-Transfer-Encoding')?.trim().toLowerCase() === 'base64' && header(m, 'Content-Encoding')) {
+    body = Buffer.from(body.toString('latin1'), 'base64'); // a compressed body armoured by the lab's msilo
+  }
   const enc = header(m, 'Content-Encoding')?.toLowerCase();
   if (enc === 'deflate') {
     try { body = inflateSync(body); } catch { body = inflateRawSync(body); }
