@@ -224,6 +224,16 @@ describe('conference focus behind the lab proxy', () => {
     assert.ok(!('session' in again));
     assert.equal(again.status, 404);
   });
+
+  it('a participant behind the lab MSRP relay is served directly (no relay account needed by the focus)', async () => {
+    const d = await join('dave', `sip:conf-factory@${lab.domain}`, { relay: { uri: lab.relay.tcp, user: 'dave', password: 'dave-secret' } });
+    const b = await join('bob', d.roomUri);
+    sendChat(d, lab.aor('dave'), [d.roomUri], 'from behind the relay');
+    assert.equal(Buffer.from((await b.inbox.message()).body).toString(), 'from behind the relay');
+    sendChat(b, lab.aor('bob'), [d.roomUri], 'back through the relay');
+    assert.equal(Buffer.from((await d.inbox.message()).body).toString(), 'back through the relay');
+    for (const [u, l] of [['dave', d], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
+  });
 });
 
 async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<void> {
