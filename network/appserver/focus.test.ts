@@ -141,6 +141,7 @@ describe('conference focus behind the lab proxy', () => {
   it('SUBSCRIBE errors: wrong event 489, Expires too brief 423 with Min-Expires, outsider 403; Expires: 0 gets a terminated NOTIFY', async () => {
     const sub = (user: string, extra: Array<[string, string]>) => c[user].request('SUBSCRIBE', room, { extra });
     assert.equal((await sub('bob', [['Event', 'presence']])).status, 489);
+    assert.equal((await sub('bob', [['Event', 'conference'], ['Accept', 'application/pidf+xml']])).status, 406);
     const brief = await sub('bob', [['Event', 'conference'], ['Expires', '10']]);
     assert.equal(brief.status, 423);
     assert.equal(header(brief, 'Min-Expires'), '60');

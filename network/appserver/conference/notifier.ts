@@ -1,7 +1,7 @@
 // Conference event package notifier (RFC 4575 s.3, RFC 6665 s.4.2 notifier behaviour: Expires, refresh, terminated NOTIFY).
 import { serializeConferenceInfo, CONFINFO_CONTENT_TYPE, type ConferenceInfo } from '../../../main/formats/conference-info';
 import { Dialog, dialogIdOfRequest } from '../sip/dialog';
-import { getHeader, type SipRequest } from '../sip/message';
+import { getHeader, getHeaders, type SipRequest } from '../sip/message';
 import type { Responder } from '../sip/endpoint';
 import { warning, type AsContext } from '../context';
 import type { Room } from './room';
@@ -13,6 +13,7 @@ interface Subscription {
   /** Last version sent in this subscription (RFC 4575 s.5.1: versions are scoped to the subscription). */
   version: number;
   timer?: NodeJS.Timeout;
+  expiresAt: number;
 }
 
 export class ConferenceNotifier {
@@ -38,7 +39,7 @@ export class ConferenceNotifier {
     const contact = this.ctx.contact(room.id, true);
     const dialog = Dialog.asUas(req, r.toTag, contact);
     r.respond(200, { headers: [['Contact', contact], ['Expires', String(expires)]] });
-    const sub: Subscription = { dialog, room, subscriber, version: 0 };
+    const sub: Subscription = { dialog, room, subscriber, version: 0, expiresAt: Date.now() + expires * 1000 };
     if (expires === 0) { this.notify(sub, room.fullState(++sub.version), 'terminated;reason=timeout'); return; }
     this.subs.set(dialog.id, sub);
     this.arm(sub, expires);
@@ -63,7 +64,10 @@ export class ConferenceNotifier {
 
   /** Partial notification to every subscriber of the room (users that joined, left or changed nickname). */
   changed(room: Room, aors: string[]): void {
-    for (const s of this.subs.values()) if (s.room === room) this.notify(s, room.partialState(++s.version, aors), 'active');
+    for (const s of this.subs.values()) {
+      // RFC 6665 s.4.1.3: active NOTIFYs carry the remaining duration
+      if (s.room === room) this.notify(s, room.partialState(++s.version, aors), `active;expires=${Math.max(0, Math.ceil((s.expiresAt - Date.now()) / 1000))}`);
+    }
   }
 
   /** A user left: their own subscription ends (they are no longer allowed to observe). */
@@ -86,6 +90,7 @@ export class ConferenceNotifier {
 
   private arm(s: Subscription, expires: number): void {
     clearTimeout(s.timer);
+    s.expiresAt = Date.now() + expires * 1000;
     s.timer = setTimeout(() => this.end(s, 'timeout'), expires * 1000);
     s.timer.unref();
   }
@@ -94,6 +99,11 @@ export class ConferenceNotifier {
   private expiresOf(req: SipRequest, r: Responder): number | undefined {
     const ev = (getHeader(req, 'Event') ?? '').split(';')[0].trim().toLowerCase();
     if (ev !== 'conference') { r.respond(489, { headers: [['Allow-Events', 'conference']] }); return undefined; }
+    const accept = getHeaders(req, 'Accept').map((a) => a.split(';')[0].trim().toLowerCase());
+    if (accept.length && !accept.some((a) => a === CONFINFO_CONTENT_TYPE || a === 'application/*' || a === '*/*')) {
+      r.respond(406, { reason: 'Not Acceptable', headers: [['Accept', CONFINFO_CONTENT_TYPE]] }); // RFC 6665 s.4.2.1.1
+      return undefined;
+    }
     const lim = this.ctx.limits;
     const v = getHeader(req, 'Expires');
     if (v === undefined) return lim.subscribeExpiresS;
