@@ -4,7 +4,8 @@ import { MsrpRelayClient, MsrpTransport, certFingerprint, formatMsrpUri, type Ms
 import { SipEndpoint, type Responder } from './sip/endpoint';
 import { getHeaders, parseVia, type SipRequest } from './sip/message';
 import { dialogIdOfRequest } from './sip/dialog';
-import { DEFAULT_LIMITS, ruriUser, type AppServerLimits, type AsContext } from './context';
+import { DEFAULT_LIMITS, ruriUser, warning, type AppServerLimits, type AsContext } from './context';
+import { ParleyError } from '../../main/util/errors';
 import { ConferenceNotifier } from './conference/notifier';
 import { FocusMedia } from './conference/media';
 import { Focus, type RoomSummary } from './conference/focus';
@@ -111,7 +112,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const focus = new Focus(ctx, new FocusMedia(msrp, { maxMessageBytes: limits.maxMessageBytes, relayPath, tls }), notifier);
   const lists = new ListServer(ctx, groups, o.onDeliveryReport ?? (() => {}));
 
-  endpoint.onRequest = (req: SipRequest, r: Responder) => {
+  const route = (req: SipRequest, r: Responder): void => {
     if (!viaProxy(req, o.proxy)) {
       // identities are only trustworthy when the proxy authenticated the request (docs/appserver.md, "Trust")
       if (req.method !== 'ACK') r.respond(403, { reason: 'Forbidden - requests must come through the proxy' });
@@ -130,6 +131,16 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     if (user && Focus.handles(user)) return focus.onRequest(req, r, user);
     if (user && ListServer.handles(user)) return lists.onRequest(req, r, user);
     r.respond(404, { reason: 'Not Found - no such service' });
+  };
+  endpoint.onRequest = (req, r) => {
+    try { route(req, r); } catch (e) {
+      // malformed dialog data (no Contact, no From tag...) or a bug: answer rather than leave the proxy waiting
+      const bad = e instanceof ParleyError && /^(SIP_|SDP_|RESOURCE_LISTS_|MULTIPART_)/.test(e.code);
+      log(`${req.method} ${req.uri}: ${bad ? '' : 'internal error: '}${(e as Error).stack ?? e}`);
+      if (req.method !== 'ACK') {
+        try { r.respond(bad ? 400 : 500, { headers: [warning(domain, bad ? (e as Error).message : 'internal error')] }); } catch { /* already answered */ }
+      }
+    }
   };
   log(`app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`);
 
