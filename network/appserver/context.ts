@@ -39,6 +39,8 @@ export const DEFAULT_LIMITS: AppServerLimits = {
 
 export interface AsContext {
   domain: string;
+  /** Take P-Asserted-Identity from requests (only when the proxy removes it from client requests and sets it itself). */
+  trustAssertedIdentity: boolean;
   endpoint: SipEndpoint;
   limits: AppServerLimits;
   log: (line: string) => void;
@@ -50,13 +52,14 @@ export interface AsContext {
 export const warning = (domain: string, text: string): [string, string] => ['Warning', `399 ${domain} "${text.replace(/["\\]/g, '')}"`];
 
 /**
- * The requester's identity as asserted by the proxy: P-Asserted-Identity when present (RFC 3325, an IMS core adds it),
- * else the From URI, which the lab's Kamailio has digest-authenticated for home-domain users. Anything outside the home
- * domain is not authenticated by the lab proxy and is refused (undefined).
+ * The requester's identity as established by the proxy. With `trustPai` (an IMS core: the P-CSCF strips client-supplied
+ * P-Asserted-Identity and the S-CSCF sets it, RFC 3325) that header wins; otherwise the From URI, which the lab's
+ * Kamailio has digest-authenticated for home-domain users (the lab proxy does not police P-Asserted-Identity, so a
+ * client could put anything there). Anything outside the home domain is not authenticated and is refused (undefined).
  */
-export function assertedIdentity(req: SipRequest, domain: string): string | undefined {
+export function assertedIdentity(req: SipRequest, domain: string, trustPai = false): string | undefined {
   try {
-    const pai = getHeaders(req, 'P-Asserted-Identity').map((v) => parseNameAddr(v).uri).find((u) => /^sips?:/i.test(u));
+    const pai = trustPai ? getHeaders(req, 'P-Asserted-Identity').map((v) => parseNameAddr(v).uri).find((u) => /^sips?:/i.test(u)) : undefined;
     const uri = pai ?? parseNameAddr(getHeader(req, 'From') ?? '').uri;
     const p = parseSipUri(uri);
     if (p.host !== domain.toLowerCase() || !p.user) return undefined;

@@ -96,6 +96,10 @@ describe('list server and group PSI behind the lab proxy', () => {
     await assert.rejects(c.bob.waitForRequest((x) => x.method === 'MESSAGE', 300)); // the sender got no copy
     const stranger = await c.erin.message(`sip:group-team@${lab.domain}`, 'let me in');
     assert.equal(stranger.status, 403);
+    // a client-supplied P-Asserted-Identity is not believed (the lab proxy does not police it): erin stays erin
+    const forged = await c.erin.request('MESSAGE', `sip:group-team@${lab.domain}`, { body: 'i am alice', contentType: 'text/plain', extra: [['P-Asserted-Identity', `<${lab.aor('alice')}>`]] });
+    assert.equal(forged.status, 403);
+    assert.match(header(forged, 'Warning') ?? '', /erin@parley\.test is not a member/);
     assert.equal((await c.alice.message(`sip:group-nope@${lab.domain}`, 'x')).status, 404);
   });
 });

@@ -37,6 +37,11 @@ export interface AppServerOptions {
    * or a PEM pair. Our a=fingerprint is in every TLS answer; the client's certificate is checked against its own.
    */
   msrpTls?: boolean | { cert: string; key: string; port?: number };
+  /**
+   * Identify requesters by P-Asserted-Identity (default false: by the From URI the lab proxy authenticated). Turn on only
+   * behind a proxy that removes client-supplied P-Asserted-Identity and asserts the authenticated user itself.
+   */
+  trustAssertedIdentity?: boolean;
   log?: (line: string) => void;
   /** Called when every copy of a list/group MESSAGE has a final outcome. */
   onDeliveryReport?: (r: DeliveryReport) => void;
@@ -98,7 +103,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     }
   }
   const ctx: AsContext = {
-    domain, endpoint, limits, log,
+    domain, endpoint, limits, log, trustAssertedIdentity: o.trustAssertedIdentity ?? false,
     contact: (user, isFocus = false) => `<sip:${user}@127.0.0.1:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
   };
   let tls: { transport: MsrpTransport; fingerprint: string } | undefined;

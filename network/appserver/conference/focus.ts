@@ -42,7 +42,7 @@ export class Focus {
 
   /** Out-of-dialog request for the factory or a room URI. */
   onRequest(req: SipRequest, r: Responder, user: string): void {
-    const who = assertedIdentity(req, this.ctx.domain);
+    const who = assertedIdentity(req, this.ctx.domain, this.ctx.trustAssertedIdentity);
     if (!who) { r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may use the conference service')] }); return; }
     const room = user === FACTORY_USER ? undefined : this.rooms.get(user.toLowerCase());
     if (user !== FACTORY_USER && !room) { r.respond(404, { headers: [warning(this.ctx.domain, `no such room ${user}`)] }); return; }

@@ -32,7 +32,7 @@ export class ListServer {
 
   onRequest(req: SipRequest, r: Responder, user: string): void {
     if (req.method !== 'MESSAGE') { r.respond(405, { headers: [['Allow', 'MESSAGE, OPTIONS']] }); return; }
-    const sender = assertedIdentity(req, this.ctx.domain);
+    const sender = assertedIdentity(req, this.ctx.domain, this.ctx.trustAssertedIdentity);
     if (!sender) { r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may send through this service')] }); return; }
     if (/^group-/i.test(user)) this.group(req, r, user.toLowerCase(), sender);
     else this.uriList(req, r, sender);
