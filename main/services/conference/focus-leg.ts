@@ -34,9 +34,11 @@ export interface LegContext {
 export interface LegClosed { reason: 'bye-local' | 'bye-remote' | 'failed'; error?: ParleyError }
 
 export interface FocusLegEvents {
-  msrp: [SessionEvent];
   closed: [LegClosed];
 }
+
+/** MSRP events held until the room attaches (the focus flushes queued messages the moment we connect). */
+export const EARLY_EVENTS_MAX = 1024;
 
 /** Room URI from the focus's Contact (RFC 4579 s.5: the conference URI is the Contact's user part in our domain). */
 export function roomUriFromContact(contact: string | undefined, domain: string): string | undefined {
@@ -96,6 +98,8 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
   state: 'connecting' | 'up' | 'closed' = 'connecting';
   private closedWith: LegClosed | undefined;
   private readonly pending = new Map<string, (r: { ok: boolean; status?: number; reason?: string }) => void>();
+  private sink: ((e: SessionEvent) => void) | undefined;
+  private early: SessionEvent[] = [];
 
   private constructor(private readonly ctx: LegContext, private readonly rtc: Rtc, private readonly media: LegMedia, readonly roomUri: string, readonly callId: string) {
     super();
@@ -199,7 +203,8 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
         this.pending.delete(e.messageId);
         p?.(e.type === 'sent' ? { ok: true } : { ok: false, status: e.status, reason: e.comment });
       }
-      this.emit('msrp', e);
+      if (this.sink) this.sink(e);
+      else if (this.early.length < EARLY_EVENTS_MAX) this.early.push(e);
     };
     const close = s.close.bind(s);
     s.close = (reason?: ParleyError) => {
@@ -214,6 +219,12 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
     }
     if (this.state === 'closed') throw this.closedWith?.error ?? new ParleyError('CONF_LEG_CLOSED', 'leg closed while connecting');
     this.state = 'up';
+  }
+
+  /** Receive the leg's MSRP events (messages, reports), starting with those that arrived before this call. */
+  onMsrpEvents(fn: (e: SessionEvent) => void): void {
+    this.sink = fn;
+    for (const e of this.early.splice(0)) fn(e);
   }
 
   /** RFC 7701 s.7: NICKNAME request; resolves with the focus's status (200, 423, 425 ...). */

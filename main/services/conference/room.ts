@@ -43,7 +43,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     this.crypto?.on('decrypted', (d) => this.emitMessage(d.cpim, d.from, false, true, d.receivedAt, d.epoch));
     this.crypto?.on('undecryptable', (u) => this.report(new ParleyError(u.error.code, `message from ${u.from} unreadable: ${u.error.message}`, { from: u.from })));
     this.crypto?.on('status', () => this.emit('security', this.security()));
-    leg.on('msrp', (e) => this.onMsrp(e));
+    leg.onMsrpEvents((e) => this.onMsrp(e));
     leg.on('closed', (c) => {
       if (this.state === 'left') return;
       this.end(c.reason === 'bye-local' ? 'left' : c.reason === 'bye-remote' ? 'left' : 'failed', c.error);
