@@ -37,6 +37,9 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
   private msg: OutgoingMessage | undefined;
   private stopError: ParleyError | undefined;
   private wake: (() => void) | undefined;
+  private settleFn: ((v: { ok: true; delivered: boolean }) => void) | undefined;
+  /** Every chunk got its 200 (the data is at the receiver or its relay). */
+  acked = false;
   readonly wireSize: number;
 
   constructor(private readonly o: SenderOptions) {
@@ -54,6 +57,12 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
     this.wake?.();
   }
 
+  /** The peer ended the session without a reason: 'sent' when every chunk was acknowledged, otherwise a failure. */
+  peerEnded(error: ParleyError): void {
+    if (this.acked && this.settleFn) this.settleFn({ ok: true, delivered: false });
+    else this.cancel(error);
+  }
+
   /** Stream the file; resolves when delivered (or sent); rejects with a ParleyError (cancel, peer refusal, connection loss). */
   async run(transport: MsrpTransport, session: MsrpSession): Promise<SendResult> {
     const o = this.o;
@@ -65,6 +74,7 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
       outcome ??= v;
       this.wake?.();
     };
+    this.settleFn = settle;
     const plainStart = o.protected ? (o.wireStart / STREAM_FULL_SEGMENT_CT) * STREAM_SEGMENT_SIZE : o.wireStart;
     const meter = new ProgressMeter(o.size);
     const off = onSessionEvent(session, (e) => {
@@ -78,6 +88,7 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
       else if (e.type === 'sendFailed') {
         settle({ ok: false, error: new ParleyError(e.local ? 'FILE_CONNECTION_LOST' : 'FILE_REFUSED', `MSRP ${e.status} ${e.comment ?? ''}`.trim(), { status: e.status }) });
       } else if (e.type === 'sent') {
+        this.acked = true;
         const t = setTimeout(() => settle({ ok: true, delivered: false }), DELIVERY_REPORT_TIMEOUT_MS);
         t.unref();
       }
