@@ -5,10 +5,11 @@ import { defaultIo, type Io } from './session';
 import type { Command } from './command';
 import { sendCommand } from './commands/send';
 import { listenCommand } from './commands/listen';
+import { chatCommand } from './commands/chat';
 import { ACCOUNT_FLAGS } from './account';
 
 /** Add new commands (chat, send-file, keys, conf) here. */
-export const COMMANDS: Command[] = [sendCommand, listenCommand];
+export const COMMANDS: Command[] = [sendCommand, listenCommand, chatCommand];
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

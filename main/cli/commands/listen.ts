@@ -5,6 +5,7 @@ import { CliExit, EXIT } from '../exit-codes';
 import { startRegistered, type Io } from '../session';
 import { PageMessagingService, type IncomingPageMessage } from '../../services/page-messaging';
 import type { Command } from '../command';
+import { acceptSessionsForListen } from '../../services/session/cli-support';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -36,11 +37,12 @@ export function messageHuman(m: IncomingPageMessage): string {
 
 export const listenCommand: Command = {
   name: 'listen',
-  summary: 'register and print received page-mode messages until interrupted',
+  summary: 'register and print received messages (page mode and MSRP sessions) until interrupted',
   usage: () => `usage: parley listen [--json] [options]
 
 Registers, then prints each received MESSAGE (one JSON object per line with --json:
 from, to, contentType, text, mode, receivedAt, imdnMessageId, sentAt, ...).
+Incoming MSRP chat sessions (INVITE) are accepted; their messages print with mode "session".
 A first line "registered as URI via PROXY" goes to stderr once registered, so scripts can wait for it.
 Stops and unregisters on SIGINT/SIGTERM (exit 0). Exit 3 if registration fails, 5 on timeout.
 
@@ -58,6 +60,7 @@ ${formatFlags(FLAGS)}`,
     const svc = new PageMessagingService(ua);
     const json = Boolean(p.flags.json);
     svc.on('message', (m) => io.out(json ? JSON.stringify(messageJson(m)) : messageHuman(m)));
+    const sessions = await acceptSessionsForListen(ua, io.out, json);
     io.err(`registered as ${account.aor} via ${account.proxy}`);
     let failure: CliExit | null = null;
     await new Promise<void>((resolve) => {
@@ -72,6 +75,7 @@ ${formatFlags(FLAGS)}`,
         }
       });
     });
+    await sessions.stop();
     await ua.stop();
     if (failure) throw failure;
     io.err('unregistered');
