@@ -7,6 +7,7 @@ import { joinRoom, type ChatLeg } from '../../../network/appserver/testing';
 import { parseCpim } from '../../formats/cpim';
 import { isParleyError } from '../../util/errors';
 import type { FocusInvitation } from './client';
+import { ChatSessionManager, type IncomingChatSession } from '../session/manager';
 import type { ConferenceRoom } from './room';
 import type { RoomMessage } from './types';
 import { GROUP_E2E_CONTENT_TYPE } from './types';
@@ -54,6 +55,27 @@ describe('conference client on the lab with the app server', () => {
     rb = await bob.client.join(ra.uri);
     for (const r of [ra, rb, rc]) await until(() => people(r) === 'alice,bob,carol', `full roster at ${r.me}`);
     assert.equal(ra.subject, 'Launch');
+  });
+
+  it('one-to-one sessions keep reaching the session manager on the same UA (only isfocus INVITEs are routed here)', async () => {
+    const mgr = (m: Member) => new ChatSessionManager({ ua: m.ua, security: { identity: m.security!.identity, peers: m.security!.peers } });
+    const mb = mgr(bob);
+    const mc = mgr(carol);
+    await mb.start();
+    await mc.start();
+    try {
+      const incoming = waitEvent<IncomingChatSession>(mc, 'incoming');
+      const opening = mb.open(carol.aor);
+      const sc = await (await incoming).accept();
+      const sb = await opening;
+      const got = waitEvent<{ text?: string }>(sc, 'message');
+      await sb.send('one to one');
+      assert.equal((await got).text, 'one to one');
+      sb.close();
+    } finally {
+      await mb.stop();
+      await mc.stop();
+    }
   });
 
   it('every member ends up with every other member\'s sender key; messages are group-encrypted and decrypted', async () => {

@@ -118,6 +118,7 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
   static async dial(ctx: LegContext, target: string, o: { invitees?: string[]; subject?: string; timeoutMs?: number; domain: string }): Promise<FocusLeg> {
     const media = new LegMedia(ctx);
     let rtc!: Rtc;
+    let timedOut = false;
     const answered = new Promise<{ contact?: string }>((resolve, reject) => {
       const extraHeaders = o.subject ? [`Subject: ${o.subject.replace(/[\r\n]/g, ' ')}`] : [];
       const eventHandlers = {
@@ -136,7 +137,7 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
         failed: (e: { cause: string; message?: JsSipResponse | null }) => {
           const status = e.message?.status_code;
           const warning = e.message?.getHeader?.('warning');
-          reject(new ParleyError(status === 486 ? 'CONF_ROOM_FULL' : status === 404 ? 'CONF_NO_SUCH_ROOM' : 'CONF_JOIN_FAILED',
+          reject(new ParleyError(timedOut ? 'CONF_JOIN_TIMEOUT' : status === 486 ? 'CONF_ROOM_FULL' : status === 404 ? 'CONF_NO_SUCH_ROOM' : 'CONF_JOIN_FAILED',
             `${target} ${status ? `refused: ${status} ${e.message?.reason_phrase ?? ''}` : `failed: ${e.cause}`}${warning ? ` (${warning})` : ''}`, { status, warning, cause: e.cause }));
         },
       };
@@ -148,7 +149,7 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
         reject(new ParleyError('CONF_JOIN_FAILED', `cannot INVITE ${target}: ${(e as Error).message}`));
       }
     });
-    const timer = setTimeout(() => { try { rtc?.terminate(); } catch { /* ended */ } }, o.timeoutMs ?? JOIN_TIMEOUT_MS);
+    const timer = setTimeout(() => { timedOut = true; try { rtc?.terminate(); } catch { /* ended */ } }, o.timeoutMs ?? JOIN_TIMEOUT_MS);
     timer.unref();
     let ans: { contact?: string };
     try { ans = await answered; } finally { clearTimeout(timer); }
