@@ -95,7 +95,8 @@ export class Messenger {
 
   /** The conversation of this account with `peer`, without creating it. */
   findConversation(peer: string): Conversation | null {
-    return this.s.store.listConversations(this.s.aor).find((c) => c.kind === 'direct' && c.peer === peer) ?? null;
+    // `search` filters on the peer before any last-message preview is decrypted.
+    return this.s.store.listConversations(this.s.aor, { search: peer }).find((c) => c.kind === 'direct' && c.peer === peer) ?? null;
   }
 
   /** Whether messages to `peer` are sealed under the account policy (and the key we hold). */

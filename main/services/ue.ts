@@ -135,7 +135,13 @@ class UeImpl implements Ue {
         v: 1, aor: normalizeAoR(req.aor), proxy: req.proxy, caFile: req.caFile, displayName: req.displayName, localLab,
         e2ePolicy: prev && normalizeAoR(prev.aor) === normalizeAoR(req.aor) ? prev.e2ePolicy : undefined,
       };
-      const sess = await this.#open(account, req.password);
+      let sess: AccountSession;
+      try {
+        sess = await this.#open(account, req.password);
+      } catch (e) {
+        this.#setConnection({ state: 'error', reason: (e as Error).message.slice(0, 1024), transport: transportOf(req.proxy) });
+        throw e;
+      }
       try {
         await sess.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS);
       } catch (e) {
