@@ -53,6 +53,9 @@ describe('Roster (RFC 4575 versions and partial state)', () => {
   it('malformed documents ask for a resync instead of throwing; a deleted conference ends the roster', () => {
     const r = new Roster(ROOM, ME);
     for (const bad of ['', '<conference-info', '<x/>', 'not xml at all']) assert.equal(r.apply(bad).kind, 'resync');
+    const other = r.apply(serializeConferenceInfo({ entity: 'sip:conf-other@parley.test', version: 1, state: 'full', users: { list: [user('mallory')] } }));
+    assert.equal(other.kind === 'resync' && other.error.code, 'CONFINFO_ENTITY_MISMATCH');
+    assert.equal(r.has('sip:mallory@parley.test'), false);
     r.apply(full(1, ['alice', 'bob']));
     assert.equal(r.apply(serializeConferenceInfo({ entity: ROOM, version: 2, state: 'deleted' })).kind, 'ended');
     assert.equal(r.participants.length, 0);

@@ -55,8 +55,8 @@ export class Roster {
     } catch (e) {
       return { kind: 'resync', error: isParleyError(e) ? e : new ParleyError('CONFINFO_MALFORMED', String(e)) };
     }
-    if (safeAor(doc.entity) !== safeAor(this.roomUri) && this.view === undefined && doc.state !== 'full') {
-      return { kind: 'resync', error: new ParleyError('CONFINFO_ENTITY_MISMATCH', `document for ${doc.entity}`) };
+    if (safeAor(doc.entity) !== safeAor(this.roomUri)) {
+      return { kind: 'resync', error: new ParleyError('CONFINFO_ENTITY_MISMATCH', `document for ${doc.entity}, not ${this.roomUri}`) };
     }
     let next: ConferenceView;
     try {
