@@ -213,3 +213,21 @@ test('wrong password: SIP_AUTH_FAILED and a connection error with the reason; lo
   await again.ue.ready;
   assert.equal(await again.ue.accountGet({}), null, 'signed out stays signed out');
 });
+
+test("'prefer' policy: first message in clear (flagged) while the key is fetched, later ones sealed", async () => {
+  await lab.addAccount('frank', 'frank-secret');
+  const frank = await makeUe(undefined, { e2ePolicy: 'prefer' });
+  extra.push(frank);
+  await signIn(frank, lab, 'frank');
+  const c = await conv(frank, 'bob');
+  assert.equal(c.security.e2e, 'off', 'no key yet');
+  const first = await frank.ue.messagesSend({ conversationId: c.id, text: 'prefer one' });
+  const m1 = await frank.log.waitFor('message.upserted', (m) => m.id === first.messageId && m.state === 'delivered');
+  assert.equal(m1.e2e.state, 'off');
+  await frank.log.waitFor('security.changed', (s) => s.conversationId === c.id && s.e2e.state === 'on', 'key pinned');
+  const second = await frank.ue.messagesSend({ conversationId: c.id, text: 'prefer two' });
+  const m2 = await frank.log.waitFor('message.upserted', (m) => m.id === second.messageId && m.state === 'delivered');
+  assert.equal(m2.e2e.state, 'on');
+  assert.equal((await bob.log.waitFor('message.upserted', (m) => m.text === 'prefer two')).e2e.state, 'on');
+  assert.ok(!frank.wire.some((w) => w.body.includes('prefer two')));
+});
