@@ -8,8 +8,11 @@ export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.lab');
 
 export interface CliOptions {
   stateDir: string; ports: Partial<LabPorts>; domain?: string; accounts: LabAccount[]; verbose: boolean; help: boolean;
-  appServerPort?: number;
+  /** The messaging application server (conference focus, list server) runs in the lab process unless --no-app-server. */
+  appServer: boolean; appServerPort: number; groupsFile?: string; shmMb?: number;
 }
+
+export const DEFAULT_APP_SERVER_PORT = 5090;
 
 const PORT_FLAGS: Record<string, keyof LabPorts> = {
   '--sip-port': 'sip', '--tls-port': 'tls', '--ws-port': 'ws', '--wss-port': 'wss', '--msrp-port': 'msrp', '--msrps-port': 'msrps',
@@ -28,7 +31,9 @@ function parsePort(flag: string, v: string | undefined): number {
 }
 
 export function parseCli(argv: string[]): CliOptions {
-  const o: CliOptions = { stateDir: DEFAULT_STATE_DIR, ports: {}, accounts: [], verbose: false, help: false };
+  const o: CliOptions = {
+    stateDir: DEFAULT_STATE_DIR, ports: {}, accounts: [], verbose: false, help: false, appServer: true, appServerPort: DEFAULT_APP_SERVER_PORT,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -41,6 +46,14 @@ export function parseCli(argv: string[]): CliOptions {
     else if (a === '--domain') o.domain = next();
     else if (a === '--account') o.accounts.push(parseAccount(next()));
     else if (a === '--app-server-port') o.appServerPort = parsePort(a, next());
+    else if (a === '--no-app-server') o.appServer = false;
+    else if (a === '--groups') o.groupsFile = resolve(next());
+    else if (a === '--shm-mb') {
+      const v = next();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 16 || n > 4096) throw new Error(`--shm-mb expects 16-4096, got ${JSON.stringify(v)}`);
+      o.shmMb = n;
+    }
     else if (a === '--verbose' || a === '-v') o.verbose = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option ${a} (try --help)`);
@@ -57,7 +70,12 @@ Starts the Parley local IMS lab (Kamailio on 127.0.0.1) in the foreground; Ctrl-
   --msrp-port N          MSRP relay TCP (default 2855)     --msrps-port N  MSRP relay TLS (default 2856)
   --domain D             home domain (default parley.test)
   --account user:pass    add/replace an account (repeatable); alice, bob, carol (<name>-secret) always exist
-  --app-server-port N    route conf-*/chat-*/list*/group-* users to 127.0.0.1:N over TCP
+  --app-server-port N    port of the messaging application server (conference focus, list server, group PSIs) that the
+                         lab runs and routes conf-*/chat-*/list*/group-* users to (default 5090)
+  --no-app-server        run Kamailio only (no conference focus / list server)
+  --groups FILE          group PSIs for the app server: {"team": {"members": ["sip:alice@parley.test", ...]}}
+                         (default <state>/groups.json if present, else group-team = alice, bob, carol)
+  --shm-mb N             Kamailio shared memory in MB (default 256)
   --verbose              print Kamailio's log
   --help                 this text
 

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { readSubscribers } from './dbtext';
 import { DEFAULT_ACCOUNTS, DEFAULT_PORTS, startLab, type Lab, type LabAccount } from './lab';
 import { parseCli, USAGE } from './cli-args';
+import { loadGroups, startAppServer, type AppServer, type GroupConfig } from './appserver/server';
+import { existsSync } from 'node:fs';
 
 /** What clients and tests read from <state>/lab.json to find a running lab. */
 export function labInfo(lab: Lab): Record<string, unknown> {
@@ -27,8 +29,24 @@ async function main(): Promise<void> {
   const accounts = merge([...DEFAULT_ACCOUNTS], await readSubscribers(opts.stateDir), opts.accounts);
   const lab = await startLab({
     stateDir: opts.stateDir, ports: { ...DEFAULT_PORTS, ...opts.ports }, domain: opts.domain, accounts,
-    appServerPort: opts.appServerPort, log: opts.verbose ? (l) => console.log(`[kamailio] ${l}`) : undefined,
+    appServerPort: opts.appServer ? opts.appServerPort : undefined, shmMb: opts.shmMb, log: opts.verbose ? (l) => console.log(`[kamailio] ${l}`) : undefined,
   });
+  let appServer: AppServer | undefined;
+  let groups: GroupConfig = {};
+  if (opts.appServer) {
+    const stateGroups = join(lab.stateDir, 'groups.json');
+    groups = await loadGroups(opts.groupsFile ?? (existsSync(stateGroups) ? stateGroups
+      : { team: { members: ['alice', 'bob', 'carol'].map((u) => lab.aor(u)) } }));
+    try {
+      appServer = await startAppServer({
+        port: opts.appServerPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, groups,
+        log: opts.verbose ? (l) => console.log(`[appserver] ${l}`) : undefined,
+      });
+    } catch (e) {
+      await lab.stop();
+      throw new Error(`app server failed to start on 127.0.0.1:${opts.appServerPort}: ${(e as Error).message} (use --app-server-port or --no-app-server)`);
+    }
+  }
   const infoFile = join(lab.stateDir, 'lab.json');
   await writeFile(infoFile, `${JSON.stringify(labInfo(lab), null, 2)}\n`);
   const p = lab.ports;
@@ -37,7 +55,10 @@ async function main(): Promise<void> {
     `  SIP       udp://127.0.0.1:${p.sip}  tcp://127.0.0.1:${p.sip}  tls://127.0.0.1:${p.tls}`,
     `  WebSocket ws://127.0.0.1:${p.ws}  wss://127.0.0.1:${p.wss}`,
     `  MSRP      ${lab.relay.tcp}  ${lab.relay.tls}`,
-    ...(lab.appServerPort ? [`  AppSrv    conf-/chat-/list/group- users -> tcp://127.0.0.1:${lab.appServerPort}`] : []),
+    ...(appServer ? [
+      `  AppSrv    sip:127.0.0.1:${appServer.port};transport=tcp - conference factory sip:conf-factory@${lab.domain},`,
+      `            list server sip:list@${lab.domain}, groups ${Object.keys(groups).map((g) => `sip:group-${g}@${lab.domain}`).join(', ') || '(none)'}`,
+    ] : []),
     `  Accounts  ${lab.accounts.map((a) => `${lab.aor(a.user)} (${a.password})`).join(', ')}`,
     `  CA file   ${lab.caFile}`,
     `  Info      ${infoFile}`,
@@ -49,6 +70,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${sig}: stopping the lab...`);
+    await appServer?.stop();
     await lab.stop();
     await rm(infoFile, { force: true });
     console.log('lab stopped (stored messages kept in the state dir).');
