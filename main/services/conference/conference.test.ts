@@ -24,14 +24,22 @@ describe('conference client on the lab with the app server', () => {
   let raw: RawSipClient | undefined;
   let eve: ChatLeg | undefined;
   const asLog: string[] = [];
+  const managers: Record<string, ChatSessionManager> = {};
 
   before(async () => {
     env = await startConfLab({ users: ['alice', 'bob', 'carol', 'eve'], log: (l) => asLog.push(l) });
-    [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => pool.create(env.lab, u)));
+    // bob and carol also run a one-to-one session manager, started first (the conference client chains in front of it)
+    const withManager = async (m: Member) => {
+      managers[m.user] = new ChatSessionManager({ ua: m.ua, security: { identity: m.security!.identity, peers: m.security!.peers } });
+      await managers[m.user].start();
+    };
+    [alice, bob, carol] = await Promise.all([pool.create(env.lab, 'alice'), pool.create(env.lab, 'bob', { beforeClient: withManager }),
+      pool.create(env.lab, 'carol', { beforeClient: withManager })]);
   });
   after(async () => {
     await eve?.transport.close();
     await raw?.close();
+    for (const m of Object.values(managers)) await m.stop();
     await pool.stopAll();
     await env?.stop();
   });
@@ -58,24 +66,14 @@ describe('conference client on the lab with the app server', () => {
   });
 
   it('one-to-one sessions keep reaching the session manager on the same UA (only isfocus INVITEs are routed here)', async () => {
-    const mgr = (m: Member) => new ChatSessionManager({ ua: m.ua, security: { identity: m.security!.identity, peers: m.security!.peers } });
-    const mb = mgr(bob);
-    const mc = mgr(carol);
-    await mb.start();
-    await mc.start();
-    try {
-      const incoming = waitEvent<IncomingChatSession>(mc, 'incoming');
-      const opening = mb.open(carol.aor);
-      const sc = await (await incoming).accept();
-      const sb = await opening;
-      const got = waitEvent<{ text?: string }>(sc, 'message');
-      await sb.send('one to one');
-      assert.equal((await got).text, 'one to one');
-      sb.close();
-    } finally {
-      await mb.stop();
-      await mc.stop();
-    }
+    const incoming = waitEvent<IncomingChatSession>(managers.carol, 'incoming');
+    const opening = managers.bob.open(carol.aor);
+    const sc = await (await incoming).accept();
+    const sb = await opening;
+    const got = waitEvent<{ text?: string }>(sc, 'message');
+    await sb.send('one to one');
+    assert.equal((await got).text, 'one to one');
+    sb.close();
   });
 
   it('every member ends up with every other member\'s sender key; messages are group-encrypted and decrypted', async () => {

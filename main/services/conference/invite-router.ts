@@ -1,37 +1,25 @@
-// Splits initial INVITEs between the conference client (focus invitations: Contact with isfocus, RFC 4579 s.5) and
-// whoever else handles INVITEs on the UA (the one-to-one ChatSessionManager). Installed on one SipUserAgent instance.
+// Splits initial INVITEs between the conference client (focus invitations: Contact with isfocus, RFC 4579 s.5) and the
+// handler installed before it on the same SipUserAgent (the one-to-one ChatSessionManager, the transfer manager).
 import type { SipUserAgent } from '../../sip/ua';
 import type { IncomingSipRequest } from '../../sip/incoming';
 import { isFocusContact } from './focus-leg';
 
 type Handler = (req: IncomingSipRequest) => void;
 
-interface RoutedUa {
-  setInviteHandler(h: Handler | null): void;
-  parleyFocusRouter?: { onFocus: Handler | null; fallback: Handler | null };
-}
-
 /**
- * Route focus invitations to `onFocus`; every other INVITE goes to the handler set with ua.setInviteHandler (before or
- * after this call), or gets 488 as before. Returns an uninstall function. Workaround until SipUserAgent offers an
- * invite filter (docs/conferences.md "Changes outside this folder").
+ * Chain in front of the current INVITE handler (the convention the transfer manager uses too): focus invitations go to
+ * `onFocus`, everything else to the previous handler (or 488 when there is none). Start this after the session manager,
+ * which installs its handler without chaining. Returns an uninstall function that restores the previous handler if ours
+ * is still the current one. A filter API on SipUserAgent would remove the ordering rule (docs/conferences.md s.6).
  */
 export function routeFocusInvitations(ua: SipUserAgent, onFocus: Handler): () => void {
-  const u = ua as unknown as RoutedUa & { inviteHandler?: Handler | null };
-  if (u.parleyFocusRouter) {
-    u.parleyFocusRouter.onFocus = onFocus;
-    return () => { if (u.parleyFocusRouter) u.parleyFocusRouter.onFocus = null; };
-  }
-  const proto = Object.getPrototypeOf(ua) as RoutedUa;
-  const original = proto.setInviteHandler.bind(ua);
-  const state = { onFocus: onFocus as Handler | null, fallback: (u.inviteHandler ?? null) as Handler | null };
-  u.parleyFocusRouter = state;
-  const dispatch: Handler = (req) => {
-    if (state.onFocus && isFocusContact(req.header('contact'))) return state.onFocus(req);
-    if (state.fallback) return state.fallback(req);
+  const u = ua as unknown as { inviteHandler: Handler | null };
+  const prev = u.inviteHandler ?? null;
+  const mine: Handler = (req) => {
+    if (isFocusContact(req.header('contact'))) return onFocus(req);
+    if (prev) return prev(req);
     req.reply(488, 'Sessions Not Supported');
   };
-  u.setInviteHandler = (h) => { state.fallback = h; };
-  original(dispatch);
-  return () => { state.onFocus = null; };
+  ua.setInviteHandler(mine);
+  return () => { if (u.inviteHandler === mine) ua.setInviteHandler(prev); };
 }

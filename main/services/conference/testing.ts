@@ -37,7 +37,8 @@ export interface Member { user: string; aor: string; ua: SipUserAgent; client: C
 
 export class MemberPool {
   readonly members: Member[] = [];
-  async create(lab: Lab, user: string, o: { e2e?: boolean } = {}): Promise<Member> {
+  /** `beforeClient` runs after registration, before the conference client starts (e.g. start a session manager). */
+  async create(lab: Lab, user: string, o: { e2e?: boolean; beforeClient?: (m: Member) => Promise<void> } = {}): Promise<Member> {
     const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
@@ -47,6 +48,7 @@ export class MemberPool {
     const m = { user, aor, ua, client, security };
     this.members.push(m);
     await ua.start();
+    await o.beforeClient?.(m);
     await client.start();
     return m;
   }
