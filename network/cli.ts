@@ -1,6 +1,7 @@
 // `npm run network`: run the local IMS lab in the foreground with a ready banner and <state>/lab.json.
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { readSubscribers } from './dbtext';
 import { DEFAULT_ACCOUNTS, DEFAULT_PORTS, startLab, type Lab, type LabAccount } from './lab';
 import { parseCli, USAGE } from './cli-args';
@@ -80,4 +81,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-main().catch((e: Error) => { console.error(e.message); process.exit(1); });
+// Run only as the entry point (importing labInfo must not start a lab).
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((e: Error) => { console.error(e.message); process.exit(1); });
+}
