@@ -1,8 +1,8 @@
 // Benchmark (belongs in bench/; run: npx tsx main/services/ue-e2e-bench.ts [N]): page-mode E2E (policy require) vs plaintext
 // (policy off) between two full UEs through a private lab: N-message burst until every message is 'delivered' (IMDN back),
 // then 20 sequential send -> IMDN round trips. Baseline (plaintext) measured in the same run.
-import { startLab } from '../../network/lab';
-import { makeUe, signIn } from './ue-testkit';
+import { startLab } from '../network/lab';
+import { makeUe, signIn } from '../main/services/ue-testkit';
 const N = Number(process.argv[2] ?? 200);
 const lab = await startLab();
 async function run(policy: 'require' | 'off', user: string) {
