@@ -1,4 +1,4 @@
-// Benchmark (belongs in bench/; run: npx tsx main/services/ue-e2e-bench.ts [N]): page-mode E2E (policy require) vs plaintext
+// Benchmark (run: npx tsx bench/ue-e2e.ts [N]): page-mode E2E (policy require) vs plaintext
 // (policy off) between two full UEs through a private lab: N-message burst until every message is 'delivered' (IMDN back),
 // then 20 sequential send -> IMDN round trips. Baseline (plaintext) measured in the same run.
 import { startLab } from '../network/lab';
