@@ -187,3 +187,43 @@ export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: La
     return ue;
   };
 }
+
+/** Replaces a peer's backend (e.g. a fresh profile): closes its web host and backend, then starts a new host over the
+ *  backend `makeBackend` builds. Pages on the old host must be reopened on `peers[name].host.url`. */
+export async function replacePeer(session: LabSession, name: string, makeBackend: () => Promise<UeBackend>, log?: (l: string) => void): Promise<Peer> {
+  const old = session.peers[name];
+  if (old) {
+    delete session.peers[name];
+    await old.host.close();
+    await old.backend.close();
+  }
+  const peer = await startPeer(name, await makeBackend(), log);
+  session.peers[name] = peer;
+  return peer;
+}
+
+/** Records every delivery state each outgoing bubble shows (by its text), in the order they render: a MutationObserver,
+ *  so transient states (sending, sent) are caught even when they last a few milliseconds. Read with `statesSeen`. */
+export async function recordStates(page: Page): Promise<void> {
+  // A string, not a function: tsx's keepNames would wrap named helpers in __name(), which the page does not have.
+  await page.evaluate(`(() => {
+    if (window.__states) return;
+    const seen = {};
+    window.__states = seen;
+    const scan = () => {
+      for (const b of document.querySelectorAll('.bubble.out')) {
+        const text = b.querySelector('.bubble-text')?.textContent ?? '';
+        const st = b.querySelector('.state')?.getAttribute('data-state');
+        if (!st) continue;
+        const list = (seen[text] ??= []);
+        if (list[list.length - 1] !== st) list.push(st);
+      }
+    };
+    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    scan();
+  })()`);
+}
+
+export function statesSeen(page: Page, text: string): Promise<string[]> {
+  return page.evaluate((t) => (window as unknown as { __states?: Record<string, string[]> }).__states?.[t] ?? [], text);
+}
