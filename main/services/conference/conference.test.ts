@@ -134,11 +134,11 @@ describe('conference client on the lab with the app server', () => {
     rc.leave();
     assert.equal(rc.state, 'left');
     await until(() => people(rb) === 'alice,bob,eve' && people(ra) === 'alice,bob,eve', 'carol gone from the rosters');
-    assert.ok(rb.crypto!.epoch > epochBefore, 'bob rotated his sender key');
 
     const marker = 'after-carol-left-7f3a';
     const atA = nextMessage(ra, (m) => m.text === marker);
     await rb.say(marker);
+    assert.ok(rb.crypto!.epoch > epochBefore, 'bob rotated his sender key before sending');
     assert.equal((await atA).protected, true);
     // eve's copy (the bytes on the focus's MSRP connection to a member): ciphertext only, no plaintext marker
     const ev = await eve.inbox.wait((e) => e.type === 'message' && !!e.body && isGroupFrom(e.body, bob.aor), 'bob\'s group message at eve');

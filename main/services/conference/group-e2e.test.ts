@@ -42,7 +42,7 @@ class Net {
 
 async function party(net: Net, name: string, sec?: ConferenceSecurity): Promise<{ c: RoomCrypto; sec: ConferenceSecurity }> {
   const s = sec ?? (await memorySecurity(aor(name)));
-  const c = new RoomCrypto(ROOM, s, net.io(aor(name)));
+  const c = new RoomCrypto(ROOM, s, net.io(aor(name)), Date.now, 0);
   net.parties.set(aor(name), c);
   return { c, sec: s };
 }
@@ -105,6 +105,30 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     assert.equal(textOf(d.c.openPublic(aor('alice'), body(a.c.encrypt(inner(aor('alice'), 'welcome dave'))))), 'welcome dave');
   });
 
+  it('membership changes close together share one rotation; sending first rotates, never with a pre-join key', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const net = new Net();
+    const a = await party(net, 'alice');
+    const b = await party(net, 'bob');
+    const c = await party(net, 'carol');
+    const slow = new RoomCrypto(ROOM, (await memorySecurity(aor('dave'))), net.io(aor('dave')), Date.now, 100);
+    net.parties.set(aor('dave'), slow);
+    for (const p of [a, b, c]) p.c.setMembers([aor('alice'), aor('bob'), aor('carol'), aor('dave')].filter((x) => x !== aor(p === a ? 'alice' : p === b ? 'bob' : 'carol')));
+    slow.setMembers([aor('alice')]);
+    slow.setMembers([aor('alice'), aor('bob')]);
+    assert.equal(slow.epoch, 0, 'no rotation before the window ends');
+    t.mock.timers.tick(100);
+    assert.equal(slow.epoch, 1, 'two changes, one rotation');
+    slow.setMembers([aor('alice'), aor('bob'), aor('carol')]);
+    const frame = slow.encrypt(inner(aor('dave'), 'after carol joined'));
+    assert.equal(slow.epoch, 2, 'encrypt rotated at once');
+    await net.flush();
+    assert.equal(textOf(c.c.openPublic(aor('dave'), body(frame))), 'after carol joined');
+    t.mock.timers.tick(100);
+    assert.equal(slow.epoch, 2, 'the pending timer does not rotate again');
+    slow.destroy();
+  });
+
   it('a message that arrives before its sender\'s key is buffered and delivered when the key comes', async () => {
     const net = new Net();
     const a = await party(net, 'alice');
@@ -152,7 +176,7 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     // bob reinstalls (new identity key) and joins a fresh room instance with alice
     net.parties.clear();
     const net2 = new Net();
-    const a2 = new RoomCrypto(ROOM, a.sec, net2.io(aor('alice')));
+    const a2 = new RoomCrypto(ROOM, a.sec, net2.io(aor('alice')), Date.now, 0);
     net2.parties.set(aor('alice'), a2);
     const b2 = await party(net2, 'bob', await memorySecurity(aor('bob'), LocalIdentity.generate(aor('bob'))));
     a2.setMembers([aor('bob')]);

@@ -12,7 +12,7 @@ import { ReplayCache, type ReplayGuard } from '../../security/replay';
 import { normalizeAoR } from '../../security/aor';
 import { buildChatCpim, parseCpim, serializeCpim, type CpimMessage } from '../../formats/cpim';
 import { newImdnMessageId } from '../../formats/imdn';
-import { KEY_REQUEST_RETRY_MS, PENDING_MAX_BYTES, PENDING_MAX_MESSAGES, PENDING_TTL_MS, type ConferenceSecurity, type MemberSecurity, type RoomSecurity } from './types';
+import { KEY_REQUEST_RETRY_MS, ROTATION_COALESCE_MS, PENDING_MAX_BYTES, PENDING_MAX_MESSAGES, PENDING_TTL_MS, type ConferenceSecurity, type MemberSecurity, type RoomSecurity } from './types';
 
 const dec = new TextDecoder();
 
@@ -58,7 +58,12 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly replay: ReplayGuard;
 
-  constructor(readonly roomUri: string, private readonly sec: ConferenceSecurity, private readonly io: CryptoIo, private readonly now: () => number = Date.now) {
+  private rotation: NodeJS.Timeout | undefined;
+  private rotationDue = false;
+
+  /** `rotationDelayMs`: membership changes within this window share one new sender key (0 = rotate at once). */
+  constructor(readonly roomUri: string, private readonly sec: ConferenceSecurity, private readonly io: CryptoIo, private readonly now: () => number = Date.now,
+    private readonly rotationDelayMs = ROTATION_COALESCE_MS) {
     super();
     this.me = normalizeAoR(sec.identity.aor);
     this.group = new GroupSession({ conferenceId: normalizeAoR(roomUri), me: this.me });
@@ -80,6 +85,8 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   /**
    * The other participants now (from conference-info). Any change (join, leave, removal) draws a new sender key and
    * sends it to the remaining members only: a leaver cannot read later messages, a joiner cannot read earlier ones.
+   * Changes within rotationDelayMs share one rotation (a room filling up); encrypt() rotates first if one is due, so
+   * nothing is ever sent under a key a leaver holds or that predates a joiner.
    */
   setMembers(others: string[]): void {
     const next = new Set(others.map((a) => normalizeAoR(a)).filter((a) => a !== this.me));
@@ -90,19 +97,37 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
       this.group.removeMember(a);
       this.theirEpoch.delete(a);
       this.keyRequests.delete(a);
+      this.sent.delete(a);
     }
     this.members = next;
     this.started = true;
+    this.rotationDue = true;
+    this.emit('log', `membership: +[${joined.join(' ')}] -[${left.join(' ')}]`);
+    if (this.rotationDelayMs <= 0) this.rotate();
+    else if (!this.rotation) {
+      this.rotation = setTimeout(() => this.rotate(), this.rotationDelayMs);
+      this.rotation.unref();
+    }
+    this.emit('status');
+  }
+
+  /** Draw the new sender key now (if a membership change is pending) and send it to every current member. */
+  rotate(): void {
+    clearTimeout(this.rotation);
+    this.rotation = undefined;
+    if (!this.rotationDue) return;
+    this.rotationDue = false;
     this.group.newEpoch();
     this.sent.clear();
-    this.emit('log', `epoch ${this.group.epoch}: +[${joined.join(' ')}] -[${left.join(' ')}]`);
-    for (const a of next) void this.distributeTo(a);
+    this.emit('log', `epoch ${this.group.epoch} for [${[...this.members].join(' ')}]`);
+    for (const a of this.members) void this.distributeTo(a);
     this.emit('status');
   }
 
   /** Encrypt one inner CPIM document under our current sender key; the room body (base64 text). */
   encrypt(innerCpim: Uint8Array): string {
     if (!this.started) this.setMembers([...this.members]);
+    this.rotate();
     return Buffer.from(this.group.encrypt(innerCpim)).toString('base64');
   }
 
@@ -194,7 +219,8 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   }
 
   private async distribute(aor: string): Promise<void> {
-    if (!this.members.has(aor) || this.sent.has(aor)) return;
+    // while a rotation is due the current key may predate this member: it gets the new one from rotate()
+    if (!this.members.has(aor) || this.sent.has(aor) || this.rotationDue) return;
     if (this.sec.peers.state(aor) === 'changed') { this.emit('status'); return; }
     if (!this.sec.peers.pinnedKey(aor) && !this.sec.psk?.(aor)) return this.requestKey(aor);
     const epoch = this.group.epoch;
@@ -285,6 +311,7 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
 
   destroy(): void {
     this.offPeers();
+    clearTimeout(this.rotation);
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     this.pending = [];

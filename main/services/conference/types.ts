@@ -28,6 +28,8 @@ export const RESUBSCRIBE_BACKOFF_MS = 500;
 export const PENDING_MAX_MESSAGES = 256;
 export const PENDING_MAX_BYTES = 4 * 1024 * 1024;
 export const PENDING_TTL_MS = 15_000;
+/** Membership changes this close together share one sender-key rotation (encrypt() never waits for it). */
+export const ROTATION_COALESCE_MS = 100;
 /** A key request (in-room key discovery) without an answer is sent again after this long. */
 export const KEY_REQUEST_RETRY_MS = 10_000;
 
