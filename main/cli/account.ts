@@ -1,4 +1,5 @@
 // Account resolution for CLI commands: flags > environment > profile (DIR/profile.json, mode 0600) > ./.lab CA default.
+// send/listen/chat use resolveCliAccount (main/cli/profile.ts: the UE profile); resolveAccount stays for conf.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SipAccount } from '../sip/ua';
@@ -11,8 +12,8 @@ export const ACCOUNT_FLAGS: FlagSpecs = {
   proxy: { type: 'string', arg: 'URL', help: 'outbound proxy: wss://, ws://, tls:// or tcp://HOST:PORT' },
   ca: { type: 'string', arg: 'FILE', help: 'PEM CA that signs the proxy certificate (default ./.lab/ca.pem if present)' },
   'display-name': { type: 'string', arg: 'NAME', help: 'display name in From' },
-  profile: { type: 'string', arg: 'DIR', help: 'remember uri/proxy/ca in DIR/profile.json and reuse them' },
-  'save-password': { type: 'boolean', help: 'with --profile: also store the password in profile.json (file mode 0600)' },
+  profile: { type: 'string', arg: 'DIR', help: 'profile: account flags (profile.json), key store, sealed password, history (default $PARLEY_PROFILE or ~/.config/parley-cli)' },
+  'save-password': { type: 'boolean', help: 'deprecated: send/listen/chat seal the password in the profile key store (only conf still writes it to profile.json)' },
   timeout: { type: 'string', arg: 'SECONDS', help: 'registration/request timeout (default 15)' },
   help: { type: 'boolean', help: 'show help for this command' },
 };

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { parseArgs } from './args';
 import { ACCOUNT_FLAGS, resolveAccount, readProfile } from './account';
 import { main } from './index';
+import { defaultProfileDir, resolveCliAccount } from './profile';
+import { writeAccountFile } from '../services/profile';
 
 const SPECS = { ...ACCOUNT_FLAGS, json: { type: 'boolean' as const, help: '' } };
 
@@ -49,10 +51,35 @@ test('main: help and usage errors never touch the network', async () => {
   const err: string[] = [];
   const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
   assert.equal(await main(['help'], io), 0);
-  assert.match(out.join('\n'), /send +send one page-mode message/);
+  assert.match(out.join('\n'), /send +send one message, end-to-end encrypted/);
+  assert.match(out.join('\n'), /keys +show your key fingerprint/);
+  assert.match(out.join('\n'), /6 safety number mismatch/);
   assert.equal(await main(['listen', '--help'], io), 0);
   assert.equal(await main([], io), 2);
   assert.equal(await main(['send'], io), 2);
   assert.equal(await main(['help', 'nope'], io), 2);
   assert.match(err.join('\n'), /unknown command nope/);
+});
+
+test('resolveCliAccount: PARLEY_PROFILE / HOME default, account.json fills the gaps, never a password in profile.json', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'parley-home-'));
+  assert.equal(defaultProfileDir({ HOME: home }), join(home, '.config', 'parley-cli'));
+  assert.equal(defaultProfileDir({ HOME: home, PARLEY_PROFILE: join(home, 'p') }), join(home, 'p'));
+  const env = { HOME: home };
+  await assert.rejects(resolveCliAccount(parseArgs([], SPECS), env, home), { exitCode: 2, message: /missing --uri/ });
+  const dir = join(home, '.config', 'parley-cli');
+  await writeAccountFile(dir, { v: 1, aor: 'sip:alice@parley.test', proxy: 'tls://127.0.0.1:5061', caFile: '/ca.pem' });
+  const a = await resolveCliAccount(parseArgs(['--timeout', '3'], SPECS), env, home);
+  assert.deepEqual([a.profileDir, a.aor, a.proxy, a.caFile, a.password, a.timeoutMs], [dir, 'sip:alice@parley.test', 'tls://127.0.0.1:5061', '/ca.pem', undefined, 3000]);
+  assert.equal(a.saved?.aor, 'sip:alice@parley.test');
+  const b = await resolveCliAccount(parseArgs(['--uri', 'sip:bob@parley.test', '--proxy', 'tcp://127.0.0.1:5060', '--password', 'pw'], SPECS), { ...env, PARLEY_PROFILE: join(home, 'other') }, home);
+  assert.equal(b.profileDir, join(home, 'other'));
+  assert.equal(b.password, 'pw');
+  assert.equal(readProfile(join(home, 'other')).password, undefined);
+  const d = await resolveCliAccount(parseArgs(['--proxy', 'tcp://127.0.0.1:5062'], SPECS), { ...env, PARLEY_PROFILE: join(home, 'other') }, home);
+  assert.deepEqual([d.aor, d.proxy, d.password], ['sip:bob@parley.test', 'tcp://127.0.0.1:5062', undefined], 'profile.json remembered the uri');
+  const c = await resolveCliAccount(parseArgs(['--uri', 'sip:bob@parley.test', '--proxy', 'tcp://127.0.0.1:5060', '--password', 'pw', '--profile', 'x'], SPECS), env, home);
+  assert.equal(c.profileDir, join(home, 'x'));
+  assert.deepEqual(readProfile(join(home, 'x')), { uri: 'sip:bob@parley.test', proxy: 'tcp://127.0.0.1:5060' });
+  assert.equal(statSync(join(home, 'x', 'profile.json')).mode & 0o777, 0o600);
 });

@@ -1,19 +1,24 @@
+// The `parley` binary end to end against the lab: E2E send/listen on CLI profiles (key discovery, pins reused, stored
+// by the network while offline), --plain interop, chat with the profile identity, keys, exit codes, profile files.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, stat, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLab, type Lab } from '../../network/lab';
+import { KEY_REQUEST_CONTENT_TYPE } from '../security/key-request';
 
 const BIN = resolve(import.meta.dirname, '../../bin/parley.mjs');
 const CHILD_TIMEOUT_MS = 30_000;
+const KEY_FILE_NOTICE = /key store is protected by the profile key file only/;
 let lab: Lab;
 let work: string;
 const children = new Set<ChildProcess>();
 
 before(async () => {
   lab = await startLab();
+  await lab.addAccount('dave', 'dave-secret');
   work = await mkdtemp(join(tmpdir(), 'parley-cli-'));
 });
 
@@ -23,11 +28,20 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+/** Children never see the caller's PARLEY_* variables or home directory. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: work };
+  for (const k of Object.keys(env)) if (k.startsWith('PARLEY_')) delete env[k];
+  return { ...env, ...extra };
+}
+
+const prof = (name: string) => join(work, `profile-${name}`);
+
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function parley(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: childEnv(env) });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -49,109 +63,267 @@ const acct = (user: string, kind: 'tcp' | 'tls' | 'ws' | 'wss' = 'tcp', password
   '--uri', lab.aor(user), '--password', password, '--proxy', lab.proxy[kind], '--ca', lab.caFile,
 ];
 
-/** Starts `parley listen`, resolves once its readiness line is on stderr. */
-function listen(user: string, extra: string[]): Promise<{ child: ChildProcess; lines: string[]; nextLine: () => Promise<string>; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'listen', ...acct(user, 'wss'), ...extra], { cwd: work });
+/** A running child whose stdout lines are collected; waitFor resolves with the first line (from `from`) matching. */
+interface Proc {
+  child: ChildProcess;
+  lines: string[];
+  stderr: () => string;
+  waitFor: (pred: (l: string) => boolean, from?: number) => Promise<string>;
+  json: (pred: (o: Record<string, unknown>) => boolean, from?: number) => Promise<Record<string, unknown>>;
+  exit: Promise<number | null>;
+  stop: () => Promise<number | null>;
+}
+
+function spawnProc(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env: childEnv(env) });
   children.add(child);
   const lines: string[] = [];
-  const waiters: Array<(l: string) => void> = [];
+  const wake = new Set<() => void>();
   let buf = '';
   let err = '';
-  child.stdout.on('data', (d) => {
+  child.stdout!.on('data', (d) => {
     buf += d;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
+      lines.push(buf.slice(0, i));
       buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(line);
-      else lines.push(line);
     }
+    for (const w of wake) w();
   });
-  const nextLine = () =>
-    lines.length
-      ? Promise.resolve(lines.shift()!)
-      : new Promise<string>((res, rej) => {
-          const t = setTimeout(() => rej(new Error(`no output line; stderr: ${err}`)), CHILD_TIMEOUT_MS);
-          waiters.push((l) => {
-            clearTimeout(t);
-            res(l);
-          });
-        });
-  return new Promise((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`listen not ready: ${err}`)), CHILD_TIMEOUT_MS);
-    child.stderr.on('data', (d) => {
-      err += d;
-      if (err.includes('registered as ')) {
-        clearTimeout(t);
-        res({ child, lines, nextLine, stderr: () => err });
+  child.stderr!.on('data', (d) => {
+    err += d;
+    for (const w of wake) w();
+  });
+  const exit = new Promise<number | null>((r) => child.on('close', (c) => {
+    children.delete(child);
+    r(c);
+    for (const w of wake) w();
+  }));
+  const waitFor = (pred: (l: string) => boolean, from = 0) => new Promise<string>((res, rej) => {
+    const check = () => {
+      const hit = lines.slice(from).find(pred);
+      if (hit !== undefined) {
+        done();
+        res(hit);
+      } else if (child.exitCode !== null) {
+        done();
+        rej(new Error(`exited ${child.exitCode} without the line; stdout ${lines.join('\n')}; stderr ${err}`));
       }
-    });
-    child.on('close', (code) => rej(new Error(`listen exited early with ${code}: ${err}`)));
+    };
+    const t = setTimeout(() => {
+      done();
+      rej(new Error(`no matching line; stdout ${lines.join('\n')}; stderr ${err}`));
+    }, CHILD_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(t);
+      wake.delete(check);
+    };
+    wake.add(check);
+    check();
   });
+  const json = async (pred: (o: Record<string, unknown>) => boolean, from = 0) =>
+    JSON.parse(await waitFor((l) => l.startsWith('{') && pred(JSON.parse(l)), from)) as Record<string, unknown>;
+  return {
+    child, lines, stderr: () => err, waitFor, json, exit,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exit;
+    },
+  };
 }
 
-test('listen --json prints the message sent by `parley send`; SIGTERM unregisters and exits 0', async () => {
-  const l = await listen('bob', ['--json']);
-  const sent = await parley(['send', 'sip:bob@parley.test', 'hello from the CLI ✓', '--cpim', ...acct('alice', 'tls')]);
-  assert.equal(sent.code, 0, sent.stderr);
-  assert.match(sent.stdout, /^delivered \(imdn [A-Za-z0-9_-]+\)\n$/);
-  const obj = JSON.parse(await l.nextLine());
+/** Starts `parley listen ARGS`, resolves once its readiness line is on stderr. */
+async function listen(args: string[], env: Record<string, string> = {}): Promise<Proc> {
+  const p = spawnProc(['listen', ...args], env);
+  await new Promise<void>((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`listen not ready: ${p.stderr()}`)), CHILD_TIMEOUT_MS);
+    const check = () => {
+      if (p.stderr().startsWith('registered as ')) {
+        clearTimeout(t);
+        res();
+      } else if (p.child.exitCode !== null) {
+        clearTimeout(t);
+        rej(new Error(`listen exited early with ${p.child.exitCode}: ${p.stderr()}`));
+      }
+    };
+    p.child.stderr!.on('data', check);
+    p.child.on('close', check);
+    check();
+  });
+  return p;
+}
+
+const keyRequests = (s: string, dir: 'in' | 'out') => s.split('\n').filter((l) => l.startsWith(`trace: ${dir} `) && l.endsWith(KEY_REQUEST_CONTENT_TYPE)).length;
+
+test('send is end-to-end encrypted: the first message discovers the key; a second run reuses the pin (no key request)', async () => {
+  const l = await listen(['--json', '--trace', '--profile', prof('bob'), ...acct('bob', 'wss')]);
+  const first = await parley(['send', 'sip:bob@parley.test', 'hello from the CLI ✓', '--trace', '--profile', prof('alice'), ...acct('alice', 'tls')]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.stdout, 'delivered (end-to-end encrypted)\n');
+  assert.equal(keyRequests(first.stderr, 'out'), 1, first.stderr);
+  assert.match(first.stderr, KEY_FILE_NOTICE);
+  assert.doesNotMatch(first.stderr, /not end-to-end encrypted/);
+  const obj = await l.json((o) => o.event === 'message');
   assert.equal(obj.from, lab.aor('alice'));
   assert.equal(obj.to, lab.aor('bob'));
-  assert.equal(obj.contentType, 'message/cpim');
+  assert.match(String(obj.contentType), /^text\/plain/);
   assert.equal(obj.text, 'hello from the CLI ✓');
   assert.equal(obj.mode, 'page');
-  assert.equal(obj.imdnMessageId, /imdn ([^)]+)/.exec(sent.stdout)?.[1]);
-  assert.ok(!Number.isNaN(Date.parse(obj.receivedAt)));
+  assert.equal(obj.e2e, 'on');
+  assert.equal(obj.signatureValid, true);
+  assert.match(String(obj.imdnMessageId), /^[A-Za-z0-9_-]{8,}$/);
+  assert.ok(!Number.isNaN(Date.parse(String(obj.receivedAt))));
+  assert.equal(keyRequests(l.stderr(), 'in'), 1, 'the listener answered one key request');
 
-  const exited = new Promise<number | null>((r) => l.child.on('close', (c) => r(c)));
-  l.child.kill('SIGTERM');
-  assert.equal(await exited, 0);
+  // Second run: no account flags (the profile resumes with the sealed password), the pinned key, no key request.
+  const seen = l.lines.length;
+  const second = await parley(['send', 'bob', 'again', '--json', '--trace', '--profile', prof('alice')]);
+  assert.equal(second.code, 0, second.stderr);
+  const out = JSON.parse(second.stdout);
+  assert.deepEqual([out.state, out.e2e, out.timedOut], ['sent', 'on', false]);
+  assert.equal(keyRequests(second.stderr, 'out'), 0, second.stderr);
+  const again = await l.json((o) => o.event === 'message', seen);
+  assert.deepEqual([again.text, again.e2e, again.imdnMessageId], ['again', 'on', out.imdnMessageId]);
+  assert.equal(keyRequests(l.stderr(), 'in'), 1, 'no second key request reached the listener');
+
+  assert.equal(await l.stop(), 0);
   assert.match(l.stderr(), /unregistered/);
   assert.ok(!(await lab.registrations()).includes('bob@parley.test'));
 });
 
-test('send to an offline user reports "stored by network" (202) and exits 0', async () => {
-  const r = await parley(['send', 'carol', 'see you later', ...acct('alice')]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'stored by network\n');
+test('send --plain to listen --plain: the raw MESSAGE as before, flagged not end-to-end encrypted', async () => {
+  const l = await listen(['--plain', '--json', '--profile', prof('bob-plain'), ...acct('bob', 'wss')]);
+  const sent = await parley(['send', 'sip:bob@parley.test', 'plain hello ✓', '--plain', '--cpim', '--profile', prof('alice')]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.match(sent.stdout, /^delivered \(imdn [A-Za-z0-9_-]+\)\n$/);
+  assert.match(sent.stderr, /not end-to-end encrypted/);
+  const obj = await l.json(() => true);
+  assert.equal(obj.from, lab.aor('alice'));
+  assert.equal(obj.to, lab.aor('bob'));
+  assert.equal(obj.contentType, 'message/cpim');
+  assert.equal(obj.text, 'plain hello ✓');
+  assert.equal(obj.mode, 'page');
+  assert.equal(obj.e2e, 'off');
+  assert.equal(obj.imdnMessageId, /imdn ([^)]+)/.exec(sent.stdout)?.[1]);
+  assert.ok(!Number.isNaN(Date.parse(String(obj.receivedAt))));
+
+  const typed = await parley(['send', 'bob', 'typed', '--type', 'text/plain', '--profile', prof('alice')]);
+  assert.equal(typed.code, 0, typed.stderr);
+  assert.equal(typed.stdout, 'delivered\n');
+  assert.match(typed.stderr, /not end-to-end encrypted/, '--type implies --plain');
+  assert.equal((await l.json((o) => o.text === 'typed')).contentType, 'text/plain');
+  assert.equal(await l.stop(), 0);
 });
 
-test('exit codes: wrong password 3, unknown user 4, usage 2', async () => {
-  const wrong = await parley(['send', 'bob', 'x', ...acct('alice', 'tcp', 'bad-password')]);
+test('offline recipient: stored by network (E2E), printed decrypted when its listener starts; password sealed, never in clear', async () => {
+  // carol's profile comes from PARLEY_PROFILE and her password from PARLEY_PASSWORD.
+  const carolEnv = { PARLEY_PROFILE: prof('carol') };
+  const carolFlags = ['--uri', lab.aor('carol'), '--proxy', lab.proxy.tcp, '--ca', lab.caFile];
+  const c1 = await listen(['--json', ...carolFlags], { ...carolEnv, PARLEY_PASSWORD: 'carol-secret' });
+  const hi = await parley(['send', 'carol', 'hi carol', '--profile', prof('alice')]);
+  assert.equal(hi.code, 0, hi.stderr);
+  assert.equal((await c1.json((o) => o.event === 'message')).text, 'hi carol');
+  assert.equal(await c1.stop(), 0);
+
+  const saved = JSON.parse(await readFile(join(prof('carol'), 'profile.json'), 'utf8'));
+  assert.equal(saved.uri, lab.aor('carol'));
+  assert.equal(saved.password, undefined);
+  assert.equal((await stat(join(prof('carol'), 'profile.json'))).mode & 0o777, 0o600);
+  const secrets = join(prof('carol'), 'accounts', 'sip_carol@parley.test', 'secrets.bin');
+  assert.equal((await stat(secrets)).mode & 0o777, 0o600);
+  assert.ok(!(await readFile(secrets)).includes(Buffer.from('carol-secret')), 'the password is sealed');
+
+  const away = await parley(['send', 'carol', 'while you were away', '--profile', prof('alice')]);
+  assert.equal(away.code, 0, away.stderr);
+  assert.equal(away.stdout, 'stored by network (end-to-end encrypted)\n');
+
+  // A clear password left in profile.json by an older --save-password is used once, then removed (sealed instead).
+  await writeFile(join(prof('carol'), 'profile.json'), JSON.stringify({ ...saved, password: 'carol-secret' }), { mode: 0o600 });
+  const c2 = await listen(['--json'], carolEnv);
+  const got = await c2.json((o) => o.event === 'message');
+  assert.deepEqual([got.text, got.e2e, got.mode, got.from], ['while you were away', 'on', 'page', lab.aor('alice')]);
+  assert.equal(await c2.stop(), 0);
+  assert.equal(JSON.parse(await readFile(join(prof('carol'), 'profile.json'), 'utf8')).password, undefined);
+
+  // Nobody answers dave's key request: the message waits, queued in the profile (exit 5), nothing in clear.
+  const dave = await parley(['send', 'dave', 'secret for dave', '--timeout', '2', '--trace', '--profile', prof('alice')]);
+  assert.equal(dave.code, 5, dave.stderr);
+  assert.match(dave.stderr, /waiting for the peer's key \(message stays queued in the profile\)/);
+  assert.deepEqual(dave.stderr.split('\n').filter((x) => x.startsWith('trace: out')), [`trace: out sip:dave@parley.test ${KEY_REQUEST_CONTENT_TYPE}`]);
+  const plain = await parley(['send', 'dave', 'see you later', '--plain', '--profile', prof('alice')]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(plain.stdout, 'stored by network\n');
+});
+
+test('exit codes: wrong password 3 (profile kept), unknown user 4, usage 2', async () => {
+  const before = await readFile(join(prof('alice'), 'account.json'), 'utf8');
+  const wrong = await parley(['send', 'bob', 'x', '--profile', prof('alice'), '--password', 'bad-password']);
   assert.equal(wrong.code, 3, wrong.stderr);
   assert.match(wrong.stderr, /SIP_AUTH_FAILED/);
+  assert.equal(await readFile(join(prof('alice'), 'account.json'), 'utf8'), before, 'a refused password does not replace the saved account');
 
-  const unknown = await parley(['send', 'sip:nobody@parley.test', 'x', ...acct('alice')]);
+  // Default profile: $HOME/.config/parley-cli; nothing but the remembered flags is written when registration fails.
+  const fresh = await parley(['send', 'bob', 'x', ...acct('alice', 'tcp', 'bad-password')]);
+  assert.equal(fresh.code, 3, fresh.stderr);
+  const home = join(work, '.config', 'parley-cli');
+  assert.equal(JSON.parse(await readFile(join(home, 'profile.json'), 'utf8')).uri, lab.aor('alice'));
+  await assert.rejects(stat(join(home, 'account.json')), { code: 'ENOENT' });
+
+  const unknown = await parley(['send', 'sip:nobody@parley.test', 'x', '--profile', prof('alice')]);
   assert.equal(unknown.code, 4, unknown.stderr);
   assert.match(unknown.stderr, /failed 404/);
 
   const usage = await parley(['send', 'bob', 'x', '--no-such-flag']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /unknown option --no-such-flag/);
+  assert.equal((await parley(['send', 'bob', 'x', '--mode', 'fax', '--profile', prof('alice')])).code, 2);
   assert.equal((await parley(['frobnicate'])).code, 2);
   const help = await parley(['help', 'send']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: parley send TARGET/);
 });
 
-test('--profile remembers the account; password only with --save-password (mode 0600); PARLEY_PASSWORD works', async () => {
-  const dir = join(work, 'profile');
-  const first = await parley(['send', 'carol', 'one', ...acct('alice'), '--profile', dir]);
-  assert.equal(first.code, 0, first.stderr);
-  const saved = JSON.parse(await readFile(join(dir, 'profile.json'), 'utf8'));
-  assert.equal(saved.uri, lab.aor('alice'));
-  assert.equal(saved.password, undefined);
-  assert.equal((await stat(join(dir, 'profile.json'))).mode & 0o777, 0o600);
+/** `parley chat bob` from alice's profile: one line out, delivered, stdin closed -> BYE, exit 0. */
+async function chatOnce(text: string): Promise<{ established: Record<string, unknown>; run: Proc; code: number | null }> {
+  const run = spawnProc(['chat', 'bob', '--json', '--profile', prof('alice')]);
+  const established = await run.json((o) => o.event === 'established');
+  run.child.stdin!.write(`${text}\n`);
+  const sent = await run.json((o) => o.event === 'sent');
+  assert.equal(sent.status, 'delivered', run.lines.join('\n'));
+  run.child.stdin!.end();
+  return { established, run, code: await run.exit };
+}
 
-  const noPassword = await parley(['send', 'carol', 'two', '--profile', dir]);
-  assert.equal(noPassword.code, 2);
-  const viaEnv = await parley(['send', 'carol', 'three', '--profile', dir], { PARLEY_PASSWORD: 'alice-secret' });
-  assert.equal(viaEnv.code, 0, viaEnv.stderr);
+test('chat uses the profile identity: twice in a row, listener restarted, no PEER_KEY_CHANGED', async () => {
+  for (const text of ['chat one', 'chat two']) {
+    const l = await listen(['--json', '--profile', prof('bob')]);
+    const { established, run, code } = await chatOnce(text);
+    assert.equal(code, 0, run.stderr());
+    assert.deepEqual([established.protected, established.peerKeyState], [true, 'unverified']);
+    const got = await l.json((o) => o.event === 'message' || o.event === 'failure');
+    assert.deepEqual([got.event, got.text, got.mode, got.e2e, got.from], ['message', text, 'session', 'on', lab.aor('alice')]);
+    assert.equal(await l.stop(), 0);
+    for (const s of [run.stderr(), run.lines.join('\n'), l.stderr(), l.lines.join('\n')]) assert.doesNotMatch(s, /PEER_KEY_CHANGED|key-changed/);
+  }
+});
 
-  assert.equal((await parley(['send', 'carol', 'four', '--profile', dir, '--password', 'alice-secret', '--save-password'])).code, 0);
-  assert.equal(JSON.parse(await readFile(join(dir, 'profile.json'), 'utf8')).password, 'alice-secret');
-  const fromProfile = await parley(['send', 'carol', 'five', '--profile', dir]);
-  assert.equal(fromProfile.code, 0, fromProfile.stderr);
+test('keys: both profiles show the same safety number; verify marks the peer (6 on mismatch, 7 for an unknown key)', async () => {
+  const show = await parley(['keys', 'show', '--profile', prof('alice')]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /^sip:alice@parley\.test\n {2}fingerprint ([0-9a-f]{4} ){9}[0-9a-f]{4}\n$/);
+  const digits = (r: Run) => /\n {2}([0-9 ]+)\n/.exec(r.stdout)?.[1]?.replace(/ /g, '');
+  const a = await parley(['keys', 'fingerprint', 'bob', '--profile', prof('alice')]);
+  const b = await parley(['keys', 'fingerprint', 'alice', '--profile', prof('bob')]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(digits(a) ?? '', /^[0-9]{60}$/);
+  assert.equal(digits(a), digits(b));
+  const n = digits(b)!;
+  const wrong = (n[0] === '9' ? '0' : '9') + n.slice(1);
+  assert.equal((await parley(['keys', 'verify', 'bob', wrong, '--profile', prof('alice')])).code, 6);
+  const ok = await parley(['keys', 'verify', 'bob', n, '--profile', prof('alice')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^verified sip:bob@parley\.test/);
+  assert.match((await parley(['keys', 'fingerprint', 'bob', '--profile', prof('alice')])).stdout, /\(verified\)/);
+  assert.equal((await parley(['keys', 'fingerprint', 'carol', '--profile', prof('bob')])).code, 7);
 });

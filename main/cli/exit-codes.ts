@@ -1,4 +1,4 @@
-// Exit codes of the `parley` CLI (documented in docs/sip.md; stable for scripts).
+// Exit codes of the `parley` CLI (documented in docs/cli.md; stable for scripts).
 export const EXIT = {
   OK: 0,
   /** Unexpected internal error. */
@@ -9,8 +9,12 @@ export const EXIT = {
   REGISTRATION: 3,
   /** The network or the peer answered the request with a SIP failure (4xx/5xx/6xx). */
   SIP_FAILURE: 4,
-  /** No answer in time (registration or request). */
+  /** No answer in time (registration or request), or the peer's key did not arrive in time (message stays queued). */
   TIMEOUT: 5,
+  /** Safety number mismatch (`keys verify`), or the peer's identity key changed (send/chat refused until accepted). */
+  MISMATCH: 6,
+  /** No key known for the peer yet (`keys fingerprint/verify`: exchange a message first). */
+  UNKNOWN_KEY: 7,
 } as const;
 
 export class CliExit extends Error {

@@ -6,10 +6,11 @@ import type { Command } from './command';
 import { sendCommand } from './commands/send';
 import { listenCommand } from './commands/listen';
 import { chatCommand } from './commands/chat';
+import { keysCommand } from './commands/keys';
 import { ACCOUNT_FLAGS } from './account';
 
 /** Add new commands (chat, send-file, keys, conf) here. */
-export const COMMANDS: Command[] = [sendCommand, listenCommand, chatCommand];
+export const COMMANDS: Command[] = [sendCommand, listenCommand, chatCommand, keysCommand];
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -19,10 +20,14 @@ commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
   ${'help'.padEnd(w)}  show help (parley help <command>)
 
-account options (all commands):
+account options (send, listen, chat, conf):
 ${formatFlags(ACCOUNT_FLAGS)}
 
-exit codes: 0 ok, 1 internal error, 2 usage, 3 registration failure (auth/TLS), 4 SIP failure response, 5 timeout`;
+Messages are end-to-end encrypted by default with the profile's identity key (--profile DIR, $PARLEY_PROFILE or
+~/.config/parley-cli; PARLEY_PASSPHRASE unlocks a passphrase-protected key store). Reference: docs/cli.md.
+
+exit codes: 0 ok, 1 internal error, 2 usage/profile, 3 registration failure (auth/TLS), 4 SIP failure response,
+5 timeout (or still waiting for the peer's key), 6 safety number mismatch / peer key changed, 7 peer key unknown`;
 }
 
 export async function main(argv: string[], io: Io = defaultIo, signal?: AbortSignal): Promise<number> {

@@ -1,14 +1,16 @@
 // `parley chat TARGET`: an interactive MSRP session (RFC 4975) set up by INVITE: stdin lines are sent, received messages
-// printed; ends with BYE when stdin ends or on SIGINT/SIGTERM, and exits when the peer hangs up.
+// printed; ends with BYE when stdin ends or on SIGINT/SIGTERM, and exits when the peer hangs up. The session's E2E
+// identity and pins are the profile's (the UE's key store): the peer sees the same key on every run.
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
-import { ACCOUNT_FLAGS, resolveAccount } from '../account';
+import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, UsageError } from '../exit-codes';
-import { startRegistered, type Io } from '../session';
+import type { Io } from '../session';
+import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../util/errors';
-import { normalizeTarget } from '../../services/session/manager';
-import { cliManager, outcomeLine, printSession } from '../../services/session/cli-support';
+import { ChatSessionManager, normalizeTarget } from '../../services/session/manager';
+import { defaultRelayUri, outcomeLine, printSession } from '../../services/session/cli-support';
 import type { Command } from '../command';
 
 const FLAGS: FlagSpecs = {
@@ -32,18 +34,29 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
   const [target, ...extra] = p.positionals;
   if (!target) throw new UsageError('missing TARGET');
   if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
-  const { account, timeoutMs } = resolveAccount(p);
+  const acc = await resolveCliAccount(p);
+  const { timeoutMs } = acc;
   const json = Boolean(p.flags.json);
-  const ua = await startRegistered(account, timeoutMs);
-  let mgr;
+  // The UE gives the profile's key store, pins and registration; its own session layer stays off (this command owns
+  // the INVITE handling with its relay/TLS options).
+  const { ue, keyFileNotice } = await openCliUe(acc, { sessions: false });
+  if (keyFileNotice) io.err(KEY_FILE_NOTICE);
+  const sess = ue.session()!;
+  const account = sess.ua.account;
+  let mgr: ChatSessionManager;
   try {
-    mgr = await cliManager(ua, {
-      relay: Boolean(p.flags.relay), relayUri: p.flags['relay-uri'] as string | undefined,
-      relayCa: account.caFile ? readFileSync(account.caFile, 'utf8') : undefined,
-      tls: Boolean(p.flags.tls), policy: p.flags.plaintext ? 'allow-plaintext' : 'require',
+    const relayUri = p.flags['relay-uri'] as string | undefined;
+    mgr = new ChatSessionManager({
+      ua: sess.ua,
+      security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
+      policy: p.flags.plaintext ? 'allow-plaintext' : 'require',
+      tls: Boolean(p.flags.tls),
+      relay: p.flags.relay || relayUri ? { uri: relayUri ?? defaultRelayUri(account.proxy), ca: account.caFile ? readFileSync(account.caFile, 'utf8') : undefined } : undefined,
     });
+    mgr.on('error', () => {});
+    await mgr.start();
   } catch (e) {
-    await ua.stop();
+    await ue.close();
     throw new CliExit(EXIT.REGISTRATION, `MSRP setup failed [${isParleyError(e) ? e.code : 'ERROR'}]: ${(e as Error).message}`);
   }
   const to = normalizeTarget(target, account.aor);
@@ -58,6 +71,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
       const code = isParleyError(e) ? e.code : 'ERROR';
       const status = isParleyError(e) ? (e.details?.status as number | undefined) : undefined;
       if (code === 'SESSION_CANCELLED' && signal?.aborted) return EXIT.OK;
+      if (code === 'PEER_KEY_CHANGED') throw new CliExit(EXIT.MISMATCH, `session refused [${code}]: ${(e as Error).message} (check: parley keys fingerprint ${target}; accept: parley keys accept ${target})`);
       throw new CliExit(code === 'SESSION_CANCELLED' ? EXIT.TIMEOUT : status ? EXIT.SIP_FAILURE : EXIT.INTERNAL, `session failed [${code}]: ${(e as Error).message}`);
     }
     const done = printSession(session, io.out, json);
@@ -78,7 +92,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await mgr.stop();
-    await ua.stop();
+    await ue.close();
   }
 }
 
@@ -89,13 +103,42 @@ export const chatCommand: Command = {
 
 Opens an MSRP session with TARGET (sip:bob@parley.test or bob) by INVITE. Each line read from stdin is sent as a
 message (delivery outcome printed); received messages are printed. The session is end-to-end encrypted
-(a=key-mgmt, refused when the peer cannot do it unless --plaintext). Ends with BYE when stdin ends or on
+(a=key-mgmt, refused when the peer cannot do it unless --plaintext) with the profile's identity key and pins, so the
+peer sees the same key on every run (a changed peer key refuses the session: exit 6). Ends with BYE when stdin ends or on
 SIGINT/SIGTERM; exits 0 when the peer hangs up. Exit 4 if the peer declines/refuses (603/488...), 5 on no answer.
 
 options:
 ${formatFlags(FLAGS)}`,
   run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
     const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-    return runChat(argv, io, signal, rl).finally(() => rl.close());
+    return runChat(argv, io, signal, bufferedLines(rl)).finally(() => rl.close());
   },
 };
+
+/** Lines read from the start (readline's own iterator drops lines emitted before iteration begins, e.g. piped input
+ *  that arrives while registering). */
+export function bufferedLines(rl: { on(ev: 'line', f: (l: string) => void): unknown; on(ev: 'close', f: () => void): unknown }): LineSource {
+  const q: string[] = [];
+  let done = false;
+  let wake: (() => void) | null = null;
+  rl.on('line', (l) => {
+    q.push(l);
+    wake?.();
+  });
+  rl.on('close', () => {
+    done = true;
+    wake?.();
+  });
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (q.length) yield q.shift()!;
+        else if (done) return;
+        else {
+          await new Promise<void>((r) => (wake = r));
+          wake = null;
+        }
+      }
+    },
+  };
+}

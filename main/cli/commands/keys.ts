@@ -1,7 +1,6 @@
 // `parley keys show | fingerprint PEER | verify PEER NUMBER`: identity fingerprint, safety numbers (docs/security.md s.4)
 // and out-of-band verification, from a UE profile's key store (offline: no network needed).
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
 import { CliExit, EXIT, UsageError } from '../exit-codes';
 import type { Io } from '../session';
@@ -11,14 +10,14 @@ import { normalizeAoR } from '../../security/aor';
 import { PeerKeys } from '../../security/peers';
 import { safetyNumber, safetyNumberDigits, verifySafetyNumber } from '../../security/safety-number';
 import { openProfileKeys, type ProfileKeys } from '../../services/profile';
+import { defaultProfileDir } from '../profile';
 
 /** Exit status when the numbers differ (verify) and when the peer's key is not known yet. */
-export const EXIT_MISMATCH = 6;
-export const EXIT_UNKNOWN_KEY = 7;
-export const DEFAULT_UE_PROFILE = join(homedir(), '.config', 'parley-web');
+export const EXIT_MISMATCH = EXIT.MISMATCH;
+export const EXIT_UNKNOWN_KEY = EXIT.UNKNOWN_KEY;
 
 const FLAGS: FlagSpecs = {
-  profile: { type: 'string', arg: 'DIR', help: `UE profile directory (default ${DEFAULT_UE_PROFILE}; the app's data dir for the desktop app)` },
+  profile: { type: 'string', arg: 'DIR', help: "profile directory (default $PARLEY_PROFILE or ~/.config/parley-cli; or the web host's / desktop app's data dir)" },
   uri: { type: 'string', arg: 'SIP-URI', help: 'account of the profile (default: the one in DIR/account.json)' },
   help: { type: 'boolean', help: 'show help for this command' },
 };
@@ -29,9 +28,11 @@ export const keysCommand: Command = {
   usage: () => `usage: parley keys show                   your identity key fingerprint
        parley keys fingerprint PEER       the safety number with PEER (compare it with theirs)
        parley keys verify PEER NUMBER     mark PEER verified if NUMBER (60 digits, spaces allowed) matches
+       parley keys accept PEER            accept the new key PEER presented (after checking it); pinned unverified
 
-Reads the key store of a UE profile (the web host's or the desktop app's); set PARLEY_PASSPHRASE when the profile
-is passphrase-protected. Do not run 'verify' while the app has the same profile open.
+Reads the key store of a profile (the CLI's, or the web host's / desktop app's with --profile); set PARLEY_PASSPHRASE
+when the profile is passphrase-protected. Do not run 'verify'/'accept' while another command or the app has the same
+profile open.
 Exit ${EXIT_MISMATCH}: safety number mismatch; exit ${EXIT_UNKNOWN_KEY}: no key known for PEER yet (exchange a message first).
 
 options:
@@ -43,12 +44,12 @@ ${formatFlags(FLAGS)}`,
       return EXIT.OK;
     }
     const [sub, ...args] = p.positionals;
-    const want = { show: 0, fingerprint: 1, verify: 2 }[sub ?? ''];
-    if (want === undefined) throw new UsageError(sub ? `unknown keys subcommand ${sub}` : 'missing subcommand (show, fingerprint, verify)');
+    const want = { show: 0, fingerprint: 1, verify: 2, accept: 1 }[sub ?? ''];
+    if (want === undefined) throw new UsageError(sub ? `unknown keys subcommand ${sub}` : 'missing subcommand (show, fingerprint, verify, accept)');
     if (args.length < want) throw new UsageError(sub === 'verify' ? 'usage: parley keys verify PEER NUMBER' : 'missing PEER');
     const number = sub === 'verify' ? args.slice(1).join(' ') : undefined;
     if (sub !== 'verify' && args.length > want) throw new UsageError(`unexpected argument ${args[want]}`);
-    const dir = resolve((p.flags.profile as string | undefined) ?? DEFAULT_UE_PROFILE);
+    const dir = p.flags.profile ? resolve(p.flags.profile as string) : defaultProfileDir();
     let keys: ProfileKeys;
     try {
       keys = await openProfileKeys(dir, { aor: p.flags.uri as string | undefined, env: process.env });
@@ -66,12 +67,21 @@ ${formatFlags(FLAGS)}`,
       const peer = peerOf(args[0]!, me.aor);
       const peers = PeerKeys.fromKeyStore(keys.ks);
       const info = peers.get(peer);
+      if (sub === 'accept') {
+        if (info.state !== 'changed') {
+          io.out(`${peer}: no key change to accept (${info.state}${info.fingerprint ? `, fingerprint ${info.fingerprint}` : ''})`);
+          return EXIT.OK;
+        }
+        await peers.acceptChangedKey(peer);
+        io.out(`accepted the new key of ${peer} (fingerprint ${peers.get(peer).fingerprint}, unverified): compare safety numbers (parley keys fingerprint ${args[0]})`);
+        return EXIT.OK;
+      }
       if (!info.key) throw new CliExit(EXIT_UNKNOWN_KEY, `no key known for ${peer} yet: exchange a message first`);
       const own = { aor: me.aor, key: me.publicKey };
       const them = { aor: peer, key: info.key };
       if (sub === 'fingerprint') {
         io.out(`safety number with ${peer}:\n  ${safetyNumber(own, them)}\n  ${peer} fingerprint ${info.fingerprint} (${info.state})`);
-        if (info.state === 'changed') io.err(`warning: ${peer} presented a new key (${info.pendingFingerprint}); accept it in the app first`);
+        if (info.state === 'changed') io.err(`warning: ${peer} presented a new key (${info.pendingFingerprint}); check it, then parley keys accept ${args[0]}`);
         return EXIT.OK;
       }
       let ok: boolean;

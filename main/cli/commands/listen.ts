@@ -1,17 +1,25 @@
-// `parley listen`: register and print every page-mode message received until SIGINT/SIGTERM, then unregister.
+// `parley listen`: a full UE on the profile (E2E page mode, key requests answered, MSRP sessions accepted with the
+// profile's identity and pins) printing every received message until SIGINT/SIGTERM; `--plain`: the raw listener.
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
-import { ACCOUNT_FLAGS, resolveAccount } from '../account';
+import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT } from '../exit-codes';
 import { startRegistered, type Io } from '../session';
+import { KEY_FILE_NOTICE, openCliUe, plainSipAccount, resolveCliAccount, traceTap } from '../profile';
 import { PageMessagingService, type IncomingPageMessage } from '../../services/page-messaging';
-import type { Command } from '../command';
 import { acceptSessionsForListen } from '../../services/session/cli-support';
+import type { MessageView, SecurityView } from '../../../app/ipc/contract';
+import type { StoredMessage } from '../../store';
+import type { Ue } from '../../services/ue';
+import type { Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
-  json: { type: 'boolean', help: 'print one JSON object per line per message' },
+  json: { type: 'boolean', help: 'print one JSON object per line per message/event' },
+  trace: { type: 'boolean', help: 'print "trace: in|out PEER CONTENT-TYPE" on stderr for each page-mode body (key requests, envelopes; no content)' },
+  plain: { type: 'boolean', help: 'raw listener: print every MESSAGE as received, no E2E, no profile keys (interop)' },
 };
 
+/** --plain JSON line of one raw MESSAGE. */
 export function messageJson(m: IncomingPageMessage): Record<string, unknown> {
   return {
     from: m.from,
@@ -26,6 +34,7 @@ export function messageJson(m: IncomingPageMessage): Record<string, unknown> {
     sentAt: m.sentAt?.toISOString(),
     receivedAt: m.receivedAt.toISOString(),
     transport: m.transport?.transport,
+    e2e: 'off',
   };
 }
 
@@ -35,14 +44,36 @@ export function messageHuman(m: IncomingPageMessage): string {
   return `[${m.receivedAt.toISOString()}] ${who}: ${what}`;
 }
 
+/** JSON fields of one message received by the UE (docs/cli.md "listen"). */
+export function ueMessageJson(v: MessageView, row: StoredMessage | null, me: string): Record<string, unknown> {
+  const base = {
+    from: v.sender, to: me, contentType: row?.contentType, mode: v.mode,
+    receivedAt: new Date(row?.receivedAt ?? row?.createdAt ?? Date.now()).toISOString(), sentAt: new Date(v.at).toISOString(),
+    imdnMessageId: row?.imdnMessageId ?? undefined, e2e: v.e2e.state, signatureValid: v.e2e.signatureValid, id: v.id,
+    conversationId: v.conversationId,
+  };
+  if (v.failure) return { event: 'failure', code: v.failure.code, reason: v.failure.reason, ...base };
+  return { event: 'message', ...base, text: v.text };
+}
+
+const E2E_NOTE: Record<string, string> = { on: '', psk: ' (pre-shared key)', off: ' (NOT end-to-end encrypted)' };
+
+export function ueMessageHuman(v: MessageView, row: StoredMessage | null): string {
+  const at = new Date(row?.receivedAt ?? row?.createdAt ?? Date.now()).toISOString();
+  if (v.failure) return `! [${at}] ${v.sender}: message failed ${v.failure.code}: ${v.failure.reason}`;
+  return `[${at}] ${v.sender}${v.mode === 'session' ? ' (session)' : ''}: ${v.text}${E2E_NOTE[v.e2e.state] ?? ''}`;
+}
+
 export const listenCommand: Command = {
   name: 'listen',
-  summary: 'register and print received messages (page mode and MSRP sessions) until interrupted',
-  usage: () => `usage: parley listen [--json] [options]
+  summary: 'register and print received messages (E2E page mode and MSRP sessions) until interrupted',
+  usage: () => `usage: parley listen [--json] [--plain] [options]
 
-Registers, then prints each received MESSAGE (one JSON object per line with --json:
-from, to, contentType, text, mode, receivedAt, imdnMessageId, sentAt, ...).
-Incoming MSRP chat sessions (INVITE) are accepted; their messages print with mode "session".
+Runs the profile's UE: registers, answers key requests, accepts incoming MSRP sessions (with the profile's identity
+and pins) and prints each received message, decrypted (one JSON object per line with --json: event "message" with
+from, to, contentType, text, mode (page|session), receivedAt, sentAt, imdnMessageId, e2e (on|psk|off), signatureValid;
+event "failure" with code and reason for a message that could not be opened (E2E_TAMPERED...); event "key-changed").
+--plain: raw listener instead (no E2E, no key store): prints every MESSAGE as received, e2e "off".
 A first line "registered as URI via PROXY" goes to stderr once registered, so scripts can wait for it.
 Stops and unregisters on SIGINT/SIGTERM (exit 0). Exit 3 if registration fails, 5 on timeout.
 
@@ -55,30 +86,95 @@ ${formatFlags(FLAGS)}`,
       return EXIT.OK;
     }
     if (p.positionals.length) throw new CliExit(EXIT.USAGE, `unexpected argument ${p.positionals[0]}`);
-    const { account, timeoutMs } = resolveAccount(p);
-    const ua = await startRegistered(account, timeoutMs);
-    const svc = new PageMessagingService(ua);
+    const acc = await resolveCliAccount(p);
     const json = Boolean(p.flags.json);
-    svc.on('message', (m) => io.out(json ? JSON.stringify(messageJson(m)) : messageHuman(m)));
-    const sessions = await acceptSessionsForListen(ua, io.out, json);
-    io.err(`registered as ${account.aor} via ${account.proxy}`);
+    if (p.flags.plain) return listenPlain(await plainSipAccount(acc), acc.timeoutMs, json, io, signal);
+
     let failure: CliExit | null = null;
-    await new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      signal?.addEventListener('abort', () => resolve(), { once: true });
-      ua.on('state', (e) => {
-        if (e.state === 'failed') {
-          failure = new CliExit(EXIT.REGISTRATION, `registration lost [${e.error?.code}]: ${e.error?.message}`);
-          resolve();
-        } else if (e.state === 'reconnecting' || e.state === 'registered') {
-          io.err(`${e.state}${e.error ? `: ${e.error.message}` : ''}`);
-        }
-      });
+    let stop: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const printed = new Set<string>();
+    const changed = new Set<string>();
+    const traces: Array<['in' | 'out', { peer: string; contentType: string }]> = [];
+    let me = acc.aor;
+    let ue: Ue | null = null;
+    // Subscribe before sign-in: messages stored by the network arrive right after the REGISTER.
+    const onEvent = (u: Ue) => u.subscribe((e) => {
+      if (e.event === 'message.upserted') printMessage(u, e.payload);
+      else if (e.event === 'security.changed') printSecurity(u, e.payload);
+      else if (e.event === 'connection.changed' && ue) {
+        const c = e.payload;
+        if (c.state === 'error') {
+          failure = new CliExit(EXIT.REGISTRATION, `registration lost: ${c.reason ?? 'error'}`);
+          stop();
+        } else if (c.state === 'reconnecting' || c.state === 'registered') io.err(`${c.state}${c.reason ? `: ${c.reason}` : ''}`);
+      }
     });
-    await sessions.stop();
-    await ua.stop();
+    const printMessage = (u: Ue, v: MessageView) => {
+      if (v.direction !== 'in' || printed.has(v.id) || (v.state !== 'received' && v.state !== 'failed')) return;
+      printed.add(v.id);
+      let row: StoredMessage | null = null;
+      try {
+        row = u.session()?.store.getMessage(Number(v.id)) ?? null;
+      } catch {
+        row = null;
+      }
+      if (row?.system) return; // key-change lines are printed from security.changed
+      io.out(json ? JSON.stringify(ueMessageJson(v, row, me)) : ueMessageHuman(v, row));
+    };
+    const printSecurity = (u: Ue, s: SecurityView) => {
+      if (s.peer.state !== 'changed') return;
+      const peer = u.session()?.store.getConversation(Number(s.conversationId)).peer;
+      if (changed.has(`${peer} ${s.peer.fingerprint}`)) return;
+      changed.add(`${peer} ${s.peer.fingerprint}`);
+      const line = { event: 'key-changed', peer, fingerprint: s.peer.fingerprint };
+      io.out(json ? JSON.stringify(line) : `! ${peer} presented a new identity key (${s.peer.fingerprint}): check it (parley keys fingerprint) before trusting`);
+    };
+    const opened = await openCliUe(acc, { onUe: onEvent, ...(p.flags.trace ? { wireTap: (d, m) => traces.push([d, m]) } : {}) });
+    ue = opened.ue;
+    me = opened.aor;
+    io.err(`registered as ${acc.aor} via ${acc.proxy}`);
+    if (opened.keyFileNotice) io.err(KEY_FILE_NOTICE);
+    // Trace lines wait for the readiness line (stored messages arrive right after the REGISTER).
+    const tap = traceTap(io);
+    for (const [d, m] of traces.splice(0)) tap(d, m);
+    traces.push = (...items) => {
+      for (const [d, m] of items) tap(d, m);
+      return 0;
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', () => stop(), { once: true });
+    await stopped;
+    await ue.close();
     if (failure) throw failure;
     io.err('unregistered');
     return EXIT.OK;
   },
 };
+
+async function listenPlain(account: Awaited<ReturnType<typeof plainSipAccount>>, timeoutMs: number, json: boolean, io: Io, signal?: AbortSignal): Promise<number> {
+  const ua = await startRegistered(account, timeoutMs);
+  const svc = new PageMessagingService(ua);
+  svc.on('message', (m) => io.out(json ? JSON.stringify(messageJson(m)) : messageHuman(m)));
+  const sessions = await acceptSessionsForListen(ua, io.out, json);
+  io.err(`registered as ${account.aor} via ${account.proxy}`);
+  io.err('notice: --plain: not end-to-end encrypted; messages are printed as received');
+  let failure: CliExit | null = null;
+  await new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    signal?.addEventListener('abort', () => resolve(), { once: true });
+    ua.on('state', (e) => {
+      if (e.state === 'failed') {
+        failure = new CliExit(EXIT.REGISTRATION, `registration lost [${e.error?.code}]: ${e.error?.message}`);
+        resolve();
+      } else if (e.state === 'reconnecting' || e.state === 'registered') {
+        io.err(`${e.state}${e.error ? `: ${e.error.message}` : ''}`);
+      }
+    });
+  });
+  await sessions.stop();
+  await ua.stop();
+  if (failure) throw failure;
+  io.err('unregistered');
+  return EXIT.OK;
+}
