@@ -87,3 +87,29 @@ test('usage errors and a missing profile', async () => {
   }
   assert.equal(code, 2);
 });
+
+test('accept: a changed key is refused by fingerprint (warning) until accepted; then pinned unverified', async () => {
+  const w = await chooseKeyWrapper(dir, {});
+  const path = join(accountDir(dir, ALICE), KEYSTORE_FILE);
+  const dave = LocalIdentity.generate('sip:dave@parley.test');
+  const dave2 = LocalIdentity.generate('sip:dave@parley.test');
+  let ks = await KeyStore.open(path, w.wrapper);
+  await PeerKeys.fromKeyStore(ks).observe('sip:dave@parley.test', dave.publicKey, 'key-response');
+  await PeerKeys.fromKeyStore(ks).observe('sip:dave@parley.test', dave2.publicKey, 'envelope');
+  assert.equal(PeerKeys.fromKeyStore(ks).state('sip:dave@parley.test'), 'changed');
+  await ks.close();
+  const before = await run('fingerprint', 'dave');
+  assert.match(before.err, /presented a new key .*parley keys accept dave/);
+  const none = await run('accept', 'bob');
+  assert.equal(none.code, 0);
+  assert.match(none.out, /no key change to accept/);
+  const ok = await run('accept', 'dave');
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /^accepted the new key of sip:dave@parley\.test/);
+  ks = await KeyStore.open(path, w.wrapper);
+  const peers = PeerKeys.fromKeyStore(ks);
+  assert.equal(peers.state('sip:dave@parley.test'), 'unverified');
+  assert.deepEqual(peers.pinnedKey('sip:dave@parley.test'), dave2.publicKey);
+  await ks.close();
+  assert.equal((await run('accept')).code, 2);
+});
