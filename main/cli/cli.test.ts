@@ -215,7 +215,7 @@ test('send --plain to listen --plain: the raw MESSAGE as before, flagged not end
   assert.equal(await l.stop(), 0);
 });
 
-test('offline recipient: stored by network (E2E), printed decrypted when its listener starts; password sealed, never in clear', async () => {
+test('offline recipient: stored by network (E2E), printed decrypted when its listener starts; a message waiting for a key stays queued and goes out later; password sealed', async () => {
   // carol's profile comes from PARLEY_PROFILE and her password from PARLEY_PASSWORD.
   const carolEnv = { PARLEY_PROFILE: prof('carol') };
   const carolFlags = ['--uri', lab.aor('carol'), '--proxy', lab.proxy.tcp, '--ca', lab.caFile];
@@ -253,6 +253,16 @@ test('offline recipient: stored by network (E2E), printed decrypted when its lis
   const plain = await parley(['send', 'dave', 'see you later', '--plain', '--profile', prof('alice')]);
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(plain.stdout, 'stored by network\n');
+
+  // dave comes online: answers the stored key request; alice's next run gets the key and sends the queued message.
+  const d = await listen(['--json', '--profile', prof('dave'), ...acct('dave')]);
+  const clear = await d.json((o) => o.event === 'message');
+  assert.deepEqual([clear.text, clear.e2e], ['see you later', 'off']);
+  const a = await listen(['--json', '--profile', prof('alice')]);
+  const queued = await d.json((o) => o.text === 'secret for dave');
+  assert.deepEqual([queued.e2e, queued.signatureValid, queued.from], ['on', true, lab.aor('alice')]);
+  assert.equal(await a.stop(), 0);
+  assert.equal(await d.stop(), 0);
 });
 
 test('exit codes: wrong password 3 (profile kept), unknown user 4, usage 2', async () => {
