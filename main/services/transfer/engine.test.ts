@@ -6,7 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { initCrypto, h256 } from '../../security/sodium';
 import { STREAM_FULL_SEGMENT_CT } from '../../security/secret-stream';
-import { isParleyError, type ParleyError } from '../../util/errors';
+import { isParleyError, ParleyError as PError, type ParleyError } from '../../util/errors';
 import { FileSender } from './sender';
 import { FileReceiver, type ReceivedFile } from './receiver';
 import { PartFile } from './part-file';
@@ -71,6 +71,19 @@ async function start(f: PreparedFile, o: { prot: boolean; dl: string; resumeId?:
   const sent = sender.run(pair.sender.transport, pair.sender.session);
   sent.catch(() => {});
   return { pair, sender, receiver, sent, received: receiver.result, dl: o.dl, part };
+}
+
+/** Run fn synchronously inside the receiver's data path once `bytes` were written (deterministic mid-transfer events). */
+function atBytes(r: Run, bytes: number, fn: () => void): void {
+  const write = r.part.write.bind(r.part);
+  let fired = false;
+  r.part.write = (data) => {
+    write(data);
+    if (!fired && r.part.bytes >= bytes) {
+      fired = true;
+      fn();
+    }
+  };
 }
 
 async function roundTrip(size: number, prot: boolean, extra: { viaProxy?: boolean } = {}): Promise<{ got: ReceivedFile; file: PreparedFile; progress: number }> {
@@ -146,13 +159,15 @@ test('cancel from the sender: receiver sees FILE_CANCELLED_BY_PEER, partial remo
     const file = await prepareFile(src, { protected: false });
     const { dir: dl } = tempDir('parley-dl-');
     const r = await start(file, { prot: false, dl, keepOnPeerCancel: keep });
-    await new Promise<void>((res) => r.receiver.on('progress', (p) => p.bytes > 5 * MiB && res()));
-    r.sender.cancel();
-    await assert.rejects(r.sent, (e: ParleyError) => e.code === 'FILE_CANCELLED');
-    await assert.rejects(r.received, (e: ParleyError) => e.code === 'FILE_CANCELLED_BY_PEER');
-    assert.equal(existsSync(r.part.partPath), keep);
-    assert.equal(readdirSync(dl).filter((x) => !x.startsWith('.')).length, 0, 'nothing offered to the user');
-    await r.pair.close();
+    try {
+      atBytes(r, 5 * MiB, () => r.sender.cancel());
+      await assert.rejects(r.sent, (e: ParleyError) => e.code === 'FILE_CANCELLED');
+      await assert.rejects(r.received, (e: ParleyError) => e.code === 'FILE_CANCELLED_BY_PEER');
+      assert.equal(existsSync(r.part.partPath), keep);
+      assert.equal(readdirSync(dl).filter((x) => !x.startsWith('.')).length, 0, 'nothing offered to the user');
+    } finally {
+      await r.pair.close();
+    }
   }
 });
 
@@ -162,14 +177,18 @@ test('cancel from the receiver: session closed, sender fails, partial removed', 
   const file = await prepareFile(src, { protected: true });
   const { dir: dl } = tempDir('parley-dl-');
   const r = await start(file, { prot: true, dl });
-  await new Promise<void>((res) => r.receiver.on('progress', (p) => p.bytes > 5 * MiB && res()));
-  r.receiver.stop(new (await import('../../util/errors')).ParleyError('FILE_CANCELLED', 'user cancelled'), false);
-  // the SIP layer sends BYE; here the receiver's transport drops the connection, as the BYE handling does
-  r.pair.receiver.transport.detach(r.pair.receiver.session);
-  await assert.rejects(r.sent, (e: ParleyError) => isParleyError(e) && /FILE_CONNECTION_LOST|FILE_REFUSED/.test(e.code));
-  await assert.rejects(r.received, (e: ParleyError) => e.code === 'FILE_CANCELLED');
-  assert.equal(existsSync(r.part.partPath), false);
-  await r.pair.close();
+  try {
+    atBytes(r, 5 * MiB, () => {
+      r.receiver.stop(new PError('FILE_CANCELLED', 'user cancelled'), false);
+      // the SIP layer sends BYE; here the receiver's transport drops the connection, as the BYE handling does
+      r.pair.receiver.transport.detach(r.pair.receiver.session);
+    });
+    await assert.rejects(r.sent, (e: ParleyError) => isParleyError(e) && /FILE_CONNECTION_LOST|FILE_REFUSED/.test(e.code));
+    await assert.rejects(r.received, (e: ParleyError) => e.code === 'FILE_CANCELLED');
+    assert.equal(existsSync(r.part.partPath), false);
+  } finally {
+    await r.pair.close();
+  }
 });
 
 for (const prot of [false, true]) {
@@ -180,11 +199,17 @@ for (const prot of [false, true]) {
     const file = await prepareFile(src, { protected: prot, name: 'movie.mp4' });
     const { dir: dl } = tempDir('parley-dl-');
     const r1 = await start(file, { prot, dl, viaProxy: true });
-    await new Promise<void>((res) => r1.receiver.on('progress', (p) => p.bytes > 12 * MiB && res()));
-    r1.pair.proxy!.cut();
-    await assert.rejects(r1.received, (e: ParleyError) => e.code === 'FILE_INTERRUPTED');
-    await assert.rejects(r1.sent);
-    await r1.pair.close();
+    try {
+      // the network drops: the forwarder resets both legs and the receiver's socket is gone at once
+      atBytes(r1, 12 * MiB, () => {
+        r1.pair.proxy!.cut();
+        void r1.pair.receiver.transport.close();
+      });
+      await assert.rejects(r1.received, (e: ParleyError) => e.code === 'FILE_INTERRUPTED');
+      await assert.rejects(r1.sent);
+    } finally {
+      await r1.pair.close();
+    }
     const kept = r1.part.state.id;
     const partial = PartFile.open(dl, kept);
     const have = partial.bytes;
