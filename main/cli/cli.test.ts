@@ -337,3 +337,18 @@ test('keys: both profiles show the same safety number; verify marks the peer (6 
   assert.match((await parley(['keys', 'fingerprint', 'bob', '--profile', prof('alice')])).stdout, /\(verified\)/);
   assert.equal((await parley(['keys', 'fingerprint', 'carol', '--profile', prof('bob')])).code, 7);
 });
+
+test('PARLEY_PASSPHRASE protects the profile: no key-file notice; without it exit 2 (nothing created), a wrong one exit 2', async () => {
+  const dir = prof('pass');
+  const first = await parley(['send', 'dave', 'x', '--timeout', '1', '--profile', dir, ...acct('carol')], { PARLEY_PASSPHRASE: 'correct horse' });
+  assert.equal(first.code, 5, first.stderr);
+  assert.doesNotMatch(first.stderr, KEY_FILE_NOTICE);
+  await assert.rejects(stat(join(dir, 'keyfile')), { code: 'ENOENT' });
+  const locked = await parley(['send', 'dave', 'x', '--profile', dir]);
+  assert.equal(locked.code, 2);
+  assert.match(locked.stderr, /PROFILE_LOCKED: the key store is passphrase-protected: set PARLEY_PASSPHRASE/);
+  await assert.rejects(stat(join(dir, 'keyfile')), { code: 'ENOENT' });
+  const wrong = await parley(['send', 'dave', 'x', '--profile', dir], { PARLEY_PASSPHRASE: 'wrong' });
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /wrong passphrase \(wrong or missing PARLEY_PASSPHRASE\?\)/);
+});

@@ -140,6 +140,11 @@ export async function openCliUe(a: CliAccount, opts: Partial<CreateUeOptions> & 
     password = (await loadSealedPassword(a.profileDir, a.aor, env)) ?? undefined;
     if (password === undefined) throw new UsageError(`missing password: use --password or PARLEY_PASSWORD (nothing sealed in ${a.profileDir} for ${a.aor})`);
   }
+  // A passphrase-protected key store without PARLEY_PASSPHRASE: say so (createUe would create a stray key file).
+  const ksPath = join(accountDir(a.profileDir, a.aor), KEYSTORE_FILE);
+  if (!o.passphrase && !env.PARLEY_PASSPHRASE && !o.keyWrapper && existsSync(ksPath) && !existsSync(join(a.profileDir, KEY_FILE))) {
+    throw new CliExit(EXIT.USAGE, 'PROFILE_LOCKED: the key store is passphrase-protected: set PARLEY_PASSPHRASE');
+  }
   // createUe resumes a saved account at once: take it away first when we are about to configure (restored on failure).
   if (configure && a.saved) await removeAccountFile(a.profileDir);
   let ue: Ue;
@@ -169,7 +174,8 @@ export async function openCliUe(a: CliAccount, opts: Partial<CreateUeOptions> & 
       await ue.ready;
       if (!ue.session()) {
         const c = await ue.connectionGet({});
-        throw new CliExit(EXIT.USAGE, `cannot open the profile: ${c.reason ?? 'unknown error'}`);
+        const why = c.reason ?? 'unknown error';
+        throw new CliExit(EXIT.USAGE, `cannot open the profile key store: ${why}${/wrapper|passphrase|unwrap/i.test(why) ? ' (wrong or missing PARLEY_PASSPHRASE?)' : ''}`);
       }
       try {
         await waitRegistered(ue, a.timeoutMs);
