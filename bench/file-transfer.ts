@@ -9,7 +9,6 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { initCrypto, h256 } from '../main/security/sodium';
-import { STREAM_FULL_SEGMENT_CT } from '../main/security/secret-stream';
 import { MsrpRelayClient, MsrpSession, MsrpTransport, RELAY_CHUNK_SIZE } from '../main/msrp/index';
 import { FileSender } from '../main/services/transfer/sender';
 import { FileReceiver } from '../main/services/transfer/receiver';
@@ -150,7 +149,6 @@ async function main(): Promise<void> {
     tmp.cleanup();
     rmSync(dl, { recursive: true, force: true });
   }
-  void STREAM_FULL_SEGMENT_CT;
 }
 
 main().then(
