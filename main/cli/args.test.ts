@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from './args';
 import { ACCOUNT_FLAGS, resolveAccount, readProfile } from './account';
 import { main } from './index';
-import { defaultProfileDir, resolveCliAccount } from './profile';
+import { LOCK_FILE, defaultProfileDir, lockProfile, resolveCliAccount } from './profile';
 import { writeAccountFile } from '../services/profile';
 
 const SPECS = { ...ACCOUNT_FLAGS, json: { type: 'boolean' as const, help: '' } };
@@ -82,4 +82,18 @@ test('resolveCliAccount: PARLEY_PROFILE / HOME default, account.json fills the g
   assert.equal(c.profileDir, join(home, 'x'));
   assert.deepEqual(readProfile(join(home, 'x')), { uri: 'sip:bob@parley.test', proxy: 'tcp://127.0.0.1:5060' });
   assert.equal(statSync(join(home, 'x', 'profile.json')).mode & 0o777, 0o600);
+});
+
+test('lockProfile: one holder at a time, released on demand, a dead holder\'s lock is taken over', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-lock-'));
+  const release = lockProfile(dir, 'listen');
+  assert.equal(statSync(join(dir, LOCK_FILE)).mode & 0o777, 0o600);
+  assert.throws(() => lockProfile(dir, 'send'), { exitCode: 2, message: new RegExp(`PROFILE_IN_USE: .*parley listen \\(pid ${process.pid}\\)`) });
+  release();
+  release(); // idempotent
+  lockProfile(dir, 'send')();
+  writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, command: 'listen' })); // no such process
+  const again = lockProfile(dir, 'send');
+  assert.throws(() => lockProfile(dir, 'chat'), { message: /in use by parley send/ });
+  again();
 });

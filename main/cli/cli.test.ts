@@ -19,6 +19,8 @@ const children = new Set<ChildProcess>();
 before(async () => {
   lab = await startLab();
   await lab.addAccount('dave', 'dave-secret');
+  await lab.addAccount('erin', 'erin-secret');
+  await lab.addAccount('frank', 'frank-secret');
   work = await mkdtemp(join(tmpdir(), 'parley-cli-'));
 });
 
@@ -351,4 +353,50 @@ test('PARLEY_PASSPHRASE protects the profile: no key-file notice; without it exi
   const wrong = await parley(['send', 'dave', 'x', '--profile', dir], { PARLEY_PASSPHRASE: 'wrong' });
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /wrong passphrase \(wrong or missing PARLEY_PASSPHRASE\?\)/);
+});
+
+test('key change: the old key cannot open (failure line), the change is announced, send exits 6 until keys accept', async () => {
+  const e1 = await listen(['--json', '--profile', prof('erin-1'), ...acct('erin')]);
+  const first = await parley(['send', 'erin', 'first', '--profile', prof('frank'), ...acct('frank')]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal((await e1.json((o) => o.event === 'message')).text, 'first');
+  assert.equal(await e1.stop(), 0);
+
+  // erin starts over with a new profile, so a new identity key; frank still seals to the old one.
+  const e2 = await listen(['--json', '--profile', prof('erin-2'), ...acct('erin')]);
+  const stale = await parley(['send', 'erin', 'sealed for the old key', '--profile', prof('frank')]);
+  assert.equal(stale.code, 0, stale.stderr);
+  const fail = await e2.json((o) => o.event === 'failure');
+  assert.deepEqual([fail.code, fail.from, fail.signatureValid, fail.text], ['E2E_NOT_FOR_ME', lab.aor('frank'), false, undefined]);
+  // One process per profile: the listener holds erin-2.
+  const busy = await parley(['send', 'frank', 'x', '--profile', prof('erin-2')]);
+  assert.equal(busy.code, 2);
+  assert.match(busy.stderr, /PROFILE_IN_USE: .* in use by parley listen \(pid \d+\)/);
+  assert.equal(await e2.stop(), 0);
+
+  // erin's key request carries the new key: frank's listener announces the change and flags her message.
+  const f = await listen(['--json', '--profile', prof('frank')]);
+  const hello = await parley(['send', 'frank', 'my new key', '--profile', prof('erin-2')]);
+  assert.equal(hello.code, 0, hello.stderr);
+  const changed = await f.json((o) => o.event === 'key-changed');
+  assert.equal(changed.peer, lab.aor('erin'));
+  const flagged = await f.json((o) => o.event === 'message');
+  assert.deepEqual([flagged.text, flagged.signatureValid], ['my new key', false]);
+  assert.equal(await f.stop(), 0);
+
+  const blocked = await parley(['send', 'erin', 'blocked?', '--profile', prof('frank')]);
+  assert.equal(blocked.code, 6, blocked.stderr);
+  assert.match(blocked.stderr, /SECURITY_KEY_CHANGED.*parley keys accept erin/);
+  const fp = await parley(['keys', 'fingerprint', 'erin', '--profile', prof('frank')]);
+  assert.match(fp.stderr, new RegExp(`presented a new key \\(${String(changed.fingerprint)}\\)`));
+  const accepted = await parley(['keys', 'accept', 'erin', '--profile', prof('frank')]);
+  assert.equal(accepted.code, 0, accepted.stderr);
+
+  const e3 = await listen(['--json', '--profile', prof('erin-2')]);
+  const after = await parley(['send', 'erin', 'after accept', '--profile', prof('frank')]);
+  assert.equal(after.code, 0, after.stderr);
+  assert.equal(after.stdout, 'delivered (end-to-end encrypted)\n');
+  const ok = await e3.json((o) => o.event === 'message');
+  assert.deepEqual([ok.text, ok.e2e, ok.signatureValid], ['after accept', 'on', true]);
+  assert.equal(await e3.stop(), 0);
 });

@@ -1,6 +1,6 @@
 // The CLI's UE profile (docs/cli.md "Profile"): one directory per identity holding profile.json (remembered flags) beside
 // the UE's account.json, accounts/<aor>/{keystore.bin, secrets.bin, history.db}; signing in runs a full UE on it.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isParleyError, ParleyError } from '../util/errors';
@@ -121,17 +121,83 @@ function registrationError(e: unknown, timeoutMs: number): CliExit {
   return new CliExit(EXIT.REGISTRATION, `registration failed [${code}]: ${(e as Error).message}`);
 }
 
+/** `<profile>/cli.lock`: {pid, command} of the one parley process that has the profile's key store open. */
+export const LOCK_FILE = 'cli.lock';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process per profile: the key store and history have no cross-process locking, and two writers lose pins. Takes
+ * the lock (a stale one, whose process is gone, is replaced); PROFILE_IN_USE (exit 2) while another process holds it.
+ */
+export function lockProfile(dir: string, command: string): () => void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, JSON.stringify({ pid: process.pid, command }));
+      closeSync(fd);
+      let held = true;
+      const release = () => {
+        if (!held) return;
+        held = false;
+        process.off('exit', release);
+        try {
+          if ((JSON.parse(readFileSync(path, 'utf8')) as { pid?: number }).pid === process.pid) unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+      };
+      process.on('exit', release);
+      return release;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder: { pid?: unknown; command?: unknown } | null = null;
+    try {
+      holder = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; command?: unknown };
+    } catch {
+      holder = null;
+    }
+    if (holder && typeof holder.pid === 'number' && alive(holder.pid)) {
+      throw new CliExit(EXIT.USAGE, `PROFILE_IN_USE: profile ${dir} is in use by parley ${String(holder.command)} (pid ${holder.pid}): one process per profile (use another --profile)`);
+    }
+    rmSync(path, { force: true });
+  }
+  throw new CliExit(EXIT.USAGE, `PROFILE_IN_USE: cannot lock profile ${dir}`);
+}
+
 export interface CliUe {
   ue: Ue;
   aor: string;
   keyFileNotice: boolean;
+  /** Closes the UE (un-REGISTER, key store, history) and releases the profile lock. */
+  close(): Promise<void>;
 }
 
 /**
  * Runs a full UE on the profile and signs in: configure (register, seal the password, write account.json) when a password
  * is given or the account settings changed; else resume with the sealed password. Resolves once registered.
  */
-export async function openCliUe(a: CliAccount, opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void } = {}): Promise<CliUe> {
+export async function openCliUe(a: CliAccount, command: string, opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void } = {}): Promise<CliUe> {
+  const release = lockProfile(a.profileDir, command);
+  try {
+    return await openLockedUe(a, release, opts);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function openLockedUe(a: CliAccount, release: () => void, opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void }): Promise<CliUe> {
   const { onUe, ...o } = opts;
   const env = o.env ?? process.env;
   let password = a.password;
@@ -187,7 +253,16 @@ export async function openCliUe(a: CliAccount, opts: Partial<CreateUeOptions> & 
     await ue.close().catch(() => {});
     throw e instanceof CliExit ? e : registrationError(e, a.timeoutMs);
   }
-  return { ue, aor: normalizeAoR(a.aor), keyFileNotice };
+  return {
+    ue, aor: normalizeAoR(a.aor), keyFileNotice,
+    close: async () => {
+      try {
+        await ue.close();
+      } finally {
+        release();
+      }
+    },
+  };
 }
 
 /** --trace: one stderr line per page-mode body sent or received (direction, peer, content type; never the body). */

@@ -39,7 +39,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
   const json = Boolean(p.flags.json);
   // The UE gives the profile's key store, pins and registration; its own session layer stays off (this command owns
   // the INVITE handling with its relay/TLS options).
-  const { ue, keyFileNotice } = await openCliUe(acc, { sessions: false });
+  const { ue, keyFileNotice, close } = await openCliUe(acc, 'chat', { sessions: false });
   if (keyFileNotice) io.err(KEY_FILE_NOTICE);
   const sess = ue.session()!;
   const account = sess.ua.account;
@@ -56,7 +56,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
     mgr.on('error', () => {});
     await mgr.start();
   } catch (e) {
-    await ue.close();
+    await close();
     throw new CliExit(EXIT.REGISTRATION, `MSRP setup failed [${isParleyError(e) ? e.code : 'ERROR'}]: ${(e as Error).message}`);
   }
   const to = normalizeTarget(target, account.aor);
@@ -92,7 +92,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await mgr.stop();
-    await ue.close();
+    await close();
   }
 }
 

@@ -10,7 +10,7 @@ import { normalizeAoR } from '../../security/aor';
 import { PeerKeys } from '../../security/peers';
 import { safetyNumber, safetyNumberDigits, verifySafetyNumber } from '../../security/safety-number';
 import { openProfileKeys, type ProfileKeys } from '../../services/profile';
-import { defaultProfileDir } from '../profile';
+import { defaultProfileDir, lockProfile } from '../profile';
 
 /** Exit status when the numbers differ (verify) and when the peer's key is not known yet. */
 export const EXIT_MISMATCH = EXIT.MISMATCH;
@@ -31,8 +31,8 @@ export const keysCommand: Command = {
        parley keys accept PEER            accept the new key PEER presented (after checking it); pinned unverified
 
 Reads the key store of a profile (the CLI's, or the web host's / desktop app's with --profile); set PARLEY_PASSPHRASE
-when the profile is passphrase-protected. Do not run 'verify'/'accept' while another command or the app has the same
-profile open.
+when the profile is passphrase-protected. 'verify'/'accept' refuse (PROFILE_IN_USE, exit 2) while another parley command holds the
+profile; do not run them while the app has the same profile open.
 Exit ${EXIT_MISMATCH}: safety number mismatch; exit ${EXIT_UNKNOWN_KEY}: no key known for PEER yet (exchange a message first).
 
 options:
@@ -50,10 +50,13 @@ ${formatFlags(FLAGS)}`,
     const number = sub === 'verify' ? args.slice(1).join(' ') : undefined;
     if (sub !== 'verify' && args.length > want) throw new UsageError(`unexpected argument ${args[want]}`);
     const dir = p.flags.profile ? resolve(p.flags.profile as string) : defaultProfileDir();
+    // verify/accept write the key store: not while another parley process has the profile open.
+    const release = sub === 'verify' || sub === 'accept' ? lockProfile(dir, `keys ${sub}`) : () => {};
     let keys: ProfileKeys;
     try {
       keys = await openProfileKeys(dir, { aor: p.flags.uri as string | undefined, env: process.env });
     } catch (e) {
+      release();
       if (isParleyError(e)) throw new CliExit(EXIT.USAGE, `${e.code}: ${e.message}`);
       throw e;
     }
@@ -99,6 +102,7 @@ ${formatFlags(FLAGS)}`,
       throw e;
     } finally {
       await keys.ks.close();
+      release();
     }
   },
 };

@@ -130,7 +130,7 @@ ${formatFlags(FLAGS)}`,
       const line = { event: 'key-changed', peer, fingerprint: s.peer.fingerprint };
       io.out(json ? JSON.stringify(line) : `! ${peer} presented a new identity key (${s.peer.fingerprint}): check it (parley keys fingerprint) before trusting`);
     };
-    const opened = await openCliUe(acc, { onUe: onEvent, ...(p.flags.trace ? { wireTap: (d, m) => traces.push([d, m]) } : {}) });
+    const opened = await openCliUe(acc, 'listen', { onUe: onEvent, ...(p.flags.trace ? { wireTap: (d, m) => traces.push([d, m]) } : {}) });
     ue = opened.ue;
     me = opened.aor;
     io.err(`registered as ${acc.aor} via ${acc.proxy}`);
@@ -145,7 +145,7 @@ ${formatFlags(FLAGS)}`,
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', () => stop(), { once: true });
     await stopped;
-    await ue.close();
+    await opened.close();
     if (failure) throw failure;
     io.err('unregistered');
     return EXIT.OK;

@@ -67,13 +67,13 @@ ${formatFlags(FLAGS)}`,
     const to = /^sips?:/i.test(target) ? target : `sip:${target.includes('@') ? target : `${target}@${domain}`}`;
     if (plain) return sendPlain(p.flags, to, text, file, acc.timeoutMs, await plainSipAccount(acc), io);
 
-    const { ue, keyFileNotice } = await openCliUe(acc, p.flags.trace ? { wireTap: traceTap(io) } : {});
+    const { ue, keyFileNotice, close } = await openCliUe(acc, 'send', p.flags.trace ? { wireTap: traceTap(io) } : {});
     let r: SendOnceResult;
     try {
       if (keyFileNotice) io.err(KEY_FILE_NOTICE);
       r = await sendWithUe(ue, { peer: to, text: text!, mode: mode as 'auto', timeoutMs: acc.timeoutMs });
     } finally {
-      await ue.close();
+      await close();
     }
     if (p.flags.json) io.out(JSON.stringify({ peer: to, ...r }));
     if (r.timedOut) {
