@@ -197,11 +197,19 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     const offer = new IncomingFileOffer(
       from, info,
       (o) => {
-        const part = PartFile.create(o.dir, {
-          id: randomBytes(12).toString('base64url'), peer: from, protected: info.protected,
-          selector: { name: info.selector.name, type: info.selector.type, size: info.selector.size, hash: info.sha256 },
-          name: info.protected ? undefined : info.selector.name,
-        });
+        let part: PartFile;
+        try {
+          part = PartFile.create(o.dir, {
+            id: randomBytes(12).toString('base64url'), peer: from, protected: info.protected,
+            selector: { name: info.selector.name, type: info.selector.type, size: info.selector.size, hash: info.sha256 },
+            name: info.protected ? undefined : info.selector.name,
+          });
+        } catch (e) {
+          e2e?.destroy();
+          const err = isParleyError(e) ? e : new ParleyError('FILE_SAVE_FAILED', `cannot write to ${o.dir}: ${(e as Error).message}`, undefined, { cause: e });
+          leg.hangup({ status: 480, code: 'FILE_SAVE_FAILED', message: 'the receiver cannot store the file' });
+          throw err;
+        }
         const t = new IncomingFileTransfer(part, from, { wireSize: info.selector.size, protected: info.protected, name: info.selector.name, type: info.selector.type, sha256: info.sha256 }, o);
         t.bindLeg(leg);
         leg.answer(answerDriver(answer.sdp, link.role, () => t.start(link, e2e, info.transferId), leg));

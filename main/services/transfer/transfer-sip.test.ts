@@ -162,6 +162,29 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       assert.ok(readFileSync(got.path).equals(readFileSync(f.path)), 'resumed file is byte-identical');
     });
 
+    it('MSRP connection cut mid-transfer (sockets destroyed): receiver keeps the .part, resume by pull is byte-identical', async () => {
+      const f = await file(100 * MiB);
+      const { dir } = tempDir('parley-dl-');
+      const offered = nextEvent<IncomingFileOffer>(bob.ft, 'offer');
+      const t = await alice.ft.sendFile(bob.ua.account.aor, f.path, { name: 'cut.bin' });
+      const rx: IncomingFileTransfer = (await offered).accept({ dir });
+      await nextEvent(rx, 'progress', (p: { bytes: number }) => p.bytes > 20 * MiB, 30_000);
+      // test-only reach into bob's MSRP transport: destroy the TCP sockets as a network failure would
+      const conns = (bob.ft as unknown as { transports: Map<boolean, { conns: Set<{ socket: import('node:net').Socket }> }> }).transports.get(false)!.conns;
+      assert.ok(conns.size > 0);
+      for (const c of conns) c.socket.destroy();
+      await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_INTERRUPTED');
+      const out = await t.result;
+      assert.equal(out.status, 'failed');
+      assert.match(out.code ?? '', /FILE_CONNECTION_LOST|FILE_INTERRUPTED/);
+      const left = readdirSync(dir).filter((x) => x.endsWith('.parley-part'));
+      assert.equal(left.length, 1, 'partial kept');
+      const got = await bob.ft.resume(rx.downloadId, { dir }).result;
+      assert.equal(got.name, 'cut.bin');
+      assert.ok(readFileSync(got.path).equals(readFileSync(f.path)), 'resumed file is byte-identical');
+      assert.deepEqual(readdirSync(dir).filter((x) => x.startsWith('.')), [], 'no .part or sidecar left');
+    });
+
     it('with a chat manager on the same UA: file INVITEs go to files, chat INVITEs still reach chat', async () => {
       let chatSeen = 0;
       const onChat = (i: { decline(): void }) => {
