@@ -3,13 +3,15 @@
 import { array, boolean, literal, nul, number, object, optional, string, type Infer, type Schema } from './schema';
 import {
   AccountView, ConnectionView, ConversationView, LinkDecision, MAX_MESSAGE_CHARS, MAX_PAGE, MessageMode, MessageView,
-  SafetyNumberView, SearchHit, SecurityView, TypingView, displayName, filePath, id, nullableAccount, proxyUri, sipUri,
+  RevealResult, SafetyNumberView, SearchHit, SecurityView, TransferView, TypingView, displayName, filePath, id, nullableAccount,
+  proxyUri, sipUri,
 } from './views';
 
 export * from './views';
 
 const empty = object({});
 const conv = object({ conversationId: id });
+const transfer = object({ transferId: id });
 
 /** Invoke channels: request -> response. `by: 'shell'` channels are answered by the shell (Electron main / web host),
  *  every other channel by the `UeBackend`. */
@@ -72,6 +74,20 @@ export const invokeChannels = {
   /** Accepts the peer's new identity key (clears sendBlocked; the peer becomes 'unverified'). */
   'security.acceptKeyChange': { request: conv, response: nul() },
   'search': { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
+  /** Offers a file (RFC 5547 push) to the conversation's peer. `path` is on the machine running main: the web host takes a
+   *  typed path, Electron one from its file dialog or a drop. The renderer never reads files. Progress: `transfer.upserted`. */
+  'files.send': { request: object({ conversationId: id, path: filePath }), response: object({ transferId: id }) },
+  /** Incoming offer: receive into the downloads folder / refuse (603). */
+  'files.accept': { request: transfer, response: nul() },
+  'files.decline': { request: transfer, response: nul() },
+  /** Stops a transfer in either direction (BYE with Reason); an incoming partial file is kept for `files.resume`. */
+  'files.cancel': { request: transfer, response: nul() },
+  /** Pulls the missing part of an interrupted incoming file from its sender (a=file-range). */
+  'files.resume': { request: transfer, response: nul() },
+  'files.list': { request: conv, response: array(TransferView, { max: 1000 }) },
+  /** "Show in folder" for a received file. Answered by the backend with 'delegated' + path (the web host cannot open a file
+   *  manager); Electron should answer it in the shell with shell.showItemInFolder (make it `by: 'shell'` there). */
+  'files.reveal': { request: transfer, response: RevealResult },
   /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
   'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
 } as const satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown>; by?: 'shell' }>;
@@ -84,6 +100,7 @@ export const eventChannels = {
   'conversation.upserted': ConversationView,
   'typing.changed': TypingView,
   'security.changed': SecurityView,
+  'transfer.upserted': TransferView,
   /** Emitted by the shell (sip:/im: link, notification click): show this conversation. */
   'conversation.focus': object({ conversationId: id }),
 } as const satisfies Record<string, Schema<unknown>>;
@@ -133,6 +150,14 @@ export interface UeBackend {
   securityVerify(req: Req<'security.verify'>): Promise<Res<'security.verify'>>;
   securityAcceptKeyChange(req: Req<'security.acceptKeyChange'>): Promise<Res<'security.acceptKeyChange'>>;
   search(req: Req<'search'>): Promise<Res<'search'>>;
+  // File transfer: optional so backends without it still satisfy the interface; missing -> FEATURE_UNAVAILABLE.
+  filesSend?(req: Req<'files.send'>): Promise<Res<'files.send'>>;
+  filesAccept?(req: Req<'files.accept'>): Promise<Res<'files.accept'>>;
+  filesDecline?(req: Req<'files.decline'>): Promise<Res<'files.decline'>>;
+  filesCancel?(req: Req<'files.cancel'>): Promise<Res<'files.cancel'>>;
+  filesResume?(req: Req<'files.resume'>): Promise<Res<'files.resume'>>;
+  filesList?(req: Req<'files.list'>): Promise<Res<'files.list'>>;
+  filesReveal?(req: Req<'files.reveal'>): Promise<Res<'files.reveal'>>;
   /** Subscribes to every event; returns the unsubscribe function. */
   subscribe(listener: UeEventListener): () => void;
   /** Stops the UE (unregister, close sockets and the store). */
@@ -159,16 +184,24 @@ export const BACKEND_METHOD = {
   'security.verify': 'securityVerify',
   'security.acceptKeyChange': 'securityAcceptKeyChange',
   'search': 'search',
+  'files.send': 'filesSend',
+  'files.accept': 'filesAccept',
+  'files.decline': 'filesDecline',
+  'files.cancel': 'filesCancel',
+  'files.resume': 'filesResume',
+  'files.list': 'filesList',
+  'files.reveal': 'filesReveal',
 } as const satisfies { [C in BackendChannel]: keyof UeBackend };
 
 // Compile-time proof that BACKEND_METHOD[c] has exactly the signature of channel c.
-type MethodMatches = { [C in BackendChannel]: UeBackend[(typeof BACKEND_METHOD)[C]] extends (req: Req<C>) => Promise<Res<C>> ? true : false };
+type MethodMatches = { [C in BackendChannel]: NonNullable<UeBackend[(typeof BACKEND_METHOD)[C]]> extends (req: Req<C>) => Promise<Res<C>> ? true : false };
 const methodMatches: { [C in BackendChannel]: true } = null as unknown as MethodMatches;
 void methodMatches;
 
 /** Calls the backend method for a (validated) backend channel request. */
 export function callBackend<C extends BackendChannel>(backend: UeBackend, channel: C, req: Req<C>): Promise<Res<C>> {
-  const fn = backend[BACKEND_METHOD[channel]] as unknown as (r: Req<C>) => Promise<Res<C>>;
+  const fn = backend[BACKEND_METHOD[channel]] as unknown as ((r: Req<C>) => Promise<Res<C>>) | undefined;
+  if (typeof fn !== 'function') return Promise.reject(new IpcError(FEATURE_UNAVAILABLE, `${channel} is not available in this backend`));
   return fn.call(backend, req);
 }
 
@@ -195,6 +228,9 @@ export class UeEventHub {
 }
 
 // ---- errors crossing the boundary ----------------------------------------------------------------------------------
+
+/** A backend without an optional feature (e.g. file transfer) answers its channels with this code. */
+export const FEATURE_UNAVAILABLE = 'FEATURE_UNAVAILABLE';
 
 /** Stable codes produced by the IPC layer itself (backend errors keep their own ParleyError codes). */
 export const IPC_ERROR = {

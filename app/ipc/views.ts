@@ -152,3 +152,47 @@ export const LinkDecision = object({
 export type LinkDecision = Infer<typeof LinkDecision>;
 
 export const nullableAccount = nullable(AccountView);
+
+// ---- file transfer (RFC 5547 over MSRP) -----------------------------------------------------------------------------
+
+/** out: offering (INVITE sent) -> transferring -> done | declined | failed | cancelled;
+ *  in: offered (waiting for the user) -> transferring -> done | failed | cancelled | interrupted (resumable) | declined. */
+export const TransferState = literal('offering', 'offered', 'transferring', 'done', 'declined', 'failed', 'cancelled', 'interrupted');
+export type TransferState = Infer<typeof TransferState>;
+
+export const TransferView = object({
+  id,
+  conversationId: id,
+  peer: sipUri,
+  direction: literal('in', 'out'),
+  /** File name; for a protected offer whose name is hidden until accepted, `nameHidden` is true and this is neutral. */
+  name: string({ min: 1, max: 255 }),
+  nameHidden: boolean(),
+  size: count,
+  mediaType: optional(string({ max: 128 })),
+  state: TransferState,
+  /** Plaintext bytes confirmed (out) or written (in), resumed bytes included. */
+  bytes: count,
+  /** Bytes per second over the last couple of seconds. */
+  rate: count,
+  /** Seconds left at the current rate; absent while unknown. */
+  etaSeconds: optional(count),
+  failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
+  /** The name or media type is of a kind that runs code when opened (warn before opening). */
+  executable: boolean(),
+  /** End-to-end protected (file key in the sealed manifest, keys agreed in a=key-mgmt). */
+  protected: boolean(),
+  /** Incoming, finished: where the file was saved (on the machine running main). */
+  savedPath: optional(filePath),
+  /** Incoming, interrupted with the partial kept: `files.resume` pulls the rest. */
+  resumable: boolean(),
+  at: timestamp,
+});
+export type TransferView = Infer<typeof TransferView>;
+
+export const RevealResult = object({
+  /** opened: the shell showed it in the file manager; delegated: the web host cannot: the renderer shows the path. */
+  decision: literal('opened', 'delegated'),
+  path: filePath,
+});
+export type RevealResult = Infer<typeof RevealResult>;
