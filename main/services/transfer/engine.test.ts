@@ -90,7 +90,7 @@ async function roundTrip(size: number, prot: boolean, extra: { viaProxy?: boolea
   const src = path.join(tmp.dir, `src-${size}-${prot}-${++n}.bin`);
   await writeTestFile(src, size, size + 3);
   const file = await prepareFile(src, { protected: prot, name: `report ${n}.pdf` });
-  const { dir: dl } = tempDir('parley-dl-');
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
   const r = await start(file, { prot, dl, ...extra });
   let progress = 0;
   r.sender.on('progress', () => progress++);
@@ -141,7 +141,7 @@ test('an existing file of the same name is never overwritten', async () => {
   const src = path.join(tmp.dir, 'dup.txt');
   await writeTestFile(src, 5000);
   const file = await prepareFile(src, { protected: true });
-  const { dir: dl } = tempDir('parley-dl-');
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
   const paths: string[] = [];
   for (let i = 0; i < 2; i++) {
     const r = await start(file, { prot: true, dl });
@@ -157,7 +157,7 @@ test('cancel from the sender: receiver sees FILE_CANCELLED_BY_PEER, partial remo
     const src = path.join(tmp.dir, `cancel-s-${keep}.bin`);
     await writeTestFile(src, 50 * MiB);
     const file = await prepareFile(src, { protected: false });
-    const { dir: dl } = tempDir('parley-dl-');
+    const { dir: dl } = tempDir('parley-dl-', tmp.dir);
     const r = await start(file, { prot: false, dl, keepOnPeerCancel: keep });
     try {
       atBytes(r, 5 * MiB, () => r.sender.cancel());
@@ -175,7 +175,7 @@ test('cancel from the receiver: session closed, sender fails, partial removed', 
   const src = path.join(tmp.dir, 'cancel-r.bin');
   await writeTestFile(src, 50 * MiB);
   const file = await prepareFile(src, { protected: true });
-  const { dir: dl } = tempDir('parley-dl-');
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
   const r = await start(file, { prot: true, dl });
   try {
     atBytes(r, 5 * MiB, () => {
@@ -197,7 +197,7 @@ for (const prot of [false, true]) {
     const size = 30 * MiB + 12345;
     await writeTestFile(src, size, 99);
     const file = await prepareFile(src, { protected: prot, name: 'movie.mp4' });
-    const { dir: dl } = tempDir('parley-dl-');
+    const { dir: dl } = tempDir('parley-dl-', tmp.dir);
     const r1 = await start(file, { prot, dl, viaProxy: true });
     try {
       // the network drops: the forwarder resets both legs and the receiver's socket is gone at once
@@ -228,7 +228,7 @@ test('a tampered ciphertext chunk: FILE_TAMPERED, nothing offered, partial remov
   const src = path.join(tmp.dir, 'tamper.bin');
   await writeTestFile(src, 8 * MiB);
   const file = await prepareFile(src, { protected: true });
-  const { dir: dl } = tempDir('parley-dl-');
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
   const r = await start(file, { prot: true, dl, tamper: true });
   await assert.rejects(r.received, (e: ParleyError) => e.code === 'FILE_TAMPERED');
   r.pair.receiver.transport.detach(r.pair.receiver.session);
@@ -241,7 +241,7 @@ test('plain file whose SHA-256 does not match the offer: FILE_HASH_MISMATCH, fil
   const src = path.join(tmp.dir, 'hash.bin');
   await writeTestFile(src, 3 * MiB);
   const file = await prepareFile(src, { protected: false });
-  const { dir: dl } = tempDir('parley-dl-');
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
   const r = await start(file, { prot: false, dl, wrongHash: true });
   await assert.rejects(r.received, (e: ParleyError) => e.code === 'FILE_HASH_MISMATCH');
   r.pair.receiver.transport.detach(r.pair.receiver.session);

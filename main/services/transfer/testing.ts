@@ -90,8 +90,9 @@ export async function loopbackPair(o: {
   };
 }
 
-export function tempDir(prefix = 'parley-ft-'): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+/** A fresh directory (under `parent`, default the OS temp dir). */
+export function tempDir(prefix = 'parley-ft-', parent = os.tmpdir()): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(path.join(parent, prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -60,7 +60,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
 
   async function transfer(from: Party, to: Party, size: number, relayLabel: string): Promise<void> {
     const f = await file(size);
-    const { dir } = tempDir('parley-dl-');
+    const { dir } = tempDir('parley-dl-', tmp.dir);
     const offered = nextEvent<IncomingFileOffer>(to.ft, 'offer');
     const t = await from.ft.sendFile(to.ua.account.aor, f.path, { name: `data-${size}.dat` });
     const offer = await offered;
@@ -131,7 +131,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
 
     it('cancel by the sender mid-transfer: receiver fails FILE_CANCELLED_BY_PEER, no file offered', async () => {
       const f = await file(100 * MiB);
-      const { dir } = tempDir('parley-dl-');
+      const { dir } = tempDir('parley-dl-', tmp.dir);
       const offered = nextEvent<IncomingFileOffer>(bob.ft, 'offer');
       const t = await alice.ft.sendFile(bob.ua.account.aor, f.path);
       const rx = (await offered).accept({ dir });
@@ -144,7 +144,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
 
     it('cancel by the receiver mid-transfer (partial kept): sender outcome carries FILE_CANCELLED_BY_PEER; then resumed by pull', async () => {
       const f = await file(100 * MiB);
-      const { dir } = tempDir('parley-dl-');
+      const { dir } = tempDir('parley-dl-', tmp.dir);
       const offered = nextEvent<IncomingFileOffer>(bob.ft, 'offer');
       const t = await alice.ft.sendFile(bob.ua.account.aor, f.path, { name: 'resume-me.bin' });
       const rx: IncomingFileTransfer = (await offered).accept({ dir });
@@ -164,7 +164,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
 
     it('MSRP connection cut mid-transfer (sockets destroyed): receiver keeps the .part, resume by pull is byte-identical', async () => {
       const f = await file(100 * MiB);
-      const { dir } = tempDir('parley-dl-');
+      const { dir } = tempDir('parley-dl-', tmp.dir);
       const offered = nextEvent<IncomingFileOffer>(bob.ft, 'offer');
       const t = await alice.ft.sendFile(bob.ua.account.aor, f.path, { name: 'cut.bin' });
       const rx: IncomingFileTransfer = (await offered).accept({ dir });
