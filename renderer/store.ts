@@ -8,8 +8,9 @@ import { messagesSlice, type MessagesSlice } from './slices/messages/slice';
 import { typingSlice, type TypingSlice } from './slices/typing/slice';
 import { securitySlice, type SecuritySlice } from './slices/security/slice';
 import { uiSlice, type UiSlice } from './slices/ui/slice';
+import { transfersSlice, type TransfersSlice } from './slices/transfers/slice';
 
-export type AppState = AccountSlice & ConversationsSlice & MessagesSlice & TypingSlice & SecuritySlice & UiSlice;
+export type AppState = AccountSlice & ConversationsSlice & MessagesSlice & TypingSlice & SecuritySlice & UiSlice & TransfersSlice;
 export type Slice<T> = (client: IpcClient) => StateCreator<AppState, [], [], T>;
 export type AppStore = StoreApi<AppState>;
 
@@ -21,6 +22,7 @@ export function createAppStore(client: IpcClient): AppStore {
     ...typingSlice(client)(...a),
     ...securitySlice(client)(...a),
     ...uiSlice(client)(...a),
+    ...transfersSlice(client)(...a),
   }));
 }
 

@@ -1,5 +1,5 @@
 // The open conversation: header (peer, security badge, block), key-change banner, virtualized history, typing, composer.
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
 import type { ConversationView, MessageView } from '../../app/ipc/contract';
 import { useApp } from '../hooks';
 import { selectConversationMessages } from '../slices/messages/selectors';
@@ -8,6 +8,7 @@ import { selectPeerTyping } from '../slices/typing/selectors';
 import { Composer } from './Composer';
 import { MessageBubble } from './MessageBubble';
 import { SecurityBadge } from './SecurityBadge';
+import { TransferList } from './Transfers';
 import { VirtualList } from './VirtualList';
 
 const messageKey = (m: MessageView) => m.id;
@@ -22,6 +23,11 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
   const acceptKeyChange = useApp((s) => s.acceptKeyChange);
   const block = useApp((s) => s.block);
   const unblock = useApp((s) => s.unblock);
+  const loadTransfers = useApp((s) => s.loadTransfers);
+  const sendFile = useApp((s) => s.sendFile);
+  const notify = useApp((s) => s.notify);
+  const [dropping, setDropping] = useState(false);
+  useEffect(() => void loadTransfers(c.id), [loadTransfers, c.id]);
 
   const items = useMemo(() => cm.order.map((id) => cm.byId[id]!), [cm]);
   const onLink = useCallback((url: string) => void openLink(url), [openLink]);
@@ -34,8 +40,30 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
       ? "Sending is paused until you accept this contact's new key."
       : undefined;
 
+  const isFileDrag = (e: DragEvent) => [...e.dataTransfer.types].includes('Files');
+  const onDrop = (e: DragEvent) => {
+    if (!isFileDrag(e)) return;
+    e.preventDefault();
+    setDropping(false);
+    const f = e.dataTransfer.files[0];
+    const path = f && window.parley?.pathForFile?.(f);
+    if (disabledReason) notify('error', disabledReason);
+    else if (path) void sendFile(c.id, path);
+    else notify('error', 'Dropped files cannot be sent from the browser: use "Attach file" and type its path.');
+  };
+
   return (
-    <section className="chat" aria-label={`Conversation with ${c.title}`}>
+    <section
+      className={`chat ${dropping ? 'dropping' : ''}`}
+      aria-label={`Conversation with ${c.title}`}
+      onDragOver={(e) => {
+        if (!isFileDrag(e)) return;
+        e.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={onDrop}
+    >
       <header className="chat-header">
         <div className="chat-title">
           <h2>{c.title}</h2>
@@ -82,6 +110,7 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
           ) : null
         }
       />
+      <TransferList conversationId={c.id} />
       <p className="typing" aria-live="polite">
         {typingPeer ? `${c.title} is typing…` : ''}
       </p>

@@ -17,6 +17,7 @@ export function bindStore(client: IpcClient, store: AppStore, isVisible: () => b
     }),
     client.on('typing.changed', (t) => s().setPeerTyping(t)),
     client.on('security.changed', (v) => s().setSecurity(v)),
+    client.on('transfer.upserted', (v) => s().upsertTransfer(v)),
     client.on('conversation.focus', ({ conversationId }) => void s().select(conversationId)),
     client.onStatus((status, reason) => {
       s().setLink(status, reason);

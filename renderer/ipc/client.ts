@@ -20,6 +20,8 @@ export interface IpcClient {
 export interface ParleyBridge {
   invoke(channel: string, payload: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }>;
   on(event: string, cb: (payload: unknown) => void): () => void;
+  /** Electron only: the path of a dropped File (webUtils.getPathForFile); the renderer never reads the file itself. */
+  pathForFile?(file: File): string;
 }
 
 declare global {
