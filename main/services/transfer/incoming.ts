@@ -19,6 +19,7 @@ import { FileReceiver, type ReceivedFile } from './receiver';
 import { isExecutableType } from './sanitize';
 import type { LegEnd, SipLeg } from './sip-leg';
 import type { FileManifest } from './file-crypto';
+import type { FilePreview } from './offer-preview';
 
 /** After the file is saved, how long the receiver waits for the sender's BYE before sending its own. */
 export const RECEIVER_BYE_GRACE_MS = 5000;
@@ -43,7 +44,7 @@ export class IncomingFileTransfer extends EventEmitter<{ progress: [TransferProg
   constructor(
     readonly part: PartFile,
     readonly peer: string,
-    readonly info: { wireSize: number; protected: boolean; name?: string; type?: string; sha256?: string },
+    readonly info: { wireSize: number; protected: boolean; name?: string; type?: string; sha256?: string; preview?: FilePreview },
     private readonly o: ReceiveOptions,
   ) {
     super();
@@ -90,7 +91,13 @@ export class IncomingFileTransfer extends EventEmitter<{ progress: [TransferProg
     this.session = session;
     receiver.bind(session);
     receiver.on('progress', (p) => this.emit('progress', p));
-    receiver.on('manifest', (m) => this.emit('manifest', m));
+    receiver.on('manifest', (m) => {
+      const p = this.info.preview;
+      if (p && (p.name !== m.name || p.sha256 !== m.sha256 || p.size !== m.size || p.type !== m.type)) {
+        return this.fail(new ParleyError('FILE_TAMPERED', 'the file preview in the INVITE does not match the authenticated manifest'), false);
+      }
+      this.emit('manifest', m);
+    });
     receiver.on('done', (f) => {
       this.finished = true;
       this.resolveR(f);
@@ -149,7 +156,7 @@ export class IncomingFileOffer extends EventEmitter<{ cancelled: [] }> {
   private settled = false;
   constructor(
     readonly from: string,
-    readonly info: FileOfferInfo,
+    readonly info: FileOfferInfo & { preview?: FilePreview },
     private readonly accepter: (o: ReceiveOptions) => IncomingFileTransfer,
     private readonly decliner: (code: string, reason: string) => void,
   ) {
@@ -157,20 +164,29 @@ export class IncomingFileOffer extends EventEmitter<{ cancelled: [] }> {
   }
   /** Name as offered in SDP (a neutral 'parley-<id>.bin' when the sender hid it; the real name is in the encrypted manifest). */
   get name(): string {
-    return this.info.selector.name ?? 'file';
+    return this.info.preview?.name ?? this.info.selector.name ?? 'file';
   }
+  /** The real name is not known before accepting (no sealed preview: the sender had no pinned key for us). */
   get nameHidden(): boolean {
-    return this.info.protected && /^parley-[A-Za-z0-9_-]+\.bin$/.test(this.name);
+    return this.info.protected && !this.info.preview && /^parley-[A-Za-z0-9_-]+\.bin$/.test(this.name);
+  }
+  /** Protected offers: name/type/size/hash came in the sealed preview (verified against the manifest after accepting). */
+  get preview(): FilePreview | undefined {
+    return this.info.preview;
+  }
+  /** Plaintext size when known (plain offers, or protected offers with a preview). */
+  get plainSize(): number | undefined {
+    return this.info.preview?.size ?? (this.info.protected ? undefined : this.info.selector.size);
   }
   /** Bytes on the wire (ciphertext size for protected offers: plaintext is ~0.03 % smaller). */
   get size(): number {
     return this.info.selector.size;
   }
   get type(): string | undefined {
-    return this.info.selector.type;
+    return this.info.preview?.type ?? this.info.selector.type;
   }
   get hash(): string | undefined {
-    return this.info.sha256;
+    return this.info.preview?.sha256 ?? this.info.sha256;
   }
   get protected(): boolean {
     return this.info.protected;

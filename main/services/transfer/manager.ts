@@ -22,6 +22,8 @@ import { PartFile } from './part-file';
 import { prepareFile, type PreparedFile } from './prepare';
 import { SharedFiles } from './shared-files';
 import { SipLeg } from './sip-leg';
+import { openPreview, type FilePreview } from './offer-preview';
+import { cipherSize } from './file-crypto';
 
 /** Offers above this are declined automatically (603, Warning FILE_TOO_LARGE) unless configured otherwise. */
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
@@ -166,6 +168,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     }
     let e2e: EstablishedSession | undefined;
     let keyMgmt;
+    let preview: FilePreview | undefined;
     if (info.protected) {
       if (!this.opts.security) return reject(req, 488, 'E2E_NO_IDENTITY', 'no identity for end-to-end protection');
       try {
@@ -173,6 +176,12 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
         await checkPeerKey(this.opts.security, r.session);
         e2e = r.session;
         keyMgmt = r.keyMgmt;
+        try {
+          const p = openPreview(this.opts.security.identity, req.bodyText);
+          if (p && cipherSize(p.size) === info.selector.size) preview = p; // else ignored: the neutral name is shown
+        } catch {
+          /* a preview that does not open is ignored; the manifest decides */
+        }
       } catch (e) {
         return reject(req, 488, isParleyError(e) ? e.code : 'E2E_BAD_FORMAT', (e as Error).message);
       }
@@ -195,7 +204,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     }
     const leg = SipLeg.incoming(this.ua, req.raw);
     const offer = new IncomingFileOffer(
-      from, info,
+      from, { ...info, preview },
       (o) => {
         let part: PartFile;
         try {
@@ -210,7 +219,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
           leg.hangup({ status: 480, code: 'FILE_SAVE_FAILED', message: 'the receiver cannot store the file' });
           throw err;
         }
-        const t = new IncomingFileTransfer(part, from, { wireSize: info.selector.size, protected: info.protected, name: info.selector.name, type: info.selector.type, sha256: info.sha256 }, o);
+        const t = new IncomingFileTransfer(part, from, { wireSize: info.selector.size, protected: info.protected, name: info.selector.name, type: info.selector.type, sha256: info.sha256, preview }, o);
         t.bindLeg(leg);
         leg.answer(answerDriver(answer.sdp, link.role, () => t.start(link, e2e, info.transferId), leg));
         return t;

@@ -16,6 +16,16 @@ import type { PreparedFile } from './prepare';
 import type { TransferProgress } from './progress';
 import { FileSender } from './sender';
 import type { LegEnd, SipLeg } from './sip-leg';
+import { sealPreview, withPreview } from './offer-preview';
+
+/** The receiver's pinned identity key, when we have one (the preview is sealed to it). */
+function pinnedKeyOf(sec: SessionSecurity | undefined, peer: string): Uint8Array | undefined {
+  try {
+    return sec?.peers.pinnedKey(normalizeAoR(peer));
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SendOutcome {
   status: 'delivered' | 'sent' | 'declined' | 'failed' | 'cancelled';
@@ -97,6 +107,8 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
             date: this.protected ? undefined : { modification: f.modified.toUTCString().replace(/GMT$/, '+0000') },
           },
         });
+        const pk = this.protected && this.o.hideName ? pinnedKeyOf(this.ctx.security, this.peer) : undefined;
+        if (pk) this.offerSdp = withPreview(this.offerSdp, sealPreview(pk, { name: f.name, type: f.type, size: f.size, sha256: f.sha256 }));
         return this.offerSdp;
       },
       createAnswer: () => {

@@ -11,7 +11,8 @@ import { ChatSessionManager } from '../session/manager';
 import { memorySecurity } from '../session/testing';
 import { FileTransferManager, type FileTransferOptions } from './manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
-import type { SendOutcome } from './outgoing';
+import { OutgoingFileTransfer, type SendOutcome } from './outgoing';
+import { sealPreview } from './offer-preview';
 import { tempDir, writeTestFile } from './testing';
 import { sha256File } from './prepare';
 
@@ -21,6 +22,7 @@ interface Party {
   ua: SipUserAgent;
   ft: FileTransferManager;
   chat?: ChatSessionManager;
+  identity: { publicKey: Uint8Array };
 }
 
 describe('file transfer over SIP + MSRP (lab)', () => {
@@ -43,7 +45,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
     const ft = new FileTransferManager({ ua, security, ...o });
     ft.on('error', () => {});
     await ft.start();
-    const p = { ua, ft, chat };
+    const p = { ua, ft, chat, identity: security.identity };
     parties.push(p);
     return p;
   }
@@ -65,7 +67,13 @@ describe('file transfer over SIP + MSRP (lab)', () => {
     const t = await from.ft.sendFile(to.ua.account.aor, f.path, { name: `data-${size}.dat` });
     const offer = await offered;
     assert.equal(offer.protected, true);
-    assert.equal(offer.nameHidden, true, 'the SDP carries a neutral name');
+    if (offer.preview) {
+      // the sender had the receiver's key pinned: real name sealed in the INVITE, SDP name still neutral
+      assert.equal(offer.name, `data-${size}.dat`);
+      assert.equal(offer.plainSize, size);
+      assert.equal(offer.nameHidden, false);
+    } else assert.equal(offer.nameHidden, true, 'the SDP carries a neutral name');
+    assert.match(offer.info.selector.name ?? '', /^parley-.*\.bin$/);
     assert.equal(offer.from, from.ua.account.aor);
     const rx = offer.accept({ dir });
     const [out, got] = await Promise.all([t.result, rx.result]);
@@ -102,6 +110,50 @@ describe('file transfer over SIP + MSRP (lab)', () => {
     for (const size of [0, 1, 10 * MiB, 200 * MiB]) {
       it(`${size} bytes, protected, SHA-256 checked`, async () => transfer(alice, bob, size, 'direct'));
     }
+
+    it('to a pinned peer the offer shows the real name before accepting (sealed preview), checked against the manifest', async () => {
+      const f = await file(3000);
+      await transfer(alice, bob, 3000, 'direct'); // pins both ways if not yet
+      const { dir } = tempDir('parley-dl-', tmp.dir);
+      const offered = nextEvent<IncomingFileOffer>(bob.ft, 'offer');
+      const t = await alice.ft.sendFile(bob.ua.account.aor, f.path, { name: 'setup.exe' });
+      const offer = await offered;
+      assert.equal(offer.name, 'setup.exe');
+      assert.equal(offer.executable, true, 'the UI can warn before accepting');
+      assert.equal(offer.hash, f.sha);
+      const rx = offer.accept({ dir });
+      const [out, got] = await Promise.all([t.result, rx.result]);
+      assert.equal(out.status, 'delivered');
+      assert.equal(got.name, 'setup.exe');
+      assert.equal(got.executable, true);
+    });
+
+    it('a forged preview (differs from the authenticated manifest): FILE_TAMPERED, nothing saved, sender told', async () => {
+      const f = await file(3000);
+      const orig = OutgoingFileTransfer.prototype.pushDriver;
+      const fake = sealPreview(bob.identity.publicKey, { name: 'invoice.pdf', type: 'application/pdf', size: 3000, sha256: f.sha });
+      OutgoingFileTransfer.prototype.pushDriver = function (this: OutgoingFileTransfer) {
+        const d = orig.call(this);
+        const create = d.createOffer.bind(d);
+        d.createOffer = () => create().replace(/a=x-parley-file-info:[^\r]*/, `a=x-parley-file-info:${fake}`);
+        return d;
+      };
+      try {
+        const { dir } = tempDir('parley-dl-', tmp.dir);
+        const offered = nextEvent<IncomingFileOffer>(bob.ft, 'offer');
+        const t = await alice.ft.sendFile(bob.ua.account.aor, f.path, { name: 'payload.exe' });
+        const offer = await offered;
+        assert.equal(offer.name, 'invoice.pdf', 'the forged preview is what the dialog would show');
+        const rx = offer.accept({ dir });
+        await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_TAMPERED');
+        const out = await t.result;
+        assert.equal(out.status, 'failed');
+        assert.equal(out.code, 'FILE_TAMPERED');
+        assert.deepEqual(readdirSync(dir), []);
+      } finally {
+        OutgoingFileTransfer.prototype.pushDriver = orig;
+      }
+    });
 
     it('decline: 603 with the reason in Warning, sender outcome declined', async () => {
       const f = await file(1000);
