@@ -4,13 +4,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParleyError } from '../util/errors';
-import type { Req, Res, TransferState, TransferView } from '../../app/ipc/contract';
+import { UeEventHub, type Req, type Res, type TransferState, type TransferView, type UeBackend, type UeEventListener } from '../../app/ipc/contract';
 import { isExecutableType } from './transfer/sanitize';
 import { FileTransferManager } from './transfer/manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './transfer/incoming';
 import type { OutgoingFileTransfer, SendOutcome } from './transfer/outgoing';
 import type { TransferProgress } from './transfer/progress';
 import type { AccountSession } from './ue-account';
+import type { Ue } from './ue';
 import { safeAoR } from './ue-account';
 
 export const DOWNLOADS_DIR = 'downloads';
@@ -134,7 +135,7 @@ export class UeFiles {
     const c = this.s.store.openConversation(this.s.aor, { kind: 'direct', peer });
     const e = this.#add({
       id: `in-${Date.now().toString(36)}-${(++seq).toString(36)}`, conversationId: String(c.id), peer, direction: 'in',
-      name: o.name.slice(0, 255) || 'file', nameHidden: o.nameHidden, size: o.size, mediaType: o.type?.slice(0, 128),
+      name: o.name.slice(0, 255) || 'file', nameHidden: o.nameHidden, size: o.plainSize ?? o.size, mediaType: o.type?.slice(0, 128),
       state: 'offered', bytes: 0, rate: 0, executable: o.executable, protected: o.protected, resumable: false, at: Date.now(),
     });
     e.offer = o;
@@ -211,4 +212,75 @@ function describeOutcome(o: SendOutcome): string {
   if (o.status === 'declined') return o.sipStatus ? `declined by the receiver (${o.sipStatus})` : 'declined by the receiver';
   if (o.status === 'cancelled') return 'cancelled';
   return 'the transfer failed';
+}
+
+type FilesMethods = Required<Pick<UeBackend, 'filesSend' | 'filesAccept' | 'filesDecline' | 'filesCancel' | 'filesResume' | 'filesList' | 'filesReveal'>>;
+const WITH_FILES = Symbol('parley.withFiles');
+
+/** Adds the files.* channels to a UE: a UeFiles follows the UE's signed-in account session (started when a session
+ *  appears, closed on sign-out or when the session is replaced), and transfer.upserted joins the UE's events.
+ *  Idempotent (a UE already wrapped is returned as is). */
+export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void } = {}): T & FilesMethods {
+  if ((ue as unknown as Record<symbol, unknown>)[WITH_FILES]) return ue as T & FilesMethods;
+  const hub = new UeEventHub();
+  let files: UeFiles | null = null;
+  let filesFor: AccountSession | null = null;
+  let sync: Promise<void> = Promise.resolve();
+  const follow = () => (sync = sync.then(async () => {
+    const s = ue.session();
+    if (s === filesFor) return;
+    const old = files;
+    files = null;
+    filesFor = s;
+    await old?.close().catch((e: unknown) => o.log?.(`files: close: ${(e as Error).message}`));
+    if (s) {
+      try {
+        files = await UeFiles.start(s, { emit: (v) => hub.emit('transfer.upserted', v), log: o.log });
+      } catch (e) {
+        o.log?.(`files: unavailable: ${(e as Error).message}`);
+      }
+    }
+  }));
+  ue.subscribe((e) => {
+    if (e.event === 'connection.changed' || e.event === 'account.changed') void follow();
+  });
+  void follow();
+  const need = async (): Promise<UeFiles> => {
+    await follow();
+    if (!files) throw new ParleyError('FILES_UNAVAILABLE', filesFor ? 'file transfer could not start for this account' : 'not signed in');
+    return files;
+  };
+  const extras: FilesMethods & Pick<UeBackend, 'subscribe' | 'close'> & { [WITH_FILES]: true } = {
+    [WITH_FILES]: true,
+    filesSend: async (r) => (await need()).send(r),
+    filesAccept: async (r) => (await need()).accept(r),
+    filesDecline: async (r) => (await need()).decline(r),
+    filesCancel: async (r) => (await need()).cancel(r),
+    filesResume: async (r) => (await need()).resume(r),
+    filesList: async (r) => (files ? files.list(r) : []),
+    filesReveal: async (r) => (await need()).reveal(r),
+    subscribe(l: UeEventListener) {
+      const a = ue.subscribe(l);
+      const b = hub.subscribe(l);
+      return () => {
+        a();
+        b();
+      };
+    },
+    async close() {
+      await sync;
+      const f = files;
+      files = null;
+      filesFor = null;
+      await f?.close().catch(() => {});
+      await ue.close();
+    },
+  };
+  return new Proxy(ue, {
+    get(target, prop) {
+      if (Object.prototype.hasOwnProperty.call(extras, prop)) return (extras as unknown as Record<PropertyKey, unknown>)[prop];
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as T & FilesMethods;
 }
