@@ -4,10 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLab, type Lab } from '../../network/lab';
 import { KEY_REQUEST_CONTENT_TYPE } from '../security/key-request';
+import { sendFileCommand } from './commands/send-file';
 
 const BIN = resolve(import.meta.dirname, '../../bin/parley.mjs');
 const CHILD_TIMEOUT_MS = 30_000;
@@ -21,6 +23,7 @@ before(async () => {
   await lab.addAccount('dave', 'dave-secret');
   await lab.addAccount('erin', 'erin-secret');
   await lab.addAccount('frank', 'frank-secret');
+  await lab.addAccount('gina', 'gina-secret');
   work = await mkdtemp(join(tmpdir(), 'parley-cli-'));
 });
 
@@ -399,4 +402,24 @@ test('key change: the old key cannot open (failure line), the change is announce
   const ok = await e3.json((o) => o.event === 'message');
   assert.deepEqual([ok.text, ok.e2e, ok.signatureValid], ['after accept', 'on', true]);
   assert.equal(await e3.stop(), 0);
+});
+
+test('listen --download-dir --accept-files saves a file sent by parley send-file (E2E), beside messages', async () => {
+  const dl = join(work, 'downloads');
+  const g = await listen(['--json', '--download-dir', dl, '--accept-files', '--profile', prof('gina'), ...acct('gina')]);
+  const src = join(work, 'report.bin');
+  const bytes = randomBytes(200_000);
+  await writeFile(src, bytes);
+  // send-file is registered by the lead: run the command module in-process (its own per-run identity; gina pins none).
+  const out: string[] = [];
+  const code = await sendFileCommand.run(['gina', src, '--profile', prof('carol-files'), ...acct('carol')], { out: (l) => out.push(l), err: (l) => out.push(l) });
+  assert.equal(code, 0, out.join('\n'));
+  const offer = await g.json((o) => o.event === 'file-offer');
+  assert.deepEqual([offer.from, offer.protected], [lab.aor('carol'), true]);
+  assert.ok(Number(offer.size) >= bytes.length, 'offered size (ciphertext) covers the file');
+  const saved = await g.json((o) => o.event === 'file-saved' || o.event === 'file-failed');
+  assert.equal(saved.event, 'file-saved', JSON.stringify(saved));
+  assert.ok(String(saved.path).startsWith(dl + '/'), String(saved.path));
+  assert.deepEqual(await readFile(String(saved.path)), bytes);
+  assert.equal(await g.stop(), 0);
 });

@@ -1,5 +1,7 @@
 // `parley listen`: a full UE on the profile (E2E page mode, key requests answered, MSRP sessions accepted with the
 // profile's identity and pins) printing every received message until SIGINT/SIGTERM; `--plain`: the raw listener.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT } from '../exit-codes';
@@ -7,6 +9,7 @@ import { startRegistered, type Io } from '../session';
 import { KEY_FILE_NOTICE, openCliUe, plainSipAccount, resolveCliAccount, traceTap } from '../profile';
 import { PageMessagingService, type IncomingPageMessage } from '../../services/page-messaging';
 import { acceptSessionsForListen } from '../../services/session/cli-support';
+import { acceptFilesForListen } from '../../services/transfer/cli-support';
 import type { MessageView, SecurityView } from '../../../app/ipc/contract';
 import type { StoredMessage } from '../../store';
 import type { Ue } from '../../services/ue';
@@ -16,6 +19,8 @@ const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
   json: { type: 'boolean', help: 'print one JSON object per line per message/event' },
   trace: { type: 'boolean', help: 'print "trace: in|out PEER CONTENT-TYPE" on stderr for each page-mode body (key requests, envelopes; no content)' },
+  'download-dir': { type: 'string', arg: 'DIR', help: 'print incoming file offers (RFC 5547); with --accept-files save them into DIR' },
+  'accept-files': { type: 'boolean', help: 'with --download-dir: accept every file offer (else they are declined, 603)' },
   plain: { type: 'boolean', help: 'raw listener: print every MESSAGE as received, no E2E, no profile keys (interop)' },
 };
 
@@ -73,6 +78,8 @@ Runs the profile's UE: registers, answers key requests, accepts incoming MSRP se
 and pins) and prints each received message, decrypted (one JSON object per line with --json: event "message" with
 from, to, contentType, text, mode (page|session), receivedAt, sentAt, imdnMessageId, e2e (on|psk|off), signatureValid;
 event "failure" with code and reason for a message that could not be opened (E2E_TAMPERED...); event "key-changed").
+--download-dir DIR: file offers print as file-offer / file-declined, or with --accept-files file-progress and
+file-saved / file-failed lines (docs/file-transfer.md); E2E with the profile's identity (any file with --plain).
 --plain: raw listener instead (no E2E, no key store): prints every MESSAGE as received, e2e "off".
 A first line "registered as URI via PROXY" goes to stderr once registered, so scripts can wait for it.
 Stops and unregisters on SIGINT/SIGTERM (exit 0). Exit 3 if registration fails, 5 on timeout.
@@ -88,7 +95,17 @@ ${formatFlags(FLAGS)}`,
     if (p.positionals.length) throw new CliExit(EXIT.USAGE, `unexpected argument ${p.positionals[0]}`);
     const acc = await resolveCliAccount(p);
     const json = Boolean(p.flags.json);
-    if (p.flags.plain) return listenPlain(await plainSipAccount(acc), acc.timeoutMs, json, io, signal);
+    const downloadDir = p.flags['download-dir'] as string | undefined;
+    if (p.flags['accept-files'] && !downloadDir) throw new CliExit(EXIT.USAGE, '--accept-files needs --download-dir DIR');
+    const files = downloadDir ? { dir: resolve(downloadDir), accept: Boolean(p.flags['accept-files']), json, out: io.out } : undefined;
+    if (files) {
+      try {
+        mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+      } catch (e) {
+        throw new CliExit(EXIT.USAGE, `cannot create --download-dir ${files.dir}: ${(e as Error).message}`);
+      }
+    }
+    if (p.flags.plain) return listenPlain(await plainSipAccount(acc), acc.timeoutMs, json, io, signal, files);
 
     let failure: CliExit | null = null;
     let stop: () => void = () => {};
@@ -133,6 +150,16 @@ ${formatFlags(FLAGS)}`,
     const opened = await openCliUe(acc, 'listen', { onUe: onEvent, ...(p.flags.trace ? { wireTap: (d, m) => traces.push([d, m]) } : {}) });
     ue = opened.ue;
     me = opened.aor;
+    let transfers: { stop(): Promise<void> } | null = null;
+    if (files) {
+      const sess = ue.session()!;
+      try {
+        transfers = await acceptFilesForListen(sess.ua, { ...files, security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) } });
+      } catch (e) {
+        await opened.close();
+        throw new CliExit(EXIT.REGISTRATION, `file transfer setup failed: ${(e as Error).message}`);
+      }
+    }
     io.err(`registered as ${acc.aor} via ${acc.proxy}`);
     if (opened.keyFileNotice) io.err(KEY_FILE_NOTICE);
     // Trace lines wait for the readiness line (stored messages arrive right after the REGISTER).
@@ -145,6 +172,7 @@ ${formatFlags(FLAGS)}`,
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', () => stop(), { once: true });
     await stopped;
+    await transfers?.stop();
     await opened.close();
     if (failure) throw failure;
     io.err('unregistered');
@@ -152,11 +180,14 @@ ${formatFlags(FLAGS)}`,
   },
 };
 
-async function listenPlain(account: Awaited<ReturnType<typeof plainSipAccount>>, timeoutMs: number, json: boolean, io: Io, signal?: AbortSignal): Promise<number> {
+type FileOptions = { dir: string; accept: boolean; json: boolean; out: (l: string) => void };
+
+async function listenPlain(account: Awaited<ReturnType<typeof plainSipAccount>>, timeoutMs: number, json: boolean, io: Io, signal?: AbortSignal, files?: FileOptions): Promise<number> {
   const ua = await startRegistered(account, timeoutMs);
   const svc = new PageMessagingService(ua);
   svc.on('message', (m) => io.out(json ? JSON.stringify(messageJson(m)) : messageHuman(m)));
   const sessions = await acceptSessionsForListen(ua, io.out, json);
+  const transfers = files ? await acceptFilesForListen(ua, { ...files, plain: true }) : null;
   io.err(`registered as ${account.aor} via ${account.proxy}`);
   io.err('notice: --plain: not end-to-end encrypted; messages are printed as received');
   let failure: CliExit | null = null;
@@ -172,6 +203,7 @@ async function listenPlain(account: Awaited<ReturnType<typeof plainSipAccount>>,
       }
     });
   });
+  await transfers?.stop();
   await sessions.stop();
   await ua.stop();
   if (failure) throw failure;
