@@ -3,7 +3,7 @@
 import { array, boolean, literal, nul, number, object, optional, string, type Infer, type Schema } from './schema';
 import {
   AccountView, ConnectionView, ConversationView, LinkDecision, MAX_MESSAGE_CHARS, MAX_PAGE, MessageMode, MessageView,
-  RevealResult, SafetyNumberView, SearchHit, SecurityView, TransferView, TypingView, displayName, filePath, id, nullableAccount,
+  InvitationView, RevealResult, RoomMessageView, RoomView, SafetyNumberView, nickname, SearchHit, SecurityView, TransferView, TypingView, displayName, filePath, id, nullableAccount,
   proxyUri, sipUri,
 } from './views';
 
@@ -12,6 +12,8 @@ export * from './views';
 const empty = object({});
 const conv = object({ conversationId: id });
 const transfer = object({ transferId: id });
+const room = object({ roomId: id });
+const participants = array(sipUri, { max: 100 });
 
 /** Invoke channels: request -> response. `by: 'shell'` channels are answered by the shell (Electron main / web host),
  *  every other channel by the `UeBackend`. */
@@ -88,6 +90,25 @@ export const invokeChannels = {
   /** "Show in folder" for a received file. Answered by the backend with 'delegated' + path (the web host cannot open a file
    *  manager); Electron should answer it in the shell with shell.showItemInFolder (make it `by: 'shell'` there). */
   'files.reveal': { request: transfer, response: RevealResult },
+  /** Group chat: a new room through the conference factory, inviting `participants` (RFC 5366 list). */
+  'conference.create': { request: object({ participants, subject: optional(string({ max: 256 })) }), response: RoomView },
+  /** Joins a room by its conference URI. */
+  'conference.join': { request: object({ room: sipUri }), response: RoomView },
+  /** Answers a focus invitation (`room.invitation`). */
+  'conference.accept': { request: object({ invitationId: id }), response: RoomView },
+  'conference.decline': { request: object({ invitationId: id }), response: nul() },
+  'conference.invite': { request: object({ roomId: id, participants }), response: nul() },
+  /** RFC 7701 NICKNAME: CONF_NICKNAME_TAKEN when someone else has it. */
+  'conference.nick': { request: object({ roomId: id, nickname }), response: nul() },
+  'conference.send': { request: object({ roomId: id, text: string({ min: 1, max: MAX_MESSAGE_CHARS }) }), response: object({ messageId: id }) },
+  /** Private message to one participant (RFC 7701 s.6; sealed pairwise in an E2E room). */
+  'conference.sendPrivate': {
+    request: object({ roomId: id, to: sipUri, text: string({ min: 1, max: MAX_MESSAGE_CHARS }) }),
+    response: object({ messageId: id }),
+  },
+  'conference.leave': { request: room, response: nul() },
+  'conference.list': { request: empty, response: array(RoomView, { max: 200 }) },
+  'conference.messages': { request: room, response: array(RoomMessageView, { max: 2000 }) },
   /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
   'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
 } as const satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown>; by?: 'shell' }>;
@@ -101,6 +122,10 @@ export const eventChannels = {
   'typing.changed': TypingView,
   'security.changed': SecurityView,
   'transfer.upserted': TransferView,
+  /** Room state, participants (joined/left/nickname changes), security. */
+  'room.upserted': RoomView,
+  'room.message': RoomMessageView,
+  'room.invitation': InvitationView,
   /** Emitted by the shell (sip:/im: link, notification click): show this conversation. */
   'conversation.focus': object({ conversationId: id }),
 } as const satisfies Record<string, Schema<unknown>>;
@@ -158,6 +183,18 @@ export interface UeBackend {
   filesResume?(req: Req<'files.resume'>): Promise<Res<'files.resume'>>;
   filesList?(req: Req<'files.list'>): Promise<Res<'files.list'>>;
   filesReveal?(req: Req<'files.reveal'>): Promise<Res<'files.reveal'>>;
+  // Group chat: optional like file transfer.
+  conferenceCreate?(req: Req<'conference.create'>): Promise<Res<'conference.create'>>;
+  conferenceJoin?(req: Req<'conference.join'>): Promise<Res<'conference.join'>>;
+  conferenceAccept?(req: Req<'conference.accept'>): Promise<Res<'conference.accept'>>;
+  conferenceDecline?(req: Req<'conference.decline'>): Promise<Res<'conference.decline'>>;
+  conferenceInvite?(req: Req<'conference.invite'>): Promise<Res<'conference.invite'>>;
+  conferenceNick?(req: Req<'conference.nick'>): Promise<Res<'conference.nick'>>;
+  conferenceSend?(req: Req<'conference.send'>): Promise<Res<'conference.send'>>;
+  conferenceSendPrivate?(req: Req<'conference.sendPrivate'>): Promise<Res<'conference.sendPrivate'>>;
+  conferenceLeave?(req: Req<'conference.leave'>): Promise<Res<'conference.leave'>>;
+  conferenceList?(req: Req<'conference.list'>): Promise<Res<'conference.list'>>;
+  conferenceMessages?(req: Req<'conference.messages'>): Promise<Res<'conference.messages'>>;
   /** Subscribes to every event; returns the unsubscribe function. */
   subscribe(listener: UeEventListener): () => void;
   /** Stops the UE (unregister, close sockets and the store). */
@@ -191,6 +228,17 @@ export const BACKEND_METHOD = {
   'files.resume': 'filesResume',
   'files.list': 'filesList',
   'files.reveal': 'filesReveal',
+  'conference.create': 'conferenceCreate',
+  'conference.join': 'conferenceJoin',
+  'conference.accept': 'conferenceAccept',
+  'conference.decline': 'conferenceDecline',
+  'conference.invite': 'conferenceInvite',
+  'conference.nick': 'conferenceNick',
+  'conference.send': 'conferenceSend',
+  'conference.sendPrivate': 'conferenceSendPrivate',
+  'conference.leave': 'conferenceLeave',
+  'conference.list': 'conferenceList',
+  'conference.messages': 'conferenceMessages',
 } as const satisfies { [C in BackendChannel]: keyof UeBackend };
 
 // Compile-time proof that BACKEND_METHOD[c] has exactly the signature of channel c.

@@ -196,3 +196,54 @@ export const RevealResult = object({
   path: filePath,
 });
 export type RevealResult = Infer<typeof RevealResult>;
+
+// ---- chat conferences (RFC 4575 / RFC 7701 via a focus) ----------------------------------------------------------
+
+export const nickname = string({ min: 1, max: 64, pattern: /^[^\0-\x1f\x7f]+$/, patternName: 'nickname' });
+
+export const RoomParticipantView = object({ aor: sipUri, nickname: optional(nickname), isMe: boolean() });
+export type RoomParticipantView = Infer<typeof RoomParticipantView>;
+
+export const RoomView = object({
+  /** Our id for the room (stable for the session). */
+  id,
+  /** The room's conference URI (share it so others can join). */
+  uri: sipUri,
+  subject: optional(string({ max: 256 })),
+  state: literal('joining', 'joined', 'left', 'failed'),
+  failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
+  participants: array(RoomParticipantView, { max: 1000 }),
+  /** Group end-to-end encryption (sender keys); `allKeyed`: every member holds our key and we hold theirs. */
+  e2e: literal('on', 'off'),
+  allKeyed: boolean(),
+  myNickname: optional(nickname),
+  at: timestamp,
+});
+export type RoomView = Infer<typeof RoomView>;
+
+export const RoomMessageView = object({
+  id,
+  roomId: id,
+  direction: literal('in', 'out'),
+  from: sipUri,
+  nickname: optional(nickname),
+  /** Private (RFC 7701 s.6): to us (in) or to `to` (out). */
+  private: boolean(),
+  to: optional(sipUri),
+  text: string({ max: MAX_MESSAGE_CHARS }),
+  at: timestamp,
+  state: literal('sending', 'sent', 'received', 'failed'),
+  failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
+  protected: boolean(),
+});
+export type RoomMessageView = Infer<typeof RoomMessageView>;
+
+export const InvitationView = object({
+  id,
+  room: sipUri,
+  inviter: optional(sipUri),
+  subject: optional(string({ max: 256 })),
+  state: literal('pending', 'accepted', 'declined', 'cancelled'),
+  at: timestamp,
+});
+export type InvitationView = Infer<typeof InvitationView>;

@@ -217,27 +217,53 @@ function describeOutcome(o: SendOutcome): string {
 type FilesMethods = Required<Pick<UeBackend, 'filesSend' | 'filesAccept' | 'filesDecline' | 'filesCancel' | 'filesResume' | 'filesList' | 'filesReveal'>>;
 const WITH_FILES = Symbol('parley.withFiles');
 
-/** Adds the files.* channels to a UE: a UeFiles follows the UE's signed-in account session (started when a session
- *  appears, closed on sign-out or when the session is replaced), and transfer.upserted joins the UE's events.
- *  Idempotent (a UE already wrapped is returned as is). */
+/** Adds the files.* channels to a UE (see attachFeature). Idempotent. */
 export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void } = {}): T & FilesMethods {
-  if ((ue as unknown as Record<symbol, unknown>)[WITH_FILES]) return ue as T & FilesMethods;
+  return attachFeature<T, UeFiles, FilesMethods>(ue, WITH_FILES, {
+    name: 'file transfer',
+    start: (s, hub) => UeFiles.start(s, { emit: (v) => hub.emit('transfer.upserted', v), log: o.log }),
+    close: (f) => f.close(),
+    methods: (need, current) => ({
+      filesSend: async (r) => (await need()).send(r),
+      filesAccept: async (r) => (await need()).accept(r),
+      filesDecline: async (r) => (await need()).decline(r),
+      filesCancel: async (r) => (await need()).cancel(r),
+      filesResume: async (r) => (await need()).resume(r),
+      filesList: async (r) => (current() ? current()!.list(r) : []),
+      filesReveal: async (r) => (await need()).reveal(r),
+    }),
+    log: o.log,
+  });
+}
+
+/** Adds a per-account feature (files, conferences) to a UE without touching its class: an instance `F` follows the UE's
+ *  signed-in account session (started when a session appears, closed on sign-out or when it is replaced), its events
+ *  join the UE's, and `methods` become backend methods of the returned UE (a Proxy; everything else is the UE's).
+ *  Idempotent per `marker`. */
+export function attachFeature<T extends Ue, F, M extends object>(ue: T, marker: symbol, f: {
+  name: string;
+  start(s: AccountSession, hub: UeEventHub): Promise<F>;
+  close(x: F): Promise<void>;
+  methods(need: () => Promise<F>, current: () => F | null): M;
+  log?: (line: string) => void;
+}): T & M {
+  if ((ue as unknown as Record<symbol, unknown>)[marker]) return ue as T & M;
   const hub = new UeEventHub();
-  let files: UeFiles | null = null;
-  let filesFor: AccountSession | null = null;
+  let inst: F | null = null;
+  let instFor: AccountSession | null = null;
   let sync: Promise<void> = Promise.resolve();
   const follow = () => (sync = sync.then(async () => {
     const s = ue.session();
-    if (s === filesFor) return;
-    const old = files;
-    files = null;
-    filesFor = s;
-    await old?.close().catch((e: unknown) => o.log?.(`files: close: ${(e as Error).message}`));
+    if (s === instFor) return;
+    const old = inst;
+    inst = null;
+    instFor = s;
+    if (old) await f.close(old).catch((e: unknown) => f.log?.(`${f.name}: close: ${(e as Error).message}`));
     if (s) {
       try {
-        files = await UeFiles.start(s, { emit: (v) => hub.emit('transfer.upserted', v), log: o.log });
+        inst = await f.start(s, hub);
       } catch (e) {
-        o.log?.(`files: unavailable: ${(e as Error).message}`);
+        f.log?.(`${f.name}: unavailable: ${(e as Error).message}`);
       }
     }
   }));
@@ -245,20 +271,14 @@ export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void
     if (e.event === 'connection.changed' || e.event === 'account.changed') void follow();
   });
   void follow();
-  const need = async (): Promise<UeFiles> => {
+  const need = async (): Promise<F> => {
     await follow();
-    if (!files) throw new ParleyError('FILES_UNAVAILABLE', filesFor ? 'file transfer could not start for this account' : 'not signed in');
-    return files;
+    if (!inst) throw new ParleyError('FEATURE_NOT_READY', instFor ? `${f.name} could not start for this account` : 'not signed in');
+    return inst;
   };
-  const extras: FilesMethods & Pick<UeBackend, 'subscribe' | 'close'> & { [WITH_FILES]: true } = {
-    [WITH_FILES]: true,
-    filesSend: async (r) => (await need()).send(r),
-    filesAccept: async (r) => (await need()).accept(r),
-    filesDecline: async (r) => (await need()).decline(r),
-    filesCancel: async (r) => (await need()).cancel(r),
-    filesResume: async (r) => (await need()).resume(r),
-    filesList: async (r) => (files ? files.list(r) : []),
-    filesReveal: async (r) => (await need()).reveal(r),
+  const extras: Record<PropertyKey, unknown> = {
+    ...f.methods(need, () => inst),
+    [marker]: true,
     subscribe(l: UeEventListener) {
       const a = ue.subscribe(l);
       const b = hub.subscribe(l);
@@ -269,18 +289,18 @@ export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void
     },
     async close() {
       await sync;
-      const f = files;
-      files = null;
-      filesFor = null;
-      await f?.close().catch(() => {});
+      const x = inst;
+      inst = null;
+      instFor = null;
+      if (x) await f.close(x).catch(() => {});
       await ue.close();
     },
   };
   return new Proxy(ue, {
     get(target, prop) {
-      if (Object.prototype.hasOwnProperty.call(extras, prop)) return (extras as unknown as Record<PropertyKey, unknown>)[prop];
+      if (Object.prototype.hasOwnProperty.call(extras, prop)) return extras[prop];
       const v = Reflect.get(target, prop, target);
       return typeof v === 'function' ? v.bind(target) : v;
     },
-  }) as T & FilesMethods;
+  }) as T & M;
 }
