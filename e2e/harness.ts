@@ -13,6 +13,7 @@ import { startLab, type Lab, type LabOptions } from '../network/lab';
 import { startWebHost, type WebHost } from '../main/host/server';
 import { createUe } from '../main/services/ue';
 import { withFiles } from '../main/services/ue-files';
+import { withConference } from '../main/services/ue-conference';
 import { insecureTestParams } from '../main/security/key-wrapper';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -146,9 +147,12 @@ export async function startLabSession(opts: {
   users: string[];
   makeBackend: (lab: Lab, user: string) => Promise<UeBackend>;
   lab?: LabOptions;
+  /** Another way to start the network (e.g. the lab plus the app server for conferences); default startLab(opts.lab). */
+  makeLab?: () => Promise<{ lab: Lab; stop(): Promise<void> }>;
   log?: (l: string) => void;
 }): Promise<LabSession> {
-  const lab = await startLab({ ...opts.lab, log: opts.log });
+  const net = opts.makeLab ? await opts.makeLab() : await startLab({ ...opts.lab, log: opts.log }).then((l) => ({ lab: l, stop: () => l.stop() }));
+  const lab = net.lab;
   const peers: Record<string, Peer> = {};
   let browser: Browser | null = null;
   const stop = async () => {
@@ -157,7 +161,7 @@ export async function startLabSession(opts: {
       await p.host.close();
       await p.backend.close();
     }
-    await lab.stop();
+    await net.stop();
   };
   try {
     for (const u of opts.users) peers[u] = await startPeer(u, await opts.makeBackend(lab, u), opts.log);
@@ -180,8 +184,8 @@ export async function cleanupRendererBuild(): Promise<void> {
  *  lab over TLS with the lab's CA. Resolves once the account is configured (registration result arrives as events). */
 export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: Lab, user: string) => Promise<UeBackend> {
   return async (lab, user) => {
-    // withFiles: the files.* channels (idempotent, so harmless once createUe wires it itself).
-    const ue = withFiles(await createUe({ profileDir: join(root, user), passphrase: `${user} e2e passphrase`, argon2: insecureTestParams(), env: {} }));
+    // withFiles / withConference: the files.* and conference.* channels (idempotent: harmless once createUe wires them).
+    const ue = withConference(withFiles(await createUe({ profileDir: join(root, user), passphrase: `${user} e2e passphrase`, argon2: insecureTestParams(), env: {} })));
     if (opts.signIn !== false) {
       const acc = lab.accounts.find((a) => a.user === user);
       await ue.accountConfigure({ aor: lab.aor(user), password: acc?.password ?? `${user}-secret`, proxy: lab.proxy.tls, caFile: lab.caFile });

@@ -9,8 +9,9 @@ import { typingSlice, type TypingSlice } from './slices/typing/slice';
 import { securitySlice, type SecuritySlice } from './slices/security/slice';
 import { uiSlice, type UiSlice } from './slices/ui/slice';
 import { transfersSlice, type TransfersSlice } from './slices/transfers/slice';
+import { roomsSlice, type RoomsSlice } from './slices/rooms/slice';
 
-export type AppState = AccountSlice & ConversationsSlice & MessagesSlice & TypingSlice & SecuritySlice & UiSlice & TransfersSlice;
+export type AppState = AccountSlice & ConversationsSlice & MessagesSlice & TypingSlice & SecuritySlice & UiSlice & TransfersSlice & RoomsSlice;
 export type Slice<T> = (client: IpcClient) => StateCreator<AppState, [], [], T>;
 export type AppStore = StoreApi<AppState>;
 
@@ -23,6 +24,7 @@ export function createAppStore(client: IpcClient): AppStore {
     ...securitySlice(client)(...a),
     ...uiSlice(client)(...a),
     ...transfersSlice(client)(...a),
+    ...roomsSlice(client)(...a),
   }));
 }
 

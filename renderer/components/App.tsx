@@ -7,6 +7,8 @@ import { AccountSetup } from './AccountSetup';
 import { ChatView } from './ChatView';
 import { ConnectionStatus } from './ConnectionStatus';
 import { ConversationList } from './ConversationList';
+import { RoomChat } from './RoomChat';
+import { RoomsPanel } from './RoomsPanel';
 import { LinkPrompt } from './LinkPrompt';
 import { Notices } from './Notices';
 import { SecurityPanel } from './SecurityPanel';
@@ -18,6 +20,7 @@ export function App() {
   const account = useApp(selectAccount);
   const selected = useApp(selectSelected);
   const signOut = useApp((s) => s.signOut);
+  const room = useApp((s) => (s.rooms.selectedRoomId ? s.rooms.byId[s.rooms.selectedRoomId] : undefined));
   const byId = useApp(selectConversationsById);
   const unread = useMemo(() => unreadTotal(byId), [byId]);
 
@@ -52,8 +55,13 @@ export function App() {
         <AccountSetup />
       ) : (
         <div className="workspace">
-          <ConversationList />
-          {selected ? (
+          <div className="side-col">
+            <ConversationList />
+            <RoomsPanel />
+          </div>
+          {room ? (
+            <RoomChat key={room.id} room={room} />
+          ) : selected ? (
             <ChatView key={selected.id} conversation={selected} />
           ) : (
             <main className="empty-chat muted">

@@ -18,10 +18,16 @@ export function bindStore(client: IpcClient, store: AppStore, isVisible: () => b
     client.on('typing.changed', (t) => s().setPeerTyping(t)),
     client.on('security.changed', (v) => s().setSecurity(v)),
     client.on('transfer.upserted', (v) => s().upsertTransfer(v)),
+    client.on('room.upserted', (v) => s().upsertRoom(v)),
+    client.on('room.message', (m) => s().addRoomMessage(m)),
+    client.on('room.invitation', (v) => s().upsertInvitation(v)),
     client.on('conversation.focus', ({ conversationId }) => void s().select(conversationId)),
     client.onStatus((status, reason) => {
       s().setLink(status, reason);
-      if (status === 'open') void s().loadAccount();
+      if (status === 'open') {
+        void s().loadAccount();
+        void s().loadRooms();
+      }
     }),
   ];
   return () => offs.forEach((off) => off());

@@ -47,7 +47,7 @@ export const conversationsSlice: Slice<ConversationsSlice> = (client) => (set, g
     }
   },
   async select(id) {
-    set((s) => ({ conversations: { ...s.conversations, selectedId: id } }));
+    set((s) => ({ conversations: { ...s.conversations, selectedId: id }, ...(id !== null ? { rooms: { ...s.rooms, selectedRoomId: null } } : {}) }));
     if (id === null) return;
     await Promise.all([get().loadOlder(id, true), get().loadSecurity(id)]);
     const c = get().conversations.byId[id];
