@@ -74,6 +74,8 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   private everRegistered = false;
   private messageHandler: IncomingRequestHandler | null = null;
   private inviteHandler: IncomingRequestHandler | null = null;
+  /** Specialised INVITE handlers (file transfer, focus invitations), asked newest first before `inviteHandler`. */
+  private inviteClaims: Array<(req: IncomingSipRequest) => boolean> = [];
   private invitesToJsSip = false;
 
   constructor(account: SipAccount) {
@@ -111,7 +113,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       },
       {
         message: (r) => this.dispatch(r, this.messageHandler, 405),
-        invite: (r) => this.dispatch(r, this.inviteHandler, 488),
+        invite: (r) => this.dispatchInvite(r),
         takeInvites: () => !(this.invitesToJsSip && hasWebRtcGlobals()),
         error: (e, r) => this.handlerFailed(e, r),
       },
@@ -221,6 +223,18 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   /**
+   * Adds a specialised INVITE handler (e.g. RFC 5547 file offers, focus invitations) that is asked before the general
+   * handler: `claim` returns true when it took (and will answer) the request. Claims are asked newest first, so start
+   * order between layers does not matter. Returns a function that removes the claim.
+   */
+  addInviteClaim(claim: (req: IncomingSipRequest) => boolean): () => void {
+    this.inviteClaims.unshift(claim);
+    return () => {
+      this.inviteClaims = this.inviteClaims.filter((c) => c !== claim);
+    };
+  }
+
+  /**
    * Leaves initial INVITEs to JsSIP's RTCSession ('newRTCSession' on `jssip`) instead of the invite handler. Takes effect
    * only while `window.RTCPeerConnection` exists (a session layer installs an MSRP-capable stand-in): otherwise JsSIP would
    * crash under Node, so INVITEs keep going to the handler (or get 488).
@@ -266,6 +280,17 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       return;
     }
     handler(req);
+  }
+
+  private dispatchInvite(raw: JsSipIncomingRequest): void {
+    if (this.inviteClaims.length) {
+      const req = this.wrap(raw);
+      for (const claim of this.inviteClaims) if (claim(req)) return;
+      if (this.inviteHandler) return this.inviteHandler(req);
+      req.reply(488, 'Sessions Not Supported');
+      return;
+    }
+    this.dispatch(raw, this.inviteHandler, 488);
   }
 
   private handlerFailed(e: unknown, raw: JsSipIncomingRequest): void {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { ParleyError, isParleyError } from '../../util/errors';
-import type { IncomingRequestHandler, SipUserAgent } from '../../sip/ua';
+import type { SipUserAgent } from '../../sip/ua';
 import type { IncomingSipRequest } from '../../sip/incoming';
 import { parseMsrpMedia, type MsrpMedia } from '../../sdp/msrp-sdp';
 import { MsrpRelayClient, MsrpTransport, fingerprintAttribute, type MsrpUri } from '../../msrp/index';
@@ -57,7 +57,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
   private relayClient: MsrpRelayClient | undefined;
   private relayUsePath: MsrpUri[] | undefined;
   private relaySecure = false;
-  private prevHandler: IncomingRequestHandler | null = null;
+  private unclaim: (() => void) | undefined;
   private started = false;
   readonly shared: SharedFiles;
 
@@ -95,17 +95,14 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
       });
       this.relayUsePath = (await this.relayClient.authenticate()).usePath;
     }
-    // Workaround: SipUserAgent has one INVITE handler; chain to the one installed before (chat sessions) for non-file INVITEs.
-    this.prevHandler = (this.ua as unknown as { inviteHandler: IncomingRequestHandler | null }).inviteHandler ?? null;
-    this.ua.setInviteHandler((req) => {
-      if (!isFileInvite(req)) {
-        if (this.prevHandler) return this.prevHandler(req);
-        return safeReply(req, 488, 'Not Acceptable Here', ['Warning: 399 parley "SDP_NOT_ACCEPTABLE: only file transfers are handled"']);
-      }
+    // File offers (RFC 5547 a=file-selector) are claimed here; every other INVITE goes on to chat sessions / the focus.
+    this.unclaim = this.ua.addInviteClaim((req) => {
+      if (!isFileInvite(req)) return false;
       this.onInvite(req).catch((e: unknown) => {
         this.report(isParleyError(e) ? e : new ParleyError('FILE_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));
         safeReply(req, 500, 'Server Internal Error');
       });
+      return true;
     });
     this.started = true;
   }
@@ -259,7 +256,8 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
   }
 
   async stop(): Promise<void> {
-    if (this.started) this.ua.setInviteHandler(this.prevHandler);
+    this.unclaim?.();
+    this.unclaim = undefined;
     this.relayClient?.close();
     this.relayClient = undefined;
     await Promise.all([...this.transports.values()].map((t) => t.close()));
