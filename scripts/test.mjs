@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
@@ -47,4 +49,8 @@ if (all.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...all], { PARLEY_TEST: '1' });
+run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...all], {
+  PARLEY_TEST: '1',
+  // Guard: a test that forgets --profile must not touch the user's ~/.config/parley-cli.
+  PARLEY_PROFILE: mkdtempSync(join(tmpdir(), 'parley-test-profile-')),
+});

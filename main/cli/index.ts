@@ -7,10 +7,12 @@ import { sendCommand } from './commands/send';
 import { listenCommand } from './commands/listen';
 import { chatCommand } from './commands/chat';
 import { keysCommand } from './commands/keys';
+import { sendFileCommand } from './commands/send-file';
+import { confCommand } from './commands/conf';
 import { ACCOUNT_FLAGS } from './account';
 
 /** Add new commands (chat, send-file, keys, conf) here. */
-export const COMMANDS: Command[] = [sendCommand, listenCommand, chatCommand, keysCommand];
+export const COMMANDS: Command[] = [sendCommand, listenCommand, chatCommand, sendFileCommand, confCommand, keysCommand];
 
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

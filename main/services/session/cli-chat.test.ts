@@ -1,6 +1,9 @@
 // `parley chat` (runChat with a scripted stdin) and the `parley listen` session helper against Parley peers in the lab.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { runChat } from '../../cli/commands/chat';
 import { SipUserAgent } from '../../sip/ua';
@@ -10,6 +13,9 @@ import { PartyPool, nextEvent, type Party } from './testing';
 import type { ChatSession } from './chat-session';
 import type { ChatMessage, ClosedEvent } from './types';
 import type { IncomingChatSession } from './manager';
+
+/** Each CLI run gets its own profile (identity, pins): never the user's ~/.config/parley-cli. */
+const freshProfile = (): string[] => ['--profile', mkdtempSync(join(tmpdir(), 'parley-chat-'))];
 
 /** An async line source the test feeds and ends. */
 class Lines implements AsyncIterable<string> {
@@ -71,7 +77,7 @@ describe('CLI: parley chat and listen sessions', () => {
     const out: string[] = [];
     const input = new Lines();
     const bobSession = nextEvent<IncomingChatSession>(bob.mgr, 'incoming').then((i) => i.accept());
-    const args = ['bob', '--json', '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile];
+    const args = ['bob', '--json', '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile, ...freshProfile()];
     const running = runChat(args, { out: (l) => out.push(l), err: () => {} }, undefined, input);
     const b: ChatSession = await bobSession;
     const got = nextEvent<ChatMessage>(b, 'message');
@@ -96,7 +102,7 @@ describe('CLI: parley chat and listen sessions', () => {
     const out: string[] = [];
     const input = new Lines();
     const bobSession = nextEvent<IncomingChatSession>(bob.mgr, 'incoming').then((i) => i.accept());
-    const args = ['sip:bob@parley.test', '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile];
+    const args = ['sip:bob@parley.test', '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile, ...freshProfile()];
     const running = runChat(args, { out: (l) => out.push(l), err: () => {} }, undefined, input);
     const b = await bobSession;
     b.close();
