@@ -2,8 +2,8 @@
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, UsageError } from '../exit-codes';
-import { startRegistered, type Io } from '../session';
-import { plainSipAccount, resolveCliAccount } from '../profile';
+import type { Io } from '../session';
+import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../util/errors';
 import { cliTransferManager } from '../../services/transfer/cli-support';
 import type { Command } from '../command';
@@ -46,10 +46,16 @@ ${formatFlags(FLAGS)}`,
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
     const json = Boolean(p.flags.json);
     const acc = await resolveCliAccount(p);
-    const ua = await startRegistered(await plainSipAccount(acc), acc.timeoutMs);
+    // The profile's UE gives the key store, pins and registration (so receivers that pinned this profile's key accept
+    // the offer); its own session layer stays off: this command owns the file INVITE.
+    const { ue, keyFileNotice, close } = await openCliUe(acc, 'send-file', { sessions: false });
+    if (keyFileNotice) io.err(KEY_FILE_NOTICE);
+    const sess = ue.session()!;
+    const ua = sess.ua;
     let mgr: Awaited<ReturnType<typeof cliTransferManager>> | undefined;
     try {
       mgr = await cliTransferManager(ua, {
+        security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
         relay: Boolean(p.flags.relay), relayUri: p.flags['relay-uri'] as string | undefined, tls: Boolean(p.flags.tls), plain: Boolean(p.flags.plain),
       });
       let t;
@@ -78,7 +84,7 @@ ${formatFlags(FLAGS)}`,
       throw new CliExit(EXIT.INTERNAL, `send-file failed [${isParleyError(e) ? e.code : 'ERROR'}]: ${(e as Error).message}`);
     } finally {
       await mgr?.stop().catch(() => {});
-      await ua.stop().catch(() => {});
+      await close().catch(() => {});
     }
   },
 };
