@@ -10,14 +10,15 @@ import type { Command } from '../command';
 import { isParleyError, type ParleyError } from '../../util/errors';
 import { E2EContext } from '../../security/e2e';
 import { openProfileKeys } from '../../services/profile';
+import { profileDirOf } from '../profile';
 import { ConferenceClient } from '../../services/conference/client';
 import type { ConferenceRoom } from '../../services/conference/room';
 import { securityFromE2E, type ConferenceSecurity } from '../../services/conference/types';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
-  keys: { type: 'string', arg: 'DIR', help: 'UE profile whose key store gives the E2E identity and pins (PARLEY_PASSPHRASE if locked)' },
-  plaintext: { type: 'boolean', help: 'no end-to-end encryption (needed when no --keys is given)' },
+  keys: { type: 'string', arg: 'DIR', help: 'UE profile whose key store gives the E2E identity and pins (default: --profile; PARLEY_PASSPHRASE if locked)' },
+  plaintext: { type: 'boolean', help: 'no end-to-end encryption (rooms are group-encrypted with the profile keys by default)' },
   invite: { type: 'string', arg: 'URI', help: 'create: invite URI (repeat the flag, or comma-separate)' },  // collected by collectInvites
   subject: { type: 'string', arg: 'TEXT', help: 'create: room subject' },
   interactive: { type: 'boolean', help: 'create/join: stay in the room; stdin lines are sent (/nick N, /msg WHO TEXT, /invite URI, /who, /security, /leave)' },
@@ -53,7 +54,7 @@ const USAGE = `usage: parley conf create [--invite URI ...] [--subject TEXT] [--
 
 ROOM is sip:conf-<id>@domain (printed by create). Without --interactive a command joins the room, does its one thing and
 leaves (BYE), so 'nick' and 'leave' only matter inside --interactive (/nick, /leave). Messages are group-encrypted
-with --keys DIR; --plaintext is required otherwise. Exit 4: the focus refused (full room 486, no such room 404,
+with the profile's keys (--profile, or --keys DIR) unless --plaintext is given. Exit 4: the focus refused (full room 486, no such room 404,
 nickname taken 425), 5: timeout.
 
 options:
@@ -79,10 +80,10 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
       if (args.length < need) throw new UsageError(`conf ${sub}: missing argument`);
       if (args.length > need) throw new UsageError(`unexpected argument ${args[need]} (quote the text)`);
       if (p.flags.interactive && sub !== 'create' && sub !== 'join') throw new UsageError('--interactive goes with create or join');
-      if (!p.flags.keys && !p.flags.plaintext) throw new UsageError('give --keys DIR (end-to-end encrypted rooms) or --plaintext');
       const { account, timeoutMs } = resolveAccount(p);
       const out = printer(io, !!p.flags.json);
-      const security = p.flags.keys ? await loadSecurity(p, account.aor) : undefined;
+      // End-to-end by default with the profile's keys (--keys DIR overrides the profile; --plaintext turns E2E off).
+      const security = p.flags.plaintext ? undefined : await loadSecurity(p, account.aor);
       const ua = await startRegistered(account, timeoutMs);
       const client = new ConferenceClient({ ua, security });
       try {
@@ -128,7 +129,8 @@ function printer(io: Io, json: boolean): Out {
 
 async function loadSecurity(p: Parsed, aor: string): Promise<ConferenceSecurity> {
   try {
-    const keys = await openProfileKeys(resolve(p.flags.keys as string), { aor, env: process.env });
+    const dir = p.flags.keys ? resolve(p.flags.keys as string) : profileDirOf(p);
+    const keys = await openProfileKeys(dir, { aor, env: process.env });
     return securityFromE2E(new E2EContext(keys.ks));
   } catch (e) {
     if (isParleyError(e)) throw new CliExit(EXIT.USAGE, `${e.code}: ${e.message}`);
