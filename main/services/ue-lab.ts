@@ -34,16 +34,44 @@ export async function runningLab(stateDir = DEFAULT_LAB_STATE): Promise<LocalLab
   return { domain: j.domain, caFile: j.caFile, proxy: { tls: j.proxy.tls }, accounts };
 }
 
-/** The running lab, else a new one on the default ports in <repo>/.lab (the UE stops it on close). */
+/**
+ * The running lab, else a new one on the default ports in <repo>/.lab with the messaging application server (focus, list
+ * server) beside it, like `npm run network`. Its lab.json is written so a second profile (bob's web host) finds it; the UE
+ * stops both and removes lab.json on close.
+ */
 export async function defaultLabFactory(): Promise<LocalLabInfo> {
   const running = await runningLab();
   if (running) return running;
   const { startLab, DEFAULT_PORTS } = await import('../../network/lab');
+  const { DEFAULT_APP_SERVER_PORT } = await import('../../network/cli-args');
+  let lab: Awaited<ReturnType<typeof startLab>>;
   try {
-    return await startLab({ stateDir: DEFAULT_LAB_STATE, ports: DEFAULT_PORTS });
+    lab = await startLab({ stateDir: DEFAULT_LAB_STATE, ports: DEFAULT_PORTS, appServerPort: DEFAULT_APP_SERVER_PORT });
   } catch (e) {
     throw new ParleyError('LAB_START_FAILED', `could not start the local lab: ${(e as Error).message}`);
   }
+  const { startAppServer } = await import('../../network/appserver/server');
+  const { labInfo } = await import('../../network/cli');
+  const { writeFile, rm } = await import('node:fs/promises');
+  let appServer: Awaited<ReturnType<typeof startAppServer>> | undefined;
+  try {
+    appServer = await startAppServer({
+      port: DEFAULT_APP_SERVER_PORT, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain,
+      groups: { team: { members: lab.accounts.map((a) => lab.aor(a.user)) } },
+    });
+  } catch {
+    appServer = undefined; // rooms and lists unavailable (port taken); one-to-one messaging still works
+  }
+  const infoFile = join(lab.stateDir, 'lab.json');
+  await writeFile(infoFile, `${JSON.stringify(labInfo(lab), null, 2)}\n`);
+  return {
+    domain: lab.domain, caFile: lab.caFile, proxy: lab.proxy, accounts: lab.accounts,
+    stop: async () => {
+      await rm(infoFile, { force: true });
+      await appServer?.stop();
+      await lab.stop();
+    },
+  };
 }
 
 export function labAccount(lab: LocalLabInfo, user: string): { aor: string; password: string; proxy: string; caFile: string } {
