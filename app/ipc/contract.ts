@@ -1,6 +1,6 @@
 // The typed IPC contract between the renderer and main (Electron IPC or the web host's WebSocket): ONE channel map.
 // Every request is validated in main, every response and event in the renderer. No node or electron imports here.
-import { array, boolean, literal, nul, number, object, optional, string, type Infer, type Schema } from './schema';
+import { array, boolean, literal, nul, nullable, number, object, optional, string, type Infer, type Schema } from './schema';
 import {
   AccountView, ConnectionView, ConversationView, LinkDecision, MAX_MESSAGE_CHARS, MAX_PAGE, MessageMode, MessageView,
   InvitationView, RevealResult, RoomMessageView, RoomView, SafetyNumberView, nickname, SearchHit, SecurityView, TransferView, TypingView, displayName, filePath, id, nullableAccount,
@@ -75,6 +75,12 @@ export const invokeChannels = {
   },
   /** Accepts the peer's new identity key (clears sendBlocked; the peer becomes 'unverified'). */
   'security.acceptKeyChange': { request: conv, response: nul() },
+  /** Sets (or with `passphrase: null` removes) the conversation's pre-shared passphrase (Argon2id in main; the passphrase
+   *  is not stored, only the derived key inside the key store). Mixed into every envelope and session key from then on. */
+  'security.setPsk': {
+    request: object({ conversationId: id, passphrase: nullable(string({ min: 8, max: 1024 })) }),
+    response: SecurityView,
+  },
   'search': { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
   /** Offers a file (RFC 5547 push) to the conversation's peer. `path` is on the machine running main: the web host takes a
    *  typed path, Electron one from its file dialog or a drop. The renderer never reads files. Progress: `transfer.upserted`. */
@@ -174,6 +180,7 @@ export interface UeBackend {
   securitySafetyNumber(req: Req<'security.safetyNumber'>): Promise<Res<'security.safetyNumber'>>;
   securityVerify(req: Req<'security.verify'>): Promise<Res<'security.verify'>>;
   securityAcceptKeyChange(req: Req<'security.acceptKeyChange'>): Promise<Res<'security.acceptKeyChange'>>;
+  securitySetPsk(req: Req<'security.setPsk'>): Promise<Res<'security.setPsk'>>;
   search(req: Req<'search'>): Promise<Res<'search'>>;
   // File transfer: optional so backends without it still satisfy the interface; missing -> FEATURE_UNAVAILABLE.
   filesSend?(req: Req<'files.send'>): Promise<Res<'files.send'>>;
@@ -220,6 +227,7 @@ export const BACKEND_METHOD = {
   'security.safetyNumber': 'securitySafetyNumber',
   'security.verify': 'securityVerify',
   'security.acceptKeyChange': 'securityAcceptKeyChange',
+  'security.setPsk': 'securitySetPsk',
   'search': 'search',
   'files.send': 'filesSend',
   'files.accept': 'filesAccept',

@@ -159,6 +159,12 @@ export class MemoryBackend implements UeBackend {
     this.upsertConversation({ ...c, security: { ...c.security, peer: 'unverified', sendBlocked: false } });
     return null;
   }
+  async securitySetPsk(req: Req<'security.setPsk'>): Promise<SecurityView> {
+    const c = this.conv(req.conversationId);
+    const next = { ...c, security: { ...c.security, e2e: req.passphrase === null ? ('on' as const) : ('psk' as const) } };
+    this.upsertConversation(next);
+    return this.security(next);
+  }
   async search(req: Req<'search'>): Promise<Res<'search'>> {
     const q = req.query.toLowerCase();
     return [...this.messages.values()]

@@ -7,6 +7,7 @@ import {
 import { ParleyError } from '../util/errors';
 import { normalizeAoR } from '../security/aor';
 import { encodeQrPayload, safetyNumberDigits, verifySafetyNumber } from '../security/safety-number';
+import { derivePsk } from '../security/psk';
 import type { Argon2Params, KeyWrapper } from '../security/key-wrapper';
 import type { SipStateEvent } from '../sip/ua';
 import type { Conversation } from '../store';
@@ -268,6 +269,18 @@ class UeImpl implements Ue {
     const c = this.#conv(req.conversationId);
     await this.#msg!.acceptKeyChange(c);
     return null;
+  }
+
+  /** Pre-shared passphrase for a conversation (docs/security.md s.7): only the Argon2id-derived key is kept, in the key store. */
+  async securitySetPsk(req: Req<'security.setPsk'>): Promise<SecurityView> {
+    const s = this.#need();
+    const c = this.#conv(req.conversationId);
+    if (req.passphrase === null) await s.ks.deletePsk(c.peer);
+    else await s.ks.setPsk(c.peer, await derivePsk(req.passphrase, s.aor, c.peer));
+    const view = this.#securityView(s.store.getConversation(c.id));
+    this.#hub.emit('security.changed', view);
+    this.#hub.emit('conversation.upserted', this.#convView(c.id));
+    return view;
   }
 
   async close(): Promise<void> {
