@@ -113,3 +113,33 @@ test('accept: a changed key is refused by fingerprint (warning) until accepted; 
   await ks.close();
   assert.equal((await run('accept')).code, 2);
 });
+
+test('psk: sets the derived pre-shared key from PARLEY_PSK (same key the peer derives), --clear removes it, short refused', async () => {
+  const { derivePsk } = await import('../../security/psk');
+  const readPsk = async (): Promise<Uint8Array | undefined> => {
+    const w = await chooseKeyWrapper(dir, {});
+    const ks = await openAccountKeyStore(accountDir(dir, ALICE), ALICE, w.wrapper, Date.now());
+    try {
+      return ks.getPsk('sip:bob@parley.test');
+    } finally {
+      await ks.close();
+    }
+  };
+  const saved = process.env.PARLEY_PSK;
+  try {
+    process.env.PARLEY_PSK = 'short';
+    assert.equal((await run('psk', 'bob')).code, 2);
+    assert.equal(await readPsk(), undefined);
+    process.env.PARLEY_PSK = 'our shared secret phrase';
+    const r = await run('psk', 'bob');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /pre-shared passphrase set for sip:bob@parley\.test/);
+    // Bob derives the same key from the same passphrase, whatever the order of the two addresses.
+    assert.deepEqual(await readPsk(), await derivePsk('our shared secret phrase', 'sip:bob@parley.test', ALICE));
+    assert.equal((await run('psk', 'bob', '--clear')).code, 0);
+    assert.equal(await readPsk(), undefined);
+  } finally {
+    if (saved === undefined) delete process.env.PARLEY_PSK;
+    else process.env.PARLEY_PSK = saved;
+  }
+});
