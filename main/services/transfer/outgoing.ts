@@ -47,6 +47,9 @@ export function wireSelector(f: PreparedFile, transferId: string, hideName: bool
   return { name: f.name, type: f.type, size: f.size, hashes: [sha256Selector(f.sha256)] };
 }
 
+/** How long a sender whose MSRP connection dropped waits for the receiver's BYE to learn the reason. */
+export const BYE_REASON_GRACE_MS = 2000;
+
 export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProgress]; accepted: []; done: [SendOutcome] }> {
   readonly result: Promise<SendOutcome>;
   private resolve!: (o: SendOutcome) => void;
@@ -54,6 +57,8 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
   private session: MsrpSession | undefined;
   private e2e: EstablishedSession | undefined;
   private leg: SipLeg | undefined;
+  private ended: LegEnd | undefined;
+  private endWaiters: Array<() => void> = [];
   private finished = false;
   private keyOffer: SessionOffer | undefined;
   private offerSdp: string | undefined;
@@ -168,7 +173,13 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
         this.finish({ status: r.status, bytes: f.size });
         this.leg?.hangup();
       } catch (e) {
-        const err = isParleyError(e) ? e : new ParleyError('FILE_SEND_FAILED', String(e));
+        let err = isParleyError(e) ? e : new ParleyError('FILE_SEND_FAILED', String(e));
+        // The receiver may have closed MSRP right after its BYE carrying the reason (e.g. FILE_TAMPERED): the two travel on
+        // different connections, so give the BYE a moment to arrive and report its reason instead of a bare connection loss.
+        if (err.code === 'FILE_CONNECTION_LOST') {
+          const end = await this.legEnd(BYE_REASON_GRACE_MS);
+          if (end?.code) err = new ParleyError(end.code === 'FILE_CANCELLED' ? 'FILE_CANCELLED_BY_PEER' : end.code, end.text ?? err.message);
+        }
         this.leg?.hangup({ code: err.code, message: err.message });
         const cancelled = err.code === 'FILE_CANCELLED' || err.code === 'FILE_CANCELLED_BY_PEER';
         this.finish({ status: cancelled ? 'cancelled' : 'failed', code: err.code, reason: err.message });
@@ -179,7 +190,22 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     })();
   }
 
+  /** The leg's end (BYE with its Reason), waiting up to `ms` for it; undefined if it did not end in time. */
+  private legEnd(ms: number): Promise<LegEnd | undefined> {
+    if (this.ended) return Promise.resolve(this.ended);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(this.ended), ms);
+      t.unref();
+      this.endWaiters.push(() => {
+        clearTimeout(t);
+        resolve(this.ended);
+      });
+    });
+  }
+
   private onLegEnd(e: LegEnd): void {
+    this.ended = e;
+    for (const w of this.endWaiters.splice(0)) w();
     if (this.finished) return;
     if (!e.established) {
       const declined = e.status === 603 || e.status === 488 || e.status === 486 || e.status === 480;
