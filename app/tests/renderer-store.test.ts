@@ -140,6 +140,20 @@ test('send: state updates arrive as events; key change blocks with a typed error
   assert.equal(await store.getState().send(id, 'again'), true);
 });
 
+test('pre-shared passphrase: set marks the conversation psk, a short one is refused before IPC, removal goes back to on', async () => {
+  const { store, sent } = await signedIn();
+  await store.getState().openPeer('sip:bob@parley.test');
+  const id = store.getState().conversations.selectedId!;
+  const n = sent.length;
+  assert.equal(await store.getState().setPsk(id, 'short'), false, 'the client validates against the contract schema');
+  assert.equal(sent.length, n);
+  assert.equal(await store.getState().setPsk(id, 'a long shared phrase'), true);
+  assert.equal(store.getState().security.byConv[id]!.e2e.state, 'psk');
+  assert.equal(store.getState().conversations.byId[id]!.security.e2e, 'psk');
+  assert.equal(await store.getState().setPsk(id, null), true);
+  assert.equal(store.getState().security.byConv[id]!.e2e.state, 'on');
+});
+
 test('openPeer refuses a non-SIP address without IPC', async () => {
   const { store, sent } = await signedIn();
   const n = sent.length;

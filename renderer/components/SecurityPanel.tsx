@@ -14,8 +14,11 @@ export function SecurityPanel() {
   const close = useApp((s) => s.closeSecurityPanel);
   const verify = useApp((s) => s.verifyPeer);
   const accept = useApp((s) => s.acceptKeyChange);
+  const setPsk = useApp((s) => s.setPsk);
   const [typed, setTyped] = useState('');
+  const [psk, setPskText] = useState('');
   const inputId = useId();
+  const pskId = useId();
   if (!id || !c) return null;
   const f = securityFacts(sec, c.security);
 
@@ -42,6 +45,28 @@ export function SecurityPanel() {
           </button>
         </div>
       ) : null}
+      <h3>Pre-shared passphrase</h3>
+      <form
+        className="verify"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void setPsk(c.id, psk).then((ok) => ok && setPskText(''));
+        }}
+      >
+        <label htmlFor={pskId}>
+          A passphrase you agreed with {c.title} out of band (at least 8 characters). It protects the first contact
+          against key substitution; both of you must set the same one.
+        </label>
+        <input id={pskId} type="password" autoComplete="off" minLength={8} value={psk} onChange={(e) => setPskText(e.target.value)} />
+        <button type="submit" className="primary" disabled={[...psk].length < 8}>
+          Use this passphrase
+        </button>
+        {f?.e2e.text.includes('pre-shared') ? (
+          <button type="button" onClick={() => void setPsk(c.id, null)}>
+            Remove the passphrase
+          </button>
+        ) : null}
+      </form>
       <h3>Safety number</h3>
       {safety ? (
         <>

@@ -21,6 +21,8 @@ export interface SecuritySlice {
   closeSecurityPanel(): void;
   verifyPeer(conversationId: string, digits: string): Promise<void>;
   acceptKeyChange(conversationId: string): Promise<void>;
+  /** Sets (null: removes) the conversation's pre-shared passphrase; main derives and keeps the key. Resolves true on success. */
+  setPsk(conversationId: string, passphrase: string | null): Promise<boolean>;
   setSecurity(v: SecurityView): void;
 }
 
@@ -73,6 +75,15 @@ export const securitySlice: Slice<SecuritySlice> = (client) => (set, get) => ({
       if (get().security.panelFor === conversationId) await get().openSecurityPanel(conversationId);
     } catch (e) {
       get().notify('error', errorText(e));
+    }
+  },
+  async setPsk(conversationId, passphrase) {
+    try {
+      get().setSecurity(await client.invoke('security.setPsk', { conversationId, passphrase }));
+      return true;
+    } catch (e) {
+      get().notify('error', errorText(e));
+      return false;
     }
   },
   setSecurity(v) {
