@@ -12,8 +12,6 @@ import type { UeBackend } from '../app/ipc/contract';
 import { startLab, type Lab, type LabOptions } from '../network/lab';
 import { startWebHost, type WebHost } from '../main/host/server';
 import { createUe } from '../main/services/ue';
-import { withFiles } from '../main/services/ue-files';
-import { withConference } from '../main/services/ue-conference';
 import { insecureTestParams } from '../main/security/key-wrapper';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -184,8 +182,7 @@ export async function cleanupRendererBuild(): Promise<void> {
  *  lab over TLS with the lab's CA. Resolves once the account is configured (registration result arrives as events). */
 export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: Lab, user: string) => Promise<UeBackend> {
   return async (lab, user) => {
-    // withFiles / withConference: the files.* and conference.* channels (idempotent: harmless once createUe wires them).
-    const ue = withConference(withFiles(await createUe({ profileDir: join(root, user), passphrase: `${user} e2e passphrase`, argon2: insecureTestParams(), env: {} })));
+    const ue = await createUe({ profileDir: join(root, user), passphrase: `${user} e2e passphrase`, argon2: insecureTestParams(), env: {} });
     if (opts.signIn !== false) {
       const acc = lab.accounts.find((a) => a.user === user);
       await ue.accountConfigure({ aor: lab.aor(user), password: acc?.password ?? `${user}-secret`, proxy: lab.proxy.tls, caFile: lab.caFile });

@@ -21,6 +21,8 @@ import { Messenger, type MessagingStats } from './ue-messaging';
 import { realClock, type UeClock } from './ue-typing';
 import { conversationView, decodeCursor, encodeCursor, messageView, securityView, type ConversationSecurity, type HopFacts } from './ue-views';
 import type { WireTap } from './secure-page';
+import { withFiles } from './ue-files';
+import { withConference } from './ue-conference';
 
 export const E2E_SCHEME = 'parley-e2e-v1';
 export const UE_REGISTER_TIMEOUT_MS = 15_000;
@@ -66,7 +68,8 @@ export async function createUe(opts: CreateUeOptions): Promise<Ue> {
   const ue = new UeImpl(opts, wrapper);
   const saved = await readAccountFile(opts.profileDir);
   ue.ready = saved ? ue.resume(saved) : Promise.resolve();
-  return ue;
+  // File transfer and group chat follow the signed-in account session (docs/app.md).
+  return withConference(withFiles(ue, { log: opts.log }), { log: opts.log });
 }
 
 const OFFLINE: ConnectionView = { state: 'unconfigured', transport: 'none' };
