@@ -266,8 +266,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const portClash = /Address already in use/i.test((e as Error).message);
       if (autoPorts && portClash && attempt < PORT_RETRIES) continue;
       // Kamailio 5.6's tls module (Debian 12, OpenSSL 3) occasionally aborts during start-up on a double free in
-      // tls_init.c ser_free (seen in CI logs: "freeing already freed pointer ... tls_init.c"); a fresh start works.
-      const crashed = /exited with SIG(ABRT|SEGV)/.test((e as Error).message);
+      // tls_init.c ser_free (seen in CI logs: "freeing already freed pointer ... tls_init.c", then exit 1 or SIGABRT);
+      // a fresh start works.
+      const crashed = /did not become ready \(exited with/.test((e as Error).message) && /tls_init\.c|SIGABRT|SIGSEGV/.test((e as Error).message);
       if (crashed && attempt < PORT_RETRIES) {
         (opts.log ?? (() => undefined))(`kamailio crashed during start-up (attempt ${attempt}); starting it again`);
         continue;
