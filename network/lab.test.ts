@@ -61,7 +61,8 @@ describe('lab lifecycle', () => {
     assert.ok(kamailioRunning(other.stateDir));
     const t0 = Date.now();
     await other.stop();
-    assert.ok(Date.now() - t0 < 5000);
+    // Bounded: SIGTERM, then SIGKILL of the process group after STOP_TIMEOUT_MS (5 s) if a worker is stuck (tcp_send_timeout).
+    assert.ok(Date.now() - t0 < 8000, `stop took ${Date.now() - t0} ms`);
     assert.equal(kamailioRunning(other.stateDir), false);
     assert.equal(existsSync(other.stateDir), false, 'temporary state dir removed');
   });
