@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
 import { ParleyError, isParleyError } from '../../util/errors';
 import type { SipUserAgent } from '../../sip/ua';
 import type { IncomingSipRequest } from '../../sip/incoming';
-import { MsrpTransport } from '../../msrp/transport';
-import { MsrpRelayClient } from '../../msrp/relay';
-import { fingerprintAttribute } from '../../msrp/tls-cert';
+import type { MsrpTransport } from '../../msrp/transport';
+import type { MsrpRelayClient } from '../../msrp/relay';
+import { openMsrpEndpoints } from './endpoints';
 import type { MsrpUri } from '../../msrp/uri';
 import { initCrypto } from '../../security/sodium';
 import { normalizeAoR } from '../../security/aor';
@@ -89,31 +89,13 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     await initCrypto();
-    const host = this.opts.host ?? '127.0.0.1';
-    const relayTls = this.opts.relay ? /^msrps:/i.test(this.opts.relay.uri) : false;
-    for (const secure of [false, true]) {
-      const ca = secure && relayTls ? this.opts.relay?.ca : undefined;
-      const t = new MsrpTransport({ host, tls: secure ? (ca ? { ca } : true) : false });
-      await t.listen();
-      this.transports.set(secure, t);
-      if (secure) this.fingerprints.set(true, fingerprintAttribute((await t.certificate()).cert));
-    }
-    if (this.opts.relay) {
-      const r = this.opts.relay;
-      this.relaySecure = relayTls;
-      const user = r.username ?? /^sips?:([^@]+)@/i.exec(this.localAor)?.[1] ?? '';
-      this.relayClient = new MsrpRelayClient(this.transports.get(relayTls)!, {
-        relayUri: r.uri, username: user, password: r.password ?? this.ua.account.password,
-        onRefreshFailed: (e) => this.report(e),
-      });
-      try {
-        const g = await this.relayClient.authenticate();
-        this.relayUsePath = g.usePath;
-      } catch (e) {
-        await this.closeTransports();
-        throw e;
-      }
-    }
+    const relay = await openMsrpEndpoints(
+      { host: this.opts.host ?? '127.0.0.1', relay: this.opts.relay, aor: this.localAor, password: this.ua.account.password, onRefreshFailed: (e) => this.report(e) },
+      this.transports, this.fingerprints,
+    );
+    this.relayClient = relay?.client;
+    this.relaySecure = relay?.secure ?? false;
+    this.relayUsePath = relay?.usePath;
     this.ua.setInviteHandler((req) => {
       this.onInvite(req).catch((e: unknown) => {
         this.report(isParleyError(e) ? e : new ParleyError('SESSION_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));

@@ -6,7 +6,8 @@ import { ParleyError, isParleyError } from '../../util/errors';
 import type { SipUserAgent } from '../../sip/ua';
 import type { IncomingSipRequest } from '../../sip/incoming';
 import { parseMsrpMedia, type MsrpMedia } from '../../sdp/msrp-sdp';
-import { MsrpRelayClient, MsrpTransport, fingerprintAttribute, type MsrpUri } from '../../msrp/index';
+import type { MsrpRelayClient, MsrpTransport, MsrpUri } from '../../msrp/index';
+import { openMsrpEndpoints } from '../session/endpoints';
 import { initCrypto } from '../../security/sodium';
 import { normalizeAoR } from '../../security/aor';
 import { acceptSessionOffer, type EstablishedSession } from '../../security/session-keys';
@@ -77,24 +78,13 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
   async start(): Promise<void> {
     if (this.started) return;
     await initCrypto();
-    const host = this.opts.host ?? '127.0.0.1';
-    const relayTls = this.opts.relay ? /^msrps:/i.test(this.opts.relay.uri) : false;
-    for (const secure of [false, true]) {
-      const ca = secure && relayTls ? this.opts.relay?.ca : undefined;
-      const t = new MsrpTransport({ host, tls: secure ? (ca ? { ca } : true) : false });
-      await t.listen();
-      this.transports.set(secure, t);
-      if (secure) this.fingerprints.set(true, fingerprintAttribute((await t.certificate()).cert));
-    }
-    if (this.opts.relay) {
-      const r = this.opts.relay;
-      this.relaySecure = relayTls;
-      const user = r.username ?? /^sips?:([^@]+)@/i.exec(this.ua.account.aor)?.[1] ?? '';
-      this.relayClient = new MsrpRelayClient(this.transports.get(relayTls)!, {
-        relayUri: r.uri, username: user, password: r.password ?? this.ua.account.password, onRefreshFailed: (e) => this.report(e),
-      });
-      this.relayUsePath = (await this.relayClient.authenticate()).usePath;
-    }
+    const relay = await openMsrpEndpoints(
+      { host: this.opts.host ?? '127.0.0.1', relay: this.opts.relay, aor: this.ua.account.aor, password: this.ua.account.password, onRefreshFailed: (e) => this.report(e) },
+      this.transports, this.fingerprints,
+    );
+    this.relayClient = relay?.client;
+    this.relaySecure = relay?.secure ?? false;
+    this.relayUsePath = relay?.usePath;
     // File offers (RFC 5547 a=file-selector) are claimed here; every other INVITE goes on to chat sessions / the focus.
     this.unclaim = this.ua.addInviteClaim((req) => {
       if (!isFileInvite(req)) return false;
