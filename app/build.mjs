@@ -10,7 +10,7 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const out = join(root, 'dist/app');
 
 if (!existsSync(join(root, 'app/main.ts'))) {
-  console.error('app/main.ts is missing (it needs main/services/ue.ts createUe); cannot build the Electron app.');
+  console.error('app/main.ts is missing (it needs main/ue/ue.ts createUe); cannot build the Electron app.');
   process.exit(1);
 }
 await build({

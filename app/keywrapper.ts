@@ -3,7 +3,7 @@
 // uses a hard-coded password, so the key store must fall back to the passphrase wrapper instead.
 import type { KeyWrapper } from '../main/security/key-wrapper';
 import { WRAPPER_EXTERNAL } from '../main/security/key-wrapper';
-import { ParleyError } from '../main/util/errors';
+import { ParleyError } from '../main/base/errors';
 
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;

@@ -2,10 +2,10 @@
 // latency of one message to all (p50/p99 per delivery and until the last member has it) and messages/s the focus
 // sustains, beside one-to-one MSRP session latency measured in the same run (same lab, same machine).
 // Run: npx tsx bench/conference.ts [--members 50] [--messages 200] [--burst 1000] [--window 20] [--e2e]
-import { startConfLab, MemberPool, type Member } from '../main/services/conference/testing';
-import { PartyPool, acceptNext } from '../main/services/session/testing';
-import type { ConferenceRoom } from '../main/services/conference/room';
-import type { RoomMessage } from '../main/services/conference/types';
+import { startConfLab, MemberPool, type Member } from '../main/features/conference/testing';
+import { PartyPool, acceptNext } from '../main/features/session/testing';
+import type { ConferenceRoom } from '../main/features/conference/room';
+import type { RoomMessage } from '../main/features/conference/types';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -2,10 +2,10 @@
 // that only scans the same reads with Buffer.indexOf for an end-line pattern of the same length the parser searches
 // ("\r\n-------" + a 24-char transaction id) that never occurs: one pass over the bytes, no framing work.
 // Run: npx tsx bench/msrp-parser.ts
-import { chunkBody } from '../main/msrp/chunker';
-import { formatByteRange, newTransactionId } from '../main/msrp/message';
-import { MsrpParser } from '../main/msrp/parser';
-import { serializeRequestParts } from '../main/msrp/serializer';
+import { chunkBody } from '../main/protocol/msrp/chunker';
+import { formatByteRange, newTransactionId } from '../main/protocol/msrp/message';
+import { MsrpParser } from '../main/protocol/msrp/parser';
+import { serializeRequestParts } from '../main/protocol/msrp/serializer';
 
 const TOTAL = 128 * 1024 * 1024;
 const READ = 64 * 1024;

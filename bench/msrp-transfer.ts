@@ -5,13 +5,13 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { MsrpTransport } from '../main/msrp/transport';
-import { MsrpSession } from '../main/msrp/session';
-import { MsrpRelayClient, RELAY_CHUNK_SIZE } from '../main/msrp/relay';
-import { certFingerprint } from '../main/msrp/tls-cert';
-import type { MessageSink } from '../main/msrp/reassembly';
+import { MsrpTransport } from '../main/net/msrp/transport';
+import { MsrpSession } from '../main/protocol/msrp/session';
+import { MsrpRelayClient, RELAY_CHUNK_SIZE } from '../main/net/msrp/relay';
+import { certFingerprint } from '../main/net/msrp/tls-cert';
+import type { MessageSink } from '../main/protocol/msrp/reassembly';
 import { startLab, type Lab } from '../network/lab';
-import { DIRECT_CHUNK_SIZE } from '../main/services/session/media';
+import { DIRECT_CHUNK_SIZE } from '../main/media/msrp-media';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);

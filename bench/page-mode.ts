@@ -6,8 +6,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLab, freePorts, type Lab } from '../network/lab';
-import { SipUserAgent } from '../main/sip/ua';
-import { PageMessagingService } from '../main/services/page-messaging';
+import { SipUserAgent } from '../main/net/sip/ua';
+import { PageMessagingService } from '../main/features/page/page-messaging';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: string) => {

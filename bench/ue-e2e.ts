@@ -2,7 +2,7 @@
 // (policy off) between two full UEs through a private lab: N-message burst until every message is 'delivered' (IMDN back),
 // then 20 sequential send -> IMDN round trips. Baseline (plaintext) measured in the same run.
 import { startLab } from '../network/lab';
-import { makeUe, signIn } from '../main/services/ue-testkit';
+import { makeUe, signIn } from '../main/ue/testkit';
 const N = Number(process.argv[2] ?? 200);
 const lab = await startLab();
 async function run(policy: 'require' | 'off', user: string) {

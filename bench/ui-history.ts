@@ -1,5 +1,5 @@
 // UI history benchmark: a conversation with 100,000 stored messages vs an empty one, same run, as ratios.
-// The real UE (main/services/ue.ts) signs in to a private lab and serves the real renderer through the web host in a
+// The real UE (main/ue/ue.ts) signs in to a private lab and serves the real renderer through the web host in a
 // child process (so its RSS is measured alone); Debian's Chromium opens the conversation and pages to the top.
 // Run: npx tsx bench/ui-history.ts [messages=100000]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildRendererOnce, cleanupRendererBuild, launchBrowser, openApp } from '../e2e/harness';
 import { startLab } from '../network/lab';
-import { startWebHost } from '../main/host/server';
-import { createUe } from '../main/services/ue';
-import { accountDir, chooseKeyWrapper, openAccountKeyStore, HISTORY_FILE } from '../main/services/profile';
+import { startWebHost } from '../main/hosts/web/server';
+import { createUe } from '../main/ue/ue';
+import { accountDir, chooseKeyWrapper, openAccountKeyStore, HISTORY_FILE } from '../main/ue/profile';
 import { HistoryStore } from '../main/store';
 import { insecureTestParams } from '../main/security/key-wrapper';
 

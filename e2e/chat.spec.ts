@@ -1,4 +1,4 @@
-// Two real UEs (main/services/ue.ts) on the local lab (Kamailio over TLS), each behind its own web host, each driven in
+// Two real UEs (main/ue/ue.ts) on the local lab (Kamailio over TLS), each behind its own web host, each driven in
 // its own Chromium page: alice writes to bob, bob sees it live and answers; delivery states and E2E facts show up.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

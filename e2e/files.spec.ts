@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { sha256File } from '../main/services/transfer/prepare';
-import { writeTestFile } from '../main/services/transfer/testing';
+import { sha256File } from '../main/features/transfer/prepare';
+import { writeTestFile } from '../main/features/transfer/testing';
 import { cleanupRendererBuild, openApp, realUes, screenshot, startLabSession, READY_TIMEOUT_MS, type AppPage, type LabSession } from './harness';
 
 const T = { timeout: READY_TIMEOUT_MS };

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { startConfLab } from '../main/services/conference/testing';
+import { startConfLab } from '../main/features/conference/testing';
 import { cleanupRendererBuild, openApp, realUes, screenshot, startLabSession, READY_TIMEOUT_MS, type AppPage, type LabSession } from './harness';
 
 const T = { timeout: READY_TIMEOUT_MS };

@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { UeBackend } from '../app/ipc/contract';
 import { startLab, type Lab, type LabOptions } from '../network/lab';
-import { startWebHost, type WebHost } from '../main/host/server';
-import { createUe } from '../main/services/ue';
+import { startWebHost, type WebHost } from '../main/hosts/web/server';
+import { createUe } from '../main/ue/ue';
 import { insecureTestParams } from '../main/security/key-wrapper';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -140,7 +140,7 @@ export interface LabSession {
   stop(): Promise<void>;
 }
 
-/** A lab plus one web host per user, each over a backend built by `makeBackend` (the real UE: main/services/ue.ts). */
+/** A lab plus one web host per user, each over a backend built by `makeBackend` (the real UE: main/ue/ue.ts). */
 export async function startLabSession(opts: {
   users: string[];
   makeBackend: (lab: Lab, user: string) => Promise<UeBackend>;

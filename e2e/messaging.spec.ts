@@ -1,4 +1,4 @@
-// Alice and bob as two Chromium pages, each over its own web host and real UE (main/services/ue.ts), on a lab started by
+// Alice and bob as two Chromium pages, each over its own web host and real UE (main/ue/ue.ts), on a lab started by
 // the test (Kamailio over TLS): sign-in through the form, page mode both ways, session mode (MSRP) chosen in the
 // composer, delivery states sent -> delivered -> read, typing indicator, security badge and panel, safety numbers and
 // verification, store-and-forward while bob is signed out, and bob's identity changing (key-change banner, sending paused).

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { MemoryBackend } from '../main/host/memory-backend';
+import { MemoryBackend } from '../main/hosts/web/memory-backend';
 import { cleanupRendererBuild, launchBrowser, openApp, screenshot, startPeer, unnamedControls, READY_TIMEOUT_MS, RESULTS_DIR, type Browser, type Peer } from './harness';
 
 let browser: Browser;

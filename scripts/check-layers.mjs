@@ -1,62 +1,189 @@
 #!/usr/bin/env node
-// Enforces the process layers (DEVELOPERS.md): main/ and network/ never import electron; renderer/ never imports node
-// built-ins, electron, or main/ code; app/ipc is shared by both sides and so imports neither.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+// The layer check (docs/architecture.md "Layers"), run first by `npm test`:
+//  - process layers: main/ and network/ never import electron; renderer/ imports only renderer/ and app/ipc/ (no Node
+//    built-ins); app/ipc/ is shared with the renderer and imports neither Node nor electron nor main/;
+//  - the layers of main/, each a folder: a file may import only from its own layer and the layers listed below it;
+//  - a feature (main/features/<name>/) never imports another feature; hosts and network code stay out of the UE;
+//  - no import circles anywhere (type-only imports count too).
+// Exported for the tests (scripts/check-layers.test.ts); run as a script it prints the problems and exits 1.
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join, relative, resolve, dirname, sep } from 'node:path';
 import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const defaultRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-const importRe = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const importRe =
+  /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(=])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]|require\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"](\.[^'"]+)['"]\s*,\s*import\.meta\.url/gm;
+
+/** The layers of main/, lowest first, and what each may import besides itself (docs/architecture.md). */
+export const MAIN_LAYERS = {
+  base: [],
+  protocol: ['base'],
+  security: ['base', 'protocol'],
+  store: ['base', 'protocol', 'security'],
+  net: ['base', 'protocol'],
+  media: ['base', 'protocol', 'security', 'net'],
+  features: ['base', 'protocol', 'security', 'store', 'net', 'media', 'app/ipc'],
+  ue: ['base', 'protocol', 'security', 'store', 'net', 'media', 'features', 'app/ipc'],
+  hosts: ['base', 'protocol', 'security', 'store', 'net', 'media', 'features', 'ue', 'app/ipc', 'network'],
+};
+
+/** Test support may reach the lab (network/) and other test support; production code never does. */
+export const isTestFile = (f) => /\.(test|spec)\.tsx?$|\.test-data\.ts$|(^|\/)(testing|testkit|testutil)\.ts$|^e2e\//.test(f);
 
 function* walk(dir) {
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* walk(p);
     else if (/\.(ts|tsx|mts|js|mjs)$/.test(name)) yield p;
   }
 }
 
-const rules = [
-  { dir: 'main', forbid: (spec) => spec === 'electron' || spec.startsWith('electron/') ? 'main/ must not import electron' : null },
-  { dir: 'network', forbid: (spec) => spec === 'electron' ? 'network/ must not import electron' : null },
-  {
-    dir: 'renderer',
-    forbid: (spec, file) => {
-      if (nodeBuiltins.has(spec)) return 'renderer/ must not import node built-ins';
-      if (spec === 'electron' || spec.startsWith('electron/')) return 'renderer/ must not import electron';
-      if (spec.startsWith('.')) {
-        const target = relative(root, resolve(dirname(file), spec));
-        if (!target.startsWith('renderer') && !target.startsWith(join('app', 'ipc'))) return `renderer/ may import only renderer/ and app/ipc/ (got ${target})`;
-      }
-      return null;
-    },
-  },
-  {
-    dir: join('app', 'ipc'),
-    forbid: (spec) => (nodeBuiltins.has(spec) || spec === 'electron' ? 'app/ipc/ is shared with the renderer: no node or electron imports' : null),
-  },
-];
+const posix = (p) => p.split(sep).join('/');
 
-const problems = [];
-let files = 0;
-for (const rule of rules) {
-  let entries;
-  try { entries = [...walk(join(root, rule.dir))]; } catch { continue; }
-  for (const file of entries) {
-    files++;
-    const src = readFileSync(file, 'utf8');
+/** Reads every source file and its imports: [{file, imports: [{spec, target|null}]}] with repo-relative posix paths. */
+export function readGraph(root = defaultRoot, dirs = ['app', 'main', 'renderer', 'network', 'e2e', 'bench', 'scripts', 'bin']) {
+  const files = dirs.flatMap((d) => [...walk(join(root, d))]).map((f) => posix(relative(root, f)));
+  const set = new Set(files);
+  const resolveSpec = (from, spec) => {
+    if (!spec.startsWith('.')) return null;
+    const base = posix(relative(root, resolve(root, dirname(from), spec)));
+    for (const ext of ['', '.ts', '.tsx', '.mjs', '.js', '/index.ts', '/index.tsx']) if (set.has(base + ext)) return base + ext;
+    return existsSync(join(root, base)) ? base : null;
+  };
+  return files.map((file) => {
+    const src = readFileSync(join(root, file), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+    const imports = [];
     for (const m of src.matchAll(importRe)) {
-      const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
-      if (spec === undefined) continue;
-      const why = rule.forbid(spec, file);
-      if (why) problems.push(`${relative(root, file)}: imports '${spec}': ${why}`);
+      const spec = m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5];
+      if (spec !== undefined) imports.push({ spec, target: resolveSpec(file, spec) });
+    }
+    return { file, imports };
+  });
+}
+
+/** 'main/<layer>' for files in main/, else the top folder ('app/ipc' counts as its own). */
+export function layerOf(path) {
+  if (path.startsWith('app/ipc/')) return 'app/ipc';
+  const parts = path.split('/');
+  if (parts[0] === 'main' && parts.length > 2) return parts[1];
+  return parts[0];
+}
+
+function featureOf(path) {
+  const m = /^main\/features\/([^/]+)\//.exec(path);
+  return m ? m[1] : null;
+}
+
+/** Every rule broken by one import, as a sentence (or null). */
+export function checkImport(file, spec, target) {
+  const electron = spec === 'electron' || spec.startsWith('electron/');
+  const top = file.split('/')[0];
+  if ((top === 'main' || top === 'network') && electron) return `${top}/ must not import electron`;
+  if (top === 'renderer') {
+    if (nodeBuiltins.has(spec)) return 'renderer/ must not import node built-ins';
+    if (electron) return 'renderer/ must not import electron';
+    if (target && !target.startsWith('renderer/') && !target.startsWith('app/ipc/')) return `renderer/ may import only renderer/ and app/ipc/ (got ${target})`;
+    return null;
+  }
+  if (file.startsWith('app/ipc/')) {
+    if (nodeBuiltins.has(spec) || electron) return 'app/ipc/ is shared with the renderer: no node or electron imports';
+    if (target && !target.startsWith('app/ipc/')) return `app/ipc/ imports only app/ipc/ (got ${target})`;
+    return null;
+  }
+  if (!target) return null;
+  const test = isTestFile(file);
+  const to = layerOf(target);
+  if (top === 'app') {
+    if (target.startsWith('network/') || target.startsWith('main/hosts/web/') || target.startsWith('main/hosts/cli/') || target === 'main/hosts/lab.ts') {
+      if (!test) return `the desktop app must not import lab, web-host or CLI code (got ${target})`;
+    }
+    return null;
+  }
+  if (top === 'network' && !test) {
+    if (target.startsWith('main/') && !['base', 'protocol', 'net'].includes(to)) return `network/ may import only main/base, main/protocol and main/net (got ${target})`;
+    return null;
+  }
+  if (top !== 'main') return null;
+  const from = layerOf(file);
+  const allowed = MAIN_LAYERS[from];
+  if (!allowed) return `main/${from} is not a known layer (add it to MAIN_LAYERS and docs/architecture.md)`;
+  if (target.startsWith('network/')) return test || from === 'hosts' ? null : `main/${from} must not import network/ (the lab): only tests and hosts may`;
+  if (test && isTestFile(target)) return null;
+  if (to === from) {
+    const a = featureOf(file);
+    const b = featureOf(target);
+    if (a && b && a !== b) return `feature ${a} must not import feature ${b} (${target}): share through a lower layer`;
+    return null;
+  }
+  const toKey = target.startsWith('main/') ? to : target.startsWith('app/ipc/') ? 'app/ipc' : null;
+  if (toKey === null) return `main/ must not import ${target}`;
+  if (!allowed.includes(toKey)) return `main/${from} must not import main/${to} (${target}): ${from} sits below it`;
+  return null;
+}
+
+/** Strongly connected components with more than one file (or a self-import): the import circles. */
+export function findCycles(graph) {
+  const adj = new Map(graph.map((g) => [g.file, g.imports.map((i) => i.target).filter((t) => t && t !== g.file)]));
+  let index = 0;
+  const idx = new Map();
+  const low = new Map();
+  const onStack = new Set();
+  const stack = [];
+  const out = [];
+  const strong = (v) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of adj.get(v) ?? []) {
+      if (!adj.has(w)) continue;
+      if (!idx.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const comp = [];
+      let w;
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
+      if (comp.length > 1) out.push(comp.sort());
+    }
+  };
+  for (const v of adj.keys()) if (!idx.has(v)) strong(v);
+  return out;
+}
+
+export function checkTree(root = defaultRoot) {
+  const graph = readGraph(root);
+  const problems = [];
+  for (const { file, imports } of graph) {
+    for (const { spec, target } of imports) {
+      const why = checkImport(file, spec, target);
+      if (why) problems.push(`${file}: imports '${spec}': ${why}`);
     }
   }
+  for (const c of findCycles(graph)) problems.push(`import circle: ${c.join(' -> ')}`);
+  return { files: graph.length, problems };
 }
-if (problems.length) {
-  console.error(`layer check failed (${problems.length}):\n` + problems.join('\n'));
-  process.exit(1);
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { files, problems } = checkTree();
+  if (problems.length) {
+    console.error(`layer check failed (${problems.length}):\n` + problems.join('\n'));
+    process.exit(1);
+  }
+  console.log(`layer check: ${files} files, layers respected, no import circles`);
 }
-console.log(`layer check: ${files} files, process layers respected`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one test command (README): layer check, type check, then every *.test.ts (unit + lab integration) and e2e/*.spec.ts
-// on node's test runner. `npm test -- main/msrp` runs only the files under the given paths (skips the static checks).
+// on node's test runner. `npm test -- main/protocol/msrp` runs only the files under the given paths (skips the static checks).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';

@@ -160,7 +160,7 @@ export function isShellChannel(c: InvokeChannel): c is ShellChannel {
 export type UeEvent = { [E in EventChannel]: { event: E; payload: EventPayload<E> } }[EventChannel];
 export type UeEventListener = (e: UeEvent) => void;
 
-/** What main implements (main/services/ue.ts): one method per backend invoke channel, plus an event source.
+/** What main implements (main/ue/ue.ts): one method per backend invoke channel, plus an event source.
  *  Methods receive already-validated requests; they throw ParleyError-like errors ({code, message}) on failure. */
 export interface UeBackend {
   accountGet(req: Req<'account.get'>): Promise<Res<'account.get'>>;

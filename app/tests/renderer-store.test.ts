@@ -13,9 +13,9 @@ import { sortedConversations, unreadTotal } from '../../renderer/slices/conversa
 import { validateAccountForm, EMPTY_FORM } from '../../renderer/slices/account/form';
 import { firstBelow } from '../../renderer/components/VirtualList';
 import { splitLinks } from '../ipc/links';
-import { MemoryBackend } from '../../main/host/memory-backend';
-import { dispatchInvoke } from '../../main/host/dispatch';
-import { webShell } from '../../main/host/server';
+import { MemoryBackend } from '../../main/hosts/web/memory-backend';
+import { dispatchInvoke } from '../ipc/dispatch';
+import { webShell } from '../../main/hosts/web/server';
 import type { MessageView, UeEvent } from '../ipc/contract';
 
 function loopback(backend: MemoryBackend) {

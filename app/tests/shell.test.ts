@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type * as FakeElectron from './fake-electron';
-import type { MemoryBackend as MemoryBackendT } from '../../main/host/memory-backend';
+import type { MemoryBackend as MemoryBackendT } from '../../main/hosts/web/memory-backend';
 import type { BackendContext } from '../shell';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,7 +31,7 @@ before(async () => {
   const outfile = join(dir, 'app', 'shell-under-test.mjs');
   await build({
     stdin: {
-      contents: `export * from './app/shell'; export * as fake from './app/tests/fake-electron'; export { MemoryBackend } from './main/host/memory-backend';`,
+      contents: `export * from './app/shell'; export * as fake from './app/tests/fake-electron'; export { MemoryBackend } from './main/hosts/web/memory-backend';`,
       resolveDir: ROOT,
       loader: 'ts',
     },

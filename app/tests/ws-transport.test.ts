@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { connectWebSocket, type TransportStatus } from '../../renderer/ipc/ws-transport';
-import { startWebHost } from '../../main/host/server';
-import { MemoryBackend } from '../../main/host/memory-backend';
-import { newToken } from '../../main/host/auth';
+import { startWebHost } from '../../main/hosts/web/server';
+import { MemoryBackend } from '../../main/hosts/web/memory-backend';
+import { newToken } from '../../main/hosts/web/auth';
 
 /** A browser-like WebSocket class that sends the page's Origin, as Chromium does. */
 function browserLike(origin: string): typeof globalThis.WebSocket {

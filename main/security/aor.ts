@@ -1,5 +1,5 @@
 // SIP address-of-record normalization for key pinning (RFC 3261 s.19.1.4 comparison rules, simplified; see docs/security.md s.2).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 
 const MAX_AOR = 256;
 

@@ -2,7 +2,7 @@
 // and takes its 256 MiB WebAssembly heap with it when it exits (WebAssembly memory never shrinks). docs/security.md s.3.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { initCrypto } from './sodium';
 
 const WORKER_SOURCE = `

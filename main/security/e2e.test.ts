@@ -9,7 +9,7 @@ import { LocalIdentity } from './identity';
 import { KeyStore } from './keystore';
 import { PassphraseWrapper, insecureTestParams } from './key-wrapper';
 import { initCrypto, utf8 } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let dir: string;
 before(async () => {

@@ -1,5 +1,5 @@
 // Glue for the messaging service: seal to pinned peers / open with pins, PSKs and the persistent replay cache (docs/security.md s.5.1).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { normalizeAoR } from './aor';
 import { sealEnvelope, openEnvelope, parseEnvelope, decodeEnvelopeBody, encodeEnvelopeBody, E2E_CONTENT_TYPE, type OpenedEnvelope, type SealRecipient } from './envelope';
 import { PeerKeys, type PeerKeyState } from './peers';

@@ -11,7 +11,7 @@ import { PassphraseWrapper, insecureTestParams } from './key-wrapper';
 import { PeerKeys } from './peers';
 import { derivePsk } from './psk';
 import { initCrypto, utf8 } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let alice: LocalIdentity, bob: LocalIdentity, carol: LocalIdentity, dave: LocalIdentity, mallory: LocalIdentity;
 let dir: string;

@@ -1,5 +1,5 @@
 // Page-mode one-pass E2E envelope v1 for SIP MESSAGE (RFC 3428) bodies carrying CPIM (RFC 3862); format in docs/security.md s.5.1.
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, Reader, concat, u8, u16, u32, u64, lp16, utf8, hkdf, x25519, edPkToX, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
 import { normalizeAoR, compareAoR } from './aor';
 import { verifySignature, type Identity } from './identity';

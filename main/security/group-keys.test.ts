@@ -4,7 +4,7 @@ import { GroupSession } from './group-keys';
 import { sealEnvelope, openEnvelope } from './envelope';
 import { LocalIdentity } from './identity';
 import { initCrypto, utf8 } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 const CONF = 'sip:conf-42@focus.example.com';
 let ids: Record<string, LocalIdentity>;

@@ -1,5 +1,5 @@
 // Conference (RFC 4975 via a focus, RFC 7701) sender keys per membership epoch, v1 (docs/security.md s.5.6).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, Reader, concat, u8, u32, u64, lp16, utf8, fromUtf8, b64url, fromB64url, wipe, random } from './sodium';
 import { normalizeAoR } from './aor';
 

@@ -1,5 +1,5 @@
 // Long-term Ed25519 identity (X25519 form for agreement) behind an interface that never exposes the secret key (docs/security.md s.2).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, concat, utf8, x25519, wipe, random } from './sodium';
 import { normalizeAoR } from './aor';
 

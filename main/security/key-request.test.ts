@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createKeyRequest, verifyKeyRequest, createKeyResponse, verifyKeyResponse } from './key-request';
 import { LocalIdentity } from './identity';
 import { initCrypto } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let alice: LocalIdentity, bob: LocalIdentity, mallory: LocalIdentity;
 const NOW = 1_800_000_000_000;

@@ -1,5 +1,5 @@
 // Storage-key wrapping for the key store: the KeyWrapper interface and its Argon2id passphrase implementation (docs/security.md s.3).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { argon2id } from './argon2';
 import { Reader, concat, u8, u32, utf8, initCrypto, wipe, random } from './sodium';
 

@@ -7,7 +7,7 @@ import { KeyStore } from './keystore';
 import { PassphraseWrapper, insecureTestParams, type KeyWrapper } from './key-wrapper';
 import { initCrypto } from './sodium';
 import { verifySignature } from './identity';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let dir: string;
 before(async () => {

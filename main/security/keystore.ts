@@ -1,6 +1,6 @@
 // Per-account encrypted key store: identity key, pinned peers, replay cache, PSKs, data keys (format v1, docs/security.md s.3).
 import { readFile, stat } from 'node:fs/promises';
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, Reader, initCrypto, concat, u8, u16, utf8, fromUtf8, h256, ctEqual, b64url, fromB64url, wipe, random } from './sodium';
 import { writeFileAtomic } from './atomic-file';
 import { LocalIdentity, type Identity, type IdentityInfo } from './identity';

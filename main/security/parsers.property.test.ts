@@ -9,7 +9,7 @@ import { verifyKeyRequest } from './key-request';
 import { normalizeAoR } from './aor';
 import { GroupSession } from './group-keys';
 import { initCrypto } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 before(async () => {
   await initCrypto();

@@ -7,7 +7,7 @@ import { PeerKeys, type PeerKeyEvent } from './peers';
 import { KeyStore } from './keystore';
 import { PassphraseWrapper, insecureTestParams } from './key-wrapper';
 import { initCrypto, S } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { normalizeAoR } from './aor';
 
 let dir: string;

@@ -1,5 +1,5 @@
 // Peer identity-key pinning per SIP AoR: trust on first use, verified, changed-key blocking (docs/security.md s.4).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { normalizeAoR } from './aor';
 import { b64url, fromB64url, ctEqual } from './sodium';
 import { fingerprint } from './identity';

@@ -1,5 +1,5 @@
 // Per-conversation pre-shared key from a shared passphrase via Argon2id (docs/security.md s.5.4).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { initCrypto, concat, lp16, utf8, h256 } from './sodium';
 import { normalizeAoR, compareAoR } from './aor';
 import { argon2id } from './argon2';

@@ -7,7 +7,7 @@ import { ReplayCache, PersistentReplayGuard, REPLAY_WINDOW_MS, FUTURE_SKEW_MS } 
 import { KeyStore } from './keystore';
 import { PassphraseWrapper, insecureTestParams } from './key-wrapper';
 import { initCrypto } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let dir: string;
 before(async () => {

@@ -1,5 +1,5 @@
 // Replay cache for page-mode envelopes: (sender, IMDN Message-ID) with a DateTime window (docs/security.md s.5.2; RFC 5438 s.6.3 Message-ID).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import type { KeyStore } from './keystore';
 
 /** Deferred delivery (msilo) may hold messages this long. */

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { safetyNumber, safetyNumberDigits, verifySafetyNumber, encodeQrPayload, decodeQrPayload, verifyQrPayload } from './safety-number';
 import { initCrypto, S } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let A: { aor: string; key: Uint8Array }, B: typeof A, M: typeof A;
 before(async () => {

@@ -1,5 +1,5 @@
 // Safety numbers (60 digits, Signal-style iterated SHA-512) and the QR verification payload, v1 (docs/security.md s.4).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, Reader, concat, u8, u16, lp16, utf8, ctEqual, b64url, fromB64url } from './sodium';
 import { normalizeAoR, compareAoR } from './aor';
 

@@ -1,5 +1,5 @@
 // Segmented crypto_secretstream_xchacha20poly1305 for large MSRP bodies and files (RFC 4975 chunking, RFC 5547 resume); docs/security.md s.5.5.
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, concat, u64, utf8, h256, wipe } from './sodium';
 
 export const STREAM_SEGMENT_SIZE = 1024 * 1024;

@@ -1,5 +1,5 @@
 // Per-message AEAD for MSRP bodies (RFC 4975 SEND) with directional keys and strict sequence numbers (docs/security.md s.5.5).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, concat, u8, u64, utf8, wipe } from './sodium';
 
 export const MSRP_E2E_CONTENT_TYPE = 'application/vnd.parley.msrp-e2e';

@@ -1,5 +1,5 @@
 // MSRP session key agreement carried in SDP `a=key-mgmt:parley-x25519-v1` (RFC 4567 syntax, RFC 4975 s.8), v1 (docs/security.md s.5.5).
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { S, Reader, concat, u8, lp16, utf8, hkdf, h256, x25519, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
@@ -27,7 +27,7 @@ export function formatKeyMgmtAttribute(payload: Uint8Array): string {
   return `key-mgmt:${KEY_MGMT_PROTOCOL} ${toB64(payload)}`;
 }
 
-/** The `{protocol, data}` pair main/sdp's KeyMgmt carries (RFC 4567 s.3.1). */
+/** The `{protocol, data}` pair main/protocol/sdp's KeyMgmt carries (RFC 4567 s.3.1). */
 export interface KeyMgmtValue {
   protocol: string;
   data: string;
@@ -139,7 +139,7 @@ export class SessionOffer {
     return formatKeyMgmtAttribute(this.payload);
   }
 
-  /** For main/sdp: `{protocol: 'parley-x25519-v1', data: base64}`. */
+  /** For main/protocol/sdp: `{protocol: 'parley-x25519-v1', data: base64}`. */
   get keyMgmt(): KeyMgmtValue {
     return toKeyMgmtValue(this.payload);
   }

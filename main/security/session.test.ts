@@ -5,7 +5,7 @@ import { SessionCipher } from './session-cipher';
 import { sealSegment, openSegment, StreamEncryptor, StreamDecryptor, resumePoint, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, encryptedSegmentSize } from './secret-stream';
 import { LocalIdentity } from './identity';
 import { initCrypto, utf8, random } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 let alice: LocalIdentity, bob: LocalIdentity, mallory: LocalIdentity;
 before(async () => {
@@ -154,7 +154,7 @@ test('secretstream rejects swapped segments, truncation, and edits', () => {
   assert.equal(de.finish().length, 0);
 });
 
-test('key-mgmt as the {protocol, data} pair main/sdp carries', () => {
+test('key-mgmt as the {protocol, data} pair main/protocol/sdp carries', () => {
   const offer = new SessionOffer(alice);
   assert.equal(offer.keyMgmt.protocol, 'parley-x25519-v1');
   const { keyMgmt, session: bs } = acceptSessionOffer(bob, offer.keyMgmt);

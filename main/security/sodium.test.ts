@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initCrypto, hkdf, Reader, lp16, u64, concat, random, x25519, fromB64url, fromB64, edPkToX, S } from './sodium';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 
 before(async () => {
   await initCrypto();

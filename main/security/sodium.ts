@@ -1,7 +1,7 @@
 // libsodium (sumo build, for Argon2id) loader plus small byte helpers shared by the security core.
 import sodiumModule from 'libsodium-wrappers-sumo';
 import { hkdfSync, getRandomValues } from 'node:crypto';
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 
 export type Sodium = typeof sodiumModule;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreCrypto, decodePayload, encodePayload, rowAd, PAD_BLOCK, SEAL_FORMAT_V1 } from './crypto';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { key } from './testutil';
 
 const enc = new TextEncoder();

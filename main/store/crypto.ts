@@ -2,7 +2,7 @@
 // Format v1 is documented in docs/store.md ("Encryption at rest").
 import sodium from 'libsodium-wrappers-sumo';
 import { randomFillSync } from 'node:crypto';
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 
 export const DATA_KEY_BYTES = 32;
 export const SALT_BYTES = 16;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, schemaVersion, type Migration } from './db';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { count, tempDir } from './testutil';
 
 const toy: Migration<{ log: string[] }>[] = [

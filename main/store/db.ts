@@ -1,6 +1,6 @@
 // SQLite file handling for the history store: open with safe pragmas, versioned migrations (PRAGMA user_version).
 import Database from 'better-sqlite3';
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 
 export type Db = Database.Database;
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { HistoryStore, KEY_CHANGE_CONTENT_TYPE } from './history';
 import { MIGRATIONS, LATEST_VERSION } from './migrations';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { clock, count, key, tempDir } from './testutil';
 
 const ALICE = 'sip:alice@ims.test';

@@ -1,7 +1,7 @@
 // Conversation history store: accounts, conversations, messages with delivery states, paging, search (SQLite, docs/store.md).
 import sodium from 'libsodium-wrappers-sumo';
 import type Database from 'better-sqlite3';
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { migrate, openDatabase, schemaVersion, stmt, type Db, type Migration } from './db';
 import { DATA_KEY_BYTES, StoreCrypto, encodePayload } from './crypto';
 import { MIGRATIONS, type StoreEnv } from './migrations';

@@ -1,5 +1,5 @@
 // Explicit bounds for everything the history store accepts, and the validators that enforce them.
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 
 export const MAX_URI_CHARS = 512; // AoR, room URI
 export const MAX_NICKNAME_CHARS = 128;

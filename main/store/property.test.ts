@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HistoryStore } from './history';
 import { matchesAll, queryTerms, words } from './text';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { key, tempDir } from './testutil';
 
 const ALICE = 'sip:alice@ims.test';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HistoryStore } from './history';
 import { StoreCrypto } from './crypto';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { clock, key, tempDir } from './testutil';
 
 const ALICE = 'sip:alice@ims.test';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { HistoryStore } from './history';
-import { isParleyError } from '../util/errors';
+import { isParleyError } from '../base/errors';
 import { MAX_BODY_BYTES, MAX_URI_CHARS } from './limits';
 import { clock, count, key, tempDir } from './testutil';
 

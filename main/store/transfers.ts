@@ -1,5 +1,5 @@
 // File-transfer records (RFC 5547 file selectors and progress); name, hash and local path are sealed at rest.
-import { ParleyError } from '../util/errors';
+import { ParleyError } from '../base/errors';
 import { stmt, type Db } from './db';
 import type { StoreCrypto } from './crypto';
 import { toTransfer, transferAd, type TransferRow } from './rows';

@@ -3,12 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, freePorts, type Lab } from '../lab';
 import { RawSipClient, header } from '../testing/rawsip';
-import { parseConferenceInfo } from '../../main/formats/conference-info';
+import { parseConferenceInfo } from '../../main/protocol/formats/conference-info';
 import { startAppServer, type AppServer } from './server';
 import { usePatchedLabCfg } from './lab-patch';
 import { acceptInvitation, joinRoom, sendChat, type ChatLeg } from './testing';
-import { buildMultipart } from '../../main/formats/multipart';
-import { serializeResourceList } from '../../main/formats/resource-lists';
+import { buildMultipart } from '../../main/protocol/formats/multipart';
+import { serializeResourceList } from '../../main/protocol/formats/resource-lists';
 
 const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
 

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, freePorts, type Lab } from '../lab';
 import { RawSipClient, header } from '../testing/rawsip';
-import { buildUriListMessage, parseResourceList } from '../../main/formats/resource-lists';
-import { parseMultipart, partHeader } from '../../main/formats/multipart';
+import { buildUriListMessage, parseResourceList } from '../../main/protocol/formats/resource-lists';
+import { parseMultipart, partHeader } from '../../main/protocol/formats/multipart';
 import { startAppServer, type AppServer, type DeliveryReport } from './server';
 import { usePatchedLabCfg } from './lab-patch';
 

@@ -1,11 +1,12 @@
 // Messaging application server behind the lab's Kamailio: conference focus (RFC 4575/4975/7701) and list server / group PSI (RFC 5365).
 import { readFile } from 'node:fs/promises';
-import { MsrpRelayClient, MsrpTransport, certFingerprint, formatMsrpUri, type MsrpUri } from '../../main/msrp';
+import { formatMsrpUri, type MsrpUri } from '../../main/protocol/msrp';
+import { MsrpRelayClient, MsrpTransport, certFingerprint } from '../../main/net/msrp';
 import { SipEndpoint, type Responder } from './sip/endpoint';
 import { getHeaders, parseVia, type SipRequest } from './sip/message';
 import { dialogIdOfRequest } from './sip/dialog';
 import { DEFAULT_LIMITS, ruriUser, warning, type AppServerLimits, type AsContext } from './context';
-import { ParleyError } from '../../main/util/errors';
+import { ParleyError } from '../../main/base/errors';
 import { ConferenceNotifier } from './conference/notifier';
 import { FocusMedia } from './conference/media';
 import { Focus, type RoomSummary } from './conference/focus';

@@ -1,7 +1,8 @@
 // Test helpers for the app server against the real lab: MSRP chat participants driven by raw SIP (not product code).
-import { MsrpRelayClient, MsrpSession, MsrpTransport, certFingerprint, formatMsrpUri, type SessionEvent } from '../../main/msrp';
-import { answerMsrpOffer, buildMsrpOffer, parseMsrpMedia } from '../../main/sdp/msrp-sdp';
-import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress, type CpimMessage } from '../../main/formats/cpim';
+import { MsrpSession, formatMsrpUri, type SessionEvent } from '../../main/protocol/msrp';
+import { MsrpRelayClient, MsrpTransport, certFingerprint } from '../../main/net/msrp';
+import { answerMsrpOffer, buildMsrpOffer, parseMsrpMedia } from '../../main/protocol/sdp/msrp-sdp';
+import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress, type CpimMessage } from '../../main/protocol/formats/cpim';
 import { header, headers, serialize, type RawSipClient, type SipMessage } from '../testing/rawsip';
 
 export const WAIT_MS = 8000;

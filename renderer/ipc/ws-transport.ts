@@ -1,4 +1,4 @@
-// WebSocket transport to the web host (main/host): JSON frames {id, channel, payload} -> {id, ok, result|error}, events
+// WebSocket transport to the web host (main/hosts/web): JSON frames {id, channel, payload} -> {id, ok, result|error}, events
 // {event, payload}. The token is offered as the subprotocol `parley.token.<token>`. Reconnects with capped backoff.
 import { IPC_ERROR } from '../../app/ipc/contract';
 

@@ -1,9 +1,9 @@
 // Chat conference focus (RFC 4353 focus, RFC 4579 s.5 factory URI and isfocus, RFC 5366 invite lists, RFC 7701 MSRP chat rooms).
 import { randomBytes } from 'node:crypto';
-import { parseCpim, serializeCpim } from '../../../main/formats/cpim';
-import { parseMultipart, partHeader, parseContentType } from '../../../main/formats/multipart';
-import { parseResourceList, type ResourceListEntry } from '../../../main/formats/resource-lists';
-import type { SessionEvent } from '../../../main/msrp';
+import { parseCpim, serializeCpim } from '../../../main/protocol/formats/cpim';
+import { parseMultipart, partHeader, parseContentType } from '../../../main/protocol/formats/multipart';
+import { parseResourceList, type ResourceListEntry } from '../../../main/protocol/formats/resource-lists';
+import type { SessionEvent } from '../../../main/protocol/msrp';
 import { Dialog, dialogIdOfRequest } from '../sip/dialog';
 import { randomToken, type Responder } from '../sip/endpoint';
 import { aorOf, getHeader, parseNameAddr, type SipRequest } from '../sip/message';

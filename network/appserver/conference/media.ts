@@ -1,8 +1,9 @@
 // MSRP legs of the focus: one terminated MSRP session per participant (RFC 4975 s.5.4, RFC 6135 roles, RFC 7701 s.5 focus behaviour).
-import { MsrpSession, MsrpTransport, newSessionId, formatMsrpUri, type SessionEvent } from '../../../main/msrp';
-import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpLocalCapabilities, type MsrpMedia } from '../../../main/sdp/msrp-sdp';
-import { parseMsrpUri, type MsrpUri } from '../../../main/msrp/uri';
-import { ParleyError } from '../../../main/util/errors';
+import { MsrpSession, newSessionId, formatMsrpUri, type SessionEvent } from '../../../main/protocol/msrp';
+import { MsrpTransport } from '../../../main/net/msrp';
+import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpLocalCapabilities, type MsrpMedia } from '../../../main/protocol/sdp/msrp-sdp';
+import { parseMsrpUri, type MsrpUri } from '../../../main/protocol/msrp/uri';
+import { ParleyError } from '../../../main/base/errors';
 
 /** RFC 7701 s.5: messages in a chat room are CPIM-wrapped so that the sender can be identified. */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];

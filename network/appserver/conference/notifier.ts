@@ -1,5 +1,5 @@
 // Conference event package notifier (RFC 4575 s.3, RFC 6665 s.4.2 notifier behaviour: Expires, refresh, terminated NOTIFY).
-import { serializeConferenceInfo, CONFINFO_CONTENT_TYPE, type ConferenceInfo } from '../../../main/formats/conference-info';
+import { serializeConferenceInfo, CONFINFO_CONTENT_TYPE, type ConferenceInfo } from '../../../main/protocol/formats/conference-info';
 import { Dialog, dialogIdOfRequest } from '../sip/dialog';
 import { getHeader, getHeaders, type SipRequest } from '../sip/message';
 import type { Responder } from '../sip/endpoint';

@@ -1,8 +1,8 @@
 // Room logic: RFC 7701 nicknames (423/425), private vs. public routing with the CPIM From overwritten, RFC 4575 documents.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress } from '../../../main/formats/cpim';
-import { applyConferenceInfo, parseConferenceInfo, serializeConferenceInfo } from '../../../main/formats/conference-info';
+import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress } from '../../../main/protocol/formats/cpim';
+import { applyConferenceInfo, parseConferenceInfo, serializeConferenceInfo } from '../../../main/protocol/formats/conference-info';
 import { Room } from './room';
 
 const URI = 'sip:conf-1@parley.test';

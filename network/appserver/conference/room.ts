@@ -1,6 +1,6 @@
 // Chat room state of the focus: participants, RFC 7701 nicknames and private messages, RFC 4575 conference-info documents. Sans-IO.
-import { createCpim, formatCpimAddress, parseCpimAddress, type CpimAddress, type CpimMessage } from '../../../main/formats/cpim';
-import type { ConferenceInfo, ConfUser } from '../../../main/formats/conference-info';
+import { createCpim, formatCpimAddress, parseCpimAddress, type CpimAddress, type CpimMessage } from '../../../main/protocol/formats/cpim';
+import type { ConferenceInfo, ConfUser } from '../../../main/protocol/formats/conference-info';
 import { aorOf } from '../sip/message';
 
 export interface Participant {

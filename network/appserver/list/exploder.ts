@@ -1,6 +1,6 @@
 // URI-list server for MESSAGE (RFC 5365 s.4-5, copy control and anonymity per RFC 5364) and predefined group PSIs (3GPP TS 24.247 s.5.x).
-import { buildMultipart } from '../../../main/formats/multipart';
-import { parseUriListMessage, serializeResourceList, type ResourceListEntry } from '../../../main/formats/resource-lists';
+import { buildMultipart } from '../../../main/protocol/formats/multipart';
+import { parseUriListMessage, serializeResourceList, type ResourceListEntry } from '../../../main/protocol/formats/resource-lists';
 import { randomToken, type Responder } from '../sip/endpoint';
 import { aorOf, getHeader, parseNameAddr, parseSipUri, type Headers, type SipRequest } from '../sip/message';
 import { assertedIdentity, warning, type AsContext } from '../context';

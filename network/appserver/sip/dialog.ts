@@ -1,5 +1,5 @@
 // SIP dialog state and in-dialog request construction (RFC 3261 s.12.1.1 UAS, s.12.1.2 UAC, s.12.2.1.1, s.12.2.2). Sans-IO.
-import { ParleyError } from '../../../main/util/errors';
+import { ParleyError } from '../../../main/base/errors';
 import { getHeader, getHeaders, parseCSeq, parseNameAddr, tagOf, type Headers, type SipRequest, type SipResponse } from './message';
 
 export class Dialog {

@@ -2,8 +2,8 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { SipStreamFramer } from '../../../main/sip/stream-framer';
-import { ParleyError } from '../../../main/util/errors';
+import { SipStreamFramer } from '../../../main/protocol/sip/stream-framer';
+import { ParleyError } from '../../../main/base/errors';
 import { badRequest, buildResponse, getHeader, getHeaders, parseSipMessage, parseVia, serializeSipMessage, type Headers, type SipMsg, type SipRequest, type SipResponse } from './message';
 import { ackForNon2xx, cancelFor, CLIENT_TIMEOUT_MS, ClientTransactions, ServerTransactions, systemClock, type ClientCallbacks, type Clock } from './transactions';
 

@@ -1,8 +1,8 @@
 // SIP codec, transaction matching and dialog tests; every fixture is fed split at every byte offset.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SipStreamFramer } from '../../../main/sip/stream-framer';
-import { isParleyError } from '../../../main/util/errors';
+import { SipStreamFramer } from '../../../main/protocol/sip/stream-framer';
+import { isParleyError } from '../../../main/base/errors';
 import { aorOf, badRequest, buildResponse, getHeader, getHeaders, parseNameAddr, parseSipMessage, parseSipUri, parseVia, serializeSipMessage, splitList, type SipRequest } from './message';
 import { ackForNon2xx, ClientTransactions, ServerTransactions, CLIENT_TIMEOUT_MS, type Clock } from './transactions';
 import { Dialog } from './dialog';

@@ -1,5 +1,5 @@
 // SIP message model, parser and serializer for the app server (RFC 3261 s.7, s.20 compact forms, s.25 grammar subset). Sans-IO.
-import { ParleyError } from '../../../main/util/errors';
+import { ParleyError } from '../../../main/base/errors';
 
 export type Headers = Array<[string, string]>;
 export interface SipRequest { kind: 'request'; method: string; uri: string; headers: Headers; body: Buffer }
@@ -22,7 +22,7 @@ function bad(msg: string): never {
 }
 
 /**
- * Parse one complete message (as framed by main/sip/stream-framer.ts). The body is everything after the blank line;
+ * Parse one complete message (as framed by main/protocol/sip/stream-framer.ts). The body is everything after the blank line;
  * a Content-Length that disagrees with it is an error (s.18.3 framing was done by Content-Length already).
  */
 export function parseSipMessage(bytes: Uint8Array): SipMsg {

@@ -1,5 +1,5 @@
 // SIP transaction matching over reliable transports (RFC 3261 s.17.1.3, s.17.2.3; timers s.17.1.1.2/s.17.1.2.2/s.17.2). Sans-IO.
-import { ParleyError } from '../../../main/util/errors';
+import { ParleyError } from '../../../main/base/errors';
 import { getHeaders, parseCSeq, parseVia, getHeader, type SipRequest, type SipResponse } from './message';
 
 /** RFC 3261 s.17.1.1.1 T1. Over TCP there are no retransmissions; only the 64*T1 timeouts remain. */

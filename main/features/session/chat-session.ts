@@ -1,0 +1,409 @@
+// One MSRP chat session (RFC 4975) established by SIP INVITE: send with per-message outcome, CPIM/IMDN (RFC 3862,
+// RFC 5438), is-composing (RFC 3994), E2E bodies (wire.ts), teardown (RFC 3261 s.15 BYE).
+import { EventEmitter } from 'node:events';
+import { ParleyError, isParleyError } from '../../base/errors';
+import type { MsrpSession } from '../../protocol/msrp/session';
+import type { SessionEvent } from '../../protocol/msrp/index';
+import { buildChatCpim, serializeCpim, type ImdnDispositionRequest } from '../../protocol/formats/cpim';
+import { newImdnMessageId } from '../../protocol/formats/imdn';
+import { serializeIsComposing } from '../../protocol/formats/is-composing';
+import { EpochCipher } from './wire';
+import { decodeInbound } from './inbound';
+import { createMsrpSession, type Negotiated } from '../../media/msrp-media';
+import {
+  CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, MSRP_SETUP_TIMEOUT_MS, SUCCESS_REPORT_WAIT_MS,
+  type ChatMessage, type ClosedEvent, type DeliveryNotification, type SendOutcome, type SessionInfo, type TypingEvent,
+} from './types';
+
+/** Streamed sends write this much at a time, then wait for the socket to drain (flat memory for big messages). */
+export const SEND_SLICE_BYTES = 1024 * 1024;
+/** Slice size of relayed sends (16 relay chunks). */
+export const RELAY_SEND_SLICE_BYTES = 64 * 1024;
+/** After the MSRP connection drops, wait this long for the SIP BYE before ending the session as 'msrp-error'. */
+export const MSRP_LOSS_GRACE_MS = 2_000;
+/** Relayed sessions: binding SENDs the active side sends until the peer's own binding SEND arrives, and their spacing. */
+export const RELAY_BIND_ATTEMPTS = 5;
+export const RELAY_BIND_RETRY_MS = 1_000;
+
+export interface ChatSessionEvents {
+  established: [];
+  message: [ChatMessage];
+  typing: [TypingEvent];
+  delivery: [DeliveryNotification];
+  interrupted: [{ msrpMessageId: string }];
+  closed: [ClosedEvent];
+  error: [ParleyError];
+}
+
+export interface SendOptions {
+  /** IMDN dispositions requested (default positive-delivery). */
+  notifications?: ImdnDispositionRequest[];
+  /** Ask for an MSRP Success-Report (default true): the outcome is then 'delivered'. */
+  successReport?: boolean;
+  /** Abort a message in flight: the rest is not sent, the peer sees an interrupted message ('#'). */
+  signal?: AbortSignal;
+  imdnMessageId?: string;
+}
+
+/** The SIP side, so the session can hang up without knowing JsSIP. */
+export interface SipLeg {
+  hangup(): void;
+  callId: string;
+}
+
+interface Pending {
+  resolve: (o: SendOutcome) => void;
+  outcome: Omit<SendOutcome, 'status'>;
+  successReport: boolean;
+  timer?: NodeJS.Timeout;
+  sealed: boolean;
+}
+
+export class ChatSession extends EventEmitter<ChatSessionEvents> {
+  state: 'connecting' | 'established' | 'closed' = 'connecting';
+  private msrp: MsrpSession | undefined;
+  private neg: Negotiated | undefined;
+  private cipher: EpochCipher | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private attachPromise: Promise<void> | undefined;
+  private sip: SipLeg | undefined;
+  private closedEvent: ClosedEvent | undefined;
+
+  constructor(
+    readonly localAor: string,
+    readonly peerAor: string,
+    readonly direction: 'outgoing' | 'incoming',
+    private readonly localDisplayName?: string,
+  ) {
+    super();
+  }
+
+  get info(): SessionInfo {
+    return {
+      peerAor: this.peerAor,
+      direction: this.direction,
+      protected: !!this.neg?.e2e,
+      peerKeyState: this.neg?.peerKeyState,
+      transport: this.neg?.secure ? 'msrps' : 'msrp',
+      relayed: !!this.neg?.relayed,
+      callId: this.sip?.callId ?? '',
+    };
+  }
+
+  get protected(): boolean {
+    return !!this.neg?.e2e;
+  }
+
+  get closed(): ClosedEvent | undefined {
+    return this.closedEvent;
+  }
+
+  /** @internal the SIP leg (set by the manager right after the INVITE is created/received). */
+  bindSip(leg: SipLeg): void {
+    this.sip = leg;
+  }
+
+  /** @internal offer/answer done: create the MSRP endpoint; the passive side registers synchronously. */
+  onNegotiated(n: Negotiated, attachNow: boolean): void {
+    this.neg = n;
+    if (n.e2e) this.cipher = new EpochCipher(n.e2e);
+    const s = createMsrpSession(n);
+    this.msrp = s;
+    s.onEvent = (e) => this.onMsrpEvent(e);
+    // MsrpSession has no close event: learn about a lost connection (demux close) by wrapping close()
+    const close = s.close.bind(s);
+    s.close = (reason?: ParleyError) => {
+      close(reason);
+      if (this.state === 'closed') return;
+      // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
+      setTimeout(() => {
+        if (this.state !== 'closed') this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
+      }, MSRP_LOSS_GRACE_MS).unref();
+    };
+    if (attachNow) this.attach();
+  }
+
+  /** @internal put the MSRP session on the wire (answerer-active: after the ACK). Resolves when bound. */
+  attach(): Promise<void> {
+    if (this.attachPromise) return this.attachPromise;
+    const n = this.neg!;
+    const opts = { role: n.role, remoteFingerprint: n.remoteFingerprint, viaRelay: n.toPath.length > n.remote.path.length };
+    const attached = n.transport.attach(this.msrp!, opts).then(() => (n.relayed ? this.relayHandshake() : undefined));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)), MSRP_SETUP_TIMEOUT_MS);
+      timer.unref();
+    });
+    this.attachPromise = Promise.race([attached, timeout]).finally(() => clearTimeout(timer));
+    this.attachPromise.then(
+      () => {
+        if (this.state !== 'connecting') return;
+        this.state = 'established';
+        this.emit('established');
+        this.flushEarly();
+      },
+      (e: unknown) => this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), 'msrp-error'),
+    );
+    return this.attachPromise;
+  }
+
+  private peerBound = false;
+  private onPeerBound: (() => void) | undefined;
+
+  /**
+   * Relays answer every SEND hop by hop, so a 200 to our binding SEND does not prove the path works end to end (the lab
+   * relay drops frames while it opens its relay-to-relay leg). Both Parley ends therefore wait for the peer's binding
+   * SEND: the passive side answers each one with its own; the active side repeats its binding SEND until one arrives.
+   * A peer that never sends one (third-party client) is accepted after RELAY_BIND_ATTEMPTS.
+   */
+  private async relayHandshake(): Promise<void> {
+    if (this.peerBound) return;
+    const bound = new Promise<void>((resolve) => (this.onPeerBound = resolve));
+    if (this.neg!.role === 'passive') return bound;
+    for (let i = 1; i < RELAY_BIND_ATTEMPTS && !this.peerBound && this.state === 'connecting'; i++) {
+      const t = new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref());
+      await Promise.race([bound, t]);
+      if (!this.peerBound && this.state === 'connecting') this.msrp!.sendBindRequest();
+    }
+    await Promise.race([bound, new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref())]);
+  }
+
+  /** Resolves once the MSRP connection is bound; rejects with the reason the session closed. */
+  ready(): Promise<void> {
+    if (this.state === 'established') return Promise.resolve();
+    if (this.closedEvent) return Promise.reject(this.closedEvent.error ?? new ParleyError('SESSION_CLOSED', `session closed (${this.closedEvent.reason})`));
+    return new Promise((resolve, reject) => {
+      const onUp = () => {
+        this.off('closed', onClosed);
+        resolve();
+      };
+      const onClosed = (c: ClosedEvent) => {
+        this.off('established', onUp);
+        reject(c.error ?? new ParleyError('SESSION_CLOSED', `session closed (${c.reason})`, { status: c.status }));
+      };
+      this.once('established', onUp);
+      this.once('closed', onClosed);
+    });
+  }
+
+  // ------------------------------------------------------------------ sending
+
+  /** Send a chat message (text, or any content type) wrapped in CPIM; resolves with its outcome, never rejects. */
+  send(content: string | { contentType: string; body: Uint8Array | string }, opts: SendOptions = {}): Promise<SendOutcome> {
+    const imdnMessageId = opts.imdnMessageId ?? newImdnMessageId();
+    let cpim: Uint8Array;
+    try {
+      const msg = buildChatCpim({
+        from: this.localDisplayName ? { name: this.localDisplayName, uri: this.localAor } : this.localAor,
+        to: [this.peerAor],
+        messageId: imdnMessageId,
+        notifications: opts.notifications ?? ['positive-delivery'],
+        ...(typeof content === 'string' ? { text: content } : { content: { contentType: content.contentType, body: content.body } }),
+      });
+      cpim = serializeCpim(msg);
+    } catch (e) {
+      return Promise.resolve(this.failedOutcome(imdnMessageId, e));
+    }
+    if (cpim.length > MAX_CHAT_MESSAGE_BYTES) {
+      return Promise.resolve(this.failedOutcome(imdnMessageId, new ParleyError('SESSION_MESSAGE_TOO_LARGE', `message of ${cpim.length} bytes exceeds ${MAX_CHAT_MESSAGE_BYTES}; use file transfer`)));
+    }
+    return this.enqueue(cpim, CPIM_TYPE, imdnMessageId, opts.successReport ?? true, opts.signal);
+  }
+
+  /** Send an is-composing indication (RFC 3994) over the session. */
+  async sendTyping(state: 'active' | 'idle'): Promise<SendOutcome> {
+    const doc = serializeIsComposing(state === 'active' ? { state, refresh: 90, contentType: 'text/plain' } : { state });
+    const id = newImdnMessageId();
+    if (!this.cipher) return this.enqueue(doc, ISCOMPOSING_TYPE, id, false);
+    const cpim = serializeCpim(buildChatCpim({ from: this.localAor, to: [this.peerAor], messageId: id, content: { contentType: ISCOMPOSING_TYPE, body: doc } }));
+    return this.enqueue(cpim, CPIM_TYPE, id, false);
+  }
+
+  private failedOutcome(imdnMessageId: string, e: unknown): SendOutcome {
+    const err = isParleyError(e) ? e : new ParleyError('SESSION_SEND_FAILED', String(e));
+    return { status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: err.code, reason: err.message };
+  }
+
+  /** Messages are written one after another: E2E sequence numbers must complete in order at the receiver. */
+  private enqueue(plain: Uint8Array, contentType: string, imdnMessageId: string, successReport: boolean, signal?: AbortSignal): Promise<SendOutcome> {
+    return new Promise<SendOutcome>((resolve) => {
+      this.queue = this.queue.then(() => this.write(plain, contentType, imdnMessageId, successReport, resolve, signal)).catch(() => {});
+    });
+  }
+
+  private async write(plain: Uint8Array, plainType: string, imdnMessageId: string, successReport: boolean, resolve: (o: SendOutcome) => void, signal?: AbortSignal): Promise<void> {
+    // sends (and automatic IMDNs for early messages) issued while the MSRP connection is still coming up wait for it
+    if (this.state === 'connecting') await this.ready().catch(() => {});
+    if (this.state !== 'established' || !this.msrp || !this.neg) {
+      resolve({ status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: 'SESSION_CLOSED', reason: `session is ${this.state}` });
+      return;
+    }
+    let contentType = plainType;
+    let body = plain;
+    if (this.cipher) {
+      try {
+        ({ contentType, body } = this.cipher.seal(plain));
+      } catch (e) {
+        resolve(this.failedOutcome(imdnMessageId, e));
+        return;
+      }
+    }
+    const s = this.msrp;
+    const o = s.startMessage({ contentType, successReport }, body.length);
+    const p: Pending = { resolve, successReport, sealed: !!this.cipher, outcome: { imdnMessageId, msrpMessageId: o.messageId, bytes: body.length } };
+    this.pending.set(o.messageId, p);
+    // Relays have small per-connection write queues (Kamailio 5.6: 32 KiB, it drops the connection beyond): pace relayed
+    // sends in small slices with an event-loop turn between them; direct sends use big slices.
+    const slice = this.neg.relayed ? RELAY_SEND_SLICE_BYTES : SEND_SLICE_BYTES;
+    for (let off = 0; off < body.length || off === 0; off += slice) {
+      if (signal?.aborted) {
+        o.abort();
+        this.finish(o.messageId, { status: 'interrupted', errorCode: 'SEND_INTERRUPTED', reason: 'aborted by the sender' });
+        return;
+      }
+      if (body.length === 0) break;
+      if (!o.write(body.subarray(off, Math.min(body.length, off + slice)))) return; // failed: sendFailed settles it
+      await this.neg.transport.drained(s);
+      // one turn of the event loop per slice: incoming frames and aborts are seen during a big send
+      if (off + slice < body.length) await new Promise<void>((r) => setImmediate(r));
+      if ((this.state as string) === 'closed') return;
+    }
+    o.end();
+  }
+
+  private finish(msrpMessageId: string, r: Pick<SendOutcome, 'status' | 'code' | 'reason' | 'errorCode'>): void {
+    const p = this.pending.get(msrpMessageId);
+    if (!p) return;
+    this.pending.delete(msrpMessageId);
+    if (p.timer) clearTimeout(p.timer);
+    if (p.sealed && (r.status === 'failed' || r.status === 'interrupted') && this.cipher && this.state !== 'closed') {
+      try {
+        this.cipher.skipAfterLoss();
+      } catch {
+        /* keys already erased */
+      }
+    }
+    p.resolve({ ...p.outcome, ...r });
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  private onMsrpEvent(e: SessionEvent): void {
+    try {
+      this.handleMsrpEvent(e);
+    } catch (err) {
+      this.report(isParleyError(err) ? err : new ParleyError('SESSION_INTERNAL', `handling ${e.type} failed: ${(err as Error).message}`, undefined, { cause: err }));
+    }
+  }
+
+  private handleMsrpEvent(e: SessionEvent): void {
+    switch (e.type) {
+      case 'message':
+        this.onMessage(e.messageId, e.contentType, e.body ?? Buffer.alloc(0));
+        return;
+      case 'bound':
+        if (this.neg?.relayed && this.neg.role === 'passive' && this.state !== 'closed') this.msrp?.sendBindRequest();
+        if (!this.peerBound) {
+          this.peerBound = true;
+          this.onPeerBound?.();
+        }
+        return;
+      case 'aborted':
+        this.emit('interrupted', { msrpMessageId: e.messageId });
+        return;
+      case 'sent': {
+        const p = this.pending.get(e.messageId);
+        if (!p) return;
+        if (!p.successReport) return this.finish(e.messageId, { status: 'sent' });
+        p.timer = setTimeout(() => this.finish(e.messageId, { status: 'sent' }), SUCCESS_REPORT_WAIT_MS);
+        p.timer.unref();
+        return;
+      }
+      case 'delivered':
+        return this.finish(e.messageId, { status: 'delivered' });
+      case 'sendFailed':
+        return this.finish(e.messageId, {
+          status: 'failed', code: e.status, reason: e.comment,
+          errorCode: e.local && e.status === 408 ? 'MSRP_TIMEOUT' : this.state === 'closed' ? 'SESSION_CLOSED' : 'MSRP_SEND_FAILED',
+        });
+      case 'error':
+        if (e.fatal) this.fail(e.error, 'msrp-error');
+        else this.report(e.error);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onMessage(msrpMessageId: string, contentType: string | undefined, body: Uint8Array): void {
+    const r = decodeInbound(
+      { cipher: this.cipher, authenticatedPeer: this.neg?.e2e?.peerAoR, peerAor: this.peerAor, localAor: this.localAor },
+      msrpMessageId, contentType, body,
+    );
+    switch (r.kind) {
+      case 'refused':
+        if (r.fatal) this.fail(r.error, 'failed');
+        else this.report(r.error);
+        return;
+      case 'typing':
+        return this.deliver(() => this.emit('typing', r.event));
+      case 'delivery':
+        return this.deliver(() => this.emit('delivery', r.event));
+      case 'message':
+        this.deliver(() => this.emit('message', r.message));
+        if (r.imdnReply) void this.enqueue(r.imdnReply, CPIM_TYPE, newImdnMessageId(), false);
+    }
+  }
+
+  /**
+   * The peer may send right after its side is up, before our accept()/open() promise handlers ran: hold app events
+   * while connecting and replay them one macrotask after 'established', so listeners added on resolution see them.
+   */
+  private early: (() => void)[] | undefined = [];
+  private deliver(fn: () => void): void {
+    if (this.early) this.early.push(fn);
+    else fn();
+  }
+  private flushEarly(): void {
+    setImmediate(() => {
+      const q = this.early ?? [];
+      this.early = undefined;
+      for (const f of q) f();
+    });
+  }
+
+  // ------------------------------------------------------------------ teardown
+
+  /** Hang up (BYE, or CANCEL while the INVITE is pending). */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.teardown({ reason: 'bye-local' }, true);
+  }
+
+  /** @internal end with an error: hang up the SIP leg too. */
+  fail(error: ParleyError, reason: ClosedEvent['reason'] = 'failed'): void {
+    if (this.state === 'closed') return;
+    this.report(error);
+    this.teardown({ reason, error }, true);
+  }
+
+  /** @internal the SIP session ended (BYE either way, failure, CANCEL): release MSRP and erase keys. */
+  teardown(ev: ClosedEvent, hangup = false): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.closedEvent = ev;
+    // BYE before the MSRP connection goes, so the peer learns the reason from SIP (JsSIP reports its own BYE as a
+    // synchronous local 'ended', which finds the session already closed)
+    if (hangup) this.sip?.hangup();
+    if (this.msrp && this.neg) this.neg.transport.detach(this.msrp);
+    else this.neg?.e2e?.destroy();
+    this.cipher?.destroy();
+    for (const id of [...this.pending.keys()]) this.finish(id, { status: 'failed', errorCode: 'SESSION_CLOSED', reason: `session closed (${ev.reason})` });
+    this.emit('closed', ev);
+  }
+
+  private report(e: ParleyError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+}

@@ -1,0 +1,327 @@
+// MSRP chat sessions over SIP INVITE/SDP (RFC 4975 s.4/s.8, RFC 4976 relays, RFC 6135, RFC 3261 s.13/s.15): opens and
+// receives sessions on one SipUserAgent, owns the MSRP transports and the relay client (docs/sessions.md).
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { ParleyError, isParleyError } from '../../base/errors';
+import type { SipUserAgent } from '../../net/sip/ua';
+import type { IncomingSipRequest } from '../../net/sip/incoming';
+import type { MsrpTransport } from '../../net/msrp/transport';
+import type { MsrpRelayClient } from '../../net/msrp/relay';
+import { openMsrpEndpoints } from '../../media/endpoint';
+import type { MsrpUri } from '../../protocol/msrp/uri';
+import { initCrypto } from '../../security/sodium';
+import { normalizeAoR } from '../../security/aor';
+import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
+import { OfferMedia, prepareAnswer, type AnswerMedia, type MediaContext, type OfferRejection } from '../../media/msrp-media';
+import { ChatSession } from './chat-session';
+import { IncomingChatSession, type RtcSession } from './incoming';
+
+export { IncomingChatSession, type RtcSession };
+import { SESSION_ANSWER_TIMEOUT_MS, type E2EPolicy, type RelayConfig, type SessionSecurity } from './types';
+
+/** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
+const RTC_STATUS_1XX_RECEIVED = 2;
+/** A CANCEL waits at most this long for the callee's first provisional response. */
+export const CANCEL_WAIT_FOR_1XX_MS = 4_000;
+
+const require = createRequire(import.meta.url);
+/** JsSIP's RTCSession class (same module instance as the UA: both are required from the jssip package). */
+const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => RtcSession;
+
+export interface ChatManagerOptions {
+  /** Started (registered) or not yet: INVITEs are handled once start() ran. */
+  ua: SipUserAgent;
+  /** E2E identity and pins; without it only 'allow-plaintext' sessions work. */
+  security?: SessionSecurity;
+  /** Default 'require': sessions without a=key-mgmt are refused (488 incoming, E2E_REQUIRED outgoing). */
+  policy?: E2EPolicy;
+  /** Offer msrps (TCP/TLS/MSRP, self-signed certificate + a=fingerprint) instead of msrp. */
+  tls?: boolean;
+  /** Use an RFC 4976 relay for every session of the relay's scheme. */
+  relay?: RelayConfig;
+  /** Bind/advertise host of the MSRP listeners (default 127.0.0.1). */
+  host?: string;
+  /** Advertise another host/port in a=path than the listener's (NAT/ALG mapping; relies on CEMA, RFC 6714). */
+  advertise?: { host?: string; port?: number };
+  answerTimeoutMs?: number;
+  /** Largest MSRP message accepted (a=max-size; default 16 MiB + E2E overhead). */
+  maxMessageBytes?: number;
+}
+
+export interface OpenOptions {
+  /** Abort before the answer: CANCEL (RFC 3261 s.9); open() rejects with SESSION_CANCELLED. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface ChatManagerEvents {
+  incoming: [IncomingChatSession];
+  error: [ParleyError];
+}
+
+export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
+  readonly ua: SipUserAgent;
+  private readonly opts: ChatManagerOptions;
+  private readonly transports = new Map<boolean, MsrpTransport>();
+  private readonly fingerprints = new Map<boolean, string>();
+  private relayClient: MsrpRelayClient | undefined;
+  private relayUsePath: MsrpUri[] | undefined;
+  private relaySecure = false;
+  private readonly sessions = new Set<ChatSession>();
+  private started = false;
+  private stopping = false;
+
+  constructor(opts: ChatManagerOptions) {
+    super();
+    this.opts = opts;
+    this.ua = opts.ua;
+  }
+
+  get policy(): E2EPolicy {
+    return this.opts.policy ?? 'require';
+  }
+
+  get localAor(): string {
+    return this.ua.account.aor;
+  }
+
+  /** Open the MSRP listeners (msrp and msrps), AUTH at the relay, and take over incoming INVITEs. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await initCrypto();
+    const relay = await openMsrpEndpoints(
+      { host: this.opts.host ?? '127.0.0.1', relay: this.opts.relay, aor: this.localAor, password: this.ua.account.password, onRefreshFailed: (e) => this.report(e) },
+      this.transports, this.fingerprints,
+    );
+    this.relayClient = relay?.client;
+    this.relaySecure = relay?.secure ?? false;
+    this.relayUsePath = relay?.usePath;
+    this.ua.setInviteHandler((req) => {
+      this.onInvite(req).catch((e: unknown) => {
+        this.report(isParleyError(e) ? e : new ParleyError('SESSION_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));
+        if (!req.replied) safeReply(req, 500);
+      });
+    });
+    this.started = true;
+  }
+
+  private context(): MediaContext {
+    const secureOffer = this.opts.relay ? this.relaySecure : !!this.opts.tls;
+    return {
+      transport: (secure) => this.transports.get(secure),
+      relayPath: (secure) => (this.relayUsePath && secure === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined),
+      fingerprint: (secure) => this.fingerprints.get(secure),
+      offerSecure: secureOffer,
+      security: this.opts.security,
+      policy: this.policy,
+      advertise: this.opts.advertise,
+      maxMessageBytes: this.opts.maxMessageBytes,
+    };
+  }
+
+  /** INVITE with an MSRP offer to peerAor; resolves with the established session or rejects with a ParleyError. */
+  async open(peerAor: string, o: OpenOptions = {}): Promise<ChatSession> {
+    if (!this.started) throw new ParleyError('SESSION_NOT_STARTED', 'ChatSessionManager.start() first');
+    const target = normalizeTarget(peerAor, this.localAor);
+    const media = new OfferMedia(this.context(), target);
+    const session = new ChatSession(this.localAor, target, 'outgoing', this.ua.account.displayName);
+    media.onNegotiated = (n) => session.onNegotiated(n, true);
+    let rtc: RtcSession;
+    try {
+      rtc = withWebRtcGlobals(() =>
+        (this.ua.jssip as unknown as { call(t: string, o: Record<string, unknown>): RtcSession }).call(target, {
+          pcConfig: { [DRIVER_KEY]: media satisfies SdpDriver },
+          mediaConstraints: { audio: false, video: false },
+        }),
+      );
+    } catch (e) {
+      media.close();
+      throw new ParleyError('SESSION_INVITE_FAILED', `cannot send INVITE to ${target}: ${(e as Error).message}`, { target }, { cause: e });
+    }
+    const callId = (rtc as unknown as { _request?: { call_id?: string } })._request?.call_id ?? '';
+    this.track(session, rtc, callId);
+    let cancelled = false;
+    const terminate = () => {
+      try {
+        if (!rtc.isEnded()) rtc.terminate();
+      } catch {
+        /* ended meanwhile */
+      }
+    };
+    const cancel = () => {
+      if (session.state !== 'connecting' || cancelled) return;
+      cancelled = true;
+      // RFC 3261 s.9.1: no CANCEL before a provisional response. JsSIP defers it itself but loses it when the 1xx
+      // arrives after its local 'failed' (seen in the lab), so wait for the 1xx here (bounded).
+      if (rtc.status < RTC_STATUS_1XX_RECEIVED) {
+        const t = setTimeout(terminate, CANCEL_WAIT_FOR_1XX_MS);
+        rtc.on('progress', () => {
+          clearTimeout(t);
+          terminate();
+        });
+      } else terminate();
+    };
+    o.signal?.addEventListener('abort', cancel, { once: true });
+    const timer = setTimeout(cancel, o.timeoutMs ?? this.opts.answerTimeoutMs ?? SESSION_ANSWER_TIMEOUT_MS);
+    timer.unref();
+    rtc.on('failed', (e: JsSipFailed) => {
+      const status = e.message?.status_code as number | undefined;
+      if (media.failure) return session.teardown({ reason: 'failed', error: media.failure, status });
+      if (cancelled || e.cause === 'Canceled') {
+        return session.teardown({ reason: 'cancelled', status, error: new ParleyError('SESSION_CANCELLED', 'the INVITE was cancelled before an answer', { status }) });
+      }
+      const warning = e.message?.getHeader?.('Warning');
+      const peerCode = /"([A-Z0-9_]{3,})[:"]/.exec(warning ?? '')?.[1];
+      const reason = status === 603 ? 'declined' : status ? 'rejected' : 'failed';
+      session.teardown({
+        reason, status,
+        error: new ParleyError(status === 603 ? 'SESSION_DECLINED' : status ? 'SESSION_REJECTED' : 'SESSION_FAILED',
+          `session to ${target} ${status ? `refused: ${status} ${e.message?.reason_phrase ?? ''}` : `failed: ${e.cause}`}${warning ? ` (${warning})` : ''}`,
+          { status, cause: e.cause, warning, peerCode }),
+      });
+    });
+    try {
+      await session.ready();
+      return session;
+    } finally {
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  private track(session: ChatSession, rtc: RtcSession, callId: string): void {
+    this.sessions.add(session);
+    session.bindSip({
+      callId,
+      hangup: () => {
+        if (rtc.isEnded()) return;
+        try {
+          rtc.terminate();
+        } catch {
+          /* already terminated */
+        }
+      },
+    });
+    rtc.on('ended', (e: { originator: string; cause: string }) => {
+      session.teardown(
+        e.originator === 'remote' ? { reason: 'bye-remote' }
+          : e.originator === 'local' ? { reason: 'bye-local' }
+            : { reason: 'failed', error: new ParleyError('SESSION_FAILED', `SIP session ended: ${e.cause}`, { cause: e.cause }) },
+      );
+    });
+    session.once('closed', () => this.sessions.delete(session));
+  }
+
+  private async onInvite(req: IncomingSipRequest): Promise<void> {
+    const judged = await this.judgeInvite(req);
+    if ('status' in judged) {
+      safeReply(req, judged.status, judged.reason, judged.headers);
+      return;
+    }
+    const media = judged.media;
+    const from = normalizeAoR(req.from);
+    const session = new ChatSession(this.localAor, from, 'incoming', this.ua.account.displayName);
+    const rtc = new RTCSessionClass(this.ua.jssip);
+    let incoming: IncomingChatSession | undefined;
+    rtc.on('failed', (e: JsSipFailed) => {
+      incoming?.markSettled();
+      const cancelledByPeer = e.originator === 'remote' && e.cause === 'Canceled';
+      const err = new ParleyError(cancelledByPeer ? 'SESSION_CANCELLED' : 'SESSION_FAILED', cancelledByPeer ? 'the caller cancelled' : `incoming session failed: ${e.cause}`, { cause: e.cause });
+      const declinedByUs = e.originator === 'local' && e.cause === 'Rejected';
+      session.teardown({ reason: cancelledByPeer ? 'cancelled' : declinedByUs ? 'declined' : 'failed', error: declinedByUs ? undefined : err });
+      if (cancelledByPeer) incoming?.emit('cancelled');
+      else if (!declinedByUs && incoming && incoming.listenerCount('failed') > 0) incoming.emit('failed', err);
+    });
+    rtc.on('confirmed', () => {
+      if (session.state === 'connecting') void session.attach().catch(() => {});
+    });
+    media.onNegotiated = (n) => session.onNegotiated(n, n.role === 'passive');
+    try {
+      rtc.init_incoming(req.raw);
+    } catch (e) {
+      media.close();
+      throw e;
+    }
+    if (rtc.isEnded()) {
+      media.close();
+      return;
+    }
+    this.track(session, rtc, req.callId);
+    incoming = new IncomingChatSession(session, rtc, media, from, req.fromDisplayName, req.callId);
+    if (this.listenerCount('incoming') === 0) {
+      incoming.decline(480, 'Temporarily Unavailable');
+      return;
+    }
+    this.emit('incoming', incoming);
+  }
+
+  /** Decide what an initial INVITE gets before ringing. Never throws for bad input. */
+  async judgeInvite(req: Pick<IncomingSipRequest, 'header' | 'body' | 'bodyText' | 'from'>): Promise<{ media: AnswerMedia } | { status: number; reason: string; headers: string[] }> {
+    if (this.stopping) return { status: 480, reason: 'Temporarily Unavailable', headers: [] };
+    const ct = req.header('content-type')?.trim().toLowerCase();
+    if (req.body.length === 0) return reject488({ status: 488, code: 'SDP_MISSING', reason: 'INVITE without an SDP offer (offerless INVITEs are not supported)' });
+    if (ct !== 'application/sdp') return { status: 415, reason: 'Unsupported Media Type', headers: ['Accept: application/sdp'] };
+    let from: string;
+    try {
+      from = normalizeAoR(req.from);
+    } catch {
+      return reject488({ status: 488, code: 'SIP_BAD_FROM', reason: 'unusable From URI' });
+    }
+    const r = await prepareAnswer(this.context(), req.bodyText, from);
+    if ('status' in r) return reject488(r);
+    return { media: r };
+  }
+
+  /** Sessions currently open or being set up. */
+  get activeSessions(): ChatSession[] {
+    return [...this.sessions];
+  }
+
+  /** BYE every session, drop the relay and the listeners; INVITEs get 488 again. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const s of [...this.sessions]) s.close();
+    if (this.started) this.ua.setInviteHandler(null);
+    this.relayClient?.close();
+    this.relayClient = undefined;
+    await this.closeTransports();
+    this.started = false;
+  }
+
+  private async closeTransports(): Promise<void> {
+    await Promise.all([...this.transports.values()].map((t) => t.close()));
+    this.transports.clear();
+  }
+
+  private report(e: ParleyError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+}
+
+interface JsSipFailed {
+  originator: string;
+  cause: string;
+  message?: { status_code?: number; reason_phrase?: string; getHeader?: (n: string) => string | undefined } | null;
+}
+
+function reject488(r: OfferRejection): { status: number; reason: string; headers: string[] } {
+  const text = `${r.code}: ${r.reason}`.replace(/["\\\r\n]/g, "'").slice(0, 200);
+  return { status: r.status, reason: 'Not Acceptable Here', headers: [`Warning: 399 parley "${text}"`] };
+}
+
+function safeReply(req: IncomingSipRequest, status: number, reason?: string, headers: string[] = []): void {
+  try {
+    if (!req.replied) req.reply(status, reason, headers);
+  } catch {
+    /* transaction already gone */
+  }
+}
+
+/** 'bob', 'bob@domain' or a full SIP URI -> sip:bob@domain. */
+export function normalizeTarget(target: string, localAor: string): string {
+  const t = target.trim();
+  if (/^sips?:/i.test(t)) return t;
+  const domain = localAor.split('@')[1];
+  return `sip:${t.includes('@') ? t : `${t}@${domain}`}`;
+}
+

@@ -1,0 +1,139 @@
+// UeFiles over two real account sessions (key store, history, SIP UA, chat session layer) on a private lab over TLS:
+// offer -> accept -> saved file identical; decline; receiver cancels mid-way (partial kept) and resumes; sender cancels.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TransferView } from '../../../app/ipc/contract';
+import { startLab, type Lab } from '../../../network/lab';
+import { insecureTestParams } from '../../security/key-wrapper';
+import { chooseKeyWrapper } from '../../ue/profile';
+import { openAccountSession, type AccountSession } from '../../ue/account';
+import { UeFiles } from './facade';
+import { sha256File } from './prepare';
+import { writeTestFile } from './testing';
+
+const WAIT_MS = 30_000;
+
+interface Side {
+  s: AccountSession;
+  files: UeFiles;
+  views: TransferView[];
+  waiters: { pred: (v: TransferView) => boolean; res: (v: TransferView) => void }[];
+}
+
+let lab: Lab;
+let root: string;
+let alice: Side;
+let bob: Side;
+
+async function side(user: string): Promise<Side> {
+  const profileDir = join(root, user);
+  const wrapper = await chooseKeyWrapper(profileDir, { passphrase: `${user} pass`, argon2: insecureTestParams(), env: {} });
+  const s = await openAccountSession({
+    profileDir, wrapper, now: Date.now, defaultPolicy: 'require', password: `${user}-secret`,
+    account: { v: 1, aor: lab.aor(user), proxy: lab.proxy.tls, caFile: lab.caFile },
+  });
+  await s.ua.start();
+  const me: Side = { s, files: null as unknown as UeFiles, views: [], waiters: [] };
+  me.files = await UeFiles.start(s, {
+    emit: (v) => {
+      me.views.push(v);
+      for (const w of [...me.waiters]) if (w.pred(v)) {
+        me.waiters.splice(me.waiters.indexOf(w), 1);
+        w.res(v);
+      }
+    },
+  });
+  return me;
+}
+
+function waitView(x: Side, pred: (v: TransferView) => boolean, what: string): Promise<TransferView> {
+  const seen = x.views.find(pred);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`timeout waiting for ${what}; last: ${JSON.stringify(x.views.at(-1))}`)), WAIT_MS);
+    x.waiters.push({ pred, res: (v) => { clearTimeout(timer); res(v); } });
+  });
+}
+
+const convWith = (x: Side, peer: string) => String(x.s.store.openConversation(x.s.aor, { kind: 'direct', peer }).id);
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'parley-ue-files-'));
+  lab = await startLab({ stateDir: join(root, 'lab') });
+  alice = await side('alice');
+  bob = await side('bob');
+});
+after(async () => {
+  for (const x of [alice, bob]) {
+    await x?.files.close();
+    await x?.s.close();
+  }
+  await lab?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+test('offer -> accept: bob saves an identical file, both sides reach done with progress', async () => {
+  const src = join(root, 'report.pdf');
+  const sha = await writeTestFile(src, 300_000, 3);
+  const { transferId } = await alice.files.send({ conversationId: convWith(alice, lab.aor('bob')), path: src });
+  const offered = await waitView(bob, (v) => v.state === 'offered', 'offer at bob');
+  assert.equal(offered.direction, 'in');
+  assert.equal(offered.protected, true);
+  assert.equal(offered.nameHidden, true, 'protected offers hide the name until accepted');
+  assert.equal(offered.conversationId, convWith(bob, lab.aor('alice')));
+  await bob.files.accept({ transferId: offered.id });
+  const done = await waitView(bob, (v) => v.id === offered.id && v.state === 'done', 'done at bob');
+  assert.equal(done.name, 'report.pdf');
+  assert.equal(done.size, 300_000);
+  assert.equal(done.mediaType, 'application/pdf');
+  assert.equal(await sha256File(done.savedPath!), sha);
+  assert.ok(done.savedPath!.startsWith(bob.files.downloadsDir));
+  assert.deepEqual(await bob.files.reveal({ transferId: offered.id }), { decision: 'delegated', path: done.savedPath });
+  const out = await waitView(alice, (v) => v.id === transferId && v.state === 'done', 'done at alice');
+  assert.equal(out.bytes, 300_000);
+  assert.ok(alice.views.some((v) => v.id === transferId && v.state === 'offering'));
+  assert.equal((await alice.files.list({ conversationId: out.conversationId })).find((v) => v.id === transferId)?.state, 'done');
+});
+
+test('decline: alice sees declined with a reason', async () => {
+  const src = join(root, 'tool.sh');
+  await writeTestFile(src, 1000, 5);
+  const { transferId } = await alice.files.send({ conversationId: convWith(alice, lab.aor('bob')), path: src });
+  const offered = await waitView(bob, (v) => v.state === 'offered' && !bob.views.some((x) => x.id === v.id && x.state !== 'offered'), 'second offer');
+  await bob.files.decline({ transferId: offered.id });
+  const d = await waitView(alice, (v) => v.id === transferId && v.state === 'declined', 'declined at alice');
+  assert.ok(d.failure && d.failure.reason.length > 0);
+  await assert.rejects(bob.files.accept({ transferId: offered.id }), { code: 'FILE_BAD_STATE' });
+});
+
+test('bob cancels mid-way (partial kept), resumes, and gets the whole file', async () => {
+  const src = join(root, 'big.bin');
+  const sha = await writeTestFile(src, 48 * 1024 * 1024, 9);
+  await alice.files.send({ conversationId: convWith(alice, lab.aor('bob')), path: src });
+  const offered = await waitView(bob, (v) => v.state === 'offered' && v.size > 40 * 1024 * 1024, 'big offer');
+  await bob.files.accept({ transferId: offered.id });
+  await waitView(bob, (v) => v.id === offered.id && v.state === 'transferring' && v.bytes > 0, 'first bytes');
+  await bob.files.cancel({ transferId: offered.id });
+  const c = await waitView(bob, (v) => v.id === offered.id && v.state === 'cancelled', 'cancelled at bob');
+  assert.equal(c.resumable, true);
+  assert.ok(c.bytes < c.size);
+  await bob.files.resume({ transferId: offered.id });
+  const done = await waitView(bob, (v) => v.id === offered.id && v.state === 'done', 'resumed to done');
+  assert.equal(await sha256File(done.savedPath!), sha);
+  assert.equal((await readFile(done.savedPath!)).length, 48 * 1024 * 1024);
+});
+
+test('alice cancels while bob has not answered; bob sees the offer withdrawn', async () => {
+  const src = join(root, 'later.txt');
+  await writeTestFile(src, 2000, 11);
+  const before = bob.views.length;
+  const { transferId } = await alice.files.send({ conversationId: convWith(alice, lab.aor('bob')), path: src });
+  const offered = await waitView(bob, (v) => v.state === 'offered' && bob.views.indexOf(v) >= before, 'offer to withdraw');
+  await alice.files.cancel({ transferId });
+  await waitView(alice, (v) => v.id === transferId && v.state === 'cancelled', 'cancelled at alice');
+  const w = await waitView(bob, (v) => v.id === offered.id && v.state === 'cancelled', 'withdrawn at bob');
+  assert.equal(w.failure?.code, 'FILE_CANCELLED_BY_PEER');
+});

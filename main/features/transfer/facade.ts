@@ -1,0 +1,306 @@
+// File transfer for the UE (RFC 5547 push/pull over MSRP, main/features/transfer/): the files.* channels and
+// transfer.upserted views. One FileTransferManager per signed-in account, started after the chat session layer so its
+// INVITE handler chains in front of the session manager's.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ParleyError } from '../../base/errors';
+import { UeEventHub, type Req, type Res, type TransferState, type TransferView, type UeBackend, type UeEventListener } from '../../../app/ipc/contract';
+import { isExecutableType } from './sanitize';
+import { FileTransferManager } from './manager';
+import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
+import type { OutgoingFileTransfer, SendOutcome } from './outgoing';
+import type { TransferProgress } from './progress';
+import type { AccountSession } from '../../ue/account';
+import type { Ue } from '../../ue/ue';
+import { safeAoR } from '../../ue/account';
+
+export const DOWNLOADS_DIR = 'downloads';
+export const SHARED_FILES = 'shared-files.json';
+/** Transfers kept in memory per account (oldest finished ones are dropped first). */
+export const MAX_TRANSFERS = 500;
+
+export interface UeFilesHooks {
+  emit(v: TransferView): void;
+  log?(line: string): void;
+}
+
+interface Entry {
+  view: TransferView;
+  offer?: IncomingFileOffer;
+  incoming?: IncomingFileTransfer;
+  outgoing?: OutgoingFileTransfer;
+  downloadId?: string;
+}
+
+let seq = 0;
+
+export class UeFiles {
+  readonly #entries = new Map<string, Entry>();
+  readonly downloadsDir: string;
+
+  private constructor(private readonly s: AccountSession, readonly mgr: FileTransferManager, private readonly hooks: UeFilesHooks) {
+    this.downloadsDir = join(s.dir, DOWNLOADS_DIR);
+    mgr.on('offer', (o) => this.#onOffer(o));
+    mgr.on('error', (e) => hooks.log?.(`files: ${e.code}: ${e.message}`));
+  }
+
+  /** Starts file transfer for a signed-in account (after its ChatSessionManager). */
+  static async start(s: AccountSession, hooks: UeFilesHooks): Promise<UeFiles> {
+    await mkdir(join(s.dir, DOWNLOADS_DIR), { recursive: true, mode: 0o700 });
+    const mgr = new FileTransferManager({
+      ua: s.ua,
+      security: { identity: s.ks.signer(), peers: s.e2e.peers, psk: (a) => s.ks.getPsk(a) },
+      policy: s.policy === 'require' ? 'require' : 'allow-plaintext',
+      tls: /^(tls|wss):|transport=tls/i.test(s.account.proxy),
+      sharedFilesPath: join(s.dir, SHARED_FILES),
+    });
+    await mgr.start();
+    return new UeFiles(s, mgr, hooks);
+  }
+
+  async send(req: Req<'files.send'>): Promise<Res<'files.send'>> {
+    const c = this.s.store.getConversation(Number(req.conversationId));
+    if (c.kind !== 'direct') throw new ParleyError('FILE_GROUP_UNSUPPORTED', 'files go to one contact at a time');
+    if (this.s.store.contacts.isBlocked(this.s.aor, c.peer)) throw new ParleyError('CONTACT_BLOCKED', 'you blocked this contact');
+    const t = await this.mgr.sendFile(c.peer, req.path, { protect: this.s.policy !== 'off' });
+    const e = this.#add({
+      id: t.transferId, conversationId: String(c.id), peer: c.peer, direction: 'out', name: t.file.name.slice(0, 255) || 'file',
+      nameHidden: false, size: t.file.size, mediaType: t.file.type, state: 'offering', bytes: 0, rate: 0, executable: false,
+      protected: !!t.file.fileKey, resumable: false, at: Date.now(),
+    });
+    e.outgoing = t;
+    t.on('accepted', () => this.#update(e, { state: 'transferring' }));
+    t.on('progress', (p) => this.#progress(e, p));
+    t.on('done', (o) => this.#outDone(e, o));
+    return { transferId: t.transferId };
+  }
+
+  async accept(req: Req<'files.accept'>): Promise<null> {
+    const e = this.#get(req.transferId);
+    if (!e.offer || e.view.state !== 'offered') throw new ParleyError('FILE_BAD_STATE', 'no offer waiting for an answer');
+    this.#bindIncoming(e, e.offer.accept({ dir: this.downloadsDir }));
+    this.#update(e, { state: 'transferring' });
+    return null;
+  }
+
+  async decline(req: Req<'files.decline'>): Promise<null> {
+    const e = this.#get(req.transferId);
+    if (!e.offer || e.view.state !== 'offered') throw new ParleyError('FILE_BAD_STATE', 'no offer waiting for an answer');
+    e.offer.decline();
+    this.#update(e, { state: 'declined' });
+    return null;
+  }
+
+  async cancel(req: Req<'files.cancel'>): Promise<null> {
+    const e = this.#get(req.transferId);
+    if (e.view.state !== 'transferring' && e.view.state !== 'offering') throw new ParleyError('FILE_BAD_STATE', `nothing to cancel (${e.view.state})`);
+    if (e.outgoing) e.outgoing.cancel();
+    else e.incoming?.cancel({ keepPartial: true });
+    return null;
+  }
+
+  async resume(req: Req<'files.resume'>): Promise<null> {
+    const e = this.#get(req.transferId);
+    if (!e.view.resumable || !e.downloadId) throw new ParleyError('FILE_NOT_RESUMABLE', 'this transfer cannot be resumed');
+    this.#bindIncoming(e, this.mgr.resume(e.downloadId, { dir: this.downloadsDir }));
+    this.#update(e, { state: 'transferring', resumable: false, failure: undefined });
+    return null;
+  }
+
+  async list(req: Req<'files.list'>): Promise<Res<'files.list'>> {
+    return [...this.#entries.values()].map((e) => e.view).filter((v) => v.conversationId === req.conversationId);
+  }
+
+  /** The web host cannot open a file manager: answer the path (Electron answers this channel in its shell). */
+  async reveal(req: Req<'files.reveal'>): Promise<Res<'files.reveal'>> {
+    const e = this.#get(req.transferId);
+    if (!e.view.savedPath) throw new ParleyError('FILE_NOT_SAVED', 'the file has not been saved');
+    return { decision: 'delegated', path: e.view.savedPath };
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.#entries.values()) {
+      if (e.view.state === 'offered') e.offer?.decline('the receiver signed out', 'FILE_UNAVAILABLE');
+      if (e.view.state === 'transferring') (e.outgoing ? e.outgoing.cancel() : e.incoming?.cancel({ keepPartial: true }));
+    }
+    this.mgr.removeAllListeners('offer');
+    await this.mgr.stop();
+  }
+
+  // ---- internals
+
+  #onOffer(o: IncomingFileOffer): void {
+    const peer = safeAoR(o.from);
+    if (this.s.store.contacts.isBlocked(this.s.aor, peer)) return o.decline('blocked', 'CONTACT_BLOCKED');
+    const c = this.s.store.openConversation(this.s.aor, { kind: 'direct', peer });
+    const e = this.#add({
+      id: `in-${Date.now().toString(36)}-${(++seq).toString(36)}`, conversationId: String(c.id), peer, direction: 'in',
+      name: o.name.slice(0, 255) || 'file', nameHidden: o.nameHidden, size: o.plainSize ?? o.size, mediaType: o.type?.slice(0, 128),
+      state: 'offered', bytes: 0, rate: 0, executable: o.executable, protected: o.protected, resumable: false, at: Date.now(),
+    });
+    e.offer = o;
+    o.on('cancelled', () => {
+      if (e.view.state === 'offered') this.#update(e, { state: 'cancelled', failure: { code: 'FILE_CANCELLED_BY_PEER', reason: 'the sender withdrew the offer' } });
+    });
+  }
+
+  #bindIncoming(e: Entry, t: IncomingFileTransfer): void {
+    e.incoming = t;
+    e.downloadId = t.downloadId;
+    t.on('manifest', (m) => this.#update(e, {
+      name: m.name.slice(0, 255) || e.view.name, nameHidden: false, size: m.size, mediaType: m.type?.slice(0, 128),
+      executable: isExecutableType(m.name, m.type),
+    }));
+    t.on('progress', (p) => this.#progress(e, p));
+    t.on('done', (f) => this.#update(e, {
+      state: 'done', bytes: f.size, size: f.size, name: f.name.slice(0, 255), nameHidden: false, savedPath: f.path,
+      executable: f.executable, rate: 0, etaSeconds: undefined,
+    }));
+    t.on('failed', (err) => {
+      // Ours (partial kept): cancelled, resumable. The sender's: cancelled. Integrity: failed. Anything else: interrupted.
+      const byUs = err.code === 'FILE_CANCELLED';
+      const bad = err.code === 'FILE_HASH_MISMATCH' || err.code === 'FILE_TAMPERED';
+      const state: TransferState = byUs || err.code === 'FILE_CANCELLED_BY_PEER' ? 'cancelled' : bad ? 'failed' : 'interrupted';
+      this.#update(e, {
+        state, resumable: byUs || state === 'interrupted', failure: { code: err.code, reason: err.message.slice(0, 1024) }, rate: 0, etaSeconds: undefined,
+      });
+    });
+  }
+
+  #outDone(e: Entry, o: SendOutcome): void {
+    const state: TransferState = o.status === 'delivered' || o.status === 'sent' ? 'done' : o.status;
+    this.#update(e, {
+      state, rate: 0, etaSeconds: undefined, bytes: state === 'done' ? e.view.size : e.view.bytes,
+      failure: state === 'done' ? undefined : { code: o.code ?? 'FILE_FAILED', reason: (o.reason ?? describeOutcome(o)).slice(0, 1024) },
+    });
+  }
+
+  #progress(e: Entry, p: TransferProgress): void {
+    this.#update(e, { bytes: Math.min(p.bytes, Math.max(p.total, e.view.size)), rate: Math.round(p.rate), etaSeconds: p.etaSeconds === null ? undefined : Math.ceil(p.etaSeconds) });
+  }
+
+  #add(v: TransferView): Entry {
+    const e: Entry = { view: v };
+    this.#entries.set(v.id, e);
+    if (this.#entries.size > MAX_TRANSFERS) {
+      for (const [k, x] of this.#entries) {
+        if (x.view.state !== 'transferring' && x.view.state !== 'offered' && x.view.state !== 'offering') {
+          this.#entries.delete(k);
+          break;
+        }
+      }
+    }
+    this.hooks.emit(v);
+    return e;
+  }
+
+  #update(e: Entry, patch: Partial<TransferView>): void {
+    const v = { ...e.view, ...patch };
+    for (const k of Object.keys(v) as (keyof TransferView)[]) if (v[k] === undefined) delete v[k];
+    e.view = v;
+    this.hooks.emit(v);
+  }
+
+  #get(id: string): Entry {
+    const e = this.#entries.get(id);
+    if (!e) throw new ParleyError('FILE_TRANSFER_NOT_FOUND', 'no such transfer');
+    return e;
+  }
+}
+
+function describeOutcome(o: SendOutcome): string {
+  if (o.status === 'declined') return o.sipStatus ? `declined by the receiver (${o.sipStatus})` : 'declined by the receiver';
+  if (o.status === 'cancelled') return 'cancelled';
+  return 'the transfer failed';
+}
+
+type FilesMethods = Required<Pick<UeBackend, 'filesSend' | 'filesAccept' | 'filesDecline' | 'filesCancel' | 'filesResume' | 'filesList' | 'filesReveal'>>;
+const WITH_FILES = Symbol('parley.withFiles');
+
+/** Adds the files.* channels to a UE (see attachFeature). Idempotent. */
+export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void } = {}): T & FilesMethods {
+  return attachFeature<T, UeFiles, FilesMethods>(ue, WITH_FILES, {
+    name: 'file transfer',
+    start: (s, hub) => UeFiles.start(s, { emit: (v) => hub.emit('transfer.upserted', v), log: o.log }),
+    close: (f) => f.close(),
+    methods: (need, current) => ({
+      filesSend: async (r) => (await need()).send(r),
+      filesAccept: async (r) => (await need()).accept(r),
+      filesDecline: async (r) => (await need()).decline(r),
+      filesCancel: async (r) => (await need()).cancel(r),
+      filesResume: async (r) => (await need()).resume(r),
+      filesList: async (r) => (current() ? current()!.list(r) : []),
+      filesReveal: async (r) => (await need()).reveal(r),
+    }),
+    log: o.log,
+  });
+}
+
+/** Adds a per-account feature (files, conferences) to a UE without touching its class: an instance `F` follows the UE's
+ *  signed-in account session (started when a session appears, closed on sign-out or when it is replaced), its events
+ *  join the UE's, and `methods` become backend methods of the returned UE (a Proxy; everything else is the UE's).
+ *  Idempotent per `marker`. */
+export function attachFeature<T extends Ue, F, M extends object>(ue: T, marker: symbol, f: {
+  name: string;
+  start(s: AccountSession, hub: UeEventHub): Promise<F>;
+  close(x: F): Promise<void>;
+  methods(need: () => Promise<F>, current: () => F | null): M;
+  log?: (line: string) => void;
+}): T & M {
+  if ((ue as unknown as Record<symbol, unknown>)[marker]) return ue as T & M;
+  const hub = new UeEventHub();
+  let inst: F | null = null;
+  let instFor: AccountSession | null = null;
+  let sync: Promise<void> = Promise.resolve();
+  const follow = () => (sync = sync.then(async () => {
+    const s = ue.session();
+    if (s === instFor) return;
+    const old = inst;
+    inst = null;
+    instFor = s;
+    if (old) await f.close(old).catch((e: unknown) => f.log?.(`${f.name}: close: ${(e as Error).message}`));
+    if (s) {
+      try {
+        inst = await f.start(s, hub);
+      } catch (e) {
+        f.log?.(`${f.name}: unavailable: ${(e as Error).message}`);
+      }
+    }
+  }));
+  ue.subscribe((e) => {
+    if (e.event === 'connection.changed' || e.event === 'account.changed') void follow();
+  });
+  void follow();
+  const need = async (): Promise<F> => {
+    await follow();
+    if (!inst) throw new ParleyError('FEATURE_NOT_READY', instFor ? `${f.name} could not start for this account` : 'not signed in');
+    return inst;
+  };
+  const extras: Record<PropertyKey, unknown> = {
+    ...f.methods(need, () => inst),
+    [marker]: true,
+    subscribe(l: UeEventListener) {
+      const a = ue.subscribe(l);
+      const b = hub.subscribe(l);
+      return () => {
+        a();
+        b();
+      };
+    },
+    async close() {
+      await sync;
+      const x = inst;
+      inst = null;
+      instFor = null;
+      if (x) await f.close(x).catch(() => {});
+      await ue.close();
+    },
+  };
+  return new Proxy(ue, {
+    get(target, prop) {
+      if (Object.prototype.hasOwnProperty.call(extras, prop)) return extras[prop];
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as T & M;
+}

@@ -1,0 +1,66 @@
+// Putting a negotiated file session on the wire (RFC 4975 s.5.4 binding SEND, RFC 6135 roles, RFC 4976 relayed paths).
+import { ParleyError, isParleyError } from '../../base/errors';
+import { MsrpSession, type MsrpSessionOptions } from '../../protocol/msrp/index';
+import type { FileLink } from './file-sdp';
+import { onSessionEvent } from './session-events';
+
+/** MSRP connection setup (connect + binding SEND, or waiting for the peer) after the SIP answer. */
+export const MSRP_SETUP_TIMEOUT_MS = 30_000;
+/** Relayed sessions: binding SENDs are repeated this often until the peer's own binding SEND arrives (lab relay drops early frames). */
+export const RELAY_BIND_RETRY_MS = 500;
+export const RELAY_BIND_ATTEMPTS = 20;
+
+export function createFileSession(link: FileLink, extra: Partial<MsrpSessionOptions> = {}): MsrpSession {
+  return new MsrpSession({ localUri: link.localUri, toPath: link.toPath, cema: link.cema, chunkSize: link.chunkSize, acceptTypes: ['*'], ...extra });
+}
+
+/**
+ * Attach (passive: registers synchronously, so call before the SDP that makes the peer connect leaves). Resolves when the
+ * session is usable end to end: direct = bound; relayed = the peer's binding SEND arrived (each side answers every peer
+ * binding SEND with one of its own, the active side repeats until it sees one).
+ */
+export function attachFileSession(link: FileLink, session: MsrpSession): Promise<void> {
+  let peerBound = false;
+  let onBound: (() => void) | undefined;
+  const off = onSessionEvent(session, (e) => {
+    if (e.type !== 'bound') return;
+    if (link.relayed && link.role === 'passive') session.sendBindRequest();
+    peerBound = true;
+    onBound?.();
+  });
+  const attached = link.transport.attach(session, { role: link.role, remoteFingerprint: link.remoteFingerprint, viaRelay: link.viaRelay });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)), MSRP_SETUP_TIMEOUT_MS);
+    timer.unref();
+  });
+  const ready = (async () => {
+    await attached;
+    if (!link.relayed) return;
+    const bound = new Promise<void>((r) => (peerBound ? r() : (onBound = r)));
+    if (link.role === 'active') {
+      for (let i = 0; i < RELAY_BIND_ATTEMPTS && !peerBound; i++) {
+        await Promise.race([bound, new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref())]);
+        if (!peerBound) session.sendBindRequest();
+      }
+    }
+    await bound;
+  })();
+  return Promise.race([ready, timeout])
+    .catch((e: unknown) => {
+      throw isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e));
+    })
+    .finally(() => {
+      clearTimeout(timer);
+      off();
+    });
+}
+
+/** Learn when the session's connection goes away (MsrpSession has no close event: wrap close()). */
+export function onSessionClosed(session: MsrpSession, fn: (reason: ParleyError) => void): void {
+  const close = session.close.bind(session);
+  session.close = (reason?: ParleyError) => {
+    close(reason);
+    fn(reason ?? new ParleyError('MSRP_SESSION_CLOSED', 'MSRP session closed'));
+  };
+}

@@ -1,0 +1,10 @@
+// The shape of one CLI command module (main/hosts/cli/commands/*.ts), registered in main/hosts/cli/index.ts.
+import type { Io } from './ua-run';
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage(): string;
+  /** Runs with the arguments after the command name; returns the exit code or throws CliExit. */
+  run(argv: string[], io: Io, signal?: AbortSignal): Promise<number>;
+}
