@@ -11,7 +11,7 @@ import { startLab, type Lab } from '../../../network/lab';
 import { KEY_REQUEST_CONTENT_TYPE } from '../../security/key-request';
 import { sendFileCommand } from './commands/send-file';
 
-const BIN = resolve(import.meta.dirname, '../../bin/parley.mjs');
+const BIN = resolve(import.meta.dirname, '../../../bin/parley.mjs');
 const CHILD_TIMEOUT_MS = 30_000;
 const KEY_FILE_NOTICE = /key store is protected by the profile key file only/;
 let lab: Lab;

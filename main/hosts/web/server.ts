@@ -18,7 +18,7 @@ export const MAX_IN_FLIGHT = 64;
 /** A client that stops reading: drop it rather than buffer without bound. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-export const DEFAULT_RENDERER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
+export const DEFAULT_RENDERER_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../dist/renderer');
 
 export interface WebHostOptions {
   backend: UeBackend;
