@@ -2,7 +2,16 @@
 // no navigation/popups/webviews/permissions), IPC handlers over the contract with sender checks, notifications,
 // sip:/sips:/im: protocol links, and the safeStorage key wrapper handed to the UE.
 import {
-  app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, type IpcMainInvokeEvent,
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Notification,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
 } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +22,16 @@ import type { KeyWrapper } from '../main/security/key-wrapper';
 import { checkEvent, dispatchInvoke, type ShellHandlers } from './ipc/dispatch';
 import { resolveStatic, securityHeaders } from '../main/hosts/static';
 import { safeStorageWrapper } from './keywrapper';
-import { APP_HOST, APP_INDEX, APP_SCHEME, isTrustedSender, notificationText, peerFromProtocolUrl, PROTOCOL_SCHEMES, protocolUrlFromArgv } from './trust';
+import {
+  APP_HOST,
+  APP_INDEX,
+  APP_SCHEME,
+  isTrustedSender,
+  notificationText,
+  peerFromProtocolUrl,
+  PROTOCOL_SCHEMES,
+  protocolUrlFromArgv,
+} from './trust';
 import { EVENT_CHANNEL } from './preload-channel';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -32,7 +50,13 @@ export interface BackendContext {
 /** Message ids already notified (an upsert of the same incoming message must not notify twice). */
 const MAX_NOTIFIED_IDS = 1000;
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
 
 export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend>): void {
   const log = (l: string) => console.log(`[parley] ${l}`);
@@ -41,7 +65,9 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     return;
   }
   app.enableSandbox();
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+  ]);
   for (const s of PROTOCOL_SCHEMES) app.setAsDefaultProtocolClient(s);
 
   let win: BrowserWindow | null = null;
@@ -94,7 +120,14 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     'links.open': async ({ url }) => {
       const c = classifyLink(url);
       if (!c.ok) return { decision: 'refused', url: url.slice(0, 2048), reason: c.reason };
-      const opts = { type: 'question' as const, buttons: ['Open', 'Cancel'], defaultId: 1, cancelId: 1, message: 'Open this link in your browser?', detail: c.url };
+      const opts = {
+        type: 'question' as const,
+        buttons: ['Open', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+        message: 'Open this link in your browser?',
+        detail: c.url,
+      };
       const r = win ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
       if (r.response !== 0) return { decision: 'cancelled', url: c.url };
       await shell.openExternal(c.url);
@@ -143,47 +176,53 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     void win.loadURL(APP_INDEX);
   };
 
-  app.whenReady().then(async () => {
-    const ses = session.defaultSession;
-    ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-    ses.setPermissionCheckHandler(() => false);
-    ses.setDevicePermissionHandler(() => false);
-    protocol.handle(APP_SCHEME, async (req) => {
-      const u = new URL(req.url);
-      const file = u.host === APP_HOST ? resolveStatic(RENDERER_DIR, u.pathname) : null;
-      if (!file) return new Response('not found', { status: 404, headers: securityHeaders() });
-      try {
-        const body = await readFile(file);
-        const ext = file.slice(file.lastIndexOf('.'));
-        return new Response(body, { status: 200, headers: { ...securityHeaders(), 'Content-Type': MIME[ext] ?? 'application/octet-stream' } });
-      } catch {
-        return new Response('not found', { status: 404, headers: securityHeaders() });
-      }
-    });
-
-    backend = await makeBackend({ dataDir: app.getPath('userData'), keyWrapper: safeStorageWrapper(safeStorage, process.platform), log });
-    backend.subscribe((e) => {
-      send(e);
-      notify(e);
-    });
-    for (const channel of INVOKE_CHANNELS) {
-      ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) => {
-        if (!isTrustedSender(event.senderFrame)) {
-          log(`refused IPC ${channel} from ${event.senderFrame?.url ?? 'unknown frame'}`);
-          return { ok: false, error: { code: IPC_ERROR.forbidden, message: 'sender not allowed' } };
+  app
+    .whenReady()
+    .then(async () => {
+      const ses = session.defaultSession;
+      ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+      ses.setPermissionCheckHandler(() => false);
+      ses.setDevicePermissionHandler(() => false);
+      protocol.handle(APP_SCHEME, async (req) => {
+        const u = new URL(req.url);
+        const file = u.host === APP_HOST ? resolveStatic(RENDERER_DIR, u.pathname) : null;
+        if (!file) return new Response('not found', { status: 404, headers: securityHeaders() });
+        try {
+          const body = await readFile(file);
+          const ext = file.slice(file.lastIndexOf('.'));
+          return new Response(body, {
+            status: 200,
+            headers: { ...securityHeaders(), 'Content-Type': MIME[ext] ?? 'application/octet-stream' },
+          });
+        } catch {
+          return new Response('not found', { status: 404, headers: securityHeaders() });
         }
-        return dispatchInvoke(backend!, shellHandlers, channel, payload, { log });
       });
-    }
-    createWindow();
-    if (pendingUrl) void openProtocolUrl(pendingUrl);
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+
+      backend = await makeBackend({ dataDir: app.getPath('userData'), keyWrapper: safeStorageWrapper(safeStorage, process.platform), log });
+      backend.subscribe((e) => {
+        send(e);
+        notify(e);
+      });
+      for (const channel of INVOKE_CHANNELS) {
+        ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) => {
+          if (!isTrustedSender(event.senderFrame)) {
+            log(`refused IPC ${channel} from ${event.senderFrame?.url ?? 'unknown frame'}`);
+            return { ok: false, error: { code: IPC_ERROR.forbidden, message: 'sender not allowed' } };
+          }
+          return dispatchInvoke(backend!, shellHandlers, channel, payload, { log });
+        });
+      }
+      createWindow();
+      if (pendingUrl) void openProtocolUrl(pendingUrl);
+      app.on('activate', () => {
+        if (BrowserWindow.getAllWindows().length === 0) createWindow();
+      });
+    })
+    .catch((err: unknown) => {
+      dialog.showErrorBox('Parley could not start', err instanceof Error ? err.message : String(err));
+      app.exit(1);
     });
-  }).catch((err: unknown) => {
-    dialog.showErrorBox('Parley could not start', err instanceof Error ? err.message : String(err));
-    app.exit(1);
-  });
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

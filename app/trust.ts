@@ -47,8 +47,10 @@ export function protocolUrlFromArgv(argv: readonly string[]): string | null {
 
 /** Some Linux notification daemons interpret a markup subset in the body: escape it, strip controls, truncate. */
 export function notificationText(text: string, max = 140): string {
-  // eslint-disable-next-line no-control-regex
-  const plain = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = text
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const cut = plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
   return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

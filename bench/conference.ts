@@ -40,7 +40,8 @@ try {
   for (const u of users) members.push(await pool.create(env.lab, u, { e2e: E2E }));
   if (E2E) {
     // identity keys already discovered (in-room key discovery is measured by the tests, not here)
-    for (const a of members) for (const b of members) if (a !== b) await a.security!.peers.observe(b.aor, b.security!.identity.publicKey, 'key-response');
+    for (const a of members)
+      for (const b of members) if (a !== b) await a.security!.peers.observe(b.aor, b.security!.identity.publicKey, 'key-response');
   }
   const rooms: ConferenceRoom[] = [await members[0].client.create({ subject: 'bench' })];
   for (const m of members.slice(1)) rooms.push(await m.client.join(rooms[0].uri));
@@ -51,7 +52,9 @@ try {
     const progress = setInterval(() => {
       const keyed = rooms.filter((r) => r.security().allKeyed).length;
       const missing = rooms.reduce((n, r) => n + r.security().members.filter((m) => !m.haveTheirKey || !m.theyHaveOurKey).length, 0);
-      console.error(`  keys: ${keyed}/${MEMBERS} members complete, ${missing} member-pairs missing, ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+      console.error(
+        `  keys: ${keyed}/${MEMBERS} members complete, ${missing} member-pairs missing, ${((performance.now() - t1) / 1000).toFixed(0)} s`,
+      );
     }, 5000);
     try {
       await until(() => rooms.every((r) => r.security().allKeyed), 'all sender keys distributed');
@@ -65,14 +68,15 @@ try {
   const per: number[] = [];
   const toAll: number[] = [];
   let current: { id: string; sent: number; left: number; last: number; resolve: () => void } | undefined;
-  for (const r of rooms) r.on('message', (m: RoomMessage) => {
-    const c = current;
-    if (!c || m.text !== c.id) return;
-    const now = performance.now();
-    per.push(now - c.sent);
-    c.last = now;
-    if (--c.left === 0) c.resolve();
-  });
+  for (const r of rooms)
+    r.on('message', (m: RoomMessage) => {
+      const c = current;
+      if (!c || m.text !== c.id) return;
+      const now = performance.now();
+      per.push(now - c.sent);
+      c.last = now;
+      if (--c.left === 0) c.resolve();
+    });
   for (let i = 0; i < WARMUP + MESSAGES; i++) {
     const sender = rooms[i % MEMBERS];
     const id = `lat-${i}`;
@@ -93,17 +97,24 @@ try {
   const expect = BURST * (MEMBERS - 1);
   let allIn!: () => void;
   const finished = new Promise<void>((r) => (allIn = r));
-  for (const r of rooms) r.on('message', (m: RoomMessage) => { if (m.text?.startsWith('tp-') && ++delivered === expect) allIn(); });
+  for (const r of rooms)
+    r.on('message', (m: RoomMessage) => {
+      if (m.text?.startsWith('tp-') && ++delivered === expect) allIn();
+    });
   const senders = rooms.slice(0, 5);
   let next = 0;
   const t2 = performance.now();
-  await Promise.all(senders.flatMap((s) => Array.from({ length: WINDOW }, async () => {
-    while (next < BURST) {
-      const i = next++;
-      const r = await s.say(`tp-${i}`);
-      if (r.status !== 'sent') throw new Error(`send failed: ${r.reason}`);
-    }
-  })));
+  await Promise.all(
+    senders.flatMap((s) =>
+      Array.from({ length: WINDOW }, async () => {
+        while (next < BURST) {
+          const i = next++;
+          const r = await s.say(`tp-${i}`);
+          if (r.status !== 'sent') throw new Error(`send failed: ${r.reason}`);
+        }
+      }),
+    ),
+  );
   await Promise.race([finished, until(() => delivered >= expect, 'burst delivered', 300_000)]);
   const tpS = (performance.now() - t2) / 1000;
 
@@ -124,16 +135,26 @@ try {
   const oneS = one.sort((x, y) => x - y);
 
   const mode = E2E ? 'group E2E (sender keys)' : 'plaintext CPIM';
-  console.log(`conference bench: ${MEMBERS} members in one room (${mode}), focus = network/appserver behind Kamailio, all clients in one Node process, 2 cores`);
-  console.log(`room set-up: ${fmt(joinS)} s to join ${MEMBERS} members${E2E ? `, then ${fmt(keyS)} s until every member holds every sender key` : ''}`);
+  console.log(
+    `conference bench: ${MEMBERS} members in one room (${mode}), focus = network/appserver behind Kamailio, all clients in one Node process, 2 cores`,
+  );
+  console.log(
+    `room set-up: ${fmt(joinS)} s to join ${MEMBERS} members${E2E ? `, then ${fmt(keyS)} s until every member holds every sender key` : ''}`,
+  );
   console.log('');
   console.log('latency (ms)                                   p50      p99');
   console.log(`one-to-one MSRP session (baseline)        ${fmt(pct(oneS, 50)).padStart(8)} ${fmt(pct(oneS, 99)).padStart(8)}`);
-  console.log(`room: per delivery (${MEMBERS - 1} per message)       ${fmt(pct(perS, 50)).padStart(8)} ${fmt(pct(perS, 99)).padStart(8)}   ratio p50 ${fmt(pct(perS, 50) / pct(oneS, 50))}x`);
-  console.log(`room: until all ${MEMBERS - 1} members have it      ${fmt(pct(allS, 50)).padStart(8)} ${fmt(pct(allS, 99)).padStart(8)}   ratio p50 ${fmt(pct(allS, 50) / pct(oneS, 50))}x`);
+  console.log(
+    `room: per delivery (${MEMBERS - 1} per message)       ${fmt(pct(perS, 50)).padStart(8)} ${fmt(pct(perS, 99)).padStart(8)}   ratio p50 ${fmt(pct(perS, 50) / pct(oneS, 50))}x`,
+  );
+  console.log(
+    `room: until all ${MEMBERS - 1} members have it      ${fmt(pct(allS, 50)).padStart(8)} ${fmt(pct(allS, 99)).padStart(8)}   ratio p50 ${fmt(pct(allS, 50) / pct(oneS, 50))}x`,
+  );
   console.log('');
   const rate = BURST / tpS;
-  console.log(`focus throughput: ${BURST} messages from 5 senders (window ${WINDOW} each) fanned out to ${MEMBERS - 1} members in ${fmt(tpS)} s`);
+  console.log(
+    `focus throughput: ${BURST} messages from 5 senders (window ${WINDOW} each) fanned out to ${MEMBERS - 1} members in ${fmt(tpS)} s`,
+  );
   console.log(`  = ${rate.toFixed(0)} messages/s into the room, ${(rate * (MEMBERS - 1)).toFixed(0)} deliveries/s out of the focus`);
   console.log(`  one-to-one session baseline: ${(1000 / pct(oneS, 50)).toFixed(0)} messages/s sequential (1 / p50)`);
 } finally {

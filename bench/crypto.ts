@@ -27,7 +27,7 @@ async function compare(subjectBytes: number, subject: Fn, baseBytes: number, bas
   while (acc[0].ms < MIN_MS || acc[1].ms < MIN_MS) {
     for (const a of acc) {
       const t0 = performance.now();
-      let t = t0;
+      let t: number;
       do {
         await a.fn(i++);
         a.n++;
@@ -63,10 +63,15 @@ for (const size of [1024, 64 * 1024]) {
   const pt = random(size);
   for (const n of [1, 10]) {
     const to = recips.slice(0, n).map((r) => ({ aor: r.aor, identityKey: r.publicKey }));
-    const [v, base] = await compare(size, async (i) => {
-      const env = sealEnvelope({ sender: alice, recipients: to, messageId: `m${i}`, dateTime: Date.now(), plaintext: pt });
-      await openEnvelope({ envelope: env, me: recips[n - 1], replay: null });
-    }, size, rawAead(size));
+    const [v, base] = await compare(
+      size,
+      async (i) => {
+        const env = sealEnvelope({ sender: alice, recipients: to, messageId: `m${i}`, dateTime: Date.now(), plaintext: pt });
+        await openEnvelope({ envelope: env, me: recips[n - 1], replay: null });
+      },
+      size,
+      rawAead(size),
+    );
     row(`envelope seal+open ${size / 1024} KiB, ${n} recipient${n > 1 ? 's' : ''}`, v, base, size);
   }
 }
@@ -84,18 +89,25 @@ for (const size of [1024, 64 * 1024]) {
   const file = random(total);
   const key = a.streamKey('bench');
   const chunkAead = rawAead(size);
-  const [vs, baseChunks] = await compare(total, () => {
-    const enc = new StreamEncryptor(key);
-    const dec = new StreamDecryptor(key);
-    for (let off = 0; off < total; off += size) dec.push(enc.push(file.subarray(off, off + size)));
-    dec.push(enc.finish());
-    dec.finish();
-  }, total, () => {
-    for (let off = 0; off < total; off += size) chunkAead();
-  });
+  const [vs, baseChunks] = await compare(
+    total,
+    () => {
+      const enc = new StreamEncryptor(key);
+      const dec = new StreamDecryptor(key);
+      for (let off = 0; off < total; off += size) dec.push(enc.push(file.subarray(off, off + size)));
+      dec.push(enc.finish());
+      dec.finish();
+    },
+    total,
+    () => {
+      for (let off = 0; off < total; off += size) chunkAead();
+    },
+  );
   row('secretstream 8 MiB in 64 KiB pushes', vs, baseChunks, total);
 }
 
 const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-console.log(`security core throughput (encrypt+decrypt, plaintext MB/s); subject and raw AEAD interleaved in 100 ms slices, ${MIN_MS} ms each; node ${process.version}`);
+console.log(
+  `security core throughput (encrypt+decrypt, plaintext MB/s); subject and raw AEAD interleaved in 100 ms slices, ${MIN_MS} ms each; node ${process.version}`,
+);
 for (const r of rows) console.log(r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  '));

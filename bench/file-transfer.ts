@@ -55,20 +55,48 @@ async function rawCopy(src: string, dst: string): Promise<Result> {
   return { seconds: (performance.now() - t0) / 1000, peakRss: rss.stop() };
 }
 
-type Link = { sender: { transport: MsrpTransport; session: MsrpSession }; receiver: { transport: MsrpTransport; session: MsrpSession }; close(): Promise<void> };
+type Link = {
+  sender: { transport: MsrpTransport; session: MsrpSession };
+  receiver: { transport: MsrpTransport; session: MsrpSession };
+  close(): Promise<void>;
+};
 
-async function parley(f: PreparedFile, dl: string, prot: boolean, makeLink: (opts: ReturnType<FileReceiver['sessionOptions']>) => Promise<Link>): Promise<Result> {
+async function parley(
+  f: PreparedFile,
+  dl: string,
+  prot: boolean,
+  makeLink: (opts: ReturnType<FileReceiver['sessionOptions']>) => Promise<Link>,
+): Promise<Result> {
   global.gc?.();
   const rss = rssSampler();
   const t0 = performance.now();
-  const part = PartFile.create(dl, { id: `bench${randomBytes(6).toString('hex')}`, peer: 'sip:bench@parley.test', selector: { size: f.wireSize }, protected: prot });
+  const part = PartFile.create(dl, {
+    id: `bench${randomBytes(6).toString('hex')}`,
+    peer: 'sip:bench@parley.test',
+    selector: { size: f.wireSize },
+    protected: prot,
+  });
   const manifestKey = h256(randomBytes(32));
-  const receiver = new FileReceiver({ part, wireSize: f.wireSize, wireStart: 0, protected: prot, manifestKey: prot ? manifestKey : undefined, name: f.name, type: f.type, sha256: f.sha256 });
+  const receiver = new FileReceiver({
+    part,
+    wireSize: f.wireSize,
+    wireStart: 0,
+    protected: prot,
+    manifestKey: prot ? manifestKey : undefined,
+    name: f.name,
+    type: f.type,
+    sha256: f.sha256,
+  });
   const link = await makeLink(receiver.sessionOptions());
   receiver.bind(link.receiver.session);
   const sender = new FileSender({
-    path: f.path, size: f.size, wireStart: 0, contentType: f.type,
-    protected: prot ? { fileKey: f.fileKey!, manifestKey, manifest: manifestFor({ ...f, fileKey: f.fileKey!, modified: f.modified.toISOString() }) } : undefined,
+    path: f.path,
+    size: f.size,
+    wireStart: 0,
+    contentType: f.type,
+    protected: prot
+      ? { fileKey: f.fileKey!, manifestKey, manifest: manifestFor({ ...f, fileKey: f.fileKey!, modified: f.modified.toISOString() }) }
+      : undefined,
   });
   const [sent, got] = await Promise.all([sender.run(link.sender.transport, link.sender.session), receiver.result]);
   const seconds = (performance.now() - t0) / 1000;
@@ -78,7 +106,10 @@ async function parley(f: PreparedFile, dl: string, prot: boolean, makeLink: (opt
   return { seconds, peakRss: rss.stop() };
 }
 
-const direct = (chunkSize: number) => async (receiverSession: ReturnType<FileReceiver['sessionOptions']>): Promise<Link> => loopbackPair({ receiverSession, chunkSize });
+const direct =
+  (chunkSize: number) =>
+  async (receiverSession: ReturnType<FileReceiver['sessionOptions']>): Promise<Link> =>
+    loopbackPair({ receiverSession, chunkSize });
 
 async function relayed(relayUri: string, receiverSession: ReturnType<FileReceiver['sessionOptions']>): Promise<Link> {
   const ts = new MsrpTransport();
@@ -90,7 +121,12 @@ async function relayed(relayUri: string, receiverSession: ReturnType<FileReceive
   const su = ts.localUri();
   const ru = tr.localUri();
   const ss = new MsrpSession({ localUri: su, toPath: [...gs.usePath, ...gr.usePath, ru], chunkSize: RELAY_CHUNK_SIZE });
-  const rsn = new MsrpSession({ localUri: ru, toPath: [...gr.usePath, ...gs.usePath, su], chunkSize: RELAY_CHUNK_SIZE, ...receiverSession });
+  const rsn = new MsrpSession({
+    localUri: ru,
+    toPath: [...gr.usePath, ...gs.usePath, su],
+    chunkSize: RELAY_CHUNK_SIZE,
+    ...receiverSession,
+  });
   const base = { secure: false, cema: false, relayed: true, viaRelay: true, chunkSize: RELAY_CHUNK_SIZE };
   const passive = attachFileSession({ ...base, transport: tr, localUri: ru, toPath: rsn.toPath, role: 'passive' }, rsn);
   await attachFileSession({ ...base, transport: ts, localUri: su, toPath: ss.toPath, role: 'active' }, ss);
@@ -107,28 +143,35 @@ async function relayed(relayUri: string, receiverSession: ReturnType<FileReceive
   };
 }
 
-const fmt = (r: Result, bytes: number) => `${(bytes / MiB / r.seconds).toFixed(0).padStart(5)} MiB/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${(r.peakRss / MiB).toFixed(0)} MiB`;
+const fmt = (r: Result, bytes: number) =>
+  `${(bytes / MiB / r.seconds).toFixed(0).padStart(5)} MiB/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${(r.peakRss / MiB).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
   await initCrypto();
   const tmp = tempDir('parley-bench-');
   const { dir: dl } = tempDir('parley-bench-dl-');
   try {
-    console.log(`file transfer bench: ${SIZE / MiB} MiB direct (MSRP chunk ${CHUNK / 1024} KiB), ${RELAY_SIZE / MiB} MiB through the relay (chunk ${RELAY_CHUNK_SIZE} B); one process, loopback, disk to disk`);
+    console.log(
+      `file transfer bench: ${SIZE / MiB} MiB direct (MSRP chunk ${CHUNK / 1024} KiB), ${RELAY_SIZE / MiB} MiB through the relay (chunk ${RELAY_CHUNK_SIZE} B); one process, loopback, disk to disk`,
+    );
     const src = path.join(tmp.dir, 'big.bin');
     await writeTestFile(src, SIZE, 5);
     const tp = performance.now();
     const plainF = await prepareFile(src, { protected: false });
     const prepS = (performance.now() - tp) / 1000;
     const protF = { ...plainF, wireSize: (await prepareFile(src, { protected: true })).wireSize, fileKey: randomBytes(32) };
-    console.log(`prepare (SHA-256 pass before the offer): ${(SIZE / MiB / prepS).toFixed(0)} MiB/s, ${prepS.toFixed(2)} s (not included below)`);
+    console.log(
+      `prepare (SHA-256 pass before the offer): ${(SIZE / MiB / prepS).toFixed(0)} MiB/s, ${prepS.toFixed(2)} s (not included below)`,
+    );
     const raw = await rawCopy(src, path.join(dl, 'raw.bin'));
     rmSync(path.join(dl, 'raw.bin'));
     console.log(`raw TCP socket copy         ${fmt(raw, SIZE)}`);
     const p = await parley(plainF, dl, false, direct(CHUNK));
     console.log(`parley plain, direct        ${fmt(p, SIZE)}   ratio to raw ${(p.seconds / raw.seconds).toFixed(2)}x time`);
     const e = await parley(protF, dl, true, direct(CHUNK));
-    console.log(`parley E2E, direct          ${fmt(e, SIZE)}   ratio to raw ${(e.seconds / raw.seconds).toFixed(2)}x time (wire ${(protF.wireSize / SIZE * 100 - 100).toFixed(3)} % larger)`);
+    console.log(
+      `parley E2E, direct          ${fmt(e, SIZE)}   ratio to raw ${(e.seconds / raw.seconds).toFixed(2)}x time (wire ${((protF.wireSize / SIZE) * 100 - 100).toFixed(3)} % larger)`,
+    );
     if (NO_RELAY) return;
     const lab = await startLab();
     try {

@@ -19,7 +19,11 @@ const RARE_EVERY = 1000;
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 0x1_0000_0000;
   };
 }
@@ -64,18 +68,28 @@ async function build(path: string, count: number): Promise<Record<string, number
   const r = rng(42);
   const vocab = vocabulary(5000, r);
   const base = Date.now() - count * 1000;
-  const add = (i: number) => store.addMessage({
-    conversationId: big.id, imdnMessageId: `m${i}`, direction: i % 3 === 0 ? 'out' : 'in', senderAor: i % 3 === 0 ? ACCOUNT : BIG,
-    mode: 'page', contentType: 'text/plain', body: sentence(r, vocab, i), createdAt: base + Math.floor(i / 2) * 1000, // pairs share a timestamp
-    state: i % 3 === 0 ? 'delivered' : 'displayed',
-  });
+  const add = (i: number) =>
+    store.addMessage({
+      conversationId: big.id,
+      imdnMessageId: `m${i}`,
+      direction: i % 3 === 0 ? 'out' : 'in',
+      senderAor: i % 3 === 0 ? ACCOUNT : BIG,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: sentence(r, vocab, i),
+      createdAt: base + Math.floor(i / 2) * 1000, // pairs share a timestamp
+      state: i % 3 === 0 ? 'delivered' : 'displayed',
+    });
   // Single-row transactions (one commit per message, as live traffic arrives) on a small sample.
   const single = Math.min(2000, count);
   let t0 = process.hrtime.bigint();
   for (let i = 0; i < single; i++) add(i);
   const singleMs = ms(t0);
   t0 = process.hrtime.bigint();
-  for (let i = single; i < count; i += BATCH) store.batch(() => { for (let j = i; j < Math.min(count, i + BATCH); j++) add(j); });
+  for (let i = single; i < count; i += BATCH)
+    store.batch(() => {
+      for (let j = i; j < Math.min(count, i + BATCH); j++) add(j);
+    });
   const batchMs = ms(t0);
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   store.close();
@@ -122,13 +136,31 @@ async function measure(path: string, peer: string): Promise<Record<string, numbe
   const end = process.memoryUsage();
   store.close();
   return {
-    openMs, listMs, firstPageMs, firstPageWarmMs, pages, messages, allPagesMs, rareMs, rareHits, prefixMs, prefixHits, commonMs, commonHits, missMs,
-    rssMB: end.rss / 2 ** 20, rssGrowthMB: (after.rss - before.rss) / 2 ** 20, heapUsedMB: end.heapUsed / 2 ** 20,
+    openMs,
+    listMs,
+    firstPageMs,
+    firstPageWarmMs,
+    pages,
+    messages,
+    allPagesMs,
+    rareMs,
+    rareHits,
+    prefixMs,
+    prefixHits,
+    commonMs,
+    commonHits,
+    missMs,
+    rssMB: end.rss / 2 ** 20,
+    rssGrowthMB: (after.rss - before.rss) / 2 ** 20,
+    heapUsedMB: end.heapUsed / 2 ** 20,
   };
 }
 
 function child(args: string[]): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (r.status !== 0) throw new Error(`child ${args[0]} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -143,7 +175,9 @@ async function main(): Promise<void> {
     const db = join(dir, 'history.db');
     console.log(`building a conversation with ${count} messages ...`);
     const b = child(['--build', db, String(count)]);
-    console.log(`insert: ${b.insertSinglePerSec.toFixed(0)} msgs/s one transaction each, ${b.insertBatchPerSec.toFixed(0)} msgs/s in batches of ${BATCH}; file ${(b.dbBytes / 2 ** 20).toFixed(1)} MiB (${(b.dbBytes / count).toFixed(0)} B/msg)`);
+    console.log(
+      `insert: ${b.insertSinglePerSec.toFixed(0)} msgs/s one transaction each, ${b.insertBatchPerSec.toFixed(0)} msgs/s in batches of ${BATCH}; file ${(b.dbBytes / 2 ** 20).toFixed(1)} MiB (${(b.dbBytes / count).toFixed(0)} B/msg)`,
+    );
     const empty = child(['--measure', db, EMPTY]);
     const big = child(['--measure', db, BIG]);
     const rows: [string, string, number, number][] = [
@@ -162,7 +196,9 @@ async function main(): Promise<void> {
     ];
     console.log(`\n${'measure'.padEnd(56)} ${'empty'.padStart(10)} ${`${count} msgs`.padStart(12)} ${'ratio'.padStart(9)}`);
     for (const [name, unit, e, g] of rows) {
-      console.log(`${`${name} [${unit}]`.padEnd(56)} ${e.toFixed(2).padStart(10)} ${g.toFixed(2).padStart(12)} ${(e >= 0.05 ? `${(g / e).toFixed(1)}x` : 'n/a').padStart(9)}`);
+      console.log(
+        `${`${name} [${unit}]`.padEnd(56)} ${e.toFixed(2).padStart(10)} ${g.toFixed(2).padStart(12)} ${(e >= 0.05 ? `${(g / e).toFixed(1)}x` : 'n/a').padStart(9)}`,
+      );
     }
     console.log('(ratio n/a: baseline under 0.05 ms, i.e. a single empty page or nothing to search)');
     console.log(`\npaging: ${(big.messages / (big.allPagesMs / 1000)).toFixed(0)} msgs/s decrypted (${big.messages} messages)`);

@@ -18,8 +18,17 @@ function buildWire(chunkSize: number): Buffer[] {
   for (const c of chunkBody(body, chunkSize)) {
     parts.push(
       ...serializeRequestParts({
-        tid: newTransactionId(), method: 'SEND', toPath: ['msrp://127.0.0.1:2855/bench1;tcp'], fromPath: ['msrp://127.0.0.1:2856/bench2;tcp'],
-        headers: [['Message-ID', 'bench'], ['Byte-Range', formatByteRange(c.byteRange)]], contentType: 'application/octet-stream', body: c.body, flag: c.flag,
+        tid: newTransactionId(),
+        method: 'SEND',
+        toPath: ['msrp://127.0.0.1:2855/bench1;tcp'],
+        fromPath: ['msrp://127.0.0.1:2856/bench2;tcp'],
+        headers: [
+          ['Message-ID', 'bench'],
+          ['Byte-Range', formatByteRange(c.byteRange)],
+        ],
+        contentType: 'application/octet-stream',
+        body: c.body,
+        flag: c.flag,
       }),
     );
   }

@@ -63,10 +63,11 @@ async function rawCopy(body: Buffer, secure: boolean, cert?: { cert: string; key
   let received = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  const onConn = (s: net.Socket) => s.on('data', (d: Buffer) => {
-    received += d.length;
-    if (received >= body.length) done();
-  });
+  const onConn = (s: net.Socket) =>
+    s.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= body.length) done();
+    });
   const server = secure ? tls.createServer({ cert: cert!.cert, key: cert!.key }, onConn) : net.createServer(onConn);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -124,7 +125,13 @@ async function relayPair(lab: Lab): Promise<Pair> {
   const bUri = tb.localUri();
   let current = new CountingSink();
   const a = new MsrpSession({ localUri: aUri, toPath: [...ga.usePath, ...gb.usePath, bUri], chunkSize: RELAY_CHUNK_SIZE });
-  const b = new MsrpSession({ localUri: bUri, toPath: [...gb.usePath, ...ga.usePath, aUri], chunkSize: RELAY_CHUNK_SIZE, maxMessageBytes: SIZE, createSink: () => current });
+  const b = new MsrpSession({
+    localUri: bUri,
+    toPath: [...gb.usePath, ...ga.usePath, aUri],
+    chunkSize: RELAY_CHUNK_SIZE,
+    maxMessageBytes: SIZE,
+    createSink: () => current,
+  });
   let bound!: () => void;
   const gotBind = new Promise<void>((r) => (bound = r));
   b.onEvent = (e) => e.type === 'bound' && bound();
@@ -136,7 +143,10 @@ async function relayPair(lab: Lab): Promise<Pair> {
     a.sendBindRequest();
   }
   return {
-    ta, a, b, sink: () => (current = new CountingSink()),
+    ta,
+    a,
+    b,
+    sink: () => (current = new CountingSink()),
     close: async () => {
       ra.close();
       rb.close();
@@ -154,7 +164,8 @@ async function msrpTransfer(p: Pair, body: Buffer, slice: number, paced: boolean
   await p.ta.sendStream(p.a, pieces(body, slice, paced), { contentType: 'application/octet-stream' }, body.length);
   const total = await Promise.race([sink.done, failed]);
   const ms = performance.now() - t0;
-  if (total !== body.length || sink.bytes !== body.length || sink.sum !== expectedSum(body)) throw new Error(`transfer corrupted: ${total}/${sink.bytes}`);
+  if (total !== body.length || sink.bytes !== body.length || sink.sum !== expectedSum(body))
+    throw new Error(`transfer corrupted: ${total}/${sink.bytes}`);
   return ms;
 }
 
@@ -181,18 +192,33 @@ async function main(): Promise<void> {
   const body = payload(SIZE);
   console.log(`node ${process.version}, ${ROUNDS} rounds each, receiver counts bytes into a sink (no 256 MiB buffer)`);
   const tcp = await directPair(false);
-  await row(`direct TCP (${DIRECT_CHUNK_SIZE / 1024} KiB chunks)`, SIZE, () => rawCopy(body, false), () => msrpTransfer(tcp, body, SLICE, false));
+  await row(
+    `direct TCP (${DIRECT_CHUNK_SIZE / 1024} KiB chunks)`,
+    SIZE,
+    () => rawCopy(body, false),
+    () => msrpTransfer(tcp, body, SLICE, false),
+  );
   await tcp.close();
   const tlsPair = await directPair(true);
   const cert = await tlsPair.ta.certificate();
-  await row(`direct TLS (${DIRECT_CHUNK_SIZE / 1024} KiB), fingerprint`, SIZE, () => rawCopy(body, true, cert), () => msrpTransfer(tlsPair, body, SLICE, false));
+  await row(
+    `direct TLS (${DIRECT_CHUNK_SIZE / 1024} KiB), fingerprint`,
+    SIZE,
+    () => rawCopy(body, true, cert),
+    () => msrpTransfer(tlsPair, body, SLICE, false),
+  );
   await tlsPair.close();
   if (!process.argv.includes('--no-relay')) {
     const lab = await startLab();
     try {
       const relayBody = body.subarray(0, RELAY_SIZE);
       const rp = await relayPair(lab);
-      await row('lab relay, both relayed (4 KiB)', RELAY_SIZE, () => rawCopy(relayBody, false), () => msrpTransfer(rp, relayBody, RELAY_SLICE, true));
+      await row(
+        'lab relay, both relayed (4 KiB)',
+        RELAY_SIZE,
+        () => rawCopy(relayBody, false),
+        () => msrpTransfer(rp, relayBody, RELAY_SLICE, true),
+      );
       await rp.close();
     } finally {
       await lab.stop();

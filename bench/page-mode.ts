@@ -23,7 +23,14 @@ const DRAIN_TIMEOUT_MS = 20_000;
 const DRAIN_POLL_MS = 250;
 const DRAIN_MARGIN_BYTES = 2 * 1024 * 1024;
 
-interface Result { name: string; seconds: number; rate: number; p50: number; p99: number; ok: number }
+interface Result {
+  name: string;
+  seconds: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  ok: number;
+}
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -75,9 +82,38 @@ async function runSipp(proxyPort: number, domain: string, work: string): Promise
   const [localPort] = await freePorts(1);
   const scenario = join(here, 'sipp', 'message-auth.xml');
   const args = [
-    `127.0.0.1:${proxyPort}`, '-sf', scenario, '-t', 't1', '-i', '127.0.0.1', '-p', String(localPort),
-    '-s', 'bob', '-key', 'domain', domain, '-key', 'from', 'alice', '-au', 'alice', '-ap', 'alice-secret',
-    '-m', String(COUNT), '-l', String(WINDOW), '-r', '100000', '-trace_rtt', '-rtt_freq', '1', '-bg', '-nostdin',
+    `127.0.0.1:${proxyPort}`,
+    '-sf',
+    scenario,
+    '-t',
+    't1',
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(localPort),
+    '-s',
+    'bob',
+    '-key',
+    'domain',
+    domain,
+    '-key',
+    'from',
+    'alice',
+    '-au',
+    'alice',
+    '-ap',
+    'alice-secret',
+    '-m',
+    String(COUNT),
+    '-l',
+    String(WINDOW),
+    '-r',
+    '100000',
+    '-trace_rtt',
+    '-rtt_freq',
+    '1',
+    '-bg',
+    '-nostdin',
   ];
   // -bg daemonizes; run in the foreground instead to wait on it (sipp without -bg needs no tty with -nostdin and -trace_screen).
   const fg = args.filter((a) => a !== '-bg').concat(['-trace_err']);
@@ -105,14 +141,25 @@ async function runSipp(proxyPort: number, domain: string, work: string): Promise
   return summarize('SIPp 3.6.1 (TCP)', lat, seconds, lat.length);
 }
 
-const lab = await startLab(process.env.BENCH_LAB_LOG ? { log: (l) => { if (/CRIT|ALERT|signal|exit|shutdown|BUG|ERROR/i.test(l)) console.error('[kam]', l.slice(0, 200)); } } : {});
+const lab = await startLab(
+  process.env.BENCH_LAB_LOG
+    ? {
+        log: (l) => {
+          if (/CRIT|ALERT|signal|exit|shutdown|BUG|ERROR/i.test(l)) console.error('[kam]', l.slice(0, 200));
+        },
+      }
+    : {},
+);
 const work = await mkdtemp(join(tmpdir(), 'parley-bench-'));
 const uas: SipUserAgent[] = [];
 try {
   const mk = (user: string) => {
     const ua = new SipUserAgent({ aor: lab.aor(user), password: `${user}-secret`, proxy: lab.proxy[TRANSPORT], caFile: lab.caFile });
     uas.push(ua);
-    ua.on('state', (e) => { if (e.state !== 'registered' && e.state !== 'connecting') console.error(`${user}: ${e.state} ${e.error?.code ?? ''} ${e.error?.message ?? ''}`); });
+    ua.on('state', (e) => {
+      if (e.state !== 'registered' && e.state !== 'connecting')
+        console.error(`${user}: ${e.state} ${e.error?.code ?? ''} ${e.error?.message ?? ''}`);
+    });
     ua.on('error', (e) => console.error(`${user}: error ${e.code} ${e.message}`));
     return ua;
   };
@@ -140,7 +187,14 @@ try {
   }
   const median = (rs: Result[]): Result => {
     const pick = (f: (r: Result) => number) => [...rs.map(f)].sort((a, b) => a - b)[Math.floor(rs.length / 2)];
-    return { name: `**median** ${rs[0].name}`, seconds: pick((r) => r.seconds), rate: pick((r) => r.rate), p50: pick((r) => r.p50), p99: pick((r) => r.p99), ok: pick((r) => r.ok) };
+    return {
+      name: `**median** ${rs[0].name}`,
+      seconds: pick((r) => r.seconds),
+      rate: pick((r) => r.rate),
+      p50: pick((r) => r.p50),
+      p99: pick((r) => r.p99),
+      ok: pick((r) => r.ok),
+    };
   };
   const parley = median(parleyRuns);
   const sipp = median(sippRuns);
@@ -149,7 +203,10 @@ try {
   const table = [
     `| sender | 200 OK | seconds | messages/s | mean ms (window/rate) | p50 ms | p99 ms |`,
     `|---|---|---|---|---|---|---|`,
-    ...parleyRuns.flatMap((r, i) => [line({ ...r, name: `${r.name} round ${i + 1}` }), line({ ...sippRuns[i], name: `${sippRuns[i].name} round ${i + 1}` })]),
+    ...parleyRuns.flatMap((r, i) => [
+      line({ ...r, name: `${r.name} round ${i + 1}` }),
+      line({ ...sippRuns[i], name: `${sippRuns[i].name} round ${i + 1}` }),
+    ]),
     line(parley),
     line(sipp),
     `| **ratio Parley/SIPp (medians)** | | | ${(parley.rate / sipp.rate).toFixed(2)} | ${(sipp.rate / parley.rate).toFixed(2)} | ${ratio(parley.p50, sipp.p50)} | ${ratio(parley.p99, sipp.p99)} |`,

@@ -31,10 +31,22 @@ async function hostChild(profileDir: string, rootDir: string): Promise<void> {
   const host = await startWebHost({ backend: ue, rootDir });
   console.log(JSON.stringify({ url: host.url }));
   process.stdin.resume();
-  process.stdin.on('end', () => void host.close().then(() => ue.close()).then(() => process.exit(0)));
+  process.stdin.on(
+    'end',
+    () =>
+      void host
+        .close()
+        .then(() => ue.close())
+        .then(() => process.exit(0)),
+  );
 }
 
-interface Host { url: string; pid: number; child: ChildProcess; stop(): Promise<void> }
+interface Host {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
 
 async function spawnHost(profileDir: string, rootDir: string): Promise<Host> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--host', profileDir, rootDir], {
@@ -47,7 +59,15 @@ async function spawnHost(profileDir: string, rootDir: string): Promise<Host> {
   });
   const { url } = JSON.parse(line) as { url: string };
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return { url, pid: child.pid!, child, stop: async () => { child.stdin!.end(); await exited; } };
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    stop: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
 }
 
 async function rssMB(pid: number): Promise<{ rss: number; hwm: number }> {
@@ -71,10 +91,15 @@ async function fill(profileDir: string, aor: string, count: number): Promise<num
       for (let j = i; j < Math.min(count, i + BATCH); j++) {
         const out = j % 3 === 0;
         store.addMessage({
-          conversationId: big.id, imdnMessageId: `bench-${j}`, direction: out ? 'out' : 'in',
-          senderAor: out ? aor : 'sip:bob@parley.test', mode: j % 7 === 0 ? 'session' : 'page', contentType: 'text/plain',
+          conversationId: big.id,
+          imdnMessageId: `bench-${j}`,
+          direction: out ? 'out' : 'in',
+          senderAor: out ? aor : 'sip:bob@parley.test',
+          mode: j % 7 === 0 ? 'session' : 'page',
+          contentType: 'text/plain',
           body: j === 0 ? FIRST_TEXT : `message ${j}: ${'lorem ipsum dolor sit amet '.repeat(1 + (j % 5))}`,
-          createdAt: base + j * 1000, state: out ? 'displayed' : 'displayed',
+          createdAt: base + j * 1000,
+          state: out ? 'displayed' : 'displayed',
         });
       }
     });
@@ -118,7 +143,18 @@ const TOP_SCRIPT = `(async () => {
   return { ms: performance.now() - t0, steps, bubbles: log.querySelectorAll('.bubble').length, nodes: document.getElementsByTagName('*').length };
 })()`;
 
-interface Figures { openMs: number; topMs: number; pages: number; domBubbles: number; domNodes: number; heapOpenMB: number; heapTopMB: number; hostIdleMB: number; hostTopMB: number; hostPeakMB: number }
+interface Figures {
+  openMs: number;
+  topMs: number;
+  pages: number;
+  domBubbles: number;
+  domNodes: number;
+  heapOpenMB: number;
+  heapTopMB: number;
+  hostIdleMB: number;
+  hostTopMB: number;
+  hostPeakMB: number;
+}
 
 async function measure(profileDir: string, rootDir: string, title: string): Promise<Figures> {
   const host = await spawnHost(profileDir, rootDir);
@@ -139,8 +175,16 @@ async function measure(profileDir: string, rootDir: string, title: string): Prom
     const heapTopMB = await heap();
     const hostTop = await rssMB(host.pid);
     return {
-      openMs, topMs: top.ms, pages: top.steps, domBubbles: top.bubbles, domNodes: top.nodes, heapOpenMB, heapTopMB,
-      hostIdleMB: hostIdle.rss, hostTopMB: hostTop.rss, hostPeakMB: hostTop.hwm,
+      openMs,
+      topMs: top.ms,
+      pages: top.steps,
+      domBubbles: top.bubbles,
+      domNodes: top.nodes,
+      heapOpenMB,
+      heapTopMB,
+      hostIdleMB: hostIdle.rss,
+      hostTopMB: hostTop.rss,
+      hostPeakMB: hostTop.hwm,
     };
   } finally {
     await browser.close();

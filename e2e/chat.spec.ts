@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRendererBuild, openApp, realUes, screenshot, startLabSession, READY_TIMEOUT_MS, type AppPage, type LabSession } from './harness';
+import {
+  cleanupRendererBuild,
+  openApp,
+  realUes,
+  screenshot,
+  startLabSession,
+  READY_TIMEOUT_MS,
+  type AppPage,
+  type LabSession,
+} from './harness';
 
 const T = { timeout: READY_TIMEOUT_MS };
 let session: LabSession;

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { sha256File } from '../main/features/transfer/prepare';
 import { writeTestFile } from '../main/features/transfer/testing';
-import { cleanupRendererBuild, openApp, realUes, screenshot, startLabSession, READY_TIMEOUT_MS, type AppPage, type LabSession } from './harness';
+import {
+  cleanupRendererBuild,
+  openApp,
+  realUes,
+  screenshot,
+  startLabSession,
+  READY_TIMEOUT_MS,
+  type AppPage,
+  type LabSession,
+} from './harness';
 
 const T = { timeout: READY_TIMEOUT_MS };
 let session: LabSession;

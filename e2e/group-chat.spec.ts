@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startConfLab } from '../main/features/conference/testing';
-import { cleanupRendererBuild, openApp, realUes, screenshot, startLabSession, READY_TIMEOUT_MS, type AppPage, type LabSession } from './harness';
+import {
+  cleanupRendererBuild,
+  openApp,
+  realUes,
+  screenshot,
+  startLabSession,
+  READY_TIMEOUT_MS,
+  type AppPage,
+  type LabSession,
+} from './harness';
 
 const T = { timeout: READY_TIMEOUT_MS };
 let session: LabSession;
@@ -25,17 +34,24 @@ async function say(p: Page, text: string): Promise<void> {
   await log(p).locator('.bubble.out').filter({ hasText: text }).locator('[data-state="sent"]').waitFor(T);
 }
 async function acceptInvitation(p: Page): Promise<void> {
-  await p.getByRole('group', { name: /^Invitation to / }).getByRole('button', { name: 'Join group chat' }).click();
+  await p
+    .getByRole('group', { name: /^Invitation to / })
+    .getByRole('button', { name: 'Join group chat' })
+    .click();
   await p.getByRole('region', { name: /^Group chat / }).waitFor(T);
 }
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'parley-e2e-group-'));
   const users = ['alice', 'bob', 'carol'];
-  session = await startLabSession({ users, makeBackend: realUes(join(root, 'profiles')), makeLab: async () => {
-    const env = await startConfLab({ users });
-    return { lab: env.lab, stop: () => env.stop() };
-  } });
+  session = await startLabSession({
+    users,
+    makeBackend: realUes(join(root, 'profiles')),
+    makeLab: async () => {
+      const env = await startConfLab({ users });
+      return { lab: env.lab, stop: () => env.stop() };
+    },
+  });
   for (const u of users) {
     pages[u] = await openApp(session.browser.context, session.peers[u]!.host.url);
     await pages[u]!.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(T);
@@ -62,7 +78,10 @@ test('alice creates a group chat inviting bob; bob joins from the invitation; ca
   await a.getByRole('heading', { name: 'Launch plan' }).waitFor(T);
 
   await b.getByRole('group', { name: 'Invitation to Launch plan' }).waitFor(T);
-  assert.match(await b.getByRole('group', { name: 'Invitation to Launch plan' }).innerText(), /alice@parley\.test invites you to Launch plan/);
+  assert.match(
+    await b.getByRole('group', { name: 'Invitation to Launch plan' }).innerText(),
+    /alice@parley\.test invites you to Launch plan/,
+  );
   await acceptInvitation(b);
   for (const p of [a, b]) await participants(p).getByText('Participants (2)').waitFor(T);
 
@@ -80,16 +99,23 @@ test('nicknames show in the participants panel and on messages; group messages r
   const a = pages.alice!.page;
   const b = pages.bob!.page;
   const c = pages.carol!.page;
-  await participants(a).getByLabel(/^Your nickname/).fill('Captain');
+  await participants(a)
+    .getByLabel(/^Your nickname/)
+    .fill('Captain');
   await participants(a).getByRole('button', { name: 'Set nickname' }).click();
   await participants(a).getByText('Your nickname (now Captain)').waitFor(T);
   for (const p of [b, c]) await participants(p).locator('.p-name').filter({ hasText: 'Captain' }).waitFor(T);
   // Taken nicknames are refused with a clear error.
-  await participants(b).getByLabel(/^Your nickname/).fill('Captain');
+  await participants(b)
+    .getByLabel(/^Your nickname/)
+    .fill('Captain');
   await participants(b).getByRole('button', { name: 'Set nickname' }).click();
   await b.getByRole('alert').filter({ hasText: 'CONF_NICKNAME_TAKEN' }).waitFor(T);
 
-  await a.locator('.sec-item.on').filter({ hasText: /^✓ Group E2E$/ }).waitFor({ timeout: 30_000 });
+  await a
+    .locator('.sec-item.on')
+    .filter({ hasText: /^✓ Group E2E$/ })
+    .waitFor({ timeout: 30_000 });
   await say(a, 'Kick-off at ten');
   for (const p of [b, c]) {
     const got = log(p).locator('.bubble.in').filter({ hasText: 'Kick-off at ten' });

@@ -105,7 +105,12 @@ export function unnamedControls(page: Page): Promise<string[]> {
     for (const el of controls) {
       if (el.closest('[aria-hidden="true"]')) continue;
       const by = el.getAttribute('aria-labelledby');
-      const labelled = by ? by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ') : '';
+      const labelled = by
+        ? by
+            .split(/\s+/)
+            .map((id) => document.getElementById(id)?.textContent ?? '')
+            .join(' ')
+        : '';
       const labels = 'labels' in el ? [...((el as HTMLInputElement).labels ?? [])].map((l) => l.textContent ?? '').join(' ') : '';
       const name = (el.getAttribute('aria-label') ?? '') + labelled + labels + (el.textContent ?? '') + (el.getAttribute('title') ?? '');
       if (!name.trim()) out.push(el.outerHTML.slice(0, 120));
@@ -149,7 +154,9 @@ export async function startLabSession(opts: {
   makeLab?: () => Promise<{ lab: Lab; stop(): Promise<void> }>;
   log?: (l: string) => void;
 }): Promise<LabSession> {
-  const net = opts.makeLab ? await opts.makeLab() : await startLab({ ...opts.lab, log: opts.log }).then((l) => ({ lab: l, stop: () => l.stop() }));
+  const net = opts.makeLab
+    ? await opts.makeLab()
+    : await startLab({ ...opts.lab, log: opts.log }).then((l) => ({ lab: l, stop: () => l.stop() }));
   const lab = net.lab;
   const peers: Record<string, Peer> = {};
   let browser: Browser | null = null;
@@ -182,10 +189,20 @@ export async function cleanupRendererBuild(): Promise<void> {
  *  lab over TLS with the lab's CA. Resolves once the account is configured (registration result arrives as events). */
 export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: Lab, user: string) => Promise<UeBackend> {
   return async (lab, user) => {
-    const ue = await createUe({ profileDir: join(root, user), passphrase: `${user} e2e passphrase`, argon2: insecureTestParams(), env: {} });
+    const ue = await createUe({
+      profileDir: join(root, user),
+      passphrase: `${user} e2e passphrase`,
+      argon2: insecureTestParams(),
+      env: {},
+    });
     if (opts.signIn !== false) {
       const acc = lab.accounts.find((a) => a.user === user);
-      await ue.accountConfigure({ aor: lab.aor(user), password: acc?.password ?? `${user}-secret`, proxy: lab.proxy.tls, caFile: lab.caFile });
+      await ue.accountConfigure({
+        aor: lab.aor(user),
+        password: acc?.password ?? `${user}-secret`,
+        proxy: lab.proxy.tls,
+        caFile: lab.caFile,
+      });
     }
     return ue;
   };
@@ -193,7 +210,12 @@ export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: La
 
 /** Replaces a peer's backend (e.g. a fresh profile): closes its web host and backend, then starts a new host over the
  *  backend `makeBackend` builds. Pages on the old host must be reopened on `peers[name].host.url`. */
-export async function replacePeer(session: LabSession, name: string, makeBackend: () => Promise<UeBackend>, log?: (l: string) => void): Promise<Peer> {
+export async function replacePeer(
+  session: LabSession,
+  name: string,
+  makeBackend: () => Promise<UeBackend>,
+  log?: (l: string) => void,
+): Promise<Peer> {
   const old = session.peers[name];
   if (old) {
     delete session.peers[name];

@@ -9,8 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  cleanupRendererBuild, openApp, realUes, recordStates, replacePeer, screenshot, startLabSession, statesSeen,
-  READY_TIMEOUT_MS, type AppPage, type LabSession,
+  cleanupRendererBuild,
+  openApp,
+  realUes,
+  recordStates,
+  replacePeer,
+  screenshot,
+  startLabSession,
+  statesSeen,
+  READY_TIMEOUT_MS,
+  type AppPage,
+  type LabSession,
 } from './harness';
 
 const T = { timeout: READY_TIMEOUT_MS };
@@ -24,7 +33,9 @@ const composer = (p: Page) => p.getByLabel('Message', { exact: true });
 const outBubble = (p: Page, text: string) => p.locator('.bubble.out').filter({ hasText: text });
 const inBubble = (p: Page, text: string) => p.locator('.bubble.in').filter({ hasText: text });
 const stateOf = (p: Page, text: string, ...states: string[]) =>
-  outBubble(p, text).locator(states.map((s) => `.state[data-state="${s}"]`).join(', ')).waitFor(T);
+  outBubble(p, text)
+    .locator(states.map((s) => `.state[data-state="${s}"]`).join(', '))
+    .waitFor(T);
 
 async function send(p: Page, text: string, mode?: 'Auto' | 'Page mode' | 'Session (MSRP)'): Promise<void> {
   if (mode) await p.getByLabel('Delivery mode').selectOption({ label: mode });
@@ -43,7 +54,11 @@ async function signIn(p: Page, user: string): Promise<void> {
   await connected(p);
 }
 
-const openConversation = (p: Page, who: string) => p.getByRole('button', { name: new RegExp(`^${who}`) }).first().click();
+const openConversation = (p: Page, who: string) =>
+  p
+    .getByRole('button', { name: new RegExp(`^${who}`) })
+    .first()
+    .click();
 
 before(async () => {
   profiles = await mkdtemp(join(tmpdir(), 'parley-e2e-messaging-'));
@@ -77,7 +92,10 @@ test('page mode both ways: alice sees sent -> delivered, then read once bob open
   await send(alice.page, first, 'Page mode');
   // Bob has not opened the conversation: the message is delivered (IMDN) but not read.
   await stateOf(alice.page, first, 'delivered');
-  await bob.page.getByRole('button', { name: /^alice/ }).filter({ hasText: first }).waitFor(T);
+  await bob.page
+    .getByRole('button', { name: /^alice/ })
+    .filter({ hasText: first })
+    .waitFor(T);
   assert.equal(await outBubble(alice.page, first).locator('.state').getAttribute('data-state'), 'delivered');
   await screenshot(bob.page, 'lab-conversation-list');
 
@@ -91,7 +109,11 @@ test('page mode both ways: alice sees sent -> delivered, then read once bob open
   const seen = await statesSeen(alice.page, first);
   // Every state in order, none skipped backwards: (queued ->) sending -> sent -> delivered -> displayed.
   const order = ['queued', 'sending', 'stored', 'sent', 'delivered', 'displayed'];
-  assert.deepEqual(seen, [...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)), `states out of order: ${seen}`);
+  assert.deepEqual(
+    seen,
+    [...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+    `states out of order: ${seen}`,
+  );
   assert.ok(seen.includes('sent'), `'sent' was never shown: ${seen}`);
   assert.deepEqual(seen.slice(-2), ['delivered', 'displayed']);
 

@@ -8,7 +8,18 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { MemoryBackend } from '../main/hosts/web/memory-backend';
-import { cleanupRendererBuild, launchBrowser, openApp, screenshot, startPeer, unnamedControls, READY_TIMEOUT_MS, RESULTS_DIR, type Browser, type Peer } from './harness';
+import {
+  cleanupRendererBuild,
+  launchBrowser,
+  openApp,
+  screenshot,
+  startPeer,
+  unnamedControls,
+  READY_TIMEOUT_MS,
+  RESULTS_DIR,
+  type Browser,
+  type Peer,
+} from './harness';
 
 let browser: Browser;
 let peer: Peer;
@@ -57,8 +68,14 @@ test('the page loads under the CSP (header and meta) with no violations or conso
   assert.notEqual(blocked, 'ran');
   const violations = await app.cspViolations();
   assert.ok(violations.length >= 1, 'the inline script attempt should be reported as a violation');
-  assert.ok(violations.every((v) => /script|trusted-types/.test(v)), violations.join('\n'));
-  assert.deepEqual(app.problems.filter((p) => !/Content Security Policy|TrustedScript|Trusted Type/.test(p)), []);
+  assert.ok(
+    violations.every((v) => /script|trusted-types/.test(v)),
+    violations.join('\n'),
+  );
+  assert.deepEqual(
+    app.problems.filter((p) => !/Content Security Policy|TrustedScript|Trusted Type/.test(p)),
+    [],
+  );
   assert.deepEqual(await unnamedControls(app.page), []);
   await screenshot(app.page, 'smoke-setup');
   await app.page.close();

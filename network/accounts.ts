@@ -14,7 +14,10 @@ async function main(argv: string[]): Promise<void> {
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--state') stateDir = resolve(argv[++i] ?? '.');
-    else if (argv[i] === '--help' || argv[i] === '-h') { console.log(USAGE); return; } else rest.push(argv[i]);
+    else if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log(USAGE);
+      return;
+    } else rest.push(argv[i]);
   }
   const [cmd, ...args] = rest;
   const infoFile = join(stateDir, 'lab.json');
@@ -24,7 +27,10 @@ async function main(argv: string[]): Promise<void> {
     for (const a of current) console.log(`sip:${a.user}@${domain}  ${a.password}`);
     return;
   }
-  if (cmd !== 'add' || args.length === 0) { console.error(USAGE); process.exit(2); }
+  if (cmd !== 'add' || args.length === 0) {
+    console.error(USAGE);
+    process.exit(2);
+  }
   if (!existsSync(join(stateDir, 'db'))) throw new Error(`${stateDir} has no lab database yet: start the lab once (npm run network)`);
   const m = new Map(current.map((a) => [a.user, a]));
   for (const a of args.map(parseAccount)) m.set(a.user, a);
@@ -32,4 +38,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(`accounts now: ${[...m.keys()].join(', ')} (${domain})`);
 }
 
-main(process.argv.slice(2)).catch((e: Error) => { console.error(e.message); process.exit(1); });
+main(process.argv.slice(2)).catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});

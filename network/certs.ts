@@ -37,7 +37,7 @@ async function openssl(args: string[], cwd: string): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
 
@@ -61,21 +61,65 @@ export async function ensureCerts(stateDir: string, domain: string): Promise<Lab
   await mkdir(p.dir, { recursive: true });
   if (await usable(p, domain)) return p;
 
-  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', String(CA_DAYS),
-    '-keyout', p.caKey, '-out', p.caFile, '-subj', '/O=Parley lab/CN=Parley lab test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], p.dir);
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      String(CA_DAYS),
+      '-keyout',
+      p.caKey,
+      '-out',
+      p.caFile,
+      '-subj',
+      '/O=Parley lab/CN=Parley lab test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    p.dir,
+  );
   const csr = join(p.dir, 'server.csr');
-  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', p.keyFile, '-out', csr,
-    '-subj', `/O=Parley lab/CN=${domain}`], p.dir);
+  await openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', p.keyFile, '-out', csr, '-subj', `/O=Parley lab/CN=${domain}`],
+    p.dir,
+  );
   const ext = join(p.dir, 'server.ext');
-  await writeFile(ext, [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth,clientAuth',
-    `subjectAltName=IP:127.0.0.1,DNS:${domain},DNS:localhost`,
-    '',
-  ].join('\n'));
-  await openssl(['x509', '-req', '-in', csr, '-CA', p.caFile, '-CAkey', p.caKey, '-CAcreateserial',
-    '-days', String(SERVER_DAYS), '-sha256', '-extfile', ext, '-out', p.certFile], p.dir);
+  await writeFile(
+    ext,
+    [
+      'basicConstraints=CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth,clientAuth',
+      `subjectAltName=IP:127.0.0.1,DNS:${domain},DNS:localhost`,
+      '',
+    ].join('\n'),
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      p.caFile,
+      '-CAkey',
+      p.caKey,
+      '-CAcreateserial',
+      '-days',
+      String(SERVER_DAYS),
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      p.certFile,
+    ],
+    p.dir,
+  );
   return p;
 }

@@ -11,7 +11,17 @@ test('npm run network defaults: app server on, default port, no extra accounts',
 });
 
 test('flags: ports, accounts, app server switches, shared memory', () => {
-  const o = parseCli(['--sip-port', '6060', '--account', 'dave:pw:with:colons', '--no-app-server', '--shm-mb', '128', '--app-server-port', '6090']);
+  const o = parseCli([
+    '--sip-port',
+    '6060',
+    '--account',
+    'dave:pw:with:colons',
+    '--no-app-server',
+    '--shm-mb',
+    '128',
+    '--app-server-port',
+    '6090',
+  ]);
   assert.equal(o.ports.sip, 6060);
   assert.deepEqual(o.accounts, [{ user: 'dave', password: 'pw:with:colons' }]);
   assert.equal(o.appServer, false);

@@ -7,15 +7,28 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.lab');
 
 export interface CliOptions {
-  stateDir: string; ports: Partial<LabPorts>; domain?: string; accounts: LabAccount[]; verbose: boolean; help: boolean;
+  stateDir: string;
+  ports: Partial<LabPorts>;
+  domain?: string;
+  accounts: LabAccount[];
+  verbose: boolean;
+  help: boolean;
   /** The messaging application server (conference focus, list server) runs in the lab process unless --no-app-server. */
-  appServer: boolean; appServerPort: number; groupsFile?: string; shmMb?: number;
+  appServer: boolean;
+  appServerPort: number;
+  groupsFile?: string;
+  shmMb?: number;
 }
 
 export const DEFAULT_APP_SERVER_PORT = 5090;
 
 const PORT_FLAGS: Record<string, keyof LabPorts> = {
-  '--sip-port': 'sip', '--tls-port': 'tls', '--ws-port': 'ws', '--wss-port': 'wss', '--msrp-port': 'msrp', '--msrps-port': 'msrps',
+  '--sip-port': 'sip',
+  '--tls-port': 'tls',
+  '--ws-port': 'ws',
+  '--wss-port': 'wss',
+  '--msrp-port': 'msrp',
+  '--msrps-port': 'msrps',
 };
 
 export function parseAccount(v: string): LabAccount {
@@ -32,7 +45,13 @@ function parsePort(flag: string, v: string | undefined): number {
 
 export function parseCli(argv: string[]): CliOptions {
   const o: CliOptions = {
-    stateDir: DEFAULT_STATE_DIR, ports: {}, accounts: [], verbose: false, help: false, appServer: true, appServerPort: DEFAULT_APP_SERVER_PORT,
+    stateDir: DEFAULT_STATE_DIR,
+    ports: {},
+    accounts: [],
+    verbose: false,
+    help: false,
+    appServer: true,
+    appServerPort: DEFAULT_APP_SERVER_PORT,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -53,8 +72,7 @@ export function parseCli(argv: string[]): CliOptions {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 16 || n > 4096) throw new Error(`--shm-mb expects 16-4096, got ${JSON.stringify(v)}`);
       o.shmMb = n;
-    }
-    else if (a === '--verbose' || a === '-v') o.verbose = true;
+    } else if (a === '--verbose' || a === '-v') o.verbose = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option ${a} (try --help)`);
   }

@@ -4,20 +4,25 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export interface DbAccount { user: string; password: string }
+export interface DbAccount {
+  user: string;
+  password: string;
+}
 
 /** Table versions Kamailio 5.6 checks at startup. */
 const VERSIONS: Record<string, number> = { subscriber: 7, silo: 8, location: 9 };
 
 const SUBSCRIBER_HEADER = 'id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string) ';
 // callid and status must be nullable or m_store fails ("null value not allowed - field 11").
-const SILO_HEADER = 'id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) '
-  + 'exp_time(int) snd_time(int) ctype(string) body(string,null) extra_hdrs(string,null) callid(string,null) '
-  + 'status(int,null) ';
-const LOCATION_HEADER = 'id(int,auto) ruid(string) username(string) domain(string,null) contact(string) '
-  + 'received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) '
-  + 'flags(int) cflags(int) user_agent(string) socket(string,null) methods(int,null) instance(string,null) '
-  + 'reg_id(int) server_id(int) connection_id(int) keepalive(int) partition(int) ';
+const SILO_HEADER =
+  'id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) ' +
+  'exp_time(int) snd_time(int) ctype(string) body(string,null) extra_hdrs(string,null) callid(string,null) ' +
+  'status(int,null) ';
+const LOCATION_HEADER =
+  'id(int,auto) ruid(string) username(string) domain(string,null) contact(string) ' +
+  'received(string,null) path(string,null) expires(int) q(double) callid(string) cseq(int) last_modified(int) ' +
+  'flags(int) cflags(int) user_agent(string) socket(string,null) methods(int,null) instance(string,null) ' +
+  'reg_id(int) server_id(int) connection_id(int) keepalive(int) partition(int) ';
 
 const USER_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
 
@@ -40,8 +45,16 @@ export function dbDir(stateDir: string): string {
 function subscriberText(accounts: DbAccount[], domain: string): string {
   const md5 = (x: string): string => createHash('md5').update(x).digest('hex');
   // ha1/ha1b are filled in too (db_text has no nulls here), although auth_db computes HA1 from `password`.
-  const rows = accounts.map((a, i) => [i + 1, esc(a.user), esc(domain), esc(a.password),
-    md5(`${a.user}:${domain}:${a.password}`), md5(`${a.user}@${domain}:${domain}:${a.password}`)].join(':'));
+  const rows = accounts.map((a, i) =>
+    [
+      i + 1,
+      esc(a.user),
+      esc(domain),
+      esc(a.password),
+      md5(`${a.user}:${domain}:${a.password}`),
+      md5(`${a.user}@${domain}:${domain}:${a.password}`),
+    ].join(':'),
+  );
   return [SUBSCRIBER_HEADER, ...rows, ''].join('\n');
 }
 
@@ -76,14 +89,20 @@ export async function writeSubscribers(stateDir: string, accounts: DbAccount[], 
 export async function readSubscribers(stateDir: string): Promise<DbAccount[]> {
   const file = join(dbDir(stateDir), 'subscriber');
   if (!existsSync(file)) return [];
-  const lines = (await readFile(file, 'utf8')).split('\n').slice(1).filter((l) => l.length > 0);
+  const lines = (await readFile(file, 'utf8'))
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.length > 0);
   return lines.map((l) => {
     const cols: string[] = [];
     let cur = '';
     for (let i = 0; i < l.length; i++) {
       const c = l[i];
       if (c === '\\' && i + 1 < l.length) cur += l[++i];
-      else if (c === ':') { cols.push(cur); cur = ''; } else cur += c;
+      else if (c === ':') {
+        cols.push(cur);
+        cur = '';
+      } else cur += c;
     }
     cols.push(cur);
     return { user: cols[1] ?? '', password: cols[3] ?? '' };

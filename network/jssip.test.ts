@@ -11,8 +11,12 @@ const WAIT_MS = 10000;
 
 function within<T>(p: Promise<T>, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timeout`)), WAIT_MS); })])
-    .finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise<T>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`${what}: timeout`)), WAIT_MS);
+    }),
+  ]).finally(() => clearTimeout(t));
 }
 
 describe('JsSIP over WSS through the lab', () => {
@@ -25,7 +29,9 @@ describe('JsSIP over WSS through the lab', () => {
     const ca = readFileSync(lab.caFile);
     // JsSIP opens `new WebSocket(url, 'sip')` on the global: give it one that trusts the lab CA.
     class LabWebSocket extends WebSocket {
-      constructor(url: string, protocols?: string | string[]) { super(url, protocols, { ca }); }
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { ca });
+      }
     }
     (globalThis as { WebSocket?: unknown }).WebSocket = LabWebSocket;
     raw = await RawSipClient.connect({ lab, transport: 'tcp', user: 'alice', password: 'alice-secret' });
@@ -40,17 +46,22 @@ describe('JsSIP over WSS through the lab', () => {
 
   it('registers with digest and exchanges MESSAGEs with a raw TCP client', async () => {
     ua = new JsSIP.UA({
-      sockets: [new JsSIP.WebSocketInterface(lab.proxy.wss)], uri: lab.aor('bob'), password: 'bob-secret',
-      realm: lab.domain, register: true,
+      sockets: [new JsSIP.WebSocketInterface(lab.proxy.wss)],
+      uri: lab.aor('bob'),
+      password: 'bob-secret',
+      realm: lab.domain,
+      register: true,
     });
     const registered = new Promise<void>((res, rej) => {
       ua.on('registered', () => res());
       ua.on('registrationFailed', (e) => rej(new Error(String(e.cause))));
     });
-    const incoming = new Promise<string>((res) => ua.on('newMessage', (e: unknown) => {
-      const ev = e as { originator: string; request: { body?: unknown } };
-      if (ev.originator === 'remote') res(String(ev.request.body));
-    }));
+    const incoming = new Promise<string>((res) =>
+      ua.on('newMessage', (e: unknown) => {
+        const ev = e as { originator: string; request: { body?: unknown } };
+        if (ev.originator === 'remote') res(String(ev.request.body));
+      }),
+    );
     ua.start();
     await within(registered, 'JsSIP registration');
     assert.ok((await lab.registrations()).includes('bob@parley.test'));
@@ -59,9 +70,11 @@ describe('JsSIP over WSS through the lab', () => {
     assert.equal(await within(incoming, 'JsSIP newMessage'), 'hello JsSIP');
 
     const got = raw.waitForRequest((m) => m.method === 'MESSAGE');
-    const sent = new Promise<void>((res, rej) => ua.sendMessage(lab.aor('alice'), 'hello raw', {
-      eventHandlers: { succeeded: () => res(), failed: (e) => rej(new Error(String(e.cause))) },
-    }));
+    const sent = new Promise<void>((res, rej) =>
+      ua.sendMessage(lab.aor('alice'), 'hello raw', {
+        eventHandlers: { succeeded: () => res(), failed: (e) => rej(new Error(String(e.cause))) },
+      }),
+    );
     await within(sent, 'JsSIP MESSAGE');
     assert.equal((await got).body, 'hello raw');
   });

@@ -10,14 +10,24 @@ import { RawSipClient, frameStream, header, parseSipBytes, serialize } from './t
 
 function kamailioRunning(stateDir: string): boolean {
   try {
-    return execFileSync('pgrep', ['-f', '--', `-Y ${stateDir}/run`]).toString().trim().length > 0;
-  } catch { return false; }
+    return (
+      execFileSync('pgrep', ['-f', '--', `-Y ${stateDir}/run`])
+        .toString()
+        .trim().length > 0
+    );
+  } catch {
+    return false;
+  }
 }
 
 describe('lab lifecycle', () => {
   let lab: Lab;
-  before(async () => { lab = await startLab(); });
-  after(async () => { await lab.stop(); });
+  before(async () => {
+    lab = await startLab();
+  });
+  after(async () => {
+    await lab.stop();
+  });
 
   it('exposes the API shape with distinct free ports and 127.0.0.1 URIs', () => {
     const ports = Object.values(lab.ports);
@@ -26,18 +36,29 @@ describe('lab lifecycle', () => {
     assert.equal(lab.proxy.wss, `wss://127.0.0.1:${lab.ports.wss}`);
     assert.equal(lab.relay.tls, `msrps://127.0.0.1:${lab.ports.msrps};tcp`);
     assert.equal(lab.aor('alice'), 'sip:alice@parley.test');
-    assert.deepEqual(lab.accounts.map((a) => a.user), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      lab.accounts.map((a) => a.user),
+      ['alice', 'bob', 'carol'],
+    );
   });
 
   it('serves a certificate for 127.0.0.1 and the domain that chains to caFile', async () => {
     for (const servername of [undefined, 'parley.test']) {
       const s = tlsConnect({ host: '127.0.0.1', port: lab.ports.tls, ca: readFileSync(lab.caFile), servername });
-      await new Promise<void>((res, rej) => { s.once('secureConnect', () => res()); s.once('error', rej); });
+      await new Promise<void>((res, rej) => {
+        s.once('secureConnect', () => res());
+        s.once('error', rej);
+      });
       assert.ok(s.authorized);
       s.destroy();
     }
     const wrongCa = tlsConnect({ host: '127.0.0.1', port: lab.ports.tls });
-    await assert.rejects(new Promise((res, rej) => { wrongCa.once('secureConnect', res); wrongCa.once('error', rej); }));
+    await assert.rejects(
+      new Promise((res, rej) => {
+        wrongCa.once('secureConnect', res);
+        wrongCa.once('error', rej);
+      }),
+    );
     wrongCa.destroy();
   });
 
@@ -67,10 +88,13 @@ describe('lab lifecycle', () => {
     assert.equal(existsSync(other.stateDir), false, 'temporary state dir removed');
   });
 
-  it('fails with a clear error and Kamailio\'s log when a port is taken', async () => {
+  it("fails with a clear error and Kamailio's log when a port is taken", async () => {
     const [busy] = await freePorts(1);
     const conns = new Set<Socket>();
-    const blocker: Server = createServer((c) => { conns.add(c); c.on('close', () => conns.delete(c)); });
+    const blocker: Server = createServer((c) => {
+      conns.add(c);
+      c.on('close', () => conns.delete(c));
+    });
     await new Promise<void>((r) => blocker.listen(busy, '127.0.0.1', () => r()));
     try {
       await assert.rejects(startLab({ ports: { tls: busy }, startTimeoutMs: 5000 }), (e: Error) => {
@@ -120,7 +144,10 @@ describe('lab application-server hook', () => {
       const res = await a.message(`sip:${user}@${lab.domain}`, 'hello app server');
       assert.equal(res.status, 200, user);
     }
-    assert.deepEqual(received, ['conf-factory', 'chat-42', 'list-friends', 'group-x'].map((u) => `MESSAGE sip:${u}@parley.test`));
+    assert.deepEqual(
+      received,
+      ['conf-factory', 'chat-42', 'list-friends', 'group-x'].map((u) => `MESSAGE sip:${u}@parley.test`),
+    );
     assert.equal((await a.message(lab.aor('notconf'), 'x')).status, 404);
     await a.close();
   });
@@ -129,7 +156,9 @@ describe('lab application-server hook', () => {
 describe('lab shared memory under bursts', () => {
   let lab: Lab;
   const clients: RawSipClient[] = [];
-  before(async () => { lab = await startLab(); });
+  before(async () => {
+    lab = await startLab();
+  });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await lab.stop();
@@ -142,7 +171,9 @@ describe('lab shared memory under bursts', () => {
     const small = await startLab({ shmMb: 32 });
     try {
       assert.equal(Number(/total:\s*(\d+)/.exec(await small.rpc('core.shmmem'))?.[1]), 32 * 1024 * 1024);
-    } finally { await small.stop(); }
+    } finally {
+      await small.stop();
+    }
     await assert.rejects(startLab({ shmMb: 1 }), RangeError);
   });
 
@@ -155,16 +186,18 @@ describe('lab shared memory under bursts', () => {
     for (let round = 0; round < 4; round++) {
       const codes = new Map<number, number>();
       let next = 0;
-      await Promise.all(Array.from({ length: 64 }, async () => {
-        while (next < 1000) {
-          next++;
-          const r = await a.message(lab.aor('bob'), 'x'.repeat(100));
-          codes.set(r.status ?? 0, (codes.get(r.status ?? 0) ?? 0) + 1);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < 1000) {
+            next++;
+            const r = await a.message(lab.aor('bob'), 'x'.repeat(100));
+            codes.set(r.status ?? 0, (codes.get(r.status ?? 0) ?? 0) + 1);
+          }
+        }),
+      );
       assert.deepEqual([...codes], [[200, 1000]], `round ${round}: ${JSON.stringify([...codes])}`);
     }
     // 64 MB (the old -m) would be exhausted by now: the transactions of the last rounds are still held (wait timer).
-    assert.ok(await shm('real_used') > 48 * 1024 * 1024, 'the burst really held more than 48 MB of shared memory');
+    assert.ok((await shm('real_used')) > 48 * 1024 * 1024, 'the burst really held more than 48 MB of shared memory');
   });
 });

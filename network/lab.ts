@@ -12,11 +12,24 @@ import { initDb, writeSubscribers } from './dbtext';
 import { probeSipTcp, probeSipUdp, probeTcp, probeTls } from './probe';
 import { guardProcessGroup } from './watchdog';
 
-export interface LabAccount { user: string; password: string }
-export interface LabPorts { sip: number /* UDP+TCP */; tls: number; ws: number; wss: number; msrp: number /* relay TCP */; msrps: number /* relay TLS */ }
+export interface LabAccount {
+  user: string;
+  password: string;
+}
+export interface LabPorts {
+  sip: number /* UDP+TCP */;
+  tls: number;
+  ws: number;
+  wss: number;
+  msrp: number /* relay TCP */;
+  msrps: number; /* relay TLS */
+}
 export interface LabOptions {
-  stateDir?: string; ports?: Partial<LabPorts>; domain?: string /* default parley.test */;
-  accounts?: LabAccount[] /* default alice/bob/carol with <name>-secret */; log?: (line: string) => void;
+  stateDir?: string;
+  ports?: Partial<LabPorts>;
+  domain?: string /* default parley.test */;
+  accounts?: LabAccount[] /* default alice/bob/carol with <name>-secret */;
+  log?: (line: string) => void;
   /** Conference/list application server on 127.0.0.1:<port> (TCP) for R-URI users conf-*, chat-*, list*, group-*. */
   appServerPort?: number;
   /** Kamailio debug level (default 2 = info). */
@@ -31,7 +44,10 @@ export interface LabOptions {
   shmMb?: number;
 }
 export interface Lab {
-  domain: string; host: '127.0.0.1'; ports: LabPorts; stateDir: string;
+  domain: string;
+  host: '127.0.0.1';
+  ports: LabPorts;
+  stateDir: string;
   caFile: string;
   accounts: LabAccount[];
   proxy: { udp: string; tcp: string; tls: string; ws: string; wss: string };
@@ -70,13 +86,22 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** Every lab process started by this Node process, killed on exit if a test forgot stop(). */
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const p of live) { try { if (p.pid) process.kill(-p.pid, 'SIGKILL'); } catch { /* already gone */ } }
+  for (const p of live) {
+    try {
+      if (p.pid) process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
 });
 
 function udpFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createSocket('udp4');
-    s.once('error', () => { s.close(); resolve(false); });
+    s.once('error', () => {
+      s.close();
+      resolve(false);
+    });
     s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
@@ -88,7 +113,10 @@ export async function freePorts(n: number): Promise<number[]> {
   try {
     while (out.length < n) {
       const srv = createServer();
-      await new Promise<void>((r, j) => { srv.once('error', j); srv.listen(0, '127.0.0.1', () => r()); });
+      await new Promise<void>((r, j) => {
+        srv.once('error', j);
+        srv.listen(0, '127.0.0.1', () => r());
+      });
       holders.push(srv);
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -105,7 +133,9 @@ async function resolvePorts(p: Partial<LabPorts> = {}): Promise<LabPorts> {
   const missing = keys.filter((k) => p[k] === undefined);
   const fresh = await freePorts(missing.length);
   const ports = { ...p } as LabPorts;
-  missing.forEach((k, i) => { ports[k] = fresh[i]; });
+  missing.forEach((k, i) => {
+    ports[k] = fresh[i];
+  });
   return ports;
 }
 
@@ -119,33 +149,70 @@ class KamailioLab implements Lab {
   private tail: string[] = [];
 
   constructor(
-    readonly domain: string, readonly ports: LabPorts, readonly stateDir: string, readonly caFile: string,
-    readonly accounts: LabAccount[], private readonly certFile: string, private readonly keyFile: string,
-    private readonly log: (line: string) => void, private readonly logLevel: number,
-    private readonly startTimeoutMs: number, private readonly ownsStateDir: boolean, readonly appServerPort?: number,
+    readonly domain: string,
+    readonly ports: LabPorts,
+    readonly stateDir: string,
+    readonly caFile: string,
+    readonly accounts: LabAccount[],
+    private readonly certFile: string,
+    private readonly keyFile: string,
+    private readonly log: (line: string) => void,
+    private readonly logLevel: number,
+    private readonly startTimeoutMs: number,
+    private readonly ownsStateDir: boolean,
+    readonly appServerPort?: number,
     private readonly shmMb: number = DEFAULT_SHM_MB,
   ) {
     const h = this.host;
-    this.proxy = { udp: `udp://${h}:${ports.sip}`, tcp: `tcp://${h}:${ports.sip}`, tls: `tls://${h}:${ports.tls}`,
-      ws: `ws://${h}:${ports.ws}`, wss: `wss://${h}:${ports.wss}` };
+    this.proxy = {
+      udp: `udp://${h}:${ports.sip}`,
+      tcp: `tcp://${h}:${ports.sip}`,
+      tls: `tls://${h}:${ports.tls}`,
+      ws: `ws://${h}:${ports.ws}`,
+      wss: `wss://${h}:${ports.wss}`,
+    };
     this.relay = { tcp: `msrp://${h}:${ports.msrp};tcp`, tls: `msrps://${h}:${ports.msrps};tcp` };
     this.ctlSocket = `unix:${join(stateDir, 'run', 'ctl.sock')}`;
   }
 
-  aor(user: string): string { return `sip:${user}@${this.domain}`; }
+  aor(user: string): string {
+    return `sip:${user}@${this.domain}`;
+  }
 
   private args(): string[] {
     const p = this.ports;
     const run = join(this.stateDir, 'run');
     const defs: Record<string, string | number> = {
-      SIP_PORT: p.sip, TLS_PORT: p.tls, WS_PORT: p.ws, WSS_PORT: p.wss, MSRP_PORT: p.msrp, MSRPS_PORT: p.msrps,
-      DOMAIN: `"${this.domain}"`, DBURL: `"text://${join(this.stateDir, 'db')}"`, CTL_SOCK: `"${this.ctlSocket}"`,
-      TLS_CERT: `"${this.certFile}"`, TLS_KEY: `"${this.keyFile}"`, MSILO_PROXY: `"sip:127.0.0.1:${p.sip}"`,
+      SIP_PORT: p.sip,
+      TLS_PORT: p.tls,
+      WS_PORT: p.ws,
+      WSS_PORT: p.wss,
+      MSRP_PORT: p.msrp,
+      MSRPS_PORT: p.msrps,
+      DOMAIN: `"${this.domain}"`,
+      DBURL: `"text://${join(this.stateDir, 'db')}"`,
+      CTL_SOCK: `"${this.ctlSocket}"`,
+      TLS_CERT: `"${this.certFile}"`,
+      TLS_KEY: `"${this.keyFile}"`,
+      MSILO_PROXY: `"sip:127.0.0.1:${p.sip}"`,
       LOG_LEVEL: this.logLevel,
     };
     if (this.appServerPort !== undefined) defs.APPSRV_PORT = this.appServerPort;
-    return ['-DD', '-E', '-m', String(this.shmMb), '-M', String(PKG_MB), '-f', CFG_FILE, '-Y', run, '-P', join(run, 'kamailio.pid'),
-      ...Object.entries(defs).flatMap(([k, v]) => ['-A', `${k}=${v}`])];
+    return [
+      '-DD',
+      '-E',
+      '-m',
+      String(this.shmMb),
+      '-M',
+      String(PKG_MB),
+      '-f',
+      CFG_FILE,
+      '-Y',
+      run,
+      '-P',
+      join(run, 'kamailio.pid'),
+      ...Object.entries(defs).flatMap(([k, v]) => ['-A', `${k}=${v}`]),
+    ];
   }
 
   private onLine(line: string): void {
@@ -161,9 +228,13 @@ class KamailioLab implements Lab {
     this.proc = proc;
     live.add(proc);
     let exitInfo: string | undefined;
-    this.exited = new Promise((resolve) => proc.once('close', (code, sig) => {
-      exitInfo = `exited with ${sig ?? `code ${code}`}`; live.delete(proc); resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      proc.once('close', (code, sig) => {
+        exitInfo = `exited with ${sig ?? `code ${code}`}`;
+        live.delete(proc);
+        resolve();
+      }),
+    );
     for (const stream of [proc.stdout, proc.stderr]) {
       let partial = '';
       stream?.setEncoding('utf8');
@@ -182,20 +253,34 @@ class KamailioLab implements Lab {
       try {
         await this.probeAll();
         return;
-      } catch (e) { lastErr = (e as Error).message; }
+      } catch (e) {
+        lastErr = (e as Error).message;
+      }
       const err = await Promise.race([spawnError, sleep(PROBE_RETRY_MS).then(() => undefined)]);
-      if (err) { exitInfo = `could not be spawned: ${err.message}`; break; }
+      if (err) {
+        exitInfo = `could not be spawned: ${err.message}`;
+        break;
+      }
       if (Date.now() > deadline) break;
     }
     if (!exitInfo) await this.kill();
-    throw new Error(`Kamailio lab did not become ready (${exitInfo ?? `timeout after ${this.startTimeoutMs} ms: ${lastErr}`}).\n`
-      + `Last log lines:\n${this.tail.join('\n')}`);
+    throw new Error(
+      `Kamailio lab did not become ready (${exitInfo ?? `timeout after ${this.startTimeoutMs} ms: ${lastErr}`}).\n` +
+        `Last log lines:\n${this.tail.join('\n')}`,
+    );
   }
 
   private async probeAll(): Promise<void> {
     const p = this.ports;
-    await Promise.all([probeSipUdp(p.sip), probeSipTcp(p.sip), probeTls(p.tls, this.caFile), probeTls(p.wss, this.caFile),
-      probeTcp(p.ws), probeTcp(p.msrp), probeTls(p.msrps, this.caFile)]);
+    await Promise.all([
+      probeSipUdp(p.sip),
+      probeSipTcp(p.sip),
+      probeTls(p.tls, this.caFile),
+      probeTls(p.wss, this.caFile),
+      probeTcp(p.ws),
+      probeTcp(p.msrp),
+      probeTls(p.msrps, this.caFile),
+    ]);
   }
 
   private async kill(): Promise<void> {
@@ -203,11 +288,19 @@ class KamailioLab implements Lab {
     if (!proc || !this.exited || proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([this.exited.then(() => false),
-      new Promise<boolean>((r) => { timer = setTimeout(() => r(true), STOP_TIMEOUT_MS); })]);
+    const timedOut = await Promise.race([
+      this.exited.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), STOP_TIMEOUT_MS);
+      }),
+    ]);
     clearTimeout(timer);
     if (timedOut && proc.pid) {
-      try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       await this.exited;
     }
   }
@@ -219,7 +312,10 @@ class KamailioLab implements Lab {
     if (this.ownsStateDir) await rm(this.stateDir, { recursive: true, force: true });
   }
 
-  async restart(): Promise<void> { await this.kill(); await this.start(); }
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
 
   async addAccount(user: string, password: string): Promise<void> {
     const next = this.accounts.filter((a) => a.user !== user);
@@ -243,22 +339,35 @@ class KamailioLab implements Lab {
 
 /** Start a private Kamailio; resolves once every listener answers (SIP OPTIONS, TLS handshakes, TCP accepts). */
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
-  const stateDir = opts.stateDir ?? await mkdtemp(join(tmpdir(), 'parley-lab-'));
+  const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'parley-lab-')));
   const ownsStateDir = opts.stateDir === undefined;
   await mkdir(stateDir, { recursive: true });
   const domain = opts.domain ?? DEFAULT_DOMAIN;
   const accounts = (opts.accounts ?? DEFAULT_ACCOUNTS).map((a) => ({ ...a }));
   const shmMb = opts.shmMb ?? DEFAULT_SHM_MB;
-  if (!Number.isInteger(shmMb) || shmMb < 16 || shmMb > 4096) throw new RangeError(`shmMb must be an integer from 16 to 4096, got ${shmMb}`);
+  if (!Number.isInteger(shmMb) || shmMb < 16 || shmMb > 4096)
+    throw new RangeError(`shmMb must be an integer from 16 to 4096, got ${shmMb}`);
   const certs = await ensureCerts(stateDir, domain);
   await initDb(stateDir, accounts, domain);
   // Ports picked by freePorts() can be grabbed by a parallel test before Kamailio binds them: retry with new ones.
   const autoPorts = Object.keys(DEFAULT_PORTS).some((k) => opts.ports?.[k as keyof LabPorts] === undefined);
   for (let attempt = 1; ; attempt++) {
     const ports = await resolvePorts(opts.ports);
-    const lab = new KamailioLab(domain, ports, stateDir, certs.caFile, accounts, certs.certFile, certs.keyFile,
-      opts.log ?? (() => undefined), opts.logLevel ?? 2, opts.startTimeoutMs ?? START_TIMEOUT_MS, ownsStateDir,
-      opts.appServerPort, shmMb);
+    const lab = new KamailioLab(
+      domain,
+      ports,
+      stateDir,
+      certs.caFile,
+      accounts,
+      certs.certFile,
+      certs.keyFile,
+      opts.log ?? (() => undefined),
+      opts.logLevel ?? 2,
+      opts.startTimeoutMs ?? START_TIMEOUT_MS,
+      ownsStateDir,
+      opts.appServerPort,
+      shmMb,
+    );
     try {
       await lab.start();
       return lab;
@@ -268,7 +377,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       // Kamailio 5.6's tls module (Debian 12, OpenSSL 3) occasionally aborts during start-up on a double free in
       // tls_init.c ser_free (seen in CI logs: "freeing already freed pointer ... tls_init.c", then exit 1 or SIGABRT);
       // a fresh start works.
-      const crashed = /did not become ready \(exited with/.test((e as Error).message) && /tls_init\.c|SIGABRT|SIGSEGV/.test((e as Error).message);
+      const crashed =
+        /did not become ready \(exited with/.test((e as Error).message) && /tls_init\.c|SIGABRT|SIGSEGV/.test((e as Error).message);
       if (crashed && attempt < PORT_RETRIES) {
         (opts.log ?? (() => undefined))(`kamailio crashed during start-up (attempt ${attempt}); starting it again`);
         continue;

@@ -13,7 +13,9 @@ describe('lab MSRP relay', () => {
     return c;
   };
 
-  before(async () => { lab = await startLab(); });
+  before(async () => {
+    lab = await startLab();
+  });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await lab.stop();
@@ -21,7 +23,10 @@ describe('lab MSRP relay', () => {
 
   it('challenges AUTH with 401 and grants Use-Path and Expires after digest', async () => {
     const c = await open();
-    const first = await c.transact('AUTH', [['To-Path', c.relayUri], ['From-Path', c.uri]]);
+    const first = await c.transact('AUTH', [
+      ['To-Path', c.relayUri],
+      ['From-Path', c.uri],
+    ]);
     assert.equal(first.status, 401);
     assert.match(msrpHeader(first, 'WWW-Authenticate') ?? '', /^Digest .*realm="parley\.test"/);
     const ok = await c.auth('alice', 'alice-secret');
@@ -63,8 +68,15 @@ describe('lab MSRP relay', () => {
 
     // REPORT (no response expected) travels the same way.
     const report = a.waitFor((x) => x.method === 'REPORT');
-    b.write(buildMsrp('rep1', 'REPORT', [['To-Path', msrpHeader(f, 'From-Path') ?? ''], ['From-Path', b.uri],
-      ['Message-ID', msrpHeader(f, 'Message-ID') ?? ''], ['Byte-Range', '1-20/20'], ['Status', '000 200 OK']]));
+    b.write(
+      buildMsrp('rep1', 'REPORT', [
+        ['To-Path', msrpHeader(f, 'From-Path') ?? ''],
+        ['From-Path', b.uri],
+        ['Message-ID', msrpHeader(f, 'Message-ID') ?? ''],
+        ['Byte-Range', '1-20/20'],
+        ['Status', '000 200 OK'],
+      ]),
+    );
     assert.equal(msrpHeader(await report, 'Status'), '000 200 OK');
   });
 
@@ -79,7 +91,7 @@ describe('lab MSRP relay', () => {
     assert.equal((await received).body, chunk);
   });
 
-  it('answers 481 for an unknown session and 403 to a non-owner using someone else\'s session', async () => {
+  it("answers 481 for an unknown session and 403 to a non-owner using someone else's session", async () => {
     const a = await open();
     const b = await open();
     assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
@@ -113,7 +125,11 @@ describe('lab MSRP relay', () => {
     const back2 = a.waitFor((x) => x.method === 'SEND' && x.body === 'on my own connection');
     assert.equal((await c.send(`${a.usePath} ${a.uri}`, 'on my own connection', peer.uri)).status, 200);
     await back2;
-    assert.equal(a.has((x) => x.body === 'to a peer without relay'), false, 'the relay never echoed the SEND to its sender');
+    assert.equal(
+      a.has((x) => x.body === 'to a peer without relay'),
+      false,
+      'the relay never echoed the SEND to its sender',
+    );
   });
 
   // On a fresh lab (no loopback connection yet), every pair of clients authenticates, then both sides pipeline SENDs
@@ -123,23 +139,38 @@ describe('lab MSRP relay', () => {
     const fresh = await startLab();
     const mine: RawMsrpClient[] = [];
     try {
-      const pairs = await Promise.all(Array.from({ length: 6 }, async () => {
-        const port = tls ? fresh.ports.msrps : fresh.ports.msrp;
-        const a = await RawMsrpClient.connect(port, { tls, caFile: fresh.caFile });
-        const b = await RawMsrpClient.connect(port, { tls, caFile: fresh.caFile });
-        mine.push(a, b);
-        assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
-        assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
-        return [a, b] as const;
-      }));
+      const pairs = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const port = tls ? fresh.ports.msrps : fresh.ports.msrp;
+          const a = await RawMsrpClient.connect(port, { tls, caFile: fresh.caFile });
+          const b = await RawMsrpClient.connect(port, { tls, caFile: fresh.caFile });
+          mine.push(a, b);
+          assert.equal((await a.auth('alice', 'alice-secret')).status, 200);
+          assert.equal((await b.auth('bob', 'bob-secret')).status, 200);
+          return [a, b] as const;
+        }),
+      );
       const N = 10;
-      const outcomes = await Promise.all(pairs.flatMap(([a, b]) => [[a, b], [b, a]].map(async ([x, y]) => {
-        const body = (i: number): string => `${x.sessionId}-${i}-${'q'.repeat(4000)}`;
-        const arrivals = Array.from({ length: N }, (_, i) => y.waitFor((f) => f.method === 'SEND' && f.body === body(i))
-          .then(() => true, () => false));
-        const answers = await Promise.all(Array.from({ length: N }, (_, i) => x.send(`${x.usePath} ${y.usePath} ${y.uri}`, body(i))));
-        return { answers: answers.map((r: MsrpFrame) => r.status), arrived: await Promise.all(arrivals) };
-      })));
+      const outcomes = await Promise.all(
+        pairs.flatMap(([a, b]) =>
+          [
+            [a, b],
+            [b, a],
+          ].map(async ([x, y]) => {
+            const body = (i: number): string => `${x.sessionId}-${i}-${'q'.repeat(4000)}`;
+            const arrivals = Array.from({ length: N }, (_, i) =>
+              y
+                .waitFor((f) => f.method === 'SEND' && f.body === body(i))
+                .then(
+                  () => true,
+                  () => false,
+                ),
+            );
+            const answers = await Promise.all(Array.from({ length: N }, (_, i) => x.send(`${x.usePath} ${y.usePath} ${y.uri}`, body(i))));
+            return { answers: answers.map((r: MsrpFrame) => r.status), arrived: await Promise.all(arrivals) };
+          }),
+        ),
+      );
       for (const o of outcomes) {
         assert.deepEqual(o.answers, Array(N).fill(200));
         assert.deepEqual(o.arrived, Array(N).fill(true), 'every SEND answered 200 was delivered');
@@ -151,8 +182,12 @@ describe('lab MSRP relay', () => {
   };
 
   for (let round = 1; round <= 3; round++) {
-    it(`both clients relayed over msrps, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => { await burst(true); });
-    it(`both clients relayed over TCP, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => { await burst(false); });
+    it(`both clients relayed over msrps, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => {
+      await burst(true);
+    });
+    it(`both clients relayed over TCP, fresh relay #${round}: pipelined SENDs in both directions all arrive`, async () => {
+      await burst(false);
+    });
   }
 
   it('sends no 200 for a SEND with Failure-Report: no or partial (RFC 4975 s.7.1.2), and still relays it', async () => {
@@ -163,13 +198,29 @@ describe('lab MSRP relay', () => {
     for (const fr of ['no', 'partial']) {
       const tid = `fr${fr}`;
       const got = b.waitFor((f) => f.method === 'SEND' && f.body === fr);
-      a.write(buildMsrp(tid, 'SEND', [['To-Path', `${a.usePath} ${b.usePath} ${b.uri}`], ['From-Path', a.uri], ['Message-ID', tid],
-        ['Byte-Range', `1-${fr.length}/${fr.length}`], ['Failure-Report', fr], ['Content-Type', 'text/plain']], fr));
+      a.write(
+        buildMsrp(
+          tid,
+          'SEND',
+          [
+            ['To-Path', `${a.usePath} ${b.usePath} ${b.uri}`],
+            ['From-Path', a.uri],
+            ['Message-ID', tid],
+            ['Byte-Range', `1-${fr.length}/${fr.length}`],
+            ['Failure-Report', fr],
+            ['Content-Type', 'text/plain'],
+          ],
+          fr,
+        ),
+      );
       await got;
     }
     // A normal SEND afterwards gets its 200; the two above got none (their transaction ids never answered).
     assert.equal((await a.send(`${a.usePath} ${b.usePath} ${b.uri}`, 'normal')).status, 200);
-    assert.equal(a.has((f) => f.tid === 'frno' || f.tid === 'frpartial'), false);
+    assert.equal(
+      a.has((f) => f.tid === 'frno' || f.tid === 'frpartial'),
+      false,
+    );
   });
 
   it('answers 413 to a frame too large for the relay instead of dropping it silently', async () => {

@@ -19,14 +19,20 @@ function options(port: number, proto: 'UDP' | 'TCP', localPort: number): string 
     `Call-ID: probe-${tag}`,
     'CSeq: 1 OPTIONS',
     'Content-Length: 0',
-    '', '',
+    '',
+    '',
   ].join('\r\n');
 }
 
 export function probeSipUdp(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = createSocket('udp4');
-    const done = (err?: Error): void => { clearTimeout(t); s.close(); if (err) reject(err); else resolve(); };
+    const done = (err?: Error): void => {
+      clearTimeout(t);
+      s.close();
+      if (err) reject(err);
+      else resolve();
+    };
     const t = setTimeout(() => done(new Error(`no SIP answer on udp:${port}`)), PROBE_ATTEMPT_MS);
     s.on('message', (m) => (m.toString().startsWith('SIP/2.0 ') ? done() : undefined));
     s.on('error', (e) => done(e));
@@ -38,10 +44,18 @@ export function probeSipTcp(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = tcpConnect({ host: '127.0.0.1', port });
     let buf = '';
-    const done = (err?: Error): void => { clearTimeout(t); s.destroy(); if (err) reject(err); else resolve(); };
+    const done = (err?: Error): void => {
+      clearTimeout(t);
+      s.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
     const t = setTimeout(() => done(new Error(`no SIP answer on tcp:${port}`)), PROBE_ATTEMPT_MS);
     s.on('connect', () => s.write(options(port, 'TCP', s.localPort ?? 0)));
-    s.on('data', (d) => { buf += d.toString(); if (buf.startsWith('SIP/2.0 ')) done(); });
+    s.on('data', (d) => {
+      buf += d.toString();
+      if (buf.startsWith('SIP/2.0 ')) done();
+    });
     s.on('error', (e) => done(e));
   });
 }
@@ -49,7 +63,12 @@ export function probeSipTcp(port: number): Promise<void> {
 export function probeTls(port: number, caFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(caFile) });
-    const done = (err?: Error): void => { clearTimeout(t); s.destroy(); if (err) reject(err); else resolve(); };
+    const done = (err?: Error): void => {
+      clearTimeout(t);
+      s.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
     const t = setTimeout(() => done(new Error(`no TLS handshake on ${port}`)), PROBE_ATTEMPT_MS);
     s.on('secureConnect', () => done());
     s.on('error', (e) => done(e));
@@ -59,7 +78,12 @@ export function probeTls(port: number, caFile: string): Promise<void> {
 export function probeTcp(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = tcpConnect({ host: '127.0.0.1', port });
-    const done = (err?: Error): void => { clearTimeout(t); s.destroy(); if (err) reject(err); else resolve(); };
+    const done = (err?: Error): void => {
+      clearTimeout(t);
+      s.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
     const t = setTimeout(() => done(new Error(`no TCP accept on ${port}`)), PROBE_ATTEMPT_MS);
     s.on('connect', () => done());
     s.on('error', (e) => done(e));

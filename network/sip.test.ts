@@ -15,7 +15,14 @@ describe('lab SIP proxy and registrar', () => {
     return c;
   };
 
-  before(async () => { lab = await startLab({ accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan', 'judy', 'kim', 'lee'].map((u) => ({ user: u, password: `${u}-secret` })) }); });
+  before(async () => {
+    lab = await startLab({
+      accounts: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan', 'judy', 'kim', 'lee'].map((u) => ({
+        user: u,
+        password: `${u}-secret`,
+      })),
+    });
+  });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await lab.stop();
@@ -35,7 +42,7 @@ describe('lab SIP proxy and registrar', () => {
     });
   }
 
-  it('refuses a wrong password and registering someone else\'s AoR', async () => {
+  it("refuses a wrong password and registering someone else's AoR", async () => {
     const c = await client('bob', 'tcp');
     const wrong = await c.register(600, { user: 'bob', password: 'nope' });
     assert.equal(wrong.status, 401);
@@ -66,7 +73,7 @@ describe('lab SIP proxy and registrar', () => {
     s.destroy();
   });
 
-  it('stores a MESSAGE for an offline user (202) and delivers it on that user\'s next REGISTER', async () => {
+  it("stores a MESSAGE for an offline user (202) and delivers it on that user's next REGISTER", async () => {
     const a = await client('erin', 'tcp');
     assert.equal((await a.register()).status, 200);
     const res = await a.message(lab.aor('frank'), 'while you were out');
@@ -82,12 +89,19 @@ describe('lab SIP proxy and registrar', () => {
   it('keeps Content-Type and body headers of stored messages (message/cpim, base64 binary, text/plain)', async () => {
     const a = await client('erin', 'tcp');
     assert.equal((await a.register()).status, 200);
-    const cpim = 'From: <sip:erin@parley.test>\r\nTo: <sip:kim@parley.test>\r\nNS: imdn <urn:ietf:params:imdn>\r\n'
-      + 'imdn.Message-ID: m1\r\nDateTime: 2026-01-01T00:00:00Z\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n\r\nhi';
+    const cpim =
+      'From: <sip:erin@parley.test>\r\nTo: <sip:kim@parley.test>\r\nNS: imdn <urn:ietf:params:imdn>\r\n' +
+      'imdn.Message-ID: m1\r\nDateTime: 2026-01-01T00:00:00Z\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n\r\nhi';
     const sent = [
       { type: 'message/cpim', body: cpim, extra: [] as Array<[string, string]> },
-      { type: 'application/vnd.parley.e2e', body: Buffer.from([0, 1, 2, 255]).toString('base64'),
-        extra: [['Content-Transfer-Encoding', 'base64'], ['Content-Disposition', 'render']] as Array<[string, string]> },
+      {
+        type: 'application/vnd.parley.e2e',
+        body: Buffer.from([0, 1, 2, 255]).toString('base64'),
+        extra: [
+          ['Content-Transfer-Encoding', 'base64'],
+          ['Content-Disposition', 'render'],
+        ] as Array<[string, string]>,
+      },
       { type: 'text/plain;charset=utf-8', body: 'plain text', extra: [['Subject', 'hello']] as Array<[string, string]> },
     ];
     for (const m of sent) {
@@ -112,7 +126,11 @@ describe('lab SIP proxy and registrar', () => {
     const text = `deflated for later ${'abc '.repeat(30)}`;
     const z = deflateSync(Buffer.from(text));
     assert.ok(z.includes(0), 'the compressed body has NUL bytes');
-    const res = await a.request('MESSAGE', lab.aor('lee'), { bodyBytes: z, contentType: 'text/plain', extra: [['Content-Encoding', 'deflate']] });
+    const res = await a.request('MESSAGE', lab.aor('lee'), {
+      bodyBytes: z,
+      contentType: 'text/plain',
+      extra: [['Content-Encoding', 'deflate']],
+    });
     assert.equal(res.status, 202);
     const l = await client('lee', 'tcp');
     const got = l.waitForRequest((m) => m.method === 'MESSAGE');
@@ -175,23 +193,44 @@ describe('lab SIP proxy and registrar', () => {
     await bye;
 
     const sub = b.waitForRequest((m) => m.method === 'SUBSCRIBE');
-    const subOk = await a.request('SUBSCRIBE', lab.aor('hank'), { extra: [['Event', 'conference'], ['Expires', '60']] });
+    const subOk = await a.request('SUBSCRIBE', lab.aor('hank'), {
+      extra: [
+        ['Event', 'conference'],
+        ['Expires', '60'],
+      ],
+    });
     assert.equal(subOk.status, 200);
     const notify = a.waitForRequest((m) => m.method === 'NOTIFY');
-    const nres = await b.inDialog('NOTIFY', await sub, { extra: [['Event', 'conference'], ['Subscription-State', 'active;expires=60']] });
+    const nres = await b.inDialog('NOTIFY', await sub, {
+      extra: [
+        ['Event', 'conference'],
+        ['Subscription-State', 'active;expires=60'],
+      ],
+    });
     assert.equal(nres?.status, 200);
     assert.equal(header(await notify, 'Event'), 'conference');
   });
 
   it('relays CANCEL of a ringing INVITE: 200 to CANCEL, 487 to the INVITE', async () => {
     const a = await client('carol', 'tls');
-    const b = await RawSipClient.connect({ lab, transport: 'udp', user: 'ivan', password: 'ivan-secret',
-      autoReply: (req) => (req.method === 'INVITE' ? 180 : 200) });
+    const b = await RawSipClient.connect({
+      lab,
+      transport: 'udp',
+      user: 'ivan',
+      password: 'ivan-secret',
+      autoReply: (req) => (req.method === 'INVITE' ? 180 : 200),
+    });
     clients.push(b);
     assert.equal((await b.register()).status, 200);
     let inviteRaw = '';
     const ringing = b.waitForRequest((m) => m.method === 'INVITE');
-    const final = a.request('INVITE', lab.aor('ivan'), { body: 'v=0\r\n', contentType: 'application/sdp', onSent: (r) => { inviteRaw = r; } });
+    const final = a.request('INVITE', lab.aor('ivan'), {
+      body: 'v=0\r\n',
+      contentType: 'application/sdp',
+      onSent: (r) => {
+        inviteRaw = r;
+      },
+    });
     const inv = await ringing;
     const cancelled = b.waitForRequest((m) => m.method === 'CANCEL');
     assert.equal((await a.cancel(inviteRaw)).status, 200);
@@ -205,8 +244,13 @@ describe('lab SIP proxy and registrar', () => {
   it('answers OPTIONS addressed to the proxy itself and relays OPTIONS between users', async () => {
     const a = await client('erin', 'tcp');
     assert.equal((await a.request('OPTIONS', `sip:${lab.domain}`)).status, 200);
-    const b = await RawSipClient.connect({ lab, transport: 'tcp', user: 'gina', password: 'gina-secret',
-      autoReply: (req) => (req.method === 'OPTIONS' ? 202 : 200) });
+    const b = await RawSipClient.connect({
+      lab,
+      transport: 'tcp',
+      user: 'gina',
+      password: 'gina-secret',
+      autoReply: (req) => (req.method === 'OPTIONS' ? 202 : 200),
+    });
     clients.push(b);
     assert.equal((await b.register()).status, 200);
     // Forked to every binding of gina; this client's distinctive 202 shows the request reached it.

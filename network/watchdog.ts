@@ -8,8 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
  */
 export function guardProcessGroup(proc: ChildProcess): void {
   if (!proc.pid) return;
-  const dog = spawn('/bin/sh', ['-c', `cat >/dev/null; kill -TERM -${proc.pid} 2>/dev/null`],
-    { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  const dog = spawn('/bin/sh', ['-c', `cat >/dev/null; kill -TERM -${proc.pid} 2>/dev/null`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
   dog.on('error', () => undefined);
   dog.stdin?.on('error', () => undefined);
   dog.unref();

@@ -11,7 +11,14 @@ import { uiSlice, type UiSlice } from './slices/ui/slice';
 import { transfersSlice, type TransfersSlice } from './slices/transfers/slice';
 import { roomsSlice, type RoomsSlice } from './slices/rooms/slice';
 
-export type AppState = AccountSlice & ConversationsSlice & MessagesSlice & TypingSlice & SecuritySlice & UiSlice & TransfersSlice & RoomsSlice;
+export type AppState = AccountSlice &
+  ConversationsSlice &
+  MessagesSlice &
+  TypingSlice &
+  SecuritySlice &
+  UiSlice &
+  TransfersSlice &
+  RoomsSlice;
 export type Slice<T> = (client: IpcClient) => StateCreator<AppState, [], [], T>;
 export type AppStore = StoreApi<AppState>;
 

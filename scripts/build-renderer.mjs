@@ -14,7 +14,14 @@ const dev = args.includes('--dev');
 
 /** The CSP comes from app/ipc/csp.ts (one definition for meta tag, web host header and Electron). */
 async function loadCsp() {
-  const r = await build({ entryPoints: [join(root, 'app/ipc/csp.ts')], bundle: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'silent' });
+  const r = await build({
+    entryPoints: [join(root, 'app/ipc/csp.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'neutral',
+    logLevel: 'silent',
+  });
   const mod = await import('data:text/javascript;base64,' + Buffer.from(r.outputFiles[0].text).toString('base64'));
   return mod.cspString();
 }
@@ -25,7 +32,8 @@ const noNodeBuiltins = {
   name: 'no-node-builtins',
   setup(b) {
     b.onResolve({ filter: /.*/ }, (a) => {
-      if (nodeBuiltins.has(a.path)) return { errors: [{ text: `renderer bundle must not import node built-in '${a.path}' (from ${a.importer})` }] };
+      if (nodeBuiltins.has(a.path))
+        return { errors: [{ text: `renderer bundle must not import node built-in '${a.path}' (from ${a.importer})` }] };
       return undefined;
     });
   },
@@ -74,4 +82,6 @@ await writeFile(join(outdir, 'index.html'), html);
 const sizes = [];
 for (const f of ['index.html', 'app.js', 'styles.css']) sizes.push(`${f} ${((await stat(join(outdir, f))).size / 1024).toFixed(1)} KiB`);
 if (!(await readFile(join(outdir, 'app.js'), 'utf8')).length) throw new Error('empty bundle');
-console.log(`renderer built in ${Math.round(performance.now() - started)} ms -> ${outdir} (${sizes.join(', ')}; ${Object.keys(result.metafile.inputs).length} inputs)`);
+console.log(
+  `renderer built in ${Math.round(performance.now() - started)} ms -> ${outdir} (${sizes.join(', ')}; ${Object.keys(result.metafile.inputs).length} inputs)`,
+);

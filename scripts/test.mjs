@@ -24,7 +24,11 @@ function run(cmd, argv, env = {}) {
 
 function* walk(dir) {
   let names;
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const name of names) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const p = join(dir, name);
@@ -42,7 +46,9 @@ if (filters.length) {
   specs = specs.filter(keep);
 } else {
   run(process.execPath, ['scripts/check-layers.mjs']);
-  run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.']);
+  run(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings=0', '.']);
+  run(process.execPath, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level=warn', '.']);
+  run(process.execPath, ['node_modules/typescript7/bin/tsc', '-p', '.']);
 }
 const all = [...tests.sort(), ...specs.sort()];
 if (all.length === 0) {

@@ -2,9 +2,29 @@
 // Every request is validated in main, every response and event in the renderer. No node or electron imports here.
 import { array, boolean, literal, nul, nullable, number, object, optional, string, type Infer, type Schema } from './schema';
 import {
-  AccountView, ConnectionView, ConversationView, LinkDecision, MAX_MESSAGE_CHARS, MAX_PAGE, MessageMode, MessageView,
-  InvitationView, RevealResult, RoomMessageView, RoomView, SafetyNumberView, nickname, SearchHit, SecurityView, TransferView, TypingView, displayName, filePath, id, nullableAccount,
-  proxyUri, sipUri,
+  AccountView,
+  ConnectionView,
+  ConversationView,
+  LinkDecision,
+  MAX_MESSAGE_CHARS,
+  MAX_PAGE,
+  MessageView,
+  InvitationView,
+  RevealResult,
+  RoomMessageView,
+  RoomView,
+  SafetyNumberView,
+  nickname,
+  SearchHit,
+  SecurityView,
+  TransferView,
+  TypingView,
+  displayName,
+  filePath,
+  id,
+  nullableAccount,
+  proxyUri,
+  sipUri,
 } from './views';
 
 export * from './views';
@@ -81,7 +101,7 @@ export const invokeChannels = {
     request: object({ conversationId: id, passphrase: nullable(string({ min: 8, max: 1024 })) }),
     response: SecurityView,
   },
-  'search': { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
+  search: { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
   /** Offers a file (RFC 5547 push) to the conversation's peer. `path` is on the machine running main: the web host takes a
    *  typed path, Electron one from its file dialog or a drop. The renderer never reads files. Progress: `transfer.upserted`. */
   'files.send': { request: object({ conversationId: id, path: filePath }), response: object({ transferId: id }) },
@@ -106,7 +126,10 @@ export const invokeChannels = {
   'conference.invite': { request: object({ roomId: id, participants }), response: nul() },
   /** RFC 7701 NICKNAME: CONF_NICKNAME_TAKEN when someone else has it. */
   'conference.nick': { request: object({ roomId: id, nickname }), response: nul() },
-  'conference.send': { request: object({ roomId: id, text: string({ min: 1, max: MAX_MESSAGE_CHARS }) }), response: object({ messageId: id }) },
+  'conference.send': {
+    request: object({ roomId: id, text: string({ min: 1, max: MAX_MESSAGE_CHARS }) }),
+    response: object({ messageId: id }),
+  },
   /** Private message to one participant (RFC 7701 s.6; sealed pairwise in an E2E room). */
   'conference.sendPrivate': {
     request: object({ roomId: id, to: sipUri, text: string({ min: 1, max: MAX_MESSAGE_CHARS }) }),
@@ -228,7 +251,7 @@ export const BACKEND_METHOD = {
   'security.verify': 'securityVerify',
   'security.acceptKeyChange': 'securityAcceptKeyChange',
   'security.setPsk': 'securitySetPsk',
-  'search': 'search',
+  search: 'search',
   'files.send': 'filesSend',
   'files.accept': 'filesAccept',
   'files.decline': 'filesDecline',
@@ -250,7 +273,9 @@ export const BACKEND_METHOD = {
 } as const satisfies { [C in BackendChannel]: keyof UeBackend };
 
 // Compile-time proof that BACKEND_METHOD[c] has exactly the signature of channel c.
-type MethodMatches = { [C in BackendChannel]: NonNullable<UeBackend[(typeof BACKEND_METHOD)[C]]> extends (req: Req<C>) => Promise<Res<C>> ? true : false };
+type MethodMatches = {
+  [C in BackendChannel]: NonNullable<UeBackend[(typeof BACKEND_METHOD)[C]]> extends (req: Req<C>) => Promise<Res<C>> ? true : false;
+};
 const methodMatches: { [C in BackendChannel]: true } = null as unknown as MethodMatches;
 void methodMatches;
 
@@ -335,9 +360,7 @@ const frameId = number({ integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
 /** renderer -> host. `payload` is validated afterwards against the channel's request schema. */
 export const RequestFrame = object({ id: frameId, channel: string({ min: 1, max: 64 }), payload: optional(anyJson()) });
 export type RequestFrame = Infer<typeof RequestFrame>;
-export type ResponseFrame =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: IpcErrorShape };
+export type ResponseFrame = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: IpcErrorShape };
 export type EventFrame = { event: EventChannel; payload: unknown };
 
 /** Accepts any value (bounded later by the channel schema). */

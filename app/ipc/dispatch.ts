@@ -2,8 +2,20 @@
 // response on the way out (strict view schemas: nothing but the declared public fields can leave main).
 // Used by the web host (WebSocket) and by the Electron shell (ipcMain.handle).
 import {
-  callBackend, eventChannels, invokeChannels, IPC_ERROR, isInvokeChannel, isShellChannel, toIpcError,
-  type BackendChannel, type IpcErrorShape, type Req, type Res, type ShellChannel, type UeBackend, type UeEvent,
+  callBackend,
+  eventChannels,
+  invokeChannels,
+  IPC_ERROR,
+  isInvokeChannel,
+  isShellChannel,
+  toIpcError,
+  type BackendChannel,
+  type IpcErrorShape,
+  type Req,
+  type Res,
+  type ShellChannel,
+  type UeBackend,
+  type UeEvent,
 } from './contract';
 import { formatIssues } from './schema';
 
@@ -24,7 +36,10 @@ export async function dispatchInvoke(
   opts: DispatchOptions = {},
 ): Promise<DispatchResult> {
   if (!isInvokeChannel(channel)) {
-    return { ok: false, error: { code: IPC_ERROR.unknownChannel, message: `unknown channel ${JSON.stringify(String(channel).slice(0, 64))}` } };
+    return {
+      ok: false,
+      error: { code: IPC_ERROR.unknownChannel, message: `unknown channel ${JSON.stringify(String(channel).slice(0, 64))}` },
+    };
   }
   const spec = invokeChannels[channel];
   const req = spec.request(payload);

@@ -9,7 +9,7 @@ export type LinkClass = { ok: true; url: string } | { ok: false; reason: string 
 /** Decides whether a URL may be handed to the OS: http(s)/mailto only, no credentials, no control characters. */
 export function classifyLink(raw: string): LinkClass {
   if (raw.length > MAX_URL_CHARS) return { ok: false, reason: 'URL too long' };
-  // eslint-disable-next-line no-control-regex
+
   if (/[\u0000-\u001f\u007f\s]/.test(raw)) return { ok: false, reason: 'URL contains spaces or control characters' };
   let u: URL;
   try {

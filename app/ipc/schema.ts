@@ -177,7 +177,18 @@ export function union<const M extends readonly [Schema<unknown>, ...Schema<unkno
       if (r.ok) return r as Validation<Infer<M[number]>>;
       issues.push(...r.issues);
     }
-    return { ok: false, issues: [{ path, message: `matches no alternative (${issues.slice(0, 3).map((i) => i.message).join('; ')})` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          path,
+          message: `matches no alternative (${issues
+            .slice(0, 3)
+            .map((i) => i.message)
+            .join('; ')})`,
+        },
+      ],
+    };
   });
 }
 

@@ -5,14 +5,20 @@ import { array, boolean, literal, nullable, number, object, optional, string, ty
 // ---- primitives ----------------------------------------------------------------------------------------------------
 
 /** sip:/sips: URI with a user part (an AoR or a peer), or a tel: URI (RFC 3261 s.19.1, RFC 3966). */
-export const SIP_URI_RE = /^(?:sips?:[^\s@<>"]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"]{0,256})?|tel:\+?[0-9().\-]{1,32}(?:;[^\s<>"]{0,128})?)$/;
+export const SIP_URI_RE =
+  /^(?:sips?:[^\s@<>"]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"]{0,256})?|tel:\+?[0-9().-]{1,32}(?:;[^\s<>"]{0,128})?)$/;
 /** Outbound proxy: `tls://127.0.0.1:5061` style transport URL, or a sip:/sips: URI (`sip:127.0.0.1;transport=tls`). */
-export const PROXY_RE = /^(?:(?:udp|tcp|tls|ws|wss):\/\/[A-Za-z0-9.\-\[\]:]{1,260}(?:\/[^\s]{0,256})?|sips?:[^\s<>"]{1,300})$/;
+export const PROXY_RE = /^(?:(?:udp|tcp|tls|ws|wss):\/\/[A-Za-z0-9.\-[\]:]{1,260}(?:\/[^\s]{0,256})?|sips?:[^\s<>"]{1,300})$/;
 /** Opaque ids chosen by main (history row ids, IMDN Message-IDs): printable, no spaces. */
 export const ID_RE = /^[A-Za-z0-9._:@+\-=/]{1,128}$/;
 
 export const sipUri = string({ min: 1, max: 512, pattern: SIP_URI_RE, patternName: 'SIP URI (sip:user@domain)' });
-export const proxyUri = string({ min: 1, max: 512, pattern: PROXY_RE, patternName: 'outbound proxy (tls://host:port or sip:host;transport=tls)' });
+export const proxyUri = string({
+  min: 1,
+  max: 512,
+  pattern: PROXY_RE,
+  patternName: 'outbound proxy (tls://host:port or sip:host;transport=tls)',
+});
 export const id = string({ min: 1, max: 128, pattern: ID_RE, patternName: 'id' });
 /** Absolute file path on the machine running main (POSIX or Windows). */
 export const filePath = string({ min: 1, max: 4096, pattern: /^(?:\/|[A-Za-z]:[\\/]|\\\\)[^\0]*$/, patternName: 'absolute file path' });

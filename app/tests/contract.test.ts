@@ -1,8 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BACKEND_METHOD, EVENT_CHANNELS, eventChannels, INVOKE_CHANNELS, invokeChannels, isInvokeChannel, isShellChannel,
-  toIpcError, UeEventHub, type UeEvent,
+  BACKEND_METHOD,
+  EVENT_CHANNELS,
+  eventChannels,
+  INVOKE_CHANNELS,
+  invokeChannels,
+  isInvokeChannel,
+  isShellChannel,
+  toIpcError,
+  UeEventHub,
+  type UeEvent,
 } from '../ipc/contract';
 
 test('every invoke channel is either a shell channel or has a backend method', () => {
@@ -58,8 +66,15 @@ test('account views never carry a password', () => {
 test('events: message.upserted validates states and e2e facts', () => {
   const m = eventChannels['message.upserted'];
   const msg = {
-    id: 'm1', conversationId: 'c1', direction: 'out', sender: 'sip:alice@parley.test', text: 'hi', at: 1, state: 'stored',
-    mode: 'page', e2e: { state: 'on' },
+    id: 'm1',
+    conversationId: 'c1',
+    direction: 'out',
+    sender: 'sip:alice@parley.test',
+    text: 'hi',
+    at: 1,
+    state: 'stored',
+    mode: 'page',
+    e2e: { state: 'on' },
   };
   assert.equal(m(msg).ok, true);
   assert.equal(m({ ...msg, state: 'failed', failure: { code: 'SIP_480', reason: 'Temporarily Unavailable' } }).ok, true);

@@ -26,7 +26,12 @@ before(async () => {
     format: 'esm',
     packages: 'external',
     logLevel: 'warning',
-    plugins: [{ name: 'fake-electron', setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })) }],
+    plugins: [
+      {
+        name: 'fake-electron',
+        setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })),
+      },
+    ],
   });
   fake = (await import(pathToFileURL(outfile).href)).fake;
   bridge = fake.contextBridge.exposed.get('parley') as Bridge;
@@ -46,7 +51,10 @@ test('invoke forwards contract channels only', async () => {
     const r = (await bridge.invoke(bad, {})) as { ok: boolean; error: { code: string } };
     assert.deepEqual([r.ok, r.error.code], [false, 'IPC_UNKNOWN_CHANNEL'], String(bad));
   }
-  assert.deepEqual(fake.ipcRenderer.invoked.map((i) => i.channel), ['account.get']);
+  assert.deepEqual(
+    fake.ipcRenderer.invoked.map((i) => i.channel),
+    ['account.get'],
+  );
 });
 
 test('on: routes events by name, ignores unknown names and non-functions, unsubscribes', () => {

@@ -50,7 +50,10 @@ async function signedIn(backend = new MemoryBackend({ password: 'pw' })) {
   const store = createAppStore(client);
   bindStore(client, store);
   await settle();
-  assert.equal(await store.getState().configure({ ...EMPTY_FORM, aor: ' sip:alice@parley.test ', password: 'pw', proxy: 'tls://127.0.0.1:5061' }), true);
+  assert.equal(
+    await store.getState().configure({ ...EMPTY_FORM, aor: ' sip:alice@parley.test ', password: 'pw', proxy: 'tls://127.0.0.1:5061' }),
+    true,
+  );
   return { backend, store, client, ...lb };
 }
 
@@ -88,21 +91,33 @@ test('account form: field errors without any IPC; valid input signs in and follo
   const fe = store.getState().account.fieldErrors;
   assert.deepEqual(Object.keys(fe).sort(), ['aor', 'password', 'proxy']);
   assert.equal(lb.sent.filter((s) => s.channel === 'account.configure').length, before);
-  assert.equal(await store.getState().configure({ ...EMPTY_FORM, aor: 'sip:alice@parley.test', password: 'bad', proxy: 'tcp://127.0.0.1:5060' }), false);
+  assert.equal(
+    await store.getState().configure({ ...EMPTY_FORM, aor: 'sip:alice@parley.test', password: 'bad', proxy: 'tcp://127.0.0.1:5060' }),
+    false,
+  );
   assert.match(store.getState().account.error ?? '', /REGISTER_FORBIDDEN/);
   assert.equal(store.getState().connection.state, 'error');
-  assert.equal(await store.getState().configure({ ...EMPTY_FORM, aor: 'sip:alice@parley.test', password: 'pw', proxy: 'tcp://127.0.0.1:5060' }), true);
+  assert.equal(
+    await store.getState().configure({ ...EMPTY_FORM, aor: 'sip:alice@parley.test', password: 'pw', proxy: 'tcp://127.0.0.1:5060' }),
+    true,
+  );
   assert.equal(store.getState().account.view?.aor, 'sip:alice@parley.test');
   assert.equal(store.getState().connection.state, 'registered');
   await store.getState().signOut();
   assert.equal(store.getState().account.view, null);
-  await store.getState().useLocalLab();
+  await store.getState().signInLocalLab();
   assert.equal(store.getState().account.view?.localLab, true);
   assert.equal(store.getState().connection.state, 'registered');
 });
 
 test('validateAccountForm trims and drops empty optional fields', () => {
-  const r = validateAccountForm({ aor: ' sip:a@b.test ', password: 'p', proxy: ' sip:127.0.0.1;transport=tls ', caFile: '  ', displayName: '' });
+  const r = validateAccountForm({
+    aor: ' sip:a@b.test ',
+    password: 'p',
+    proxy: ' sip:127.0.0.1;transport=tls ',
+    caFile: '  ',
+    displayName: '',
+  });
   assert.deepEqual(r, { ok: true, request: { aor: 'sip:a@b.test', password: 'p', proxy: 'sip:127.0.0.1;transport=tls' } });
 });
 
@@ -188,7 +203,15 @@ test('links: web host delegates http(s) links, refuses others with a notice', as
 
 test('mergeMessages keeps ascending order across out-of-order inserts and updates in place', () => {
   const m = (id: string, at: number, state: MessageView['state'] = 'sent'): MessageView => ({
-    id, conversationId: 'c', direction: 'out', sender: 'sip:a@b.test', text: id, at, state, mode: 'page', e2e: { state: 'on' },
+    id,
+    conversationId: 'c',
+    direction: 'out',
+    sender: 'sip:a@b.test',
+    text: id,
+    at,
+    state,
+    mode: 'page',
+    e2e: { state: 'on' },
   });
   let cm = mergeMessages(emptyConversation(), [m('b', 2), m('c', 3)]);
   cm = mergeMessages(cm, [m('a', 1)]);
@@ -205,7 +228,10 @@ test('mergeMessages keeps ascending order across out-of-order inserts and update
 test('pure helpers: token from the fragment, digit groups, list order, links, windowing search', () => {
   let replaced = '';
   const store = new Map<string, string>();
-  const storage = { setItem: (k: string, v: string) => store.set(k, v), getItem: (k: string) => store.get(k) ?? null } as unknown as Storage;
+  const storage = {
+    setItem: (k: string, v: string) => store.set(k, v),
+    getItem: (k: string) => store.get(k) ?? null,
+  } as unknown as Storage;
   const history = { replaceState: (_a: unknown, _b: string, url: string) => (replaced = url) } as unknown as History;
   const tok = 'A'.repeat(43);
   assert.equal(takeToken({ hash: `#token=${tok}`, pathname: '/', search: '' } as Location, storage, history), tok);
@@ -216,12 +242,24 @@ test('pure helpers: token from the fragment, digit groups, list order, links, wi
   assert.deepEqual(groupDigits('123456789012'), ['12345', '67890', '12']);
 
   const conv = (id: string, title: string, updatedAt: number, unread = 0, blocked = false) => ({
-    id, kind: 'direct' as const, peer: `sip:${title}@x.test`, title, unread, blocked, updatedAt,
+    id,
+    kind: 'direct' as const,
+    peer: `sip:${title}@x.test`,
+    title,
+    unread,
+    blocked,
+    updatedAt,
     security: { tls: true, e2e: 'on' as const, peer: 'unverified' as const, sendBlocked: false },
   });
   const byId = { a: conv('a', 'alice', 1, 2), b: conv('b', 'bob', 3, 1), c: conv('c', 'carol', 2, 5, true) };
-  assert.deepEqual(sortedConversations(byId, '').map((c) => c.id), ['b', 'c', 'a']);
-  assert.deepEqual(sortedConversations(byId, 'CAR').map((c) => c.id), ['c']);
+  assert.deepEqual(
+    sortedConversations(byId, '').map((c) => c.id),
+    ['b', 'c', 'a'],
+  );
+  assert.deepEqual(
+    sortedConversations(byId, 'CAR').map((c) => c.id),
+    ['c'],
+  );
   assert.equal(unreadTotal(byId), 3);
 
   assert.deepEqual(splitLinks('go to https://a.example/x). now'), [
@@ -229,7 +267,9 @@ test('pure helpers: token from the fragment, digit groups, list order, links, wi
     { kind: 'link', text: 'https://a.example/x', url: 'https://a.example/x' },
     { kind: 'text', text: '). now' },
   ]);
-  assert.deepEqual(splitLinks('http://user:pw@evil.example/ javascript:alert(1)'), [{ kind: 'text', text: 'http://user:pw@evil.example/ javascript:alert(1)' }]);
+  assert.deepEqual(splitLinks('http://user:pw@evil.example/ javascript:alert(1)'), [
+    { kind: 'text', text: 'http://user:pw@evil.example/ javascript:alert(1)' },
+  ]);
 
   const offsets = [0, 10, 30, 60, 100];
   assert.equal(firstBelow(offsets, 0), 0);

@@ -2,7 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  array, boolean, lazy, literal, nul, nullable, number, object, optional, parse, SchemaError, string, union,
+  array,
+  boolean,
+  lazy,
+  literal,
+  nul,
+  nullable,
+  number,
+  object,
+  optional,
+  parse,
+  SchemaError,
+  string,
+  union,
   type Schema,
 } from '../ipc/schema';
 
@@ -49,7 +61,10 @@ test('object: strict, required, optional, fresh output', () => {
   const extra = issuesOf(o, { a: 'x', evil: 1 });
   assert.deepEqual(extra, [{ path: '/evil', message: 'unknown key' }]);
   assert.deepEqual(issuesOf(o, {}), [{ path: '/a', message: 'required' }]);
-  assert.deepEqual(issuesOf(o, { a: 1, b: 'no' }).map((i) => i.path), ['/a', '/b']);
+  assert.deepEqual(
+    issuesOf(o, { a: 1, b: 'no' }).map((i) => i.path),
+    ['/a', '/b'],
+  );
   const input = { a: 'x' };
   const r = o(input);
   assert.ok(r.ok && r.value !== input);

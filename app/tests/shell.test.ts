@@ -21,7 +21,8 @@ let closed = 0;
 
 type Handler = (event: unknown, payload: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: string } }>;
 const trusted = { senderFrame: { url: 'app://parley/index.html', parent: null } };
-const invoke = (channel: string, payload: unknown, event: unknown = trusted) => (fake.ipcMain.handlers.get(channel) as Handler)(event, payload);
+const invoke = (channel: string, payload: unknown, event: unknown = trusted) =>
+  (fake.ipcMain.handlers.get(channel) as Handler)(event, payload);
 
 before(async () => {
   // Inside the repo (gitignored .parley-test/) so the bundle's external packages resolve from node_modules.
@@ -41,7 +42,12 @@ before(async () => {
     format: 'esm',
     packages: 'external',
     logLevel: 'warning',
-    plugins: [{ name: 'fake-electron', setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })) }],
+    plugins: [
+      {
+        name: 'fake-electron',
+        setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })),
+      },
+    ],
   });
   const mod = await import(pathToFileURL(outfile).href);
   fake = mod.fake;
@@ -65,8 +71,13 @@ test('lifecycle: single-instance lock, sandbox for all, protocol clients, window
   const what = fake.calls.map((c) => c.what);
   assert.ok(what.includes('requestSingleInstanceLock'));
   assert.ok(what.includes('enableSandbox'));
-  assert.deepEqual(fake.calls.filter((c) => c.what === 'setAsDefaultProtocolClient').map((c) => c.args[0]), ['sip', 'sips', 'im']);
-  assert.deepEqual(fake.protocol.privileged, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } }]);
+  assert.deepEqual(
+    fake.calls.filter((c) => c.what === 'setAsDefaultProtocolClient').map((c) => c.args[0]),
+    ['sip', 'sips', 'im'],
+  );
+  assert.deepEqual(fake.protocol.privileged, [
+    { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false } },
+  ]);
   assert.equal(win.loaded, 'app://parley/index.html');
   const wp = win.options.webPreferences as Record<string, unknown>;
   assert.equal(wp.sandbox, true);
@@ -157,7 +168,12 @@ test('app:// serves the renderer with the CSP header and nothing else', async ()
   assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   assert.match(await r.text(), /http-equiv="Content-Security-Policy"/);
   assert.equal((await h({ url: 'app://parley/app.js' })).headers.get('content-type'), 'text/javascript');
-  for (const url of ['app://parley/../../etc/passwd', 'app://parley/%2e%2e/app/shell-under-test.mjs', 'app://other/index.html', 'app://parley/.hidden.js']) {
+  for (const url of [
+    'app://parley/../../etc/passwd',
+    'app://parley/%2e%2e/app/shell-under-test.mjs',
+    'app://other/index.html',
+    'app://parley/.hidden.js',
+  ]) {
     assert.equal((await h({ url })).status, 404, url);
   }
 });

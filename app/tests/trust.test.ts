@@ -6,7 +6,16 @@ import { safeStorageWrapper, type SafeStorageLike } from '../keywrapper';
 test('isTrustedSender: only the top frame of app://parley', () => {
   assert.equal(isTrustedSender({ url: 'app://parley/index.html', parent: null }), true);
   assert.equal(isTrustedSender({ url: 'app://parley/index.html', parent: {} }), false);
-  for (const url of ['file:///index.html', 'app://evil/index.html', 'app://parley.evil/x', 'https://parley/x', 'app://user@parley/x', 'app://parley:81/x', 'about:blank', 'garbage']) {
+  for (const url of [
+    'file:///index.html',
+    'app://evil/index.html',
+    'app://parley.evil/x',
+    'https://parley/x',
+    'app://user@parley/x',
+    'app://parley:81/x',
+    'about:blank',
+    'garbage',
+  ]) {
     assert.equal(isTrustedSender({ url, parent: null }), false, url);
   }
   assert.equal(isTrustedSender(null), false);

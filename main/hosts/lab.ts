@@ -50,7 +50,9 @@ export async function defaultLabFactory(): Promise<LocalLabInfo> {
   let appServer: Awaited<ReturnType<typeof startAppServer>> | undefined;
   try {
     appServer = await startAppServer({
-      port: DEFAULT_APP_SERVER_PORT, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain,
+      port: DEFAULT_APP_SERVER_PORT,
+      proxy: { host: '127.0.0.1', port: lab.ports.sip },
+      domain: lab.domain,
       groups: { team: { members: lab.accounts.map((a) => lab.aor(a.user)) } },
     });
   } catch {
@@ -59,7 +61,10 @@ export async function defaultLabFactory(): Promise<LocalLabInfo> {
   const infoFile = join(lab.stateDir, 'lab.json');
   await writeFile(infoFile, `${JSON.stringify(labInfo(lab), null, 2)}\n`);
   return {
-    domain: lab.domain, caFile: lab.caFile, proxy: lab.proxy, accounts: lab.accounts,
+    domain: lab.domain,
+    caFile: lab.caFile,
+    proxy: lab.proxy,
+    accounts: lab.accounts,
     stop: async () => {
       await rm(infoFile, { force: true });
       await appServer?.stop();

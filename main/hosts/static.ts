@@ -38,7 +38,8 @@ export function resolveStatic(root: string, urlPath: string): string | null {
     return null;
   }
   if (p === '/' || p === '') p = '/index.html';
-  if (p.includes('\0') || p.includes('\\') || p.split('/').some((seg) => seg === '..' || seg.startsWith('.') && seg.length > 0)) return null;
+  if (p.includes('\0') || p.includes('\\') || p.split('/').some((seg) => seg === '..' || (seg.startsWith('.') && seg.length > 0)))
+    return null;
   if (!(extname(p) in MIME)) return null;
   const base = resolve(root);
   const full = resolve(base, '.' + p);

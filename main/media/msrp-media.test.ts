@@ -24,8 +24,13 @@ describe('session media (SDP offer/answer)', () => {
     await tls.close();
   });
   const ctx = async (aor: string, o: Partial<MediaContext> = {}): Promise<MediaContext> => ({
-    transport: (s) => (s ? tls : tcp), relayPath: () => undefined, fingerprint: (s) => (s ? fp : undefined), offerSecure: false,
-    security: await memorySecurity(aor), policy: 'require', ...o,
+    transport: (s) => (s ? tls : tcp),
+    relayPath: () => undefined,
+    fingerprint: (s) => (s ? fp : undefined),
+    offerSecure: false,
+    security: await memorySecurity(aor),
+    policy: 'require',
+    ...o,
   });
 
   it('offer: a=path, accept-types, wrapped types, setup actpass, msrp-cema, max-size, key-mgmt; relay Use-Path first', async () => {
@@ -64,7 +69,12 @@ describe('session media (SDP offer/answer)', () => {
   });
 
   it("refusals: no key-mgmt under 'require' (E2E_REQUIRED), answers without key-mgmt, unknown transports", async () => {
-    const plainOffer = buildMsrpOffer({ port: 9, transport: 'TCP/MSRP', path: ['msrp://127.0.0.1:9/x;tcp'], acceptTypes: ['message/cpim'] });
+    const plainOffer = buildMsrpOffer({
+      port: 9,
+      transport: 'TCP/MSRP',
+      path: ['msrp://127.0.0.1:9/x;tcp'],
+      acceptTypes: ['message/cpim'],
+    });
     const r = await prepareAnswer(await ctx('sip:bob@parley.test'), plainOffer, 'sip:carol@parley.test');
     assert.ok(!(r instanceof AnswerMedia) && r.code === 'E2E_REQUIRED' && r.status === 488);
     const ok = await prepareAnswer(await ctx('sip:bob@parley.test', { policy: 'allow-plaintext' }), plainOffer, 'sip:carol@parley.test');
@@ -73,10 +83,16 @@ describe('session media (SDP offer/answer)', () => {
     off.createOffer();
     await assert.rejects(off.applyRemote('answer', ok.answerSdp), (e) => isParleyError(e, 'E2E_REQUIRED'));
     assert.equal(off.failure?.code, 'E2E_REQUIRED');
-    const noTls = await prepareAnswer(await ctx('sip:bob@parley.test', { transport: (s) => (s ? undefined : tcp) }),
-      buildMsrpOffer({ port: 9, transport: 'TCP/TLS/MSRP', path: ['msrps://127.0.0.1:9/x;tcp'], acceptTypes: ['message/cpim'] }), 'sip:carol@parley.test');
+    const noTls = await prepareAnswer(
+      await ctx('sip:bob@parley.test', { transport: (s) => (s ? undefined : tcp) }),
+      buildMsrpOffer({ port: 9, transport: 'TCP/TLS/MSRP', path: ['msrps://127.0.0.1:9/x;tcp'], acceptTypes: ['message/cpim'] }),
+      'sip:carol@parley.test',
+    );
     assert.ok(!(noTls instanceof AnswerMedia) && noTls.code === 'SDP_MSRP_BAD_TRANSPORT');
-    await assert.rejects(async () => new OfferMedia({ ...(await ctx('sip:a@x')), security: undefined }, 'sip:b@x'), (e) => isParleyError(e, 'E2E_NO_IDENTITY'));
+    await assert.rejects(
+      async () => new OfferMedia({ ...(await ctx('sip:a@x')), security: undefined }, 'sip:b@x'),
+      (e) => isParleyError(e, 'E2E_NO_IDENTITY'),
+    );
   });
 
   it('the RTCPeerConnection stand-in runs offer/answer through a driver and restores the globals', async () => {
@@ -97,7 +113,13 @@ describe('session media (SDP offer/answer)', () => {
     pc.close();
     assert.equal(pc.signalingState, 'closed');
     assert.ok(off.closed);
-    assert.throws(() => new MsrpPeerConnection({}), (e) => isParleyError(e, 'SESSION_NO_DRIVER'));
-    assert.throws(() => pc.addTrack(), (e) => isParleyError(e, 'SESSION_NO_MEDIA_TRACKS'));
+    assert.throws(
+      () => new MsrpPeerConnection({}),
+      (e) => isParleyError(e, 'SESSION_NO_DRIVER'),
+    );
+    assert.throws(
+      () => pc.addTrack(),
+      (e) => isParleyError(e, 'SESSION_NO_MEDIA_TRACKS'),
+    );
   });
 });

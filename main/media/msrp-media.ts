@@ -1,7 +1,16 @@
 // MSRP media of one SIP session: SDP offer/answer (RFC 4975 s.8, RFC 6135 setup, RFC 8122 fingerprint, RFC 6714 CEMA),
 // relay paths (RFC 4976 s.6), a=key-mgmt E2E agreement (RFC 4567 syntax, docs/security.md s.5.5) and connection roles.
 import { ParleyError, isParleyError } from '../base/errors';
-import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, PARLEY_KEY_MGMT_PROTOCOL, type KeyMgmt, type MsrpMedia, type MsrpTransport as SdpTransport } from '../protocol/sdp/msrp-sdp';
+import {
+  answerMsrpOffer,
+  buildMsrpOffer,
+  msrpConnectsActively,
+  parseMsrpMedia,
+  PARLEY_KEY_MGMT_PROTOCOL,
+  type KeyMgmt,
+  type MsrpMedia,
+  type MsrpTransport as SdpTransport,
+} from '../protocol/sdp/msrp-sdp';
 import { MsrpSession } from '../protocol/msrp/session';
 import type { MsrpTransport } from '../net/msrp/transport';
 import { RELAY_CHUNK_SIZE } from '../net/msrp/relay';
@@ -11,7 +20,15 @@ import { MSRP_E2E_CONTENT_TYPE } from '../security/session-cipher';
 import { normalizeAoR } from '../security/aor';
 import type { PeerKeyState } from '../security/peers';
 import type { SdpDriver } from './peer-connection';
-import { CPIM_TYPE, IMDN_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, TEXT_TYPE, type E2EPolicy, type SessionSecurity } from '../features/session/types';
+import {
+  CPIM_TYPE,
+  IMDN_TYPE,
+  ISCOMPOSING_TYPE,
+  MAX_CHAT_MESSAGE_BYTES,
+  TEXT_TYPE,
+  type E2EPolicy,
+  type SessionSecurity,
+} from '../features/session/types';
 
 /** a=accept-types we offer / accept: E2E frames, CPIM, bare text and is-composing for plaintext third-party clients. */
 export const OFFER_ACCEPT_TYPES = [MSRP_E2E_CONTENT_TYPE, CPIM_TYPE, TEXT_TYPE, ISCOMPOSING_TYPE];
@@ -96,7 +113,15 @@ export function createMsrpSession(n: Negotiated): MsrpSession {
   });
 }
 
-function decide(ctx: MediaContext, secure: boolean, transport: MsrpTransport, localUri: MsrpUri, local: MsrpMedia, remote: MsrpMedia, weOffered: boolean): Omit<Negotiated, 'e2e' | 'peerKeyState'> {
+function decide(
+  ctx: MediaContext,
+  secure: boolean,
+  transport: MsrpTransport,
+  localUri: MsrpUri,
+  local: MsrpMedia,
+  remote: MsrpMedia,
+  weOffered: boolean,
+): Omit<Negotiated, 'e2e' | 'peerKeyState'> {
   const ourRelay = ctx.relayPath(secure) ?? [];
   const peerPath = remote.path.map((u) => parseMsrpUri(u));
   const relayed = ourRelay.length > 0 || peerPath.length > 1;
@@ -105,9 +130,18 @@ function decide(ctx: MediaContext, secure: boolean, transport: MsrpTransport, lo
   const fp = secure && !relayed ? remote.fingerprints.find((f) => f.algorithm === 'sha-256') : undefined;
   if (secure && !relayed && !fp) throw new ParleyError('SESSION_NO_FINGERPRINT', 'msrps peer without a sha-256 a=fingerprint');
   return {
-    transport, secure, localUri, toPath: [...ourRelay, ...peerPath], role: active ? 'active' : 'passive',
-    remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined, cema: local.cema && remote.cema, relayed,
-    chunkSize: relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE, maxMessageBytes: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES, local, remote,
+    transport,
+    secure,
+    localUri,
+    toPath: [...ourRelay, ...peerPath],
+    role: active ? 'active' : 'passive',
+    remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined,
+    cema: local.cema && remote.cema,
+    relayed,
+    chunkSize: relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE,
+    maxMessageBytes: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
+    local,
+    remote,
   };
 }
 
@@ -129,7 +163,10 @@ export class OfferMedia implements SdpDriver {
   failure: ParleyError | undefined;
   closed = false;
 
-  constructor(private readonly ctx: MediaContext, readonly peerAor: string) {
+  constructor(
+    private readonly ctx: MediaContext,
+    readonly peerAor: string,
+  ) {
     this.secure = ctx.offerSecure;
     const t = ctx.transport(this.secure);
     if (!t) throw new ParleyError('SESSION_NO_TRANSPORT', `no ${this.secure ? 'msrps' : 'msrp'} transport configured`);
@@ -175,7 +212,8 @@ export class OfferMedia implements SdpDriver {
       if (!this.offerSdp) throw new ParleyError('SESSION_BAD_STATE', 'answer without an offer');
       const remote = parseMsrpMedia(sdp);
       const local = parseMsrpMedia(this.offerSdp);
-      if (remote.transport !== local.transport) throw new ParleyError('SESSION_BAD_ANSWER', `answer uses ${remote.transport}, we offered ${local.transport}`);
+      if (remote.transport !== local.transport)
+        throw new ParleyError('SESSION_BAD_ANSWER', `answer uses ${remote.transport}, we offered ${local.transport}`);
       const base = decide(this.ctx, this.secure, this.transport, this.localUri, local, remote, true);
       const n: Negotiated = { ...base };
       const km = findKeyMgmt(remote);
@@ -185,7 +223,10 @@ export class OfferMedia implements SdpDriver {
         n.e2e = this.keyOffer.complete(km, { expectedPeerAoR: aor, psk: sec.psk?.(aor) });
         n.peerKeyState = await checkPeerKey(sec, n.e2e);
       } else if (this.ctx.policy === 'require') {
-        throw new ParleyError('E2E_REQUIRED', 'the peer answered without end-to-end key agreement (a=key-mgmt:parley-x25519-v1) and the policy requires it');
+        throw new ParleyError(
+          'E2E_REQUIRED',
+          'the peer answered without end-to-end key agreement (a=key-mgmt:parley-x25519-v1) and the policy requires it',
+        );
       }
       this.keyOffer?.destroy();
       if (this.closed) {
@@ -196,7 +237,9 @@ export class OfferMedia implements SdpDriver {
       this.onNegotiated(n);
     } catch (e) {
       this.keyOffer?.destroy();
-      this.failure = isParleyError(e) ? e : new ParleyError('SESSION_BAD_ANSWER', `unusable SDP answer: ${(e as Error).message}`, undefined, { cause: e });
+      this.failure = isParleyError(e)
+        ? e
+        : new ParleyError('SESSION_BAD_ANSWER', `unusable SDP answer: ${(e as Error).message}`, undefined, { cause: e });
       throw this.failure;
     }
   }
@@ -213,9 +256,15 @@ export async function checkPeerKey(sec: SessionSecurity, e2e: EstablishedSession
   if (state === 'changed') {
     e2e.destroy();
     const info = sec.peers.get(e2e.peerAoR);
-    throw new ParleyError('PEER_KEY_CHANGED', `the identity key of ${e2e.peerAoR} changed since it was pinned; the session was refused (confirm the new key first)`, {
-      aor: e2e.peerAoR, fingerprint: info.fingerprint, pendingFingerprint: info.pendingFingerprint,
-    });
+    throw new ParleyError(
+      'PEER_KEY_CHANGED',
+      `the identity key of ${e2e.peerAoR} changed since it was pinned; the session was refused (confirm the new key first)`,
+      {
+        aor: e2e.peerAoR,
+        fingerprint: info.fingerprint,
+        pendingFingerprint: info.pendingFingerprint,
+      },
+    );
   }
   return state;
 }
@@ -265,7 +314,11 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
   try {
     remote = parseMsrpMedia(offerSdp);
   } catch (e) {
-    return { status: 488, code: isParleyError(e) ? e.code : 'SDP_MALFORMED', reason: isParleyError(e) ? e.message : 'unparseable SDP offer' };
+    return {
+      status: 488,
+      code: isParleyError(e) ? e.code : 'SDP_MALFORMED',
+      reason: isParleyError(e) ? e.message : 'unparseable SDP offer',
+    };
   }
   const secure = remote.transport === 'TCP/TLS/MSRP';
   const transport = ctx.transport(secure);
@@ -275,7 +328,8 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
   if (!km && ctx.policy === 'require') {
     return { status: 488, code: 'E2E_REQUIRED', reason: 'end-to-end encryption required: the offer has no a=key-mgmt:parley-x25519-v1' };
   }
-  if (km && !sec && ctx.policy === 'require') return { status: 488, code: 'E2E_NO_IDENTITY', reason: 'no local identity for end-to-end encryption' };
+  if (km && !sec && ctx.policy === 'require')
+    return { status: 488, code: 'E2E_NO_IDENTITY', reason: 'no local identity for end-to-end encryption' };
   let e2e: EstablishedSession | undefined;
   let keyAttr: KeyMgmt | undefined;
   let peerKeyState: PeerKeyState | undefined;

@@ -66,7 +66,8 @@ export class MsrpPeerConnection {
 
   async createAnswer(): Promise<MsrpSessionDescription> {
     this.assertOpen();
-    if (this.signalingState !== 'have-remote-offer') throw new ParleyError('SESSION_BAD_STATE', `createAnswer in state ${this.signalingState}`);
+    if (this.signalingState !== 'have-remote-offer')
+      throw new ParleyError('SESSION_BAD_STATE', `createAnswer in state ${this.signalingState}`);
     return new MsrpSessionDescription({ type: 'answer', sdp: this.driver.createAnswer() });
   }
 
@@ -78,7 +79,8 @@ export class MsrpPeerConnection {
 
   async setRemoteDescription(desc: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
     this.assertOpen();
-    if (desc.type !== 'offer' && desc.type !== 'answer') throw new ParleyError('SESSION_BAD_STATE', `unsupported description type ${String(desc.type)}`);
+    if (desc.type !== 'offer' && desc.type !== 'answer')
+      throw new ParleyError('SESSION_BAD_STATE', `unsupported description type ${String(desc.type)}`);
     await this.driver.applyRemote(desc.type, desc.sdp);
     this.remoteDescription = new MsrpSessionDescription(desc);
     this.signalingState = desc.type === 'offer' ? 'have-remote-offer' : 'stable';

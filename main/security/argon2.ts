@@ -37,7 +37,13 @@ async function inThread(password: Uint8Array, salt: Uint8Array, opslimit: number
 }
 
 /** Argon2id13 in a worker thread; falls back to the calling thread if a worker cannot be started. */
-export async function argon2id(password: Uint8Array, salt: Uint8Array, opslimit: number, memlimit: number, outLen = 32): Promise<Uint8Array> {
+export async function argon2id(
+  password: Uint8Array,
+  salt: Uint8Array,
+  opslimit: number,
+  memlimit: number,
+  outLen = 32,
+): Promise<Uint8Array> {
   const path = resolveSodium();
   if (!path || process.env.PARLEY_ARGON2_IN_THREAD === '1') return inThread(password, salt, opslimit, memlimit, outLen);
   let worker: Worker;
@@ -55,9 +61,13 @@ export async function argon2id(password: Uint8Array, salt: Uint8Array, opslimit:
       void worker.terminate();
     };
     worker.once('message', (m: { ok: boolean; key?: Uint8Array; error?: string }) =>
-      done(() => (m.ok && m.key ? resolve(new Uint8Array(m.key)) : reject(new ParleyError('CRYPTO_KDF_FAILED', `Argon2id failed: ${m.error}`)))),
+      done(() =>
+        m.ok && m.key ? resolve(new Uint8Array(m.key)) : reject(new ParleyError('CRYPTO_KDF_FAILED', `Argon2id failed: ${m.error}`)),
+      ),
     );
-    worker.once('error', (e) => done(() => reject(new ParleyError('CRYPTO_KDF_FAILED', `Argon2id worker failed: ${e.message}`, undefined, { cause: e }))));
+    worker.once('error', (e) =>
+      done(() => reject(new ParleyError('CRYPTO_KDF_FAILED', `Argon2id worker failed: ${e.message}`, undefined, { cause: e }))),
+    );
     worker.once('exit', (code) => done(() => reject(new ParleyError('CRYPTO_KDF_FAILED', `Argon2id worker exited with code ${code}`))));
   });
 }

@@ -19,13 +19,18 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 
 const mk = async (name: string) =>
-  new E2EContext(await KeyStore.create(join(dir, `${name}.ks`), new PassphraseWrapper('pw', insecureTestParams()), { aor: `sip:${name}@example.com` }));
+  new E2EContext(
+    await KeyStore.create(join(dir, `${name}.ks`), new PassphraseWrapper('pw', insecureTestParams()), { aor: `sip:${name}@example.com` }),
+  );
 
 test('key exchange by pinning, seal/open with TOFU, key change blocks the reply until accepted', async () => {
   const a = await mk('alice');
   const b = await mk('bob');
   assert.deepEqual(a.plan(['sip:bob@example.com']).missing, ['sip:bob@example.com']);
-  assert.throws(() => a.seal(['sip:bob@example.com'], 'm1', Date.now(), utf8('x')), (e) => isParleyError(e, 'E2E_NO_RECIPIENT_KEY'));
+  assert.throws(
+    () => a.seal(['sip:bob@example.com'], 'm1', Date.now(), utf8('x')),
+    (e) => isParleyError(e, 'E2E_NO_RECIPIENT_KEY'),
+  );
   await a.peers.observe('sip:bob@example.com', b.store.identity().publicKey, 'key-response');
   const { body, contentType } = a.seal(['sip:bob@example.com'], 'm1', Date.now(), utf8('hello'));
   assert.equal(contentType, 'application/vnd.parley.e2e');
@@ -42,7 +47,10 @@ test('key exchange by pinning, seal/open with TOFU, key change blocks the reply 
   const second = a2.seal(['sip:bob@example.com'], 'm2', Date.now(), utf8('new phone'));
   const got2 = await b.open(second.body, 'sip:alice@example.com');
   assert.equal(got2.senderKeyStatus, 'changed');
-  assert.throws(() => b.seal(['sip:alice@example.com'], 'r1', Date.now(), utf8('hi')), (e) => isParleyError(e, 'PEER_KEY_CHANGED'));
+  assert.throws(
+    () => b.seal(['sip:alice@example.com'], 'r1', Date.now(), utf8('hi')),
+    (e) => isParleyError(e, 'PEER_KEY_CHANGED'),
+  );
   await b.peers.acceptChangedKey('sip:alice@example.com');
   const reply = b.seal(['sip:alice@example.com'], 'r1', Date.now(), utf8('hi'));
   assert.equal(new TextDecoder().decode((await a2.open(reply.body, 'sip:bob@example.com')).plaintext), 'hi');

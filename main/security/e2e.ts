@@ -1,7 +1,16 @@
 // Glue for the messaging service: seal to pinned peers / open with pins, PSKs and the persistent replay cache (docs/security.md s.5.1).
 import { ParleyError } from '../base/errors';
 import { normalizeAoR } from './aor';
-import { sealEnvelope, openEnvelope, parseEnvelope, decodeEnvelopeBody, encodeEnvelopeBody, E2E_CONTENT_TYPE, type OpenedEnvelope, type SealRecipient } from './envelope';
+import {
+  sealEnvelope,
+  openEnvelope,
+  parseEnvelope,
+  decodeEnvelopeBody,
+  encodeEnvelopeBody,
+  E2E_CONTENT_TYPE,
+  type OpenedEnvelope,
+  type SealRecipient,
+} from './envelope';
 import { PeerKeys, type PeerKeyState } from './peers';
 import { PersistentReplayGuard } from './replay';
 import type { KeyStore } from './keystore';
@@ -11,7 +20,10 @@ import type { EstablishedSession, SessionOptions } from './session-keys';
 export class E2EContext {
   readonly peers: PeerKeys;
   readonly replay: PersistentReplayGuard;
-  constructor(readonly store: KeyStore, opts: { now?: () => number } = {}) {
+  constructor(
+    readonly store: KeyStore,
+    opts: { now?: () => number } = {},
+  ) {
     this.peers = PeerKeys.fromKeyStore(store, opts);
     this.replay = new PersistentReplayGuard(store);
     this.#now = opts.now ?? Date.now;

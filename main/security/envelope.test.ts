@@ -16,12 +16,16 @@ import { isParleyError } from '../base/errors';
 let alice: LocalIdentity, bob: LocalIdentity, carol: LocalIdentity, dave: LocalIdentity, mallory: LocalIdentity;
 let dir: string;
 const NOW = 1_800_000_000_000;
-const cpim = utf8('From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\nDateTime: 2027-01-15T08:00:00Z\r\nimdn.Message-ID: m1\r\n\r\nContent-Type: text/plain\r\n\r\nhello');
+const cpim = utf8(
+  'From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\nDateTime: 2027-01-15T08:00:00Z\r\nimdn.Message-ID: m1\r\n\r\nContent-Type: text/plain\r\n\r\nhello',
+);
 
 before(async () => {
   await initCrypto();
   dir = await mkdtemp(join(tmpdir(), 'parley-env-'));
-  [alice, bob, carol, dave, mallory] = ['alice', 'bob', 'carol', 'dave', 'mallory'].map((n) => LocalIdentity.generate(`sip:${n}@example.com`));
+  [alice, bob, carol, dave, mallory] = ['alice', 'bob', 'carol', 'dave', 'mallory'].map((n) =>
+    LocalIdentity.generate(`sip:${n}@example.com`),
+  );
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
@@ -74,8 +78,15 @@ test('tampered ciphertext, AD fields and signature -> E2E_TAMPERED', async () =>
   const ctOff = p.signed.length - p.ciphertext.length;
   const idOff = env.indexOf(utf8('msg-1')[0], 50);
   const headerDateOff = p.header.length - (2 + 1 + 2 + 'sip:bob@example.com'.length + 32) - 1; // last byte of DateTime
-  for (const [what, off] of [['ciphertext', ctOff + 3], ['tag', p.signed.length - 1], ['signature', env.length - 5],
-    ['Message-ID', idOff], ['DateTime', headerDateOff], ['wrap', p.header.length + 30], ['ephemeral key', 10 + 'sip:alice@example.com'.length + 40]] as const) {
+  for (const [what, off] of [
+    ['ciphertext', ctOff + 3],
+    ['tag', p.signed.length - 1],
+    ['signature', env.length - 5],
+    ['Message-ID', idOff],
+    ['DateTime', headerDateOff],
+    ['wrap', p.header.length + 30],
+    ['ephemeral key', 10 + 'sip:alice@example.com'.length + 40],
+  ] as const) {
     const bad = env.slice();
     bad[off] ^= 1;
     await assert.rejects(open(bad, bob), (e) => isParleyError(e, 'E2E_TAMPERED'), what);
@@ -102,12 +113,22 @@ test('replay -> E2E_REPLAY, also after reopening the key store', async () => {
   const w = () => new PassphraseWrapper('pw', insecureTestParams());
   const ks = await KeyStore.create(path, w(), { aor: 'sip:bob@example.com' });
   const me = ks.signer();
-  const env = sealEnvelope({ sender: alice, recipients: [{ aor: me.aor, identityKey: me.publicKey }], messageId: 'r-1', dateTime: NOW, plaintext: cpim });
+  const env = sealEnvelope({
+    sender: alice,
+    recipients: [{ aor: me.aor, identityKey: me.publicKey }],
+    messageId: 'r-1',
+    dateTime: NOW,
+    plaintext: cpim,
+  });
   await openEnvelope({ envelope: env, me, replay: new PersistentReplayGuard(ks), now: NOW });
-  await assert.rejects(openEnvelope({ envelope: env, me, replay: new PersistentReplayGuard(ks), now: NOW + 5 }), (e) => isParleyError(e, 'E2E_REPLAY'));
+  await assert.rejects(openEnvelope({ envelope: env, me, replay: new PersistentReplayGuard(ks), now: NOW + 5 }), (e) =>
+    isParleyError(e, 'E2E_REPLAY'),
+  );
   await ks.close();
   const ks2 = await KeyStore.open(path, w());
-  await assert.rejects(openEnvelope({ envelope: env, me: ks2.signer(), replay: new PersistentReplayGuard(ks2), now: NOW + 60_000 }), (e) => isParleyError(e, 'E2E_REPLAY'));
+  await assert.rejects(openEnvelope({ envelope: env, me: ks2.signer(), replay: new PersistentReplayGuard(ks2), now: NOW + 60_000 }), (e) =>
+    isParleyError(e, 'E2E_REPLAY'),
+  );
   await ks2.close();
 });
 
@@ -142,8 +163,14 @@ test('bad format: garbage, truncation, unknown version, bad base64', async () =>
   v2[4] = 2;
   await assert.rejects(open(v2, bob), (e) => isParleyError(e, 'E2E_BAD_FORMAT') && e.details?.version === 2);
   await assert.rejects(open('not*base64', bob), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
-  assert.throws(() => seal([bob], { id: 'has space' }), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
-  assert.throws(() => seal([bob, bob]), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
+  assert.throws(
+    () => seal([bob], { id: 'has space' }),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+  );
+  assert.throws(
+    () => seal([bob, bob]),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+  );
 });
 
 test('PSK: identity+PSK mode, wrong PSK fails, PSK-only first contact with TOFU pinning, key substitution defeated', async () => {
@@ -152,7 +179,13 @@ test('PSK: identity+PSK mode, wrong PSK fails, PSK-only first contact with TOFU 
   const wrong = await derivePsk('blue shoe pancakes', alice.aor, bob.aor);
   assert.notDeepEqual(wrong, psk);
 
-  const both = sealEnvelope({ sender: alice, recipients: [{ aor: bob.aor, identityKey: bob.publicKey, psk }], messageId: 'k1', dateTime: NOW, plaintext: cpim });
+  const both = sealEnvelope({
+    sender: alice,
+    recipients: [{ aor: bob.aor, identityKey: bob.publicKey, psk }],
+    messageId: 'k1',
+    dateTime: NOW,
+    plaintext: cpim,
+  });
   assert.equal((await open(both, bob, { psk })).mode, 'identity+psk');
   await assert.rejects(open(both, bob, { psk: wrong }), (e) => isParleyError(e, 'E2E_PSK_MISMATCH'));
   await assert.rejects(open(both, bob), (e) => isParleyError(e, 'E2E_PSK_REQUIRED'));
@@ -168,9 +201,21 @@ test('PSK: identity+PSK mode, wrong PSK fails, PSK-only first contact with TOFU 
   await assert.rejects(open(first, mallory), (e) => isParleyError(e, 'E2E_NOT_FOR_ME'));
 
   // A proxy substituted Mallory's key for Bob's: the envelope is addressed to bob's AoR with Mallory's key.
-  const misdirected = sealEnvelope({ sender: alice, recipients: [{ aor: bob.aor, identityKey: mallory.publicKey, psk }], messageId: 'k3', dateTime: NOW, plaintext: cpim });
+  const misdirected = sealEnvelope({
+    sender: alice,
+    recipients: [{ aor: bob.aor, identityKey: mallory.publicKey, psk }],
+    messageId: 'k3',
+    dateTime: NOW,
+    plaintext: cpim,
+  });
   const malloryAsBob = new LocalIdentity(bob.aor, new Uint8Array(32).fill(1));
-  const sub = sealEnvelope({ sender: alice, recipients: [{ aor: bob.aor, identityKey: malloryAsBob.publicKey, psk }], messageId: 'k4', dateTime: NOW, plaintext: cpim });
+  const sub = sealEnvelope({
+    sender: alice,
+    recipients: [{ aor: bob.aor, identityKey: malloryAsBob.publicKey, psk }],
+    messageId: 'k4',
+    dateTime: NOW,
+    plaintext: cpim,
+  });
   await assert.rejects(open(sub, malloryAsBob, { psk: wrong }), (e) => isParleyError(e, 'E2E_PSK_MISMATCH'));
   await assert.rejects(open(misdirected, bob, { psk }), (e) => isParleyError(e, 'E2E_NOT_FOR_ME'));
 });
@@ -178,11 +223,10 @@ test('PSK: identity+PSK mode, wrong PSK fails, PSK-only first contact with TOFU 
 test('byte layout matches docs/security.md s.5.1', async () => {
   const env = seal([bob, carol], { id: 'layout-1', dateTime: 0x0102030405, pt: utf8('abc') });
   const dv = new DataView(env.buffer, env.byteOffset, env.length);
-  let o = 0;
   assert.equal(Buffer.from(env.subarray(0, 4)).toString(), 'PE2E');
   assert.equal(env[4], 1);
   assert.equal(env[5], 0);
-  o = 6;
+  let o = 6;
   const aLen = dv.getUint16(o);
   assert.equal(Buffer.from(env.subarray(o + 2, o + 2 + aLen)).toString(), 'sip:alice@example.com');
   o += 2 + aLen;

@@ -1,6 +1,25 @@
 // Page-mode one-pass E2E envelope v1 for SIP MESSAGE (RFC 3428) bodies carrying CPIM (RFC 3862); format in docs/security.md s.5.1.
 import { ParleyError } from '../base/errors';
-import { S, Reader, concat, u8, u16, u32, u64, lp16, utf8, hkdf, x25519, edPkToX, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
+import {
+  S,
+  Reader,
+  concat,
+  u8,
+  u16,
+  u32,
+  u64,
+  lp16,
+  utf8,
+  hkdf,
+  x25519,
+  edPkToX,
+  ctEqual,
+  toB64,
+  fromB64,
+  wipe,
+  random,
+  x25519KeyPair,
+} from './sodium';
 import { normalizeAoR, compareAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 import { checkWindow, type ReplayGuard } from './replay';
@@ -95,8 +114,15 @@ export function sealEnvelope(input: SealInput): Uint8Array {
 
   const eph = x25519KeyPair();
   const header = concat(
-    ENVELOPE_MAGIC, u8(ENVELOPE_VERSION), u8(0), lp16(senderAoR), sender.publicKey, eph.publicKey,
-    lp16(messageId), u64(dateTime), u16(recips.length),
+    ENVELOPE_MAGIC,
+    u8(ENVELOPE_VERSION),
+    u8(0),
+    lp16(senderAoR),
+    sender.publicKey,
+    eph.publicKey,
+    lp16(messageId),
+    u64(dateTime),
+    u16(recips.length),
     ...recips.map((r) => concat(u8(MODE_BYTE[r.mode]), lp16(r.aor), r.key)),
   );
   const contentKey = random(32);
@@ -155,7 +181,21 @@ export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
   const signed = bytes.subarray(0, r.off);
   const signature = r.bytes(64);
   r.end();
-  return { version, senderAoR, senderKey, ephemeralKey, messageId, dateTime: Number(dt), recipients, header, wraps, payloadNonce, ciphertext, signed, signature };
+  return {
+    version,
+    senderAoR,
+    senderKey,
+    ephemeralKey,
+    messageId,
+    dateTime: Number(dt),
+    recipients,
+    header,
+    wraps,
+    payloadNonce,
+    ciphertext,
+    signed,
+    signature,
+  };
 }
 
 export interface OpenInput {
@@ -193,7 +233,8 @@ export async function openEnvelope(input: OpenInput): Promise<OpenedEnvelope> {
   const myAoR = normalizeAoR(input.me.aor);
   const idx = env.recipients.findIndex((r) => r.aor === myAoR);
   const mine = env.recipients[idx];
-  if (!mine) throw new ParleyError('E2E_NOT_FOR_ME', 'envelope is not addressed to this account', { recipients: env.recipients.map((r) => r.aor) });
+  if (!mine)
+    throw new ParleyError('E2E_NOT_FOR_ME', 'envelope is not addressed to this account', { recipients: env.recipients.map((r) => r.aor) });
   if (mine.mode === 'psk-only' ? !ctEqual(mine.key, ZERO_KEY) : !ctEqual(mine.key, input.me.publicKey)) {
     throw new ParleyError('E2E_NOT_FOR_ME', 'envelope is sealed to a different identity key of this account', { reason: 'key' });
   }
@@ -203,7 +244,8 @@ export async function openEnvelope(input: OpenInput): Promise<OpenedEnvelope> {
     throw new ParleyError('E2E_UNKNOWN_SENDER_KEY', `no pinned identity key for ${env.senderAoR}`, { sender: env.senderAoR });
   } else senderKeyStatus = 'new';
   const usesPsk = mine.mode !== 'identity';
-  if (usesPsk && !input.psk) throw new ParleyError('E2E_PSK_REQUIRED', 'envelope needs the pre-shared key of this conversation', { sender: env.senderAoR });
+  if (usesPsk && !input.psk)
+    throw new ParleyError('E2E_PSK_REQUIRED', 'envelope needs the pre-shared key of this conversation', { sender: env.senderAoR });
   if (!verifySignature(env.senderKey, concat(SIG_CONTEXT, env.signed), env.signature)) {
     throw new ParleyError('E2E_TAMPERED', 'envelope signature does not verify');
   }
@@ -220,7 +262,7 @@ export async function openEnvelope(input: OpenInput): Promise<OpenedEnvelope> {
   try {
     contentKey = s.crypto_aead_xchacha20poly1305_ietf_decrypt(null, env.wraps[idx].ct, env.header, env.wraps[idx].nonce, kek);
   } catch {
-    if (usesPsk) throw new ParleyError('E2E_PSK_MISMATCH', 'the pre-shared key does not match the sender\'s', { sender: env.senderAoR });
+    if (usesPsk) throw new ParleyError('E2E_PSK_MISMATCH', "the pre-shared key does not match the sender's", { sender: env.senderAoR });
     throw new ParleyError('E2E_TAMPERED', 'content key does not unwrap');
   } finally {
     wipe(ikm, kek, ...dh);

@@ -41,7 +41,8 @@ export class GroupSession {
   #recv = new Map<string, Map<number, RecvKey>>();
 
   constructor(opts: { conferenceId: string; me: string }) {
-    if (!opts.conferenceId || utf8(opts.conferenceId).length > 256) throw new ParleyError('GROUP_BAD_INPUT', 'conference id required (<= 256 bytes)');
+    if (!opts.conferenceId || utf8(opts.conferenceId).length > 256)
+      throw new ParleyError('GROUP_BAD_INPUT', 'conference id required (<= 256 bytes)');
     this.conferenceId = opts.conferenceId;
     this.me = normalizeAoR(opts.me);
   }
@@ -62,7 +63,9 @@ export class GroupSession {
   /** Distribution plaintext for the current epoch (JSON, docs/security.md s.5.6). */
   distribution(): Uint8Array {
     if (!this.#key) throw new ParleyError('GROUP_NO_KEY', 'call newEpoch() first');
-    return utf8(JSON.stringify({ v: 1, type: 'sender-key', conf: this.conferenceId, epoch: this.#epoch, sender: this.me, key: b64url(this.#key) }));
+    return utf8(
+      JSON.stringify({ v: 1, type: 'sender-key', conf: this.conferenceId, epoch: this.#epoch, sender: this.me, key: b64url(this.#key) }),
+    );
   }
 
   /** Accept a sender key; `authenticatedSender` is openEnvelope's senderAoR and must equal the payload's sender. */
@@ -73,17 +76,27 @@ export class GroupSession {
     } catch {
       throw new ParleyError('GROUP_BAD_FORMAT', 'sender-key payload is not JSON');
     }
-    if (!o || o.v !== 1 || o.type !== 'sender-key' || typeof o.sender !== 'string' || !Number.isInteger(o.epoch) || (o.epoch as number) < 1 || (o.epoch as number) > 0xffffffff) {
+    if (
+      !o ||
+      o.v !== 1 ||
+      o.type !== 'sender-key' ||
+      typeof o.sender !== 'string' ||
+      !Number.isInteger(o.epoch) ||
+      (o.epoch as number) < 1 ||
+      (o.epoch as number) > 0xffffffff
+    ) {
       throw new ParleyError('GROUP_BAD_FORMAT', 'bad sender-key payload');
     }
     if (o.conf !== this.conferenceId) throw new ParleyError('GROUP_WRONG_CONFERENCE', 'sender key for another conference');
     const sender = normalizeAoR(o.sender);
-    if (sender !== normalizeAoR(authenticatedSender)) throw new ParleyError('GROUP_SENDER_MISMATCH', 'sender key distributed by someone else', { sender });
+    if (sender !== normalizeAoR(authenticatedSender))
+      throw new ParleyError('GROUP_SENDER_MISMATCH', 'sender key distributed by someone else', { sender });
     const key = fromB64url(o.key, 'GROUP_BAD_FORMAT', 32);
     const epochs = this.#recv.get(sender) ?? new Map<number, RecvKey>();
     const epoch = o.epoch as number;
     if (epochs.has(epoch)) {
-      if (!S().memcmp(epochs.get(epoch)!.key, key)) throw new ParleyError('GROUP_KEY_CONFLICT', 'a different key for an epoch already known', { sender, epoch });
+      if (!S().memcmp(epochs.get(epoch)!.key, key))
+        throw new ParleyError('GROUP_KEY_CONFLICT', 'a different key for an epoch already known', { sender, epoch });
       return { sender, epoch };
     }
     epochs.set(epoch, { key, max: -1n, seen: new Set() });
@@ -107,7 +120,13 @@ export class GroupSession {
     if (!this.#key) throw new ParleyError('GROUP_NO_KEY', 'call newEpoch() first');
     const counter = this.#counter++;
     const nonce = random(24);
-    const ct = S().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(this.conferenceId, this.#epoch, this.me, counter), null, nonce, this.#key);
+    const ct = S().crypto_aead_xchacha20poly1305_ietf_encrypt(
+      plaintext,
+      ad(this.conferenceId, this.#epoch, this.me, counter),
+      null,
+      nonce,
+      this.#key,
+    );
     return concat(u8(GROUP_MSG_VERSION), u32(this.#epoch), lp16(this.me), u64(counter), nonce, ct);
   }
 

@@ -2,23 +2,83 @@
 export { initCrypto } from './sodium';
 export { normalizeAoR } from './aor';
 export { type Identity, type IdentityInfo, LocalIdentity, fingerprint, verifySignature } from './identity';
-export { type KeyWrapper, type Argon2Params, PassphraseWrapper, WRAPPER_PASSPHRASE, WRAPPER_EXTERNAL, moderateParams, insecureTestParams } from './key-wrapper';
-export { KeyStore } from './keystore';
-export { PeerKeys, type PeerKeyState, type PeerKeyEvent, type PeerInfo, type KeySource, type PeerBackend, keyStorePeerBackend } from './peers';
-export { ReplayCache, PersistentReplayGuard, type ReplayGuard, REPLAY_WINDOW_MS, FUTURE_SKEW_MS } from './replay';
-export { safetyNumber, safetyNumberDigits, verifySafetyNumber, encodeQrPayload, decodeQrPayload, verifyQrPayload, type PartyKey } from './safety-number';
 export {
-  E2E_CONTENT_TYPE, sealEnvelope, openEnvelope, parseEnvelope, encodeEnvelopeBody, decodeEnvelopeBody,
-  type SealInput, type SealRecipient, type OpenInput, type OpenedEnvelope, type RecipientMode,
+  type KeyWrapper,
+  type Argon2Params,
+  PassphraseWrapper,
+  WRAPPER_PASSPHRASE,
+  WRAPPER_EXTERNAL,
+  moderateParams,
+  insecureTestParams,
+} from './key-wrapper';
+export { KeyStore } from './keystore';
+export {
+  PeerKeys,
+  type PeerKeyState,
+  type PeerKeyEvent,
+  type PeerInfo,
+  type KeySource,
+  type PeerBackend,
+  keyStorePeerBackend,
+} from './peers';
+export { ReplayCache, PersistentReplayGuard, type ReplayGuard, REPLAY_WINDOW_MS, FUTURE_SKEW_MS } from './replay';
+export {
+  safetyNumber,
+  safetyNumberDigits,
+  verifySafetyNumber,
+  encodeQrPayload,
+  decodeQrPayload,
+  verifyQrPayload,
+  type PartyKey,
+} from './safety-number';
+export {
+  E2E_CONTENT_TYPE,
+  sealEnvelope,
+  openEnvelope,
+  parseEnvelope,
+  encodeEnvelopeBody,
+  decodeEnvelopeBody,
+  type SealInput,
+  type SealRecipient,
+  type OpenInput,
+  type OpenedEnvelope,
+  type RecipientMode,
 } from './envelope';
 export {
-  KEY_REQUEST_CONTENT_TYPE, KEY_RESPONSE_CONTENT_TYPE, createKeyRequest, verifyKeyRequest, createKeyResponse, verifyKeyResponse,
-  type PendingKeyRequest, type KeyRequestInfo, type KeyResponseInfo,
+  KEY_REQUEST_CONTENT_TYPE,
+  KEY_RESPONSE_CONTENT_TYPE,
+  createKeyRequest,
+  verifyKeyRequest,
+  createKeyResponse,
+  verifyKeyResponse,
+  type PendingKeyRequest,
+  type KeyRequestInfo,
+  type KeyResponseInfo,
 } from './key-request';
 export { derivePsk, pskSalt, PSK_V1 } from './psk';
-export { KEY_MGMT_PROTOCOL, SessionOffer, acceptSessionOffer, parseKeyMgmtAttribute, formatKeyMgmtAttribute, toKeyMgmtValue, type KeyMgmtValue, type KeyMgmtInput, type EstablishedSession, type SessionOptions } from './session-keys';
+export {
+  KEY_MGMT_PROTOCOL,
+  SessionOffer,
+  acceptSessionOffer,
+  parseKeyMgmtAttribute,
+  formatKeyMgmtAttribute,
+  toKeyMgmtValue,
+  type KeyMgmtValue,
+  type KeyMgmtInput,
+  type EstablishedSession,
+  type SessionOptions,
+} from './session-keys';
 export { SessionCipher, MSRP_E2E_CONTENT_TYPE } from './session-cipher';
-export { StreamEncryptor, StreamDecryptor, sealSegment, openSegment, resumePoint, encryptedSegmentSize, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT } from './secret-stream';
+export {
+  StreamEncryptor,
+  StreamDecryptor,
+  sealSegment,
+  openSegment,
+  resumePoint,
+  encryptedSegmentSize,
+  STREAM_SEGMENT_SIZE,
+  STREAM_FULL_SEGMENT_CT,
+} from './secret-stream';
 export { GroupSession, SENDER_KEY_CONTENT_TYPE, type GroupMessage } from './group-keys';
 export { computeSecurityStatus, type SecurityFacts, type SecurityStatus, type HopFact, type E2EMode } from './status';
 export { E2EContext } from './e2e';

@@ -29,20 +29,42 @@ test('tampering, wrong party, wrong request, stale and malformed are typed error
   const req = createKeyRequest(alice, bob.aor, NOW);
   const o = JSON.parse(req.body);
   const swapped = JSON.stringify({ ...o, key: JSON.parse(createKeyRequest(mallory, bob.aor, NOW).body).key });
-  assert.throws(() => verifyKeyRequest(swapped, { sipFrom: alice.aor, me: bob.aor, now: NOW }), (e) => isParleyError(e, 'KEY_MSG_BAD_SIGNATURE'));
-  assert.throws(() => verifyKeyRequest(req.body, { sipFrom: mallory.aor, me: bob.aor, now: NOW }), (e) => isParleyError(e, 'KEY_MSG_MISMATCH'));
-  assert.throws(() => verifyKeyRequest(req.body, { sipFrom: alice.aor, me: mallory.aor, now: NOW }), (e) => isParleyError(e, 'KEY_MSG_MISMATCH'));
-  assert.throws(() => verifyKeyRequest(req.body, { sipFrom: alice.aor, me: bob.aor, now: NOW + 11 * 60_000 }), (e) => isParleyError(e, 'KEY_MSG_STALE'));
+  assert.throws(
+    () => verifyKeyRequest(swapped, { sipFrom: alice.aor, me: bob.aor, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MSG_BAD_SIGNATURE'),
+  );
+  assert.throws(
+    () => verifyKeyRequest(req.body, { sipFrom: mallory.aor, me: bob.aor, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MSG_MISMATCH'),
+  );
+  assert.throws(
+    () => verifyKeyRequest(req.body, { sipFrom: alice.aor, me: mallory.aor, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MSG_MISMATCH'),
+  );
+  assert.throws(
+    () => verifyKeyRequest(req.body, { sipFrom: alice.aor, me: bob.aor, now: NOW + 11 * 60_000 }),
+    (e) => isParleyError(e, 'KEY_MSG_STALE'),
+  );
   for (const b of ['', '[]', '{"v":2,"type":"key-request"}', JSON.stringify({ ...o, nonce: 'x' }), 'x'.repeat(5000)]) {
-    assert.throws(() => verifyKeyRequest(b, { sipFrom: alice.aor, me: bob.aor, now: NOW }), (e) => isParleyError(e, 'KEY_MSG_BAD_FORMAT'), b.slice(0, 30));
+    assert.throws(
+      () => verifyKeyRequest(b, { sipFrom: alice.aor, me: bob.aor, now: NOW }),
+      (e) => isParleyError(e, 'KEY_MSG_BAD_FORMAT'),
+      b.slice(0, 30),
+    );
   }
   const got = verifyKeyRequest(req.body, { sipFrom: alice.aor, me: bob.aor, now: NOW });
   const other = createKeyRequest(alice, bob.aor, NOW);
   const resp = createKeyResponse(bob, got, { now: NOW });
-  assert.throws(() => verifyKeyResponse(resp.body, { sipFrom: bob.aor, me: alice, pending: other.pending, now: NOW }), (e) => isParleyError(e, 'KEY_MSG_MISMATCH'));
+  assert.throws(
+    () => verifyKeyResponse(resp.body, { sipFrom: bob.aor, me: alice, pending: other.pending, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MSG_MISMATCH'),
+  );
   // Mallory answers with her own identity: signed correctly, but "from" is not the AoR the request went to.
   const forged = createKeyResponse(mallory, got, { now: NOW });
-  assert.throws(() => verifyKeyResponse(forged.body, { sipFrom: bob.aor, me: alice, pending: req.pending, now: NOW }), (e) => isParleyError(e, 'KEY_MSG_MISMATCH'));
+  assert.throws(
+    () => verifyKeyResponse(forged.body, { sipFrom: bob.aor, me: alice, pending: req.pending, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MSG_MISMATCH'),
+  );
 });
 
 test('PSK MAC defeats key substitution by a proxy that controls the SIP From', () => {
@@ -54,8 +76,17 @@ test('PSK MAC defeats key substitution by a proxy that controls the SIP From', (
   const malloryAsBob = LocalIdentity.generate(bob.aor);
   const sub = createKeyResponse(malloryAsBob, got, { now: NOW });
   // Without a PSK the substitution is indistinguishable (TOFU); with one it is refused.
-  assert.deepEqual(verifyKeyResponse(sub.body, { sipFrom: bob.aor, me: alice, pending: req.pending, now: NOW }).key, malloryAsBob.publicKey);
-  assert.throws(() => verifyKeyResponse(sub.body, { sipFrom: bob.aor, me: alice, pending: req.pending, psk, now: NOW }), (e) => isParleyError(e, 'KEY_MAC_MISMATCH'));
+  assert.deepEqual(
+    verifyKeyResponse(sub.body, { sipFrom: bob.aor, me: alice, pending: req.pending, now: NOW }).key,
+    malloryAsBob.publicKey,
+  );
+  assert.throws(
+    () => verifyKeyResponse(sub.body, { sipFrom: bob.aor, me: alice, pending: req.pending, psk, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MAC_MISMATCH'),
+  );
   const subWithGuess = createKeyResponse(malloryAsBob, got, { psk: new Uint8Array(32).fill(5), now: NOW });
-  assert.throws(() => verifyKeyResponse(subWithGuess.body, { sipFrom: bob.aor, me: alice, pending: req.pending, psk, now: NOW }), (e) => isParleyError(e, 'KEY_MAC_MISMATCH'));
+  assert.throws(
+    () => verifyKeyResponse(subWithGuess.body, { sipFrom: bob.aor, me: alice, pending: req.pending, psk, now: NOW }),
+    (e) => isParleyError(e, 'KEY_MAC_MISMATCH'),
+  );
 });

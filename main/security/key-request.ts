@@ -1,6 +1,6 @@
 // Key discovery over SIP MESSAGE (RFC 3428): signed key request / key response bodies, v1 (docs/security.md s.5.3).
 import { ParleyError } from '../base/errors';
-import { S, concat, u64, lp16, utf8, h256, ctEqual, b64url, fromB64url, random } from './sodium';
+import { concat, u64, lp16, utf8, h256, ctEqual, b64url, fromB64url, random } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 
@@ -68,7 +68,8 @@ function aor(s: string): string {
 }
 
 function checkTs(ts: number, now: number): void {
-  if (Math.abs(now - ts) > KEY_MSG_MAX_AGE_MS) throw fail('KEY_MSG_STALE', 'key message timestamp outside the accepted window', { ts, now });
+  if (Math.abs(now - ts) > KEY_MSG_MAX_AGE_MS)
+    throw fail('KEY_MSG_STALE', 'key message timestamp outside the accepted window', { ts, now });
 }
 
 function checkParties(from: string, to: string, sipFrom: string, me: string): void {
@@ -84,12 +85,25 @@ function respTbs(from: string, to: string, key: Uint8Array, rNonce: Uint8Array, 
 }
 
 /** Build a key request from `me` to `to`. Keep `pending` to verify the response. */
-export function createKeyRequest(me: Identity, to: string, now = Date.now()): { body: string; contentType: string; pending: PendingKeyRequest } {
+export function createKeyRequest(
+  me: Identity,
+  to: string,
+  now = Date.now(),
+): { body: string; contentType: string; pending: PendingKeyRequest } {
   const from = normalizeAoR(me.aor);
   const t = normalizeAoR(to);
   const nonce = random(16);
   const sig = me.sign(reqTbs(from, t, me.publicKey, nonce, now));
-  const body = JSON.stringify({ v: 1, type: 'key-request', from, to: t, key: b64url(me.publicKey), nonce: b64url(nonce), ts: now, sig: b64url(sig) });
+  const body = JSON.stringify({
+    v: 1,
+    type: 'key-request',
+    from,
+    to: t,
+    key: b64url(me.publicKey),
+    nonce: b64url(nonce),
+    ts: now,
+    sig: b64url(sig),
+  });
   return { body, contentType: KEY_REQUEST_CONTENT_TYPE, pending: { to: t, nonce, ts: now } };
 }
 
@@ -102,20 +116,32 @@ export function verifyKeyRequest(body: string, opts: { sipFrom: string; me: stri
   const nonce = fromB64url(o.nonce, 'KEY_MSG_BAD_FORMAT', 16);
   const sig = fromB64url(o.sig, 'KEY_MSG_BAD_FORMAT', 64);
   const ts = o.ts as number;
-  if (!verifySignature(key, reqTbs(from, to, key, nonce, ts), sig)) throw fail('KEY_MSG_BAD_SIGNATURE', 'key request signature does not verify');
+  if (!verifySignature(key, reqTbs(from, to, key, nonce, ts), sig))
+    throw fail('KEY_MSG_BAD_SIGNATURE', 'key request signature does not verify');
   checkParties(from, to, opts.sipFrom, opts.me);
   checkTs(ts, opts.now ?? Date.now());
   return { from, to, key, nonce, ts };
 }
 
 /** Answer a verified request with my key; with a PSK the response also carries a MAC binding the key to the PSK. */
-export function createKeyResponse(me: Identity, request: KeyRequestInfo, opts: { psk?: Uint8Array; now?: number } = {}): { body: string; contentType: string } {
+export function createKeyResponse(
+  me: Identity,
+  request: KeyRequestInfo,
+  opts: { psk?: Uint8Array; now?: number } = {},
+): { body: string; contentType: string } {
   const from = normalizeAoR(me.aor);
   const ts = opts.now ?? Date.now();
   const tbs = respTbs(from, request.from, me.publicKey, request.nonce, request.key, ts);
   const msg: Record<string, unknown> = {
-    v: 1, type: 'key-response', from, to: request.from, key: b64url(me.publicKey),
-    requestNonce: b64url(request.nonce), requestKey: b64url(request.key), ts, sig: b64url(me.sign(tbs)),
+    v: 1,
+    type: 'key-response',
+    from,
+    to: request.from,
+    key: b64url(me.publicKey),
+    requestNonce: b64url(request.nonce),
+    requestKey: b64url(request.key),
+    ts,
+    sig: b64url(me.sign(tbs)),
   };
   if (opts.psk) msg.mac = b64url(h256(concat(MAC_CTX, tbs), opts.psk));
   return { body: JSON.stringify(msg), contentType: KEY_RESPONSE_CONTENT_TYPE };
@@ -147,7 +173,8 @@ export function verifyKeyResponse(
   let pskAuthenticated = false;
   if (opts.psk) {
     const mac = o.mac === undefined ? undefined : fromB64url(o.mac, 'KEY_MSG_BAD_FORMAT', 32);
-    if (!mac || !ctEqual(mac, h256(concat(MAC_CTX, tbs), opts.psk))) throw fail('KEY_MAC_MISMATCH', 'key response is not authenticated by the pre-shared key');
+    if (!mac || !ctEqual(mac, h256(concat(MAC_CTX, tbs), opts.psk)))
+      throw fail('KEY_MAC_MISMATCH', 'key response is not authenticated by the pre-shared key');
     pskAuthenticated = true;
   }
   return { from, to, key, ts, pskAuthenticated };

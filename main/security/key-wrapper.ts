@@ -74,7 +74,12 @@ export class PassphraseWrapper implements KeyWrapper {
     if (r.u8() !== ALG_ARGON2ID13) throw new ParleyError('KEYSTORE_CORRUPT', 'unknown KDF algorithm');
     const opslimit = r.u32();
     const memlimit = r.u32();
-    if (opslimit < s.crypto_pwhash_OPSLIMIT_MIN || opslimit > MAX_OPSLIMIT || memlimit < s.crypto_pwhash_MEMLIMIT_MIN || memlimit > MAX_MEMLIMIT) {
+    if (
+      opslimit < s.crypto_pwhash_OPSLIMIT_MIN ||
+      opslimit > MAX_OPSLIMIT ||
+      memlimit < s.crypto_pwhash_MEMLIMIT_MIN ||
+      memlimit > MAX_MEMLIMIT
+    ) {
       throw new ParleyError('KEYSTORE_CORRUPT', 'KDF parameters out of range', { opslimit, memlimit });
     }
     const salt = r.bytes(SALT_LEN);

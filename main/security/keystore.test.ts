@@ -44,7 +44,10 @@ test('create, reopen with the passphrase: same identity, data key, sections, PSK
   assert.deepEqual(ks2.getPsk('sip:BOB@example.com;x=y') === undefined, true, 'user part is case sensitive');
   assert.deepEqual(ks2.getPsk('<sip:bob@EXAMPLE.com>'), new Uint8Array(32).fill(7));
   await ks2.close();
-  assert.throws(() => ks2.identity(), (e) => isParleyError(e, 'KEYSTORE_CLOSED'));
+  assert.throws(
+    () => ks2.identity(),
+    (e) => isParleyError(e, 'KEYSTORE_CLOSED'),
+  );
 });
 
 test('the file holds no plaintext secrets or AoR', async () => {
@@ -134,7 +137,10 @@ test('concurrent writes are serialized and leave no temp files', async () => {
   for (let i = 0; i < 10; i++) assert.deepEqual(await ks2.getDataKey(`k${i}`), keys[i]);
   assert.deepEqual(await ks2.getDataKey('same'), again[0]);
   await ks2.close();
-  assert.deepEqual((await readdir(dir)).filter((n) => n.includes('.tmp-')), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes('.tmp-')),
+    [],
+  );
 });
 
 test('default Argon2id parameters are moderate and stored in the file', async () => {

@@ -73,7 +73,14 @@ function parseState(pt: Uint8Array): StoreState {
   } catch (e) {
     throw corrupt('body is not JSON', { cause: String(e) });
   }
-  if (!st || st.v !== 1 || typeof st.aor !== 'string' || typeof st.identitySeed !== 'string' || typeof st.dataKeys !== 'object' || typeof st.psks !== 'object') {
+  if (
+    !st ||
+    st.v !== 1 ||
+    typeof st.aor !== 'string' ||
+    typeof st.identitySeed !== 'string' ||
+    typeof st.dataKeys !== 'object' ||
+    typeof st.psks !== 'object'
+  ) {
     throw corrupt('body lacks required fields');
   }
   return st;
@@ -102,8 +109,11 @@ export class KeyStore {
 
   /** Create a new key store with a fresh identity for `aor`. Refuses to overwrite (KEYSTORE_EXISTS). */
   static async create(path: string, wrapper: KeyWrapper, opts: { aor: string; now?: number }): Promise<KeyStore> {
-    const s = await initCrypto();
-    const exists = await stat(path).then(() => true, () => false);
+    await initCrypto();
+    const exists = await stat(path).then(
+      () => true,
+      () => false,
+    );
     if (exists) throw new ParleyError('KEYSTORE_EXISTS', `key store already exists: ${path}`, { path });
     const storageKey = random(32);
     const seed = random(32);
@@ -135,7 +145,9 @@ export class KeyStore {
     }
     const f = parseKeyStoreFile(bytes);
     if (f.wrapperId !== wrapper.id) {
-      throw new ParleyError('KEYSTORE_WRONG_WRAPPER', `file is wrapped by wrapper ${f.wrapperId}, not ${wrapper.id}`, { fileWrapper: f.wrapperId });
+      throw new ParleyError('KEYSTORE_WRONG_WRAPPER', `file is wrapped by wrapper ${f.wrapperId}, not ${wrapper.id}`, {
+        fileWrapper: f.wrapperId,
+      });
     }
     let storageKey: Uint8Array;
     try {

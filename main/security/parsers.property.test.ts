@@ -37,7 +37,10 @@ test('binary parsers reject arbitrary bytes with typed errors only', () => {
   );
   // Structured prefixes reach deeper code paths.
   const magic = new Uint8Array([0x50, 0x45, 0x32, 0x45, 1, 0]);
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => typedOnly(() => parseEnvelope(new Uint8Array([...magic, ...b])))), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), (b) => typedOnly(() => parseEnvelope(new Uint8Array([...magic, ...b])))),
+    { numRuns: 2000 },
+  );
 });
 
 test('text parsers reject arbitrary strings with typed errors only', () => {

@@ -25,7 +25,11 @@ test('normalizeAoR', () => {
   assert.equal(normalizeAoR('sip:bob@127.0.0.1:5070'), 'sip:bob@127.0.0.1:5070');
   assert.equal(normalizeAoR('tel:+1-555-0100;phone-context=x'), 'tel:+15550100');
   for (const bad of ['bob@example.org', 'http://x', 'sip:@x', 'sip:a@b c', '<sip:a@b']) {
-    assert.throws(() => normalizeAoR(bad), (e) => isParleyError(e, 'SEC_BAD_AOR'), bad);
+    assert.throws(
+      () => normalizeAoR(bad),
+      (e) => isParleyError(e, 'SEC_BAD_AOR'),
+      bad,
+    );
   }
 });
 
@@ -46,7 +50,10 @@ test('TOFU, change blocks sending until accepted, events, persisted in the key s
   assert.equal(peers.state('sip:bob@example.com'), 'verified');
 
   assert.equal(await peers.observe('sip:bob@example.com', k2, 'key-response'), 'changed');
-  assert.throws(() => peers.assertCanSend('sip:bob@example.com'), (e) => isParleyError(e, 'PEER_KEY_CHANGED'));
+  assert.throws(
+    () => peers.assertCanSend('sip:bob@example.com'),
+    (e) => isParleyError(e, 'PEER_KEY_CHANGED'),
+  );
   assert.deepEqual(peers.pinnedKey('sip:bob@example.com'), k1, 'old pin kept until accepted');
   await assert.rejects(peers.markVerified('sip:bob@example.com', k2), (e) => isParleyError(e, 'PEER_KEY_MISMATCH'));
 
@@ -55,7 +62,10 @@ test('TOFU, change blocks sending until accepted, events, persisted in the key s
   const ks2 = await KeyStore.open(path, new PassphraseWrapper('x', insecureTestParams()));
   const peers2 = PeerKeys.fromKeyStore(ks2);
   assert.equal(peers2.state('sip:bob@example.com'), 'changed');
-  assert.throws(() => peers2.assertCanSend('sip:bob@example.com'), (e) => isParleyError(e, 'PEER_KEY_CHANGED'));
+  assert.throws(
+    () => peers2.assertCanSend('sip:bob@example.com'),
+    (e) => isParleyError(e, 'PEER_KEY_CHANGED'),
+  );
   await peers2.acceptChangedKey('sip:bob@example.com');
   assert.equal(peers2.assertCanSend('sip:bob@example.com'), 'unverified');
   assert.deepEqual(peers2.pinnedKey('sip:bob@example.com'), k2);
@@ -63,7 +73,10 @@ test('TOFU, change blocks sending until accepted, events, persisted in the key s
   const kinds = peers2.events('sip:bob@example.com').map((e) => e.kind);
   assert.deepEqual(kinds, ['pinned', 'verified', 'changed', 'accepted']);
   assert.equal(peers2.events('sip:bob@example.com')[2].wasVerified, true);
-  assert.deepEqual(seen.map((e) => e.kind), ['pinned', 'verified', 'changed']);
+  assert.deepEqual(
+    seen.map((e) => e.kind),
+    ['pinned', 'verified', 'changed'],
+  );
   await ks2.close();
 });
 

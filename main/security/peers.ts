@@ -61,7 +61,10 @@ export class PeerKeys {
   #listeners = new Set<(e: PeerKeyEvent) => void>();
   #now: () => number;
 
-  constructor(private readonly backend: PeerBackend, opts: { now?: () => number } = {}) {
+  constructor(
+    private readonly backend: PeerBackend,
+    opts: { now?: () => number } = {},
+  ) {
     this.#peers = structuredClone(backend.load() ?? {});
     this.#now = opts.now ?? Date.now;
   }
@@ -132,18 +135,26 @@ export class PeerKeys {
     if (key.length !== 32) throw new ParleyError('SEC_BAD_KEY', 'identity key must be 32 bytes');
     const p = this.#peers[a];
     if (!p) {
-      await this.#commit(a, (s) => {
-        s[a] = { key: b64url(key), state: 'unverified', firstSeen: this.#now(), events: [] };
-      }, { kind: 'pinned', fingerprint: fingerprint(key), source });
+      await this.#commit(
+        a,
+        (s) => {
+          s[a] = { key: b64url(key), state: 'unverified', firstSeen: this.#now(), events: [] };
+        },
+        { kind: 'pinned', fingerprint: fingerprint(key), source },
+      );
       return 'unverified';
     }
     const pinned = fromB64url(p.key, 'KEYSTORE_CORRUPT', 32);
     if (ctEqual(pinned, key)) return p.state;
     if (p.state === 'changed' && p.pendingKey && ctEqual(fromB64url(p.pendingKey, 'KEYSTORE_CORRUPT', 32), key)) return 'changed';
     const wasVerified = p.state === 'verified' || !!p.wasVerified;
-    await this.#commit(a, (s) => {
-      Object.assign(s[a], { state: 'changed', pendingKey: b64url(key), wasVerified });
-    }, { kind: 'changed', fingerprint: fingerprint(key), previousFingerprint: fingerprint(pinned), wasVerified, source });
+    await this.#commit(
+      a,
+      (s) => {
+        Object.assign(s[a], { state: 'changed', pendingKey: b64url(key), wasVerified });
+      },
+      { kind: 'changed', fingerprint: fingerprint(key), previousFingerprint: fingerprint(pinned), wasVerified, source },
+    );
     return 'changed';
   }
 
@@ -155,12 +166,17 @@ export class PeerKeys {
   async #accept(aor: string): Promise<void> {
     const a = normalizeAoR(aor);
     const p = this.#peers[a];
-    if (!p || p.state !== 'changed' || !p.pendingKey) throw new ParleyError('PEER_NO_CHANGE', `no changed key pending for ${a}`, { aor: a });
+    if (!p || p.state !== 'changed' || !p.pendingKey)
+      throw new ParleyError('PEER_NO_CHANGE', `no changed key pending for ${a}`, { aor: a });
     const next = fromB64url(p.pendingKey, 'KEYSTORE_CORRUPT', 32);
     const prev = fromB64url(p.key, 'KEYSTORE_CORRUPT', 32);
-    await this.#commit(a, (s) => {
-      s[a] = { ...s[a], key: p.pendingKey!, state: 'unverified', pendingKey: undefined, wasVerified: undefined, verifiedAt: undefined };
-    }, { kind: 'accepted', fingerprint: fingerprint(next), previousFingerprint: fingerprint(prev) });
+    await this.#commit(
+      a,
+      (s) => {
+        s[a] = { ...s[a], key: p.pendingKey!, state: 'unverified', pendingKey: undefined, wasVerified: undefined, verifiedAt: undefined };
+      },
+      { kind: 'accepted', fingerprint: fingerprint(next), previousFingerprint: fingerprint(prev) },
+    );
   }
 
   /** Mark the pinned key verified (after comparing safety numbers / scanning the QR). The key must equal the pin. */
@@ -175,9 +191,13 @@ export class PeerKeys {
       throw new ParleyError('PEER_KEY_MISMATCH', `the verified key is not the key pinned for ${a}`, { aor: a });
     }
     if (p.state === 'changed') throw new ParleyError('PEER_KEY_CHANGED', `resolve the key change of ${a} first`, { aor: a });
-    await this.#commit(a, (s) => {
-      Object.assign(s[a], { state: 'verified', verifiedAt: this.#now() });
-    }, { kind: 'verified', fingerprint: fingerprint(key) });
+    await this.#commit(
+      a,
+      (s) => {
+        Object.assign(s[a], { state: 'verified', verifiedAt: this.#now() });
+      },
+      { kind: 'verified', fingerprint: fingerprint(key) },
+    );
   }
 
   markUnverified(aor: string): Promise<void> {
@@ -188,9 +208,13 @@ export class PeerKeys {
     const a = normalizeAoR(aor);
     const p = this.#peers[a];
     if (!p || p.state !== 'verified') return;
-    await this.#commit(a, (s) => {
-      Object.assign(s[a], { state: 'unverified', verifiedAt: undefined });
-    }, { kind: 'unverified', fingerprint: fingerprint(fromB64url(p.key, 'KEYSTORE_CORRUPT', 32)) });
+    await this.#commit(
+      a,
+      (s) => {
+        Object.assign(s[a], { state: 'unverified', verifiedAt: undefined });
+      },
+      { kind: 'unverified', fingerprint: fingerprint(fromB64url(p.key, 'KEYSTORE_CORRUPT', 32)) },
+    );
   }
 
   #queue: Promise<unknown> = Promise.resolve();

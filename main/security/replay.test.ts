@@ -21,10 +21,19 @@ const NOW = 1_800_000_000_000;
 test('window: 30 days back, 10 minutes ahead', () => {
   const c = new ReplayCache();
   c.checkAndRecord('sip:a@x', 'm1', NOW - REPLAY_WINDOW_MS, NOW);
-  assert.throws(() => c.check('sip:a@x', 'm2', NOW - REPLAY_WINDOW_MS - 1, NOW), (e) => isParleyError(e, 'E2E_STALE'));
+  assert.throws(
+    () => c.check('sip:a@x', 'm2', NOW - REPLAY_WINDOW_MS - 1, NOW),
+    (e) => isParleyError(e, 'E2E_STALE'),
+  );
   c.checkAndRecord('sip:a@x', 'm3', NOW + FUTURE_SKEW_MS, NOW);
-  assert.throws(() => c.check('sip:a@x', 'm4', NOW + FUTURE_SKEW_MS + 1, NOW), (e) => isParleyError(e, 'E2E_STALE'));
-  assert.throws(() => c.check('sip:a@x', 'm1', NOW, NOW), (e) => isParleyError(e, 'E2E_REPLAY'));
+  assert.throws(
+    () => c.check('sip:a@x', 'm4', NOW + FUTURE_SKEW_MS + 1, NOW),
+    (e) => isParleyError(e, 'E2E_STALE'),
+  );
+  assert.throws(
+    () => c.check('sip:a@x', 'm1', NOW, NOW),
+    (e) => isParleyError(e, 'E2E_REPLAY'),
+  );
   c.checkAndRecord('sip:b@x', 'm1', NOW, NOW); // same id, other sender
 });
 
@@ -35,11 +44,20 @@ test('full cache evicts the oldest and raises the floor so evicted ids stay refu
   c.checkAndRecord('s', 'c', NOW - 100, NOW);
   c.checkAndRecord('s', 'd', NOW, NOW);
   assert.equal(c.size, 3);
-  assert.throws(() => c.check('s', 'a', NOW - 300, NOW), (e) => isParleyError(e, 'E2E_STALE'));
-  assert.throws(() => c.check('s', 'b', NOW - 200, NOW), (e) => isParleyError(e, 'E2E_REPLAY'));
+  assert.throws(
+    () => c.check('s', 'a', NOW - 300, NOW),
+    (e) => isParleyError(e, 'E2E_STALE'),
+  );
+  assert.throws(
+    () => c.check('s', 'b', NOW - 200, NOW),
+    (e) => isParleyError(e, 'E2E_REPLAY'),
+  );
   const c2 = new ReplayCache(c.toJSON(), { capacity: 3 });
   assert.equal(c2.floor, c.floor);
-  assert.throws(() => c2.check('s', 'd', NOW, NOW), (e) => isParleyError(e, 'E2E_REPLAY'));
+  assert.throws(
+    () => c2.check('s', 'd', NOW, NOW),
+    (e) => isParleyError(e, 'E2E_REPLAY'),
+  );
 });
 
 test('expired entries are pruned when room is needed', () => {

@@ -113,7 +113,10 @@ export class PersistentReplayGuard implements ReplayGuard {
   #writing: Promise<void> | null = null;
   #next: Promise<void> | null = null;
 
-  constructor(private readonly store: KeyStore, opts?: ReplayOptions) {
+  constructor(
+    private readonly store: KeyStore,
+    opts?: ReplayOptions,
+  ) {
     this.cache = new ReplayCache(store.getSection<ReplayState>('replay'), opts);
   }
 
@@ -134,11 +137,13 @@ export class PersistentReplayGuard implements ReplayGuard {
       this.#writing = this.store.setSection('replay', this.cache.toJSON()).finally(() => (this.#writing = null));
       return this.#writing;
     }
-    const after = this.#writing.catch(() => {}).then(() => {
-      this.#next = null;
-      this.#writing = this.store.setSection('replay', this.cache.toJSON()).finally(() => (this.#writing = null));
-      return this.#writing;
-    });
+    const after = this.#writing
+      .catch(() => {})
+      .then(() => {
+        this.#next = null;
+        this.#writing = this.store.setSection('replay', this.cache.toJSON()).finally(() => (this.#writing = null));
+        return this.#writing;
+      });
     this.#next = after;
     return after;
   }

@@ -39,7 +39,10 @@ test('verifySafetyNumber tolerates whitespace, rejects wrong digits and bad form
   assert.equal(verifySafetyNumber(n.replace(/ /g, ''), n), true);
   const wrong = (n[0] === '1' ? '2' : '1') + n.slice(1);
   assert.equal(verifySafetyNumber(wrong, n), false);
-  assert.throws(() => verifySafetyNumber('123', n), (e) => isParleyError(e, 'SAFETY_BAD_FORMAT'));
+  assert.throws(
+    () => verifySafetyNumber('123', n),
+    (e) => isParleyError(e, 'SAFETY_BAD_FORMAT'),
+  );
 });
 
 test('QR payload round trip and verification from the scanning side', () => {
@@ -49,6 +52,12 @@ test('QR payload round trip and verification from the scanning side', () => {
   assert.equal(verifyQrPayload(shownByBob, A, B), true);
   assert.equal(verifyQrPayload(shownByBob, A, M), false, 'pinned key substituted');
   assert.equal(verifyQrPayload(encodeQrPayload(M, A), A, B), false);
-  assert.throws(() => decodeQrPayload('AgAA'), (e) => isParleyError(e, 'SAFETY_BAD_FORMAT'));
-  assert.throws(() => decodeQrPayload(shownByBob.slice(0, -4)), (e) => isParleyError(e, 'SAFETY_BAD_FORMAT'));
+  assert.throws(
+    () => decodeQrPayload('AgAA'),
+    (e) => isParleyError(e, 'SAFETY_BAD_FORMAT'),
+  );
+  assert.throws(
+    () => decodeQrPayload(shownByBob.slice(0, -4)),
+    (e) => isParleyError(e, 'SAFETY_BAD_FORMAT'),
+  );
 });

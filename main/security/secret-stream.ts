@@ -32,8 +32,19 @@ export function sealSegment(fileKey: Uint8Array, index: number, plaintext: Uint8
   const n = Math.max(1, Math.ceil(plaintext.length / STREAM_CHUNK_SIZE));
   for (let i = 0; i < n; i++) {
     const last = i === n - 1;
-    const tag = last ? (final ? s.crypto_secretstream_xchacha20poly1305_TAG_FINAL : s.crypto_secretstream_xchacha20poly1305_TAG_PUSH) : s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
-    out.push(s.crypto_secretstream_xchacha20poly1305_push(state, plaintext.subarray(i * STREAM_CHUNK_SIZE, (i + 1) * STREAM_CHUNK_SIZE), null, tag));
+    const tag = last
+      ? final
+        ? s.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+        : s.crypto_secretstream_xchacha20poly1305_TAG_PUSH
+      : s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+    out.push(
+      s.crypto_secretstream_xchacha20poly1305_push(
+        state,
+        plaintext.subarray(i * STREAM_CHUNK_SIZE, (i + 1) * STREAM_CHUNK_SIZE),
+        null,
+        tag,
+      ),
+    );
   }
   return concat(...out);
 }
@@ -41,7 +52,8 @@ export function sealSegment(fileKey: Uint8Array, index: number, plaintext: Uint8
 /** Decrypt one segment; E2E_TAMPERED on any failure (wrong index, reordering, truncation, modification). */
 export function openSegment(fileKey: Uint8Array, index: number, ciphertext: Uint8Array): { plaintext: Uint8Array; final: boolean } {
   const s = S();
-  if (ciphertext.length < HEADER + ABYTES || ciphertext.length > STREAM_FULL_SEGMENT_CT) throw new ParleyError('E2E_TAMPERED', 'segment size invalid');
+  if (ciphertext.length < HEADER + ABYTES || ciphertext.length > STREAM_FULL_SEGMENT_CT)
+    throw new ParleyError('E2E_TAMPERED', 'segment size invalid');
   const key = segmentKey(fileKey, index);
   let state;
   try {
@@ -53,7 +65,8 @@ export function openSegment(fileKey: Uint8Array, index: number, ciphertext: Uint
   let off = HEADER;
   let lastTag = -1;
   while (off < ciphertext.length) {
-    if (lastTag !== -1 && lastTag !== s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE) throw new ParleyError('E2E_TAMPERED', 'data after end of segment');
+    if (lastTag !== -1 && lastTag !== s.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE)
+      throw new ParleyError('E2E_TAMPERED', 'data after end of segment');
     const c = ciphertext.subarray(off, off + STREAM_CHUNK_SIZE + ABYTES);
     off += c.length;
     const r = s.crypto_secretstream_xchacha20poly1305_pull(state, c, null);
@@ -80,7 +93,10 @@ export class StreamEncryptor {
   #len = 0;
   #index: number;
   #done = false;
-  constructor(private readonly fileKey: Uint8Array, startSegment = 0) {
+  constructor(
+    private readonly fileKey: Uint8Array,
+    startSegment = 0,
+  ) {
     this.#index = startSegment;
   }
   push(data: Uint8Array): Uint8Array {
@@ -112,7 +128,10 @@ export class StreamDecryptor {
   #buf: Uint8Array = new Uint8Array(0);
   #index: number;
   #final = false;
-  constructor(private readonly fileKey: Uint8Array, startSegment = 0) {
+  constructor(
+    private readonly fileKey: Uint8Array,
+    startSegment = 0,
+  ) {
     this.#index = startSegment;
   }
   get done(): boolean {

@@ -27,7 +27,11 @@ export class SessionCipher {
   #recvSeq = 0n;
   #destroyed = false;
 
-  constructor(sendKey: Uint8Array, recvKey: Uint8Array, readonly sendDirection: number) {
+  constructor(
+    sendKey: Uint8Array,
+    recvKey: Uint8Array,
+    readonly sendDirection: number,
+  ) {
     if (sendKey.length !== 32 || recvKey.length !== 32) throw new ParleyError('SEC_BAD_KEY', 'session keys must be 32 bytes');
     this.#send = sendKey.slice();
     this.#recv = recvKey.slice();
@@ -46,7 +50,8 @@ export class SessionCipher {
   /** Frame: u8 version || u64 seq || AEAD(ciphertext). `aad` (e.g. the inner Content-Type) must be given again to open(). */
   seal(plaintext: Uint8Array, aad?: Uint8Array): Uint8Array {
     this.#alive();
-    if (plaintext.length > SESSION_MAX_BODY) throw new ParleyError('E2E_TOO_LARGE', 'body too large for the session cipher; use the stream');
+    if (plaintext.length > SESSION_MAX_BODY)
+      throw new ParleyError('E2E_TOO_LARGE', 'body too large for the session cipher; use the stream');
     if (this.#sendSeq >= MAX_SEQ) throw new ParleyError('E2E_SEQ_EXHAUSTED', 'sequence space exhausted; renegotiate');
     const seq = this.#sendSeq++;
     const ct = S().crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad(this.sendDirection, seq, aad), null, nonceFor(seq), this.#send);
@@ -59,11 +64,19 @@ export class SessionCipher {
     if (frame.length < 9 + 16) throw new ParleyError('E2E_BAD_FORMAT', 'session frame too short');
     if (frame[0] !== SESSION_FRAME_VERSION) throw new ParleyError('E2E_BAD_FORMAT', `unsupported session frame version ${frame[0]}`);
     const seq = new DataView(frame.buffer, frame.byteOffset + 1, 8).getBigUint64(0);
-    if (seq < this.#recvSeq) throw new ParleyError('E2E_REPLAY', 'session message replayed', { seq: String(seq), expected: String(this.#recvSeq) });
-    if (seq > this.#recvSeq) throw new ParleyError('E2E_OUT_OF_ORDER', 'session message out of order', { seq: String(seq), expected: String(this.#recvSeq) });
+    if (seq < this.#recvSeq)
+      throw new ParleyError('E2E_REPLAY', 'session message replayed', { seq: String(seq), expected: String(this.#recvSeq) });
+    if (seq > this.#recvSeq)
+      throw new ParleyError('E2E_OUT_OF_ORDER', 'session message out of order', { seq: String(seq), expected: String(this.#recvSeq) });
     let pt: Uint8Array;
     try {
-      pt = S().crypto_aead_xchacha20poly1305_ietf_decrypt(null, frame.subarray(9), ad(this.recvDirection, seq, aad), nonceFor(seq), this.#recv);
+      pt = S().crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        frame.subarray(9),
+        ad(this.recvDirection, seq, aad),
+        nonceFor(seq),
+        this.#recv,
+      );
     } catch {
       throw new ParleyError('E2E_TAMPERED', 'session message does not authenticate', { seq: String(seq) });
     }

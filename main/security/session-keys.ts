@@ -1,6 +1,6 @@
 // MSRP session key agreement carried in SDP `a=key-mgmt:parley-x25519-v1` (RFC 4567 syntax, RFC 4975 s.8), v1 (docs/security.md s.5.5).
 import { ParleyError } from '../base/errors';
-import { S, Reader, concat, u8, lp16, utf8, hkdf, h256, x25519, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
+import { Reader, concat, u8, lp16, utf8, hkdf, h256, x25519, ctEqual, toB64, fromB64, wipe, random, x25519KeyPair } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 import { SessionCipher, DIR_OFFERER_TO_ANSWERER, DIR_ANSWERER_TO_OFFERER } from './session-cipher';
@@ -70,7 +70,8 @@ export function parseKeyMgmtPayload(bytes: Uint8Array): KeyMgmtPayload {
   const body = bytes.subarray(0, r.off);
   const sig = r.bytes(64);
   r.end();
-  if (!verifySignature(identityKey, concat(SIG_CTX, body), sig)) throw new ParleyError('E2E_TAMPERED', 'key-mgmt signature does not verify');
+  if (!verifySignature(identityKey, concat(SIG_CTX, body), sig))
+    throw new ParleyError('E2E_TAMPERED', 'key-mgmt signature does not verify');
   return { role: role === ROLE_OFFER ? 'offer' : 'answer', ephemeralKey, identityKey, aor, nonce, transcript, bytes };
 }
 
@@ -93,7 +94,13 @@ export interface SessionOptions {
   expectedPeerAoR?: string;
 }
 
-function establish(myEph: Uint8Array, offer: KeyMgmtPayload, answer: KeyMgmtPayload, iAmOfferer: boolean, opts: SessionOptions): EstablishedSession {
+function establish(
+  myEph: Uint8Array,
+  offer: KeyMgmtPayload,
+  answer: KeyMgmtPayload,
+  iAmOfferer: boolean,
+  opts: SessionOptions,
+): EstablishedSession {
   const peer = iAmOfferer ? answer : offer;
   if (opts.expectedPeerAoR !== undefined && normalizeAoR(opts.expectedPeerAoR) !== peer.aor) {
     throw new ParleyError('E2E_PEER_MISMATCH', 'key-mgmt AoR differs from the SIP peer', { peer: peer.aor });
@@ -148,7 +155,8 @@ export class SessionOffer {
     if (this.#done) throw new ParleyError('E2E_SESSION_CLOSED', 'offer already completed or destroyed');
     const answer = parseKeyMgmtPayload(parseKeyMgmtAttribute(answerAttribute));
     if (answer.role !== 'answer') throw new ParleyError('E2E_BAD_FORMAT', 'expected a key-mgmt answer');
-    if (!ctEqual(answer.transcript, h256(this.payload))) throw new ParleyError('E2E_TAMPERED', 'answer does not bind to our offer (transcript mismatch)');
+    if (!ctEqual(answer.transcript, h256(this.payload)))
+      throw new ParleyError('E2E_TAMPERED', 'answer does not bind to our offer (transcript mismatch)');
     const offer = parseKeyMgmtPayload(this.payload);
     try {
       return establish(this.#eph, offer, answer, true, opts);
@@ -176,7 +184,11 @@ export function acceptSessionOffer(
   const bytes = buildPayload(me, ROLE_ANSWER, kp.publicKey, h256(offer.bytes));
   const answer = parseKeyMgmtPayload(bytes);
   try {
-    return { attribute: formatKeyMgmtAttribute(bytes), keyMgmt: toKeyMgmtValue(bytes), session: establish(kp.privateKey, offer, answer, false, opts) };
+    return {
+      attribute: formatKeyMgmtAttribute(bytes),
+      keyMgmt: toKeyMgmtValue(bytes),
+      session: establish(kp.privateKey, offer, answer, false, opts),
+    };
   } finally {
     wipe(kp.privateKey);
   }

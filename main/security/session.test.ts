@@ -2,7 +2,16 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionOffer, acceptSessionOffer, parseKeyMgmtAttribute, parseKeyMgmtPayload, formatKeyMgmtAttribute } from './session-keys';
 import { SessionCipher } from './session-cipher';
-import { sealSegment, openSegment, StreamEncryptor, StreamDecryptor, resumePoint, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, encryptedSegmentSize } from './secret-stream';
+import {
+  sealSegment,
+  openSegment,
+  StreamEncryptor,
+  StreamDecryptor,
+  resumePoint,
+  STREAM_SEGMENT_SIZE,
+  STREAM_FULL_SEGMENT_CT,
+  encryptedSegmentSize,
+} from './secret-stream';
 import { LocalIdentity } from './identity';
 import { initCrypto, utf8, random } from './sodium';
 import { isParleyError } from '../base/errors';
@@ -18,7 +27,10 @@ before(async () => {
 function pair(psk?: { a?: Uint8Array; b?: Uint8Array }) {
   const offer = new SessionOffer(alice);
   assert.match(offer.attribute, /^key-mgmt:parley-x25519-v1 [A-Za-z0-9+/]+=*$/);
-  const { attribute, session: bs } = acceptSessionOffer(bob, 'a=' + offer.attribute, { psk: psk?.b, expectedPeerAoR: '<sip:alice@example.com>' });
+  const { attribute, session: bs } = acceptSessionOffer(bob, 'a=' + offer.attribute, {
+    psk: psk?.b,
+    expectedPeerAoR: '<sip:alice@example.com>',
+  });
   const as = offer.complete(attribute, { psk: psk?.a, expectedPeerAoR: 'sip:bob@example.com' });
   return { as, bs };
 }
@@ -41,30 +53,57 @@ test('session cipher rejects reordering, replay, tampering, reflection, wrong AD
   const { as, bs } = pair();
   const f0 = as.cipher.seal(utf8('zero'));
   const f1 = as.cipher.seal(utf8('one'));
-  assert.throws(() => bs.cipher.open(f1), (e) => isParleyError(e, 'E2E_OUT_OF_ORDER'));
+  assert.throws(
+    () => bs.cipher.open(f1),
+    (e) => isParleyError(e, 'E2E_OUT_OF_ORDER'),
+  );
   bs.cipher.open(f0);
-  assert.throws(() => bs.cipher.open(f0), (e) => isParleyError(e, 'E2E_REPLAY'));
+  assert.throws(
+    () => bs.cipher.open(f0),
+    (e) => isParleyError(e, 'E2E_REPLAY'),
+  );
   const bad = f1.slice();
   bad[bad.length - 1] ^= 1;
-  assert.throws(() => bs.cipher.open(bad), (e) => isParleyError(e, 'E2E_TAMPERED'));
-  assert.throws(() => bs.cipher.open(f1, utf8('image/png')), (e) => isParleyError(e, 'E2E_TAMPERED'));
+  assert.throws(
+    () => bs.cipher.open(bad),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
+  assert.throws(
+    () => bs.cipher.open(f1, utf8('image/png')),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
   bs.cipher.open(f1);
   // Reflection: a frame sent by Alice fed back to Alice fails (directional keys).
   const fresh = pair();
   const r0 = fresh.as.cipher.seal(utf8('reflected'));
-  assert.throws(() => fresh.as.cipher.open(r0), (e) => isParleyError(e, 'E2E_TAMPERED'));
-  assert.throws(() => bs.cipher.open(f1.subarray(0, 10)), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
+  assert.throws(
+    () => fresh.as.cipher.open(r0),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
+  assert.throws(
+    () => bs.cipher.open(f1.subarray(0, 10)),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+  );
 });
 
 test('destroy() zeroes keys and stops the cipher', () => {
   const { as, bs } = pair();
   as.destroy();
-  assert.throws(() => as.cipher.seal(utf8('x')), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
-  assert.throws(() => as.streamKey('f'), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
+  assert.throws(
+    () => as.cipher.seal(utf8('x')),
+    (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+  );
+  assert.throws(
+    () => as.streamKey('f'),
+    (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+  );
   bs.destroy();
   const c = new SessionCipher(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), 1);
   c.destroy();
-  assert.throws(() => c.open(new Uint8Array(40)), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
+  assert.throws(
+    () => c.open(new Uint8Array(40)),
+    (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+  );
 });
 
 test('PSK: same PSK agrees, different PSK yields undecryptable traffic', () => {
@@ -72,9 +111,15 @@ test('PSK: same PSK agrees, different PSK yields undecryptable traffic', () => {
   const ok = pair({ a: psk, b: psk });
   assert.deepEqual(ok.bs.cipher.open(ok.as.cipher.seal(utf8('x'))), utf8('x'));
   const bad = pair({ a: psk, b: new Uint8Array(32).fill(8) });
-  assert.throws(() => bad.bs.cipher.open(bad.as.cipher.seal(utf8('x'))), (e) => isParleyError(e, 'E2E_TAMPERED'));
+  assert.throws(
+    () => bad.bs.cipher.open(bad.as.cipher.seal(utf8('x'))),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
   const half = pair({ a: psk });
-  assert.throws(() => half.bs.cipher.open(half.as.cipher.seal(utf8('x'))), (e) => isParleyError(e, 'E2E_TAMPERED'));
+  assert.throws(
+    () => half.bs.cipher.open(half.as.cipher.seal(utf8('x'))),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
 });
 
 test('MITM: substituted answer, tampered payloads, wrong peer, wrong role are refused', () => {
@@ -82,20 +127,41 @@ test('MITM: substituted answer, tampered payloads, wrong peer, wrong role are re
   // Mallory answers a different offer she made up: transcript does not bind to Alice's offer.
   const other = new SessionOffer(alice);
   const { attribute: forged } = acceptSessionOffer(mallory, other.attribute);
-  assert.throws(() => offer.complete(forged), (e) => isParleyError(e, 'E2E_TAMPERED'));
+  assert.throws(
+    () => offer.complete(forged),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
 
   const offer2 = new SessionOffer(alice);
   const { attribute } = acceptSessionOffer(bob, offer2.attribute);
   const raw = parseKeyMgmtAttribute(attribute);
   raw[5] ^= 1; // ephemeral key byte
-  assert.throws(() => offer2.complete(formatKeyMgmtAttribute(raw)), (e) => isParleyError(e, 'E2E_TAMPERED'));
-  assert.throws(() => acceptSessionOffer(bob, new SessionOffer(mallory).attribute, { expectedPeerAoR: alice.aor }), (e) => isParleyError(e, 'E2E_PEER_MISMATCH'));
-  assert.throws(() => acceptSessionOffer(bob, attribute), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
-  assert.throws(() => parseKeyMgmtAttribute('key-mgmt:mikey AQID'), (e) => isParleyError(e, 'E2E_UNSUPPORTED'));
-  assert.throws(() => parseKeyMgmtPayload(new Uint8Array(10)), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
+  assert.throws(
+    () => offer2.complete(formatKeyMgmtAttribute(raw)),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
+  assert.throws(
+    () => acceptSessionOffer(bob, new SessionOffer(mallory).attribute, { expectedPeerAoR: alice.aor }),
+    (e) => isParleyError(e, 'E2E_PEER_MISMATCH'),
+  );
+  assert.throws(
+    () => acceptSessionOffer(bob, attribute),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+  );
+  assert.throws(
+    () => parseKeyMgmtAttribute('key-mgmt:mikey AQID'),
+    (e) => isParleyError(e, 'E2E_UNSUPPORTED'),
+  );
+  assert.throws(
+    () => parseKeyMgmtPayload(new Uint8Array(10)),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+  );
   const offer3 = new SessionOffer(alice);
   offer3.destroy();
-  assert.throws(() => offer3.complete(attribute), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
+  assert.throws(
+    () => offer3.complete(attribute),
+    (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+  );
 });
 
 test('secretstream segments: round trip in random pieces, sizes, resume at a segment boundary', () => {
@@ -104,8 +170,8 @@ test('secretstream segments: round trip in random pieces, sizes, resume at a seg
   const enc = new StreamEncryptor(key);
   const parts: Uint8Array[] = [];
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (let off = 0; off < file.length; ) {
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let off = 0; off < file.length;) {
     const n = Math.min(file.length - off, 1 + Math.floor(rnd() * 300_000));
     parts.push(enc.push(file.subarray(off, off + n)));
     off += n;
@@ -137,16 +203,34 @@ test('secretstream rejects swapped segments, truncation, and edits', () => {
   const s0 = sealSegment(key, 0, full, false);
   const s1 = sealSegment(key, 1, utf8('end'), true);
   assert.equal(openSegment(key, 1, s1).final, true);
-  assert.throws(() => openSegment(key, 1, s0), (e) => isParleyError(e, 'E2E_TAMPERED'), 'wrong index');
+  assert.throws(
+    () => openSegment(key, 1, s0),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+    'wrong index',
+  );
   const d = new StreamDecryptor(key);
   d.push(s0);
-  assert.throws(() => d.finish(), (e) => isParleyError(e, 'E2E_TAMPERED'), 'no final segment');
+  assert.throws(
+    () => d.finish(),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+    'no final segment',
+  );
   const d2 = new StreamDecryptor(key);
-  assert.throws(() => d2.push(Buffer.concat([s0, s0])), (e) => isParleyError(e, 'E2E_TAMPERED'), 'segment replayed');
+  assert.throws(
+    () => d2.push(Buffer.concat([s0, s0])),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+    'segment replayed',
+  );
   const e1 = s1.slice();
   e1[30] ^= 1;
-  assert.throws(() => openSegment(key, 1, e1), (e) => isParleyError(e, 'E2E_TAMPERED'));
-  assert.throws(() => openSegment(key, 1, s1.subarray(0, s1.length - 1)), (e) => isParleyError(e, 'E2E_TAMPERED'));
+  assert.throws(
+    () => openSegment(key, 1, e1),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
+  assert.throws(
+    () => openSegment(key, 1, s1.subarray(0, s1.length - 1)),
+    (e) => isParleyError(e, 'E2E_TAMPERED'),
+  );
   const empty = new StreamEncryptor(key);
   const ec = empty.finish();
   const de = new StreamDecryptor(key);
@@ -160,5 +244,8 @@ test('key-mgmt as the {protocol, data} pair main/protocol/sdp carries', () => {
   const { keyMgmt, session: bs } = acceptSessionOffer(bob, offer.keyMgmt);
   const as = offer.complete(keyMgmt);
   assert.deepEqual(bs.cipher.open(as.cipher.seal(utf8('sdp'))), utf8('sdp'));
-  assert.throws(() => parseKeyMgmtAttribute({ protocol: 'mikey', data: 'AQID' }), (e) => isParleyError(e, 'E2E_UNSUPPORTED'));
+  assert.throws(
+    () => parseKeyMgmtAttribute({ protocol: 'mikey', data: 'AQID' }),
+    (e) => isParleyError(e, 'E2E_UNSUPPORTED'),
+  );
 });

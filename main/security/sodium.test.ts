@@ -20,19 +20,44 @@ test('Reader: bounds, lp16 limits, trailing bytes all raise the given code', () 
   assert.equal(r.str16(), 'abc');
   assert.equal(r.u64(), 7n);
   r.end();
-  assert.throws(() => r.u8(), (e) => isParleyError(e, 'X_BAD'));
-  assert.throws(() => new Reader(lp16('abcdef'), 'X_BAD').lp16(3), (e) => isParleyError(e, 'X_BAD'));
-  assert.throws(() => new Reader(new Uint8Array([0, 1, 0xff]), 'X_BAD').str16(), (e) => isParleyError(e, 'X_BAD'), 'invalid UTF-8');
-  assert.throws(() => new Reader(new Uint8Array(3), 'X_BAD').end(), (e) => isParleyError(e, 'X_BAD'));
+  assert.throws(
+    () => r.u8(),
+    (e) => isParleyError(e, 'X_BAD'),
+  );
+  assert.throws(
+    () => new Reader(lp16('abcdef'), 'X_BAD').lp16(3),
+    (e) => isParleyError(e, 'X_BAD'),
+  );
+  assert.throws(
+    () => new Reader(new Uint8Array([0, 1, 0xff]), 'X_BAD').str16(),
+    (e) => isParleyError(e, 'X_BAD'),
+    'invalid UTF-8',
+  );
+  assert.throws(
+    () => new Reader(new Uint8Array(3), 'X_BAD').end(),
+    (e) => isParleyError(e, 'X_BAD'),
+  );
 });
 
 test('random bytes are fresh; small-order X25519 keys are refused; base64 decoders are strict', () => {
   assert.notDeepEqual(random(32), random(32));
   assert.equal(random(200_000).length, 200_000);
-  assert.throws(() => x25519(random(32), new Uint8Array(32)), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
-  assert.throws(() => fromB64url('a+b', 'B'), (e) => isParleyError(e, 'B'));
-  assert.throws(() => fromB64url('AAAA', 'B', 4), (e) => isParleyError(e, 'B'));
-  assert.throws(() => fromB64('A', 'B'), (e) => isParleyError(e, 'B'));
+  assert.throws(
+    () => x25519(random(32), new Uint8Array(32)),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+  );
+  assert.throws(
+    () => fromB64url('a+b', 'B'),
+    (e) => isParleyError(e, 'B'),
+  );
+  assert.throws(
+    () => fromB64url('AAAA', 'B', 4),
+    (e) => isParleyError(e, 'B'),
+  );
+  assert.throws(
+    () => fromB64('A', 'B'),
+    (e) => isParleyError(e, 'B'),
+  );
   assert.deepEqual(fromB64(' AQID\r\n', 'B'), new Uint8Array([1, 2, 3]));
   const kp = S().crypto_sign_keypair();
   assert.deepEqual(edPkToX(kp.publicKey), S().crypto_sign_ed25519_pk_to_curve25519(kp.publicKey));

@@ -76,7 +76,10 @@ export function lp16(s: string | Uint8Array): Uint8Array {
 /** Cursor over untrusted bytes; every read past the end throws `code`. */
 export class Reader {
   off = 0;
-  constructor(readonly buf: Uint8Array, readonly code: string) {}
+  constructor(
+    readonly buf: Uint8Array,
+    readonly code: string,
+  ) {}
   private need(n: number): void {
     if (this.off + n > this.buf.length) throw new ParleyError(this.code, `truncated at byte ${this.off} (need ${n})`);
   }
@@ -137,7 +140,7 @@ export function fromB64url(s: unknown, code: string, len?: number): Uint8Array {
 /** Strict standard base64 (RFC 4648 s.4, padding optional, surrounding whitespace tolerated). */
 export function fromB64(s: string, code: string): Uint8Array {
   const t = s.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || (t.replace(/=+$/, '').length % 4) === 1) throw new ParleyError(code, 'bad base64 body');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || t.replace(/=+$/, '').length % 4 === 1) throw new ParleyError(code, 'bad base64 body');
   return new Uint8Array(Buffer.from(t, 'base64'));
 }
 

@@ -10,7 +10,14 @@ test('verified 1:1 with TLS to the proxy', () => {
 });
 
 test('changed key is a warning and blocks sending', () => {
-  const s = computeSecurityStatus({ e2e: 'on', peerKeyStates: ['changed'], hops: [{ hop: 'proxy', protocol: 'tls' }, { hop: 'relay', protocol: 'msrp' }] });
+  const s = computeSecurityStatus({
+    e2e: 'on',
+    peerKeyStates: ['changed'],
+    hops: [
+      { hop: 'proxy', protocol: 'tls' },
+      { hop: 'relay', protocol: 'msrp' },
+    ],
+  });
   assert.equal(s.level, 'warning');
   assert.equal(s.canSend, false);
   assert.equal(s.transport, 'partial');
@@ -18,10 +25,20 @@ test('changed key is a warning and blocks sending', () => {
 });
 
 test('e2e off, no TLS, unprotected messages, unverified cert, groups', () => {
-  const off = computeSecurityStatus({ e2e: 'off', peerKeyStates: ['unknown'], hops: [{ hop: 'proxy', protocol: 'udp' }], unprotectedMessages: 3 });
+  const off = computeSecurityStatus({
+    e2e: 'off',
+    peerKeyStates: ['unknown'],
+    hops: [{ hop: 'proxy', protocol: 'udp' }],
+    unprotectedMessages: 3,
+  });
   assert.equal(off.level, 'unprotected');
   assert.equal(off.summary, 'Not end-to-end encrypted · no TLS · 3 unprotected messages');
-  const warn = computeSecurityStatus({ e2e: 'psk', peerKeyStates: ['unverified'], hops: [{ hop: 'proxy', protocol: 'tls', certificateVerified: false }], unprotectedMessages: 1 });
+  const warn = computeSecurityStatus({
+    e2e: 'psk',
+    peerKeyStates: ['unverified'],
+    hops: [{ hop: 'proxy', protocol: 'tls', certificateVerified: false }],
+    unprotectedMessages: 1,
+  });
   assert.equal(warn.level, 'warning');
   assert.equal(warn.transport, 'none');
   assert.equal(warn.summary, 'End-to-end encrypted + shared passphrase · key not verified · no TLS · 1 unprotected message');

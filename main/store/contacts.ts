@@ -19,7 +19,9 @@ export class Contacts {
     const peer = L.uri('aor', aor);
     return this.db.transaction(() => {
       const acc = this.accountId(account, true)!;
-      const added = stmt(this.db, 'INSERT OR IGNORE INTO blocked_contacts (account_id, aor, created_at) VALUES (?, ?, ?)').run(acc, peer, this.now()).changes > 0;
+      const added =
+        stmt(this.db, 'INSERT OR IGNORE INTO blocked_contacts (account_id, aor, created_at) VALUES (?, ?, ?)').run(acc, peer, this.now())
+          .changes > 0;
       stmt(this.db, "UPDATE conversations SET blocked = 1 WHERE account_id = ? AND kind = 'direct' AND peer = ?").run(acc, peer);
       return added;
     })();
@@ -48,7 +50,11 @@ export class Contacts {
   list(account: string): BlockedContact[] {
     const acc = this.accountId(account, false);
     if (acc === null) return [];
-    return (stmt(this.db, 'SELECT aor, created_at FROM blocked_contacts WHERE account_id = ? ORDER BY aor').all(acc) as { aor: string; created_at: number }[])
-      .map((r) => ({ aor: r.aor, since: r.created_at }));
+    return (
+      stmt(this.db, 'SELECT aor, created_at FROM blocked_contacts WHERE account_id = ? ORDER BY aor').all(acc) as {
+        aor: string;
+        created_at: number;
+      }[]
+    ).map((r) => ({ aor: r.aor, since: r.created_at }));
   }
 }

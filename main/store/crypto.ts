@@ -97,7 +97,13 @@ export class StoreCrypto {
     if (blob.length < 1 + NONCE_BYTES + TAG_BYTES + 4 || blob[0] !== SEAL_FORMAT_V1) return null;
     let padded: Uint8Array;
     try {
-      padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, blob.subarray(1 + NONCE_BYTES), ad, blob.subarray(1, 1 + NONCE_BYTES), this.encKey);
+      padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        blob.subarray(1 + NONCE_BYTES),
+        ad,
+        blob.subarray(1, 1 + NONCE_BYTES),
+        this.encKey,
+      );
     } catch {
       return null;
     }

@@ -7,8 +7,22 @@ import { isParleyError } from '../base/errors';
 import { count, tempDir } from './testutil';
 
 const toy: Migration<{ log: string[] }>[] = [
-  { version: 1, name: 'a', up: (db, env) => { db.exec('CREATE TABLE a (x INTEGER)'); env.log.push('a'); } },
-  { version: 2, name: 'b', up: (db, env) => { db.exec('ALTER TABLE a ADD COLUMN y TEXT'); env.log.push('b'); } },
+  {
+    version: 1,
+    name: 'a',
+    up: (db, env) => {
+      db.exec('CREATE TABLE a (x INTEGER)');
+      env.log.push('a');
+    },
+  },
+  {
+    version: 2,
+    name: 'b',
+    up: (db, env) => {
+      db.exec('ALTER TABLE a ADD COLUMN y TEXT');
+      env.log.push('b');
+    },
+  },
 ];
 
 test('openDatabase sets WAL, foreign keys and busy timeout', () => {
@@ -63,9 +77,19 @@ test('a failing migration rolls back its step and keeps the previous version', (
     const db = openDatabase(t.file('x.db'), { latestVersion: 2 });
     const bad: Migration<null>[] = [
       { version: 1, name: 'ok', up: (d) => d.exec('CREATE TABLE a (x)') },
-      { version: 2, name: 'boom', up: (d) => { d.exec('CREATE TABLE b (x)'); d.exec('SELECT * FROM nope'); } },
+      {
+        version: 2,
+        name: 'boom',
+        up: (d) => {
+          d.exec('CREATE TABLE b (x)');
+          d.exec('SELECT * FROM nope');
+        },
+      },
     ];
-    assert.throws(() => migrate(db, bad, null), (e) => isParleyError(e, 'STORE_MIGRATION_FAILED'));
+    assert.throws(
+      () => migrate(db, bad, null),
+      (e) => isParleyError(e, 'STORE_MIGRATION_FAILED'),
+    );
     assert.equal(schemaVersion(db), 1);
     assert.equal(count(db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'b'"), 0);
     db.close();
@@ -76,7 +100,10 @@ test('a failing migration rolls back its step and keeps the previous version', (
 
 test('migration lists must be numbered 1..n', () => {
   const db = openDatabase(':memory:', { latestVersion: 5 });
-  assert.throws(() => migrate(db, [{ version: 2, name: 'x', up: () => {} }], null), (e) => isParleyError(e, 'STORE_BAD_MIGRATIONS'));
+  assert.throws(
+    () => migrate(db, [{ version: 2, name: 'x', up: () => {} }], null),
+    (e) => isParleyError(e, 'STORE_BAD_MIGRATIONS'),
+  );
   db.close();
 });
 
@@ -89,7 +116,10 @@ test('a database newer than this build is refused and left untouched', () => {
     raw.pragma('user_version = 9');
     raw.close();
     const before = readFileSync(path);
-    assert.throws(() => openDatabase(path, { latestVersion: 2 }), (e) => isParleyError(e, 'STORE_SCHEMA_TOO_NEW') && e.details?.version === 9);
+    assert.throws(
+      () => openDatabase(path, { latestVersion: 2 }),
+      (e) => isParleyError(e, 'STORE_SCHEMA_TOO_NEW') && e.details?.version === 9,
+    );
     assert.deepEqual(readFileSync(path), before);
     assert.equal(existsSync(path + '-wal'), false);
     const again = new Database(path, { readonly: true });
@@ -105,7 +135,10 @@ test('a file that is not SQLite gives STORE_NOT_A_DATABASE', async () => {
   try {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(t.file('junk.db'), Buffer.alloc(8192, 0x41));
-    assert.throws(() => openDatabase(t.file('junk.db'), { latestVersion: 2 }), (e) => isParleyError(e, 'STORE_NOT_A_DATABASE'));
+    assert.throws(
+      () => openDatabase(t.file('junk.db'), { latestVersion: 2 }),
+      (e) => isParleyError(e, 'STORE_NOT_A_DATABASE'),
+    );
   } finally {
     t.cleanup();
   }

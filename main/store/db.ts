@@ -80,7 +80,10 @@ export function migrate<Env>(db: Db, migrations: readonly Migration<Env>[], env:
   const latest = checkMigrations(migrations);
   const from = schemaVersion(db);
   if (from > latest) {
-    throw new ParleyError('STORE_SCHEMA_TOO_NEW', `schema version ${from} is newer than ${latest}`, { version: from, latestVersion: latest });
+    throw new ParleyError('STORE_SCHEMA_TOO_NEW', `schema version ${from} is newer than ${latest}`, {
+      version: from,
+      latestVersion: latest,
+    });
   }
   for (const m of migrations.slice(from)) {
     const step = db.transaction(() => {
@@ -93,8 +96,12 @@ export function migrate<Env>(db: Db, migrations: readonly Migration<Env>[], env:
       step.immediate();
     } catch (e) {
       if (e instanceof ParleyError) throw e;
-      throw new ParleyError('STORE_MIGRATION_FAILED', `migration ${m.version} (${m.name}) failed: ${(e as Error).message}`,
-        { version: m.version, name: m.name }, { cause: e });
+      throw new ParleyError(
+        'STORE_MIGRATION_FAILED',
+        `migration ${m.version} (${m.name}) failed: ${(e as Error).message}`,
+        { version: m.version, name: m.name },
+        { cause: e },
+      );
     }
   }
   return { from, to: schemaVersion(db) };

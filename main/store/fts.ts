@@ -16,7 +16,9 @@ export const FTS_DDL = `
 
 /** The space-separated token string indexed for a message text (empty when it has no words). */
 export function tokenString(crypto: StoreCrypto, text: string): string {
-  return indexKeys(text).map((k) => crypto.token(k)).join(' ');
+  return indexKeys(text)
+    .map((k) => crypto.token(k))
+    .join(' ');
 }
 
 export function indexMessage(db: Db, crypto: StoreCrypto, id: number, text: string): void {
@@ -57,16 +59,21 @@ export function searchMessages(db: Db, crypto: StoreCrypto, accountId: number, q
   if (terms.length === 0) return { hits: [], truncated: false };
   const match = [...new Set(terms.map((t) => crypto.token(termKey(t))))].map((tok) => `"${tok}"`).join(' AND ');
   const convFilter = opts.conversationId === undefined ? '' : 'AND m.conversation_id = @conv';
-  const select = stmt(db, `
+  const select = stmt(
+    db,
+    `
     SELECT m.*, c.peer AS peer FROM message_fts f
     JOIN messages m ON m.id = f.rowid
     JOIN conversations c ON c.id = m.conversation_id
     WHERE message_fts MATCH @match AND c.account_id = @account ${convFilter}
-    ORDER BY f.rowid DESC`);
+    ORDER BY f.rowid DESC`,
+  );
   const hits: SearchHit[] = [];
   let examined = 0;
   let truncated = false;
-  for (const r of select.iterate(opts.conversationId === undefined ? { match, account: accountId } : { match, account: accountId, conv: opts.conversationId }) as IterableIterator<MessageRow & { peer: string }>) {
+  for (const r of select.iterate(
+    opts.conversationId === undefined ? { match, account: accountId } : { match, account: accountId, conv: opts.conversationId },
+  ) as IterableIterator<MessageRow & { peer: string }>) {
     if (++examined > MAX_SEARCH_CANDIDATES) {
       truncated = true;
       break;
@@ -74,8 +81,13 @@ export function searchMessages(db: Db, crypto: StoreCrypto, accountId: number, q
     const text = messageText(r, crypto);
     if (text === null || !matchesAll(text, terms)) continue;
     hits.push({
-      messageId: r.id, conversationId: r.conversation_id, peer: r.peer, createdAt: r.created_at, direction: r.direction as SearchHit['direction'],
-      senderAor: r.sender_aor, snippet: snippet(text, terms),
+      messageId: r.id,
+      conversationId: r.conversation_id,
+      peer: r.peer,
+      createdAt: r.created_at,
+      direction: r.direction as SearchHit['direction'],
+      senderAor: r.sender_aor,
+      snippet: snippet(text, terms),
     });
     if (hits.length >= limit) break;
   }

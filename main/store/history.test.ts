@@ -20,7 +20,14 @@ test('open from empty reaches the latest schema; reopening keeps data', async ()
   try {
     const { store, conv } = await fresh(t);
     assert.equal(store.db.pragma('user_version', { simple: true }), LATEST_VERSION);
-    store.addMessage({ conversationId: conv.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'hello' });
+    store.addMessage({
+      conversationId: conv.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'hello',
+    });
     store.close();
     const again = await HistoryStore.open(t.file('h.db'), key(1));
     assert.equal(again.listMessages(conv.id).messages[0].body, 'hello');
@@ -36,17 +43,30 @@ test('migration v1 -> latest keeps rows and backfills the search index', async (
     const v1 = await HistoryStore.open(t.file('h.db'), key(1), { migrations: MIGRATIONS.slice(0, 1) });
     assert.equal(v1.version, 1);
     const conv = v1.openConversation(ALICE, { kind: 'direct', peer: BOB, title: 'Bob' });
-    v1.addMessage({ conversationId: conv.id, direction: 'in', senderAor: BOB, mode: 'page', contentType: 'text/plain', body: 'lunch tomorrow?' });
+    v1.addMessage({
+      conversationId: conv.id,
+      direction: 'in',
+      senderAor: BOB,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'lunch tomorrow?',
+    });
     v1.addMessage({ conversationId: conv.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'sure' });
     assert.equal(count(v1.db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'message_fts'"), 0);
     v1.close();
     const v2 = await HistoryStore.open(t.file('h.db'), key(1));
     assert.equal(v2.version, LATEST_VERSION);
     const page = v2.listMessages(conv.id);
-    assert.deepEqual(page.messages.map((m) => m.body), ['sure', 'lunch tomorrow?']);
+    assert.deepEqual(
+      page.messages.map((m) => m.body),
+      ['sure', 'lunch tomorrow?'],
+    );
     assert.equal(v2.getConversation(conv.id).title, 'Bob');
     assert.equal(v2.getConversation(conv.id).unreadCount, 1);
-    assert.deepEqual(v2.search(ALICE, 'tomorrow').hits.map((h) => h.messageId), [page.messages[1].id]);
+    assert.deepEqual(
+      v2.search(ALICE, 'tomorrow').hits.map((h) => h.messageId),
+      [page.messages[1].id],
+    );
     v2.close();
   } finally {
     t.cleanup();
@@ -73,7 +93,16 @@ test('paging: newest first, stable cursor with equal timestamps, unaffected by n
     const ids: number[] = [];
     for (let i = 0; i < 23; i++) {
       if (i % 5 === 0) c.tick(1000); // groups of equal created_at
-      ids.push(store.addMessage({ conversationId: conv.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: `m${i}` }).id);
+      ids.push(
+        store.addMessage({
+          conversationId: conv.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: `m${i}`,
+        }).id,
+      );
     }
     const seen: number[] = [];
     let page = store.listMessages(conv.id, { limit: 4 });
@@ -83,7 +112,14 @@ test('paging: newest first, stable cursor with equal timestamps, unaffected by n
       if (first) {
         // A newer message arriving mid-scroll must not shift older pages.
         c.tick(1000);
-        store.addMessage({ conversationId: conv.id, direction: 'in', senderAor: BOB, mode: 'page', contentType: 'text/plain', body: 'late' });
+        store.addMessage({
+          conversationId: conv.id,
+          direction: 'in',
+          senderAor: BOB,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'late',
+        });
         first = false;
       }
       if (!page.next) break;
@@ -94,8 +130,14 @@ test('paging: newest first, stable cursor with equal timestamps, unaffected by n
     assert.equal(all.next, null);
     assert.equal(all.messages[0].body, 'late');
     assert.equal(store.listMessages(conv.id, { before: { createdAt: 0, id: 0 } }).messages.length, 0);
-    assert.throws(() => store.listMessages(conv.id, { limit: 0 }), (e) => isParleyError(e, 'STORE_BAD_INPUT'));
-    assert.throws(() => store.listMessages(conv.id, { limit: 201 }), (e) => isParleyError(e, 'STORE_BAD_INPUT'));
+    assert.throws(
+      () => store.listMessages(conv.id, { limit: 0 }),
+      (e) => isParleyError(e, 'STORE_BAD_INPUT'),
+    );
+    assert.throws(
+      () => store.listMessages(conv.id, { limit: 201 }),
+      (e) => isParleyError(e, 'STORE_BAD_INPUT'),
+    );
     store.close();
   } finally {
     t.cleanup();
@@ -108,8 +150,17 @@ test('message fields round-trip, binary bodies included', async () => {
     const { store, conv } = await fresh(t);
     const bin = new Uint8Array([0, 1, 2, 255, 0]);
     const m = store.addMessage({
-      conversationId: conv.id, imdnMessageId: 'Xy12', direction: 'in', senderAor: BOB, senderNickname: 'Bobby', mode: 'conference',
-      contentType: 'application/octet-stream', body: bin, createdAt: 5, sentAt: 4, receivedAt: 5,
+      conversationId: conv.id,
+      imdnMessageId: 'Xy12',
+      direction: 'in',
+      senderAor: BOB,
+      senderNickname: 'Bobby',
+      mode: 'conference',
+      contentType: 'application/octet-stream',
+      body: bin,
+      createdAt: 5,
+      sentAt: 4,
+      receivedAt: 5,
       security: { e2e: 'psk', e2eVerified: true, errorCode: null, tls: true },
     });
     assert.deepEqual(m.body, bin);
@@ -117,10 +168,29 @@ test('message fields round-trip, binary bodies included', async () => {
     assert.equal(m.state, 'delivered');
     assert.deepEqual(m.security, { e2e: 'psk', e2eVerified: true, errorCode: null, tls: true });
     assert.equal(store.findByImdnId(conv.id, 'Xy12')?.id, m.id);
-    assert.throws(() => store.addMessage({ conversationId: conv.id, imdnMessageId: 'Xy12', direction: 'in', senderAor: BOB, mode: 'page', contentType: 'text/plain', body: 'dup' }),
-      (e) => isParleyError(e, 'STORE_DUPLICATE_MESSAGE') && e.details?.id === m.id);
+    assert.throws(
+      () =>
+        store.addMessage({
+          conversationId: conv.id,
+          imdnMessageId: 'Xy12',
+          direction: 'in',
+          senderAor: BOB,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'dup',
+        }),
+      (e) => isParleyError(e, 'STORE_DUPLICATE_MESSAGE') && e.details?.id === m.id,
+    );
     const other = store.openConversation(ALICE, { kind: 'group', peer: 'sip:room1@conf.ims.test' });
-    store.addMessage({ conversationId: other.id, imdnMessageId: 'Xy12', direction: 'in', senderAor: BOB, mode: 'conference', contentType: 'text/plain', body: 'same id, other conversation' });
+    store.addMessage({
+      conversationId: other.id,
+      imdnMessageId: 'Xy12',
+      direction: 'in',
+      senderAor: BOB,
+      mode: 'conference',
+      contentType: 'text/plain',
+      body: 'same id, other conversation',
+    });
     store.close();
   } finally {
     t.cleanup();
@@ -131,7 +201,15 @@ test('state transitions never go backwards; failed is terminal unless retried', 
   const t = tempDir();
   try {
     const { store, conv } = await fresh(t);
-    const m = store.addMessage({ conversationId: conv.id, imdnMessageId: 'a1', direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x' });
+    const m = store.addMessage({
+      conversationId: conv.id,
+      imdnMessageId: 'a1',
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'x',
+    });
     assert.equal(m.state, 'queued');
     assert.equal(store.updateState(m.id, 'sending').changed, true);
     const sent = store.updateState(m.id, 'stored', { at: 77 });
@@ -144,20 +222,33 @@ test('state transitions never go backwards; failed is terminal unless retried', 
     assert.equal(store.updateState(m.id, 'failed').changed, false);
     assert.equal(store.updateStateByImdn(conv.id, 'nope', 'delivered'), null);
 
-    const f = store.addMessage({ conversationId: conv.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'y' });
+    const f = store.addMessage({
+      conversationId: conv.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'y',
+    });
     store.updateState(f.id, 'sending');
     const failed = store.updateState(f.id, 'failed', { failureCode: 480, failureReason: 'Temporarily Unavailable' });
     assert.equal(failed.message.failureCode, 480);
     assert.equal(failed.message.failureReason, 'Temporarily Unavailable');
     assert.equal(store.updateState(f.id, 'delivered').changed, false);
     assert.equal(store.updateState(f.id, 'sending').changed, false);
-    assert.throws(() => store.retry(m.id), (e) => isParleyError(e, 'STORE_BAD_STATE'));
+    assert.throws(
+      () => store.retry(m.id),
+      (e) => isParleyError(e, 'STORE_BAD_STATE'),
+    );
     const retried = store.retry(f.id);
     assert.equal(retried.state, 'queued');
     assert.equal(retried.failureCode, null);
     assert.equal(retried.attempts, 1);
     assert.equal(store.updateState(f.id, 'sending').changed, true);
-    assert.throws(() => store.updateState(f.id, 'bogus' as never), (e) => isParleyError(e, 'STORE_BAD_INPUT'));
+    assert.throws(
+      () => store.updateState(f.id, 'bogus' as never),
+      (e) => isParleyError(e, 'STORE_BAD_INPUT'),
+    );
     store.close();
   } finally {
     t.cleanup();
@@ -170,26 +261,61 @@ test('unread counts, markRead receipts and conversation list previews', async ()
     const { store, conv, c } = await fresh(t);
     const carol = store.openConversation(ALICE, { kind: 'direct', peer: 'sip:carol@ims.test', title: 'Carol Project' });
     c.tick();
-    const a = store.addMessage({ conversationId: conv.id, imdnMessageId: 'i1', direction: 'in', senderAor: BOB, mode: 'page', contentType: 'text/plain', body: 'one' });
+    const a = store.addMessage({
+      conversationId: conv.id,
+      imdnMessageId: 'i1',
+      direction: 'in',
+      senderAor: BOB,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'one',
+    });
     c.tick();
-    store.addMessage({ conversationId: conv.id, imdnMessageId: 'i2', direction: 'in', senderAor: BOB, mode: 'page', contentType: 'text/plain', body: 'two\nlines' });
+    store.addMessage({
+      conversationId: conv.id,
+      imdnMessageId: 'i2',
+      direction: 'in',
+      senderAor: BOB,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'two\nlines',
+    });
     c.tick();
     store.addKeyChange(conv.id, { aor: BOB, oldFingerprint: 'aa', newFingerprint: 'bb' });
     c.tick();
-    store.addMessage({ conversationId: carol.id, direction: 'out', senderAor: ALICE, mode: 'session', contentType: 'text/plain', body: 'hey carol' });
+    store.addMessage({
+      conversationId: carol.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'session',
+      contentType: 'text/plain',
+      body: 'hey carol',
+    });
     let list = store.listConversations(ALICE);
-    assert.deepEqual(list.map((x) => x.peer), ['sip:carol@ims.test', BOB]);
+    assert.deepEqual(
+      list.map((x) => x.peer),
+      ['sip:carol@ims.test', BOB],
+    );
     assert.equal(list[1].unreadCount, 2);
     assert.equal(list[1].lastMessage?.system, 'key-change');
     assert.equal(list[0].lastMessage?.preview, 'hey carol');
     assert.equal(list[0].title, 'Carol Project');
-    assert.deepEqual(store.listConversations(ALICE, { search: 'project' }).map((x) => x.id), [carol.id]);
-    assert.deepEqual(store.listConversations(ALICE, { search: 'BOB@' }).map((x) => x.id), [conv.id]);
+    assert.deepEqual(
+      store.listConversations(ALICE, { search: 'project' }).map((x) => x.id),
+      [carol.id],
+    );
+    assert.deepEqual(
+      store.listConversations(ALICE, { search: 'BOB@' }).map((x) => x.id),
+      [conv.id],
+    );
     assert.deepEqual(store.listConversations(ALICE, { search: '%' }), []);
     assert.deepEqual(store.listConversations('sip:nobody@ims.test'), []);
 
     const receipts = store.markRead(conv.id);
-    assert.deepEqual(receipts.map((r) => r.imdnMessageId), ['i1', 'i2']);
+    assert.deepEqual(
+      receipts.map((r) => r.imdnMessageId),
+      ['i1', 'i2'],
+    );
     assert.equal(store.getMessage(a.id).state, 'displayed');
     assert.equal(store.getConversation(conv.id).unreadCount, 0);
     assert.deepEqual(store.markRead(conv.id), []);
@@ -198,7 +324,14 @@ test('unread counts, markRead receipts and conversation list previews', async ()
     assert.deepEqual(JSON.parse(ks.body as string), { type: 'key-change', aor: BOB, oldFingerprint: 'aa', newFingerprint: 'bb' });
 
     c.tick();
-    const b = store.addMessage({ conversationId: conv.id, direction: 'in', senderAor: BOB, mode: 'page', contentType: 'text/plain', body: 'three' });
+    const b = store.addMessage({
+      conversationId: conv.id,
+      direction: 'in',
+      senderAor: BOB,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'three',
+    });
     assert.equal(store.getConversation(conv.id).unreadCount, 1);
     store.updateState(b.id, 'displayed');
     assert.equal(store.getConversation(conv.id).unreadCount, 0);
@@ -217,13 +350,33 @@ test('conversation preferences and deletion', async () => {
     const u = store.updateConversation(conv.id, { muted: true, preferredMode: 'session', e2ePolicy: 'require', title: 'B' });
     assert.deepEqual([u.muted, u.preferredMode, u.e2ePolicy, u.title], [true, 'session', 'require', 'B']);
     assert.equal(store.openConversation(ALICE, { kind: 'direct', peer: BOB }).id, conv.id);
-    assert.throws(() => store.updateConversation(conv.id, { preferredMode: 'fax' as never }), (e) => isParleyError(e, 'STORE_BAD_INPUT'));
-    const m = store.addMessage({ conversationId: conv.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'findme' });
+    assert.throws(
+      () => store.updateConversation(conv.id, { preferredMode: 'fax' as never }),
+      (e) => isParleyError(e, 'STORE_BAD_INPUT'),
+    );
+    const m = store.addMessage({
+      conversationId: conv.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'findme',
+    });
     store.deleteMessage(m.id);
     assert.equal(store.search(ALICE, 'findme').hits.length, 0);
-    store.addMessage({ conversationId: conv.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'findme again' });
+    store.addMessage({
+      conversationId: conv.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'findme again',
+    });
     store.deleteConversation(conv.id);
-    assert.throws(() => store.getConversation(conv.id), (e) => isParleyError(e, 'STORE_NOT_FOUND'));
+    assert.throws(
+      () => store.getConversation(conv.id),
+      (e) => isParleyError(e, 'STORE_NOT_FOUND'),
+    );
     assert.equal(store.search(ALICE, 'findme').hits.length, 0);
     assert.equal(count(store.db, 'SELECT count(*) AS n FROM messages'), 0);
     store.close();

@@ -13,8 +13,17 @@ import * as L from './limits';
 import { Contacts } from './contacts';
 import { Transfers } from './transfers';
 import type {
-  Conversation, ConversationKind, ConversationSummary, E2ePolicy, KeyChange, MessageCursor, MessagePage, NewMessage, PreferredMode,
-  SearchResult, StoredMessage,
+  Conversation,
+  ConversationKind,
+  ConversationSummary,
+  E2ePolicy,
+  KeyChange,
+  MessageCursor,
+  MessagePage,
+  NewMessage,
+  PreferredMode,
+  SearchResult,
+  StoredMessage,
 } from './types';
 
 /** Schema version that introduced the full-text index (migrations.ts v2). */
@@ -61,7 +70,11 @@ export class HistoryStore {
   /** One reusable transaction wrapper (db.transaction() per call is costly); nested use becomes a savepoint. */
   private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
 
-  private constructor(readonly db: Db, private readonly crypto: StoreCrypto, private readonly now: () => number) {
+  private constructor(
+    readonly db: Db,
+    private readonly crypto: StoreCrypto,
+    private readonly now: () => number,
+  ) {
     this.version = schemaVersion(db);
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.contacts = new Contacts(db, now, (aor, create) => this.accountId(aor, create));
@@ -80,11 +93,15 @@ export class HistoryStore {
       let salt: Uint8Array;
       let kcv: Uint8Array | null = null;
       if (schemaVersion(db) >= 1) {
-        const meta = new Map((stmt(db, 'SELECT key, value FROM meta').all() as { key: string; value: unknown }[]).map((r) => [r.key, r.value]));
+        const meta = new Map(
+          (stmt(db, 'SELECT key, value FROM meta').all() as { key: string; value: unknown }[]).map((r) => [r.key, r.value]),
+        );
         const s = meta.get('salt');
         const k = meta.get('kcv');
-        if (!(s instanceof Uint8Array) || !(k instanceof Uint8Array)) throw new ParleyError('STORE_CORRUPT', 'history database has no key check value');
-        if (meta.get('format') !== 1) throw new ParleyError('STORE_CORRUPT', 'unknown at-rest format', { format: String(meta.get('format')) });
+        if (!(s instanceof Uint8Array) || !(k instanceof Uint8Array))
+          throw new ParleyError('STORE_CORRUPT', 'history database has no key check value');
+        if (meta.get('format') !== 1)
+          throw new ParleyError('STORE_CORRUPT', 'unknown at-rest format', { format: String(meta.get('format')) });
         salt = s;
         kcv = k;
       } else {
@@ -132,26 +149,38 @@ export class HistoryStore {
     const title = L.str('title', spec.title, L.MAX_TITLE_CHARS, true);
     return this.batch(() => {
       const accountId = this.accountId(account, true)!;
-      const existing = stmt(this.db, 'SELECT id FROM conversations WHERE account_id = ? AND kind = ? AND peer = ?').get(accountId, kind, peer) as { id: number } | undefined;
+      const existing = stmt(this.db, 'SELECT id FROM conversations WHERE account_id = ? AND kind = ? AND peer = ?').get(
+        accountId,
+        kind,
+        peer,
+      ) as { id: number } | undefined;
       if (existing) return this.getConversation(existing.id);
       const now = this.now();
       const blocked = kind === 'direct' && this.contacts.isBlocked(account, peer) ? 1 : 0;
-      const id = Number(stmt(this.db, 'INSERT INTO conversations (account_id, kind, peer, last_activity, created_at, blocked) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(accountId, kind, peer, now, now, blocked).lastInsertRowid);
+      const id = Number(
+        stmt(
+          this.db,
+          'INSERT INTO conversations (account_id, kind, peer, last_activity, created_at, blocked) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(accountId, kind, peer, now, now, blocked).lastInsertRowid,
+      );
       if (title !== null) this.setTitle(id, title);
       return this.getConversation(id);
     });
   }
 
   getConversation(id: number): Conversation {
-    const row = stmt(this.db, `${CONV_SELECT} WHERE c.id = ?`).get(L.int('conversationId', id, 1, Number.MAX_SAFE_INTEGER)) as ConversationRow | undefined;
+    const row = stmt(this.db, `${CONV_SELECT} WHERE c.id = ?`).get(L.int('conversationId', id, 1, Number.MAX_SAFE_INTEGER)) as
+      ConversationRow | undefined;
     if (!row) throw new ParleyError('STORE_NOT_FOUND', `no conversation ${id}`, { conversationId: id });
     return toConversation(row, this.crypto);
   }
 
   private setTitle(id: number, title: string | null): void {
     const row = stmt(this.db, 'SELECT id, account_id, kind, peer FROM conversations WHERE id = ?').get(id) as ConversationRow;
-    stmt(this.db, 'UPDATE conversations SET title = ? WHERE id = ?').run(title === null ? null : this.crypto.sealText(title, titleAd(row)), id);
+    stmt(this.db, 'UPDATE conversations SET title = ? WHERE id = ?').run(
+      title === null ? null : this.crypto.sealText(title, titleAd(row)),
+      id,
+    );
   }
 
   updateConversation(id: number, patch: ConversationPatch): Conversation {
@@ -161,7 +190,8 @@ export class HistoryStore {
       const set = (col: string, v: unknown) => stmt(this.db, `UPDATE conversations SET ${col} = ? WHERE id = ?`).run(v, id);
       if (patch.muted !== undefined) set('muted', L.bool('muted', patch.muted, false) ? 1 : 0);
       if (patch.blocked !== undefined) set('blocked', L.bool('blocked', patch.blocked, false) ? 1 : 0);
-      if (patch.preferredMode !== undefined) set('pref_mode', L.oneOf('preferredMode', patch.preferredMode, ['page', 'session', 'auto'] as const));
+      if (patch.preferredMode !== undefined)
+        set('pref_mode', L.oneOf('preferredMode', patch.preferredMode, ['page', 'session', 'auto'] as const));
       if (patch.e2ePolicy !== undefined) set('e2e_policy', L.oneOf('e2ePolicy', patch.e2ePolicy, ['require', 'prefer', 'off'] as const));
       return this.getConversation(id);
     });
@@ -173,7 +203,9 @@ export class HistoryStore {
     if (accountId === null) return [];
     const limit = L.int('limit', opts.limit ?? L.MAX_CONVERSATION_LIST, 1, L.MAX_CONVERSATION_LIST);
     const needle = opts.search === undefined ? '' : normalize(L.str('search', opts.search, L.MAX_SEARCH_QUERY_CHARS, true) ?? '').trim();
-    const rows = stmt(this.db, `${CONV_SELECT} WHERE c.account_id = ? ORDER BY c.last_activity DESC, c.id DESC`).all(accountId) as ConversationRow[];
+    const rows = stmt(this.db, `${CONV_SELECT} WHERE c.account_id = ? ORDER BY c.last_activity DESC, c.id DESC`).all(
+      accountId,
+    ) as ConversationRow[];
     const last = stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT 1');
     const out: ConversationSummary[] = [];
     for (const r of rows) {
@@ -183,10 +215,17 @@ export class HistoryStore {
       const text = m ? messageText(m, this.crypto) : null;
       out.push({
         ...c,
-        lastMessage: m ? {
-          id: m.id, direction: m.direction as 'in' | 'out', senderAor: m.sender_aor, createdAt: m.created_at, state: m.state as MessageState,
-          system: m.system as 'key-change' | null, preview: text === null ? null : preview(text),
-        } : null,
+        lastMessage: m
+          ? {
+              id: m.id,
+              direction: m.direction as 'in' | 'out',
+              senderAor: m.sender_aor,
+              createdAt: m.created_at,
+              state: m.state as MessageState,
+              system: m.system as 'key-change' | null,
+              preview: text === null ? null : preview(text),
+            }
+          : null,
       });
       if (out.length >= limit) break;
     }
@@ -197,11 +236,16 @@ export class HistoryStore {
   markRead(conversationId: number): ReadReceipt[] {
     return this.batch(() => {
       this.getConversation(conversationId);
-      const rows = stmt(this.db, `UPDATE messages SET state = 'displayed', state_at = ?
-        WHERE conversation_id = ? AND direction = 'in' AND state = 'delivered' RETURNING id, imdn_id, sender_aor, system`)
-        .all(this.now(), conversationId) as { id: number; imdn_id: string | null; sender_aor: string; system: string | null }[];
+      const rows = stmt(
+        this.db,
+        `UPDATE messages SET state = 'displayed', state_at = ?
+        WHERE conversation_id = ? AND direction = 'in' AND state = 'delivered' RETURNING id, imdn_id, sender_aor, system`,
+      ).all(this.now(), conversationId) as { id: number; imdn_id: string | null; sender_aor: string; system: string | null }[];
       stmt(this.db, 'UPDATE conversations SET unread_count = 0 WHERE id = ?').run(conversationId);
-      return rows.filter((r) => r.system === null).sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, imdnMessageId: r.imdn_id, senderAor: r.sender_aor }));
+      return rows
+        .filter((r) => r.system === null)
+        .sort((a, b) => a.id - b.id)
+        .map((r) => ({ id: r.id, imdnMessageId: r.imdn_id, senderAor: r.sender_aor }));
     });
   }
 
@@ -220,14 +264,24 @@ export class HistoryStore {
   addKeyChange(conversationId: number, change: KeyChange): StoredMessage {
     const aor = L.uri('aor', change.aor);
     const body = JSON.stringify({
-      type: 'key-change', aor,
+      type: 'key-change',
+      aor,
       oldFingerprint: L.str('oldFingerprint', change.oldFingerprint, L.MAX_HASH_CHARS, true),
       newFingerprint: L.str('newFingerprint', change.newFingerprint, L.MAX_HASH_CHARS),
     });
-    return this.insertMessage({
-      conversationId, direction: 'in', senderAor: aor, mode: 'page', contentType: KEY_CHANGE_CONTENT_TYPE, body,
-      createdAt: change.at, state: 'delivered',
-    }, 'key-change');
+    return this.insertMessage(
+      {
+        conversationId,
+        direction: 'in',
+        senderAor: aor,
+        mode: 'page',
+        contentType: KEY_CHANGE_CONTENT_TYPE,
+        body,
+        createdAt: change.at,
+        state: 'delivered',
+      },
+      'key-change',
+    );
   }
 
   private insertMessage(input: NewMessage, system: 'key-change' | null): StoredMessage {
@@ -241,14 +295,16 @@ export class HistoryStore {
     const r = {
       conversation_id: L.int('conversationId', input.conversationId, 1, Number.MAX_SAFE_INTEGER),
       imdn_id: L.str('imdnMessageId', input.imdnMessageId, L.MAX_IMDN_ID_CHARS, true),
-      direction, system,
+      direction,
+      system,
       sender_aor: L.uri('senderAor', input.senderAor),
       mode: L.oneOf('mode', input.mode, ['page', 'session', 'conference'] as const),
       content_type: L.str('contentType', input.contentType, L.MAX_CONTENT_TYPE_CHARS),
       created_at: input.createdAt === undefined ? now : L.time('createdAt', input.createdAt),
       sent_at: L.optTime('sentAt', input.sentAt),
       received_at: L.optTime('receivedAt', input.receivedAt),
-      state, state_at: now,
+      state,
+      state_at: now,
       e2e: L.oneOf('security.e2e', sec.e2e, ['on', 'off', 'psk'] as const, 'off'),
       e2e_verified: L.bool('security.e2eVerified', sec.e2eVerified, false) ? 1 : 0,
       security_error: L.str('security.errorCode', sec.errorCode, L.MAX_CODE_CHARS, true),
@@ -259,33 +315,47 @@ export class HistoryStore {
     return this.batch(() => {
       this.getConversation(r.conversation_id);
       if (r.imdn_id !== null) {
-        const dup = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?').get(r.conversation_id, r.imdn_id) as { id: number } | undefined;
-        if (dup) throw new ParleyError('STORE_DUPLICATE_MESSAGE', 'a message with this IMDN Message-ID is already stored', { id: dup.id, imdnMessageId: r.imdn_id });
+        const dup = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?').get(r.conversation_id, r.imdn_id) as
+          { id: number } | undefined;
+        if (dup)
+          throw new ParleyError('STORE_DUPLICATE_MESSAGE', 'a message with this IMDN Message-ID is already stored', {
+            id: dup.id,
+            imdnMessageId: r.imdn_id,
+          });
       }
       const seq = stmt(this.db, "SELECT seq FROM sqlite_sequence WHERE name = 'messages'").get() as { seq: number } | undefined;
       const id = (seq?.seq ?? 0) + 1;
       const payload = this.crypto.seal(encodePayload(nickname, b.bytes, b.binary), messageAd({ id, ...r }));
-      stmt(this.db, `INSERT INTO messages (id, conversation_id, imdn_id, direction, system, sender_aor, mode, content_type, payload, created_at,
+      stmt(
+        this.db,
+        `INSERT INTO messages (id, conversation_id, imdn_id, direction, system, sender_aor, mode, content_type, payload, created_at,
         sent_at, received_at, state, state_at, e2e, e2e_verified, security_error, tls) VALUES (@id, @conversation_id, @imdn_id, @direction,
         @system, @sender_aor, @mode, @content_type, @payload, @created_at, @sent_at, @received_at, @state, @state_at, @e2e, @e2e_verified,
-        @security_error, @tls)`).run({ id, payload, ...r });
+        @security_error, @tls)`,
+      ).run({ id, payload, ...r });
       const unread = direction === 'in' && system === null && state === 'delivered' ? 1 : 0;
-      stmt(this.db, 'UPDATE conversations SET last_activity = max(last_activity, ?), unread_count = unread_count + ? WHERE id = ?')
-        .run(r.created_at, unread, r.conversation_id);
+      stmt(this.db, 'UPDATE conversations SET last_activity = max(last_activity, ?), unread_count = unread_count + ? WHERE id = ?').run(
+        r.created_at,
+        unread,
+        r.conversation_id,
+      );
       if (system === null && !b.binary && this.version >= FTS_SINCE_VERSION) indexMessage(this.db, this.crypto, id, input.body as string);
       return this.getMessage(id);
     });
   }
 
   getMessage(id: number): StoredMessage {
-    const row = stmt(this.db, 'SELECT * FROM messages WHERE id = ?').get(L.int('messageId', id, 1, Number.MAX_SAFE_INTEGER)) as MessageRow | undefined;
+    const row = stmt(this.db, 'SELECT * FROM messages WHERE id = ?').get(L.int('messageId', id, 1, Number.MAX_SAFE_INTEGER)) as
+      MessageRow | undefined;
     if (!row) throw new ParleyError('STORE_NOT_FOUND', `no message ${id}`, { messageId: id });
     return toMessage(row, this.crypto);
   }
 
   findByImdnId(conversationId: number, imdnMessageId: string): StoredMessage | null {
-    const row = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?')
-      .get(L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER), L.str('imdnMessageId', imdnMessageId, L.MAX_IMDN_ID_CHARS)) as { id: number } | undefined;
+    const row = stmt(this.db, 'SELECT id FROM messages WHERE conversation_id = ? AND imdn_id = ?').get(
+      L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER),
+      L.str('imdnMessageId', imdnMessageId, L.MAX_IMDN_ID_CHARS),
+    ) as { id: number } | undefined;
     return row ? this.getMessage(row.id) : null;
   }
 
@@ -294,10 +364,14 @@ export class HistoryStore {
     const conv = L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER);
     const limit = L.int('limit', opts.limit ?? L.DEFAULT_PAGE, 1, L.MAX_PAGE);
     const before = opts.before ?? null;
-    const rows = (before === null
-      ? stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(conv, limit + 1)
-      : stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?')
-        .all(conv, L.time('before.createdAt', before.createdAt), L.int('before.id', before.id, 0, Number.MAX_SAFE_INTEGER), limit + 1)) as MessageRow[];
+    const rows = (
+      before === null
+        ? stmt(this.db, 'SELECT * FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(conv, limit + 1)
+        : stmt(
+            this.db,
+            'SELECT * FROM messages WHERE conversation_id = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+          ).all(conv, L.time('before.createdAt', before.createdAt), L.int('before.id', before.id, 0, Number.MAX_SAFE_INTEGER), limit + 1)
+    ) as MessageRow[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit).map((r) => toMessage(r, this.crypto));
     const tail = page[page.length - 1];
@@ -316,9 +390,11 @@ export class HistoryStore {
     return this.batch(() => {
       const cur = this.getMessage(id);
       if (!canTransition(cur.state, to)) return { changed: false, message: cur };
-      stmt(this.db, `UPDATE messages SET state = ?, state_at = ?, failure_code = ?, failure_reason = ?,
-        sent_at = CASE WHEN ? IN ('stored', 'sent') AND sent_at IS NULL THEN ? ELSE sent_at END WHERE id = ?`)
-        .run(to, at, to === 'failed' ? code : null, to === 'failed' ? reason : null, to, at, id);
+      stmt(
+        this.db,
+        `UPDATE messages SET state = ?, state_at = ?, failure_code = ?, failure_reason = ?,
+        sent_at = CASE WHEN ? IN ('stored', 'sent') AND sent_at IS NULL THEN ? ELSE sent_at END WHERE id = ?`,
+      ).run(to, at, to === 'failed' ? code : null, to === 'failed' ? reason : null, to, at, id);
       if (cur.direction === 'in' && cur.system === null && cur.state === 'delivered') {
         stmt(this.db, 'UPDATE conversations SET unread_count = max(unread_count - 1, 0) WHERE id = ?').run(cur.conversationId);
       }
@@ -336,9 +412,14 @@ export class HistoryStore {
   retry(id: number): StoredMessage {
     return this.batch(() => {
       const cur = this.getMessage(id);
-      if (cur.state !== 'failed') throw new ParleyError('STORE_BAD_STATE', `message ${id} is ${cur.state}, only failed messages can be retried`, { state: cur.state });
-      stmt(this.db, `UPDATE messages SET state = 'queued', state_at = ?, failure_code = NULL, failure_reason = NULL, attempts = attempts + 1 WHERE id = ?`)
-        .run(this.now(), id);
+      if (cur.state !== 'failed')
+        throw new ParleyError('STORE_BAD_STATE', `message ${id} is ${cur.state}, only failed messages can be retried`, {
+          state: cur.state,
+        });
+      stmt(
+        this.db,
+        `UPDATE messages SET state = 'queued', state_at = ?, failure_code = NULL, failure_reason = NULL, attempts = attempts + 1 WHERE id = ?`,
+      ).run(this.now(), id);
       return this.getMessage(id);
     });
   }

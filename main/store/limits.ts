@@ -106,5 +106,9 @@ export function body(v: unknown): { bytes: Uint8Array; binary: boolean } {
 }
 
 function tooBig(n: number): never {
-  throw new ParleyError('STORE_INPUT_TOO_LARGE', `body: ${n} bytes exceeds ${MAX_BODY_BYTES}`, { field: 'body', max: MAX_BODY_BYTES, length: n });
+  throw new ParleyError('STORE_INPUT_TOO_LARGE', `body: ${n} bytes exceeds ${MAX_BODY_BYTES}`, {
+    field: 'body',
+    max: MAX_BODY_BYTES,
+    length: n,
+  });
 }

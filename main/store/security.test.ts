@@ -30,8 +30,24 @@ test('bodies, nicknames and titles are not stored in plaintext', async () => {
   try {
     const s = await HistoryStore.open(t.file('h.db'), key(1));
     const c = s.openConversation(ALICE, { kind: 'group', peer: 'sip:room@conf.ims.test', title: 'SecretTitleXYZ' });
-    s.addMessage({ conversationId: c.id, direction: 'in', senderAor: BOB, senderNickname: 'NickQWERTY', mode: 'conference', contentType: 'text/plain', body: 'PlaintextNeedle42 marmalade' });
-    s.transfers.add({ transferId: 'ft1', conversationId: c.id, direction: 'in', contentType: 'image/png', name: 'HolidayPhotoName.png', size: 10, path: '/home/u/HolidayPhotoName.png' });
+    s.addMessage({
+      conversationId: c.id,
+      direction: 'in',
+      senderAor: BOB,
+      senderNickname: 'NickQWERTY',
+      mode: 'conference',
+      contentType: 'text/plain',
+      body: 'PlaintextNeedle42 marmalade',
+    });
+    s.transfers.add({
+      transferId: 'ft1',
+      conversationId: c.id,
+      direction: 'in',
+      contentType: 'image/png',
+      name: 'HolidayPhotoName.png',
+      size: 10,
+      path: '/home/u/HolidayPhotoName.png',
+    });
     s.close();
     const raw = Buffer.concat([readFileSync(t.file('h.db')), readFileSync(t.file('h.db') + '-wal', { flag: 'a+' })]).toString('latin1');
     for (const secret of ['SecretTitleXYZ', 'NickQWERTY', 'PlaintextNeedle42', 'marmalade', 'marma', 'HolidayPhoto']) {
@@ -49,9 +65,30 @@ test('ciphertext swapped between rows is detected, never shown as the other row'
     const s = await HistoryStore.open(t.file('h.db'), key(1), { now: clock().now });
     const c = s.openConversation(ALICE, { kind: 'direct', peer: BOB, title: 'T' });
     const c2 = s.openConversation(ALICE, { kind: 'direct', peer: 'sip:eve@ims.test', title: 'U' });
-    const a = s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'first' });
-    const b = s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'second' });
-    const x = s.addMessage({ conversationId: c2.id, direction: 'in', senderAor: 'sip:eve@ims.test', mode: 'page', contentType: 'text/plain', body: 'third' });
+    const a = s.addMessage({
+      conversationId: c.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'first',
+    });
+    const b = s.addMessage({
+      conversationId: c.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'second',
+    });
+    const x = s.addMessage({
+      conversationId: c2.id,
+      direction: 'in',
+      senderAor: 'sip:eve@ims.test',
+      mode: 'page',
+      contentType: 'text/plain',
+      body: 'third',
+    });
     const get = (id: number) => (s.db.prepare('SELECT payload FROM messages WHERE id = ?').get(id) as { payload: Buffer }).payload;
     const pa = get(a.id);
     const pb = get(b.id);
@@ -91,26 +128,130 @@ test('hostile text is stored verbatim and bounded', async () => {
     const s = await HistoryStore.open(t.file('h.db'), key(1));
     const c = s.openConversation(ALICE, { kind: 'direct', peer: BOB });
     const nasty = `'); DROP TABLE messages; --\u0000"quoted"\u0000 NEAR( * ^ \u202e\ud83d\ude00 \\ %_`;
-    const m = s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: nasty, imdnMessageId: `x'"y` });
+    const m = s.addMessage({
+      conversationId: c.id,
+      direction: 'out',
+      senderAor: ALICE,
+      mode: 'page',
+      contentType: 'text/plain',
+      body: nasty,
+      imdnMessageId: `x'"y`,
+    });
     assert.equal(s.getMessage(m.id).body, nasty);
     assert.equal(s.findByImdnId(c.id, `x'"y`)?.id, m.id);
     const big = 'a'.repeat(MAX_BODY_BYTES);
-    assert.equal(s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: big }).body, big);
+    assert.equal(
+      s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: big }).body,
+      big,
+    );
     const tooBig = (e: unknown) => isParleyError(e, 'STORE_INPUT_TOO_LARGE');
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'é'.repeat(MAX_BODY_BYTES / 2 + 1) }), tooBig);
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: new Uint8Array(MAX_BODY_BYTES + 1) }), tooBig);
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'é'.repeat(MAX_BODY_BYTES / 2 + 1),
+        }),
+      tooBig,
+    );
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: new Uint8Array(MAX_BODY_BYTES + 1),
+        }),
+      tooBig,
+    );
     assert.throws(() => s.openConversation(ALICE, { kind: 'direct', peer: 'sip:' + 'x'.repeat(MAX_URI_CHARS) }), tooBig);
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, senderNickname: 'n'.repeat(10_000), mode: 'page', contentType: 'text/plain', body: 'x' }), tooBig);
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          senderNickname: 'n'.repeat(10_000),
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'x',
+        }),
+      tooBig,
+    );
     const badInput = (e: unknown) => isParleyError(e, 'STORE_BAD_INPUT');
     assert.throws(() => s.openConversation(ALICE, { kind: 'direct', peer: "sip:bob@x\u0000'" }), badInput);
     assert.throws(() => s.openConversation(ALICE, { kind: 'direct', peer: "bob'; DROP TABLE accounts" }), badInput);
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'sideways' as never, senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x' }), badInput);
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain\r\nX: y', body: 'x' }), badInput);
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 42 as never }), badInput);
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'lone \ud800 surrogate' }), badInput);
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'sideways' as never,
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'x',
+        }),
+      badInput,
+    );
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain\r\nX: y',
+          body: 'x',
+        }),
+      badInput,
+    );
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 42 as never,
+        }),
+      badInput,
+    );
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'lone \ud800 surrogate',
+        }),
+      badInput,
+    );
     assert.throws(() => s.openConversation(ALICE, { kind: 'group', peer: 'sip:room@x', title: 'bad \udc00' }), badInput);
-    assert.throws(() => s.addMessage({ conversationId: 999, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x' }), (e) => isParleyError(e, 'STORE_NOT_FOUND'));
-    assert.throws(() => s.addMessage({ conversationId: c.id, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x', createdAt: -1 }), badInput);
+    assert.throws(
+      () => s.addMessage({ conversationId: 999, direction: 'out', senderAor: ALICE, mode: 'page', contentType: 'text/plain', body: 'x' }),
+      (e) => isParleyError(e, 'STORE_NOT_FOUND'),
+    );
+    assert.throws(
+      () =>
+        s.addMessage({
+          conversationId: c.id,
+          direction: 'out',
+          senderAor: ALICE,
+          mode: 'page',
+          contentType: 'text/plain',
+          body: 'x',
+          createdAt: -1,
+        }),
+      badInput,
+    );
     assert.equal(count(s.db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'messages'"), 1);
     s.close();
   } finally {

@@ -23,10 +23,11 @@ test('failed is reachable before delivery and terminal', () => {
 
 test('exhaustive: no allowed transition goes back in the forward order', () => {
   const order = ['queued', 'sending', 'stored', 'sent', 'delivered', 'displayed'];
-  for (const a of MESSAGE_STATES) for (const b of MESSAGE_STATES) {
-    if (!canTransition(a, b) || b === 'failed') continue;
-    assert.ok(order.indexOf(b) > order.indexOf(a), `${a} -> ${b}`);
-  }
+  for (const a of MESSAGE_STATES)
+    for (const b of MESSAGE_STATES) {
+      if (!canTransition(a, b) || b === 'failed') continue;
+      assert.ok(order.indexOf(b) > order.indexOf(a), `${a} -> ${b}`);
+    }
 });
 
 test('transfer states: terminal states are final, active never returns to pending', () => {
@@ -34,5 +35,6 @@ test('transfer states: terminal states are final, active never returns to pendin
   assert.ok(canTransferTransition('active', 'done'));
   assert.ok(canTransferTransition('pending', 'cancelled'));
   assert.equal(canTransferTransition('active', 'pending'), false);
-  for (const t of ['done', 'failed', 'cancelled'] as const) for (const s of TRANSFER_STATES) assert.equal(canTransferTransition(t, s), false);
+  for (const t of ['done', 'failed', 'cancelled'] as const)
+    for (const s of TRANSFER_STATES) assert.equal(canTransferTransition(t, s), false);
 });

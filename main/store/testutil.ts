@@ -14,7 +14,13 @@ export function key(fill: number): Uint8Array {
 
 export function clock(start = 1_700_000_000_000): { now: () => number; set: (t: number) => void; tick: (ms?: number) => number } {
   let t = start;
-  return { now: () => t, set: (v) => { t = v; }, tick: (ms = 1) => (t += ms) };
+  return {
+    now: () => t,
+    set: (v) => {
+      t = v;
+    },
+    tick: (ms = 1) => (t += ms),
+  };
 }
 
 /** Runs a `SELECT count(*) AS n ...` and returns n. */

@@ -30,33 +30,45 @@ export class Transfers {
       hash: L.str('hash', input.hash, L.MAX_HASH_CHARS, true),
       path: L.str('path', input.path, L.MAX_FILE_PATH_CHARS, true),
     });
-    return this.db.transaction(() => {
-      this.conversation(r.conversation_id);
-      if (r.message_id !== null && !stmt(this.db, 'SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?').get(r.message_id, r.conversation_id)) {
-        throw new ParleyError('STORE_NOT_FOUND', `no message ${r.message_id} in conversation ${r.conversation_id}`, { messageId: r.message_id });
-      }
-      if (stmt(this.db, 'SELECT 1 FROM file_transfers WHERE transfer_id = ?').get(r.transfer_id)) {
-        throw new ParleyError('STORE_DUPLICATE_TRANSFER', 'a transfer with this id is already stored', { transferId: r.transfer_id });
-      }
-      const seq = stmt(this.db, "SELECT seq FROM sqlite_sequence WHERE name = 'file_transfers'").get() as { seq: number } | undefined;
-      const id = (seq?.seq ?? 0) + 1;
-      const now = this.now();
-      stmt(this.db, `INSERT INTO file_transfers (id, transfer_id, conversation_id, message_id, direction, content_type, size, sealed, state,
+    return this.db
+      .transaction(() => {
+        this.conversation(r.conversation_id);
+        if (
+          r.message_id !== null &&
+          !stmt(this.db, 'SELECT 1 FROM messages WHERE id = ? AND conversation_id = ?').get(r.message_id, r.conversation_id)
+        ) {
+          throw new ParleyError('STORE_NOT_FOUND', `no message ${r.message_id} in conversation ${r.conversation_id}`, {
+            messageId: r.message_id,
+          });
+        }
+        if (stmt(this.db, 'SELECT 1 FROM file_transfers WHERE transfer_id = ?').get(r.transfer_id)) {
+          throw new ParleyError('STORE_DUPLICATE_TRANSFER', 'a transfer with this id is already stored', { transferId: r.transfer_id });
+        }
+        const seq = stmt(this.db, "SELECT seq FROM sqlite_sequence WHERE name = 'file_transfers'").get() as { seq: number } | undefined;
+        const id = (seq?.seq ?? 0) + 1;
+        const now = this.now();
+        stmt(
+          this.db,
+          `INSERT INTO file_transfers (id, transfer_id, conversation_id, message_id, direction, content_type, size, sealed, state,
         bytes_done, created_at, updated_at) VALUES (@id, @transfer_id, @conversation_id, @message_id, @direction, @content_type, @size, @sealed,
-        @state, @bytes_done, @now, @now)`)
-        .run({ ...r, id, now, sealed: this.crypto.sealText(meta, transferAd({ id, ...r })), bytes_done: r.state === 'done' ? r.size : 0 });
-      return this.get(r.transfer_id)!;
-    }).immediate();
+        @state, @bytes_done, @now, @now)`,
+        ).run({ ...r, id, now, sealed: this.crypto.sealText(meta, transferAd({ id, ...r })), bytes_done: r.state === 'done' ? r.size : 0 });
+        return this.get(r.transfer_id)!;
+      })
+      .immediate();
   }
 
   get(transferId: string): FileTransfer | null {
-    const row = stmt(this.db, 'SELECT * FROM file_transfers WHERE transfer_id = ?').get(L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS)) as TransferRow | undefined;
+    const row = stmt(this.db, 'SELECT * FROM file_transfers WHERE transfer_id = ?').get(
+      L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS),
+    ) as TransferRow | undefined;
     return row ? toTransfer(row, this.crypto) : null;
   }
 
   list(conversationId: number): FileTransfer[] {
-    const rows = stmt(this.db, 'SELECT * FROM file_transfers WHERE conversation_id = ? ORDER BY created_at, id')
-      .all(L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER)) as TransferRow[];
+    const rows = stmt(this.db, 'SELECT * FROM file_transfers WHERE conversation_id = ? ORDER BY created_at, id').all(
+      L.int('conversationId', conversationId, 1, Number.MAX_SAFE_INTEGER),
+    ) as TransferRow[];
     return rows.map((r) => toTransfer(r, this.crypto));
   }
 
@@ -65,26 +77,40 @@ export class Transfers {
    * (done/failed/cancelled) are final: updates after them return changed: false. 'done' sets bytesDone = size.
    * `path` (where a received file was saved) may be given with the update that leaves a non-terminal state.
    */
-  update(transferId: string, upd: { state?: TransferState; bytesDone?: number; path?: string }): { changed: boolean; transfer: FileTransfer } {
+  update(
+    transferId: string,
+    upd: { state?: TransferState; bytesDone?: number; path?: string },
+  ): { changed: boolean; transfer: FileTransfer } {
     const to = upd.state === undefined ? undefined : L.oneOf('state', upd.state, TRANSFER_STATES);
     const path = upd.path === undefined ? undefined : L.str('path', upd.path, L.MAX_FILE_PATH_CHARS);
-    return this.db.transaction(() => {
-      const row = stmt(this.db, 'SELECT * FROM file_transfers WHERE transfer_id = ?').get(L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS)) as TransferRow | undefined;
-      if (!row) throw new ParleyError('STORE_NOT_FOUND', `no transfer ${transferId}`, { transferId });
-      const cur = toTransfer(row, this.crypto);
-      const bytes = upd.bytesDone === undefined ? cur.bytesDone : L.int('bytesDone', upd.bytesDone, 0, cur.size);
-      if (isTransferTerminal(cur.state) || (to !== undefined && !canTransferTransition(cur.state, to))) return { changed: false, transfer: cur };
-      const next = to ?? cur.state;
-      const done = next === 'done' ? cur.size : Math.max(cur.bytesDone, bytes);
-      const newPath = path !== undefined && path !== cur.path;
-      if (next === cur.state && done === cur.bytesDone && !newPath) return { changed: false, transfer: cur };
-      if (newPath) {
-        if (cur.atRestError) throw new ParleyError('STORE_ROW_TAMPERED', `transfer ${transferId} failed authentication at rest`, { transferId });
-        const meta = JSON.stringify({ name: cur.name, hash: cur.hash, path });
-        stmt(this.db, 'UPDATE file_transfers SET sealed = ? WHERE id = ?').run(this.crypto.sealText(meta, transferAd(row)), row.id);
-      }
-      stmt(this.db, 'UPDATE file_transfers SET state = ?, bytes_done = ?, updated_at = ? WHERE id = ?').run(next, done, this.now(), row.id);
-      return { changed: true, transfer: this.get(transferId)! };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = stmt(this.db, 'SELECT * FROM file_transfers WHERE transfer_id = ?').get(
+          L.str('transferId', transferId, L.MAX_TRANSFER_ID_CHARS),
+        ) as TransferRow | undefined;
+        if (!row) throw new ParleyError('STORE_NOT_FOUND', `no transfer ${transferId}`, { transferId });
+        const cur = toTransfer(row, this.crypto);
+        const bytes = upd.bytesDone === undefined ? cur.bytesDone : L.int('bytesDone', upd.bytesDone, 0, cur.size);
+        if (isTransferTerminal(cur.state) || (to !== undefined && !canTransferTransition(cur.state, to)))
+          return { changed: false, transfer: cur };
+        const next = to ?? cur.state;
+        const done = next === 'done' ? cur.size : Math.max(cur.bytesDone, bytes);
+        const newPath = path !== undefined && path !== cur.path;
+        if (next === cur.state && done === cur.bytesDone && !newPath) return { changed: false, transfer: cur };
+        if (newPath) {
+          if (cur.atRestError)
+            throw new ParleyError('STORE_ROW_TAMPERED', `transfer ${transferId} failed authentication at rest`, { transferId });
+          const meta = JSON.stringify({ name: cur.name, hash: cur.hash, path });
+          stmt(this.db, 'UPDATE file_transfers SET sealed = ? WHERE id = ?').run(this.crypto.sealText(meta, transferAd(row)), row.id);
+        }
+        stmt(this.db, 'UPDATE file_transfers SET state = ?, bytes_done = ?, updated_at = ? WHERE id = ?').run(
+          next,
+          done,
+          this.now(),
+          row.id,
+        );
+        return { changed: true, transfer: this.get(transferId)! };
+      })
+      .immediate();
   }
 }

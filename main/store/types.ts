@@ -29,7 +29,15 @@ export interface Conversation {
 }
 
 export interface ConversationSummary extends Conversation {
-  lastMessage: { id: number; direction: Direction; senderAor: string; preview: string | null; createdAt: number; state: MessageState; system: SystemKind | null } | null;
+  lastMessage: {
+    id: number;
+    direction: Direction;
+    senderAor: string;
+    preview: string | null;
+    createdAt: number;
+    state: MessageState;
+    system: SystemKind | null;
+  } | null;
 }
 
 export interface SecurityFacts {

@@ -10,7 +10,14 @@ import { PageMessagingService, type BlockList } from '../features/page/page-mess
 import { SecurePage, SECURE_ACCEPT_TYPES, type WireTap } from '../features/page/secure-page';
 import { ChatSessionManager } from '../features/session/manager';
 import {
-  HISTORY_FILE, accountDir, loadSipPassword, openAccountKeyStore, type AccountFile, type E2ePolicySetting, type KeyProtection, type WrapperChoice,
+  HISTORY_FILE,
+  accountDir,
+  loadSipPassword,
+  openAccountKeyStore,
+  type AccountFile,
+  type E2ePolicySetting,
+  type KeyProtection,
+  type WrapperChoice,
 } from './profile';
 
 export interface AccountSession {
@@ -56,14 +63,20 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
     for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => {});
   };
   try {
-    if (ks.identity().aor !== aor) throw new ParleyError('PROFILE_KEYSTORE_MISMATCH', `key store in ${dir} belongs to ${ks.identity().aor}`);
+    if (ks.identity().aor !== aor)
+      throw new ParleyError('PROFILE_KEYSTORE_MISMATCH', `key store in ${dir} belongs to ${ks.identity().aor}`);
     const password = o.password ?? (await loadSipPassword(dir, ks));
     if (password === null) throw new ParleyError('ACCOUNT_NO_PASSWORD', 'no saved password for this account: configure it again');
     const store = await HistoryStore.open(join(dir, HISTORY_FILE), await ks.getDataKey('history'), { now: o.now });
     closers.push(() => store.close());
     const e2e = new E2EContext(ks, { now: o.now });
     const ua = new SipUserAgent({
-      aor, password, proxy: o.account.proxy, caFile: o.account.caFile, displayName: o.account.displayName, ...o.sip,
+      aor,
+      password,
+      proxy: o.account.proxy,
+      caFile: o.account.caFile,
+      displayName: o.account.displayName,
+      ...o.sip,
     });
     ua.on('error', () => {});
     closers.push(() => ua.stop());
@@ -75,7 +88,8 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
     let sessions: ChatSessionManager | null = null;
     if (o.sessions !== false) {
       const mgr = new ChatSessionManager({
-        ua, policy: policy === 'require' ? 'require' : 'allow-plaintext',
+        ua,
+        policy: policy === 'require' ? 'require' : 'allow-plaintext',
         security: { identity: ks.signer(), peers: e2e.peers, psk: (a) => ks.getPsk(a) },
       });
       mgr.on('error', () => {});
@@ -89,7 +103,17 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
     }
     let closed = false;
     return {
-      aor, account: o.account, dir, ks, e2e, store, ua, page, secure, sessions, policy,
+      aor,
+      account: o.account,
+      dir,
+      ks,
+      e2e,
+      store,
+      ua,
+      page,
+      secure,
+      sessions,
+      policy,
       protection: o.wrapper.protection,
       close: async () => {
         if (closed) return;

@@ -16,8 +16,7 @@ export interface OutgoingChat {
 }
 
 export type DeliveryResult =
-  | { status: 'stored' | 'sent'; code: number; reason: string }
-  | { status: 'failed'; code: number; reason: string; errorCode: string };
+  { status: 'stored' | 'sent'; code: number; reason: string } | { status: 'failed'; code: number; reason: string; errorCode: string };
 
 export interface ChatTransport {
   readonly mode: 'page' | 'session';
@@ -30,7 +29,9 @@ export class PageChatTransport implements ChatTransport {
   constructor(private readonly secure: SecurePage) {}
 
   async deliver(m: OutgoingChat): Promise<DeliveryResult> {
-    const out = m.protect ? await this.secure.sendSealed(m.peer, m.messageId, m.dateTime, m.cpim) : await this.secure.sendPlain(m.peer, m.cpim);
+    const out = m.protect
+      ? await this.secure.sendSealed(m.peer, m.messageId, m.dateTime, m.cpim)
+      : await this.secure.sendPlain(m.peer, m.cpim);
     if (out.status === 'failed') return { status: 'failed', code: out.code, reason: out.reason, errorCode: out.errorCode };
     return { status: out.status === 'stored' ? 'stored' : 'sent', code: out.code, reason: out.reason };
   }

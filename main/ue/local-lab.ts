@@ -15,6 +15,10 @@ export type LabFactory = () => Promise<LocalLabInfo>;
 
 export function labAccount(lab: LocalLabInfo, user: string): { aor: string; password: string; proxy: string; caFile: string } {
   const acc = lab.accounts.find((a) => a.user === user);
-  if (!acc) throw new ParleyError('LAB_NO_ACCOUNT', `the local lab has no account ${user} (accounts: ${lab.accounts.map((a) => a.user).join(', ')})`);
+  if (!acc)
+    throw new ParleyError(
+      'LAB_NO_ACCOUNT',
+      `the local lab has no account ${user} (accounts: ${lab.accounts.map((a) => a.user).join(', ')})`,
+    );
   return { aor: `sip:${user}@${lab.domain}`, password: acc.password, proxy: lab.proxy.tls, caFile: lab.caFile };
 }

@@ -58,15 +58,22 @@ export class Messenger {
   #displayWrites: Promise<void> = Promise.resolve();
   #unsubscribe: () => void;
 
-  constructor(private readonly s: AccountSession, private readonly ev: MessagingEvents, private readonly clock: UeClock) {
+  constructor(
+    private readonly s: AccountSession,
+    private readonly ev: MessagingEvents,
+    private readonly clock: UeClock,
+  ) {
     this.page = new PageChatTransport(s.secure);
-    this.session = s.sessions ? new SessionChatTransport(s.sessions, {
-      isBlocked: (peer) => s.store.contacts.isBlocked(s.aor, peer),
-      message: (peer, m, sess) => this.#guard('session message', () => this.#onSessionMessage(peer, m, sess.info.peerKeyState, sess.info.transport)),
-      typing: (peer, t) => this.#guard('session typing', () => this.typing.received(String(this.#conv(peer).id), { state: t.state })),
-      delivery: (peer, d) => this.#guard('session IMDN', () => this.#applyImdn(peer, d.imdnMessageId, d.kind, d.status)),
-      log: (l) => ev.log(l),
-    }) : null;
+    this.session = s.sessions
+      ? new SessionChatTransport(s.sessions, {
+          isBlocked: (peer) => s.store.contacts.isBlocked(s.aor, peer),
+          message: (peer, m, sess) =>
+            this.#guard('session message', () => this.#onSessionMessage(peer, m, sess.info.peerKeyState, sess.info.transport)),
+          typing: (peer, t) => this.#guard('session typing', () => this.typing.received(String(this.#conv(peer).id), { state: t.state })),
+          delivery: (peer, d) => this.#guard('session IMDN', () => this.#applyImdn(peer, d.imdnMessageId, d.kind, d.status)),
+          log: (l) => ev.log(l),
+        })
+      : null;
     this.typing = new TypingManager(clock, {
       send: (cid, doc) => void this.#sendTyping(Number(cid), doc).catch((e) => ev.log(`typing: ${(e as Error).message}`)),
       changed: (cid, active, at) => ev.typing(Number(cid), this.s.store.getConversation(Number(cid)).peer, active, at),
@@ -76,7 +83,9 @@ export class Messenger {
     s.secure.on('keyReady', (peer) => this.#flush(peer));
     s.secure.on('keyFailed', (peer, out) => this.#guard('key request', () => this.#keyFailed(peer, out.code, out.reason)));
     s.secure.on('log', (l) => ev.log(l));
-    this.#unsubscribe = s.e2e.peers.onEvent((e) => this.#guard('key event', () => this.#onKeyEvent(e.aor, e.kind, e.fingerprint, e.previousFingerprint)));
+    this.#unsubscribe = s.e2e.peers.onEvent((e) =>
+      this.#guard('key event', () => this.#onKeyEvent(e.aor, e.kind, e.fingerprint, e.previousFingerprint)),
+    );
   }
 
   async load(): Promise<void> {
@@ -109,7 +118,11 @@ export class Messenger {
   /** Transport for one message: the user's choice, else pickMode (open session / size, RFC 3428 s.7). */
   transportFor(peer: string, text: string, mode: 'auto' | 'page' | 'session' | undefined): ChatTransport {
     const override = mode === 'page' || mode === 'session' ? mode : null;
-    const picked = pickMode({ openSession: this.session?.hasOpen(peer) ?? false, payloadBytes: Buffer.byteLength(text), userOverride: override });
+    const picked = pickMode({
+      openSession: this.session?.hasOpen(peer) ?? false,
+      payloadBytes: Buffer.byteLength(text),
+      userOverride: override,
+    });
     if (picked === 'page') return this.page;
     if (this.session) return this.session;
     if (mode === 'session') throw sessionUnavailable();
@@ -127,8 +140,14 @@ export class Messenger {
     if (this.s.policy === 'prefer' && !protect && transport.mode === 'page') void this.s.secure.requestKey(conv.peer).catch(() => {});
     const psk = this.s.ks.getPsk(conv.peer) !== undefined;
     const m = this.s.store.addMessage({
-      conversationId: conv.id, direction: 'out', senderAor: this.s.aor, mode: transport.mode, contentType: 'text/plain;charset=utf-8',
-      body: text, imdnMessageId: newImdnMessageId(), state: 'queued',
+      conversationId: conv.id,
+      direction: 'out',
+      senderAor: this.s.aor,
+      mode: transport.mode,
+      contentType: 'text/plain;charset=utf-8',
+      body: text,
+      imdnMessageId: newImdnMessageId(),
+      state: 'queued',
       security: { e2e: protect ? (psk ? 'psk' : 'on') : 'off', tls: this.s.ua.connectionInfo?.tls != null },
     });
     this.ev.message(m);
@@ -160,7 +179,9 @@ export class Messenger {
       delete this.#display[String(r.id)];
       const m = this.s.store.getMessage(r.id);
       const imdn = buildImdnCpim({
-        from: this.s.aor, to: req.from, notification: { messageId: req.id, dateTime: req.dt, kind: 'display', status: 'displayed' },
+        from: this.s.aor,
+        to: req.from,
+        notification: { messageId: req.id, dateTime: req.dt, kind: 'display', status: 'displayed' },
       });
       await this.#sendControl(conv.peer, imdn, m.security.e2e !== 'off').catch((e) => this.ev.log(`display IMDN: ${(e as Error).message}`));
     }
@@ -215,11 +236,16 @@ export class Messenger {
   async #transmit(id: number, m: StoredMessage, conv: Conversation, transport: ChatTransport, protect: boolean): Promise<void> {
     this.#update(id, 'sending');
     const dateTime = m.createdAt;
-    const cpim = serializeCpim(buildChatCpim({
-      from: this.s.account.displayName ? { name: this.s.account.displayName, uri: this.s.aor } : this.s.aor,
-      to: [conv.peer], text: typeof m.body === 'string' ? m.body : '', messageId: m.imdnMessageId!, dateTime: new Date(dateTime).toISOString(),
-      notifications: ['positive-delivery', 'display'],
-    }));
+    const cpim = serializeCpim(
+      buildChatCpim({
+        from: this.s.account.displayName ? { name: this.s.account.displayName, uri: this.s.aor } : this.s.aor,
+        to: [conv.peer],
+        text: typeof m.body === 'string' ? m.body : '',
+        messageId: m.imdnMessageId!,
+        dateTime: new Date(dateTime).toISOString(),
+        notifications: ['positive-delivery', 'display'],
+      }),
+    );
     let res: DeliveryResult;
     try {
       const text = typeof m.body === 'string' ? m.body : '';
@@ -229,7 +255,8 @@ export class Messenger {
       res = { status: 'failed', code: 0, reason: err.message, errorCode: err.code };
     }
     if (res.status === 'failed') {
-      const typed = res.errorCode === 'SIP_FAILURE' ? res.reason : failureReason(res.errorCode, `${res.code ? `${res.code} ` : ''}${res.reason}`);
+      const typed =
+        res.errorCode === 'SIP_FAILURE' ? res.reason : failureReason(res.errorCode, `${res.code ? `${res.code} ` : ''}${res.reason}`);
       this.#update(id, 'failed', { failureCode: res.code, failureReason: typed });
     } else this.#update(id, res.status);
   }
@@ -280,8 +307,13 @@ export class Messenger {
       return;
     }
     const cpim = createCpim({
-      from: this.s.aor, to: [peer], ns: { imdn: IMDN_NS_URI }, dateTime: new Date(this.clock.now()).toISOString(),
-      headers: [{ name: 'imdn.Message-ID', value: newImdnMessageId() }], contentType: ISCOMPOSING_CONTENT_TYPE, body: serializeIsComposing(doc),
+      from: this.s.aor,
+      to: [peer],
+      ns: { imdn: IMDN_NS_URI },
+      dateTime: new Date(this.clock.now()).toISOString(),
+      headers: [{ name: 'imdn.Message-ID', value: newImdnMessageId() }],
+      contentType: ISCOMPOSING_CONTENT_TYPE,
+      body: serializeIsComposing(doc),
     });
     await this.#sendControl(peer, cpim, this.s.policy === 'require');
   }
@@ -289,7 +321,9 @@ export class Messenger {
   // ---- incoming
 
   #guard(what: string, fn: () => unknown): void {
-    Promise.resolve().then(fn).catch((e) => this.ev.log(`${what}: ${(e as Error).message}`));
+    Promise.resolve()
+      .then(fn)
+      .catch((e) => this.ev.log(`${what}: ${(e as Error).message}`));
   }
 
   #conv(peer: string): Conversation {
@@ -305,9 +339,16 @@ export class Messenger {
     let m: StoredMessage;
     try {
       m = this.s.store.addMessage({
-        conversationId: conv.id, direction: 'in', senderAor: i.from, senderNickname: i.cpim?.from?.name ?? i.fromDisplayName,
-        mode: 'page', contentType: i.contentType.slice(0, 128), body: text ?? i.body, imdnMessageId: i.imdnMessageId ?? null,
-        sentAt: i.sentAt?.getTime() ?? null, receivedAt: i.receivedAt.getTime(),
+        conversationId: conv.id,
+        direction: 'in',
+        senderAor: i.from,
+        senderNickname: i.cpim?.from?.name ?? i.fromDisplayName,
+        mode: 'page',
+        contentType: i.contentType.slice(0, 128),
+        body: text ?? i.body,
+        imdnMessageId: i.imdnMessageId ?? null,
+        sentAt: i.sentAt?.getTime() ?? null,
+        receivedAt: i.receivedAt.getTime(),
         security: { e2e: i.e2e, e2eVerified: i.signatureValid === true, tls: i.tls },
       });
     } catch (e) {
@@ -345,7 +386,12 @@ export class Messenger {
     const ok = (kind === 'delivery' && status === 'delivered') || (kind === 'display' && status === 'displayed');
     if (!ok && kind === 'processing') return;
     const state = ok ? (kind === 'delivery' ? 'delivered' : 'displayed') : 'failed';
-    const r = this.s.store.updateStateByImdn(conv.id, messageId, state, ok ? {} : { failureCode: 0, failureReason: failureReason('IMDN_NEGATIVE', `${kind} ${status}`) });
+    const r = this.s.store.updateStateByImdn(
+      conv.id,
+      messageId,
+      state,
+      ok ? {} : { failureCode: 0, failureReason: failureReason('IMDN_NEGATIVE', `${kind} ${status}`) },
+    );
     if (r?.changed) this.ev.message(r.message);
   }
 
@@ -354,9 +400,16 @@ export class Messenger {
     let stored: StoredMessage;
     try {
       stored = this.s.store.addMessage({
-        conversationId: conv.id, direction: 'in', senderAor: peer, senderNickname: m.fromDisplayName ?? null, mode: 'session',
-        contentType: m.contentType.slice(0, 128), body: m.text ?? m.body, imdnMessageId: m.imdnMessageId ?? null,
-        sentAt: m.sentAt?.getTime() ?? null, receivedAt: m.receivedAt.getTime(),
+        conversationId: conv.id,
+        direction: 'in',
+        senderAor: peer,
+        senderNickname: m.fromDisplayName ?? null,
+        mode: 'session',
+        contentType: m.contentType.slice(0, 128),
+        body: m.text ?? m.body,
+        imdnMessageId: m.imdnMessageId ?? null,
+        sentAt: m.sentAt?.getTime() ?? null,
+        receivedAt: m.receivedAt.getTime(),
         security: { e2e: m.protected ? 'on' : 'off', e2eVerified: m.protected && keyState !== 'changed', tls: transport === 'msrps' },
       });
     } catch (e) {
@@ -381,8 +434,14 @@ export class Messenger {
     }
     // The header's Message-ID is unauthenticated: never store it (a forged copy must not shadow the genuine message).
     const m = this.s.store.addMessage({
-      conversationId: conv.id, direction: 'in', senderAor: f.from, mode: 'page', contentType: 'text/plain;charset=utf-8',
-      body: `Message could not be opened (${f.code}): ${f.reason}`, sentAt: f.sentAt?.getTime() ?? null, receivedAt: f.receivedAt.getTime(),
+      conversationId: conv.id,
+      direction: 'in',
+      senderAor: f.from,
+      mode: 'page',
+      contentType: 'text/plain;charset=utf-8',
+      body: `Message could not be opened (${f.code}): ${f.reason}`,
+      sentAt: f.sentAt?.getTime() ?? null,
+      receivedAt: f.receivedAt.getTime(),
       security: { e2e: 'on', e2eVerified: false, errorCode: f.code.slice(0, 64), tls: f.tls },
     });
     this.stats.failuresStored++;
@@ -406,7 +465,9 @@ export class Messenger {
     const keys = Object.keys(this.#display);
     if (keys.length > MAX_DISPLAY_REQUESTS) for (const k of keys.slice(0, keys.length - MAX_DISPLAY_REQUESTS)) delete this.#display[k];
     const data = enc.encode(JSON.stringify(this.#display));
-    this.#displayWrites = this.#displayWrites.then(() => writeFileAtomic(join(this.s.dir, DISPLAY_FILE), data)).catch((e) => this.ev.log(`display requests: ${(e as Error).message}`));
+    this.#displayWrites = this.#displayWrites
+      .then(() => writeFileAtomic(join(this.s.dir, DISPLAY_FILE), data))
+      .catch((e) => this.ev.log(`display requests: ${(e as Error).message}`));
   }
 
   /** Resolves when pending side-file writes are done (close, tests). */

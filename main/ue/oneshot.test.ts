@@ -14,7 +14,14 @@ let lab: Lab;
 let bob: TestUe;
 let profile: string;
 const wire: string[] = [];
-const ueOpts = () => ({ passphrase: 'pw', argon2: insecureTestParams(), env: {}, sip: { keepAliveIntervalMs: 0 }, wireTap: (d: string, m: { contentType: string; peer: string }) => void wire.push(d === 'out' ? m.contentType : `in ${m.peer} ${m.contentType}`) });
+const ueOpts = () => ({
+  passphrase: 'pw',
+  argon2: insecureTestParams(),
+  env: {},
+  sip: { keepAliveIntervalMs: 0 },
+  wireTap: (d: string, m: { contentType: string; peer: string }) =>
+    void wire.push(d === 'out' ? m.contentType : `in ${m.peer} ${m.contentType}`),
+});
 
 before(async () => {
   lab = await startLab();
@@ -30,7 +37,12 @@ after(async () => {
 
 test('first send from a new profile: key discovery, delivered end to end; the plaintext never reached bob in clear', async () => {
   const r = await sendOnce({
-    profileDir: profile, peer: lab.aor('bob'), text: 'oneshot secret', until: 'delivered', timeoutMs: 15_000, ue: ueOpts(),
+    profileDir: profile,
+    peer: lab.aor('bob'),
+    text: 'oneshot secret',
+    until: 'delivered',
+    timeoutMs: 15_000,
+    ue: ueOpts(),
     account: { aor: lab.aor('alice'), password: 'alice-secret', proxy: lab.proxy.tls, caFile: lab.caFile },
   });
   assert.deepEqual([r.state, r.e2e, r.timedOut], ['delivered', 'on', false]);
@@ -52,5 +64,9 @@ test('a peer whose key cannot be obtained in time: the message stays queued (not
   wire.length = 0;
   const r = await sendOnce({ profileDir: profile, peer: lab.aor('carol'), text: 'to offline carol', timeoutMs: 1500, ue: ueOpts() });
   assert.deepEqual([r.state, r.timedOut], ['queued', true]);
-  assert.deepEqual(wire.filter((w) => !w.startsWith('in ')), [KEY_REQUEST_CONTENT_TYPE], 'only the key request went out');
+  assert.deepEqual(
+    wire.filter((w) => !w.startsWith('in ')),
+    [KEY_REQUEST_CONTENT_TYPE],
+    'only the key request went out',
+  );
 });

@@ -56,7 +56,9 @@ export interface SendWithUeOptions {
 /** One message through an already signed-in UE (the caller closes it): waits as sendOnce does. */
 export async function sendWithUe(ue: Ue, o: SendWithUeOptions): Promise<SendOnceResult> {
   const conv = await ue.conversationsOpen({ peer: o.peer });
-  const done = new Set<MessageView['state']>(o.until === 'delivered' ? ['delivered', 'displayed', 'failed'] : ['stored', 'sent', 'delivered', 'displayed', 'failed']);
+  const done = new Set<MessageView['state']>(
+    o.until === 'delivered' ? ['delivered', 'displayed', 'failed'] : ['stored', 'sent', 'delivered', 'displayed', 'failed'],
+  );
   let last: MessageView | undefined;
   let id: string | undefined;
   const early: MessageView[] = [];
@@ -79,14 +81,21 @@ export async function sendWithUe(ue: Ue, o: SendWithUeOptions): Promise<SendOnce
       if (id === undefined) early.push(e.payload);
       else check(e.payload);
     });
-    void ue.messagesSend({ conversationId: conv.id, text: o.text, mode: o.mode }).then((r) => {
-      id = r.messageId;
-      for (const m of early.splice(0)) check(m);
-    }, (e) => {
-      clearTimeout(timer);
-      off();
-      resolve({ id: '', state: 'failed', failure: { code: (e as ParleyError).code ?? 'SEND_FAILED', reason: (e as Error).message } } as MessageView);
-    });
+    void ue.messagesSend({ conversationId: conv.id, text: o.text, mode: o.mode }).then(
+      (r) => {
+        id = r.messageId;
+        for (const m of early.splice(0)) check(m);
+      },
+      (e) => {
+        clearTimeout(timer);
+        off();
+        resolve({
+          id: '',
+          state: 'failed',
+          failure: { code: (e as ParleyError).code ?? 'SEND_FAILED', reason: (e as Error).message },
+        } as MessageView);
+      },
+    );
   });
   const final = await result;
   const m = final ?? last;
@@ -100,7 +109,11 @@ export async function sendWithUe(ue: Ue, o: SendWithUeOptions): Promise<SendOnce
     }
   }
   return {
-    messageId: id ?? '', state: m?.state ?? 'queued', e2e: m?.e2e?.state ?? 'on', ...(m?.failure ? { failure: m.failure } : {}), timedOut: final === undefined,
+    messageId: id ?? '',
+    state: m?.state ?? 'queued',
+    e2e: m?.e2e?.state ?? 'on',
+    ...(m?.failure ? { failure: m.failure } : {}),
+    timedOut: final === undefined,
     ...(imdnMessageId ? { imdnMessageId } : {}),
   };
 }

@@ -8,8 +8,17 @@ import { insecureTestParams, PassphraseWrapper, WRAPPER_EXTERNAL } from '../secu
 import { KeyStore } from '../security/keystore';
 import { initCrypto } from '../security/sodium';
 import {
-  accountDir, chooseKeyWrapper, KeyFileWrapper, KEYSTORE_FILE, loadSipPassword, openAccountKeyStore, readAccountFile, removeAccountFile,
-  saveSipPassword, SECRETS_FILE, writeAccountFile,
+  accountDir,
+  chooseKeyWrapper,
+  KeyFileWrapper,
+  KEYSTORE_FILE,
+  loadSipPassword,
+  openAccountKeyStore,
+  readAccountFile,
+  removeAccountFile,
+  saveSipPassword,
+  SECRETS_FILE,
+  writeAccountFile,
 } from './profile';
 
 const tmp = () => mkdtemp(join(tmpdir(), 'parley-profile-'));
@@ -77,5 +86,7 @@ test('key store per account: created once, reopened; the SIP password is sealed 
   const ka = await KeyStore.open(join(adir, KEYSTORE_FILE), w);
   await assert.rejects(loadSipPassword(adir, ka), { code: 'PROFILE_SECRETS_CORRUPT' });
   await Promise.all([ka.close(), kb.close()]);
-  await assert.rejects(openAccountKeyStore(adir, 'sip:alice@parley.test', new PassphraseWrapper('wrong', insecureTestParams()), 4), { code: 'KEYSTORE_BAD_PASSPHRASE' });
+  await assert.rejects(openAccountKeyStore(adir, 'sip:alice@parley.test', new PassphraseWrapper('wrong', insecureTestParams()), 4), {
+    code: 'KEYSTORE_BAD_PASSPHRASE',
+  });
 });

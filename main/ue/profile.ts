@@ -55,8 +55,10 @@ export async function readAccountFile(profileDir: string): Promise<AccountFile |
   } catch {
     throw new ParleyError('PROFILE_CORRUPT', `${ACCOUNT_FILE} is not JSON`);
   }
-  if (j?.v !== 1 || typeof j.aor !== 'string' || typeof j.proxy !== 'string') throw new ParleyError('PROFILE_CORRUPT', `${ACCOUNT_FILE} lacks aor/proxy`);
-  if (j.e2ePolicy !== undefined && !['require', 'prefer', 'off'].includes(j.e2ePolicy)) throw new ParleyError('PROFILE_CORRUPT', 'bad e2ePolicy');
+  if (j?.v !== 1 || typeof j.aor !== 'string' || typeof j.proxy !== 'string')
+    throw new ParleyError('PROFILE_CORRUPT', `${ACCOUNT_FILE} lacks aor/proxy`);
+  if (j.e2ePolicy !== undefined && !['require', 'prefer', 'off'].includes(j.e2ePolicy))
+    throw new ParleyError('PROFILE_CORRUPT', 'bad e2ePolicy');
   return j as AccountFile;
 }
 
@@ -95,7 +97,13 @@ export class KeyFileWrapper implements KeyWrapper {
     if (blob.length < 4 + NONCE + 16 || !ctEqual(blob.subarray(0, 4), KEYFILE_MAGIC)) {
       throw new ParleyError('KEYSTORE_UNWRAP_FAILED', 'key store is not wrapped by a profile key file (OS key storage?)');
     }
-    return S().crypto_aead_xchacha20poly1305_ietf_decrypt(null, blob.subarray(4 + NONCE), KEYFILE_MAGIC, blob.subarray(4, 4 + NONCE), this.fileKey);
+    return S().crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      blob.subarray(4 + NONCE),
+      KEYFILE_MAGIC,
+      blob.subarray(4, 4 + NONCE),
+      this.fileKey,
+    );
   }
 }
 
@@ -163,10 +171,17 @@ export async function loadSipPassword(dir: string, ks: KeyStore): Promise<string
     throw e;
   }
   const m = SECRETS_MAGIC.length;
-  if (b.length < m + NONCE + 16 || !ctEqual(b.subarray(0, m), SECRETS_MAGIC)) throw new ParleyError('PROFILE_SECRETS_CORRUPT', 'secrets.bin is malformed');
+  if (b.length < m + NONCE + 16 || !ctEqual(b.subarray(0, m), SECRETS_MAGIC))
+    throw new ParleyError('PROFILE_SECRETS_CORRUPT', 'secrets.bin is malformed');
   const key = await ks.getDataKey(SECRETS_DATA_KEY);
   try {
-    const pt = S().crypto_aead_xchacha20poly1305_ietf_decrypt(null, b.subarray(m + NONCE), concat(SECRETS_MAGIC, utf8(ks.identity().aor)), b.subarray(m, m + NONCE), key);
+    const pt = S().crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      b.subarray(m + NONCE),
+      concat(SECRETS_MAGIC, utf8(ks.identity().aor)),
+      b.subarray(m, m + NONCE),
+      key,
+    );
     const j = JSON.parse(new TextDecoder().decode(pt)) as { password?: unknown };
     if (typeof j.password !== 'string') throw new Error('no password');
     return j.password;
@@ -192,10 +207,20 @@ export async function openProfileKeys(
   const aor = o.aor ?? (await readAccountFile(profileDir))?.aor;
   if (!aor) throw new ParleyError('PROFILE_NO_ACCOUNT', `no account in ${profileDir} (sign in once, or pass the AoR)`);
   const path = join(accountDir(profileDir, aor), KEYSTORE_FILE);
-  const exists = await stat(path).then(() => true, () => false);
+  const exists = await stat(path).then(
+    () => true,
+    () => false,
+  );
   if (!exists) throw new ParleyError('PROFILE_NO_KEYS', `no key store for ${normalizeAoR(aor)} in ${profileDir}`);
   const pass = o.passphrase ?? o.env?.PARLEY_PASSPHRASE;
-  if (!o.keyWrapper && !pass && !(await stat(join(profileDir, KEY_FILE)).then(() => true, () => false))) {
+  if (
+    !o.keyWrapper &&
+    !pass &&
+    !(await stat(join(profileDir, KEY_FILE)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new ParleyError('PROFILE_LOCKED', 'the key store is passphrase-protected: set PARLEY_PASSPHRASE');
   }
   const w = await chooseKeyWrapper(profileDir, { keyWrapper: o.keyWrapper, passphrase: pass });

@@ -83,7 +83,7 @@ test('barring: a blocked sender gets 603 (MESSAGE and session INVITE) and the me
   assert.deepEqual(failed.failure, { code: '603', reason: 'Decline' });
   const viaSession = await alice.ue.messagesSend({ conversationId: ca.id, text: 'in a session?', mode: 'session' });
   const declined = await alice.log.waitFor('message.upserted', (m) => m.id === viaSession.messageId && m.state === 'failed');
-  assert.equal(declined.failure?.code, 'SESSION_DECLINED', 'the barred caller\'s INVITE gets 603');
+  assert.equal(declined.failure?.code, 'SESSION_DECLINED', "the barred caller's INVITE gets 603");
   await assert.rejects(bob.ue.messagesSend({ conversationId: cb!.id, text: 'x' }), { code: 'CONTACT_BLOCKED' });
   await bob.ue.contactsUnblock({ aor: lab.aor('alice') });
   const again = await alice.ue.messagesSend({ conversationId: ca.id, text: 'now?' });
@@ -101,7 +101,10 @@ test('key change: recorded and announced, sending blocked (SECURITY_KEY_CHANGED)
   const sec = await alice.log.waitFor('security.changed', (s) => s.conversationId === ca.id && s.sendBlocked, 'key change announced');
   assert.equal(sec.peer.state, 'changed');
   assert.equal(sec.peer.fingerprint, bob2.ue.identity()?.fingerprint, 'the status shows the new key');
-  const note = await alice.log.waitFor('message.upserted', (m) => m.conversationId === ca.id && /security key of sip:bob@parley.test changed/.test(m.text));
+  const note = await alice.log.waitFor(
+    'message.upserted',
+    (m) => m.conversationId === ca.id && /security key of sip:bob@parley.test changed/.test(m.text),
+  );
   assert.equal(note.direction, 'in');
   const got = await alice.log.waitFor('message.upserted', (m) => m.text === 'new phone, who dis');
   assert.equal(got.e2e.signatureValid, false, 'signed by a key that is not the pinned one');

@@ -46,7 +46,12 @@ export class EventLog {
   of<E extends EventChannel>(event: E): EventPayload<E>[] {
     return this.events.filter((e) => e.event === event).map((e) => e.payload as EventPayload<E>);
   }
-  waitFor<E extends EventChannel>(event: E, pred: (p: EventPayload<E>) => boolean, what: string = event, ms = WAIT_MS): Promise<EventPayload<E>> {
+  waitFor<E extends EventChannel>(
+    event: E,
+    pred: (p: EventPayload<E>) => boolean,
+    what: string = event,
+    ms = WAIT_MS,
+  ): Promise<EventPayload<E>> {
     return this.#wait(() => this.of(event).find(pred), what, ms);
   }
   waitForLog(re: RegExp, ms = WAIT_MS): Promise<string> {
@@ -95,7 +100,12 @@ export async function makeUe(profileDir?: string, extra: Partial<CreateUeOptions
   let log: EventLog | null = null;
   const early: string[] = [];
   const ue = await createUe({
-    profileDir: dir, passphrase: 'test passphrase', argon2: insecureTestParams(), now: clock.now, clock, env: {},
+    profileDir: dir,
+    passphrase: 'test passphrase',
+    argon2: insecureTestParams(),
+    now: clock.now,
+    clock,
+    env: {},
     sip: { keepAliveIntervalMs: 0, reconnectMinSeconds: 1, reconnectMaxSeconds: 2 },
     wireTap: (d, m) => wire.push({ dir: d, ...m }),
     log: (l) => (log ? log.log(l) : early.push(l)),

@@ -18,31 +18,47 @@ test('keystrokes send one active indication; refresh every 90 s while typing; id
   tm.set('1', true);
   tm.set('1', true);
   tm.set('1', true);
-  assert.deepEqual(sent.map((d) => d.state), ['active']);
+  assert.deepEqual(
+    sent.map((d) => d.state),
+    ['active'],
+  );
   assert.equal(sent[0]!.refresh, 90);
   clock.advance(14_000);
   assert.equal(sent.length, 1);
   clock.advance(1_000);
-  assert.deepEqual(sent.map((d) => d.state), ['active', 'idle']);
+  assert.deepEqual(
+    sent.map((d) => d.state),
+    ['active', 'idle'],
+  );
   assert.ok(sent[1]!.lastActive);
   for (let i = 0; i < 7; i++) {
     tm.set('1', true);
     clock.advance(14_000);
   }
-  assert.deepEqual(sent.slice(2).map((d) => d.state), ['active', 'active'], 'one refresh after 90 s of typing');
+  assert.deepEqual(
+    sent.slice(2).map((d) => d.state),
+    ['active', 'active'],
+    'one refresh after 90 s of typing',
+  );
 });
 
 test('clearing the box sends idle at once; sending the message implies idle (nothing sent)', () => {
   const { sent, tm, clock } = setup();
   tm.set('1', true);
   tm.set('1', false);
-  assert.deepEqual(sent.map((d) => d.state), ['active', 'idle']);
+  assert.deepEqual(
+    sent.map((d) => d.state),
+    ['active', 'idle'],
+  );
   tm.set('1', false);
   assert.equal(sent.length, 2);
   tm.set('1', true);
   tm.messageSent('1');
   clock.advance(60_000);
-  assert.deepEqual(sent.map((d) => d.state), ['active', 'idle', 'active']);
+  assert.deepEqual(
+    sent.map((d) => d.state),
+    ['active', 'idle', 'active'],
+  );
 });
 
 test('receiver: active until the refresh interval passes, idle on an idle document or a message', () => {

@@ -28,7 +28,10 @@ export class TypingManager {
   readonly #senders = new Map<string, { s: ComposingSender; cancel?: () => void }>();
   readonly #receivers = new Map<string, { r: ComposingReceiver; cancel?: () => void }>();
 
-  constructor(private readonly clock: UeClock, private readonly cb: TypingCallbacks) {}
+  constructor(
+    private readonly clock: UeClock,
+    private readonly cb: TypingCallbacks,
+  ) {}
 
   /** typing.set from the UI: active=true on keystrokes (rate-limited by ComposingSender), false when the box is cleared. */
   set(conversationId: string, active: boolean): void {

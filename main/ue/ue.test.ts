@@ -53,7 +53,10 @@ test('first message with unknown keys: key request/response, then delivered encr
   assert.equal(got.e2e.state, 'on');
   assert.equal(got.sender, 'sip:alice@parley.test');
   await alice.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered', 'IMDN delivered');
-  const states = alice.log.of('message.upserted').filter((m) => m.id === messageId).map((m) => m.state);
+  const states = alice.log
+    .of('message.upserted')
+    .filter((m) => m.id === messageId)
+    .map((m) => m.state);
   assert.deepEqual(states, ['queued', 'sending', 'sent', 'delivered']);
   // What went over SIP: key request and response in clear (public keys), then envelopes only.
   const aliceOut = alice.wire.filter((w) => w.dir === 'out');
@@ -66,7 +69,10 @@ test('first message with unknown keys: key request/response, then delivered encr
   }
   // Both sides pinned each other (TOFU) and show E2E on.
   const sec = await alice.ue.securityStatus({ conversationId: c.id });
-  assert.deepEqual([sec.e2e.state, sec.peer.state, sec.sendBlocked, sec.hop.tls, sec.hop.verified], ['on', 'unverified', false, true, true]);
+  assert.deepEqual(
+    [sec.e2e.state, sec.peer.state, sec.sendBlocked, sec.hop.tls, sec.hop.verified],
+    ['on', 'unverified', false, true, true],
+  );
   const list = await bob.ue.conversationsList({});
   const bc = list.find((x) => x.peer === 'sip:alice@parley.test');
   assert.equal(bc?.unread, 1);
@@ -92,7 +98,10 @@ test('typing: active and idle indications arrive (sealed); the receiver expires 
   const on = await bob.log.waitFor('typing.changed', (t) => t.active && t.peer === 'sip:alice@parley.test');
   await alice.ue.typingSet({ conversationId: c.id, active: false });
   await bob.log.waitFor('typing.changed', (t) => !t.active && t.at >= on.at);
-  assert.ok(bob.wire.slice(before).every((w) => w.contentType === E2E_CONTENT_TYPE), 'typing sealed');
+  assert.ok(
+    bob.wire.slice(before).every((w) => w.contentType === E2E_CONTENT_TYPE),
+    'typing sealed',
+  );
   // Active again, then silence: refresh is 90 s, so after 91 s on bob's clock the indicator goes idle.
   const n = bob.log.of('typing.changed').length;
   await alice.ue.typingSet({ conversationId: c.id, active: true });
@@ -108,10 +117,14 @@ test('typing: active and idle indications arrive (sealed); the receiver expires 
 test('paging with cursors (ascending pages, older via nextCursor) and search', async () => {
   const c = await conv(alice, 'bob');
   const ids: string[] = [];
-  for (const t of ['page one zebra', 'page two', 'page three']) ids.push((await alice.ue.messagesSend({ conversationId: c.id, text: t })).messageId);
+  for (const t of ['page one zebra', 'page two', 'page three'])
+    ids.push((await alice.ue.messagesSend({ conversationId: c.id, text: t })).messageId);
   await alice.log.waitFor('message.upserted', (m) => m.id === ids[2] && m.state === 'delivered');
   const p1 = await alice.ue.messagesPage({ conversationId: c.id, limit: 2 });
-  assert.deepEqual(p1.messages.map((m) => m.text), ['page two', 'page three']);
+  assert.deepEqual(
+    p1.messages.map((m) => m.text),
+    ['page two', 'page three'],
+  );
   assert.ok(p1.nextCursor);
   const p2 = await alice.ue.messagesPage({ conversationId: c.id, limit: 2, before: p1.nextCursor });
   assert.deepEqual(p2.messages.map((m) => m.text).slice(-1), ['page one zebra']);
@@ -189,12 +202,13 @@ test("plaintext policy: messages go out unprotected and show e2e 'off' on both s
 });
 
 test('wrong password: SIP_AUTH_FAILED and a connection error with the reason; local lab account; sign-out', async () => {
-  const erin = await makeUe(undefined, { labFactory: async () => ({ domain: lab.domain, caFile: lab.caFile, proxy: lab.proxy, accounts: lab.accounts }) });
+  const erin = await makeUe(undefined, {
+    labFactory: async () => ({ domain: lab.domain, caFile: lab.caFile, proxy: lab.proxy, accounts: lab.accounts }),
+  });
   extra.push(erin);
-  await assert.rejects(
-    erin.ue.accountConfigure({ aor: lab.aor('carol'), password: 'wrong', proxy: lab.proxy.tls, caFile: lab.caFile }),
-    { code: 'SIP_AUTH_FAILED' },
-  );
+  await assert.rejects(erin.ue.accountConfigure({ aor: lab.aor('carol'), password: 'wrong', proxy: lab.proxy.tls, caFile: lab.caFile }), {
+    code: 'SIP_AUTH_FAILED',
+  });
   const err = await erin.log.waitFor('connection.changed', (c) => c.state === 'error');
   assert.match(err.reason ?? '', /40[13]/);
   assert.equal(await erin.ue.accountGet({}), null);

@@ -1,7 +1,14 @@
 // The UE facade: the real UeBackend behind the IPC contract (app/ipc/contract.ts). Owns the profile, the signed-in account
 // (SIP UA, page messaging, E2E, history) and turns everything into views and events. Design: docs/ue.md.
 import {
-  UeEventHub, type AccountView, type ConnectionView, type ConversationView, type Req, type Res, type SecurityView, type UeBackend,
+  UeEventHub,
+  type AccountView,
+  type ConnectionView,
+  type ConversationView,
+  type Req,
+  type Res,
+  type SecurityView,
+  type UeBackend,
   type UeEventListener,
 } from '../../app/ipc/contract';
 import { ParleyError } from '../base/errors';
@@ -12,8 +19,16 @@ import type { Argon2Params, KeyWrapper } from '../security/key-wrapper';
 import type { SipStateEvent } from '../net/sip/ua';
 import type { Conversation } from '../store';
 import {
-  chooseKeyWrapper, ensureDir, readAccountFile, removeAccountFile, saveSipPassword, writeAccountFile, type AccountFile,
-  type E2ePolicySetting, type KeyProtection, type WrapperChoice,
+  chooseKeyWrapper,
+  ensureDir,
+  readAccountFile,
+  removeAccountFile,
+  saveSipPassword,
+  writeAccountFile,
+  type AccountFile,
+  type E2ePolicySetting,
+  type KeyProtection,
+  type WrapperChoice,
 } from './profile';
 import { openAccountSession, type AccountSession, type OpenSessionOptions } from './account';
 import { labAccount, type LabFactory, type LocalLabInfo } from './local-lab';
@@ -65,7 +80,12 @@ export interface Ue extends UeBackend {
 
 export async function createUe(opts: CreateUeOptions): Promise<Ue> {
   await ensureDir(opts.profileDir);
-  const wrapper = await chooseKeyWrapper(opts.profileDir, { keyWrapper: opts.keyWrapper, passphrase: opts.passphrase, env: opts.env ?? process.env, argon2: opts.argon2 });
+  const wrapper = await chooseKeyWrapper(opts.profileDir, {
+    keyWrapper: opts.keyWrapper,
+    passphrase: opts.passphrase,
+    env: opts.env ?? process.env,
+    argon2: opts.argon2,
+  });
   const ue = new UeImpl(opts, wrapper);
   const saved = await readAccountFile(opts.profileDir);
   ue.ready = saved ? ue.resume(saved) : Promise.resolve();
@@ -88,7 +108,10 @@ class UeImpl implements Ue {
   #ownedLab: LocalLabInfo | null = null;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: CreateUeOptions, private readonly wrapper: WrapperChoice) {
+  constructor(
+    private readonly opts: CreateUeOptions,
+    private readonly wrapper: WrapperChoice,
+  ) {
     this.#now = opts.now ?? Date.now;
     this.#clock = opts.clock ?? realClock(this.#now);
     this.#log = opts.log ?? (() => {});
@@ -124,7 +147,9 @@ class UeImpl implements Ue {
         return;
       }
       this.#account = accountView(saved);
-      this.#sess!.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS).catch((e) => this.#log(`sign-in: ${(e as Error).message}`));
+      this.#sess!.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS).catch((e) =>
+        this.#log(`sign-in: ${(e as Error).message}`),
+      );
     });
   }
 
@@ -137,7 +162,12 @@ class UeImpl implements Ue {
       await this.#close();
       const prev = await readAccountFile(this.opts.profileDir).catch(() => null);
       const account: AccountFile = {
-        v: 1, aor: normalizeAoR(req.aor), proxy: req.proxy, caFile: req.caFile, displayName: req.displayName, localLab,
+        v: 1,
+        aor: normalizeAoR(req.aor),
+        proxy: req.proxy,
+        caFile: req.caFile,
+        displayName: req.displayName,
+        localLab,
         e2ePolicy: prev && normalizeAoR(prev.aor) === normalizeAoR(req.aor) ? prev.e2ePolicy : undefined,
       };
       let sess: AccountSession;
@@ -191,7 +221,9 @@ class UeImpl implements Ue {
   async conversationsList(req: Req<'conversations.list'>): Promise<ConversationView[]> {
     const s = this.#sess;
     if (!s) return [];
-    return s.store.listConversations(s.aor, { search: req.search || undefined, limit: 1000 }).map((c) => conversationView(c, this.#security(c.peer)));
+    return s.store
+      .listConversations(s.aor, { search: req.search || undefined, limit: 1000 })
+      .map((c) => conversationView(c, this.#security(c.peer)));
   }
 
   async conversationsOpen(req: Req<'conversations.open'>): Promise<ConversationView> {
@@ -237,7 +269,10 @@ class UeImpl implements Ue {
   async search(req: Req<'search'>): Promise<Res<'search'>> {
     const s = this.#need();
     return s.store.search(s.aor, req.query, { limit: 200 }).hits.map((h) => ({
-      conversationId: String(h.conversationId), messageId: String(h.messageId), snippet: h.snippet.slice(0, 280), at: h.createdAt,
+      conversationId: String(h.conversationId),
+      messageId: String(h.messageId),
+      snippet: h.snippet.slice(0, 280),
+      at: h.createdAt,
     }));
   }
 
@@ -301,20 +336,31 @@ class UeImpl implements Ue {
 
   async #open(account: AccountFile, password: string | undefined): Promise<AccountSession> {
     const sess = await openAccountSession({
-      profileDir: this.opts.profileDir, account, password, wrapper: this.wrapper, now: this.#now,
-      defaultPolicy: this.opts.e2ePolicy ?? 'require', tap: this.opts.wireTap, sip: this.opts.sip, sessions: this.opts.sessions,
+      profileDir: this.opts.profileDir,
+      account,
+      password,
+      wrapper: this.wrapper,
+      now: this.#now,
+      defaultPolicy: this.opts.e2ePolicy ?? 'require',
+      tap: this.opts.wireTap,
+      sip: this.opts.sip,
+      sessions: this.opts.sessions,
       log: this.#log,
     });
-    const msg = new Messenger(sess, {
-      message: (m) => this.#hub.emit('message.upserted', messageView(m)),
-      conversation: (id) => this.#hub.emit('conversation.upserted', this.#convView(id)),
-      security: (id) => {
-        this.#hub.emit('conversation.upserted', this.#convView(id));
-        this.#hub.emit('security.changed', this.#securityView(sess.store.getConversation(id)));
+    const msg = new Messenger(
+      sess,
+      {
+        message: (m) => this.#hub.emit('message.upserted', messageView(m)),
+        conversation: (id) => this.#hub.emit('conversation.upserted', this.#convView(id)),
+        security: (id) => {
+          this.#hub.emit('conversation.upserted', this.#convView(id));
+          this.#hub.emit('security.changed', this.#securityView(sess.store.getConversation(id)));
+        },
+        typing: (id, peer, active, at) => this.#hub.emit('typing.changed', { conversationId: String(id), peer, active, at }),
+        log: (l) => this.#log(l),
       },
-      typing: (id, peer, active, at) => this.#hub.emit('typing.changed', { conversationId: String(id), peer, active, at }),
-      log: (l) => this.#log(l),
-    }, this.#clock);
+      this.#clock,
+    );
     await msg.load();
     let recovered = false;
     sess.ua.on('state', (ev) => {
@@ -363,7 +409,12 @@ class UeImpl implements Ue {
     const t = s.ua.connectionInfo?.tls;
     if (!t) return undefined;
     const cn = /(?:^|, )CN=([^,]+)/.exec(t.peerSubject ?? '')?.[1];
-    return { verified: t.authorized, ...(t.protocol ? { version: t.protocol } : {}), ...(t.cipher ? { cipher: t.cipher } : {}), ...(cn ? { peerName: cn } : {}) };
+    return {
+      verified: t.authorized,
+      ...(t.protocol ? { version: t.protocol } : {}),
+      ...(t.cipher ? { cipher: t.cipher } : {}),
+      ...(cn ? { peerName: cn } : {}),
+    };
   }
 
   #setConnection(c: ConnectionView): void {
@@ -415,7 +466,10 @@ class UeImpl implements Ue {
     const s = this.#need();
     const info = s.e2e.peers.get(c.peer);
     const scheme = this.wrapper.protection === 'key-file' ? `${E2E_SCHEME}; key store: dev key file (weak)` : E2E_SCHEME;
-    return securityView(String(c.id), this.#hop(), this.#security(c.peer), { fingerprint: info.pendingFingerprint ?? info.fingerprint, scheme });
+    return securityView(String(c.id), this.#hop(), this.#security(c.peer), {
+      fingerprint: info.pendingFingerprint ?? info.fingerprint,
+      scheme,
+    });
   }
 
   #parties(c: Conversation) {
@@ -439,8 +493,11 @@ class UeImpl implements Ue {
 
 function accountView(a: AccountFile): AccountView {
   return {
-    aor: a.aor, proxy: a.proxy, localLab: a.localLab === true,
-    ...(a.caFile ? { caFile: a.caFile } : {}), ...(a.displayName ? { displayName: a.displayName } : {}),
+    aor: a.aor,
+    proxy: a.proxy,
+    localLab: a.localLab === true,
+    ...(a.caFile ? { caFile: a.caFile } : {}),
+    ...(a.displayName ? { displayName: a.displayName } : {}),
   };
 }
 
@@ -459,4 +516,3 @@ export function transportOf(proxy: string): ConnectionView['transport'] {
   if (/transport=tcp/i.test(proxy)) return 'tcp';
   return 'udp';
 }
-

@@ -84,7 +84,9 @@ export function conversationView(c: Conversation | ConversationSummary, sec: Con
     peer: c.peer,
     title: (c.title ?? userPart(c.peer)).replace(/[\0-\x1f\x7f]/g, ' ').slice(0, 128),
     unread: c.unreadCount,
-    ...(last && lastText !== null ? { last: { text: lastText.slice(0, PREVIEW_CHARS), at: last.createdAt, direction: last.direction } } : {}),
+    ...(last && lastText !== null
+      ? { last: { text: lastText.slice(0, PREVIEW_CHARS), at: last.createdAt, direction: last.direction } }
+      : {}),
     blocked: c.blocked,
     security: sec,
     updatedAt: c.lastActivity,
@@ -102,7 +104,12 @@ export interface HopFacts {
   verified: boolean;
 }
 
-export function securityView(conversationId: string, hop: HopFacts, sec: ConversationSecurity, opts: { fingerprint?: string; scheme?: string }): SecurityView {
+export function securityView(
+  conversationId: string,
+  hop: HopFacts,
+  sec: ConversationSecurity,
+  opts: { fingerprint?: string; scheme?: string },
+): SecurityView {
   return {
     conversationId,
     hop,

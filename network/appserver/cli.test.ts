@@ -17,7 +17,10 @@ function waitForLine(p: ChildProcess, re: RegExp, ms = 15000): Promise<string> {
     p.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = buf.split('\n').find((l) => re.test(l));
-      if (m) { clearTimeout(t); resolve(m); }
+      if (m) {
+        clearTimeout(t);
+        resolve(m);
+      }
     });
   });
 }
@@ -27,7 +30,10 @@ describe('app server CLI', () => {
   let proc: ChildProcess | undefined;
   let dir = '';
   let unpatch = () => {};
-  before(async () => { unpatch = usePatchedLabCfg(); dir = mkdtempSync(join(tmpdir(), 'parley-as-cli-')); });
+  before(async () => {
+    unpatch = usePatchedLabCfg();
+    dir = mkdtempSync(join(tmpdir(), 'parley-as-cli-'));
+  });
   after(async () => {
     if (proc && proc.exitCode === null) proc.kill('SIGKILL');
     await lab?.stop();
@@ -38,7 +44,9 @@ describe('app server CLI', () => {
   it('rejects bad arguments with a usage line', async () => {
     const p = spawn(process.execPath, ['--import', 'tsx', 'network/appserver/cli.ts', '--port'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
-    p.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const code = p.exitCode ?? (await once(p, 'exit'))[0];
     assert.equal(code, 2);
     assert.match(err, /usage: tsx network\/appserver\/cli\.ts/);
@@ -49,8 +57,11 @@ describe('app server CLI', () => {
     lab = await startLab({ appServerPort: port });
     const groups = join(dir, 'groups.json');
     writeFileSync(groups, JSON.stringify({ pair: { members: [lab.aor('alice'), lab.aor('bob')] } }));
-    proc = spawn(process.execPath, ['--import', 'tsx', 'network/appserver/cli.ts', '--port', String(port), '--proxy', `127.0.0.1:${lab.ports.sip}`, '--groups', groups],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'network/appserver/cli.ts', '--port', String(port), '--proxy', `127.0.0.1:${lab.ports.sip}`, '--groups', groups],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     await waitForLine(proc, /Parley app server on sip:127\.0\.0\.1:\d+/);
     const alice = await RawSipClient.connect({ lab, transport: 'tcp', user: 'alice', password: 'alice-secret' });
     const bob = await RawSipClient.connect({ lab, transport: 'tcp', user: 'bob', password: 'bob-secret' });

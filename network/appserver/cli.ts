@@ -1,14 +1,21 @@
 // Runnable app server: tsx network/appserver/cli.ts --port 5090 --proxy 127.0.0.1:5060 [--domain D] [--groups FILE] [--msrp-port N]
 import { startAppServer } from './server';
 
-const USAGE = 'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
+const USAGE =
+  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
-    if (!a.startsWith('--') || i + 1 >= argv.length) { console.error(`bad argument ${a}\n${USAGE}`); process.exit(2); }
+    if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (!a.startsWith('--') || i + 1 >= argv.length) {
+      console.error(`bad argument ${a}\n${USAGE}`);
+      process.exit(2);
+    }
     out[a.slice(2)] = argv[++i];
   }
   return out;
@@ -16,27 +23,53 @@ function parse(argv: string[]): Record<string, string> {
 
 const int = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) { console.error(`--${name} must be a number`); process.exit(2); }
+  if (!/^\d+$/.test(v)) {
+    console.error(`--${name} must be a number`);
+    process.exit(2);
+  }
   return Number(v);
 };
 
 const a = parse(process.argv.slice(2));
 const proxy = /^([0-9.]+):(\d+)$/.exec(a.proxy ?? '');
-if (!proxy || a.port === undefined) { console.error(USAGE); process.exit(2); }
+if (!proxy || a.port === undefined) {
+  console.error(USAGE);
+  process.exit(2);
+}
 const relayAccount = a['msrp-relay-account'] ? /^([^:]+):(.+)$/.exec(a['msrp-relay-account']) : undefined;
-if (a['msrp-relay'] && !relayAccount) { console.error('--msrp-relay needs --msrp-relay-account user:password'); process.exit(2); }
-if (a['msrp-tls'] !== undefined && !/^(yes|no)$/.test(a['msrp-tls'])) { console.error('--msrp-tls takes yes or no'); process.exit(2); }
+if (a['msrp-relay'] && !relayAccount) {
+  console.error('--msrp-relay needs --msrp-relay-account user:password');
+  process.exit(2);
+}
+if (a['msrp-tls'] !== undefined && !/^(yes|no)$/.test(a['msrp-tls'])) {
+  console.error('--msrp-tls takes yes or no');
+  process.exit(2);
+}
 const server = await startAppServer({
   msrpTls: a['msrp-tls'] === 'yes',
   msrpRelay: a['msrp-relay'] && relayAccount ? { uri: a['msrp-relay'], user: relayAccount[1], password: relayAccount[2] } : undefined,
-  port: int(a.port, 'port')!, proxy: { host: proxy[1], port: Number(proxy[2]) }, domain: a.domain, groups: a.groups,
+  port: int(a.port, 'port')!,
+  proxy: { host: proxy[1], port: Number(proxy[2]) },
+  domain: a.domain,
+  groups: a.groups,
   msrpPort: int(a['msrp-port'], 'msrp-port'),
-  limits: Object.fromEntries(Object.entries({ maxParticipants: int(a['max-participants'], 'max-participants'), maxRooms: int(a['max-rooms'], 'max-rooms'),
-    maxMessageBytes: int(a['max-message-bytes'], 'max-message-bytes') }).filter(([, v]) => v !== undefined)),
+  limits: Object.fromEntries(
+    Object.entries({
+      maxParticipants: int(a['max-participants'], 'max-participants'),
+      maxRooms: int(a['max-rooms'], 'max-rooms'),
+      maxMessageBytes: int(a['max-message-bytes'], 'max-message-bytes'),
+    }).filter(([, v]) => v !== undefined),
+  ),
   log: (l) => console.log(`${new Date().toISOString()} ${l}`),
   onDeliveryReport: (r) => console.log(`${new Date().toISOString()} delivery ${JSON.stringify(r)}`),
 });
-console.log(`Parley app server on sip:127.0.0.1:${server.port};transport=tcp (MSRP ${server.msrpPort}${server.msrpsPort ? `, MSRPS ${server.msrpsPort}` : ''}); start the lab with --app-server-port ${server.port}`);
-const shutdown = async () => { await server.stop(); console.log('app server stopped'); process.exit(0); };
+console.log(
+  `Parley app server on sip:127.0.0.1:${server.port};transport=tcp (MSRP ${server.msrpPort}${server.msrpsPort ? `, MSRPS ${server.msrpsPort}` : ''}); start the lab with --app-server-port ${server.port}`,
+);
+const shutdown = async () => {
+  await server.stop();
+  console.log('app server stopped');
+  process.exit(0);
+};
 process.once('SIGINT', () => void shutdown());
 process.once('SIGTERM', () => void shutdown());

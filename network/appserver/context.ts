@@ -59,7 +59,11 @@ export const warning = (domain: string, text: string): [string, string] => ['War
  */
 export function assertedIdentity(req: SipRequest, domain: string, trustPai = false): string | undefined {
   try {
-    const pai = trustPai ? getHeaders(req, 'P-Asserted-Identity').map((v) => parseNameAddr(v).uri).find((u) => /^sips?:/i.test(u)) : undefined;
+    const pai = trustPai
+      ? getHeaders(req, 'P-Asserted-Identity')
+          .map((v) => parseNameAddr(v).uri)
+          .find((u) => /^sips?:/i.test(u))
+      : undefined;
     const uri = pai ?? parseNameAddr(getHeader(req, 'From') ?? '').uri;
     const p = parseSipUri(uri);
     if (p.host !== domain.toLowerCase() || !p.user) return undefined;
@@ -71,5 +75,9 @@ export function assertedIdentity(req: SipRequest, domain: string, trustPai = fal
 
 /** R-URI user part (undefined when absent or unparseable). */
 export function ruriUser(req: SipRequest): string | undefined {
-  try { return parseSipUri(req.uri).user; } catch { return undefined; }
+  try {
+    return parseSipUri(req.uri).user;
+  } catch {
+    return undefined;
+  }
 }

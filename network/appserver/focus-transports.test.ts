@@ -10,7 +10,9 @@ import { acceptInvitation, joinRoom, sendChat, type ChatLeg } from './testing';
 import { buildMultipart } from '../../main/protocol/formats/multipart';
 import { serializeResourceList } from '../../main/protocol/formats/resource-lists';
 
-const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
+const debug = (l: string): void => {
+  if (process.env.AS_DEBUG) console.error(l);
+};
 
 async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -32,10 +34,23 @@ describe('focus: MSRP relay and TLS participants, passive invitee, room lifetime
     const [asPort] = await freePorts(1);
     lab = await startLab({ appServerPort: asPort, log: debug, logLevel: Number(process.env.KAM_LOG ?? 2) });
     await lab.addAccount('focus', 'focus-secret');
-    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: debug,
-      msrpRelay: { uri: lab.relay.tcp, user: 'focus', password: 'focus-secret' }, msrpTls: true, limits: { roomLifetimeMs: 2500 } });
+    as = await startAppServer({
+      port: asPort,
+      proxy: { host: '127.0.0.1', port: lab.ports.sip },
+      domain: lab.domain,
+      log: debug,
+      msrpRelay: { uri: lab.relay.tcp, user: 'focus', password: 'focus-secret' },
+      msrpTls: true,
+      limits: { roomLifetimeMs: 2500 },
+    });
     for (const u of ['alice', 'bob']) {
-      c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret`, autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
+      c[u] = await RawSipClient.connect({
+        lab,
+        transport: 'tcp',
+        user: u,
+        password: `${u}-secret`,
+        autoReply: (m) => (m.method === 'INVITE' ? 180 : 200),
+      });
       assert.equal((await c[u].register()).status, 200);
     }
   });
@@ -48,7 +63,9 @@ describe('focus: MSRP relay and TLS participants, passive invitee, room lifetime
   });
 
   it('a participant behind the lab MSRP relay (RFC 4976) chats with a direct one', async () => {
-    const a = await joinRoom(c.alice, `sip:conf-factory@${lab.domain}`, lab.domain, { relay: { uri: lab.relay.tcp, user: 'alice', password: 'alice-secret' } });
+    const a = await joinRoom(c.alice, `sip:conf-factory@${lab.domain}`, lab.domain, {
+      relay: { uri: lab.relay.tcp, user: 'alice', password: 'alice-secret' },
+    });
     if (!('session' in a)) assert.fail(`relay join failed: ${a.status}`);
     legs.push(a);
     const b = await joinRoom(c.bob, a.roomUri, lab.domain);
@@ -60,7 +77,11 @@ describe('focus: MSRP relay and TLS participants, passive invitee, room lifetime
     assert.equal(Buffer.from(m.body).toString(), 'via the relay');
     sendChat(b, lab.aor('bob'), [a.roomUri], 'and back');
     assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'and back');
-    for (const [u, l] of [['alice', a], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
+    for (const [u, l] of [
+      ['alice', a],
+      ['bob', b],
+    ] as const)
+      assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
     await waitUntil(() => as.rooms().every((r) => r.participants.length === 0), 'room to empty');
   });
 
@@ -78,7 +99,11 @@ describe('focus: MSRP relay and TLS participants, passive invitee, room lifetime
     assert.equal(Buffer.from((await b.inbox.message()).body).toString(), 'over tls');
     sendChat(b, lab.aor('bob'), [a.roomUri], 'over tcp');
     assert.equal(Buffer.from((await a.inbox.message()).body).toString(), 'over tcp');
-    for (const [u, l] of [['alice', a], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
+    for (const [u, l] of [
+      ['alice', a],
+      ['bob', b],
+    ] as const)
+      assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
   });
 
   it('an invitee that answers a=setup:passive is connected to by the focus', async () => {
@@ -86,8 +111,13 @@ describe('focus: MSRP relay and TLS participants, passive invitee, room lifetime
       multipart: (sdp) => {
         const mp = buildMultipart([
           { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: Buffer.from(sdp) },
-          { headers: [{ name: 'Content-Type', value: 'application/resource-lists+xml' }, { name: 'Content-Disposition', value: 'recipient-list' }],
-            body: serializeResourceList([{ uri: lab.aor('bob') }]) },
+          {
+            headers: [
+              { name: 'Content-Type', value: 'application/resource-lists+xml' },
+              { name: 'Content-Disposition', value: 'recipient-list' },
+            ],
+            body: serializeResourceList([{ uri: lab.aor('bob') }]),
+          },
         ]);
         return { contentType: mp.contentType, body: Buffer.from(mp.body).toString() };
       },

@@ -13,7 +13,9 @@ import { usePatchedLabCfg } from './lab-patch';
 import { acceptInvitation, joinRoom, sendChat, type ChatLeg } from './testing';
 
 const USERS = ['alice', 'bob', 'carol', 'dave'];
-const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
+const debug = (l: string): void => {
+  if (process.env.AS_DEBUG) console.error(l);
+};
 
 describe('conference focus behind the lab proxy', () => {
   let lab: Lab;
@@ -28,10 +30,31 @@ describe('conference focus behind the lab proxy', () => {
     unpatch = usePatchedLabCfg();
     const [asPort] = await freePorts(1);
     lab = await startLab({ appServerPort: asPort, log: debug, accounts: USERS.map((u) => ({ user: u, password: `${u}-secret` })) });
-    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: (l) => { logs.push(l); debug(l); },
-      limits: { maxParticipants: 3, maxRooms: 2, maxMessageBytes: 4096, emptyRoomGraceMs: 300, inviteRingTimeoutMs: 500, subscribeMinExpiresS: 60 } });
+    as = await startAppServer({
+      port: asPort,
+      proxy: { host: '127.0.0.1', port: lab.ports.sip },
+      domain: lab.domain,
+      log: (l) => {
+        logs.push(l);
+        debug(l);
+      },
+      limits: {
+        maxParticipants: 3,
+        maxRooms: 2,
+        maxMessageBytes: 4096,
+        emptyRoomGraceMs: 300,
+        inviteRingTimeoutMs: 500,
+        subscribeMinExpiresS: 60,
+      },
+    });
     for (const u of USERS) {
-      const cl = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret`, autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
+      const cl = await RawSipClient.connect({
+        lab,
+        transport: 'tcp',
+        user: u,
+        password: `${u}-secret`,
+        autoReply: (m) => (m.method === 'INVITE' ? 180 : 200),
+      });
       clients.push(cl);
       c[u] = cl;
       assert.equal((await cl.register()).status, 200);
@@ -69,8 +92,13 @@ describe('conference focus behind the lab proxy', () => {
       multipart: (sdp) => {
         const mp = buildMultipart([
           { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: Buffer.from(sdp) },
-          { headers: [{ name: 'Content-Type', value: 'application/resource-lists+xml' }, { name: 'Content-Disposition', value: 'recipient-list' }],
-            body: serializeResourceList([{ uri: lab.aor('carol') }]) },
+          {
+            headers: [
+              { name: 'Content-Type', value: 'application/resource-lists+xml' },
+              { name: 'Content-Disposition', value: 'recipient-list' },
+            ],
+            body: serializeResourceList([{ uri: lab.aor('carol') }]),
+          },
         ]);
         return { contentType: mp.contentType, body: Buffer.from(mp.body).toString() };
       },
@@ -79,7 +107,13 @@ describe('conference focus behind the lab proxy', () => {
     assert.match(room, /^sip:conf-[0-9a-f]+@parley\.test$/);
     assert.match(header(alice.dialog, 'Contact') ?? '', /;isfocus/);
 
-    aliceSub = await c.alice.request('SUBSCRIBE', room, { extra: [['Event', 'conference'], ['Expires', '600'], ['Accept', 'application/conference-info+xml']] });
+    aliceSub = await c.alice.request('SUBSCRIBE', room, {
+      extra: [
+        ['Event', 'conference'],
+        ['Expires', '600'],
+        ['Accept', 'application/conference-info+xml'],
+      ],
+    });
     assert.equal(aliceSub.status, 200);
     view = await notify('alice');
     assert.deepEqual(people(view), ['alice']);
@@ -110,7 +144,8 @@ describe('conference focus behind the lab proxy', () => {
   });
 
   it('nicknames: 200, collision (case-insensitive) 425, invalid 423, and a partial NOTIFY with display-text', async () => {
-    const nick = (leg: ChatLeg, n: string) => new Promise<number>((r) => leg.session.request('NICKNAME', [['Use-Nickname', `"${n}"`]], (res) => r(res.status)));
+    const nick = (leg: ChatLeg, n: string) =>
+      new Promise<number>((r) => leg.session.request('NICKNAME', [['Use-Nickname', `"${n}"`]], (res) => r(res.status)));
     assert.equal(await nick(alice, 'Ace'), 200);
     view = await notify('alice', view);
     assert.equal(view.users.list.find((u) => u.entity === lab.aor('alice'))?.displayText, 'Ace');
@@ -141,19 +176,43 @@ describe('conference focus behind the lab proxy', () => {
   it('SUBSCRIBE errors: wrong event 489, Expires too brief 423 with Min-Expires, outsider 403; Expires: 0 gets a terminated NOTIFY', async () => {
     const sub = (user: string, extra: Array<[string, string]>) => c[user].request('SUBSCRIBE', room, { extra });
     assert.equal((await sub('bob', [['Event', 'presence']])).status, 489);
-    assert.equal((await sub('bob', [['Event', 'conference'], ['Accept', 'application/pidf+xml']])).status, 406);
-    const brief = await sub('bob', [['Event', 'conference'], ['Expires', '10']]);
+    assert.equal(
+      (
+        await sub('bob', [
+          ['Event', 'conference'],
+          ['Accept', 'application/pidf+xml'],
+        ])
+      ).status,
+      406,
+    );
+    const brief = await sub('bob', [
+      ['Event', 'conference'],
+      ['Expires', '10'],
+    ]);
     assert.equal(brief.status, 423);
     assert.equal(header(brief, 'Min-Expires'), '60');
     const outsider = await sub('dave', [['Event', 'conference']]);
     assert.equal(outsider.status, 403);
     assert.match(header(outsider, 'Warning') ?? '', /only participants and invitees/);
-    assert.equal((await sub('bob', [['Event', 'conference'], ['Expires', '0']])).status, 200);
+    assert.equal(
+      (
+        await sub('bob', [
+          ['Event', 'conference'],
+          ['Expires', '0'],
+        ])
+      ).status,
+      200,
+    );
     const n = await c.bob.waitForRequest((m) => m.method === 'NOTIFY');
     assert.match(header(n, 'Subscription-State') ?? '', /^terminated/);
     assert.equal(parseConferenceInfo(n.body).state, 'full');
     // a refresh in the dialog: 200 with the granted Expires and a full document with the next version
-    const refresh = await c.alice.inDialog('SUBSCRIBE', aliceSub, { extra: [['Event', 'conference'], ['Expires', '120']] });
+    const refresh = await c.alice.inDialog('SUBSCRIBE', aliceSub, {
+      extra: [
+        ['Event', 'conference'],
+        ['Expires', '120'],
+      ],
+    });
     assert.equal(refresh?.status, 200);
     assert.equal(header(refresh!, 'Expires'), '120');
     const full = await c.alice.waitForRequest((m) => m.method === 'NOTIFY');
@@ -172,8 +231,14 @@ describe('conference focus behind the lab proxy', () => {
     assert.match(header(inv, 'Referred-By') ?? '', /bob@parley\.test/);
     await c.dave.waitForRequest((m) => m.method === 'CANCEL' && header(m, 'Call-ID') === header(inv, 'Call-ID'));
     c.dave.reply(inv, 487, 'Request Terminated');
-    await waitUntil(() => logs.some((l) => l.includes('invitation of sip:dave@parley.test by sip:bob@parley.test: 487')), 'invitation to end with 487');
-    const outsider = await c.dave.request('MESSAGE', room, { body: Buffer.from(list).toString(), contentType: 'application/resource-lists+xml' });
+    await waitUntil(
+      () => logs.some((l) => l.includes('invitation of sip:dave@parley.test by sip:bob@parley.test: 487')),
+      'invitation to end with 487',
+    );
+    const outsider = await c.dave.request('MESSAGE', room, {
+      body: Buffer.from(list).toString(),
+      contentType: 'application/resource-lists+xml',
+    });
     assert.equal(outsider.status, 403);
   });
 
@@ -197,9 +262,21 @@ describe('conference focus behind the lab proxy', () => {
   it('a request that did not come through the proxy is refused (403)', async () => {
     const sock = connect({ host: '127.0.0.1', port: as.port });
     await once(sock, 'connect');
-    sock.write(serialize(`MESSAGE sip:group-x@${lab.domain} SIP/2.0`, [['Via', 'SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKdirect'], ['From', '<sip:alice@parley.test>;tag=1'],
-      ['To', `<sip:group-x@${lab.domain}>`], ['Call-ID', 'direct-1'], ['CSeq', '1 MESSAGE'], ['Max-Forwards', '70']], 'x'));
-    const [data] = await once(sock, 'data') as [Buffer];
+    sock.write(
+      serialize(
+        `MESSAGE sip:group-x@${lab.domain} SIP/2.0`,
+        [
+          ['Via', 'SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKdirect'],
+          ['From', '<sip:alice@parley.test>;tag=1'],
+          ['To', `<sip:group-x@${lab.domain}>`],
+          ['Call-ID', 'direct-1'],
+          ['CSeq', '1 MESSAGE'],
+          ['Max-Forwards', '70'],
+        ],
+        'x',
+      ),
+    );
+    const [data] = (await once(sock, 'data')) as [Buffer];
     sock.destroy();
     assert.match(data.toString(), /^SIP\/2\.0 403 Forbidden - requests must come through the proxy/);
   });
@@ -227,13 +304,19 @@ describe('conference focus behind the lab proxy', () => {
   });
 
   it('a participant behind the lab MSRP relay is served directly (no relay account needed by the focus)', async () => {
-    const d = await join('dave', `sip:conf-factory@${lab.domain}`, { relay: { uri: lab.relay.tcp, user: 'dave', password: 'dave-secret' } });
+    const d = await join('dave', `sip:conf-factory@${lab.domain}`, {
+      relay: { uri: lab.relay.tcp, user: 'dave', password: 'dave-secret' },
+    });
     const b = await join('bob', d.roomUri);
     sendChat(d, lab.aor('dave'), [d.roomUri], 'from behind the relay');
     assert.equal(Buffer.from((await b.inbox.message()).body).toString(), 'from behind the relay');
     sendChat(b, lab.aor('bob'), [d.roomUri], 'back through the relay');
     assert.equal(Buffer.from((await d.inbox.message()).body).toString(), 'back through the relay');
-    for (const [u, l] of [['dave', d], ['bob', b]] as const) assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
+    for (const [u, l] of [
+      ['dave', d],
+      ['bob', b],
+    ] as const)
+      assert.equal((await c[u].inDialog('BYE', l.dialog))?.status, 200);
   });
 });
 

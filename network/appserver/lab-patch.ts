@@ -14,9 +14,10 @@ export const CFG_PATCHES: Array<{ marker: string; find: string; replace: string 
     // 1. trust requests the app server originates (they come from its listening port over the proxy's own connection)
     marker: '$sp == APPSRV_PORT',
     find: 'route[AUTH] {\n',
-    replace: 'route[AUTH] {\n#!ifdef APPSRV_PORT\n\t# The app server asserts identities itself (P-Asserted-Identity): its requests arrive over the connection\n'
-      + '\t# we opened to it, so from 127.0.0.1:APPSRV_PORT over TCP (docs/appserver.md).\n'
-      + '\tif (proto == TCP && $si == "127.0.0.1" && $sp == APPSRV_PORT) return;\n#!endif\n',
+    replace:
+      'route[AUTH] {\n#!ifdef APPSRV_PORT\n\t# The app server asserts identities itself (P-Asserted-Identity): its requests arrive over the connection\n' +
+      '\t# we opened to it, so from 127.0.0.1:APPSRV_PORT over TCP (docs/appserver.md).\n' +
+      '\tif (proto == TCP && $si == "127.0.0.1" && $sp == APPSRV_PORT) return;\n#!endif\n',
   },
   {
     // 2. talk to the app server from the SIP socket (not whichever TCP listener comes first, e.g. the MSRP relay port)
@@ -30,7 +31,8 @@ export function patchCfg(text: string): string {
   let out = text;
   for (const p of CFG_PATCHES) {
     if (out.includes(p.marker)) continue;
-    if (!out.includes(p.find)) throw new Error(`parley.cfg changed: ${JSON.stringify(p.find)} not found; update network/appserver/lab-patch.ts`);
+    if (!out.includes(p.find))
+      throw new Error(`parley.cfg changed: ${JSON.stringify(p.find)} not found; update network/appserver/lab-patch.ts`);
     out = out.replace(p.find, p.replace);
   }
   return out;

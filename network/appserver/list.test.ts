@@ -9,7 +9,9 @@ import { startAppServer, type AppServer, type DeliveryReport } from './server';
 import { usePatchedLabCfg } from './lab-patch';
 
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'];
-const debug = (l: string): void => { if (process.env.AS_DEBUG) console.error(l); };
+const debug = (l: string): void => {
+  if (process.env.AS_DEBUG) console.error(l);
+};
 
 describe('list server and group PSI behind the lab proxy', () => {
   let lab: Lab;
@@ -17,20 +19,33 @@ describe('list server and group PSI behind the lab proxy', () => {
   const c: Record<string, RawSipClient> = {};
   const reports: DeliveryReport[] = [];
   const reportWaiters: Array<(r: DeliveryReport) => void> = [];
-  const nextReport = () => new Promise<DeliveryReport>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no delivery report')), 8000);
-    reportWaiters.push((r) => { clearTimeout(t); resolve(r); });
-  });
+  const nextReport = () =>
+    new Promise<DeliveryReport>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no delivery report')), 8000);
+      reportWaiters.push((r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
+    });
   let unpatch = () => {};
 
   before(async () => {
     unpatch = usePatchedLabCfg();
     const [asPort] = await freePorts(1);
     lab = await startLab({ appServerPort: asPort, log: debug, accounts: USERS.map((u) => ({ user: u, password: `${u}-secret` })) });
-    as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log: debug,
+    as = await startAppServer({
+      port: asPort,
+      proxy: { host: '127.0.0.1', port: lab.ports.sip },
+      domain: lab.domain,
+      log: debug,
       groups: { team: { members: ['sip:alice@parley.test', 'sip:bob@parley.test', 'sip:carol@parley.test'] } },
       limits: { maxRecipients: 5 },
-      onDeliveryReport: (r) => { const w = reportWaiters.shift(); if (w) w(r); else reports.push(r); } });
+      onDeliveryReport: (r) => {
+        const w = reportWaiters.shift();
+        if (w) w(r);
+        else reports.push(r);
+      },
+    });
     for (const u of USERS) c[u] = await RawSipClient.connect({ lab, transport: 'tcp', user: u, password: `${u}-secret` });
     for (const u of ['alice', 'bob', 'carol']) assert.equal((await c[u].register()).status, 200);
   });
@@ -43,11 +58,19 @@ describe('list server and group PSI behind the lab proxy', () => {
 
   it('URI-list MESSAGE: 202, copies to two online recipients (bcc hidden, anonymized entry masked), offline one stored by msilo', async () => {
     const m = buildUriListMessage({
-      recipients: [{ uri: lab.aor('bob') }, { uri: lab.aor('carol'), copyControl: 'cc', anonymize: true }, { uri: lab.aor('dave'), copyControl: 'bcc' }],
+      recipients: [
+        { uri: lab.aor('bob') },
+        { uri: lab.aor('carol'), copyControl: 'cc', anonymize: true },
+        { uri: lab.aor('dave'), copyControl: 'bcc' },
+      ],
       message: { contentType: 'text/plain;charset=utf-8', headers: [], body: Buffer.from('to the list') },
     });
     const report = nextReport();
-    const res = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, { body: Buffer.from(m.body).toString(), contentType: m.contentType, extra: [['Require', 'recipient-list-message']] });
+    const res = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, {
+      body: Buffer.from(m.body).toString(),
+      contentType: m.contentType,
+      extra: [['Require', 'recipient-list-message']],
+    });
     assert.equal(res.status, 202);
     for (const u of ['bob', 'carol']) {
       const got = await c[u].waitForRequest((x) => x.method === 'MESSAGE');
@@ -60,7 +83,11 @@ describe('list server and group PSI behind the lab proxy', () => {
       assert.deepEqual(history, [lab.aor('bob'), 'sip:anonymous@anonymous.invalid']); // dave (bcc) hidden, carol anonymized
     }
     const r = await report;
-    assert.deepEqual(r.results.map((x) => [x.recipient.replace(/@.*/, ''), x.outcome]).sort(), [['sip:bob', 'delivered'], ['sip:carol', 'delivered'], ['sip:dave', 'stored']]);
+    assert.deepEqual(r.results.map((x) => [x.recipient.replace(/@.*/, ''), x.outcome]).sort(), [
+      ['sip:bob', 'delivered'],
+      ['sip:carol', 'delivered'],
+      ['sip:dave', 'stored'],
+    ]);
     // dave comes online: msilo delivers the stored copy, still from alice
     const dump = c.dave.waitForRequest((x) => x.method === 'MESSAGE');
     assert.equal((await c.dave.register()).status, 200);
@@ -70,14 +97,31 @@ describe('list server and group PSI behind the lab proxy', () => {
   });
 
   it('URI-list errors: no Require -> 403, bad body -> 400, too many recipients -> 403 with Warning', async () => {
-    const ok = buildUriListMessage({ recipients: [{ uri: lab.aor('bob') }], message: { contentType: 'text/plain', headers: [], body: Buffer.from('x') } });
-    const noReq = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, { body: Buffer.from(ok.body).toString(), contentType: ok.contentType });
+    const ok = buildUriListMessage({
+      recipients: [{ uri: lab.aor('bob') }],
+      message: { contentType: 'text/plain', headers: [], body: Buffer.from('x') },
+    });
+    const noReq = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, {
+      body: Buffer.from(ok.body).toString(),
+      contentType: ok.contentType,
+    });
     assert.equal(noReq.status, 403);
     assert.match(header(noReq, 'Warning') ?? '', /Require: recipient-list-message/);
-    const bad = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, { body: 'not multipart', contentType: 'text/plain', extra: [['Require', 'recipient-list-message']] });
+    const bad = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, {
+      body: 'not multipart',
+      contentType: 'text/plain',
+      extra: [['Require', 'recipient-list-message']],
+    });
     assert.equal(bad.status, 400);
-    const many = buildUriListMessage({ recipients: ['a', 'b', 'c', 'd', 'e', 'f'].map((u) => ({ uri: `sip:${u}@parley.test` })), message: { contentType: 'text/plain', headers: [], body: Buffer.from('x') } });
-    const tooMany = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, { body: Buffer.from(many.body).toString(), contentType: many.contentType, extra: [['Require', 'recipient-list-message']] });
+    const many = buildUriListMessage({
+      recipients: ['a', 'b', 'c', 'd', 'e', 'f'].map((u) => ({ uri: `sip:${u}@parley.test` })),
+      message: { contentType: 'text/plain', headers: [], body: Buffer.from('x') },
+    });
+    const tooMany = await c.alice.request('MESSAGE', `sip:list@${lab.domain}`, {
+      body: Buffer.from(many.body).toString(),
+      contentType: many.contentType,
+      extra: [['Require', 'recipient-list-message']],
+    });
     assert.equal(tooMany.status, 403);
     assert.match(header(tooMany, 'Warning') ?? '', /too many recipients \(max 5\)/);
   });
@@ -92,12 +136,19 @@ describe('list server and group PSI behind the lab proxy', () => {
       assert.match(header(got, 'To') ?? '', /group-team@parley\.test/);
     }
     const r = await report;
-    assert.deepEqual(r.results.map((x) => x.outcome), ['delivered', 'delivered']);
+    assert.deepEqual(
+      r.results.map((x) => x.outcome),
+      ['delivered', 'delivered'],
+    );
     await assert.rejects(c.bob.waitForRequest((x) => x.method === 'MESSAGE', 300)); // the sender got no copy
     const stranger = await c.erin.message(`sip:group-team@${lab.domain}`, 'let me in');
     assert.equal(stranger.status, 403);
     // a client-supplied P-Asserted-Identity is not believed (the lab proxy does not police it): erin stays erin
-    const forged = await c.erin.request('MESSAGE', `sip:group-team@${lab.domain}`, { body: 'i am alice', contentType: 'text/plain', extra: [['P-Asserted-Identity', `<${lab.aor('alice')}>`]] });
+    const forged = await c.erin.request('MESSAGE', `sip:group-team@${lab.domain}`, {
+      body: 'i am alice',
+      contentType: 'text/plain',
+      extra: [['P-Asserted-Identity', `<${lab.aor('alice')}>`]],
+    });
     assert.equal(forged.status, 403);
     assert.match(header(forged, 'Warning') ?? '', /erin@parley\.test is not a member/);
     assert.equal((await c.alice.message(`sip:group-nope@${lab.domain}`, 'x')).status, 404);

@@ -62,7 +62,7 @@ export interface AppServer {
 
 export async function loadGroups(src: GroupConfig | string | undefined): Promise<GroupConfig> {
   if (src === undefined) return {};
-  const g = typeof src === 'string' ? JSON.parse(await readFile(src, 'utf8')) as unknown : src;
+  const g = typeof src === 'string' ? (JSON.parse(await readFile(src, 'utf8')) as unknown) : src;
   if (!g || typeof g !== 'object') throw new Error('groups: expected an object {name: {members: [...]}}');
   for (const [name, v] of Object.entries(g as Record<string, unknown>)) {
     const members = (v as { members?: unknown })?.members;
@@ -95,16 +95,26 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   let relay: MsrpRelayClient | undefined;
   let relayPath: MsrpUri[] = [];
   if (o.msrpRelay) {
-    relay = new MsrpRelayClient(msrp, { relayUri: o.msrpRelay.uri, username: o.msrpRelay.user, password: o.msrpRelay.password,
-      onRefreshFailed: (e) => log(`MSRP relay refresh failed: ${e.message}`) });
-    try { relayPath = (await relay.authenticate()).usePath; } catch (e) {
+    relay = new MsrpRelayClient(msrp, {
+      relayUri: o.msrpRelay.uri,
+      username: o.msrpRelay.user,
+      password: o.msrpRelay.password,
+      onRefreshFailed: (e) => log(`MSRP relay refresh failed: ${e.message}`),
+    });
+    try {
+      relayPath = (await relay.authenticate()).usePath;
+    } catch (e) {
       await msrp.close();
       await endpoint.close();
       throw e;
     }
   }
   const ctx: AsContext = {
-    domain, endpoint, limits, log, trustAssertedIdentity: o.trustAssertedIdentity ?? false,
+    domain,
+    endpoint,
+    limits,
+    log,
+    trustAssertedIdentity: o.trustAssertedIdentity ?? false,
     contact: (user, isFocus = false) => `<sip:${user}@127.0.0.1:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
   };
   let tls: { transport: MsrpTransport; fingerprint: string } | undefined;
@@ -131,7 +141,12 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     }
     const user = ruriUser(req);
     if (req.method === 'OPTIONS') {
-      r.respond(200, { headers: [['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, SUBSCRIBE, MESSAGE'], ['Accept', 'application/sdp, multipart/mixed, application/resource-lists+xml']] });
+      r.respond(200, {
+        headers: [
+          ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, SUBSCRIBE, MESSAGE'],
+          ['Accept', 'application/sdp, multipart/mixed, application/resource-lists+xml'],
+        ],
+      });
       return;
     }
     if (user && Focus.handles(user)) return focus.onRequest(req, r, user);
@@ -139,19 +154,30 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     r.respond(404, { reason: 'Not Found - no such service' });
   };
   endpoint.onRequest = (req, r) => {
-    try { route(req, r); } catch (e) {
+    try {
+      route(req, r);
+    } catch (e) {
       // malformed dialog data (no Contact, no From tag...) or a bug: answer rather than leave the proxy waiting
       const bad = e instanceof ParleyError && /^(SIP_|SDP_|RESOURCE_LISTS_|MULTIPART_)/.test(e.code);
       log(`${req.method} ${req.uri}: ${bad ? '' : 'internal error: '}${(e as Error).stack ?? e}`);
       if (req.method !== 'ACK') {
-        try { r.respond(bad ? 400 : 500, { headers: [warning(domain, bad ? (e as Error).message : 'internal error')] }); } catch { /* already answered */ }
+        try {
+          r.respond(bad ? 400 : 500, { headers: [warning(domain, bad ? (e as Error).message : 'internal error')] });
+        } catch {
+          /* already answered */
+        }
       }
     }
   };
-  log(`app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`);
+  log(
+    `app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`,
+  );
 
   return {
-    port, msrpPort, domain, msrpsPort: tls?.transport.port,
+    port,
+    msrpPort,
+    domain,
+    msrpsPort: tls?.transport.port,
     rooms: () => focus.roomSummaries(),
     setGroups: (g) => lists.setGroups(g),
     async stop() {

@@ -13,15 +13,27 @@ export class Inbox {
   private waiters: Array<{ pred: (e: SessionEvent) => boolean; resolve: (e: SessionEvent) => void }> = [];
   push(e: SessionEvent): void {
     const i = this.waiters.findIndex((w) => w.pred(e));
-    if (i >= 0) { this.waiters.splice(i, 1)[0].resolve(e); return; }
+    if (i >= 0) {
+      this.waiters.splice(i, 1)[0].resolve(e);
+      return;
+    }
     this.events.push(e);
   }
   wait(pred: (e: SessionEvent) => boolean, what: string, ms = WAIT_MS): Promise<SessionEvent> {
     const i = this.events.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (e: SessionEvent) => { clearTimeout(t); resolve(e); } };
-      const t = setTimeout(() => { this.waiters.splice(this.waiters.indexOf(w), 1); reject(new Error(`timeout waiting for ${what}`)); }, ms);
+      const w = {
+        pred,
+        resolve: (e: SessionEvent) => {
+          clearTimeout(t);
+          resolve(e);
+        },
+      };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error(`timeout waiting for ${what}`));
+      }, ms);
       this.waiters.push(w);
     });
   }
@@ -30,10 +42,18 @@ export class Inbox {
     const e = await this.wait((x) => x.type === 'message', 'MSRP message', ms);
     return parseCpim((e as Extract<SessionEvent, { type: 'message' }>).body!);
   }
-  messagesNow(): number { return this.events.filter((e) => e.type === 'message').length; }
+  messagesNow(): number {
+    return this.events.filter((e) => e.type === 'message').length;
+  }
 }
 
-export interface ChatLeg { session: MsrpSession; inbox: Inbox; transport: MsrpTransport; dialog: SipMessage; roomUri: string }
+export interface ChatLeg {
+  session: MsrpSession;
+  inbox: Inbox;
+  transport: MsrpTransport;
+  dialog: SipMessage;
+  roomUri: string;
+}
 
 const ROOM_TYPES = { acceptTypes: ['message/cpim'], acceptWrappedTypes: ['*'] };
 
@@ -52,13 +72,19 @@ export function roomUriOf(m: SipMessage, domain: string): string {
 }
 
 /** INVITE the factory or a room with an MSRP offer (optionally with a recipient list), ACK, connect. */
-export async function joinRoom(c: RawSipClient, ruri: string, domain: string, o: {
-  multipart?: (sdp: string) => { contentType: string; body: string }; subject?: string;
-  /** Reach the focus through the lab's MSRP relay (RFC 4976): AUTH first, Use-Path in our a=path. */
-  relay?: { uri: string; user: string; password: string };
-  /** Offer TCP/TLS/MSRP with our a=fingerprint and pin the focus's certificate by its a=fingerprint. */
-  tls?: boolean;
-} = {}): Promise<ChatLeg | SipMessage> {
+export async function joinRoom(
+  c: RawSipClient,
+  ruri: string,
+  domain: string,
+  o: {
+    multipart?: (sdp: string) => { contentType: string; body: string };
+    subject?: string;
+    /** Reach the focus through the lab's MSRP relay (RFC 4976): AUTH first, Use-Path in our a=path. */
+    relay?: { uri: string; user: string; password: string };
+    /** Offer TCP/TLS/MSRP with our a=fingerprint and pin the focus's certificate by its a=fingerprint. */
+    tls?: boolean;
+  } = {},
+): Promise<ChatLeg | SipMessage> {
   const transport = new MsrpTransport({ tls: !!o.tls });
   const local = transport.localUri();
   const fingerprints = o.tls ? [{ algorithm: 'sha-256', value: certFingerprint((await transport.certificate()).cert) }] : undefined;
@@ -67,16 +93,33 @@ export async function joinRoom(c: RawSipClient, ruri: string, domain: string, o:
     const rc = new MsrpRelayClient(transport, { relayUri: o.relay.uri, username: o.relay.user, password: o.relay.password });
     usePath = (await rc.authenticate()).usePath.map(formatMsrpUri);
   }
-  const sdp = buildMsrpOffer({ port: 9, transport: o.tls ? 'TCP/TLS/MSRP' : 'TCP/MSRP', path: [...usePath, formatMsrpUri(local)], fingerprints, ...ROOM_TYPES });
+  const sdp = buildMsrpOffer({
+    port: 9,
+    transport: o.tls ? 'TCP/TLS/MSRP' : 'TCP/MSRP',
+    path: [...usePath, formatMsrpUri(local)],
+    fingerprints,
+    ...ROOM_TYPES,
+  });
   const b = o.multipart ? o.multipart(sdp) : { contentType: 'application/sdp', body: sdp };
-  const res = await c.request('INVITE', ruri, { body: b.body, contentType: b.contentType, extra: o.subject ? [['Subject', o.subject]] : [] });
-  if (res.status !== 200) { await transport.close(); return res; }
+  const res = await c.request('INVITE', ruri, {
+    body: b.body,
+    contentType: b.contentType,
+    extra: o.subject ? [['Subject', o.subject]] : [],
+  });
+  if (res.status !== 200) {
+    await transport.close();
+    return res;
+  }
   await c.inDialog('ACK', res);
   const inbox = new Inbox();
   const answer = parseMsrpMedia(res.body);
   const s = session(local, [...usePath, ...answer.path], inbox);
   const fp = answer.fingerprints[0];
-  await transport.attach(s, { role: 'active', viaRelay: !!o.relay, remoteFingerprint: o.tls && fp ? `${fp.algorithm} ${fp.value}` : undefined });
+  await transport.attach(s, {
+    role: 'active',
+    viaRelay: !!o.relay,
+    remoteFingerprint: o.tls && fp ? `${fp.algorithm} ${fp.value}` : undefined,
+  });
   return { session: s, inbox, transport, dialog: res, roomUri: roomUriOf(res, domain) };
 }
 
@@ -85,12 +128,23 @@ export async function acceptInvitation(c: RawSipClient, inv: SipMessage, domain:
   const transport = new MsrpTransport();
   const port = o.passive ? await transport.listen() : 9;
   const local = transport.localUri();
-  const a = answerMsrpOffer(inv.body, { endpoints: [{ transport: 'TCP/MSRP', port, path: [formatMsrpUri(local)] }], ...ROOM_TYPES, setup: o.passive ? 'passive' : 'active' });
+  const a = answerMsrpOffer(inv.body, {
+    endpoints: [{ transport: 'TCP/MSRP', port, path: [formatMsrpUri(local)] }],
+    ...ROOM_TYPES,
+    setup: o.passive ? 'passive' : 'active',
+  });
   if ('reject' in a) throw new Error(a.reason);
   const tag = 'inv' + Math.random().toString(16).slice(2, 8);
-  const hs: Array<[string, string]> = [...headers(inv, 'Via').map((v): [string, string] => ['Via', v]), ...headers(inv, 'Record-Route').map((v): [string, string] => ['Record-Route', v]),
-    ['From', header(inv, 'From')!], ['To', `${header(inv, 'To')};tag=${tag}`], ['Call-ID', header(inv, 'Call-ID')!], ['CSeq', header(inv, 'CSeq')!],
-    ['Contact', c.contact], ['Content-Type', 'application/sdp']];
+  const hs: Array<[string, string]> = [
+    ...headers(inv, 'Via').map((v): [string, string] => ['Via', v]),
+    ...headers(inv, 'Record-Route').map((v): [string, string] => ['Record-Route', v]),
+    ['From', header(inv, 'From')!],
+    ['To', `${header(inv, 'To')};tag=${tag}`],
+    ['Call-ID', header(inv, 'Call-ID')!],
+    ['CSeq', header(inv, 'CSeq')!],
+    ['Contact', c.contact],
+    ['Content-Type', 'application/sdp'],
+  ];
   const inbox = new Inbox();
   const s = session(local, a.remote.path, inbox);
   const attached = transport.attach(s, { role: o.passive ? 'passive' : 'active' }); // passive: listening before the 200 leaves

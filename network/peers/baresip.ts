@@ -10,7 +10,9 @@ import { guardProcessGroup } from '../watchdog';
 import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
 
 export interface BaresipOptions {
-  lab: Lab; user: string; password: string;
+  lab: Lab;
+  user: string;
+  password: string;
   /** Extra contact URIs sendMessage may target (every lab account is a contact already). */
   contacts?: string[];
   log?: (line: string) => void;
@@ -58,8 +60,13 @@ class Ctrl {
         this.buf = this.buf.slice(colon + 1 + len + 1);
         try {
           const r = JSON.parse(json) as { response?: boolean; ok: boolean; data: string; token?: string };
-          if (r.response && r.token) { this.pending.get(r.token)?.(r); this.pending.delete(r.token); }
-        } catch { /* events and malformed lines are ignored */ }
+          if (r.response && r.token) {
+            this.pending.get(r.token)?.(r);
+            this.pending.delete(r.token);
+          }
+        } catch {
+          /* events and malformed lines are ignored */
+        }
       }
     });
     sock.on('error', () => undefined);
@@ -67,7 +74,10 @@ class Ctrl {
 
   static async open(port: number): Promise<Ctrl> {
     const s = connect({ host: '127.0.0.1', port });
-    await new Promise<void>((res, rej) => { s.once('connect', () => res()); s.once('error', rej); });
+    await new Promise<void>((res, rej) => {
+      s.once('connect', () => res());
+      s.once('error', rej);
+    });
     return new Ctrl(s);
   }
 
@@ -75,13 +85,21 @@ class Ctrl {
     const token = `t${++this.seq}`;
     const body = JSON.stringify(params === undefined ? { command, token } : { command, params, token });
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => { this.pending.delete(token); reject(new Error(`baresip ctrl ${command}: no response`)); }, CTRL_TIMEOUT_MS);
-      this.pending.set(token, (r) => { clearTimeout(t); resolve(r); });
+      const t = setTimeout(() => {
+        this.pending.delete(token);
+        reject(new Error(`baresip ctrl ${command}: no response`));
+      }, CTRL_TIMEOUT_MS);
+      this.pending.set(token, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
       this.sock.write(`${Buffer.byteLength(body)}:${body},`);
     });
   }
 
-  close(): void { this.sock.destroy(); }
+  close(): void {
+    this.sock.destroy();
+  }
 }
 
 export async function startBaresip(o: BaresipOptions): Promise<Peer> {
@@ -89,21 +107,39 @@ export async function startBaresip(o: BaresipOptions): Promise<Peer> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-baresip-'));
   const [sipPort, ctrlPort] = await sipAndCtrlPorts();
   const outbound = `sip:127.0.0.1:${lab.ports.sip};transport=tcp`;
-  await writeFile(join(dir, 'config'), [
-    'poll_method epoll', `sip_listen 127.0.0.1:${sipPort}`, 'net_interface 127.0.0.1', 'dns_server 127.0.0.1:53',
-    'module_path /usr/lib/baresip/modules', 'module stdio.so', 'module_app account.so', 'module_app contact.so',
-    'module_app menu.so', 'module_app ctrl_tcp.so', `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`, '',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'config'),
+    [
+      'poll_method epoll',
+      `sip_listen 127.0.0.1:${sipPort}`,
+      'net_interface 127.0.0.1',
+      'dns_server 127.0.0.1:53',
+      'module_path /usr/lib/baresip/modules',
+      'module stdio.so',
+      'module_app account.so',
+      'module_app contact.so',
+      'module_app menu.so',
+      'module_app ctrl_tcp.so',
+      `ctrl_tcp_listen 127.0.0.1:${ctrlPort}`,
+      '',
+    ].join('\n'),
+  );
   // Without outbound= baresip sends MESSAGE over UDP; with it everything uses the TCP connection to the lab.
-  await writeFile(join(dir, 'accounts'),
-    `<sip:${o.user}@${lab.domain};transport=tcp>;auth_pass=${o.password};outbound="${outbound}";regint=600;answermode=manual\n`);
+  await writeFile(
+    join(dir, 'accounts'),
+    `<sip:${o.user}@${lab.domain};transport=tcp>;auth_pass=${o.password};outbound="${outbound}";regint=600;answermode=manual\n`,
+  );
   const contacts = [...new Set([...lab.accounts.map((a) => lab.aor(a.user)), ...(o.contacts ?? [])])];
   const display = (uri: string): string => uri.replace(/^sips?:/, '').split('@')[0];
   await writeFile(join(dir, 'contacts'), contacts.map((c) => `"${display(c)}" <${c}>\n`).join(''));
 
   // The stdio UI needs a terminal: run under `script` to give it a pty.
-  const proc = spawn('script', ['-qfc', `baresip -f ${dir}`, '/dev/null'],
-    { cwd: dir, env: { ...process.env, HOME: dir }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const proc = spawn('script', ['-qfc', `baresip -f ${dir}`, '/dev/null'], {
+    cwd: dir,
+    env: { ...process.env, HOME: dir },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   guardProcessGroup(proc);
   const watch = new OutputWatch(parseBaresipMessage, o.log);
   proc.stdout?.setEncoding('utf8');

@@ -1,7 +1,10 @@
 // Shared plumbing for third-party SIP peers (baresip, linphonec) driven as child processes in lab tests.
 import type { ChildProcess } from 'node:child_process';
 
-export interface PeerMessage { from: string; text: string }
+export interface PeerMessage {
+  from: string;
+  text: string;
+}
 
 export interface Peer {
   user: string;
@@ -29,7 +32,10 @@ export class OutputWatch {
   private readonly msgWaiters: Array<{ pred: (m: PeerMessage) => boolean; resolve: (m: PeerMessage) => void }> = [];
   private partial = '';
 
-  constructor(private readonly parseMessage: (line: string) => PeerMessage | undefined, private readonly log?: (l: string) => void) {}
+  constructor(
+    private readonly parseMessage: (line: string) => PeerMessage | undefined,
+    private readonly log?: (l: string) => void,
+  ) {}
 
   feed(chunk: string): void {
     const lines = (this.partial + chunk).split(/\r?\n/);
@@ -56,14 +62,26 @@ export class OutputWatch {
 
   readonly received: PeerMessage[] = [];
 
-  text(): string { return this.tail.join('\n'); }
+  text(): string {
+    return this.tail.join('\n');
+  }
 
   waitForLine(test: (l: string) => boolean, timeoutMs: number, what: string, proc?: ChildProcess): Promise<string> {
     const seen = this.tail.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const onExit = (): void => { clearTimeout(t); reject(new Error(`${what}: peer exited\n${this.text()}`)); };
-      const entry = { test, resolve: (l: string) => { clearTimeout(t); proc?.off('exit', onExit); resolve(l); } };
+      const onExit = (): void => {
+        clearTimeout(t);
+        reject(new Error(`${what}: peer exited\n${this.text()}`));
+      };
+      const entry = {
+        test,
+        resolve: (l: string) => {
+          clearTimeout(t);
+          proc?.off('exit', onExit);
+          resolve(l);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(entry), 1);
         proc?.off('exit', onExit);
@@ -78,7 +96,13 @@ export class OutputWatch {
     const i = this.messages.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.messages.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const entry = { pred, resolve: (m: PeerMessage) => { clearTimeout(t); resolve(m); } };
+      const entry = {
+        pred,
+        resolve: (m: PeerMessage) => {
+          clearTimeout(t);
+          resolve(m);
+        },
+      };
       const t = setTimeout(() => {
         this.msgWaiters.splice(this.msgWaiters.indexOf(entry), 1);
         reject(new Error(`no matching MESSAGE within ${timeoutMs} ms. Peer output:\n${this.text()}`));
@@ -92,12 +116,25 @@ export class OutputWatch {
 export async function stopProcess(proc: ChildProcess, graceMs = 3000): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null || !proc.pid) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  try { process.kill(-proc.pid, 'SIGTERM'); } catch { proc.kill('SIGTERM'); }
+  try {
+    process.kill(-proc.pid, 'SIGTERM');
+  } catch {
+    proc.kill('SIGTERM');
+  }
   let timer: NodeJS.Timeout | undefined;
-  const late = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => { timer = setTimeout(() => r(true), graceMs); })]);
+  const late = await Promise.race([
+    exited.then(() => false),
+    new Promise<boolean>((r) => {
+      timer = setTimeout(() => r(true), graceMs);
+    }),
+  ]);
   clearTimeout(timer);
   if (late) {
-    try { process.kill(-proc.pid, 'SIGKILL'); } catch { proc.kill('SIGKILL'); }
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      proc.kill('SIGKILL');
+    }
     await exited;
   }
 }

@@ -8,7 +8,10 @@ import { guardProcessGroup } from '../watchdog';
 import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
 
 export interface LinphoneOptions {
-  lab: Lab; user: string; password: string; transport?: 'tcp' | 'tls';
+  lab: Lab;
+  user: string;
+  password: string;
+  transport?: 'tcp' | 'tls';
   log?: (line: string) => void;
 }
 
@@ -29,20 +32,43 @@ export async function startLinphone(o: LinphoneOptions): Promise<Peer> {
   const port = transport === 'tls' ? lab.ports.tls : lab.ports.sip;
   const proxy = `<sip:127.0.0.1:${port};transport=${transport}>`;
   const rc = join(dir, 'linphonerc');
-  await writeFile(rc, [
-    '[sip]', 'sip_port=-1', 'sip_tcp_port=-1', 'sip_tls_port=-1', 'default_proxy=0', 'use_ipv6=0',
-    // TLS: trust the lab CA; the proxy is addressed by IP, so skip the CN/SAN name check.
-    ...(transport === 'tls' ? [`root_ca=${lab.caFile}`, 'verify_server_cn=0', 'verify_server_certs=1'] : []),
-    '[net]', 'dns_srv_enabled=0',
-    '[proxy_0]', `reg_proxy=${proxy}`, `reg_route=${proxy.replace('>', ';lr>')}`,
-    `reg_identity=sip:${o.user}@${lab.domain}`, 'reg_expires=600', 'reg_sendregister=1',
-    '[auth_info_0]', `username=${o.user}`, `passwd=${o.password}`, `realm=${lab.domain}`, `domain=${lab.domain}`,
-    // Without an existing storage location the core never leaves startup.
-    '[storage]', `uri=${join(dir, 'storage', 'linphone.db')}`,
-    '[video]', 'enabled=0', '',
-  ].join('\n'));
+  await writeFile(
+    rc,
+    [
+      '[sip]',
+      'sip_port=-1',
+      'sip_tcp_port=-1',
+      'sip_tls_port=-1',
+      'default_proxy=0',
+      'use_ipv6=0',
+      // TLS: trust the lab CA; the proxy is addressed by IP, so skip the CN/SAN name check.
+      ...(transport === 'tls' ? [`root_ca=${lab.caFile}`, 'verify_server_cn=0', 'verify_server_certs=1'] : []),
+      '[net]',
+      'dns_srv_enabled=0',
+      '[proxy_0]',
+      `reg_proxy=${proxy}`,
+      `reg_route=${proxy.replace('>', ';lr>')}`,
+      `reg_identity=sip:${o.user}@${lab.domain}`,
+      'reg_expires=600',
+      'reg_sendregister=1',
+      '[auth_info_0]',
+      `username=${o.user}`,
+      `passwd=${o.password}`,
+      `realm=${lab.domain}`,
+      `domain=${lab.domain}`,
+      // Without an existing storage location the core never leaves startup.
+      '[storage]',
+      `uri=${join(dir, 'storage', 'linphone.db')}`,
+      '[video]',
+      'enabled=0',
+      '',
+    ].join('\n'),
+  );
   const proc = spawn('linphonec', ['-c', rc], {
-    cwd: dir, env: { ...process.env, HOME: join(dir, 'home') }, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+    cwd: dir,
+    env: { ...process.env, HOME: join(dir, 'home') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   guardProcessGroup(proc);
   const watch = new OutputWatch(parseLinphoneMessage, o.log);

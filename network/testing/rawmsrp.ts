@@ -5,8 +5,13 @@ import { connect as tlsConnect } from 'node:tls';
 import { digestAuthorization, parseChallenge, randomToken } from './sipmsg';
 
 export interface MsrpFrame {
-  tid: string; method?: string; status?: number; comment?: string;
-  headers: Array<[string, string]>; body: string; flag: string;
+  tid: string;
+  method?: string;
+  status?: number;
+  comment?: string;
+  headers: Array<[string, string]>;
+  body: string;
+  flag: string;
 }
 
 export const MSRP_TIMEOUT_MS = 10000;
@@ -35,14 +40,16 @@ export function frameMsrp(buf: Buffer): { frames: MsrpFrame[]; rest: Buffer } {
     const split = text.indexOf('\r\n\r\n');
     const head = split >= 0 ? text.slice(0, split) : text;
     const body = split >= 0 ? text.slice(split + 4) : '';
-    const headers = head.split('\r\n').filter((l) => l.length > 0).map((l): [string, string] => {
-      const i = l.indexOf(':');
-      return [l.slice(0, i), l.slice(i + 1).trim()];
-    });
+    const headers = head
+      .split('\r\n')
+      .filter((l) => l.length > 0)
+      .map((l): [string, string] => {
+        const i = l.indexOf(':');
+        return [l.slice(0, i), l.slice(i + 1).trim()];
+      });
     const rest = first[2];
     const st = /^(\d{3})(?: (.*))?$/.exec(rest);
-    frames.push(st ? { tid, status: Number(st[1]), comment: st[2], headers, body, flag }
-      : { tid, method: rest, headers, body, flag });
+    frames.push(st ? { tid, status: Number(st[1]), comment: st[2], headers, body, flag } : { tid, method: rest, headers, body, flag });
     off = end + endMarker.length + 3;
   }
   if (buf.length - off > MAX_MSRP_FRAME) throw new Error('MSRP frame larger than MAX_MSRP_FRAME');
@@ -62,24 +69,35 @@ export class RawMsrpClient {
   /** Use-Path granted by the relay after a successful AUTH. */
   usePath?: string;
 
-  private constructor(private readonly sock: Socket, readonly relayUri: string, readonly tls: boolean) {
+  private constructor(
+    private readonly sock: Socket,
+    readonly relayUri: string,
+    readonly tls: boolean,
+  ) {
     sock.setNoDelay(true);
     sock.on('data', (d) => {
       const { frames, rest } = frameMsrp(Buffer.concat([this.rest, d]));
       this.rest = rest;
       for (const f of frames) this.onFrame(f);
     });
-    sock.on('error', () => { /* surfaced by timeouts */ });
+    sock.on('error', () => {
+      /* surfaced by timeouts */
+    });
   }
 
   /** This endpoint's own MSRP URI (host is the loopback address and the real local port). */
-  get uri(): string { return `${this.tls ? 'msrps' : 'msrp'}://127.0.0.1:${this.sock.localPort}/${this.sessionId};tcp`; }
+  get uri(): string {
+    return `${this.tls ? 'msrps' : 'msrp'}://127.0.0.1:${this.sock.localPort}/${this.sessionId};tcp`;
+  }
 
   static async connect(port: number, opts: { tls?: boolean; caFile?: string } = {}): Promise<RawMsrpClient> {
     const s = opts.tls
       ? tlsConnect({ host: '127.0.0.1', port, ca: opts.caFile ? readFileSync(opts.caFile) : undefined })
       : tcpConnect({ host: '127.0.0.1', port });
-    await new Promise<void>((res, rej) => { s.once(opts.tls ? 'secureConnect' : 'connect', () => res()); s.once('error', rej); });
+    await new Promise<void>((res, rej) => {
+      s.once(opts.tls ? 'secureConnect' : 'connect', () => res());
+      s.once('error', rej);
+    });
     return new RawMsrpClient(s, `${opts.tls ? 'msrps' : 'msrp'}://127.0.0.1:${port};tcp`, !!opts.tls);
   }
 
@@ -87,23 +105,38 @@ export class RawMsrpClient {
     if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
       // Answer hop-by-hop to the previous hop only (RFC 4975 §7.2).
       const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
-      this.write(buildMsrp(f.tid, '200 OK', [['To-Path', prev], ['From-Path', this.uri]]));
+      this.write(
+        buildMsrp(f.tid, '200 OK', [
+          ['To-Path', prev],
+          ['From-Path', this.uri],
+        ]),
+      );
     }
     const i = this.waiters.findIndex((w) => w.pred(f));
     if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
     else this.inbox.push(f);
   }
 
-  write(data: string): void { this.sock.write(data); }
+  write(data: string): void {
+    this.sock.write(data);
+  }
 
   /** Whether a frame matching pred has arrived and not been taken by waitFor (no waiting). */
-  has(pred: (f: MsrpFrame) => boolean): boolean { return this.inbox.some(pred); }
+  has(pred: (f: MsrpFrame) => boolean): boolean {
+    return this.inbox.some(pred);
+  }
 
   waitFor(pred: (f: MsrpFrame) => boolean, timeoutMs = MSRP_TIMEOUT_MS): Promise<MsrpFrame> {
     const i = this.inbox.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const entry = { pred, resolve: (f: MsrpFrame) => { clearTimeout(t); resolve(f); } };
+      const entry = {
+        pred,
+        resolve: (f: MsrpFrame) => {
+          clearTimeout(t);
+          resolve(f);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(entry), 1);
         reject(new Error(`no matching MSRP frame within ${timeoutMs} ms`));
@@ -122,7 +155,10 @@ export class RawMsrpClient {
 
   /** RFC 4976 §5: AUTH, answer the 401 digest challenge, keep the Use-Path. Returns the final response. */
   async auth(user: string, password: string, expires?: number): Promise<MsrpFrame> {
-    const base: Array<[string, string]> = [['To-Path', this.relayUri], ['From-Path', this.uri]];
+    const base: Array<[string, string]> = [
+      ['To-Path', this.relayUri],
+      ['From-Path', this.uri],
+    ];
     if (expires !== undefined) base.push(['Expires', String(expires)]);
     let res = await this.transact('AUTH', base);
     if (res.status === 401) {
@@ -137,13 +173,25 @@ export class RawMsrpClient {
   /** SEND a complete text message along `toPath` (space-separated URIs, first hop first). */
   send(toPath: string, text: string, fromPath = this.uri): Promise<MsrpFrame> {
     const len = Buffer.byteLength(text);
-    return this.transact('SEND', [['To-Path', toPath], ['From-Path', fromPath], ['Message-ID', randomToken(6)],
-      ['Byte-Range', `1-${len}/${len}`], ['Content-Type', 'text/plain']], text);
+    return this.transact(
+      'SEND',
+      [
+        ['To-Path', toPath],
+        ['From-Path', fromPath],
+        ['Message-ID', randomToken(6)],
+        ['Byte-Range', `1-${len}/${len}`],
+        ['Content-Type', 'text/plain'],
+      ],
+      text,
+    );
   }
 
   close(): Promise<void> {
     if (this.sock.destroyed) return Promise.resolve();
-    return new Promise((r) => { this.sock.once('close', () => r()); this.sock.destroy(); });
+    return new Promise((r) => {
+      this.sock.once('close', () => r());
+      this.sock.destroy();
+    });
   }
 }
 
@@ -170,13 +218,18 @@ export class MsrpListener {
         rest = r.rest;
         for (const f of r.frames) this.onFrame(s, f);
       });
-      s.on('error', () => { /* surfaced by timeouts */ });
+      s.on('error', () => {
+        /* surfaced by timeouts */
+      });
     });
   }
 
   static async listen(): Promise<MsrpListener> {
     const server = createServer();
-    await new Promise<void>((r, j) => { server.once('error', j); server.listen(0, '127.0.0.1', () => r()); });
+    await new Promise<void>((r, j) => {
+      server.once('error', j);
+      server.listen(0, '127.0.0.1', () => r());
+    });
     return new MsrpListener(server);
   }
 
@@ -188,7 +241,12 @@ export class MsrpListener {
   private onFrame(s: Socket, f: MsrpFrame): void {
     if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
       const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
-      s.write(buildMsrp(f.tid, '200 OK', [['To-Path', prev], ['From-Path', this.uri]]));
+      s.write(
+        buildMsrp(f.tid, '200 OK', [
+          ['To-Path', prev],
+          ['From-Path', this.uri],
+        ]),
+      );
     }
     const i = this.waiters.findIndex((w) => w.pred(f));
     if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
@@ -199,7 +257,13 @@ export class MsrpListener {
     const i = this.inbox.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const entry = { pred, resolve: (f: MsrpFrame) => { clearTimeout(t); resolve(f); } };
+      const entry = {
+        pred,
+        resolve: (f: MsrpFrame) => {
+          clearTimeout(t);
+          resolve(f);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(entry), 1);
         reject(new Error(`listener: no matching MSRP frame within ${timeoutMs} ms`));
@@ -220,8 +284,20 @@ export class MsrpListener {
     const tid = randomToken(6);
     const res = this.waitFor((f) => f.tid === tid && f.status !== undefined);
     const len = Buffer.byteLength(text);
-    this.write(buildMsrp(tid, 'SEND', [['To-Path', toPath], ['From-Path', this.uri], ['Message-ID', randomToken(6)],
-      ['Byte-Range', `1-${len}/${len}`], ['Content-Type', 'text/plain']], text));
+    this.write(
+      buildMsrp(
+        tid,
+        'SEND',
+        [
+          ['To-Path', toPath],
+          ['From-Path', this.uri],
+          ['Message-ID', randomToken(6)],
+          ['Byte-Range', `1-${len}/${len}`],
+          ['Content-Type', 'text/plain'],
+        ],
+        text,
+      ),
+    );
     return res;
   }
 

@@ -5,7 +5,17 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import WebSocket from 'ws';
 import {
-  digestAuthorization, frameStream, header, headers, parseChallenge, parseSip, parseSipBytes, randomToken, serialize, serializeBytes, type SipMessage,
+  digestAuthorization,
+  frameStream,
+  header,
+  headers,
+  parseChallenge,
+  parseSip,
+  parseSipBytes,
+  randomToken,
+  serialize,
+  serializeBytes,
+  type SipMessage,
 } from './sipmsg';
 
 export * from './sipmsg';
@@ -14,12 +24,17 @@ export type RawTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** The part of a Lab the helper needs (keeps this file free of a lab.ts import cycle). */
 export interface RawLab {
-  host: '127.0.0.1'; domain: string; caFile: string;
+  host: '127.0.0.1';
+  domain: string;
+  caFile: string;
   ports: { sip: number; tls: number; ws: number; wss: number };
 }
 
 export interface RawSipOptions {
-  lab: RawLab; transport: RawTransport; user: string; password: string;
+  lab: RawLab;
+  transport: RawTransport;
+  user: string;
+  password: string;
   /** Reply to incoming requests automatically (default 200 OK); return a status to use another code. */
   autoReply?: (req: SipMessage) => number;
 }
@@ -27,7 +42,11 @@ export interface RawSipOptions {
 /** Default wait for a final response. */
 export const RESPONSE_TIMEOUT_MS = 10000;
 
-interface Pending { resolve: (m: SipMessage) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+interface Pending {
+  resolve: (m: SipMessage) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
 
 export class RawSipClient {
   readonly transport: RawTransport;
@@ -49,7 +68,10 @@ export class RawSipClient {
   closed = false;
 
   private constructor(o: RawSipOptions) {
-    this.transport = o.transport; this.user = o.user; this.password = o.password; this.lab = o.lab;
+    this.transport = o.transport;
+    this.user = o.user;
+    this.password = o.password;
+    this.lab = o.lab;
     this.aor = `sip:${o.user}@${o.lab.domain}`;
     this.autoReply = o.autoReply ?? (() => 200);
   }
@@ -65,7 +87,9 @@ export class RawSipClient {
     return { udp: p.sip, tcp: p.sip, tls: p.tls, ws: p.ws, wss: p.wss }[this.transport];
   }
 
-  private get viaProto(): string { return this.transport.toUpperCase(); }
+  private get viaProto(): string {
+    return this.transport.toUpperCase();
+  }
 
   /** Contact host:port as this client advertises it (WS clients use a *.invalid host like browsers do). */
   get contact(): string {
@@ -92,13 +116,19 @@ export class RawSipClient {
       const ws = new WebSocket(url, 'sip', this.transport === 'wss' ? { ca: readFileSync(this.lab.caFile) } : {});
       this.ws = ws;
       ws.on('message', (d) => this.onMessage(Buffer.isBuffer(d) ? d : Buffer.from(d.toString())));
-      await new Promise<void>((res, rej) => { ws.once('open', () => res()); ws.once('error', rej); });
-      ws.on('close', () => { this.closed = true; });
+      await new Promise<void>((res, rej) => {
+        ws.once('open', () => res());
+        ws.once('error', rej);
+      });
+      ws.on('close', () => {
+        this.closed = true;
+      });
       return;
     }
-    const s = this.transport === 'tls'
-      ? tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(this.lab.caFile), servername: this.lab.domain })
-      : tcpConnect({ host: '127.0.0.1', port });
+    const s =
+      this.transport === 'tls'
+        ? tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(this.lab.caFile), servername: this.lab.domain })
+        : tcpConnect({ host: '127.0.0.1', port });
     this.stream = s;
     s.setNoDelay(true);
     await new Promise<void>((res, rej) => {
@@ -111,8 +141,12 @@ export class RawSipClient {
       this.rest = rest;
       for (const m of messages) this.onMessage(m);
     });
-    s.on('close', () => { this.closed = true; });
-    s.on('error', () => { /* surfaced through close and pending timeouts */ });
+    s.on('close', () => {
+      this.closed = true;
+    });
+    s.on('error', () => {
+      /* surfaced through close and pending timeouts */
+    });
   }
 
   /** Send raw bytes (a SIP message or a keep-alive). */
@@ -124,11 +158,19 @@ export class RawSipClient {
 
   private onMessage(raw: Buffer): void {
     let m: SipMessage;
-    try { m = parseSipBytes(raw); } catch { return; }
+    try {
+      m = parseSipBytes(raw);
+    } catch {
+      return;
+    }
     if (m.status !== undefined) {
       const key = `${header(m, 'Call-ID')}|${header(m, 'CSeq')}`;
       const p = this.pending.get(key);
-      if (p && m.status >= 200) { this.pending.delete(key); clearTimeout(p.timer); p.resolve(m); }
+      if (p && m.status >= 200) {
+        this.pending.delete(key);
+        clearTimeout(p.timer);
+        p.resolve(m);
+      }
       return;
     }
     if (m.method !== 'ACK') {
@@ -157,7 +199,13 @@ export class RawSipClient {
     const i = this.inbox.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {
-      const entry = { pred, resolve: (m: SipMessage) => { clearTimeout(t); resolve(m); } };
+      const entry = {
+        pred,
+        resolve: (m: SipMessage) => {
+          clearTimeout(t);
+          resolve(m);
+        },
+      };
       const t = setTimeout(() => {
         this.waiters.splice(this.waiters.indexOf(entry), 1);
         reject(new Error(`${this.user}/${this.transport}: no matching request within ${timeoutMs} ms`));
@@ -170,14 +218,25 @@ export class RawSipClient {
    * Send a request and resolve with the final response. A 401/407 challenge is answered once with digest
    * credentials (`credentials` overrides user/password, e.g. to test a wrong password or another identity).
    */
-  async request(method: string, ruri: string, opts: {
-    to?: string; from?: string; body?: string; contentType?: string; extra?: Array<[string, string]>;
-    /** A binary body (sent as is; takes precedence over `body`). */
-    bodyBytes?: Uint8Array;
-    callId?: string; credentials?: { user: string; password: string }; noAuth?: boolean; timeoutMs?: number;
-    /** Called with each request as sent (e.g. to CANCEL a pending INVITE). */
-    onSent?: (raw: string) => void;
-  } = {}): Promise<SipMessage> {
+  async request(
+    method: string,
+    ruri: string,
+    opts: {
+      to?: string;
+      from?: string;
+      body?: string;
+      contentType?: string;
+      extra?: Array<[string, string]>;
+      /** A binary body (sent as is; takes precedence over `body`). */
+      bodyBytes?: Uint8Array;
+      callId?: string;
+      credentials?: { user: string; password: string };
+      noAuth?: boolean;
+      timeoutMs?: number;
+      /** Called with each request as sent (e.g. to CANCEL a pending INVITE). */
+      onSent?: (raw: string) => void;
+    } = {},
+  ): Promise<SipMessage> {
     const callId = opts.callId ?? `${randomToken(10)}@raw`;
     const fromTag = randomToken(4);
     const build = (auth?: [string, string]): string | Buffer => {
@@ -229,7 +288,11 @@ export class RawSipClient {
    * Send an in-dialog request (RFC 3261 §12.2.1.1) in the dialog set up by `msg`: a 2xx response we received
    * (we are the UAC) or a request we received and answered (we are the UAS). ACK gets no response (resolves undefined).
    */
-  async inDialog(method: string, msg: SipMessage, opts: { body?: string; contentType?: string; extra?: Array<[string, string]> } = {}): Promise<SipMessage | undefined> {
+  async inDialog(
+    method: string,
+    msg: SipMessage,
+    opts: { body?: string; contentType?: string; extra?: Array<[string, string]> } = {},
+  ): Promise<SipMessage | undefined> {
     const uac = msg.status !== undefined;
     const target = /<([^>]+)>/.exec(header(msg, 'Contact') ?? '')?.[1];
     if (!target) throw new Error('dialog-forming message without Contact');
@@ -240,13 +303,21 @@ export class RawSipClient {
     const cseqNum = method === 'ACK' ? Number((header(msg, 'CSeq') ?? '1').split(' ')[0]) : this.cseq++ + 1000;
     const hs: Array<[string, string]> = [
       ['Via', `SIP/2.0/${this.viaProto} ${this.viaSentBy};rport;branch=z9hG4bK${randomToken(8)}`],
-      ['Max-Forwards', '70'], ['From', from ?? ''], ['To', to ?? ''],
-      ['Call-ID', header(msg, 'Call-ID') ?? ''], ['CSeq', `${cseqNum} ${method}`], ['Contact', this.contact],
-      ...routes.map((r): [string, string] => ['Route', r]), ...(opts.extra ?? []),
+      ['Max-Forwards', '70'],
+      ['From', from ?? ''],
+      ['To', to ?? ''],
+      ['Call-ID', header(msg, 'Call-ID') ?? ''],
+      ['CSeq', `${cseqNum} ${method}`],
+      ['Contact', this.contact],
+      ...routes.map((r): [string, string] => ['Route', r]),
+      ...(opts.extra ?? []),
     ];
     if (opts.body !== undefined) hs.push(['Content-Type', opts.contentType ?? 'text/plain']);
     const raw = serialize(`${method} ${target} SIP/2.0`, hs, opts.body ?? '');
-    if (method === 'ACK') { this.sendRaw(raw); return undefined; }
+    if (method === 'ACK') {
+      this.sendRaw(raw);
+      return undefined;
+    }
     return this.transact(raw);
   }
 
@@ -277,7 +348,9 @@ export class RawSipClient {
 
   register(expires = 600, credentials?: { user: string; password: string }): Promise<SipMessage> {
     return this.request('REGISTER', `sip:${this.lab.domain}`, {
-      to: this.aor, extra: [['Expires', String(expires)]], credentials,
+      to: this.aor,
+      extra: [['Expires', String(expires)]],
+      credentials,
     });
   }
 
@@ -287,16 +360,26 @@ export class RawSipClient {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new Error('client closed')); }
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error('client closed'));
+    }
     this.pending.clear();
     if (this.udp) await new Promise<void>((r) => this.udp!.close(() => r()));
     if (this.ws) {
       const ws = this.ws;
-      if (ws.readyState !== WebSocket.CLOSED) await new Promise<void>((r) => { ws.once('close', () => r()); ws.terminate(); });
+      if (ws.readyState !== WebSocket.CLOSED)
+        await new Promise<void>((r) => {
+          ws.once('close', () => r());
+          ws.terminate();
+        });
     }
     if (this.stream && !this.stream.destroyed) {
       const s = this.stream;
-      await new Promise<void>((r) => { s.once('close', () => r()); s.destroy(); });
+      await new Promise<void>((r) => {
+        s.once('close', () => r());
+        s.destroy();
+      });
     }
   }
 }

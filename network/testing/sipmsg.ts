@@ -4,10 +4,10 @@ import { inflateRawSync, inflateSync, gunzipSync } from 'node:zlib';
 
 export interface SipMessage {
   startLine: string;
-  method?: string;        // requests
-  uri?: string;           // requests
-  status?: number;        // responses
-  reason?: string;        // responses
+  method?: string; // requests
+  uri?: string; // requests
+  status?: number; // responses
+  reason?: string; // responses
   headers: Array<[string, string]>;
   body: string;
   raw: string;
@@ -26,7 +26,15 @@ export function headers(m: SipMessage, name: string): string[] {
   return m.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
 }
 
-const COMPACT: Record<string, string> = { v: 'Via', f: 'From', t: 'To', i: 'Call-ID', m: 'Contact', l: 'Content-Length', c: 'Content-Type' };
+const COMPACT: Record<string, string> = {
+  v: 'Via',
+  f: 'From',
+  t: 'To',
+  i: 'Call-ID',
+  m: 'Contact',
+  l: 'Content-Length',
+  c: 'Content-Type',
+};
 
 /** Parse one complete SIP message (head + body). */
 export function parseSip(raw: string): SipMessage {
@@ -36,7 +44,10 @@ export function parseSip(raw: string): SipMessage {
   const startLine = lines[0] ?? '';
   const hs: Array<[string, string]> = [];
   for (const line of lines.slice(1)) {
-    if (/^[ \t]/.test(line) && hs.length > 0) { hs[hs.length - 1][1] += ' ' + line.trim(); continue; }
+    if (/^[ \t]/.test(line) && hs.length > 0) {
+      hs[hs.length - 1][1] += ' ' + line.trim();
+      continue;
+    }
     const i = line.indexOf(':');
     if (i < 0) throw new Error(`bad SIP header line ${JSON.stringify(line)}`);
     const k = line.slice(0, i).trim();
@@ -44,10 +55,14 @@ export function parseSip(raw: string): SipMessage {
   }
   const m: SipMessage = { startLine, headers: hs, body: raw.slice(end + 4), raw };
   const st = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(startLine);
-  if (st) { m.status = Number(st[1]); m.reason = st[2]; } else {
+  if (st) {
+    m.status = Number(st[1]);
+    m.reason = st[2];
+  } else {
     const rq = /^([A-Z]+) (\S+) SIP\/2\.0$/.exec(startLine);
     if (!rq) throw new Error(`bad SIP start line ${JSON.stringify(startLine)}`);
-    m.method = rq[1]; m.uri = rq[2];
+    m.method = rq[1];
+    m.uri = rq[2];
   }
   return m;
 }
@@ -66,7 +81,11 @@ export function parseSipBytes(buf: Buffer): SipMessage {
   }
   const enc = header(m, 'Content-Encoding')?.toLowerCase();
   if (enc === 'deflate') {
-    try { body = inflateSync(body); } catch { body = inflateRawSync(body); }
+    try {
+      body = inflateSync(body);
+    } catch {
+      body = inflateRawSync(body);
+    }
   } else if (enc === 'gzip') body = gunzipSync(body);
   m.body = body.toString('utf8');
   m.raw = buf.toString('utf8');
@@ -103,13 +122,22 @@ export function serialize(startLine: string, hs: Array<[string, string]>, body =
 
 /** Like serialize, with a binary body (e.g. a deflated MESSAGE body). */
 export function serializeBytes(startLine: string, hs: Array<[string, string]>, body: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(serialize(startLine, hs).replace(/Content-Length: 0\r\n\r\n$/, `Content-Length: ${body.length}\r\n\r\n`)), body]);
+  return Buffer.concat([
+    Buffer.from(serialize(startLine, hs).replace(/Content-Length: 0\r\n\r\n$/, `Content-Length: ${body.length}\r\n\r\n`)),
+    body,
+  ]);
 }
 
 export const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 export const randomToken = (n = 8): string => randomBytes(n).toString('hex');
 
-export interface DigestChallenge { realm: string; nonce: string; qop?: string; opaque?: string; algorithm?: string }
+export interface DigestChallenge {
+  realm: string;
+  nonce: string;
+  qop?: string;
+  opaque?: string;
+  algorithm?: string;
+}
 
 /** Parse `Digest realm="x", nonce="y", qop="auth"` (WWW-Authenticate / Proxy-Authenticate). */
 export function parseChallenge(value: string): DigestChallenge {
@@ -123,8 +151,13 @@ export function parseChallenge(value: string): DigestChallenge {
 }
 
 export interface DigestInput {
-  challenge: DigestChallenge; method: string; uri: string; username: string; password: string;
-  nc?: number; cnonce?: string;
+  challenge: DigestChallenge;
+  method: string;
+  uri: string;
+  username: string;
+  password: string;
+  nc?: number;
+  cnonce?: string;
 }
 
 /** RFC 2617 §3.2.2: response = MD5(HA1:nonce[:nc:cnonce:qop]:HA2), HA2 = MD5(method:uri). */
@@ -132,7 +165,12 @@ export function digestAuthorization(d: DigestInput): string {
   const { challenge: c } = d;
   const ha1 = md5(`${d.username}:${c.realm}:${d.password}`);
   const ha2 = md5(`${d.method}:${d.uri}`);
-  const qop = c.qop?.split(',').map((s) => s.trim()).includes('auth') ? 'auth' : undefined;
+  const qop = c.qop
+    ?.split(',')
+    .map((s) => s.trim())
+    .includes('auth')
+    ? 'auth'
+    : undefined;
   const parts = [`Digest username="${d.username}"`, `realm="${c.realm}"`, `nonce="${c.nonce}"`, `uri="${d.uri}"`];
   if (qop) {
     const nc = (d.nc ?? 1).toString(16).padStart(8, '0');

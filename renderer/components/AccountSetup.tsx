@@ -8,14 +8,21 @@ const FIELDS: { name: AccountField; label: string; type: string; placeholder: st
   { name: 'aor', label: 'SIP address', type: 'text', placeholder: 'sip:alice@example.com', autoComplete: 'username' },
   { name: 'password', label: 'Password', type: 'password', placeholder: '', autoComplete: 'current-password' },
   { name: 'proxy', label: 'Outbound proxy', type: 'text', placeholder: 'tls://proxy.example.com:5061', autoComplete: 'off' },
-  { name: 'caFile', label: 'CA certificate file (optional)', type: 'text', placeholder: '/path/to/ca.pem', autoComplete: 'off', hint: 'PEM file used to verify the proxy\'s TLS certificate.' },
+  {
+    name: 'caFile',
+    label: 'CA certificate file (optional)',
+    type: 'text',
+    placeholder: '/path/to/ca.pem',
+    autoComplete: 'off',
+    hint: "PEM file used to verify the proxy's TLS certificate.",
+  },
   { name: 'displayName', label: 'Display name (optional)', type: 'text', placeholder: 'Alice', autoComplete: 'name' },
 ];
 
 export function AccountSetup() {
   const st = useApp(selectAccountState);
   const configure = useApp((s) => s.configure);
-  const useLocalLab = useApp((s) => s.useLocalLab);
+  const signInLocalLab = useApp((s) => s.signInLocalLab);
   const [form, setForm] = useState<AccountForm>(EMPTY_FORM);
   const base = useId();
 
@@ -68,7 +75,7 @@ export function AccountSetup() {
           <button type="submit" className="primary" disabled={st.busy}>
             {st.busy ? 'Signing in…' : 'Sign in'}
           </button>
-          <button type="button" onClick={() => void useLocalLab()} disabled={st.busy}>
+          <button type="button" onClick={() => void signInLocalLab()} disabled={st.busy}>
             Use local lab
           </button>
         </div>

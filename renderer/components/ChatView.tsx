@@ -69,7 +69,12 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
           <h2>{c.title}</h2>
           <span className="muted peer">{c.peer}</span>
         </div>
-        <button type="button" className="ghost sec-button" onClick={() => void openPanel(c.id)} aria-label="Security details and safety number">
+        <button
+          type="button"
+          className="ghost sec-button"
+          onClick={() => void openPanel(c.id)}
+          aria-label="Security details and safety number"
+        >
           <SecurityBadge summary={c.security} view={sec} />
         </button>
         {c.kind === 'direct' ? (

@@ -3,7 +3,13 @@ import { useMemo, type KeyboardEvent } from 'react';
 import type { ConversationView } from '../../app/ipc/contract';
 import { useApp } from '../hooks';
 import { securityFacts } from '../slices/security/selectors';
-import { selectConversationsById, selectSearch, selectSearchHits, selectSelectedId, sortedConversations } from '../slices/conversations/selectors';
+import {
+  selectConversationsById,
+  selectSearch,
+  selectSearchHits,
+  selectSelectedId,
+  sortedConversations,
+} from '../slices/conversations/selectors';
 import { selectNewConversationOpen } from '../slices/ui/selectors';
 import { NewConversation } from './NewConversation';
 import { SecurityBadge } from './SecurityBadge';

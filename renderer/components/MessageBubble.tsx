@@ -9,7 +9,10 @@ export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: Mes
   const parts = splitLinks(m.text);
   const st = STATE_LABEL[m.state];
   return (
-    <article className={`bubble ${m.direction} state-${m.state}`} aria-label={`${m.direction === 'out' ? 'You' : m.sender}, ${fullTime(m.at)}`}>
+    <article
+      className={`bubble ${m.direction} state-${m.state}`}
+      aria-label={`${m.direction === 'out' ? 'You' : m.sender}, ${fullTime(m.at)}`}
+    >
       <p className="bubble-text">
         {parts.map((p, i) =>
           p.kind === 'text' ? (
@@ -23,7 +26,10 @@ export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: Mes
       </p>
       {m.file ? (
         <p className="file" aria-label={`File ${m.file.name}, ${formatSize(m.file.size)}`}>
-          <span className="file-name">{m.file.name}</span> <span className="muted">({formatSize(m.file.size)}, {m.file.mediaType || 'file'})</span>
+          <span className="file-name">{m.file.name}</span>{' '}
+          <span className="muted">
+            ({formatSize(m.file.size)}, {m.file.mediaType || 'file'})
+          </span>
           {m.file.transferred !== undefined && m.file.transferred < m.file.size ? (
             <progress max={m.file.size} value={m.file.transferred} aria-label={`Transfer of ${m.file.name}`} />
           ) : null}

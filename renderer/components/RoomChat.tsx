@@ -50,7 +50,10 @@ export function RoomChat({ room: r }: { room: RoomView }) {
           <h2>{r.subject ?? 'Group chat'}</h2>
           <span className="muted peer">{r.uri}</span>
         </div>
-        <span className={`sec-item ${r.e2e === 'on' ? 'on' : 'off'}`} title={r.allKeyed ? 'Every member holds the current keys' : 'Keys are still being exchanged'}>
+        <span
+          className={`sec-item ${r.e2e === 'on' ? 'on' : 'off'}`}
+          title={r.allKeyed ? 'Every member holds the current keys' : 'Keys are still being exchanged'}
+        >
           {r.e2e === 'on' ? `✓ Group E2E${r.allKeyed ? '' : ' (exchanging keys)'}` : '✗ Not end-to-end encrypted'}
         </span>
         <button type="button" onClick={() => setInviteOpen(true)} disabled={!joined}>
@@ -62,17 +65,29 @@ export function RoomChat({ room: r }: { room: RoomView }) {
       </header>
       {!joined ? (
         <div className="banner warn" role="status">
-          <p>{r.state === 'left' ? 'You left this room.' : r.state === 'joining' ? 'Joining…' : `Disconnected from the room${r.failure ? `: ${r.failure.reason}` : ''}.`}</p>
+          <p>
+            {r.state === 'left'
+              ? 'You left this room.'
+              : r.state === 'joining'
+                ? 'Joining…'
+                : `Disconnected from the room${r.failure ? `: ${r.failure.reason}` : ''}.`}
+          </p>
         </div>
       ) : null}
       <div className="room-body">
         <div className="room-log" role="log" aria-label={`Messages in ${r.subject ?? 'the group chat'}`} ref={logRef} tabIndex={0}>
           {messages.length === 0 ? <p className="muted center">No messages yet</p> : null}
           {messages.map((m) => (
-            <article key={m.id} className={`bubble ${m.direction} ${m.private ? 'private' : ''}`} aria-label={`${m.direction === 'out' ? 'You' : nameOf(m.from, m.nickname)}, ${fullTime(m.at)}`}>
+            <article
+              key={m.id}
+              className={`bubble ${m.direction} ${m.private ? 'private' : ''}`}
+              aria-label={`${m.direction === 'out' ? 'You' : nameOf(m.from, m.nickname)}, ${fullTime(m.at)}`}
+            >
               <p className="bubble-from">
                 {m.direction === 'out' ? 'You' : nameOf(m.from, m.nickname)}
-                {m.private ? <span className="private-tag">{m.direction === 'out' ? ` · private to ${nameOf(m.to ?? '')}` : ' · private to you'}</span> : null}
+                {m.private ? (
+                  <span className="private-tag">{m.direction === 'out' ? ` · private to ${nameOf(m.to ?? '')}` : ' · private to you'}</span>
+                ) : null}
               </p>
               <p className="bubble-text">{m.text}</p>
               <footer className="bubble-meta">
@@ -114,8 +129,16 @@ export function RoomChat({ room: r }: { room: RoomView }) {
           <label htmlFor={`${base}-msg`} className="sr-only">
             Group message
           </label>
-          <textarea id={`${base}-msg`} value={text} rows={2} maxLength={MAX_MESSAGE_CHARS} disabled={!joined} onChange={(e) => setText(e.target.value)} onKeyDown={onKey}
-            placeholder={privateTo ? `Private message to ${nameOf(privateTo)}` : 'Message to everyone in the room'} />
+          <textarea
+            id={`${base}-msg`}
+            value={text}
+            rows={2}
+            maxLength={MAX_MESSAGE_CHARS}
+            disabled={!joined}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKey}
+            placeholder={privateTo ? `Private message to ${nameOf(privateTo)}` : 'Message to everyone in the room'}
+          />
           <button type="submit" className="primary" disabled={!joined || !text.trim()}>
             Send
           </button>
@@ -141,7 +164,12 @@ function Participants({ room: r, nameOf }: { room: RoomView; nameOf: (aor: strin
             {p.nickname ? <span className="muted p-aor"> {short(p.aor)}</span> : null}
             {p.isMe ? <span className="muted"> (you)</span> : null}
             {!p.isMe && r.state === 'joined' ? (
-              <button type="button" className="ghost" onClick={() => setPrivateTo(r.id, p.aor)} aria-label={`Private message to ${nameOf(p.aor, p.nickname)}`}>
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => setPrivateTo(r.id, p.aor)}
+                aria-label={`Private message to ${nameOf(p.aor, p.nickname)}`}
+              >
                 Private message
               </button>
             ) : null}

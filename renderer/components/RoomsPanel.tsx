@@ -56,7 +56,12 @@ export function RoomsPanel() {
           }}
         >
           <label htmlFor={`${base}-p`}>People to invite (SIP addresses)</label>
-          <input id={`${base}-p`} value={participants} onChange={(e) => setParticipants(e.target.value)} placeholder="sip:bob@example.com, sip:carol@example.com" />
+          <input
+            id={`${base}-p`}
+            value={participants}
+            onChange={(e) => setParticipants(e.target.value)}
+            placeholder="sip:bob@example.com, sip:carol@example.com"
+          />
           <label htmlFor={`${base}-s`}>Subject (optional)</label>
           <input id={`${base}-s`} value={subject} maxLength={256} onChange={(e) => setSubject(e.target.value)} />
           <button type="submit" className="primary">
@@ -99,7 +104,13 @@ export function RoomsPanel() {
                 <span className="conv-title">{title(r)}</span>
               </span>
               <span className="conv-bottom muted">
-                {r.state === 'joined' ? `${r.participants.length} in the room` : r.state === 'joining' ? 'Joining…' : r.state === 'left' ? 'You left' : 'Disconnected'}
+                {r.state === 'joined'
+                  ? `${r.participants.length} in the room`
+                  : r.state === 'joining'
+                    ? 'Joining…'
+                    : r.state === 'left'
+                      ? 'You left'
+                      : 'Disconnected'}
               </span>
             </button>
           </li>

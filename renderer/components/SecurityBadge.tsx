@@ -2,13 +2,27 @@ import type { ConversationView, SecurityView } from '../../app/ipc/contract';
 import { securityFacts } from '../slices/security/selectors';
 
 /** Three separate facts: hop-by-hop TLS, end-to-end protection, peer verification. */
-export function SecurityBadge({ summary, view, compact }: { summary?: ConversationView['security']; view?: SecurityView; compact?: boolean }) {
+export function SecurityBadge({
+  summary,
+  view,
+  compact,
+}: {
+  summary?: ConversationView['security'];
+  view?: SecurityView;
+  compact?: boolean;
+}) {
   const f = securityFacts(view, summary);
   if (!f) return null;
   const items = [
     { key: 'hop', on: f.hop.on, icon: f.hop.on ? '✓' : '✗', short: f.hop.on ? 'TLS' : 'No TLS', text: f.hop.text },
     { key: 'e2e', on: f.e2e.on, icon: f.e2e.on ? '✓' : '✗', short: f.e2e.on ? 'E2E' : 'No E2E', text: f.e2e.text },
-    { key: 'peer', on: f.peer.ok, icon: f.peer.ok ? '✔' : f.sendBlocked ? '⚠' : '?', short: f.peer.ok ? 'Verified' : f.sendBlocked ? 'Key changed' : 'Unverified', text: f.peer.text },
+    {
+      key: 'peer',
+      on: f.peer.ok,
+      icon: f.peer.ok ? '✔' : f.sendBlocked ? '⚠' : '?',
+      short: f.peer.ok ? 'Verified' : f.sendBlocked ? 'Key changed' : 'Unverified',
+      text: f.peer.text,
+    },
   ];
   return (
     <span className={`sec-badge ${compact ? 'compact' : ''}`}>

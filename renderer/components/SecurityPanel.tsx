@@ -54,8 +54,8 @@ export function SecurityPanel() {
         }}
       >
         <label htmlFor={pskId}>
-          A passphrase you agreed with {c.title} out of band (at least 8 characters). It protects the first contact
-          against key substitution; both of you must set the same one.
+          A passphrase you agreed with {c.title} out of band (at least 8 characters). It protects the first contact against key
+          substitution; both of you must set the same one.
         </label>
         <input id={pskId} type="password" autoComplete="off" minLength={8} value={psk} onChange={(e) => setPskText(e.target.value)} />
         <button type="submit" className="primary" disabled={[...psk].length < 8}>
@@ -92,7 +92,11 @@ export function SecurityPanel() {
               {typed ? 'Check and mark as verified' : 'They match: mark as verified'}
             </button>
           </form>
-          {result === true ? <p role="status" className="ok">Verified.</p> : null}
+          {result === true ? (
+            <p role="status" className="ok">
+              Verified.
+            </p>
+          ) : null}
           {result === false ? (
             <p role="alert" className="bad">
               The numbers do not match. Do not mark this contact as verified.

@@ -3,7 +3,14 @@
 import { useId, useMemo, useState } from 'react';
 import type { TransferView } from '../../app/ipc/contract';
 import { useApp } from '../hooks';
-import { formatEta, formatRate, selectFileSendError, selectRevealed, selectTransfers, transferStateText } from '../slices/transfers/selectors';
+import {
+  formatEta,
+  formatRate,
+  selectFileSendError,
+  selectRevealed,
+  selectTransfers,
+  transferStateText,
+} from '../slices/transfers/selectors';
 import { formatSize } from './format';
 
 export function TransferList({ conversationId }: { conversationId: string }) {
@@ -31,7 +38,11 @@ function TransferCard({ v }: { v: TransferView }) {
   const pct = v.size > 0 ? Math.min(100, Math.floor((v.bytes / v.size) * 100)) : 0;
   const state = transferStateText(v);
   return (
-    <article className={`transfer ${v.direction} t-${v.state}`} aria-label={`File ${name}, ${v.direction === 'out' ? 'to' : 'from'} ${v.peer}`} data-state={v.state}>
+    <article
+      className={`transfer ${v.direction} t-${v.state}`}
+      aria-label={`File ${name}, ${v.direction === 'out' ? 'to' : 'from'} ${v.peer}`}
+      data-state={v.state}
+    >
       <p className="transfer-head">
         <span className="file-name">{name}</span>{' '}
         <span className="muted">
@@ -41,7 +52,9 @@ function TransferCard({ v }: { v: TransferView }) {
       </p>
       <p className="transfer-state" role="status">
         {state}
-        {v.state === 'transferring' ? ` · ${pct}% · ${formatRate(v.rate)}${v.etaSeconds !== undefined ? ` · ${formatEta(v.etaSeconds)}` : ''}` : ''}
+        {v.state === 'transferring'
+          ? ` · ${pct}% · ${formatRate(v.rate)}${v.etaSeconds !== undefined ? ` · ${formatEta(v.etaSeconds)}` : ''}`
+          : ''}
       </p>
       {v.state === 'transferring' || (v.bytes > 0 && v.state !== 'done') ? (
         <progress max={v.size || 1} value={v.bytes} aria-label={`Progress of ${name}`} />

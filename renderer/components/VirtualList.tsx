@@ -104,7 +104,9 @@ export function VirtualList<T>(p: VirtualListProps<T>) {
     return () => ro?.disconnect();
   }, []);
 
-  // Anchor on prepend; follow the bottom when already there.
+  // Anchor on prepend; follow the bottom when already there. Runs after every render on purpose: row heights live in a
+  // ref, so `offsets` changes without a state change (setScrollTop settles: same value, no new render).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   useLayoutEffect(() => {
     const el = viewport.current;
     const prev = prevKeys.current;

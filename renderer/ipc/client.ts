@@ -1,7 +1,15 @@
 // The renderer's typed IPC client: Electron's preload bridge (window.parley) when present, else the web host's WebSocket.
 // Requests are checked before sending; responses and events are validated against the contract before use.
 import {
-  eventChannels, invokeChannels, IpcError, IPC_ERROR, type EventChannel, type EventPayload, type InvokeChannel, type Req, type Res,
+  eventChannels,
+  invokeChannels,
+  IpcError,
+  IPC_ERROR,
+  type EventChannel,
+  type EventPayload,
+  type InvokeChannel,
+  type Req,
+  type Res,
 } from '../../app/ipc/contract';
 import { formatIssues } from '../../app/ipc/schema';
 import { connectWebSocket, type RawTransport, type TransportStatus } from './ws-transport';
@@ -18,7 +26,10 @@ export interface IpcClient {
 
 /** What app/preload.ts exposes: raw verbs only; the envelope mirrors the WebSocket response frame. */
 export interface ParleyBridge {
-  invoke(channel: string, payload: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }>;
+  invoke(
+    channel: string,
+    payload: unknown,
+  ): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }>;
   on(event: string, cb: (payload: unknown) => void): () => void;
   /** Electron only: the path of a dropped File (webUtils.getPathForFile); the renderer never reads the file itself. */
   pathForFile?(file: File): string;

@@ -27,10 +27,20 @@ export interface ConferenceClientOptions {
 /** An INVITE from a focus (Contact with isfocus): accept() joins the room, decline() answers 603. */
 export class FocusInvitation extends EventEmitter<{ cancelled: [] }> {
   private settled = false;
-  constructor(readonly roomUri: string, readonly inviter: string | undefined, readonly subject: string | undefined,
-    private readonly prepared: ReturnType<typeof FocusLeg.prepareIncoming>, private readonly open: (leg: FocusLeg) => ConferenceRoom) {
+  constructor(
+    readonly roomUri: string,
+    readonly inviter: string | undefined,
+    readonly subject: string | undefined,
+    private readonly prepared: ReturnType<typeof FocusLeg.prepareIncoming>,
+    private readonly open: (leg: FocusLeg) => ConferenceRoom,
+  ) {
     super();
-    prepared.cancelled.then(() => { if (!this.settled) { this.settled = true; this.emit('cancelled'); } });
+    prepared.cancelled.then(() => {
+      if (!this.settled) {
+        this.settled = true;
+        this.emit('cancelled');
+      }
+    });
   }
   async accept(): Promise<ConferenceRoom> {
     if (this.settled) throw new ParleyError('CONF_BAD_STATE', 'invitation already answered or cancelled');
@@ -78,13 +88,22 @@ export class ConferenceClient extends EventEmitter<ConferenceClientEvents> {
     this.unroute = routeFocusInvitations(this.ua, (req) => this.onInvitation(req));
   }
 
-  get activeRooms(): ConferenceRoom[] { return [...this.rooms.values()]; }
-  room(uri: string): ConferenceRoom | undefined { return this.rooms.get(normalizeAoR(uri)); }
+  get activeRooms(): ConferenceRoom[] {
+    return [...this.rooms.values()];
+  }
+  room(uri: string): ConferenceRoom | undefined {
+    return this.rooms.get(normalizeAoR(uri));
+  }
 
   /** New room through the conference factory, inviting `invite` (RFC 5366 list in the INVITE). */
   async create(o: { invite?: string[]; subject?: string; timeoutMs?: number } = {}): Promise<ConferenceRoom> {
     this.assertStarted();
-    const leg = await FocusLeg.dial(this.ctx, this.factoryUri, { invitees: o.invite, subject: o.subject, timeoutMs: o.timeoutMs, domain: this.domain });
+    const leg = await FocusLeg.dial(this.ctx, this.factoryUri, {
+      invitees: o.invite,
+      subject: o.subject,
+      timeoutMs: o.timeoutMs,
+      domain: this.domain,
+    });
     return this.adopt(leg);
   }
 
@@ -101,7 +120,9 @@ export class ConferenceClient extends EventEmitter<ConferenceClientEvents> {
     const room = new ConferenceRoom(leg.roomUri, this.ua, leg, this.opts.security);
     const key = normalizeAoR(leg.roomUri);
     this.rooms.set(key, room);
-    room.on('state', (s) => { if (s !== 'joined' && this.rooms.get(key) === room) this.rooms.delete(key); });
+    room.on('state', (s) => {
+      if (s !== 'joined' && this.rooms.get(key) === room) this.rooms.delete(key);
+    });
     this.emit('room', room);
     return room;
   }
@@ -111,12 +132,20 @@ export class ConferenceClient extends EventEmitter<ConferenceClientEvents> {
     try {
       prepared = FocusLeg.prepareIncoming(this.ctx, req, this.domain);
     } catch (e) {
-      if (!req.replied) req.reply(488, 'Not Acceptable Here', [`Warning: 399 parley "${String((e as Error).message).replace(/["\\\r\n]/g, "'").slice(0, 150)}"`]);
+      if (!req.replied)
+        req.reply(488, 'Not Acceptable Here', [
+          `Warning: 399 parley "${String((e as Error).message)
+            .replace(/["\\\r\n]/g, "'")
+            .slice(0, 150)}"`,
+        ]);
       return;
     }
     const referredBy = /<?(sips?:[^>;\s]+)/i.exec(req.header('referred-by') ?? '')?.[1];
     const inv = new FocusInvitation(prepared.roomUri, referredBy, req.header('subject'), prepared, (leg) => this.adopt(leg));
-    if (this.listenerCount('invitation') === 0) { inv.decline(480); return; }
+    if (this.listenerCount('invitation') === 0) {
+      inv.decline(480);
+      return;
+    }
     this.emit('invitation', inv);
   }
 

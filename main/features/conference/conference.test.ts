@@ -13,7 +13,11 @@ import type { RoomMessage } from './types';
 import { GROUP_E2E_CONTENT_TYPE } from './types';
 import { MemberPool, startConfLab, until, waitEvent, type ConfLab, type Member } from './testing';
 
-const people = (r: ConferenceRoom) => r.participants.map((p) => p.aor.replace(/^sip:|@.*$/g, '')).sort().join(',');
+const people = (r: ConferenceRoom) =>
+  r.participants
+    .map((p) => p.aor.replace(/^sip:|@.*$/g, ''))
+    .sort()
+    .join(',');
 const nextMessage = (r: ConferenceRoom, pred: (m: RoomMessage) => boolean = () => true) => waitEvent<RoomMessage>(r, 'message', pred);
 
 describe('conference client on the lab with the app server', () => {
@@ -33,8 +37,11 @@ describe('conference client on the lab with the app server', () => {
       managers[m.user] = new ChatSessionManager({ ua: m.ua, security: { identity: m.security!.identity, peers: m.security!.peers } });
       await managers[m.user].start();
     };
-    [alice, bob, carol] = await Promise.all([pool.create(env.lab, 'alice'), pool.create(env.lab, 'bob', { beforeClient: withManager }),
-      pool.create(env.lab, 'carol', { beforeClient: withManager })]);
+    [alice, bob, carol] = await Promise.all([
+      pool.create(env.lab, 'alice'),
+      pool.create(env.lab, 'bob', { beforeClient: withManager }),
+      pool.create(env.lab, 'carol', { beforeClient: withManager }),
+    ]);
   });
   after(async () => {
     await eve?.transport.close();
@@ -53,14 +60,17 @@ describe('conference client on the lab with the app server', () => {
     assert.equal(inv1.inviter, alice.aor);
     assert.equal(inv1.subject, 'Launch');
     inv1.decline();
-    await until(() => asLog.some((l) => /invitation of sip:carol@parley\.test by sip:alice@parley\.test: 603/.test(l)), 'the focus sees 603');
+    await until(
+      () => asLog.some((l) => /invitation of sip:carol@parley\.test by sip:alice@parley\.test: 603/.test(l)),
+      'the focus sees 603',
+    );
     // The roster arrives by NOTIFY (RFC 4575), asynchronously to the INVITE transaction: wait for it, bounded.
     await until(() => people(ra) === 'alice', 'alice alone in her roster after carol declined');
 
     const second = waitEvent<FocusInvitation>(carol.client, 'invitation');
     await ra.invite([carol.aor]);
     rc = await (await second).accept();
-    await until(() => people(ra) === 'alice,carol', 'carol in alice\'s roster');
+    await until(() => people(ra) === 'alice,carol', "carol in alice's roster");
     rb = await bob.client.join(ra.uri);
     for (const r of [ra, rb, rc]) await until(() => people(r) === 'alice,bob,carol', `full roster at ${r.me}`);
     assert.equal(ra.subject, 'Launch');
@@ -77,9 +87,12 @@ describe('conference client on the lab with the app server', () => {
     sb.close();
   });
 
-  it('every member ends up with every other member\'s sender key; messages are group-encrypted and decrypted', async () => {
+  it("every member ends up with every other member's sender key; messages are group-encrypted and decrypted", async () => {
     for (const r of [ra, rb, rc]) await until(() => r.security().allKeyed, `keys complete at ${r.me}`);
-    assert.deepEqual(ra.security().members.map((m) => m.keyState), ['unverified', 'unverified']);
+    assert.deepEqual(
+      ra.security().members.map((m) => m.keyState),
+      ['unverified', 'unverified'],
+    );
     const atA = nextMessage(ra);
     const atC = nextMessage(rc);
     const sent = await rb.say('hello room');
@@ -96,7 +109,7 @@ describe('conference client on the lab with the app server', () => {
   it('nicknames: alice takes "Ace"; bob asking for "ACE" gets CONF_NICKNAME_TAKEN; the roster shows it', async () => {
     await ra.setNickname('Ace');
     await assert.rejects(rb.setNickname('ACE'), (e) => isParleyError(e, 'CONF_NICKNAME_TAKEN'));
-    await until(() => rb.participants.find((p) => p.aor === alice.aor)?.nickname === 'Ace', 'nickname in bob\'s roster');
+    await until(() => rb.participants.find((p) => p.aor === alice.aor)?.nickname === 'Ace', "nickname in bob's roster");
     const atB = nextMessage(rb);
     const atC = nextMessage(rc);
     await ra.say('as Ace');
@@ -142,11 +155,14 @@ describe('conference client on the lab with the app server', () => {
     assert.ok(rb.crypto!.epoch > epochBefore, 'bob rotated his sender key before sending');
     assert.equal((await atA).protected, true);
     // eve's copy (the bytes on the focus's MSRP connection to a member): ciphertext only, no plaintext marker
-    const ev = await eve.inbox.wait((e) => e.type === 'message' && !!e.body && isGroupFrom(e.body, bob.aor), 'bob\'s group message at eve');
+    const ev = await eve.inbox.wait((e) => e.type === 'message' && !!e.body && isGroupFrom(e.body, bob.aor), "bob's group message at eve");
     const bytes = ev.type === 'message' ? ev.body! : Buffer.alloc(0);
     assert.equal(bytes.includes(marker), false);
     const frame = Buffer.from(Buffer.from(parseCpim(bytes).body).toString(), 'base64');
-    assert.throws(() => carolKeys.decrypt(frame), (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'));
+    assert.throws(
+      () => carolKeys.decrypt(frame),
+      (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'),
+    );
     assert.equal(frame.readUInt32BE(1), rb.crypto!.epoch);
   });
 
@@ -157,7 +173,11 @@ describe('conference client on the lab with the app server', () => {
     let dropped = 0;
     j.receiveRequest = (r: unknown) => {
       const q = r as { method: string; to_tag?: string; reply(c: number): void };
-      if (q.method === 'NOTIFY' && q.to_tag && dropped === 0) { dropped++; q.reply(200); return; }
+      if (q.method === 'NOTIFY' && q.to_tag && dropped === 0) {
+        dropped++;
+        q.reply(200);
+        return;
+      }
       inner(r);
     };
     const before = ra.events.subscriptions;

@@ -16,7 +16,12 @@ import { UeConference } from './facade';
 
 const WAIT_MS = 20_000;
 
-interface Side { s: AccountSession; conf: UeConference; events: UeEvent[]; waiters: { pred: (e: UeEvent) => boolean; res: (e: UeEvent) => void }[] }
+interface Side {
+  s: AccountSession;
+  conf: UeConference;
+  events: UeEvent[];
+  waiters: { pred: (e: UeEvent) => boolean; res: (e: UeEvent) => void }[];
+}
 
 let env: ConfLab;
 let root: string;
@@ -27,7 +32,11 @@ async function side(user: string): Promise<Side> {
   const profileDir = join(root, user);
   const wrapper = await chooseKeyWrapper(profileDir, { passphrase: `${user} pass`, argon2: insecureTestParams(), env: {} });
   const s = await openAccountSession({
-    profileDir, wrapper, now: Date.now, defaultPolicy: 'require', password: `${user}-secret`,
+    profileDir,
+    wrapper,
+    now: Date.now,
+    defaultPolicy: 'require',
+    password: `${user}-secret`,
     account: { v: 1, aor: env.lab.aor(user), proxy: env.lab.proxy.tcp },
   });
   await s.ua.start();
@@ -35,10 +44,11 @@ async function side(user: string): Promise<Side> {
   const me: Side = { s, conf: await UeConference.start(s, hub), events: [], waiters: [] };
   hub.subscribe((e) => {
     me.events.push(e);
-    for (const w of [...me.waiters]) if (w.pred(e)) {
-      me.waiters.splice(me.waiters.indexOf(w), 1);
-      w.res(e);
-    }
+    for (const w of [...me.waiters])
+      if (w.pred(e)) {
+        me.waiters.splice(me.waiters.indexOf(w), 1);
+        w.res(e);
+      }
   });
   return me;
 }
@@ -50,7 +60,13 @@ function waitFor<E extends EventChannel>(x: Side, event: E, pred: (p: EventPaylo
   if (seen) return Promise.resolve(seen.payload as P);
   return new Promise<P>((res, rej) => {
     const t = setTimeout(() => rej(new Error(`timeout: ${what}`)), WAIT_MS);
-    x.waiters.push({ pred: match, res: (e) => { clearTimeout(t); res(e.payload as P); } });
+    x.waiters.push({
+      pred: match,
+      res: (e) => {
+        clearTimeout(t);
+        res(e.payload as P);
+      },
+    });
   });
 }
 
@@ -100,7 +116,10 @@ test('create inviting bob; bob accepts; both see the roster; group and private m
   const p = await waitFor(alice, 'room.message', (m) => m.text === 'just for you', 'private at alice');
   assert.equal(p.private, true);
   assert.equal(p.from, env.lab.aor('bob'));
-  assert.deepEqual((await alice.conf.messages({ roomId: room.id })).map((m) => m.text), ['hello room', 'just for you']);
+  assert.deepEqual(
+    (await alice.conf.messages({ roomId: room.id })).map((m) => m.text),
+    ['hello room', 'just for you'],
+  );
 
   await bob.conf.leave({ roomId: broom.id });
   await waitFor(bob, 'room.upserted', (v) => v.id === broom.id && v.state === 'left', 'bob left');

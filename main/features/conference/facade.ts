@@ -1,9 +1,7 @@
 // Group chat for the UE (chat conferences through a focus, main/features/conference/): the conference.* channels and
 // room.upserted / room.message / room.invitation views. One ConferenceClient per signed-in account, sharing its SIP UA
 // (its INVITE router chains in front of the session and file-transfer handlers). Rooms live for the session (no history).
-import type {
-  InvitationView, Req, Res, RoomMessageView, RoomView, UeBackend, UeEventHub,
-} from '../../../app/ipc/contract';
+import type { InvitationView, Req, Res, RoomMessageView, RoomView, UeBackend, UeEventHub } from '../../../app/ipc/contract';
 import { ParleyError } from '../../base/errors';
 import { normalizeAoR } from '../../security/aor';
 import { ConferenceClient, type FocusInvitation } from './client';
@@ -33,7 +31,12 @@ export class UeConference {
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #invitations = new Map<string, { inv: FocusInvitation; view: InvitationView }>();
 
-  private constructor(private readonly s: AccountSession, readonly client: ConferenceClient, private readonly hub: UeEventHub, private readonly log?: (l: string) => void) {
+  private constructor(
+    private readonly s: AccountSession,
+    readonly client: ConferenceClient,
+    private readonly hub: UeEventHub,
+    private readonly log?: (l: string) => void,
+  ) {
     client.on('invitation', (inv) => this.#onInvitation(inv));
     client.on('error', (e) => log?.(`conference: ${e.code}: ${e.message}`));
   }
@@ -114,14 +117,32 @@ export class UeConference {
   async #send(roomId: string, text: string, to: string | undefined): Promise<{ messageId: string }> {
     const e = this.#joined(roomId);
     const v: RoomMessageView = {
-      id: nextId('m'), roomId, direction: 'out', from: this.s.aor, private: !!to, text, at: Date.now(), state: 'sending',
-      protected: !!e.room.crypto, ...(to ? { to } : {}), ...(e.myNickname ? { nickname: e.myNickname } : {}),
+      id: nextId('m'),
+      roomId,
+      direction: 'out',
+      from: this.s.aor,
+      private: !!to,
+      text,
+      at: Date.now(),
+      state: 'sending',
+      protected: !!e.room.crypto,
+      ...(to ? { to } : {}),
+      ...(e.myNickname ? { nickname: e.myNickname } : {}),
     };
     this.#addMessage(e, v);
     const done = (patch: Partial<RoomMessageView>) => this.#addMessage(e, { ...v, ...patch });
     (to ? e.room.sendPrivate(to, text) : e.room.say(text)).then(
-      (r) => done(r.status === 'sent' ? { state: 'sent' } : { state: 'failed', failure: { code: r.errorCode ?? 'CONF_SEND_FAILED', reason: (r.reason ?? 'not sent').slice(0, 1024) } }),
-      (err: unknown) => done({ state: 'failed', failure: { code: (err as ParleyError).code ?? 'CONF_SEND_FAILED', reason: String((err as Error).message).slice(0, 1024) } }),
+      (r) =>
+        done(
+          r.status === 'sent'
+            ? { state: 'sent' }
+            : { state: 'failed', failure: { code: r.errorCode ?? 'CONF_SEND_FAILED', reason: (r.reason ?? 'not sent').slice(0, 1024) } },
+        ),
+      (err: unknown) =>
+        done({
+          state: 'failed',
+          failure: { code: (err as ParleyError).code ?? 'CONF_SEND_FAILED', reason: String((err as Error).message).slice(0, 1024) },
+        }),
     );
     return { messageId: v.id };
   }
@@ -155,8 +176,15 @@ export class UeConference {
       /* keep as asserted by the focus */
     }
     this.#addMessage(e, {
-      id: nextId('m'), roomId: e.id, direction: 'in', from, private: m.private, text: m.text.slice(0, MAX_TEXT),
-      at: m.sentAt?.getTime() ?? m.receivedAt.getTime(), state: 'received', protected: m.protected,
+      id: nextId('m'),
+      roomId: e.id,
+      direction: 'in',
+      from,
+      private: m.private,
+      text: m.text.slice(0, MAX_TEXT),
+      at: m.sentAt?.getTime() ?? m.receivedAt.getTime(),
+      state: 'received',
+      protected: m.protected,
       ...(m.nickname ? { nickname: m.nickname.slice(0, 64) } : {}),
     });
   }
@@ -173,8 +201,12 @@ export class UeConference {
 
   #onInvitation(inv: FocusInvitation): void {
     const view: InvitationView = {
-      id: nextId('inv'), room: inv.roomUri, state: 'pending', at: Date.now(),
-      ...(inv.inviter ? { inviter: inv.inviter } : {}), ...(inv.subject ? { subject: inv.subject.slice(0, 256) } : {}),
+      id: nextId('inv'),
+      room: inv.roomUri,
+      state: 'pending',
+      at: Date.now(),
+      ...(inv.inviter ? { inviter: inv.inviter } : {}),
+      ...(inv.subject ? { subject: inv.subject.slice(0, 256) } : {}),
     };
     const entry = { inv, view };
     this.#invitations.set(view.id, entry);
@@ -192,8 +224,15 @@ export class UeConference {
     const r = e.room;
     const sec = r.security();
     return {
-      id: e.id, uri: r.uri, state: r.state, e2e: sec.e2e, allKeyed: sec.allKeyed, at: e.at,
-      participants: r.participants.slice(0, 1000).map((p) => ({ aor: p.aor, isMe: p.isMe, ...(p.nickname ? { nickname: p.nickname.slice(0, 64) } : {}) })),
+      id: e.id,
+      uri: r.uri,
+      state: r.state,
+      e2e: sec.e2e,
+      allKeyed: sec.allKeyed,
+      at: e.at,
+      participants: r.participants
+        .slice(0, 1000)
+        .map((p) => ({ aor: p.aor, isMe: p.isMe, ...(p.nickname ? { nickname: p.nickname.slice(0, 64) } : {}) })),
       ...(r.subject ? { subject: r.subject.slice(0, 256) } : {}),
       ...(e.myNickname ? { myNickname: e.myNickname } : {}),
       ...(e.failure ? { failure: e.failure } : {}),
@@ -224,9 +263,22 @@ export class UeConference {
   }
 }
 
-type ConferenceMethods = Required<Pick<UeBackend,
-  'conferenceCreate' | 'conferenceJoin' | 'conferenceAccept' | 'conferenceDecline' | 'conferenceInvite' | 'conferenceNick' |
-  'conferenceSend' | 'conferenceSendPrivate' | 'conferenceLeave' | 'conferenceList' | 'conferenceMessages'>>;
+type ConferenceMethods = Required<
+  Pick<
+    UeBackend,
+    | 'conferenceCreate'
+    | 'conferenceJoin'
+    | 'conferenceAccept'
+    | 'conferenceDecline'
+    | 'conferenceInvite'
+    | 'conferenceNick'
+    | 'conferenceSend'
+    | 'conferenceSendPrivate'
+    | 'conferenceLeave'
+    | 'conferenceList'
+    | 'conferenceMessages'
+  >
+>;
 const WITH_CONFERENCE = Symbol('parley.withConference');
 
 /** Adds the conference.* channels to a UE (follows its account session; see attachFeature). Idempotent. */

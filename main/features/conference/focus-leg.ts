@@ -24,7 +24,11 @@ interface Rtc {
   init_incoming(req: unknown): void;
   isEnded(): boolean;
 }
-interface JsSipResponse { status_code?: number; reason_phrase?: string; getHeader?(n: string): string | undefined }
+interface JsSipResponse {
+  status_code?: number;
+  reason_phrase?: string;
+  getHeader?(n: string): string | undefined;
+}
 
 export interface LegContext {
   ua: SipUserAgent;
@@ -32,7 +36,10 @@ export interface LegContext {
   maxMessageBytes?: number;
 }
 
-export interface LegClosed { reason: 'bye-local' | 'bye-remote' | 'failed'; error?: ParleyError }
+export interface LegClosed {
+  reason: 'bye-local' | 'bye-remote' | 'failed';
+  error?: ParleyError;
+}
 
 export interface FocusLegEvents {
   closed: [LegClosed];
@@ -59,24 +66,48 @@ class LegMedia implements SdpDriver {
   session: MsrpSession | undefined;
   readonly local;
   answerSdp: string | undefined;
-  constructor(private readonly ctx: LegContext, private readonly offerSdp?: string) {
+  constructor(
+    private readonly ctx: LegContext,
+    private readonly offerSdp?: string,
+  ) {
     this.local = ctx.transport.localUri();
     if (offerSdp !== undefined) {
-      const a = answerMsrpOffer(offerSdp, { endpoints: [{ transport: 'TCP/MSRP', port: this.local.port ?? 9, path: [formatMsrpUri(this.local)] }],
-        acceptTypes: ROOM_ACCEPT_TYPES, acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxBytes, setup: 'active' });
+      const a = answerMsrpOffer(offerSdp, {
+        endpoints: [{ transport: 'TCP/MSRP', port: this.local.port ?? 9, path: [formatMsrpUri(this.local)] }],
+        acceptTypes: ROOM_ACCEPT_TYPES,
+        acceptWrappedTypes: ROOM_WRAPPED_TYPES,
+        maxSize: this.maxBytes,
+        setup: 'active',
+      });
       if ('reject' in a) throw new ParleyError('CONF_BAD_OFFER', `focus offer not acceptable: ${a.reason}`);
       if (a.local.setup !== 'active') throw new ParleyError('CONF_BAD_OFFER', 'the focus insists on connecting to us; not supported');
       this.answerSdp = a.sdp;
       this.session = this.makeSession(a.remote.path);
     }
   }
-  private get maxBytes(): number { return this.ctx.maxMessageBytes ?? ROOM_MAX_MESSAGE_BYTES; }
+  private get maxBytes(): number {
+    return this.ctx.maxMessageBytes ?? ROOM_MAX_MESSAGE_BYTES;
+  }
   private makeSession(path: string[]): MsrpSession {
-    return new MsrpSession({ localUri: this.local, toPath: path, acceptTypes: ROOM_ACCEPT_TYPES, chunkSize: ROOM_CHUNK_BYTES, maxMessageBytes: this.maxBytes });
+    return new MsrpSession({
+      localUri: this.local,
+      toPath: path,
+      acceptTypes: ROOM_ACCEPT_TYPES,
+      chunkSize: ROOM_CHUNK_BYTES,
+      maxMessageBytes: this.maxBytes,
+    });
   }
   createOffer(): string {
-    return buildMsrpOffer({ port: this.local.port ?? 9, transport: 'TCP/MSRP', path: [formatMsrpUri(this.local)], acceptTypes: ROOM_ACCEPT_TYPES,
-      acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxBytes, setup: 'active', address: this.local.host });
+    return buildMsrpOffer({
+      port: this.local.port ?? 9,
+      transport: 'TCP/MSRP',
+      path: [formatMsrpUri(this.local)],
+      acceptTypes: ROOM_ACCEPT_TYPES,
+      acceptWrappedTypes: ROOM_WRAPPED_TYPES,
+      maxSize: this.maxBytes,
+      setup: 'active',
+      address: this.local.host,
+    });
   }
   createAnswer(): string {
     if (!this.answerSdp) throw new ParleyError('CONF_BAD_STATE', 'no offer to answer');
@@ -102,10 +133,23 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
   private sink: ((e: SessionEvent) => void) | undefined;
   private early: SessionEvent[] = [];
 
-  private constructor(private readonly ctx: LegContext, private readonly rtc: Rtc, private readonly media: LegMedia, readonly roomUri: string, readonly callId: string) {
+  private constructor(
+    private readonly ctx: LegContext,
+    private readonly rtc: Rtc,
+    private readonly media: LegMedia,
+    readonly roomUri: string,
+    readonly callId: string,
+  ) {
     super();
-    rtc.on('ended', (e: { originator: string; cause: string }) => this.finish(e.originator === 'local' ? { reason: 'bye-local' }
-      : e.originator === 'remote' ? { reason: 'bye-remote' } : { reason: 'failed', error: new ParleyError('CONF_LEG_FAILED', `SIP dialog ended: ${e.cause}`) }));
+    rtc.on('ended', (e: { originator: string; cause: string }) =>
+      this.finish(
+        e.originator === 'local'
+          ? { reason: 'bye-local' }
+          : e.originator === 'remote'
+            ? { reason: 'bye-remote' }
+            : { reason: 'failed', error: new ParleyError('CONF_LEG_FAILED', `SIP dialog ended: ${e.cause}`) },
+      ),
+    );
   }
 
   get msrp(): MsrpSession {
@@ -113,10 +157,16 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
     return this.media.session;
   }
 
-  get closed(): LegClosed | undefined { return this.closedWith; }
+  get closed(): LegClosed | undefined {
+    return this.closedWith;
+  }
 
   /** INVITE the factory (new room, optional invite list) or a room URI; resolves once the MSRP connection is bound. */
-  static async dial(ctx: LegContext, target: string, o: { invitees?: string[]; subject?: string; timeoutMs?: number; domain: string }): Promise<FocusLeg> {
+  static async dial(
+    ctx: LegContext,
+    target: string,
+    o: { invitees?: string[]; subject?: string; timeoutMs?: number; domain: string },
+  ): Promise<FocusLeg> {
     const media = new LegMedia(ctx);
     let rtc!: Rtc;
     let timedOut = false;
@@ -128,8 +178,13 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
           if (!o.invitees?.length) return;
           const mp = buildMultipart([
             { headers: [{ name: 'Content-Type', value: 'application/sdp' }], body: Buffer.from(e.request.body) },
-            { headers: [{ name: 'Content-Type', value: RESOURCE_LISTS_CONTENT_TYPE }, { name: 'Content-Disposition', value: 'recipient-list' }],
-              body: serializeResourceList(o.invitees.map((uri) => ({ uri }))) },
+            {
+              headers: [
+                { name: 'Content-Type', value: RESOURCE_LISTS_CONTENT_TYPE },
+                { name: 'Content-Disposition', value: 'recipient-list' },
+              ],
+              body: serializeResourceList(o.invitees.map((uri) => ({ uri }))),
+            },
           ]);
           e.request.setHeader('content-type', mp.contentType);
           e.request.body = Buffer.from(mp.body).toString('utf8');
@@ -138,22 +193,49 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
         failed: (e: { cause: string; message?: JsSipResponse | null }) => {
           const status = e.message?.status_code;
           const warning = e.message?.getHeader?.('warning');
-          reject(new ParleyError(timedOut ? 'CONF_JOIN_TIMEOUT' : status === 486 ? 'CONF_ROOM_FULL' : status === 404 ? 'CONF_NO_SUCH_ROOM' : 'CONF_JOIN_FAILED',
-            `${target} ${status ? `refused: ${status} ${e.message?.reason_phrase ?? ''}` : `failed: ${e.cause}`}${warning ? ` (${warning})` : ''}`, { status, warning, cause: e.cause }));
+          reject(
+            new ParleyError(
+              timedOut
+                ? 'CONF_JOIN_TIMEOUT'
+                : status === 486
+                  ? 'CONF_ROOM_FULL'
+                  : status === 404
+                    ? 'CONF_NO_SUCH_ROOM'
+                    : 'CONF_JOIN_FAILED',
+              `${target} ${status ? `refused: ${status} ${e.message?.reason_phrase ?? ''}` : `failed: ${e.cause}`}${warning ? ` (${warning})` : ''}`,
+              { status, warning, cause: e.cause },
+            ),
+          );
         },
       };
       try {
-        rtc = withWebRtcGlobals(() => (ctx.ua.jssip as unknown as { call(t: string, x: Record<string, unknown>): Rtc }).call(target, {
-          pcConfig: { [DRIVER_KEY]: media }, mediaConstraints: { audio: false, video: false }, extraHeaders, eventHandlers,
-        }));
+        rtc = withWebRtcGlobals(() =>
+          (ctx.ua.jssip as unknown as { call(t: string, x: Record<string, unknown>): Rtc }).call(target, {
+            pcConfig: { [DRIVER_KEY]: media },
+            mediaConstraints: { audio: false, video: false },
+            extraHeaders,
+            eventHandlers,
+          }),
+        );
       } catch (e) {
         reject(new ParleyError('CONF_JOIN_FAILED', `cannot INVITE ${target}: ${(e as Error).message}`));
       }
     });
-    const timer = setTimeout(() => { timedOut = true; try { rtc?.terminate(); } catch { /* ended */ } }, o.timeoutMs ?? JOIN_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        rtc?.terminate();
+      } catch {
+        /* ended */
+      }
+    }, o.timeoutMs ?? JOIN_TIMEOUT_MS);
     timer.unref();
     let ans: { contact?: string };
-    try { ans = await answered; } finally { clearTimeout(timer); }
+    try {
+      ans = await answered;
+    } finally {
+      clearTimeout(timer);
+    }
     const roomUri = roomUriFromContact(ans.contact, o.domain);
     const callId = (rtc as unknown as { _request?: { call_id?: string } })._request?.call_id ?? '';
     const leg = new FocusLeg(ctx, rtc, media, roomUri ?? target, callId);
@@ -166,7 +248,11 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
   }
 
   /** Answer an invitation from a focus (the INVITE whose Contact has isfocus) with 200 + MSRP answer. */
-  static prepareIncoming(ctx: LegContext, req: IncomingSipRequest, domain: string): { roomUri: string; accept(): Promise<FocusLeg>; decline(status?: number): void; cancelled: Promise<void> } {
+  static prepareIncoming(
+    ctx: LegContext,
+    req: IncomingSipRequest,
+    domain: string,
+  ): { roomUri: string; accept(): Promise<FocusLeg>; decline(status?: number): void; cancelled: Promise<void> } {
     const media = new LegMedia(ctx, req.bodyText);
     const rtc = new RTCSessionClass(ctx.ua.jssip);
     const roomUri = roomUriFromContact(req.header('contact'), domain) ?? req.from;
@@ -192,7 +278,13 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
         await leg.connect();
         return leg;
       },
-      decline: (status = 603) => { try { rtc.terminate({ status_code: status }); } catch { /* gone */ } },
+      decline: (status = 603) => {
+        try {
+          rtc.terminate({ status_code: status });
+        } catch {
+          /* gone */
+        }
+      },
     };
   }
 
@@ -211,7 +303,8 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
     const close = s.close.bind(s);
     s.close = (reason?: ParleyError) => {
       close(reason);
-      if (this.state !== 'closed') this.fail(new ParleyError('CONF_MSRP_FAILED', `MSRP connection to the focus lost: ${reason?.message ?? 'closed'}`));
+      if (this.state !== 'closed')
+        this.fail(new ParleyError('CONF_MSRP_FAILED', `MSRP connection to the focus lost: ${reason?.message ?? 'closed'}`));
     };
     try {
       await this.ctx.transport.attach(s, { role: 'active' });
@@ -231,7 +324,11 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
 
   /** RFC 7701 s.7: NICKNAME request; resolves with the focus's status (200, 423, 425 ...). */
   nickname(name: string): Promise<{ status: number; comment?: string }> {
-    return new Promise((resolve) => this.msrp.request('NICKNAME', [['Use-Nickname', `"${name.replace(/["\\]/g, '')}"`]], (r) => resolve({ status: r.status, comment: r.comment })));
+    return new Promise((resolve) =>
+      this.msrp.request('NICKNAME', [['Use-Nickname', `"${name.replace(/["\\]/g, '')}"`]], (r) =>
+        resolve({ status: r.status, comment: r.comment }),
+      ),
+    );
   }
 
   /** Send one CPIM document; resolves when the focus answered the last chunk (hop-by-hop 200) or it failed. */
@@ -250,13 +347,21 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
   /** BYE (or CANCEL while still ringing). */
   hangup(): void {
     if (this.state === 'closed') return;
-    try { if (!this.rtc.isEnded()) this.rtc.terminate(); } catch { /* already ended */ }
+    try {
+      if (!this.rtc.isEnded()) this.rtc.terminate();
+    } catch {
+      /* already ended */
+    }
     this.finish({ reason: 'bye-local' });
   }
 
   private fail(error: ParleyError): void {
     if (this.state === 'closed') return;
-    try { if (!this.rtc.isEnded()) this.rtc.terminate(); } catch { /* already ended */ }
+    try {
+      if (!this.rtc.isEnded()) this.rtc.terminate();
+    } catch {
+      /* already ended */
+    }
     this.finish({ reason: 'failed', error });
   }
 

@@ -18,10 +18,12 @@ class Net {
   sent = 0;
   readonly errors: ParleyError[] = [];
   io(from: string) {
-    return { sendPrivate: async (to: string, contentType: string, body: string) => {
-      this.sent++;
-      this.queue.push({ from, to, cpim: buildChatCpim({ from, to: [to], messageId: `m${this.sent}`, content: { contentType, body } }) });
-    } };
+    return {
+      sendPrivate: async (to: string, contentType: string, body: string) => {
+        this.sent++;
+        this.queue.push({ from, to, cpim: buildChatCpim({ from, to: [to], messageId: `m${this.sent}`, content: { contentType, body } }) });
+      },
+    };
   }
   async flush(filter: (m: { from: string; to: string; cpim: CpimMessage }) => boolean = () => true): Promise<void> {
     for (let guard = 0; guard < 100; guard++) {
@@ -47,14 +49,17 @@ async function party(net: Net, name: string, sec?: ConferenceSecurity): Promise<
   return { c, sec: s };
 }
 
-const inner = (from: string, text: string) => serializeCpim(buildChatCpim({ from, to: [ROOM], messageId: `t${Math.random().toString(36).slice(2)}`, text }));
+const inner = (from: string, text: string) =>
+  serializeCpim(buildChatCpim({ from, to: [ROOM], messageId: `t${Math.random().toString(36).slice(2)}`, text }));
 const textOf = (r: { cpim: CpimMessage } | undefined) => (r ? Buffer.from(r.cpim.body).toString() : undefined);
 const body = (s: string) => Buffer.from(s);
 
 describe('RoomCrypto: group sender keys per membership epoch', () => {
-  before(async () => { await initCrypto(); });
+  before(async () => {
+    await initCrypto();
+  });
 
-  it('members discover each other\'s identity keys in the room, exchange sender keys and read each other', async () => {
+  it("members discover each other's identity keys in the room, exchange sender keys and read each other", async () => {
     const net = new Net();
     const a = await party(net, 'alice');
     const b = await party(net, 'bob');
@@ -71,9 +76,15 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     assert.equal(textOf(c.c.openPublic(aor('alice'), body(frame))), 'hi all');
     // the focus cannot re-attribute a frame to another member
     const other = a.c.encrypt(inner(aor('alice'), 'mine'));
-    assert.throws(() => c.c.openPublic(aor('bob'), body(other)), (e) => isParleyError(e, 'E2E_SENDER_MISMATCH'));
+    assert.throws(
+      () => c.c.openPublic(aor('bob'), body(other)),
+      (e) => isParleyError(e, 'E2E_SENDER_MISMATCH'),
+    );
     // a replayed frame is refused
-    assert.throws(() => b.c.openPublic(aor('alice'), body(frame)), (e) => isParleyError(e, 'E2E_REPLAY'));
+    assert.throws(
+      () => b.c.openPublic(aor('alice'), body(frame)),
+      (e) => isParleyError(e, 'E2E_REPLAY'),
+    );
   });
 
   it('a leaver cannot read messages after the rotation; a joiner cannot read messages from before it joined', async () => {
@@ -92,7 +103,10 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     await net.flush();
     const afterLeave = a.c.encrypt(inner(aor('alice'), 'carol is gone'));
     assert.equal(textOf(b.c.openPublic(aor('alice'), body(afterLeave))), 'carol is gone');
-    assert.throws(() => c.c.group.decrypt(Buffer.from(afterLeave, 'base64')), (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'));
+    assert.throws(
+      () => c.c.group.decrypt(Buffer.from(afterLeave, 'base64')),
+      (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'),
+    );
     // dave joins and gets every key distributed from now on
     const d = await party(net, 'dave');
     a.c.setMembers([aor('bob'), aor('dave')]);
@@ -100,8 +114,14 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     d.c.setMembers([aor('alice'), aor('bob')]);
     await net.flush();
     assert.equal(d.c.status().allKeyed, true);
-    assert.throws(() => d.c.group.decrypt(Buffer.from(before, 'base64')), (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'));
-    assert.throws(() => d.c.group.decrypt(Buffer.from(afterLeave, 'base64')), (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'));
+    assert.throws(
+      () => d.c.group.decrypt(Buffer.from(before, 'base64')),
+      (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'),
+    );
+    assert.throws(
+      () => d.c.group.decrypt(Buffer.from(afterLeave, 'base64')),
+      (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'),
+    );
     assert.equal(textOf(d.c.openPublic(aor('alice'), body(a.c.encrypt(inner(aor('alice'), 'welcome dave'))))), 'welcome dave');
   });
 
@@ -111,9 +131,12 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     const a = await party(net, 'alice');
     const b = await party(net, 'bob');
     const c = await party(net, 'carol');
-    const slow = new RoomCrypto(ROOM, (await memorySecurity(aor('dave'))), net.io(aor('dave')), Date.now, 100);
+    const slow = new RoomCrypto(ROOM, await memorySecurity(aor('dave')), net.io(aor('dave')), Date.now, 100);
     net.parties.set(aor('dave'), slow);
-    for (const p of [a, b, c]) p.c.setMembers([aor('alice'), aor('bob'), aor('carol'), aor('dave')].filter((x) => x !== aor(p === a ? 'alice' : p === b ? 'bob' : 'carol')));
+    for (const p of [a, b, c])
+      p.c.setMembers(
+        [aor('alice'), aor('bob'), aor('carol'), aor('dave')].filter((x) => x !== aor(p === a ? 'alice' : p === b ? 'bob' : 'carol')),
+      );
     slow.setMembers([aor('alice')]);
     slow.setMembers([aor('alice'), aor('bob')]);
     assert.equal(slow.epoch, 0, 'no rotation before the window ends');
@@ -129,7 +152,7 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     slow.destroy();
   });
 
-  it('a message that arrives before its sender\'s key is buffered and delivered when the key comes', async () => {
+  it("a message that arrives before its sender's key is buffered and delivered when the key comes", async () => {
     const net = new Net();
     const a = await party(net, 'alice');
     const b = await party(net, 'bob');
@@ -159,7 +182,10 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     assert.equal(b.openPublic(aor('mallory'), body(m.encrypt(inner(aor('mallory'), 'x')))), undefined);
     now += PENDING_TTL_MS + 1;
     t.mock.timers.tick(1000);
-    assert.deepEqual(errors.map((e) => e.code), ['CONF_E2E_NO_SENDER_KEY']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['CONF_E2E_NO_SENDER_KEY'],
+    );
     for (let i = 0; i <= PENDING_MAX_MESSAGES; i++) b.openPublic(aor('mallory'), body(m.encrypt(inner(aor('mallory'), `n${i}`))));
     assert.equal(errors.at(-1)?.code, 'CONF_E2E_PENDING_FULL');
     b.destroy();
@@ -184,7 +210,10 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     await net2.flush();
     // alice's sender key went to bob's old identity key (the new installation cannot open it); alice refuses the sender
     // key bob sealed with his new identity key until she accepts the change
-    assert.deepEqual(net2.errors.map((e) => e.code), ['E2E_NOT_FOR_ME', 'PEER_KEY_CHANGED']);
+    assert.deepEqual(
+      net2.errors.map((e) => e.code),
+      ['E2E_NOT_FOR_ME', 'PEER_KEY_CHANGED'],
+    );
     const st = a2.status();
     assert.deepEqual(st.changed, [aor('bob')]);
     assert.equal(st.members[0].theyHaveOurKey, false);

@@ -6,13 +6,28 @@ import { ParleyError, isParleyError } from '../../base/errors';
 import { GroupSession, SENDER_KEY_CONTENT_TYPE } from '../../security/group-keys';
 import { E2E_CONTENT_TYPE, decodeEnvelopeBody, encodeEnvelopeBody, openEnvelope, sealEnvelope } from '../../security/envelope';
 import {
-  KEY_REQUEST_CONTENT_TYPE, KEY_RESPONSE_CONTENT_TYPE, createKeyRequest, createKeyResponse, verifyKeyRequest, verifyKeyResponse, type PendingKeyRequest,
+  KEY_REQUEST_CONTENT_TYPE,
+  KEY_RESPONSE_CONTENT_TYPE,
+  createKeyRequest,
+  createKeyResponse,
+  verifyKeyRequest,
+  verifyKeyResponse,
+  type PendingKeyRequest,
 } from '../../security/key-request';
 import { ReplayCache, type ReplayGuard } from '../../security/replay';
 import { normalizeAoR } from '../../security/aor';
 import { buildChatCpim, parseCpim, serializeCpim, type CpimMessage } from '../../protocol/formats/cpim';
 import { newImdnMessageId } from '../../protocol/formats/imdn';
-import { KEY_REQUEST_RETRY_MS, ROTATION_COALESCE_MS, PENDING_MAX_BYTES, PENDING_MAX_MESSAGES, PENDING_TTL_MS, type ConferenceSecurity, type MemberSecurity, type RoomSecurity } from './types';
+import {
+  KEY_REQUEST_RETRY_MS,
+  ROTATION_COALESCE_MS,
+  PENDING_MAX_BYTES,
+  PENDING_MAX_MESSAGES,
+  PENDING_TTL_MS,
+  type ConferenceSecurity,
+  type MemberSecurity,
+  type RoomSecurity,
+} from './types';
 
 const dec = new TextDecoder();
 
@@ -36,11 +51,18 @@ export interface CryptoEvents {
   log: [string];
 }
 
-interface Pending { from: string; frame: Uint8Array; receivedAt: Date; deadline: number }
+interface Pending {
+  from: string;
+  frame: Uint8Array;
+  receivedAt: Date;
+  deadline: number;
+}
 
 class InMemoryReplay implements ReplayGuard {
   private readonly c = new ReplayCache();
-  async checkAndRecord(sender: string, id: string, dt: number, now: number): Promise<void> { this.c.checkAndRecord(sender, id, dt, now); }
+  async checkAndRecord(sender: string, id: string, dt: number, now: number): Promise<void> {
+    this.c.checkAndRecord(sender, id, dt, now);
+  }
 }
 
 export class RoomCrypto extends EventEmitter<CryptoEvents> {
@@ -62,8 +84,13 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   private rotationDue = false;
 
   /** `rotationDelayMs`: membership changes within this window share one new sender key (0 = rotate at once). */
-  constructor(readonly roomUri: string, private readonly sec: ConferenceSecurity, private readonly io: CryptoIo, private readonly now: () => number = Date.now,
-    private readonly rotationDelayMs = ROTATION_COALESCE_MS) {
+  constructor(
+    readonly roomUri: string,
+    private readonly sec: ConferenceSecurity,
+    private readonly io: CryptoIo,
+    private readonly now: () => number = Date.now,
+    private readonly rotationDelayMs = ROTATION_COALESCE_MS,
+  ) {
     super();
     this.me = normalizeAoR(sec.identity.aor);
     this.group = new GroupSession({ conferenceId: normalizeAoR(roomUri), me: this.me });
@@ -80,7 +107,9 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   }
   private readonly offPeers: () => void;
 
-  get epoch(): number { return this.group.epoch; }
+  get epoch(): number {
+    return this.group.epoch;
+  }
 
   /**
    * The other participants now (from conference-info). Any change (join, leave, removal) draws a new sender key and
@@ -148,13 +177,18 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     const m = this.group.decrypt(frame);
     if (m.sender !== normalizeAoR(from)) throw new ParleyError('E2E_SENDER_MISMATCH', `group frame of ${m.sender} relayed as ${from}`);
     const cpim = parseCpim(m.plaintext);
-    if (cpim.from && safeAor(cpim.from.uri) !== m.sender) throw new ParleyError('E2E_SENDER_MISMATCH', 'inner CPIM From differs from the key owner');
+    if (cpim.from && safeAor(cpim.from.uri) !== m.sender)
+      throw new ParleyError('E2E_SENDER_MISMATCH', 'inner CPIM From differs from the key owner');
     return { cpim, epoch: m.epoch };
   }
 
   private hold(p: Pending): void {
     if (this.pending.length >= PENDING_MAX_MESSAGES || this.pendingBytes + p.frame.length > PENDING_MAX_BYTES) {
-      this.emit('undecryptable', { from: p.from, receivedAt: p.receivedAt, error: new ParleyError('CONF_E2E_PENDING_FULL', 'too many messages waiting for sender keys') });
+      this.emit('undecryptable', {
+        from: p.from,
+        receivedAt: p.receivedAt,
+        error: new ParleyError('CONF_E2E_PENDING_FULL', 'too many messages waiting for sender keys'),
+      });
       return;
     }
     this.pending.push(p);
@@ -178,21 +212,34 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
         } catch (e) {
           if (!isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY')) {
             this.pendingBytes -= p.frame.length;
-            this.emit('undecryptable', { from: p.from, receivedAt: p.receivedAt, error: isParleyError(e) ? e : new ParleyError('E2E_BAD_FORMAT', String(e)) });
+            this.emit('undecryptable', {
+              from: p.from,
+              receivedAt: p.receivedAt,
+              error: isParleyError(e) ? e : new ParleyError('E2E_BAD_FORMAT', String(e)),
+            });
             continue;
           }
         }
       }
       if (this.now() >= p.deadline) {
         this.pendingBytes -= p.frame.length;
-        this.emit('undecryptable', { from: p.from, receivedAt: p.receivedAt,
-          error: new ParleyError('CONF_E2E_NO_SENDER_KEY', `no sender key from ${p.from} within ${PENDING_TTL_MS} ms (sent before we joined, or the key never came)`) });
+        this.emit('undecryptable', {
+          from: p.from,
+          receivedAt: p.receivedAt,
+          error: new ParleyError(
+            'CONF_E2E_NO_SENDER_KEY',
+            `no sender key from ${p.from} within ${PENDING_TTL_MS} ms (sent before we joined, or the key never came)`,
+          ),
+        });
         continue;
       }
       keep.push(p);
     }
     this.pending = keep;
-    if (!keep.length && this.sweeper) { clearInterval(this.sweeper); this.sweeper = undefined; }
+    if (!keep.length && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   /** Seal a private chat message to one member (pairwise envelope). E2E_NO_RECIPIENT_KEY / PEER_KEY_CHANGED when not possible. */
@@ -205,7 +252,9 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     const identityKey = this.sec.peers.pinnedKey(to);
     const psk = this.sec.psk?.(to);
     if (!identityKey && !psk) throw new ParleyError('E2E_NO_RECIPIENT_KEY', `no key for ${to}`, { missing: [to] });
-    return encodeEnvelopeBody(sealEnvelope({ sender: this.sec.identity, recipients: [{ aor: to, identityKey, psk }], messageId, dateTime, plaintext }));
+    return encodeEnvelopeBody(
+      sealEnvelope({ sender: this.sec.identity, recipients: [{ aor: to, identityKey, psk }], messageId, dateTime, plaintext }),
+    );
   }
 
   /** Send our current sender key to one member, discovering its identity key first when needed. Never rejects. */
@@ -221,11 +270,19 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   private async distribute(aor: string): Promise<void> {
     // while a rotation is due the current key may predate this member: it gets the new one from rotate()
     if (!this.members.has(aor) || this.sent.has(aor) || this.rotationDue) return;
-    if (this.sec.peers.state(aor) === 'changed') { this.emit('status'); return; }
+    if (this.sec.peers.state(aor) === 'changed') {
+      this.emit('status');
+      return;
+    }
     if (!this.sec.peers.pinnedKey(aor) && !this.sec.psk?.(aor)) return this.requestKey(aor);
     const epoch = this.group.epoch;
     const id = newImdnMessageId();
-    const cpim = buildChatCpim({ from: this.me, to: [aor], messageId: id, content: { contentType: SENDER_KEY_CONTENT_TYPE, body: this.group.distribution() } });
+    const cpim = buildChatCpim({
+      from: this.me,
+      to: [aor],
+      messageId: id,
+      content: { contentType: SENDER_KEY_CONTENT_TYPE, body: this.group.distribution() },
+    });
     const body = this.seal(aor, serializeCpim(cpim), id, Date.parse(cpim.dateTime!));
     this.sent.add(aor);
     try {
@@ -242,7 +299,9 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     if (cur && this.now() - cur.sentAt < KEY_REQUEST_RETRY_MS) return;
     const r = createKeyRequest(this.sec.identity, aor, this.now());
     this.keyRequests.set(aor, { ...r.pending, sentAt: this.now() });
-    await this.io.sendPrivate(aor, r.contentType, r.body).catch((e) => this.emit('log', `key request to ${aor} failed: ${(e as Error).message}`));
+    await this.io
+      .sendPrivate(aor, r.contentType, r.body)
+      .catch((e) => this.emit('log', `key request to ${aor} failed: ${(e as Error).message}`));
   }
 
   /** A private message from `from` (asserted by the focus): key material, or a sealed/plain chat message for the user. */
@@ -262,7 +321,13 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     if (type === KEY_RESPONSE_CONTENT_TYPE) {
       const pending = this.keyRequests.get(sender);
       if (!pending) throw new ParleyError('KEY_MSG_UNSOLICITED', `key response from ${sender} without a request`);
-      const info = verifyKeyResponse(text, { sipFrom: sender, me: this.sec.identity, pending, psk: this.sec.psk?.(sender), now: this.now() });
+      const info = verifyKeyResponse(text, {
+        sipFrom: sender,
+        me: this.sec.identity,
+        pending,
+        psk: this.sec.psk?.(sender),
+        now: this.now(),
+      });
       this.keyRequests.delete(sender);
       const state = await this.sec.peers.observe(info.from, info.key, 'key-response');
       if (state !== 'changed') await this.distributeTo(sender);
@@ -271,17 +336,27 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     }
     if (type !== E2E_CONTENT_TYPE) return { kind: 'message', cpim, protected: false };
     const opened = await openEnvelope({
-      envelope: decodeEnvelopeBody(text), me: this.sec.identity, pinnedSenderKey: this.sec.peers.pinnedKey(sender), allowUnknownSender: true,
-      psk: this.sec.psk?.(sender), replay: this.replay, now: this.now(),
+      envelope: decodeEnvelopeBody(text),
+      me: this.sec.identity,
+      pinnedSenderKey: this.sec.peers.pinnedKey(sender),
+      allowUnknownSender: true,
+      psk: this.sec.psk?.(sender),
+      replay: this.replay,
+      now: this.now(),
     });
     if (opened.senderAoR !== sender) throw new ParleyError('E2E_SENDER_MISMATCH', `envelope of ${opened.senderAoR} relayed as ${sender}`);
     const state = await this.sec.peers.observe(sender, opened.senderKey, 'envelope');
     if (state === 'changed') {
       this.emit('status');
-      throw new ParleyError('PEER_KEY_CHANGED', `the identity key of ${sender} changed; its messages and keys are refused until the change is accepted`, { aor: sender });
+      throw new ParleyError(
+        'PEER_KEY_CHANGED',
+        `the identity key of ${sender} changed; its messages and keys are refused until the change is accepted`,
+        { aor: sender },
+      );
     }
     const inner = parseCpim(opened.plaintext);
-    if (inner.from && safeAor(inner.from.uri) !== sender) throw new ParleyError('E2E_SENDER_MISMATCH', 'inner CPIM From differs from the envelope sender');
+    if (inner.from && safeAor(inner.from.uri) !== sender)
+      throw new ParleyError('E2E_SENDER_MISMATCH', 'inner CPIM From differs from the envelope sender');
     if (inner.contentType.split(';')[0].trim().toLowerCase() === SENDER_KEY_CONTENT_TYPE) {
       const r = this.group.acceptDistribution(sender, inner.body);
       this.theirEpoch.set(sender, r.epoch);
@@ -296,12 +371,16 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
 
   status(): RoomSecurity {
     const members: MemberSecurity[] = [...this.members].sort().map((aor) => ({
-      aor, keyState: this.sec.peers.state(aor), haveTheirKey: this.theirEpoch.has(aor) && this.sec.peers.state(aor) !== 'changed',
+      aor,
+      keyState: this.sec.peers.state(aor),
+      haveTheirKey: this.theirEpoch.has(aor) && this.sec.peers.state(aor) !== 'changed',
       // sealed to a key that has since changed: the member's current installation cannot read it
       theyHaveOurKey: this.sent.has(aor) && this.sec.peers.state(aor) !== 'changed',
     }));
     return {
-      e2e: 'on', epoch: this.group.epoch, members,
+      e2e: 'on',
+      epoch: this.group.epoch,
+      members,
       allKeyed: members.every((m) => m.haveTheirKey && m.theyHaveOurKey),
       verified: members.filter((m) => m.keyState === 'verified').map((m) => m.aor),
       unverified: members.filter((m) => m.keyState === 'unverified' || m.keyState === 'unknown').map((m) => m.aor),
@@ -320,5 +399,9 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
 }
 
 function safeAor(u: string): string {
-  try { return normalizeAoR(u); } catch { return u; }
+  try {
+    return normalizeAoR(u);
+  } catch {
+    return u;
+  }
 }

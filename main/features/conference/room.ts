@@ -12,7 +12,15 @@ import type { FocusLeg } from './focus-leg';
 import { ConferenceSubscription } from './subscription';
 import type { RosterChange } from './roster';
 import { RoomCrypto } from './group-e2e';
-import { GROUP_E2E_CONTENT_TYPE, type ConferenceSecurity, type Participant, type RoomMessage, type RoomSecurity, type RoomState, type SendResult } from './types';
+import {
+  GROUP_E2E_CONTENT_TYPE,
+  type ConferenceSecurity,
+  type Participant,
+  type RoomMessage,
+  type RoomSecurity,
+  type RoomState,
+  type SendResult,
+} from './types';
 
 export interface RoomEvents {
   message: [RoomMessage];
@@ -26,7 +34,13 @@ export interface RoomEvents {
 }
 
 const dec = new TextDecoder();
-const safeAor = (u: string): string => { try { return normalizeAoR(u); } catch { return u; } };
+const safeAor = (u: string): string => {
+  try {
+    return normalizeAoR(u);
+  } catch {
+    return u;
+  }
+};
 
 export class ConferenceRoom extends EventEmitter<RoomEvents> {
   state: RoomState = 'joined';
@@ -36,12 +50,21 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private inbound: Promise<void> = Promise.resolve();
   private readonly sentIds = new Map<string, string>();
 
-  constructor(readonly uri: string, private readonly ua: SipUserAgent, readonly leg: FocusLeg, security?: ConferenceSecurity) {
+  constructor(
+    readonly uri: string,
+    private readonly ua: SipUserAgent,
+    readonly leg: FocusLeg,
+    security?: ConferenceSecurity,
+  ) {
     super();
     this.me = normalizeAoR(ua.account.aor);
-    this.crypto = security ? new RoomCrypto(uri, security, { sendPrivate: (to, ct, body) => this.sendPrivateRaw(to, ct, body) }) : undefined;
+    this.crypto = security
+      ? new RoomCrypto(uri, security, { sendPrivate: (to, ct, body) => this.sendPrivateRaw(to, ct, body) })
+      : undefined;
     this.crypto?.on('decrypted', (d) => this.emitMessage(d.cpim, d.from, false, true, d.receivedAt, d.epoch));
-    this.crypto?.on('undecryptable', (u) => this.report(new ParleyError(u.error.code, `message from ${u.from} unreadable: ${u.error.message}`, { from: u.from })));
+    this.crypto?.on('undecryptable', (u) =>
+      this.report(new ParleyError(u.error.code, `message from ${u.from} unreadable: ${u.error.message}`, { from: u.from })),
+    );
     this.crypto?.on('status', () => this.emit('security', this.security()));
     leg.onMsrpEvents((e) => this.onMsrp(e));
     leg.on('closed', (c) => {
@@ -51,16 +74,31 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     this.events = new ConferenceSubscription(ua, uri);
     this.events.on('change', (c) => this.onRoster(c));
     this.events.on('error', (e) => this.report(e));
-    this.events.on('ended', () => { if (this.state === 'joined') this.leave(); });
+    this.events.on('ended', () => {
+      if (this.state === 'joined') this.leave();
+    });
     this.events.start();
   }
 
-  get participants(): Participant[] { return this.events.roster.participants; }
-  get subject(): string | undefined { return this.events.roster.subject; }
+  get participants(): Participant[] {
+    return this.events.roster.participants;
+  }
+  get subject(): string | undefined {
+    return this.events.roster.subject;
+  }
 
   security(): RoomSecurity {
-    return this.crypto?.status() ?? { e2e: 'off', epoch: 0, members: this.events.roster.others.map((aor) => ({ aor, keyState: 'unknown', haveTheirKey: false, theyHaveOurKey: false })),
-      allKeyed: false, verified: [], unverified: this.events.roster.others, changed: [] };
+    return (
+      this.crypto?.status() ?? {
+        e2e: 'off',
+        epoch: 0,
+        members: this.events.roster.others.map((aor) => ({ aor, keyState: 'unknown', haveTheirKey: false, theyHaveOurKey: false })),
+        allKeyed: false,
+        verified: [],
+        unverified: this.events.roster.others,
+        changed: [],
+      }
+    );
   }
 
   private onRoster(c: RosterChange): void {
@@ -78,7 +116,13 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   /** RFC 7701 s.6 private message to one participant (AoR or nickname); sealed pairwise when the room has E2E. */
   sendPrivate(to: string, content: string | { contentType: string; body: Uint8Array | string }): Promise<SendResult> {
     const p = this.resolve(to);
-    if (!p) return Promise.resolve({ status: 'failed', imdnMessageId: '', errorCode: 'CONF_NOT_A_PARTICIPANT', reason: `${to} is not in the room` });
+    if (!p)
+      return Promise.resolve({
+        status: 'failed',
+        imdnMessageId: '',
+        errorCode: 'CONF_NOT_A_PARTICIPANT',
+        reason: `${to} is not in the room`,
+      });
     return this.sendCpim(p, content);
   }
 
@@ -92,7 +136,10 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     return r.has(uri) ? safeAor(uri) : undefined;
   }
 
-  private async sendCpim(privateTo: string | undefined, content: string | { contentType: string; body: Uint8Array | string }): Promise<SendResult> {
+  private async sendCpim(
+    privateTo: string | undefined,
+    content: string | { contentType: string; body: Uint8Array | string },
+  ): Promise<SendResult> {
     const imdnMessageId = newImdnMessageId();
     if (this.state !== 'joined') return { status: 'failed', imdnMessageId, errorCode: 'CONF_NOT_JOINED', reason: `room is ${this.state}` };
     const to = privateTo ?? this.uri;
@@ -101,9 +148,19 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     try {
       const inner = buildChatCpim({ from: this.me, to: [to], messageId: imdnMessageId, ...body });
       if (this.crypto && privateTo) {
-        wire = buildChatCpim({ from: this.me, to: [to], messageId: imdnMessageId, content: { contentType: 'application/vnd.parley.e2e', body: this.crypto.sealPrivate(privateTo, inner, imdnMessageId) } });
+        wire = buildChatCpim({
+          from: this.me,
+          to: [to],
+          messageId: imdnMessageId,
+          content: { contentType: 'application/vnd.parley.e2e', body: this.crypto.sealPrivate(privateTo, inner, imdnMessageId) },
+        });
       } else if (this.crypto) {
-        wire = buildChatCpim({ from: this.me, to: [to], messageId: imdnMessageId, content: { contentType: GROUP_E2E_CONTENT_TYPE, body: this.crypto.encrypt(serializeCpim(inner)) } });
+        wire = buildChatCpim({
+          from: this.me,
+          to: [to],
+          messageId: imdnMessageId,
+          content: { contentType: GROUP_E2E_CONTENT_TYPE, body: this.crypto.encrypt(serializeCpim(inner)) },
+        });
       } else wire = inner;
     } catch (e) {
       const err = isParleyError(e) ? e : new ParleyError('CONF_SEND_FAILED', String(e));
@@ -111,7 +168,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     }
     const r = await this.leg.send(serializeCpim(wire));
     if (r.msrpMessageId) this.rememberSent(r.msrpMessageId, imdnMessageId);
-    return r.ok ? { status: 'sent', imdnMessageId } : { status: 'failed', imdnMessageId, code: r.status, reason: r.reason, errorCode: 'CONF_SEND_FAILED' };
+    return r.ok
+      ? { status: 'sent', imdnMessageId }
+      : { status: 'failed', imdnMessageId, code: r.status, reason: r.reason, errorCode: 'CONF_SEND_FAILED' };
   }
 
   private rememberSent(msrpId: string, imdnId: string): void {
@@ -129,14 +188,22 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   async setNickname(name: string): Promise<void> {
     const r = await this.leg.nickname(name);
     if (r.status === 200) return;
-    if (r.status === 425) throw new ParleyError('CONF_NICKNAME_TAKEN', `nickname "${name}" is already used in ${this.uri}`, { status: 425 });
-    throw new ParleyError('CONF_NICKNAME_REFUSED', `nickname "${name}" refused: ${r.status} ${r.comment ?? ''}`.trim(), { status: r.status });
+    if (r.status === 425)
+      throw new ParleyError('CONF_NICKNAME_TAKEN', `nickname "${name}" is already used in ${this.uri}`, { status: 425 });
+    throw new ParleyError('CONF_NICKNAME_REFUSED', `nickname "${name}" refused: ${r.status} ${r.comment ?? ''}`.trim(), {
+      status: r.status,
+    });
   }
 
   /** Ask the focus to invite more users (RFC 5366-style list in a MESSAGE to the room; answered 202). */
   async invite(uris: string[]): Promise<void> {
-    const r = await this.ua.sendMessage(this.uri, dec.decode(serializeResourceList(uris.map((uri) => ({ uri })))), RESOURCE_LISTS_CONTENT_TYPE);
-    if (r.statusCode >= 300) throw new ParleyError('CONF_INVITE_FAILED', `invitation refused: ${r.statusCode} ${r.reasonPhrase}`, { status: r.statusCode });
+    const r = await this.ua.sendMessage(
+      this.uri,
+      dec.decode(serializeResourceList(uris.map((uri) => ({ uri })))),
+      RESOURCE_LISTS_CONTENT_TYPE,
+    );
+    if (r.statusCode >= 300)
+      throw new ParleyError('CONF_INVITE_FAILED', `invitation refused: ${r.statusCode} ${r.reasonPhrase}`, { status: r.statusCode });
   }
 
   /** BYE and unsubscribe; keys are erased. */
@@ -165,8 +232,9 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     if (e.type !== 'message' || !e.body) return;
     const body = e.body;
     const receivedAt = new Date();
-    this.inbound = this.inbound.then(() => this.onCpim(body, receivedAt)).catch((err) =>
-      this.report(isParleyError(err) ? err : new ParleyError('CONF_INBOUND_FAILED', String(err))));
+    this.inbound = this.inbound
+      .then(() => this.onCpim(body, receivedAt))
+      .catch((err) => this.report(isParleyError(err) ? err : new ParleyError('CONF_INBOUND_FAILED', String(err))));
   }
 
   private async onCpim(bytes: Uint8Array, receivedAt: Date): Promise<void> {
@@ -177,7 +245,8 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     const type = cpim.contentType.split(';')[0].trim().toLowerCase();
     const nick = cpim.from?.name;
     if (type === GROUP_E2E_CONTENT_TYPE && !isPrivate) {
-      if (!this.crypto) throw new ParleyError('CONF_E2E_UNSUPPORTED', `group-encrypted message from ${from} but this room has no E2E identity`);
+      if (!this.crypto)
+        throw new ParleyError('CONF_E2E_UNSUPPORTED', `group-encrypted message from ${from} but this room has no E2E identity`);
       const r = this.crypto.openPublic(from, cpim.body, receivedAt);
       if (r) this.emitMessage(r.cpim, from, false, true, receivedAt, r.epoch, nick);
       return;
@@ -190,12 +259,29 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     this.emitMessage(cpim, from, isPrivate, false, receivedAt, undefined, nick);
   }
 
-  private emitMessage(cpim: CpimMessage, from: string, isPrivate: boolean, prot: boolean, receivedAt: Date, epoch?: number, nick?: string): void {
+  private emitMessage(
+    cpim: CpimMessage,
+    from: string,
+    isPrivate: boolean,
+    prot: boolean,
+    receivedAt: Date,
+    epoch?: number,
+    nick?: string,
+  ): void {
     const text = /^text\//i.test(cpim.contentType.trim()) ? dec.decode(cpim.body) : undefined;
     this.emit('message', {
-      roomUri: this.uri, from, nickname: nick ?? this.events.roster.get(from)?.nickname, private: isPrivate, protected: prot,
-      contentType: cpim.contentType, body: cpim.body, text, imdnMessageId: cpimHeader(cpim, IMDN_NS_URI, 'Message-ID'),
-      sentAt: cpim.dateTime ? new Date(cpim.dateTime) : undefined, receivedAt, ...(epoch !== undefined ? { epoch } : {}),
+      roomUri: this.uri,
+      from,
+      nickname: nick ?? this.events.roster.get(from)?.nickname,
+      private: isPrivate,
+      protected: prot,
+      contentType: cpim.contentType,
+      body: cpim.body,
+      text,
+      imdnMessageId: cpimHeader(cpim, IMDN_NS_URI, 'Message-ID'),
+      sentAt: cpim.dateTime ? new Date(cpim.dateTime) : undefined,
+      receivedAt,
+      ...(epoch !== undefined ? { epoch } : {}),
     });
   }
 

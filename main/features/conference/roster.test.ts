@@ -7,10 +7,14 @@ import { isFocusContact, roomUriFromContact } from './focus-leg';
 const ROOM = 'sip:conf-abc@parley.test';
 const ME = 'sip:alice@parley.test';
 const user = (name: string, nick?: string): ConfUser => ({
-  entity: `sip:${name}@parley.test`, state: 'full', ...(nick ? { displayText: nick } : {}), roles: ['participant'],
+  entity: `sip:${name}@parley.test`,
+  state: 'full',
+  ...(nick ? { displayText: nick } : {}),
+  roles: ['participant'],
   endpoints: [{ entity: `sip:${name}@parley.test`, status: 'connected' }],
 });
-const full = (version: number, names: string[]): Uint8Array => serializeConferenceInfo({ entity: ROOM, version, state: 'full', users: { list: names.map((n) => user(n)) } });
+const full = (version: number, names: string[]): Uint8Array =>
+  serializeConferenceInfo({ entity: ROOM, version, state: 'full', users: { list: names.map((n) => user(n)) } });
 const partial = (version: number, users: ConfUser[]): Uint8Array =>
   serializeConferenceInfo({ entity: ROOM, version, state: 'partial', users: { state: 'partial', list: users } } satisfies ConferenceInfo);
 const gone = (name: string): ConfUser => ({ entity: `sip:${name}@parley.test`, state: 'deleted' });
@@ -53,7 +57,9 @@ describe('Roster (RFC 4575 versions and partial state)', () => {
   it('malformed documents ask for a resync instead of throwing; a deleted conference ends the roster', () => {
     const r = new Roster(ROOM, ME);
     for (const bad of ['', '<conference-info', '<x/>', 'not xml at all']) assert.equal(r.apply(bad).kind, 'resync');
-    const other = r.apply(serializeConferenceInfo({ entity: 'sip:conf-other@parley.test', version: 1, state: 'full', users: { list: [user('mallory')] } }));
+    const other = r.apply(
+      serializeConferenceInfo({ entity: 'sip:conf-other@parley.test', version: 1, state: 'full', users: { list: [user('mallory')] } }),
+    );
     assert.equal(other.kind === 'resync' && other.error.code, 'CONFINFO_ENTITY_MISMATCH');
     assert.equal(r.has('sip:mallory@parley.test'), false);
     r.apply(full(1, ['alice', 'bob']));

@@ -23,29 +23,50 @@ export type RosterResult =
   | { kind: 'ended' };
 
 function safeAor(u: string): string {
-  try { return normalizeAoR(u); } catch { return u; }
+  try {
+    return normalizeAoR(u);
+  } catch {
+    return u;
+  }
 }
 
 export class Roster {
   private view: ConferenceView | undefined;
   private readonly users = new Map<string, Participant>();
 
-  constructor(readonly roomUri: string, private readonly me: string) {}
+  constructor(
+    readonly roomUri: string,
+    private readonly me: string,
+  ) {}
 
-  get version(): number | undefined { return this.view?.version; }
-  get subject(): string | undefined { return this.view?.description?.subject; }
-  get participants(): Participant[] { return [...this.users.values()]; }
+  get version(): number | undefined {
+    return this.view?.version;
+  }
+  get subject(): string | undefined {
+    return this.view?.description?.subject;
+  }
+  get participants(): Participant[] {
+    return [...this.users.values()];
+  }
   /** AoRs of the other participants. */
-  get others(): string[] { return [...this.users.keys()].filter((a) => a !== this.me); }
-  has(aor: string): boolean { return this.users.has(safeAor(aor)); }
-  get(aor: string): Participant | undefined { return this.users.get(safeAor(aor)); }
+  get others(): string[] {
+    return [...this.users.keys()].filter((a) => a !== this.me);
+  }
+  has(aor: string): boolean {
+    return this.users.has(safeAor(aor));
+  }
+  get(aor: string): Participant | undefined {
+    return this.users.get(safeAor(aor));
+  }
   byNickname(n: string): Participant | undefined {
     const k = n.normalize('NFKC').toLowerCase();
     return this.participants.find((p) => p.nickname !== undefined && p.nickname.normalize('NFKC').toLowerCase() === k);
   }
 
   /** A new subscription starts its own version space (RFC 4575 s.4.1): the next document must be full. */
-  resetVersions(): void { this.view = undefined; }
+  resetVersions(): void {
+    this.view = undefined;
+  }
 
   /** Apply one NOTIFY body. Never throws for bad input: a malformed document is reported as resync. */
   apply(body: Uint8Array | string): RosterResult {

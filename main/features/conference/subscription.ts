@@ -13,7 +13,12 @@ interface JsSipSubscriber {
   readonly state: number;
   _params: { call_id: string };
 }
-interface RawRequest { method: string; call_id: string; from_tag: string; to_tag?: string }
+interface RawRequest {
+  method: string;
+  call_id: string;
+  from_tag: string;
+  to_tag?: string;
+}
 interface BufferingUa {
   receiveRequest(r: unknown): void;
   _findDialog(c: string, f: string, t?: string): unknown;
@@ -55,7 +60,10 @@ export class ConferenceSubscription extends EventEmitter<ConferenceSubscriptionE
   /** Number of SUBSCRIBE dialogs started (diagnostics and tests). */
   subscriptions = 0;
 
-  constructor(private readonly ua: SipUserAgent, readonly roomUri: string) {
+  constructor(
+    private readonly ua: SipUserAgent,
+    readonly roomUri: string,
+  ) {
     super();
     this.roster = new Roster(roomUri, ua.account.aor);
   }
@@ -67,8 +75,12 @@ export class ConferenceSubscription extends EventEmitter<ConferenceSubscriptionE
     const buf = notifyBuffer(this.ua);
     let sub: JsSipSubscriber;
     try {
-      sub = (this.ua.jssip as unknown as { subscribe(t: string, e: string, a: string, o: object): JsSipSubscriber })
-        .subscribe(this.roomUri, 'conference', CONFINFO_ACCEPT, { expires: CONF_SUBSCRIBE_EXPIRES_S, extraHeaders: [] });
+      sub = (this.ua.jssip as unknown as { subscribe(t: string, e: string, a: string, o: object): JsSipSubscriber }).subscribe(
+        this.roomUri,
+        'conference',
+        CONFINFO_ACCEPT,
+        { expires: CONF_SUBSCRIBE_EXPIRES_S, extraHeaders: [] },
+      );
     } catch (e) {
       this.emit('error', new ParleyError('CONF_SUBSCRIBE_FAILED', `cannot SUBSCRIBE to ${this.roomUri}: ${(e as Error).message}`));
       return;
@@ -83,7 +95,9 @@ export class ConferenceSubscription extends EventEmitter<ConferenceSubscriptionE
       for (const r of held) (this.ua.jssip as unknown as BufferingUa).receiveRequest(r);
       if (!got && this.sub === sub) {
         clearTimeout(this.firstNotify);
-        this.firstNotify = setTimeout(() => { if (!got && this.sub === sub) this.resubscribe('no NOTIFY after the 200'); }, FIRST_NOTIFY_WAIT_MS);
+        this.firstNotify = setTimeout(() => {
+          if (!got && this.sub === sub) this.resubscribe('no NOTIFY after the 200');
+        }, FIRST_NOTIFY_WAIT_MS);
         this.firstNotify.unref();
       }
     });
@@ -105,7 +119,11 @@ export class ConferenceSubscription extends EventEmitter<ConferenceSubscriptionE
       if (this.sub !== sub || this.stopped) return;
       clearTimeout(this.firstNotify);
       this.sub = undefined;
-      if (reason === 'noresource') { this.stopped = true; this.emit('ended'); return; }
+      if (reason === 'noresource') {
+        this.stopped = true;
+        this.emit('ended');
+        return;
+      }
       if (reason === 'deactivated' || reason === 'rejected') return; // we left / not allowed: the room decides
       this.resubscribe(`subscription terminated (code ${code}${reason ? `, ${reason}` : ''})`);
     });
@@ -117,7 +135,11 @@ export class ConferenceSubscription extends EventEmitter<ConferenceSubscriptionE
     if (this.stopped) return;
     const old = this.sub;
     this.sub = undefined;
-    try { if (old && old.state !== 2 && old.state !== 3) old.terminate(); } catch { /* already gone */ }
+    try {
+      if (old && old.state !== 2 && old.state !== 3) old.terminate();
+    } catch {
+      /* already gone */
+    }
     if (++this.attempts > RESUBSCRIBE_MAX_ATTEMPTS) {
       this.emit('error', new ParleyError('CONF_ROSTER_LOST', `participant list of ${this.roomUri} lost: ${why}`));
       return;
@@ -135,6 +157,10 @@ export class ConferenceSubscription extends EventEmitter<ConferenceSubscriptionE
     clearTimeout(this.retry);
     const s = this.sub;
     this.sub = undefined;
-    try { if (s && s.state !== 2 && s.state !== 3) s.terminate(); } catch { /* already gone */ }
+    try {
+      if (s && s.state !== 2 && s.state !== 3) s.terminate();
+    } catch {
+      /* already gone */
+    }
   }
 }

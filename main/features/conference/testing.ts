@@ -12,20 +12,47 @@ import type { ConferenceSecurity } from './types';
 
 export const WAIT_MS = 15_000;
 
-export interface ConfLab { lab: Lab; as: AppServer; stop(): Promise<void> }
+export interface ConfLab {
+  lab: Lab;
+  as: AppServer;
+  stop(): Promise<void>;
+}
 
 /** Kamailio with the app-server hook + the app server on free ports (docs/appserver.md). */
-export async function startConfLab(o: { users: string[]; groups?: GroupConfig; maxParticipants?: number; log?: (l: string) => void }): Promise<ConfLab> {
+export async function startConfLab(o: {
+  users: string[];
+  groups?: GroupConfig;
+  maxParticipants?: number;
+  log?: (l: string) => void;
+}): Promise<ConfLab> {
   const unpatch = usePatchedLabCfg();
   const [asPort] = await freePorts(1);
-  const log = o.log ?? ((l: string) => { if (process.env.CONF_DEBUG) console.error(l); });
+  const log =
+    o.log ??
+    ((l: string) => {
+      if (process.env.CONF_DEBUG) console.error(l);
+    });
   let lab: Lab | undefined;
   try {
     lab = await startLab({ appServerPort: asPort, log, accounts: o.users.map((u) => ({ user: u, password: `${u}-secret` })) });
-    const as = await startAppServer({ port: asPort, proxy: { host: '127.0.0.1', port: lab.ports.sip }, domain: lab.domain, log, groups: o.groups,
-      limits: { emptyRoomGraceMs: 2000, ...(o.maxParticipants ? { maxParticipants: o.maxParticipants } : {}) } });
+    const as = await startAppServer({
+      port: asPort,
+      proxy: { host: '127.0.0.1', port: lab.ports.sip },
+      domain: lab.domain,
+      log,
+      groups: o.groups,
+      limits: { emptyRoomGraceMs: 2000, ...(o.maxParticipants ? { maxParticipants: o.maxParticipants } : {}) },
+    });
     const l = lab;
-    return { lab: l, as, async stop() { await as.stop(); await l.stop(); unpatch(); } };
+    return {
+      lab: l,
+      as,
+      async stop() {
+        await as.stop();
+        await l.stop();
+        unpatch();
+      },
+    };
   } catch (e) {
     await lab?.stop();
     unpatch();
@@ -33,7 +60,13 @@ export async function startConfLab(o: { users: string[]; groups?: GroupConfig; m
   }
 }
 
-export interface Member { user: string; aor: string; ua: SipUserAgent; client: ConferenceClient; security?: ConferenceSecurity }
+export interface Member {
+  user: string;
+  aor: string;
+  ua: SipUserAgent;
+  client: ConferenceClient;
+  security?: ConferenceSecurity;
+}
 
 export class MemberPool {
   readonly members: Member[] = [];
@@ -53,17 +86,22 @@ export class MemberPool {
     return m;
   }
   async stopAll(): Promise<void> {
-    await Promise.all(this.members.splice(0).map(async (m) => {
-      await m.client.stop().catch(() => {});
-      await m.ua.stop().catch(() => {});
-    }));
+    await Promise.all(
+      this.members.splice(0).map(async (m) => {
+        await m.client.stop().catch(() => {});
+        await m.ua.stop().catch(() => {});
+      }),
+    );
   }
 }
 
 /** First event `name` matching pred within ms (rejects with a clear message otherwise). */
 export function waitEvent<T>(em: EventEmitter, name: string, pred: (v: T) => boolean = () => true, ms = WAIT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { em.off(name, on); reject(new Error(`no matching '${name}' within ${ms} ms`)); }, ms);
+    const t = setTimeout(() => {
+      em.off(name, on);
+      reject(new Error(`no matching '${name}' within ${ms} ms`));
+    }, ms);
     const on = (v: T) => {
       if (!pred(v)) return;
       clearTimeout(t);

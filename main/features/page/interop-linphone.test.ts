@@ -41,7 +41,7 @@ test('linphonec -> Parley: its text arrives', async () => {
   assert.deepEqual(rejected, []);
 });
 
-test('Parley -> linphonec: delivered; linphonec\'s deflated IMDN delivery notification is decoded, accepted (200) and exposed', async () => {
+test("Parley -> linphonec: delivered; linphonec's deflated IMDN delivery notification is decoded, accepted (200) and exposed", async () => {
   const imdn = nextEvent<IncomingPageMessage>(alice, 'message', (m) => m.imdn !== undefined);
   const out = await alice.send(lab.aor('bob'), { text: 'hello linphone', cpim: true, notifications: ['positive-delivery'] });
   assert.equal(out.status, 'delivered');

@@ -20,7 +20,15 @@ import { DeliveryTracker, sendToGroup, sendToList } from './multi-recipient';
 import { securityFromE2E } from '../conference/types';
 import { startConfLab, waitEvent, type ConfLab } from '../conference/testing';
 
-interface Peer { user: string; aor: string; ua: SipUserAgent; page: PageMessagingService; sp: SecurePage; e2e: E2EContext; items: InboundItem[] }
+interface Peer {
+  user: string;
+  aor: string;
+  ua: SipUserAgent;
+  page: PageMessagingService;
+  sp: SecurePage;
+  e2e: E2EContext;
+  items: InboundItem[];
+}
 
 describe('multi-recipient page mode through the list server and a group PSI', () => {
   let env: ConfLab;
@@ -52,11 +60,15 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
     dir = await mkdtemp(join(tmpdir(), 'parley-multi-'));
     env = await startConfLab({ users, groups: { team: { members: users.slice(0, 3).map((u) => `sip:${u}@parley.test`) } } });
     for (const u of users) {
-      const e2e = new E2EContext(await KeyStore.create(join(dir, `${u}.ks`), new PassphraseWrapper('pw', insecureTestParams()), { aor: env.lab.aor(u) }));
+      const e2e = new E2EContext(
+        await KeyStore.create(join(dir, `${u}.ks`), new PassphraseWrapper('pw', insecureTestParams()), { aor: env.lab.aor(u) }),
+      );
       peers[u] = { user: u, aor: env.lab.aor(u), e2e, items: [] } as unknown as Peer;
     }
     // keys already discovered (SecurePage key discovery is tested with the UE): everyone pins everyone
-    for (const a of users) for (const b of users) if (a !== b) await peers[a].e2e.peers.observe(peers[b].aor, peers[b].e2e.store.identity().publicKey, 'key-response');
+    for (const a of users)
+      for (const b of users)
+        if (a !== b) await peers[a].e2e.peers.observe(peers[b].aor, peers[b].e2e.store.identity().publicKey, 'key-response');
     for (const u of ['alice', 'bob', 'carol']) await online(u);
   });
   after(async () => {
@@ -68,27 +80,44 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
   it('one envelope for bob, carol (online) and dave (offline): 202 from the list server, IMDNs per recipient, dave gets it on REGISTER', async () => {
     const alice = peers.alice;
     const got = [waitEvent<InboundItem>(peers.bob.sp, 'item'), waitEvent<InboundItem>(peers.carol.sp, 'item')];
-    const r = await sendToList({ ua: alice.ua, recipients: [peers.bob.aor, peers.carol.aor, peers.dave.aor], content: { text: 'to the three of you' }, security: securityFromE2E(alice.e2e) });
+    const r = await sendToList({
+      ua: alice.ua,
+      recipients: [peers.bob.aor, peers.carol.aor, peers.dave.aor],
+      content: { text: 'to the three of you' },
+      security: securityFromE2E(alice.e2e),
+    });
     assert.equal(r.status, 'accepted');
     assert.equal(r.code, 202);
     assert.equal(r.e2e, 'on');
     const tracker = new DeliveryTracker(r.imdnMessageId, r.recipients);
-    alice.sp.on('item', (it) => { if (it.cpim && isImdnCpim(it.cpim)) tracker.onImdn(it.from, parseImdn(it.cpim.body)); });
+    alice.sp.on('item', (it) => {
+      if (it.cpim && isImdnCpim(it.cpim)) tracker.onImdn(it.from, parseImdn(it.cpim.body));
+    });
     for (const it of await Promise.all(got)) {
       assert.equal(it.from, alice.aor);
       assert.equal(it.e2e, 'on');
       assert.equal(Buffer.from(it.body).toString(), 'to the three of you');
       assert.deepEqual(it.cpim?.to.map((t) => t.uri).sort(), [peers.bob.aor, peers.carol.aor, peers.dave.aor]);
     }
-    const twoDelivered = new Promise<void>((resolve) => tracker.on('outcome', () => { if (tracker.outcomes.filter((o) => o.state === 'delivered').length === 2) resolve(); }));
+    const twoDelivered = new Promise<void>((resolve) =>
+      tracker.on('outcome', () => {
+        if (tracker.outcomes.filter((o) => o.state === 'delivered').length === 2) resolve();
+      }),
+    );
     await twoDelivered;
     const early = tracker.outcomes;
-    assert.deepEqual(early.map((o) => `${o.recipient.slice(4, 8)}:${o.state}`).sort(), ['bob@:delivered', 'caro:delivered', 'dave:accepted']);
+    assert.deepEqual(early.map((o) => `${o.recipient.slice(4, 8)}:${o.state}`).sort(), [
+      'bob@:delivered',
+      'caro:delivered',
+      'dave:accepted',
+    ]);
 
     // dave registers: msilo hands him the stored copy; his notification completes the picture
     let daveItem!: Promise<InboundItem>;
     const done = new Promise((resolve) => tracker.once('complete', resolve));
-    await online('dave', (p) => { daveItem = waitEvent<InboundItem>(p.sp, 'item'); });
+    await online('dave', (p) => {
+      daveItem = waitEvent<InboundItem>(p.sp, 'item');
+    });
     const it = await daveItem;
     assert.equal(Buffer.from(it.body).toString(), 'to the three of you');
     assert.equal(it.e2e, 'on');
@@ -98,8 +127,13 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
 
   it('group PSI: sealed for the configured members, exploded by the server to everyone but the sender', async () => {
     const got = [waitEvent<InboundItem>(peers.bob.sp, 'item'), waitEvent<InboundItem>(peers.carol.sp, 'item')];
-    const r = await sendToGroup({ ua: peers.alice.ua, group: 'sip:group-team@parley.test', members: [peers.alice.aor, peers.bob.aor, peers.carol.aor],
-      content: { text: 'team update' }, security: securityFromE2E(peers.alice.e2e) });
+    const r = await sendToGroup({
+      ua: peers.alice.ua,
+      group: 'sip:group-team@parley.test',
+      members: [peers.alice.aor, peers.bob.aor, peers.carol.aor],
+      content: { text: 'team update' },
+      security: securityFromE2E(peers.alice.e2e),
+    });
     assert.equal(r.status, 'accepted');
     assert.equal(r.e2e, 'on');
     assert.deepEqual(r.recipients, [peers.bob.aor, peers.carol.aor]);
@@ -110,7 +144,12 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
   });
 
   it('group PSI without a known member list: refused for E2E, or sent in clear with a warning when allowed', async () => {
-    const base = { ua: peers.alice.ua, group: 'sip:group-team@parley.test', content: { text: 'clear for the team' }, security: securityFromE2E(peers.alice.e2e) };
+    const base = {
+      ua: peers.alice.ua,
+      group: 'sip:group-team@parley.test',
+      content: { text: 'clear for the team' },
+      security: securityFromE2E(peers.alice.e2e),
+    };
     await assert.rejects(sendToGroup(base), (e) => isParleyError(e, 'MULTI_GROUP_MEMBERS_UNKNOWN'));
     const got = waitEvent<InboundItem>(peers.bob.sp, 'item');
     const r = await sendToGroup({ ...base, allowPlaintext: true });
@@ -122,7 +161,14 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
   });
 
   it('a recipient without a key is reported before anything is sent', async () => {
-    await assert.rejects(sendToList({ ua: peers.alice.ua, recipients: [peers.bob.aor, 'sip:nobody@parley.test'], content: { text: 'x' }, security: securityFromE2E(peers.alice.e2e) }),
-      (e) => isParleyError(e, 'E2E_NO_RECIPIENT_KEY') && JSON.stringify(e.details?.missing) === '["sip:nobody@parley.test"]');
+    await assert.rejects(
+      sendToList({
+        ua: peers.alice.ua,
+        recipients: [peers.bob.aor, 'sip:nobody@parley.test'],
+        content: { text: 'x' },
+        security: securityFromE2E(peers.alice.e2e),
+      }),
+      (e) => isParleyError(e, 'E2E_NO_RECIPIENT_KEY') && JSON.stringify(e.details?.missing) === '["sip:nobody@parley.test"]',
+    );
   });
 });

@@ -38,9 +38,20 @@ export interface MultiSendResult {
   warning?: string;
 }
 
-function content(o: MultiSendOptions, from: string, to: string[], messageId: string): { contentType: string; body: string; e2e: 'on' | 'off' } {
+function content(
+  o: MultiSendOptions,
+  from: string,
+  to: string[],
+  messageId: string,
+): { contentType: string; body: string; e2e: 'on' | 'off' } {
   const c = o.content;
-  const cpim = buildChatCpim({ from, to, messageId, notifications: o.notifications ?? ['positive-delivery'], ...('text' in c ? { text: c.text } : { content: c }) });
+  const cpim = buildChatCpim({
+    from,
+    to,
+    messageId,
+    notifications: o.notifications ?? ['positive-delivery'],
+    ...('text' in c ? { text: c.text } : { content: c }),
+  });
   const bytes = serializeCpim(cpim);
   if (!o.security) return { contentType: 'message/cpim', body: Buffer.from(bytes).toString('utf8'), e2e: 'off' };
   const sec = o.security;
@@ -68,11 +79,16 @@ function targets(list: string[], me: string): string[] {
 }
 
 /** RFC 5365 URI-list MESSAGE to the list server (default sip:list@<domain>). */
-export async function sendToList(o: MultiSendOptions & { recipients: string[]; listUri?: string; copyControl?: CopyControl }): Promise<MultiSendResult> {
+export async function sendToList(
+  o: MultiSendOptions & { recipients: string[]; listUri?: string; copyControl?: CopyControl },
+): Promise<MultiSendResult> {
   const me = normalizeAoR(o.ua.account.aor);
   const to = targets(o.recipients, me);
   if (!to.length) throw new ParleyError('MULTI_NO_RECIPIENTS', 'no recipients (other than yourself)');
-  if (to.length > MAX_LIST_RECIPIENTS) throw new ParleyError('MULTI_TOO_MANY_RECIPIENTS', `at most ${MAX_LIST_RECIPIENTS} recipients per message`, { max: MAX_LIST_RECIPIENTS });
+  if (to.length > MAX_LIST_RECIPIENTS)
+    throw new ParleyError('MULTI_TOO_MANY_RECIPIENTS', `at most ${MAX_LIST_RECIPIENTS} recipients per message`, {
+      max: MAX_LIST_RECIPIENTS,
+    });
   const imdnMessageId = newImdnMessageId();
   const c = content(o, me, to, imdnMessageId);
   // bcc by default: copies then carry the message part unchanged (receivers do not take multipart/mixed yet, see
@@ -91,13 +107,20 @@ export async function sendToList(o: MultiSendOptions & { recipients: string[]; l
  * client must know them too (`members`, from configuration). Without them E2E is impossible: refused unless
  * `allowPlaintext`, in which case the message goes in clear with a warning.
  */
-export async function sendToGroup(o: MultiSendOptions & { group: string; members?: string[]; allowPlaintext?: boolean }): Promise<MultiSendResult> {
+export async function sendToGroup(
+  o: MultiSendOptions & { group: string; members?: string[]; allowPlaintext?: boolean },
+): Promise<MultiSendResult> {
   const me = normalizeAoR(o.ua.account.aor);
   const group = normalizeAoR(o.group);
   let warning: string | undefined;
   let opts: MultiSendOptions = o;
   if (o.security && !o.members?.length) {
-    if (!o.allowPlaintext) throw new ParleyError('MULTI_GROUP_MEMBERS_UNKNOWN', `the members of ${group} are not known here: cannot seal end to end (configure them, or allow plaintext)`, { group });
+    if (!o.allowPlaintext)
+      throw new ParleyError(
+        'MULTI_GROUP_MEMBERS_UNKNOWN',
+        `the members of ${group} are not known here: cannot seal end to end (configure them, or allow plaintext)`,
+        { group },
+      );
     warning = `${group}: members unknown, sent WITHOUT end-to-end encryption`;
     opts = { ...o, security: undefined };
   }
@@ -108,12 +131,29 @@ export async function sendToGroup(o: MultiSendOptions & { group: string; members
   return { ...outcome(r, imdnMessageId, c.e2e, to), ...(warning ? { warning } : {}) };
 }
 
-function outcome(r: { statusCode: number; reasonPhrase: string }, imdnMessageId: string, e2e: 'on' | 'off', recipients: string[]): MultiSendResult {
-  return { status: r.statusCode >= 200 && r.statusCode < 300 ? 'accepted' : 'failed', code: r.statusCode, reason: r.reasonPhrase, imdnMessageId, e2e, recipients };
+function outcome(
+  r: { statusCode: number; reasonPhrase: string },
+  imdnMessageId: string,
+  e2e: 'on' | 'off',
+  recipients: string[],
+): MultiSendResult {
+  return {
+    status: r.statusCode >= 200 && r.statusCode < 300 ? 'accepted' : 'failed',
+    code: r.statusCode,
+    reason: r.reasonPhrase,
+    imdnMessageId,
+    e2e,
+    recipients,
+  };
 }
 
 export type RecipientState = 'accepted' | 'delivered' | 'displayed' | 'failed';
-export interface RecipientOutcome { recipient: string; state: RecipientState; status?: string; at?: Date }
+export interface RecipientOutcome {
+  recipient: string;
+  state: RecipientState;
+  status?: string;
+  at?: Date;
+}
 
 /**
  * Per-recipient outcome of one multi-recipient message from the IMDNs the recipients send back (RFC 5438 s.7). Feed it
@@ -121,23 +161,42 @@ export interface RecipientOutcome { recipient: string; state: RecipientState; st
  */
 export class DeliveryTracker extends EventEmitter<{ outcome: [RecipientOutcome]; complete: [RecipientOutcome[]] }> {
   private readonly states = new Map<string, RecipientOutcome>();
-  constructor(readonly imdnMessageId: string, recipients: string[]) {
+  constructor(
+    readonly imdnMessageId: string,
+    recipients: string[],
+  ) {
     super();
     for (const r of recipients) this.states.set(normalizeAoR(r), { recipient: normalizeAoR(r), state: 'accepted' });
   }
 
-  get outcomes(): RecipientOutcome[] { return [...this.states.values()]; }
-  get complete(): boolean { return this.outcomes.every((o) => o.state !== 'accepted'); }
+  get outcomes(): RecipientOutcome[] {
+    return [...this.states.values()];
+  }
+  get complete(): boolean {
+    return this.outcomes.every((o) => o.state !== 'accepted');
+  }
 
   /** Returns true when the notification was about this message and from one of its recipients. */
   onImdn(from: string, n: ImdnNotification): boolean {
     if (n.messageId !== this.imdnMessageId) return false;
     let aor: string;
-    try { aor = normalizeAoR(from); } catch { return false; }
+    try {
+      aor = normalizeAoR(from);
+    } catch {
+      return false;
+    }
     const cur = this.states.get(aor);
     if (!cur) return false;
-    const state: RecipientState = n.kind === 'display' ? (n.status === 'displayed' ? 'displayed' : 'failed')
-      : n.kind === 'delivery' ? (n.status === 'delivered' ? 'delivered' : 'failed') : cur.state;
+    const state: RecipientState =
+      n.kind === 'display'
+        ? n.status === 'displayed'
+          ? 'displayed'
+          : 'failed'
+        : n.kind === 'delivery'
+          ? n.status === 'delivered'
+            ? 'delivered'
+            : 'failed'
+          : cur.state;
     if (cur.state === 'displayed' || (cur.state === 'delivered' && state === 'delivered')) return true;
     const next = { recipient: aor, state, status: n.status, at: new Date() };
     this.states.set(aor, next);
@@ -150,8 +209,14 @@ export class DeliveryTracker extends EventEmitter<{ outcome: [RecipientOutcome];
   wait(timeoutMs: number): Promise<RecipientOutcome[]> {
     if (this.complete) return Promise.resolve(this.outcomes);
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.off('complete', done); resolve(this.outcomes); }, timeoutMs);
-      const done = () => { clearTimeout(t); resolve(this.outcomes); };
+      const t = setTimeout(() => {
+        this.off('complete', done);
+        resolve(this.outcomes);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(t);
+        resolve(this.outcomes);
+      };
       this.once('complete', done);
     });
   }

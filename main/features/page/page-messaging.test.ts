@@ -104,7 +104,12 @@ test('Content-Encoding: deflate/gzip decoded (raw client, like linphonec 5.1); 4
   try {
     const send = (bytes: Uint8Array, coding: string, contentType = 'text/plain;charset=utf-8', extra: Array<[string, string]> = []) =>
       raw.request('MESSAGE', lab.aor('bob'), { bodyBytes: bytes, contentType, extra: [['Content-Encoding', coding], ...extra] });
-    const cases: Array<[string, (b: Buffer) => Buffer]> = [['deflate', deflateSync], ['deflate', deflateRawSync], ['gzip', gzipSync], ['identity', (b) => b]];
+    const cases: Array<[string, (b: Buffer) => Buffer]> = [
+      ['deflate', deflateSync],
+      ['deflate', deflateRawSync],
+      ['gzip', gzipSync],
+      ['identity', (b) => b],
+    ];
     for (const [i, [coding, fn]] of cases.entries()) {
       const text = `compressed ✓ ${i} ${'la '.repeat(50)}`;
       const got = nextMessage(bob, (m) => m.text === text);
@@ -117,7 +122,7 @@ test('Content-Encoding: deflate/gzip decoded (raw client, like linphonec 5.1); 4
     await gotChained;
 
     const bomb = deflateSync(Buffer.alloc(2_000_000, 0x41));
-    assert.ok(bomb.length < 4000, 'the bomb itself is under bob\'s 4000-byte limit');
+    assert.ok(bomb.length < 4000, "the bomb itself is under bob's 4000-byte limit");
     assert.equal((await send(bomb, 'deflate')).status, 413);
     const br = await send(Buffer.from('x'), 'br');
     assert.equal(br.status, 415);
@@ -155,7 +160,9 @@ test('deferred delivery: offline recipient -> 202 stored; delivered with its ori
   await lab.addAccount('eve', 'eve-secret');
   const eve = await RawSipClient.connect({ lab, transport: 'tcp', user: 'eve', password: 'eve-secret' });
   const zipped = await eve.request('MESSAGE', lab.aor('carol'), {
-    bodyBytes: deflateSync(Buffer.from('deflated while away')), contentType: 'text/plain', extra: [['Content-Encoding', 'deflate']],
+    bodyBytes: deflateSync(Buffer.from('deflated while away')),
+    contentType: 'text/plain',
+    extra: [['Content-Encoding', 'deflate']],
   });
   await eve.close();
   assert.equal(zipped.status, 202);

@@ -1,7 +1,15 @@
 // RFC 3428 page-mode instant messaging over SIP MESSAGE (with RFC 3862 CPIM + RFC 5438 IMDN Message-ID when asked).
 import { EventEmitter } from 'node:events';
 import { ParleyError } from '../../base/errors';
-import { buildChatCpim, cpimHeader, parseCpim, serializeCpim, IMDN_NS_URI, type CpimMessage, type ImdnDispositionRequest } from '../../protocol/formats/cpim';
+import {
+  buildChatCpim,
+  cpimHeader,
+  parseCpim,
+  serializeCpim,
+  IMDN_NS_URI,
+  type CpimMessage,
+  type ImdnDispositionRequest,
+} from '../../protocol/formats/cpim';
 import { IMDN_CONTENT_TYPE, newImdnMessageId, parseImdn, type ImdnNotification } from '../../protocol/formats/imdn';
 import type { SipUserAgent } from '../../net/sip/ua';
 import { defaultReason, type IncomingSipRequest } from '../../net/sip/incoming';
@@ -63,7 +71,13 @@ export interface PageContent {
 
 export type SendOutcome =
   | { status: 'delivered' | 'stored'; code: number; reason: string; imdnMessageId?: string }
-  | { status: 'failed'; code: number; reason: string; errorCode: 'SIP_FAILURE' | 'SIP_TIMEOUT' | 'SIP_TRANSPORT_ERROR'; imdnMessageId?: string };
+  | {
+      status: 'failed';
+      code: number;
+      reason: string;
+      errorCode: 'SIP_FAILURE' | 'SIP_TIMEOUT' | 'SIP_TRANSPORT_ERROR';
+      imdnMessageId?: string;
+    };
 
 export interface IncomingPageMessage {
   from: string;
@@ -153,16 +167,21 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
     }
     const enc = encodeBody(contentType, payload);
     const timeout = new Promise<SendOutcome>((resolve) => {
-      const t = setTimeout(() => resolve({ status: 'failed', code: 408, reason: 'Request Timeout', errorCode: 'SIP_TIMEOUT', imdnMessageId }), this.sendTimeoutMs);
+      const t = setTimeout(
+        () => resolve({ status: 'failed', code: 408, reason: 'Request Timeout', errorCode: 'SIP_TIMEOUT', imdnMessageId }),
+        this.sendTimeoutMs,
+      );
       t.unref();
     });
-    const sent = this.ua.sendMessage(target, enc.text, contentType, [...enc.headers, ...(content.extraHeaders ?? [])]).then((r): SendOutcome => {
-      if (r.statusCode >= 200 && r.statusCode < 300) {
-        return { status: r.statusCode === 202 ? 'stored' : 'delivered', code: r.statusCode, reason: r.reasonPhrase, imdnMessageId };
-      }
-      const errorCode = r.originator === 'system' ? (r.statusCode === 408 ? 'SIP_TIMEOUT' : 'SIP_TRANSPORT_ERROR') : 'SIP_FAILURE';
-      return { status: 'failed', code: r.statusCode, reason: r.reasonPhrase, errorCode, imdnMessageId };
-    });
+    const sent = this.ua
+      .sendMessage(target, enc.text, contentType, [...enc.headers, ...(content.extraHeaders ?? [])])
+      .then((r): SendOutcome => {
+        if (r.statusCode >= 200 && r.statusCode < 300) {
+          return { status: r.statusCode === 202 ? 'stored' : 'delivered', code: r.statusCode, reason: r.reasonPhrase, imdnMessageId };
+        }
+        const errorCode = r.originator === 'system' ? (r.statusCode === 408 ? 'SIP_TIMEOUT' : 'SIP_TRANSPORT_ERROR') : 'SIP_FAILURE';
+        return { status: 'failed', code: r.statusCode, reason: r.reasonPhrase, errorCode, imdnMessageId };
+      });
     return Promise.race([sent, timeout]);
   }
 
@@ -191,7 +210,13 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
       return;
     }
     req.reply(200, 'OK');
-    const text = cpim ? (isTextualType(cpim.contentType) ? decodeUtf8(cpim.body) : undefined) : isTextualType(type) ? decodeUtf8(body) : undefined;
+    const text = cpim
+      ? isTextualType(cpim.contentType)
+        ? decodeUtf8(cpim.body)
+        : undefined
+      : isTextualType(type)
+        ? decodeUtf8(body)
+        : undefined;
     const imdnMessageId = cpim ? cpimHeader(cpim, IMDN_NS_URI, 'Message-ID') : undefined;
     const innerType = cpim ? cpim.contentType : type;
     const imdn = mediaType(innerType) === IMDN_CONTENT_TYPE ? tryParseImdn(cpim ? cpim.body : body) : undefined;

@@ -6,7 +6,12 @@ import { normalizeAoR } from '../../security/aor';
 import type { E2EContext } from '../../security/e2e';
 import { E2E_CONTENT_TYPE, parseEnvelope, decodeEnvelopeBody } from '../../security/envelope';
 import {
-  KEY_REQUEST_CONTENT_TYPE, KEY_RESPONSE_CONTENT_TYPE, createKeyRequest, createKeyResponse, verifyKeyRequest, verifyKeyResponse,
+  KEY_REQUEST_CONTENT_TYPE,
+  KEY_RESPONSE_CONTENT_TYPE,
+  createKeyRequest,
+  createKeyResponse,
+  verifyKeyRequest,
+  verifyKeyResponse,
   type PendingKeyRequest,
 } from '../../security/key-request';
 import { REPLAY_WINDOW_MS } from '../../security/replay';
@@ -15,7 +20,12 @@ import { DEFAULT_ACCEPT_TYPES, mediaType } from '../../protocol/sip/message-body
 import type { IncomingPageMessage, PageMessagingService, SendOutcome } from './page-messaging';
 
 /** Content types the secure layer adds to the page-mode accept list. */
-export const SECURE_ACCEPT_TYPES: readonly string[] = [...DEFAULT_ACCEPT_TYPES, E2E_CONTENT_TYPE, KEY_REQUEST_CONTENT_TYPE, KEY_RESPONSE_CONTENT_TYPE];
+export const SECURE_ACCEPT_TYPES: readonly string[] = [
+  ...DEFAULT_ACCEPT_TYPES,
+  E2E_CONTENT_TYPE,
+  KEY_REQUEST_CONTENT_TYPE,
+  KEY_RESPONSE_CONTENT_TYPE,
+];
 /** A key request without an answer is sent again after this long (the peer may have been offline). */
 export const KEY_REQUEST_RETRY_MS = 60_000;
 
@@ -140,8 +150,14 @@ export class SecurePage extends EventEmitter<SecurePageEvents> {
     if (type === E2E_CONTENT_TYPE) return this.#onEnvelope(m, from, bodyText, tls);
     // Not end-to-end protected: CPIM (page-messaging parsed it) or a bare body from a non-Parley client.
     this.emit('item', {
-      ...base, fromDisplayName: m.fromDisplayName, e2e: 'off', cpim: m.cpim, imdnMessageId: m.imdnMessageId,
-      contentType: m.cpim ? m.cpim.contentType : m.contentType, body: m.cpim ? m.cpim.body : m.body, sentAt: m.sentAt,
+      ...base,
+      fromDisplayName: m.fromDisplayName,
+      e2e: 'off',
+      cpim: m.cpim,
+      imdnMessageId: m.imdnMessageId,
+      contentType: m.cpim ? m.cpim.contentType : m.contentType,
+      body: m.cpim ? m.cpim.body : m.body,
+      sentAt: m.sentAt,
     });
   }
 
@@ -166,13 +182,30 @@ export class SecurePage extends EventEmitter<SecurePageEvents> {
       const innerId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
       if (innerId !== opened.messageId) throw new ParleyError('E2E_BAD_INNER', 'inner Message-ID differs from the envelope header');
       this.emit('item', {
-        from, fromDisplayName: m.fromDisplayName, e2e: opened.mode === 'identity' ? 'on' : 'psk',
-        signatureValid: opened.senderKeyStatus === 'pinned', senderKeyStatus: opened.senderKeyStatus, cpim, imdnMessageId: innerId,
-        contentType: cpim.contentType, body: cpim.body, sentAt: new Date(opened.dateTime), receivedAt: m.receivedAt, tls,
+        from,
+        fromDisplayName: m.fromDisplayName,
+        e2e: opened.mode === 'identity' ? 'on' : 'psk',
+        signatureValid: opened.senderKeyStatus === 'pinned',
+        senderKeyStatus: opened.senderKeyStatus,
+        cpim,
+        imdnMessageId: innerId,
+        contentType: cpim.contentType,
+        body: cpim.body,
+        sentAt: new Date(opened.dateTime),
+        receivedAt: m.receivedAt,
+        tls,
       });
     } catch (e) {
       const err = e instanceof ParleyError ? e : new ParleyError('E2E_FAILED', String(e));
-      this.emit('failure', { from, code: err.code, reason: err.message.slice(0, 200), imdnMessageId: headerId, sentAt: headerDate, receivedAt: m.receivedAt, tls });
+      this.emit('failure', {
+        from,
+        code: err.code,
+        reason: err.message.slice(0, 200),
+        imdnMessageId: headerId,
+        sentAt: headerDate,
+        receivedAt: m.receivedAt,
+        tls,
+      });
     }
   }
 

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { PartyPool, acceptNext, nextEvent, pattern, type Party } from './testing';
-import type { ChatSession } from './chat-session';
 import type { ChatMessage, ClosedEvent, DeliveryNotification } from './types';
 import type { IncomingChatSession } from './manager';
 import { MsrpTransport } from '../../net/msrp/transport';

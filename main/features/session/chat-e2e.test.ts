@@ -76,7 +76,10 @@ for (const tls of [false, true]) {
       assert.equal(bClosed?.reason, 'bye-remote');
       // keys are erased: the cipher refuses to work after close
       const cipher = (a as unknown as { cipher: { seal(p: Uint8Array): unknown } }).cipher;
-      assert.throws(() => cipher.seal(new Uint8Array(1)), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
+      assert.throws(
+        () => cipher.seal(new Uint8Array(1)),
+        (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+      );
     });
   });
 }

@@ -51,7 +51,7 @@ describe('chat sessions through the lab MSRP relay', () => {
         const big = pattern(5 * 1024 * 1024, 3);
         const bigGot = nextEvent<ChatMessage>(b, 'message', (m) => m.body.length > 1000, 120_000);
         const o = await a.send({ contentType: 'application/octet-stream', body: big });
-        assert.notEqual(o.status, "failed", JSON.stringify(o));
+        assert.notEqual(o.status, 'failed', JSON.stringify(o));
         assert.equal(sha((await bigGot).body), sha(big));
       }
       const closed = nextEvent<ClosedEvent>(b, 'closed');

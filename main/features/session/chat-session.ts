@@ -11,8 +11,17 @@ import { EpochCipher } from './wire';
 import { decodeInbound } from './inbound';
 import { createMsrpSession, type Negotiated } from '../../media/msrp-media';
 import {
-  CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, MSRP_SETUP_TIMEOUT_MS, SUCCESS_REPORT_WAIT_MS,
-  type ChatMessage, type ClosedEvent, type DeliveryNotification, type SendOutcome, type SessionInfo, type TypingEvent,
+  CPIM_TYPE,
+  ISCOMPOSING_TYPE,
+  MAX_CHAT_MESSAGE_BYTES,
+  MSRP_SETUP_TIMEOUT_MS,
+  SUCCESS_REPORT_WAIT_MS,
+  type ChatMessage,
+  type ClosedEvent,
+  type DeliveryNotification,
+  type SendOutcome,
+  type SessionInfo,
+  type TypingEvent,
 } from './types';
 
 /** Streamed sends write this much at a time, then wait for the socket to drain (flat memory for big messages). */
@@ -118,7 +127,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       if (this.state === 'closed') return;
       // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
       setTimeout(() => {
-        if (this.state !== 'closed') this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
+        if (this.state !== 'closed')
+          this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
       }, MSRP_LOSS_GRACE_MS).unref();
     };
     if (attachNow) this.attach();
@@ -132,7 +142,10 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const attached = n.transport.attach(this.msrp!, opts).then(() => (n.relayed ? this.relayHandshake() : undefined));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)), MSRP_SETUP_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)),
+        MSRP_SETUP_TIMEOUT_MS,
+      );
       timer.unref();
     });
     this.attachPromise = Promise.race([attached, timeout]).finally(() => clearTimeout(timer));
@@ -172,7 +185,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   /** Resolves once the MSRP connection is bound; rejects with the reason the session closed. */
   ready(): Promise<void> {
     if (this.state === 'established') return Promise.resolve();
-    if (this.closedEvent) return Promise.reject(this.closedEvent.error ?? new ParleyError('SESSION_CLOSED', `session closed (${this.closedEvent.reason})`));
+    if (this.closedEvent)
+      return Promise.reject(this.closedEvent.error ?? new ParleyError('SESSION_CLOSED', `session closed (${this.closedEvent.reason})`));
     return new Promise((resolve, reject) => {
       const onUp = () => {
         this.off('closed', onClosed);
@@ -206,7 +220,15 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       return Promise.resolve(this.failedOutcome(imdnMessageId, e));
     }
     if (cpim.length > MAX_CHAT_MESSAGE_BYTES) {
-      return Promise.resolve(this.failedOutcome(imdnMessageId, new ParleyError('SESSION_MESSAGE_TOO_LARGE', `message of ${cpim.length} bytes exceeds ${MAX_CHAT_MESSAGE_BYTES}; use file transfer`)));
+      return Promise.resolve(
+        this.failedOutcome(
+          imdnMessageId,
+          new ParleyError(
+            'SESSION_MESSAGE_TOO_LARGE',
+            `message of ${cpim.length} bytes exceeds ${MAX_CHAT_MESSAGE_BYTES}; use file transfer`,
+          ),
+        ),
+      );
     }
     return this.enqueue(cpim, CPIM_TYPE, imdnMessageId, opts.successReport ?? true, opts.signal);
   }
@@ -216,7 +238,9 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const doc = serializeIsComposing(state === 'active' ? { state, refresh: 90, contentType: 'text/plain' } : { state });
     const id = newImdnMessageId();
     if (!this.cipher) return this.enqueue(doc, ISCOMPOSING_TYPE, id, false);
-    const cpim = serializeCpim(buildChatCpim({ from: this.localAor, to: [this.peerAor], messageId: id, content: { contentType: ISCOMPOSING_TYPE, body: doc } }));
+    const cpim = serializeCpim(
+      buildChatCpim({ from: this.localAor, to: [this.peerAor], messageId: id, content: { contentType: ISCOMPOSING_TYPE, body: doc } }),
+    );
     return this.enqueue(cpim, CPIM_TYPE, id, false);
   }
 
@@ -226,17 +250,37 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   }
 
   /** Messages are written one after another: E2E sequence numbers must complete in order at the receiver. */
-  private enqueue(plain: Uint8Array, contentType: string, imdnMessageId: string, successReport: boolean, signal?: AbortSignal): Promise<SendOutcome> {
+  private enqueue(
+    plain: Uint8Array,
+    contentType: string,
+    imdnMessageId: string,
+    successReport: boolean,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome> {
     return new Promise<SendOutcome>((resolve) => {
       this.queue = this.queue.then(() => this.write(plain, contentType, imdnMessageId, successReport, resolve, signal)).catch(() => {});
     });
   }
 
-  private async write(plain: Uint8Array, plainType: string, imdnMessageId: string, successReport: boolean, resolve: (o: SendOutcome) => void, signal?: AbortSignal): Promise<void> {
+  private async write(
+    plain: Uint8Array,
+    plainType: string,
+    imdnMessageId: string,
+    successReport: boolean,
+    resolve: (o: SendOutcome) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     // sends (and automatic IMDNs for early messages) issued while the MSRP connection is still coming up wait for it
     if (this.state === 'connecting') await this.ready().catch(() => {});
     if (this.state !== 'established' || !this.msrp || !this.neg) {
-      resolve({ status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: 'SESSION_CLOSED', reason: `session is ${this.state}` });
+      resolve({
+        status: 'failed',
+        imdnMessageId,
+        msrpMessageId: '',
+        bytes: 0,
+        errorCode: 'SESSION_CLOSED',
+        reason: `session is ${this.state}`,
+      });
       return;
     }
     let contentType = plainType;
@@ -251,7 +295,12 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     }
     const s = this.msrp;
     const o = s.startMessage({ contentType, successReport }, body.length);
-    const p: Pending = { resolve, successReport, sealed: !!this.cipher, outcome: { imdnMessageId, msrpMessageId: o.messageId, bytes: body.length } };
+    const p: Pending = {
+      resolve,
+      successReport,
+      sealed: !!this.cipher,
+      outcome: { imdnMessageId, msrpMessageId: o.messageId, bytes: body.length },
+    };
     this.pending.set(o.messageId, p);
     // Relays have small per-connection write queues (Kamailio 5.6: 32 KiB, it drops the connection beyond): pace relayed
     // sends in small slices with an event-loop turn between them; direct sends use big slices.
@@ -293,7 +342,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     try {
       this.handleMsrpEvent(e);
     } catch (err) {
-      this.report(isParleyError(err) ? err : new ParleyError('SESSION_INTERNAL', `handling ${e.type} failed: ${(err as Error).message}`, undefined, { cause: err }));
+      this.report(
+        isParleyError(err)
+          ? err
+          : new ParleyError('SESSION_INTERNAL', `handling ${e.type} failed: ${(err as Error).message}`, undefined, { cause: err }),
+      );
     }
   }
 
@@ -324,7 +377,9 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return this.finish(e.messageId, { status: 'delivered' });
       case 'sendFailed':
         return this.finish(e.messageId, {
-          status: 'failed', code: e.status, reason: e.comment,
+          status: 'failed',
+          code: e.status,
+          reason: e.comment,
           errorCode: e.local && e.status === 408 ? 'MSRP_TIMEOUT' : this.state === 'closed' ? 'SESSION_CLOSED' : 'MSRP_SEND_FAILED',
         });
       case 'error':
@@ -339,7 +394,9 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private onMessage(msrpMessageId: string, contentType: string | undefined, body: Uint8Array): void {
     const r = decodeInbound(
       { cipher: this.cipher, authenticatedPeer: this.neg?.e2e?.peerAoR, peerAor: this.peerAor, localAor: this.localAor },
-      msrpMessageId, contentType, body,
+      msrpMessageId,
+      contentType,
+      body,
     );
     switch (r.kind) {
       case 'refused':
@@ -399,7 +456,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (this.msrp && this.neg) this.neg.transport.detach(this.msrp);
     else this.neg?.e2e?.destroy();
     this.cipher?.destroy();
-    for (const id of [...this.pending.keys()]) this.finish(id, { status: 'failed', errorCode: 'SESSION_CLOSED', reason: `session closed (${ev.reason})` });
+    for (const id of [...this.pending.keys()])
+      this.finish(id, { status: 'failed', errorCode: 'SESSION_CLOSED', reason: `session closed (${ev.reason})` });
     this.emit('closed', ev);
   }
 

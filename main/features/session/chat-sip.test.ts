@@ -10,7 +10,16 @@ import { PartyPool, acceptNext, memorySecurity, nextEvent, pattern, type Party }
 import type { IncomingChatSession, RtcSession } from './manager';
 import type { ChatMessage, ClosedEvent } from './types';
 
-const AUDIO_SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+const AUDIO_SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40000 RTP/AVP 0',
+  'a=rtpmap:0 PCMU/8000',
+  '',
+].join('\r\n');
 
 describe('chat session SIP edges', () => {
   let lab: Lab;
@@ -58,7 +67,10 @@ describe('chat session SIP edges', () => {
   it('488 for an INVITE with audio SDP (not MSRP), with the reason in a Warning header', async () => {
     const driver: SdpDriver = { createOffer: () => AUDIO_SDP, createAnswer: () => AUDIO_SDP, applyRemote: async () => {}, close: () => {} };
     const rtc = withWebRtcGlobals(() =>
-      (alice.ua.jssip as unknown as { call(t: string, o: object): RtcSession }).call(lab.aor('bob'), { pcConfig: { [DRIVER_KEY]: driver }, mediaConstraints: { audio: false, video: false } }),
+      (alice.ua.jssip as unknown as { call(t: string, o: object): RtcSession }).call(lab.aor('bob'), {
+        pcConfig: { [DRIVER_KEY]: driver },
+        mediaConstraints: { audio: false, video: false },
+      }),
     );
     const failed = await nextEvent<{ message: { status_code: number; getHeader(n: string): string } }>(rtc as never, 'failed');
     assert.equal(failed.message.status_code, 488);
@@ -67,7 +79,10 @@ describe('chat session SIP edges', () => {
 
   it('judges odd INVITEs without crashing: no body 488, non-SDP 415, garbage SDP 488, missing key-mgmt 488 E2E_REQUIRED', async () => {
     const req = (ct: string | undefined, body: string) => ({
-      header: (n: string) => (n.toLowerCase() === 'content-type' ? ct : undefined), body: new TextEncoder().encode(body), bodyText: body, from: lab.aor('carol'),
+      header: (n: string) => (n.toLowerCase() === 'content-type' ? ct : undefined),
+      body: new TextEncoder().encode(body),
+      bodyText: body,
+      from: lab.aor('carol'),
     });
     const j = (r: Awaited<ReturnType<typeof bob.mgr.judgeInvite>>) => ('status' in r ? [r.status, r.headers.join()] : ['accepted', '']);
     assert.equal(j(await bob.mgr.judgeInvite(req(undefined, '')))[0], 488);
@@ -75,7 +90,13 @@ describe('chat session SIP edges', () => {
     const garbage = j(await bob.mgr.judgeInvite(req('application/sdp', 'v=0\r\nthis is not sdp\r\n')));
     assert.equal(garbage[0], 488);
     assert.match(String(garbage[1]), /SDP_MALFORMED/);
-    const noKey = buildMsrpOffer({ port: 9, transport: 'TCP/MSRP', path: ['msrp://127.0.0.1:9/abc;tcp'], acceptTypes: ['message/cpim'], acceptWrappedTypes: ['text/plain'] });
+    const noKey = buildMsrpOffer({
+      port: 9,
+      transport: 'TCP/MSRP',
+      path: ['msrp://127.0.0.1:9/abc;tcp'],
+      acceptTypes: ['message/cpim'],
+      acceptWrappedTypes: ['text/plain'],
+    });
     const r = j(await bob.mgr.judgeInvite(req('application/sdp', noKey)));
     assert.equal(r[0], 488);
     assert.match(String(r[1]), /E2E_REQUIRED/);
@@ -84,7 +105,10 @@ describe('chat session SIP edges', () => {
 
   it("policy: a client without key agreement is refused by 'require' (488) and gets an unprotected session with 'allow-plaintext'", async () => {
     const carol = await pool.create(lab, 'carol', { security: null, policy: 'allow-plaintext' }); // a client with no E2E at all
-    await assert.rejects(carol.mgr.open(lab.aor('bob')), (e) => isParleyError(e, 'SESSION_REJECTED') && e.details?.status === 488 && e.details?.peerCode === 'E2E_REQUIRED');
+    await assert.rejects(
+      carol.mgr.open(lab.aor('bob')),
+      (e) => isParleyError(e, 'SESSION_REJECTED') && e.details?.status === 488 && e.details?.peerCode === 'E2E_REQUIRED',
+    );
     const dave = await pool.create(lab, 'dave', { policy: 'allow-plaintext' });
     const [c, d] = await Promise.all([carol.mgr.open(lab.aor('dave')), acceptNext(dave)]);
     assert.equal(c.protected, false);
@@ -123,7 +147,10 @@ describe('chat session SIP edges', () => {
     const newBob = await pool.create(lab, 'bob', { security: await memorySecurity(lab.aor('bob')) });
     newBob.mgr.on('incoming', (i) => void i.accept().catch(() => {}));
     await assert.rejects(alice.mgr.open(lab.aor('bob')), (e) => isParleyError(e, 'PEER_KEY_CHANGED') && e.details?.aor === lab.aor('bob'));
-    await assert.rejects(newBob.mgr.open(lab.aor('alice')), (e) => isParleyError(e, 'SESSION_REJECTED') && e.details?.peerCode === 'PEER_KEY_CHANGED');
+    await assert.rejects(
+      newBob.mgr.open(lab.aor('alice')),
+      (e) => isParleyError(e, 'SESSION_REJECTED') && e.details?.peerCode === 'PEER_KEY_CHANGED',
+    );
     bob = newBob;
   });
 });

@@ -1,6 +1,6 @@
 // Session mode for the UE (RFC 4975 MSRP chat over INVITE, main/features/session/): one ChatSession per peer, opened on
 // demand and reused while established; incoming sessions accepted unless the caller is barred (603).
-import { ParleyError } from '../../base/errors';
+import { type ParleyError } from '../../base/errors';
 import { normalizeAoR } from '../../security/aor';
 import type { ChatSession } from './chat-session';
 import type { ChatSessionManager, IncomingChatSession } from './manager';
@@ -21,7 +21,10 @@ export class SessionChatTransport implements ChatTransport {
   readonly #open = new Map<string, ChatSession>();
   readonly #opening = new Map<string, Promise<ChatSession>>();
 
-  constructor(private readonly mgr: ChatSessionManager, private readonly hooks: SessionHooks) {
+  constructor(
+    private readonly mgr: ChatSessionManager,
+    private readonly hooks: SessionHooks,
+  ) {
     mgr.on('incoming', (inc) => this.#incoming(inc));
     mgr.on('error', (e) => hooks.log(`session: ${e.code} ${e.message}`));
   }

@@ -9,7 +9,11 @@ import { isE2eContentType, type EpochCipher } from './wire';
 import { CPIM_TYPE, ISCOMPOSING_TYPE, type ChatMessage, type DeliveryNotification, type TypingEvent } from './types';
 
 export type Inbound =
-  | { kind: 'message'; message: ChatMessage; /** CPIM IMDN delivery notification to send back (positive-delivery asked). */ imdnReply?: Uint8Array }
+  | {
+      kind: 'message';
+      message: ChatMessage;
+      /** CPIM IMDN delivery notification to send back (positive-delivery asked). */ imdnReply?: Uint8Array;
+    }
   | { kind: 'typing'; event: TypingEvent }
   | { kind: 'delivery'; event: DeliveryNotification }
   /** Refused; fatal: the session cannot continue (E2E sequence broken or forged frame). */
@@ -26,29 +30,59 @@ export interface InboundContext {
 
 const wrap = (e: unknown, code: string): ParleyError => (isParleyError(e) ? e : new ParleyError(code, String((e as Error)?.message ?? e)));
 
-export function decodeInbound(ctx: InboundContext, msrpMessageId: string, contentType: string | undefined, body: Uint8Array, receivedAt = new Date()): Inbound {
+export function decodeInbound(
+  ctx: InboundContext,
+  msrpMessageId: string,
+  contentType: string | undefined,
+  body: Uint8Array,
+  receivedAt = new Date(),
+): Inbound {
   let plain = body;
   let type = contentType ?? 'application/octet-stream';
   if (ctx.cipher) {
     if (!isE2eContentType(type)) {
-      return { kind: 'refused', fatal: false, error: new ParleyError('E2E_PLAINTEXT_IN_PROTECTED_SESSION', `unencrypted ${type} in a protected session refused`) };
+      return {
+        kind: 'refused',
+        fatal: false,
+        error: new ParleyError('E2E_PLAINTEXT_IN_PROTECTED_SESSION', `unencrypted ${type} in a protected session refused`),
+      };
     }
     try {
       plain = ctx.cipher.open(type, body);
     } catch (e) {
       const pe = wrap(e, 'E2E_TAMPERED');
       // the strict sequence cannot recover from a forged or missing frame (docs/security.md s.5.5)
-      return { kind: 'refused', fatal: true, error: new ParleyError(pe.code, `protected MSRP message rejected: ${pe.message}`, { msrpMessageId, ...pe.details }) };
+      return {
+        kind: 'refused',
+        fatal: true,
+        error: new ParleyError(pe.code, `protected MSRP message rejected: ${pe.message}`, { msrpMessageId, ...pe.details }),
+      };
     }
     type = CPIM_TYPE;
   } else if (isE2eContentType(type)) {
-    return { kind: 'refused', fatal: false, error: new ParleyError('E2E_NO_SESSION_KEYS', 'encrypted MSRP body in a session without key agreement') };
+    return {
+      kind: 'refused',
+      fatal: false,
+      error: new ParleyError('E2E_NO_SESSION_KEYS', 'encrypted MSRP body in a session without key agreement'),
+    };
   }
   const base = type.split(';')[0].trim().toLowerCase();
   if (base === ISCOMPOSING_TYPE) return typing(plain, ctx.peerAor);
   if (base !== CPIM_TYPE) {
     // bare content from a third-party client (RFC 4975 allows it when both accept the type)
-    return { kind: 'message', message: { from: ctx.peerAor, contentType: type, body: plain, text: textOf(type, plain), receivedAt, protected: false, msrpMessageId, mode: 'session' } };
+    return {
+      kind: 'message',
+      message: {
+        from: ctx.peerAor,
+        contentType: type,
+        body: plain,
+        text: textOf(type, plain),
+        receivedAt,
+        protected: false,
+        msrpMessageId,
+        mode: 'session',
+      },
+    };
   }
   let cpim: CpimMessage;
   try {
@@ -58,7 +92,11 @@ export function decodeInbound(ctx: InboundContext, msrpMessageId: string, conten
   }
   const from = cpim.from?.uri ?? ctx.peerAor;
   if (ctx.authenticatedPeer && normalizeSafe(from) !== ctx.authenticatedPeer) {
-    return { kind: 'refused', fatal: false, error: new ParleyError('E2E_SENDER_MISMATCH', `CPIM From ${from} is not the authenticated peer ${ctx.authenticatedPeer}`) };
+    return {
+      kind: 'refused',
+      fatal: false,
+      error: new ParleyError('E2E_SENDER_MISMATCH', `CPIM From ${from} is not the authenticated peer ${ctx.authenticatedPeer}`),
+    };
   }
   if (isImdnCpim(cpim)) {
     try {
@@ -71,9 +109,18 @@ export function decodeInbound(ctx: InboundContext, msrpMessageId: string, conten
   if (cpim.contentType.split(';')[0].trim().toLowerCase() === ISCOMPOSING_TYPE) return typing(cpim.body, from);
   const imdnMessageId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
   const message: ChatMessage = {
-    from, fromDisplayName: cpim.from?.name, to: cpim.to[0]?.uri, contentType: cpim.contentType, body: cpim.body,
-    text: textOf(cpim.contentType, cpim.body), imdnMessageId, sentAt: cpim.dateTime ? new Date(cpim.dateTime) : undefined,
-    receivedAt, protected: !!ctx.cipher, msrpMessageId, mode: 'session',
+    from,
+    fromDisplayName: cpim.from?.name,
+    to: cpim.to[0]?.uri,
+    contentType: cpim.contentType,
+    body: cpim.body,
+    text: textOf(cpim.contentType, cpim.body),
+    imdnMessageId,
+    sentAt: cpim.dateTime ? new Date(cpim.dateTime) : undefined,
+    receivedAt,
+    protected: !!ctx.cipher,
+    msrpMessageId,
+    mode: 'session',
   };
   let imdnReply: Uint8Array | undefined;
   if (imdnMessageId && cpim.dateTime && requestedNotifications(cpim).includes('positive-delivery')) {

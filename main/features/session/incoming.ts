@@ -39,7 +39,8 @@ export class IncomingChatSession extends EventEmitter<{ cancelled: []; failed: [
   }
   /** 200 OK with our SDP answer; resolves when the MSRP connection is bound. */
   accept(): Promise<ChatSession> {
-    if (this.settled) return Promise.reject(new ParleyError('SESSION_BAD_STATE', 'incoming session already accepted, declined or cancelled'));
+    if (this.settled)
+      return Promise.reject(new ParleyError('SESSION_BAD_STATE', 'incoming session already accepted, declined or cancelled'));
     this.settled = true;
     withWebRtcGlobals(() => this.rtc.answer({ pcConfig: { [DRIVER_KEY]: this.media }, mediaConstraints: { audio: false, video: false } }));
     return this.session.ready().then(() => this.session);
@@ -59,4 +60,3 @@ export class IncomingChatSession extends EventEmitter<{ cancelled: []; failed: [
     this.settled = true;
   }
 }
-

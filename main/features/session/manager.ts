@@ -90,8 +90,15 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     if (this.started) return;
     await initCrypto();
     const relay = await openMsrpEndpoints(
-      { host: this.opts.host ?? '127.0.0.1', relay: this.opts.relay, aor: this.localAor, password: this.ua.account.password, onRefreshFailed: (e) => this.report(e) },
-      this.transports, this.fingerprints,
+      {
+        host: this.opts.host ?? '127.0.0.1',
+        relay: this.opts.relay,
+        aor: this.localAor,
+        password: this.ua.account.password,
+        onRefreshFailed: (e) => this.report(e),
+      },
+      this.transports,
+      this.fingerprints,
     );
     this.relayClient = relay?.client;
     this.relaySecure = relay?.secure ?? false;
@@ -109,7 +116,8 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     const secureOffer = this.opts.relay ? this.relaySecure : !!this.opts.tls;
     return {
       transport: (secure) => this.transports.get(secure),
-      relayPath: (secure) => (this.relayUsePath && secure === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined),
+      relayPath: (secure) =>
+        this.relayUsePath && secure === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined,
       fingerprint: (secure) => this.fingerprints.get(secure),
       offerSecure: secureOffer,
       security: this.opts.security,
@@ -168,16 +176,23 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
       const status = e.message?.status_code as number | undefined;
       if (media.failure) return session.teardown({ reason: 'failed', error: media.failure, status });
       if (cancelled || e.cause === 'Canceled') {
-        return session.teardown({ reason: 'cancelled', status, error: new ParleyError('SESSION_CANCELLED', 'the INVITE was cancelled before an answer', { status }) });
+        return session.teardown({
+          reason: 'cancelled',
+          status,
+          error: new ParleyError('SESSION_CANCELLED', 'the INVITE was cancelled before an answer', { status }),
+        });
       }
       const warning = e.message?.getHeader?.('Warning');
       const peerCode = /"([A-Z0-9_]{3,})[:"]/.exec(warning ?? '')?.[1];
       const reason = status === 603 ? 'declined' : status ? 'rejected' : 'failed';
       session.teardown({
-        reason, status,
-        error: new ParleyError(status === 603 ? 'SESSION_DECLINED' : status ? 'SESSION_REJECTED' : 'SESSION_FAILED',
+        reason,
+        status,
+        error: new ParleyError(
+          status === 603 ? 'SESSION_DECLINED' : status ? 'SESSION_REJECTED' : 'SESSION_FAILED',
           `session to ${target} ${status ? `refused: ${status} ${e.message?.reason_phrase ?? ''}` : `failed: ${e.cause}`}${warning ? ` (${warning})` : ''}`,
-          { status, cause: e.cause, warning, peerCode }),
+          { status, cause: e.cause, warning, peerCode },
+        ),
       });
     });
     try {
@@ -204,8 +219,10 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     });
     rtc.on('ended', (e: { originator: string; cause: string }) => {
       session.teardown(
-        e.originator === 'remote' ? { reason: 'bye-remote' }
-          : e.originator === 'local' ? { reason: 'bye-local' }
+        e.originator === 'remote'
+          ? { reason: 'bye-remote' }
+          : e.originator === 'local'
+            ? { reason: 'bye-local' }
             : { reason: 'failed', error: new ParleyError('SESSION_FAILED', `SIP session ended: ${e.cause}`, { cause: e.cause }) },
       );
     });
@@ -226,9 +243,16 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     rtc.on('failed', (e: JsSipFailed) => {
       incoming?.markSettled();
       const cancelledByPeer = e.originator === 'remote' && e.cause === 'Canceled';
-      const err = new ParleyError(cancelledByPeer ? 'SESSION_CANCELLED' : 'SESSION_FAILED', cancelledByPeer ? 'the caller cancelled' : `incoming session failed: ${e.cause}`, { cause: e.cause });
+      const err = new ParleyError(
+        cancelledByPeer ? 'SESSION_CANCELLED' : 'SESSION_FAILED',
+        cancelledByPeer ? 'the caller cancelled' : `incoming session failed: ${e.cause}`,
+        { cause: e.cause },
+      );
       const declinedByUs = e.originator === 'local' && e.cause === 'Rejected';
-      session.teardown({ reason: cancelledByPeer ? 'cancelled' : declinedByUs ? 'declined' : 'failed', error: declinedByUs ? undefined : err });
+      session.teardown({
+        reason: cancelledByPeer ? 'cancelled' : declinedByUs ? 'declined' : 'failed',
+        error: declinedByUs ? undefined : err,
+      });
       if (cancelledByPeer) incoming?.emit('cancelled');
       else if (!declinedByUs && incoming && incoming.listenerCount('failed') > 0) incoming.emit('failed', err);
     });
@@ -256,10 +280,13 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
   }
 
   /** Decide what an initial INVITE gets before ringing. Never throws for bad input. */
-  async judgeInvite(req: Pick<IncomingSipRequest, 'header' | 'body' | 'bodyText' | 'from'>): Promise<{ media: AnswerMedia } | { status: number; reason: string; headers: string[] }> {
+  async judgeInvite(
+    req: Pick<IncomingSipRequest, 'header' | 'body' | 'bodyText' | 'from'>,
+  ): Promise<{ media: AnswerMedia } | { status: number; reason: string; headers: string[] }> {
     if (this.stopping) return { status: 480, reason: 'Temporarily Unavailable', headers: [] };
     const ct = req.header('content-type')?.trim().toLowerCase();
-    if (req.body.length === 0) return reject488({ status: 488, code: 'SDP_MISSING', reason: 'INVITE without an SDP offer (offerless INVITEs are not supported)' });
+    if (req.body.length === 0)
+      return reject488({ status: 488, code: 'SDP_MISSING', reason: 'INVITE without an SDP offer (offerless INVITEs are not supported)' });
     if (ct !== 'application/sdp') return { status: 415, reason: 'Unsupported Media Type', headers: ['Accept: application/sdp'] };
     let from: string;
     try {
@@ -324,4 +351,3 @@ export function normalizeTarget(target: string, localAor: string): string {
   const domain = localAor.split('@')[1];
   return `sip:${t.includes('@') ? t : `${t}@${domain}`}`;
 }
-

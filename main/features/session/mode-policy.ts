@@ -21,6 +21,7 @@ export interface ModeInput {
 export function pickMode(i: ModeInput): MessagingMode {
   if (i.userOverride === 'page' || i.userOverride === 'session') return i.userOverride;
   if (i.openSession) return 'session';
-  if (!Number.isFinite(i.payloadBytes) || i.payloadBytes < 0) throw new RangeError(`payloadBytes must be a non-negative number, got ${i.payloadBytes}`);
+  if (!Number.isFinite(i.payloadBytes) || i.payloadBytes < 0)
+    throw new RangeError(`payloadBytes must be a non-negative number, got ${i.payloadBytes}`);
   return i.payloadBytes > PAGE_MODE_MAX_BYTES ? 'session' : 'page';
 }

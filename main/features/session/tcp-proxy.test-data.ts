@@ -10,7 +10,10 @@ export class CapturingProxy {
   private tamperType: string | undefined;
   tampered = 0;
 
-  constructor(private readonly targetPort: number, private readonly host = '127.0.0.1') {}
+  constructor(
+    private readonly targetPort: number,
+    private readonly host = '127.0.0.1',
+  ) {}
 
   async listen(): Promise<number> {
     this.server = net.createServer((client) => {

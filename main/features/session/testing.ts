@@ -1,5 +1,5 @@
 // Test helpers for chat-session lab tests: registered UAs with a ChatSessionManager, in-memory identities and pins.
-import { EventEmitter } from 'node:events';
+import { type EventEmitter } from 'node:events';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor, nextEvent, type LabLike, type ProxyKind } from '../../net/sip/testing';
 import { LocalIdentity } from '../../security/identity';
@@ -28,7 +28,11 @@ export interface Party {
 export class PartyPool {
   private readonly parties: Party[] = [];
   /** opts.security: omitted -> a fresh in-memory identity; null -> no E2E at all (a plaintext-only client). */
-  async create(lab: LabLike, user: string, opts: Omit<ChatManagerOptions, 'ua' | 'security'> & { proxy?: ProxyKind; security?: SessionSecurity | null } = {}): Promise<Party> {
+  async create(
+    lab: LabLike,
+    user: string,
+    opts: Omit<ChatManagerOptions, 'ua' | 'security'> & { proxy?: ProxyKind; security?: SessionSecurity | null } = {},
+  ): Promise<Party> {
     const ua = new SipUserAgent(accountFor(lab, user, opts.proxy ?? 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
@@ -48,10 +52,12 @@ export class PartyPool {
     await p.ua.stop().catch(() => {});
   }
   async stopAll(): Promise<void> {
-    await Promise.all(this.parties.splice(0).map(async (p) => {
-      await p.mgr.stop().catch(() => {});
-      await p.ua.stop().catch(() => {});
-    }));
+    await Promise.all(
+      this.parties.splice(0).map(async (p) => {
+        await p.mgr.stop().catch(() => {});
+        await p.ua.stop().catch(() => {});
+      }),
+    );
   }
 }
 

@@ -33,7 +33,10 @@ describe('E2E wire (EpochCipher)', () => {
     assert.ok(isE2eContentType(`${MSRP_E2E_CONTENT_TYPE.toUpperCase()};epoch=1`));
     assert.ok(!isE2eContentType('message/cpim'));
     for (const bad of [`${MSRP_E2E_CONTENT_TYPE};epoch=x`, `${MSRP_E2E_CONTENT_TYPE};epoch=99999999`]) {
-      assert.throws(() => epochOf(bad), (e) => isParleyError(e, 'E2E_BAD_FORMAT'));
+      assert.throws(
+        () => epochOf(bad),
+        (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
+      );
     }
   });
 
@@ -55,8 +58,14 @@ describe('E2E wire (EpochCipher)', () => {
     assert.equal(next.contentType, `${MSRP_E2E_CONTENT_TYPE};epoch=1`);
     assert.equal(dec(a.open(next.contentType, next.body)), 'after');
     assert.deepEqual(a.epochs, { send: 0, recv: 1 });
-    assert.throws(() => a.open(lost.contentType, lost.body), (e) => isParleyError(e, 'E2E_REPLAY'));
-    assert.throws(() => a.open(next.contentType, next.body), (e) => isParleyError(e, 'E2E_REPLAY'));
+    assert.throws(
+      () => a.open(lost.contentType, lost.body),
+      (e) => isParleyError(e, 'E2E_REPLAY'),
+    );
+    assert.throws(
+      () => a.open(next.contentType, next.body),
+      (e) => isParleyError(e, 'E2E_REPLAY'),
+    );
     // the other direction is independent and still in epoch 0
     const back = a.seal(enc('back'));
     assert.equal(back.contentType, MSRP_E2E_CONTENT_TYPE);
@@ -68,11 +77,20 @@ describe('E2E wire (EpochCipher)', () => {
     const f = o.seal(enc('one'));
     const bad = Uint8Array.from(f.body);
     bad[bad.length - 1] ^= 1;
-    assert.throws(() => a.open(f.contentType, bad), (e) => isParleyError(e, 'E2E_TAMPERED'));
-    assert.throws(() => a.open(e2eContentType(5), f.body), (e) => isParleyError(e, 'E2E_TAMPERED'));
+    assert.throws(
+      () => a.open(f.contentType, bad),
+      (e) => isParleyError(e, 'E2E_TAMPERED'),
+    );
+    assert.throws(
+      () => a.open(e2eContentType(5), f.body),
+      (e) => isParleyError(e, 'E2E_TAMPERED'),
+    );
     assert.deepEqual(a.epochs.recv, 0);
     const g = o.seal(enc('two'));
-    assert.throws(() => a.open(g.contentType, g.body), (e) => isParleyError(e, 'E2E_OUT_OF_ORDER'));
+    assert.throws(
+      () => a.open(g.contentType, g.body),
+      (e) => isParleyError(e, 'E2E_OUT_OF_ORDER'),
+    );
     assert.equal(dec(a.open(f.contentType, f.body)), 'one');
     assert.equal(dec(a.open(g.contentType, g.body)), 'two');
   });
@@ -81,7 +99,13 @@ describe('E2E wire (EpochCipher)', () => {
     const { o } = await pair();
     o.skipAfterLoss();
     o.destroy();
-    assert.throws(() => o.seal(enc('x')), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
-    assert.throws(() => o.open(MSRP_E2E_CONTENT_TYPE, new Uint8Array(40)), (e) => isParleyError(e, 'E2E_SESSION_CLOSED'));
+    assert.throws(
+      () => o.seal(enc('x')),
+      (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+    );
+    assert.throws(
+      () => o.open(MSRP_E2E_CONTENT_TYPE, new Uint8Array(40)),
+      (e) => isParleyError(e, 'E2E_SESSION_CLOSED'),
+    );
   });
 });

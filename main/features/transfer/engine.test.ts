@@ -35,17 +35,42 @@ interface Run {
 }
 
 /** One transfer attempt: prepared file, a fresh session pair, sender and receiver wired like the SIP layer does. */
-async function start(f: PreparedFile, o: { prot: boolean; dl: string; resumeId?: string; viaProxy?: boolean; chunkSize?: number; tamper?: boolean; wrongHash?: boolean; keepOnPeerCancel?: boolean }): Promise<Run> {
+async function start(
+  f: PreparedFile,
+  o: {
+    prot: boolean;
+    dl: string;
+    resumeId?: string;
+    viaProxy?: boolean;
+    chunkSize?: number;
+    tamper?: boolean;
+    wrongHash?: boolean;
+    keepOnPeerCancel?: boolean;
+  },
+): Promise<Run> {
   const id = o.resumeId ?? `dl${++n}${randomBytes(6).toString('hex')}`;
-  const part = o.resumeId ? PartFile.open(o.dl, id) : PartFile.create(o.dl, { id, peer: 'sip:alice@parley.test', selector: { size: f.wireSize }, protected: o.prot });
+  const part = o.resumeId
+    ? PartFile.open(o.dl, id)
+    : PartFile.create(o.dl, { id, peer: 'sip:alice@parley.test', selector: { size: f.wireSize }, protected: o.prot });
   const wireStart = o.prot ? (part.bytes / MiB) * STREAM_FULL_SEGMENT_CT : part.bytes;
   const transferId = randomBytes(8).toString('hex');
   const manifestKey = h256(Buffer.from(`session-key/${transferId}`)); // stands in for session.streamKey(transferId)
   const receiver = new FileReceiver({
-    part, wireSize: f.wireSize, wireStart, protected: o.prot, manifestKey: o.prot ? manifestKey : undefined,
-    name: f.name, type: f.type, sha256: o.wrongHash ? '00'.repeat(32) : f.sha256, keepPartialOnPeerCancel: o.keepOnPeerCancel,
+    part,
+    wireSize: f.wireSize,
+    wireStart,
+    protected: o.prot,
+    manifestKey: o.prot ? manifestKey : undefined,
+    name: f.name,
+    type: f.type,
+    sha256: o.wrongHash ? '00'.repeat(32) : f.sha256,
+    keepPartialOnPeerCancel: o.keepOnPeerCancel,
   });
-  const pair = await loopbackPair({ receiverSession: receiver.sessionOptions(), viaProxy: o.viaProxy, chunkSize: o.chunkSize ?? 256 * 1024 });
+  const pair = await loopbackPair({
+    receiverSession: receiver.sessionOptions(),
+    viaProxy: o.viaProxy,
+    chunkSize: o.chunkSize ?? 256 * 1024,
+  });
   receiver.bind(pair.receiver.session);
   if (o.tamper) {
     // flip one byte of the ciphertext in the middle of the stream, below MSRP (as a malicious relay would)
@@ -65,8 +90,13 @@ async function start(f: PreparedFile, o: { prot: boolean; dl: string; resumeId?:
     };
   }
   const sender = new FileSender({
-    path: f.path, size: f.size, wireStart, contentType: f.type,
-    protected: o.prot ? { fileKey: f.fileKey!, manifestKey, manifest: manifestFor({ ...f, fileKey: f.fileKey!, modified: f.modified.toUTCString() }) } : undefined,
+    path: f.path,
+    size: f.size,
+    wireStart,
+    contentType: f.type,
+    protected: o.prot
+      ? { fileKey: f.fileKey!, manifestKey, manifest: manifestFor({ ...f, fileKey: f.fileKey!, modified: f.modified.toUTCString() }) }
+      : undefined,
   });
   const sent = sender.run(pair.sender.transport, pair.sender.session);
   sent.catch(() => {});
@@ -86,7 +116,11 @@ function atBytes(r: Run, bytes: number, fn: () => void): void {
   };
 }
 
-async function roundTrip(size: number, prot: boolean, extra: { viaProxy?: boolean } = {}): Promise<{ got: ReceivedFile; file: PreparedFile; progress: number }> {
+async function roundTrip(
+  size: number,
+  prot: boolean,
+  extra: { viaProxy?: boolean } = {},
+): Promise<{ got: ReceivedFile; file: PreparedFile; progress: number }> {
   const src = path.join(tmp.dir, `src-${size}-${prot}-${++n}.bin`);
   await writeTestFile(src, size, size + 3);
   const file = await prepareFile(src, { protected: prot, name: `report ${n}.pdf` });
@@ -102,7 +136,11 @@ async function roundTrip(size: number, prot: boolean, extra: { viaProxy?: boolea
     assert.equal(got.name, file.name);
     assert.equal(path.basename(got.path), file.name);
     assert.equal(got.verified, true);
-    assert.deepEqual(readdirSync(dl).filter((x) => x.startsWith('.')), [], 'no .part or sidecar left');
+    assert.deepEqual(
+      readdirSync(dl).filter((x) => x.startsWith('.')),
+      [],
+      'no .part or sidecar left',
+    );
     return { got, file, progress };
   } finally {
     await r.pair.close();
@@ -149,7 +187,10 @@ test('an existing file of the same name is never overwritten', async () => {
     await r.sent;
     await r.pair.close();
   }
-  assert.deepEqual(paths.map((p) => path.basename(p)), ['dup.txt', 'dup (1).txt']);
+  assert.deepEqual(
+    paths.map((p) => path.basename(p)),
+    ['dup.txt', 'dup (1).txt'],
+  );
 });
 
 test('cancel from the sender: receiver sees FILE_CANCELLED_BY_PEER, partial removed (or kept when chosen)', async () => {

@@ -32,7 +32,11 @@ async function side(user: string): Promise<Side> {
   const profileDir = join(root, user);
   const wrapper = await chooseKeyWrapper(profileDir, { passphrase: `${user} pass`, argon2: insecureTestParams(), env: {} });
   const s = await openAccountSession({
-    profileDir, wrapper, now: Date.now, defaultPolicy: 'require', password: `${user}-secret`,
+    profileDir,
+    wrapper,
+    now: Date.now,
+    defaultPolicy: 'require',
+    password: `${user}-secret`,
     account: { v: 1, aor: lab.aor(user), proxy: lab.proxy.tls, caFile: lab.caFile },
   });
   await s.ua.start();
@@ -40,10 +44,11 @@ async function side(user: string): Promise<Side> {
   me.files = await UeFiles.start(s, {
     emit: (v) => {
       me.views.push(v);
-      for (const w of [...me.waiters]) if (w.pred(v)) {
-        me.waiters.splice(me.waiters.indexOf(w), 1);
-        w.res(v);
-      }
+      for (const w of [...me.waiters])
+        if (w.pred(v)) {
+          me.waiters.splice(me.waiters.indexOf(w), 1);
+          w.res(v);
+        }
     },
   });
   return me;
@@ -54,7 +59,13 @@ function waitView(x: Side, pred: (v: TransferView) => boolean, what: string): Pr
   if (seen) return Promise.resolve(seen);
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`timeout waiting for ${what}; last: ${JSON.stringify(x.views.at(-1))}`)), WAIT_MS);
-    x.waiters.push({ pred, res: (v) => { clearTimeout(timer); res(v); } });
+    x.waiters.push({
+      pred,
+      res: (v) => {
+        clearTimeout(timer);
+        res(v);
+      },
+    });
   });
 }
 
@@ -102,7 +113,11 @@ test('decline: alice sees declined with a reason', async () => {
   const src = join(root, 'tool.sh');
   await writeTestFile(src, 1000, 5);
   const { transferId } = await alice.files.send({ conversationId: convWith(alice, lab.aor('bob')), path: src });
-  const offered = await waitView(bob, (v) => v.state === 'offered' && !bob.views.some((x) => x.id === v.id && x.state !== 'offered'), 'second offer');
+  const offered = await waitView(
+    bob,
+    (v) => v.state === 'offered' && !bob.views.some((x) => x.id === v.id && x.state !== 'offered'),
+    'second offer',
+  );
   await bob.files.decline({ transferId: offered.id });
   const d = await waitView(alice, (v) => v.id === transferId && v.state === 'declined', 'declined at alice');
   assert.ok(d.failure && d.failure.reason.length > 0);

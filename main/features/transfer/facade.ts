@@ -4,7 +4,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParleyError } from '../../base/errors';
-import { UeEventHub, type Req, type Res, type TransferState, type TransferView, type UeBackend, type UeEventListener } from '../../../app/ipc/contract';
+import {
+  UeEventHub,
+  type Req,
+  type Res,
+  type TransferState,
+  type TransferView,
+  type UeBackend,
+  type UeEventListener,
+} from '../../../app/ipc/contract';
 import { isExecutableType } from './sanitize';
 import { FileTransferManager } from './manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
@@ -38,7 +46,11 @@ export class UeFiles {
   readonly #entries = new Map<string, Entry>();
   readonly downloadsDir: string;
 
-  private constructor(private readonly s: AccountSession, readonly mgr: FileTransferManager, private readonly hooks: UeFilesHooks) {
+  private constructor(
+    private readonly s: AccountSession,
+    readonly mgr: FileTransferManager,
+    private readonly hooks: UeFilesHooks,
+  ) {
     this.downloadsDir = join(s.dir, DOWNLOADS_DIR);
     mgr.on('offer', (o) => this.#onOffer(o));
     mgr.on('error', (e) => hooks.log?.(`files: ${e.code}: ${e.message}`));
@@ -64,9 +76,21 @@ export class UeFiles {
     if (this.s.store.contacts.isBlocked(this.s.aor, c.peer)) throw new ParleyError('CONTACT_BLOCKED', 'you blocked this contact');
     const t = await this.mgr.sendFile(c.peer, req.path, { protect: this.s.policy !== 'off' });
     const e = this.#add({
-      id: t.transferId, conversationId: String(c.id), peer: c.peer, direction: 'out', name: t.file.name.slice(0, 255) || 'file',
-      nameHidden: false, size: t.file.size, mediaType: t.file.type, state: 'offering', bytes: 0, rate: 0, executable: false,
-      protected: !!t.file.fileKey, resumable: false, at: Date.now(),
+      id: t.transferId,
+      conversationId: String(c.id),
+      peer: c.peer,
+      direction: 'out',
+      name: t.file.name.slice(0, 255) || 'file',
+      nameHidden: false,
+      size: t.file.size,
+      mediaType: t.file.type,
+      state: 'offering',
+      bytes: 0,
+      rate: 0,
+      executable: false,
+      protected: !!t.file.fileKey,
+      resumable: false,
+      at: Date.now(),
     });
     e.outgoing = t;
     t.on('accepted', () => this.#update(e, { state: 'transferring' }));
@@ -93,7 +117,8 @@ export class UeFiles {
 
   async cancel(req: Req<'files.cancel'>): Promise<null> {
     const e = this.#get(req.transferId);
-    if (e.view.state !== 'transferring' && e.view.state !== 'offering') throw new ParleyError('FILE_BAD_STATE', `nothing to cancel (${e.view.state})`);
+    if (e.view.state !== 'transferring' && e.view.state !== 'offering')
+      throw new ParleyError('FILE_BAD_STATE', `nothing to cancel (${e.view.state})`);
     if (e.outgoing) e.outgoing.cancel();
     else e.incoming?.cancel({ keepPartial: true });
     return null;
@@ -121,7 +146,10 @@ export class UeFiles {
   async close(): Promise<void> {
     for (const e of this.#entries.values()) {
       if (e.view.state === 'offered') e.offer?.decline('the receiver signed out', 'FILE_UNAVAILABLE');
-      if (e.view.state === 'transferring') (e.outgoing ? e.outgoing.cancel() : e.incoming?.cancel({ keepPartial: true }));
+      if (e.view.state === 'transferring') {
+        if (e.outgoing) e.outgoing.cancel();
+        else e.incoming?.cancel({ keepPartial: true });
+      }
     }
     this.mgr.removeAllListeners('offer');
     await this.mgr.stop();
@@ -134,35 +162,66 @@ export class UeFiles {
     if (this.s.store.contacts.isBlocked(this.s.aor, peer)) return o.decline('blocked', 'CONTACT_BLOCKED');
     const c = this.s.store.openConversation(this.s.aor, { kind: 'direct', peer });
     const e = this.#add({
-      id: `in-${Date.now().toString(36)}-${(++seq).toString(36)}`, conversationId: String(c.id), peer, direction: 'in',
-      name: o.name.slice(0, 255) || 'file', nameHidden: o.nameHidden, size: o.plainSize ?? o.size, mediaType: o.type?.slice(0, 128),
-      state: 'offered', bytes: 0, rate: 0, executable: o.executable, protected: o.protected, resumable: false, at: Date.now(),
+      id: `in-${Date.now().toString(36)}-${(++seq).toString(36)}`,
+      conversationId: String(c.id),
+      peer,
+      direction: 'in',
+      name: o.name.slice(0, 255) || 'file',
+      nameHidden: o.nameHidden,
+      size: o.plainSize ?? o.size,
+      mediaType: o.type?.slice(0, 128),
+      state: 'offered',
+      bytes: 0,
+      rate: 0,
+      executable: o.executable,
+      protected: o.protected,
+      resumable: false,
+      at: Date.now(),
     });
     e.offer = o;
     o.on('cancelled', () => {
-      if (e.view.state === 'offered') this.#update(e, { state: 'cancelled', failure: { code: 'FILE_CANCELLED_BY_PEER', reason: 'the sender withdrew the offer' } });
+      if (e.view.state === 'offered')
+        this.#update(e, { state: 'cancelled', failure: { code: 'FILE_CANCELLED_BY_PEER', reason: 'the sender withdrew the offer' } });
     });
   }
 
   #bindIncoming(e: Entry, t: IncomingFileTransfer): void {
     e.incoming = t;
     e.downloadId = t.downloadId;
-    t.on('manifest', (m) => this.#update(e, {
-      name: m.name.slice(0, 255) || e.view.name, nameHidden: false, size: m.size, mediaType: m.type?.slice(0, 128),
-      executable: isExecutableType(m.name, m.type),
-    }));
+    t.on('manifest', (m) =>
+      this.#update(e, {
+        name: m.name.slice(0, 255) || e.view.name,
+        nameHidden: false,
+        size: m.size,
+        mediaType: m.type?.slice(0, 128),
+        executable: isExecutableType(m.name, m.type),
+      }),
+    );
     t.on('progress', (p) => this.#progress(e, p));
-    t.on('done', (f) => this.#update(e, {
-      state: 'done', bytes: f.size, size: f.size, name: f.name.slice(0, 255), nameHidden: false, savedPath: f.path,
-      executable: f.executable, rate: 0, etaSeconds: undefined,
-    }));
+    t.on('done', (f) =>
+      this.#update(e, {
+        state: 'done',
+        bytes: f.size,
+        size: f.size,
+        name: f.name.slice(0, 255),
+        nameHidden: false,
+        savedPath: f.path,
+        executable: f.executable,
+        rate: 0,
+        etaSeconds: undefined,
+      }),
+    );
     t.on('failed', (err) => {
       // Ours (partial kept): cancelled, resumable. The sender's: cancelled. Integrity: failed. Anything else: interrupted.
       const byUs = err.code === 'FILE_CANCELLED';
       const bad = err.code === 'FILE_HASH_MISMATCH' || err.code === 'FILE_TAMPERED';
       const state: TransferState = byUs || err.code === 'FILE_CANCELLED_BY_PEER' ? 'cancelled' : bad ? 'failed' : 'interrupted';
       this.#update(e, {
-        state, resumable: byUs || state === 'interrupted', failure: { code: err.code, reason: err.message.slice(0, 1024) }, rate: 0, etaSeconds: undefined,
+        state,
+        resumable: byUs || state === 'interrupted',
+        failure: { code: err.code, reason: err.message.slice(0, 1024) },
+        rate: 0,
+        etaSeconds: undefined,
       });
     });
   }
@@ -170,13 +229,20 @@ export class UeFiles {
   #outDone(e: Entry, o: SendOutcome): void {
     const state: TransferState = o.status === 'delivered' || o.status === 'sent' ? 'done' : o.status;
     this.#update(e, {
-      state, rate: 0, etaSeconds: undefined, bytes: state === 'done' ? e.view.size : e.view.bytes,
+      state,
+      rate: 0,
+      etaSeconds: undefined,
+      bytes: state === 'done' ? e.view.size : e.view.bytes,
       failure: state === 'done' ? undefined : { code: o.code ?? 'FILE_FAILED', reason: (o.reason ?? describeOutcome(o)).slice(0, 1024) },
     });
   }
 
   #progress(e: Entry, p: TransferProgress): void {
-    this.#update(e, { bytes: Math.min(p.bytes, Math.max(p.total, e.view.size)), rate: Math.round(p.rate), etaSeconds: p.etaSeconds === null ? undefined : Math.ceil(p.etaSeconds) });
+    this.#update(e, {
+      bytes: Math.min(p.bytes, Math.max(p.total, e.view.size)),
+      rate: Math.round(p.rate),
+      etaSeconds: p.etaSeconds === null ? undefined : Math.ceil(p.etaSeconds),
+    });
   }
 
   #add(v: TransferView): Entry {
@@ -214,7 +280,9 @@ function describeOutcome(o: SendOutcome): string {
   return 'the transfer failed';
 }
 
-type FilesMethods = Required<Pick<UeBackend, 'filesSend' | 'filesAccept' | 'filesDecline' | 'filesCancel' | 'filesResume' | 'filesList' | 'filesReveal'>>;
+type FilesMethods = Required<
+  Pick<UeBackend, 'filesSend' | 'filesAccept' | 'filesDecline' | 'filesCancel' | 'filesResume' | 'filesList' | 'filesReveal'>
+>;
 const WITH_FILES = Symbol('parley.withFiles');
 
 /** Adds the files.* channels to a UE (see attachFeature). Idempotent. */
@@ -240,33 +308,38 @@ export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void
  *  signed-in account session (started when a session appears, closed on sign-out or when it is replaced), its events
  *  join the UE's, and `methods` become backend methods of the returned UE (a Proxy; everything else is the UE's).
  *  Idempotent per `marker`. */
-export function attachFeature<T extends Ue, F, M extends object>(ue: T, marker: symbol, f: {
-  name: string;
-  start(s: AccountSession, hub: UeEventHub): Promise<F>;
-  close(x: F): Promise<void>;
-  methods(need: () => Promise<F>, current: () => F | null): M;
-  log?: (line: string) => void;
-}): T & M {
+export function attachFeature<T extends Ue, F, M extends object>(
+  ue: T,
+  marker: symbol,
+  f: {
+    name: string;
+    start(s: AccountSession, hub: UeEventHub): Promise<F>;
+    close(x: F): Promise<void>;
+    methods(need: () => Promise<F>, current: () => F | null): M;
+    log?: (line: string) => void;
+  },
+): T & M {
   if ((ue as unknown as Record<symbol, unknown>)[marker]) return ue as T & M;
   const hub = new UeEventHub();
   let inst: F | null = null;
   let instFor: AccountSession | null = null;
   let sync: Promise<void> = Promise.resolve();
-  const follow = () => (sync = sync.then(async () => {
-    const s = ue.session();
-    if (s === instFor) return;
-    const old = inst;
-    inst = null;
-    instFor = s;
-    if (old) await f.close(old).catch((e: unknown) => f.log?.(`${f.name}: close: ${(e as Error).message}`));
-    if (s) {
-      try {
-        inst = await f.start(s, hub);
-      } catch (e) {
-        f.log?.(`${f.name}: unavailable: ${(e as Error).message}`);
+  const follow = () =>
+    (sync = sync.then(async () => {
+      const s = ue.session();
+      if (s === instFor) return;
+      const old = inst;
+      inst = null;
+      instFor = s;
+      if (old) await f.close(old).catch((e: unknown) => f.log?.(`${f.name}: close: ${(e as Error).message}`));
+      if (s) {
+        try {
+          inst = await f.start(s, hub);
+        } catch (e) {
+          f.log?.(`${f.name}: unavailable: ${(e as Error).message}`);
+        }
       }
-    }
-  }));
+    }));
   ue.subscribe((e) => {
     if (e.event === 'connection.changed' || e.event === 'account.changed') void follow();
   });

@@ -79,7 +79,14 @@ export function openManifest(manifestKey: Uint8Array, sealed: Uint8Array): FileM
   return { ...m, fileKey };
 }
 
-export function manifestFor(o: { name: string; type: string; size: number; sha256: string; fileKey: Uint8Array; modified?: string }): FileManifest {
+export function manifestFor(o: {
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+  fileKey: Uint8Array;
+  modified?: string;
+}): FileManifest {
   return { v: MANIFEST_VERSION, name: o.name, type: o.type, size: o.size, sha256: o.sha256, key: toB64(o.fileKey), modified: o.modified };
 }
 
@@ -122,7 +129,8 @@ export class SegmentOpener {
       if (this.fill === want) {
         const last = this.index === this.count - 1;
         const seg = openSegment(this.fileKey, this.index, this.buf.subarray(0, want));
-        if (seg.final !== last) throw new ParleyError('E2E_TAMPERED', last ? 'final segment not marked final' : 'early final segment', { segment: this.index });
+        if (seg.final !== last)
+          throw new ParleyError('E2E_TAMPERED', last ? 'final segment not marked final' : 'early final segment', { segment: this.index });
         this.fill = 0;
         onPlain(seg.plaintext, this.index++);
       }

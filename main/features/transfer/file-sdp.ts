@@ -1,7 +1,14 @@
 // RFC 5547 push (sendonly) and pull (recvonly) offers/answers over MSRP SDP (RFC 4975 s.8, RFC 6135, RFC 4976 paths,
 // RFC 4567 key-mgmt), plus the connection decisions both ends derive from offer + answer (docs/file-transfer.md s.2).
 import { ParleyError } from '../../base/errors';
-import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, PARLEY_KEY_MGMT_PROTOCOL, type KeyMgmt, type MsrpMedia } from '../../protocol/sdp/msrp-sdp';
+import {
+  answerMsrpOffer,
+  buildMsrpOffer,
+  msrpConnectsActively,
+  PARLEY_KEY_MGMT_PROTOCOL,
+  type KeyMgmt,
+  type MsrpMedia,
+} from '../../protocol/sdp/msrp-sdp';
 import type { FileAttributes, FileRange, FileSelector } from '../../protocol/formats/file-selector';
 import { formatHashHex } from '../../protocol/formats/file-selector';
 import { formatMsrpUri, parseMsrpUri, type MsrpUri } from '../../protocol/msrp/index';
@@ -81,7 +88,8 @@ export function describeFileOffer(remote: MsrpMedia): FileOfferInfo {
   const sel = f!.selector!;
   if (sel.size === undefined) bad('file-selector without size');
   const km = remote.keyMgmt.find((k) => k.protocol === PARLEY_KEY_MGMT_PROTOCOL);
-  const isProtected = !!km && remote.acceptTypes.some((t) => t.toLowerCase() === PROTECTED_FILE_CONTENT_TYPE) || sel.type === PROTECTED_FILE_CONTENT_TYPE;
+  const isProtected =
+    (!!km && remote.acceptTypes.some((t) => t.toLowerCase() === PROTECTED_FILE_CONTENT_TYPE)) || sel.type === PROTECTED_FILE_CONTENT_TYPE;
   if (isProtected && !km) bad('protected file offer without a=key-mgmt');
   const h = sel.hashes?.find((x) => x.algorithm === 'sha-256');
   if (f!.range && f!.range.stop !== '*' && f!.range.stop > sel.size!) bad('file-range beyond the file size');
@@ -135,7 +143,14 @@ export interface FileLink {
   chunkSize: number;
 }
 
-export function decideLink(ctx: FileSdpContext, secure: boolean, localUri: MsrpUri, local: MsrpMedia, remote: MsrpMedia, weOffered: boolean): FileLink {
+export function decideLink(
+  ctx: FileSdpContext,
+  secure: boolean,
+  localUri: MsrpUri,
+  local: MsrpMedia,
+  remote: MsrpMedia,
+  weOffered: boolean,
+): FileLink {
   const transport = ctx.transport(secure);
   if (!transport) throw new ParleyError('SDP_MSRP_BAD_TRANSPORT', `${secure ? 'msrps' : 'msrp'} is not enabled`);
   const ourRelay = ctx.relayPath(secure) ?? [];
@@ -144,10 +159,15 @@ export function decideLink(ctx: FileSdpContext, secure: boolean, localUri: MsrpU
   const fp = secure && !relayed ? remote.fingerprints.find((f) => f.algorithm === 'sha-256') : undefined;
   if (secure && !relayed && !fp) throw new ParleyError('SESSION_NO_FINGERPRINT', 'msrps peer without a sha-256 a=fingerprint');
   return {
-    transport, secure, localUri, toPath: [...ourRelay, ...peerPath],
+    transport,
+    secure,
+    localUri,
+    toPath: [...ourRelay, ...peerPath],
     role: msrpConnectsActively(local, remote, weOffered) ? 'active' : 'passive',
     remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined,
-    cema: local.cema && remote.cema, relayed, viaRelay: ourRelay.length > 0,
+    cema: local.cema && remote.cema,
+    relayed,
+    viaRelay: ourRelay.length > 0,
     chunkSize: relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE,
   };
 }

@@ -13,7 +13,7 @@ import type { SdpDriver } from '../../media/peer-connection';
 import type { SessionSecurity } from '../session/types';
 import { buildFileOffer, decideLink, PROTECTED_ACCEPT_TYPES, type FileLink, type FileOfferInfo, type FileSdpContext } from './file-sdp';
 import { attachFileSession, createFileSession, onSessionClosed } from './link';
-import { PartFile, type PartState } from './part-file';
+import { type PartFile, type PartState } from './part-file';
 import type { TransferProgress } from './progress';
 import { FileReceiver, type ReceivedFile } from './receiver';
 import { isExecutableType } from './sanitize';
@@ -31,7 +31,12 @@ export interface ReceiveOptions {
   keepPartialOnPeerCancel?: boolean;
 }
 
-export class IncomingFileTransfer extends EventEmitter<{ progress: [TransferProgress]; manifest: [FileManifest]; done: [ReceivedFile]; failed: [ParleyError] }> {
+export class IncomingFileTransfer extends EventEmitter<{
+  progress: [TransferProgress];
+  manifest: [FileManifest];
+  done: [ReceivedFile];
+  failed: [ParleyError];
+}> {
   readonly result: Promise<ReceivedFile>;
   private resolveR!: (f: ReceivedFile) => void;
   private rejectR!: (e: ParleyError) => void;
@@ -80,8 +85,14 @@ export class IncomingFileTransfer extends EventEmitter<{ progress: [TransferProg
   /** @internal negotiation done: the receiver and its MSRP session (passive: registered before our SDP leaves). */
   start(link: FileLink, e2e: EstablishedSession | undefined, transferId: string): void {
     const receiver = new FileReceiver({
-      part: this.part, wireSize: this.info.wireSize, wireStart: this.wireStart, protected: this.info.protected,
-      manifestKey: e2e?.streamKey(transferId), name: this.info.name, type: this.info.type, sha256: this.info.sha256,
+      part: this.part,
+      wireSize: this.info.wireSize,
+      wireStart: this.wireStart,
+      protected: this.info.protected,
+      manifestKey: e2e?.streamKey(transferId),
+      name: this.info.name,
+      type: this.info.type,
+      sha256: this.info.sha256,
       keepPartialOnPeerCancel: this.o.keepPartialOnPeerCancel,
     });
     e2e?.destroy(); // only the manifest key was needed
@@ -94,7 +105,10 @@ export class IncomingFileTransfer extends EventEmitter<{ progress: [TransferProg
     receiver.on('manifest', (m) => {
       const p = this.info.preview;
       if (p && (p.name !== m.name || p.sha256 !== m.sha256 || p.size !== m.size || p.type !== m.type)) {
-        return this.fail(new ParleyError('FILE_TAMPERED', 'the file preview in the INVITE does not match the authenticated manifest'), false);
+        return this.fail(
+          new ParleyError('FILE_TAMPERED', 'the file preview in the INVITE does not match the authenticated manifest'),
+          false,
+        );
       }
       this.emit('manifest', m);
     });
@@ -114,13 +128,19 @@ export class IncomingFileTransfer extends EventEmitter<{ progress: [TransferProg
     });
     receiver.on('failed', ({ error }) => this.fail(error, false, true));
     onSessionClosed(session, (r) => receiver.stop(new ParleyError('FILE_INTERRUPTED', `MSRP connection lost: ${r.message}`), true));
-    attachFileSession(link, session).catch((e: unknown) => this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), true));
+    attachFileSession(link, session).catch((e: unknown) =>
+      this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), true),
+    );
   }
 
   private onLegEnd(e: LegEnd): void {
     if (this.finished) return;
     if (!e.established) {
-      const err = new ParleyError(e.code ?? (e.cancelled ? 'FILE_CANCELLED_BY_PEER' : 'FILE_REJECTED'), e.text ?? 'the transfer did not start', { status: e.status });
+      const err = new ParleyError(
+        e.code ?? (e.cancelled ? 'FILE_CANCELLED_BY_PEER' : 'FILE_REJECTED'),
+        e.text ?? 'the transfer did not start',
+        { status: e.status },
+      );
       return this.fail(err, true);
     }
     // BYE before the file was complete: interrupted (partial kept for resume) unless the peer said it cancelled
@@ -236,11 +256,20 @@ export function pullDriver(
       }
       const sel = st.selector;
       offerSdp = buildFileOffer(ctx, {
-        secure: ctx.secure, localUri, direction: 'recvonly', keyMgmt: keyOffer?.keyMgmt,
+        secure: ctx.secure,
+        localUri,
+        direction: 'recvonly',
+        keyMgmt: keyOffer?.keyMgmt,
         acceptTypes: st.protected ? PROTECTED_ACCEPT_TYPES : [sel.type ?? '*'],
         file: {
-          selector: { name: sel.name, type: sel.type, size: sel.size, hashes: sel.hash ? [{ algorithm: 'sha-256', digest: Buffer.from(sel.hash, 'hex') }] : undefined },
-          transferId, range: { start: t.wireStart + 1, stop: sel.size },
+          selector: {
+            name: sel.name,
+            type: sel.type,
+            size: sel.size,
+            hashes: sel.hash ? [{ algorithm: 'sha-256', digest: Buffer.from(sel.hash, 'hex') }] : undefined,
+          },
+          transferId,
+          range: { start: t.wireStart + 1, stop: sel.size },
         },
       });
       return offerSdp;
@@ -253,7 +282,8 @@ export function pullDriver(
       try {
         const remote: MsrpMedia = parseMsrpMedia(sdp);
         const local = parseMsrpMedia(offerSdp!);
-        if (remote.direction !== 'sendonly') throw new ParleyError('FILE_BAD_ANSWER', `answer direction ${remote.direction}, expected sendonly`);
+        if (remote.direction !== 'sendonly')
+          throw new ParleyError('FILE_BAD_ANSWER', `answer direction ${remote.direction}, expected sendonly`);
         let e2e: EstablishedSession | undefined;
         if (keyOffer) {
           const km = remote.keyMgmt.find((k) => k.protocol === 'parley-x25519-v1');

@@ -11,7 +11,14 @@ export const RELAY_BIND_RETRY_MS = 500;
 export const RELAY_BIND_ATTEMPTS = 20;
 
 export function createFileSession(link: FileLink, extra: Partial<MsrpSessionOptions> = {}): MsrpSession {
-  return new MsrpSession({ localUri: link.localUri, toPath: link.toPath, cema: link.cema, chunkSize: link.chunkSize, acceptTypes: ['*'], ...extra });
+  return new MsrpSession({
+    localUri: link.localUri,
+    toPath: link.toPath,
+    cema: link.cema,
+    chunkSize: link.chunkSize,
+    acceptTypes: ['*'],
+    ...extra,
+  });
 }
 
 /**
@@ -31,7 +38,10 @@ export function attachFileSession(link: FileLink, session: MsrpSession): Promise
   const attached = link.transport.attach(session, { role: link.role, remoteFingerprint: link.remoteFingerprint, viaRelay: link.viaRelay });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)), MSRP_SETUP_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)),
+      MSRP_SETUP_TIMEOUT_MS,
+    );
     timer.unref();
   });
   const ready = (async () => {

@@ -80,8 +80,15 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     if (this.started) return;
     await initCrypto();
     const relay = await openMsrpEndpoints(
-      { host: this.opts.host ?? '127.0.0.1', relay: this.opts.relay, aor: this.ua.account.aor, password: this.ua.account.password, onRefreshFailed: (e) => this.report(e) },
-      this.transports, this.fingerprints,
+      {
+        host: this.opts.host ?? '127.0.0.1',
+        relay: this.opts.relay,
+        aor: this.ua.account.aor,
+        password: this.ua.account.password,
+        onRefreshFailed: (e) => this.report(e),
+      },
+      this.transports,
+      this.fingerprints,
     );
     this.relayClient = relay?.client;
     this.relaySecure = relay?.secure ?? false;
@@ -98,10 +105,13 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     this.started = true;
   }
 
-  private ctx(secure = this.opts.relay ? this.relaySecure : !!this.opts.tls): FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri } {
+  private ctx(
+    secure = this.opts.relay ? this.relaySecure : !!this.opts.tls,
+  ): FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri } {
     return {
       transport: (s) => this.transports.get(s),
-      relayPath: (s) => (this.relayUsePath && s === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined),
+      relayPath: (s) =>
+        this.relayUsePath && s === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined,
       fingerprint: (s) => this.fingerprints.get(s),
       security: this.opts.security,
       secure,
@@ -130,7 +140,18 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     if (!this.started) throw new ParleyError('FILE_NOT_STARTED', 'FileTransferManager.start() first');
     const part = PartFile.open(o.dir, downloadId);
     const st = part.state;
-    const t = new IncomingFileTransfer(part, st.peer, { wireSize: st.selector.size, protected: st.protected, name: st.name, type: st.type, sha256: st.protected ? undefined : st.selector.hash }, o);
+    const t = new IncomingFileTransfer(
+      part,
+      st.peer,
+      {
+        wireSize: st.selector.size,
+        protected: st.protected,
+        name: st.name,
+        type: st.type,
+        sha256: st.protected ? undefined : st.selector.hash,
+      },
+      o,
+    );
     const driver = pullDriver(t, this.ctx(), st, (link, e2e, tid) => {
       t.start(link, e2e, tid);
     });
@@ -148,11 +169,17 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     } catch (e) {
       return reject(req, 488, isParleyError(e) ? e.code : 'FILE_OFFER_BAD', (e as Error).message);
     }
-    if (!info.protected && this.policy === 'require') return reject(req, 488, 'E2E_REQUIRED', 'this user accepts only end-to-end protected files');
+    if (!info.protected && this.policy === 'require')
+      return reject(req, 488, 'E2E_REQUIRED', 'this user accepts only end-to-end protected files');
     const secure = remote.transport === 'TCP/TLS/MSRP';
     if (!this.transports.get(secure)) return reject(req, 488, 'SDP_MSRP_BAD_TRANSPORT', `${remote.transport} not enabled`);
     if (info.kind === 'push' && info.selector.size > this.maxFileBytes) {
-      return reject(req, 603, 'FILE_TOO_LARGE', `file of ${info.selector.size} bytes exceeds the receiver's limit of ${this.maxFileBytes} bytes`);
+      return reject(
+        req,
+        603,
+        'FILE_TOO_LARGE',
+        `file of ${info.selector.size} bytes exceeds the receiver's limit of ${this.maxFileBytes} bytes`,
+      );
     }
     let e2e: EstablishedSession | undefined;
     let keyMgmt;
@@ -160,7 +187,10 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     if (info.protected) {
       if (!this.opts.security) return reject(req, 488, 'E2E_NO_IDENTITY', 'no identity for end-to-end protection');
       try {
-        const r = acceptSessionOffer(this.opts.security.identity, info.keyMgmt!, { expectedPeerAoR: from, psk: this.opts.security.psk?.(from) });
+        const r = acceptSessionOffer(this.opts.security.identity, info.keyMgmt!, {
+          expectedPeerAoR: from,
+          psk: this.opts.security.psk?.(from),
+        });
         await checkPeerKey(this.opts.security, r.session);
         e2e = r.session;
         keyMgmt = r.keyMgmt;
@@ -192,22 +222,39 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     }
     const leg = SipLeg.incoming(this.ua, req.raw);
     const offer = new IncomingFileOffer(
-      from, { ...info, preview },
+      from,
+      { ...info, preview },
       (o) => {
         let part: PartFile;
         try {
           part = PartFile.create(o.dir, {
-            id: randomBytes(12).toString('base64url'), peer: from, protected: info.protected,
+            id: randomBytes(12).toString('base64url'),
+            peer: from,
+            protected: info.protected,
             selector: { name: info.selector.name, type: info.selector.type, size: info.selector.size, hash: info.sha256 },
             name: info.protected ? undefined : info.selector.name,
           });
         } catch (e) {
           e2e?.destroy();
-          const err = isParleyError(e) ? e : new ParleyError('FILE_SAVE_FAILED', `cannot write to ${o.dir}: ${(e as Error).message}`, undefined, { cause: e });
+          const err = isParleyError(e)
+            ? e
+            : new ParleyError('FILE_SAVE_FAILED', `cannot write to ${o.dir}: ${(e as Error).message}`, undefined, { cause: e });
           leg.hangup({ status: 480, code: 'FILE_SAVE_FAILED', message: 'the receiver cannot store the file' });
           throw err;
         }
-        const t = new IncomingFileTransfer(part, from, { wireSize: info.selector.size, protected: info.protected, name: info.selector.name, type: info.selector.type, sha256: info.sha256, preview }, o);
+        const t = new IncomingFileTransfer(
+          part,
+          from,
+          {
+            wireSize: info.selector.size,
+            protected: info.protected,
+            name: info.selector.name,
+            type: info.selector.type,
+            sha256: info.sha256,
+            preview,
+          },
+          o,
+        );
         t.bindLeg(leg);
         leg.answer(answerDriver(answer.sdp, link.role, () => t.start(link, e2e, info.transferId), leg));
         return t;
@@ -225,7 +272,14 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
   }
 
   /** The peer pulls (resumes) a file we offered it before: same selector, same peer; send the requested range. */
-  private servePull(req: IncomingSipRequest, from: string, info: FileOfferInfo, answerSdp: string, link: ReturnType<typeof decideLink>, e2e: EstablishedSession | undefined): void {
+  private servePull(
+    req: IncomingSipRequest,
+    from: string,
+    info: FileOfferInfo,
+    answerSdp: string,
+    link: ReturnType<typeof decideLink>,
+    e2e: EstablishedSession | undefined,
+  ): void {
     const entry = this.shared.find(from, info.selector.name ?? '', info.selector.size, info.sha256);
     if (!entry) {
       e2e?.destroy();

@@ -15,10 +15,16 @@ before(async () => {
 const P = { name: 'Quarterly report.pdf', type: 'application/pdf', size: 123456, sha256: 'ab'.repeat(32) };
 
 function offerWith(value?: string): string {
-  const sdp = buildFileOffer({ transport: () => undefined, relayPath: () => undefined, fingerprint: () => undefined }, {
-    secure: false, localUri: makeLocalUri('127.0.0.1', 5000), direction: 'sendonly', acceptTypes: ['application/vnd.parley.file-stream'],
-    file: { selector: { name: 'parley-abc.bin', size: 123500 }, transferId: 'abc' },
-  });
+  const sdp = buildFileOffer(
+    { transport: () => undefined, relayPath: () => undefined, fingerprint: () => undefined },
+    {
+      secure: false,
+      localUri: makeLocalUri('127.0.0.1', 5000),
+      direction: 'sendonly',
+      acceptTypes: ['application/vnd.parley.file-stream'],
+      file: { selector: { name: 'parley-abc.bin', size: 123500 }, transferId: 'abc' },
+    },
+  );
   return value === undefined ? sdp : withPreview(sdp, value);
 }
 
@@ -29,7 +35,10 @@ test('sealed to the recipient: only it opens the preview; the SDP stays valid an
   assert.match(sdp, new RegExp(`a=${PREVIEW_ATTRIBUTE}:[A-Za-z0-9+/=]+\\r\\na=sendonly\\r\\n`));
   assert.equal(parseMsrpMedia(sdp).direction, 'sendonly');
   assert.deepEqual(openPreview(bob, sdp), P);
-  assert.throws(() => openPreview(eve, sdp), (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD');
+  assert.throws(
+    () => openPreview(eve, sdp),
+    (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD',
+  );
   assert.equal(openPreview(bob, offerWith()), undefined);
 });
 
@@ -39,8 +48,17 @@ test('a modified preview does not open; garbage is refused with FILE_PREVIEW_BAD
   for (const i of [0, 40, raw.length - 1]) {
     const t = raw.slice();
     t[i] ^= 1;
-    assert.throws(() => openPreview(bob, offerWith(toB64(t))), (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD');
+    assert.throws(
+      () => openPreview(bob, offerWith(toB64(t))),
+      (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD',
+    );
   }
-  assert.throws(() => openPreview(bob, offerWith('AAAA')), (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD');
-  assert.throws(() => openPreview(bob, offerWith('A'.repeat(5000))), (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD');
+  assert.throws(
+    () => openPreview(bob, offerWith('AAAA')),
+    (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD',
+  );
+  assert.throws(
+    () => openPreview(bob, offerWith('A'.repeat(5000))),
+    (e: { code: string }) => e.code === 'FILE_PREVIEW_BAD',
+  );
 });

@@ -55,7 +55,14 @@ export function openPreview(me: Identity, sdp: string | Sdp): FilePreview | unde
   } finally {
     wipe(key);
   }
-  if (!p || typeof p.name !== 'string' || !p.name || typeof p.type !== 'string' || !Number.isSafeInteger(p.size) || !/^[0-9a-f]{64}$/.test(String(p.sha256))) {
+  if (
+    !p ||
+    typeof p.name !== 'string' ||
+    !p.name ||
+    typeof p.type !== 'string' ||
+    !Number.isSafeInteger(p.size) ||
+    !/^[0-9a-f]{64}$/.test(String(p.sha256))
+  ) {
     throw new ParleyError('FILE_PREVIEW_BAD', 'malformed file preview');
   }
   return { name: p.name, type: p.type, size: p.size, sha256: p.sha256 };

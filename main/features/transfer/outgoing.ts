@@ -105,10 +105,15 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
         }
         const f = this.file;
         this.offerSdp = buildFileOffer(this.ctx, {
-          secure: this.ctx.secure, localUri, direction: 'sendonly', keyMgmt: this.keyOffer?.keyMgmt,
+          secure: this.ctx.secure,
+          localUri,
+          direction: 'sendonly',
+          keyMgmt: this.keyOffer?.keyMgmt,
           acceptTypes: this.protected ? ['application/vnd.parley.file-manifest', 'application/vnd.parley.file-stream'] : [f.type],
           file: {
-            selector: wireSelector(f, this.transferId, this.o.hideName), transferId: this.transferId, disposition: 'attachment',
+            selector: wireSelector(f, this.transferId, this.o.hideName),
+            transferId: this.transferId,
+            disposition: 'attachment',
             date: this.protected ? undefined : { modification: f.modified.toUTCString().replace(/GMT$/, '+0000') },
           },
         });
@@ -124,7 +129,8 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
         try {
           const remote = parseMsrpMedia(sdp);
           const local = parseMsrpMedia(this.offerSdp!);
-          if (remote.direction !== 'recvonly') throw new ParleyError('FILE_BAD_ANSWER', `answer direction ${remote.direction}, expected recvonly`);
+          if (remote.direction !== 'recvonly')
+            throw new ParleyError('FILE_BAD_ANSWER', `answer direction ${remote.direction}, expected recvonly`);
           if (this.keyOffer) {
             const km = remote.keyMgmt.find((k) => k.protocol === 'parley-x25519-v1');
             if (!km) throw new ParleyError('E2E_REQUIRED', 'the receiver answered without a=key-mgmt');
@@ -160,8 +166,14 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     const f = this.file;
     const manifestKey = this.e2e?.streamKey(this.transferId);
     this.sender = new FileSender({
-      path: f.path, size: f.size, wireStart: this.o.wireStart, contentType: f.type,
-      protected: f.fileKey && manifestKey ? { fileKey: f.fileKey, manifestKey, manifest: manifestFor({ ...f, fileKey: f.fileKey, modified: f.modified.toISOString() }) } : undefined,
+      path: f.path,
+      size: f.size,
+      wireStart: this.o.wireStart,
+      contentType: f.type,
+      protected:
+        f.fileKey && manifestKey
+          ? { fileKey: f.fileKey, manifestKey, manifest: manifestFor({ ...f, fileKey: f.fileKey, modified: f.modified.toISOString() }) }
+          : undefined,
     });
     this.sender.on('progress', (p) => this.emit('progress', p));
     const attached = attachFileSession(link, session);
@@ -178,7 +190,8 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
         // different connections, so give the BYE a moment to arrive and report its reason instead of a bare connection loss.
         if (err.code === 'FILE_CONNECTION_LOST') {
           const end = await this.legEnd(BYE_REASON_GRACE_MS);
-          if (end?.code) err = new ParleyError(end.code === 'FILE_CANCELLED' ? 'FILE_CANCELLED_BY_PEER' : end.code, end.text ?? err.message);
+          if (end?.code)
+            err = new ParleyError(end.code === 'FILE_CANCELLED' ? 'FILE_CANCELLED_BY_PEER' : end.code, end.text ?? err.message);
         }
         this.leg?.hangup({ code: err.code, message: err.message });
         const cancelled = err.code === 'FILE_CANCELLED' || err.code === 'FILE_CANCELLED_BY_PEER';
@@ -210,8 +223,10 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     if (!e.established) {
       const declined = e.status === 603 || e.status === 488 || e.status === 486 || e.status === 480;
       this.finish({
-        status: e.cancelled && e.by === 'local' ? 'cancelled' : declined ? 'declined' : 'failed', sipStatus: e.status,
-        code: e.code ?? (e.status === 603 ? 'FILE_DECLINED' : e.status ? 'FILE_REJECTED' : 'FILE_INVITE_FAILED'), reason: e.text,
+        status: e.cancelled && e.by === 'local' ? 'cancelled' : declined ? 'declined' : 'failed',
+        sipStatus: e.status,
+        code: e.code ?? (e.status === 603 ? 'FILE_DECLINED' : e.status ? 'FILE_REJECTED' : 'FILE_INVITE_FAILED'),
+        reason: e.text,
       });
       return;
     }

@@ -1,7 +1,19 @@
 // The receiver's '.part' file and its sidecar state (RFC 5547 s.9 file-range resume): sequential verified writes, an
 // incremental SHA-256, and the final rename that happens only after the hash matched (docs/file-transfer.md s.5).
 import { createHash, timingSafeEqual, type Hash } from 'node:crypto';
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  fsyncSync,
+} from 'node:fs';
 import path from 'node:path';
 import { ParleyError } from '../../base/errors';
 import { reserveUniquePath } from './sanitize';
@@ -70,7 +82,7 @@ export class PartFile {
     p.fd = openSync(p.partPath, constants.O_RDWR);
     ftruncateSync(p.fd, st.bytes);
     const block = Buffer.allocUnsafe(REHASH_BLOCK);
-    for (let off = 0; off < st.bytes; ) {
+    for (let off = 0; off < st.bytes;) {
       const n = readSync(p.fd, block, 0, Math.min(REHASH_BLOCK, st.bytes - off), off);
       if (n <= 0) throw new ParleyError('FILE_BAD_STATE', 'partial file shorter than its state');
       p.hash.update(block.subarray(0, n));
@@ -108,7 +120,10 @@ export class PartFile {
       const want = Buffer.from(expectedSha256Hex, 'hex');
       if (want.length !== 32 || !timingSafeEqual(want, digest)) {
         this.discard();
-        throw new ParleyError('FILE_HASH_MISMATCH', 'the received file does not match its SHA-256; it was deleted', { expected: expectedSha256Hex, actual: hex });
+        throw new ParleyError('FILE_HASH_MISMATCH', 'the received file does not match its SHA-256; it was deleted', {
+          expected: expectedSha256Hex,
+          actual: hex,
+        });
       }
     }
     if (this.fd !== undefined) {

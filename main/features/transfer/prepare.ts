@@ -7,14 +7,42 @@ import { ParleyError } from '../../base/errors';
 import { cipherSize, newFileKey } from './file-crypto';
 
 const TYPES: Record<string, string> = {
-  txt: 'text/plain', md: 'text/markdown', csv: 'text/csv', html: 'text/html', json: 'application/json', xml: 'application/xml',
-  pdf: 'application/pdf', zip: 'application/zip', gz: 'application/gzip', tar: 'application/x-tar', '7z': 'application/x-7z-compressed',
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml', heic: 'image/heic',
-  mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', wav: 'audio/wav', mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime',
-  doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', odt: 'application/vnd.oasis.opendocument.text',
-  exe: 'application/vnd.microsoft.portable-executable', msi: 'application/x-msi', sh: 'application/x-sh', jar: 'application/java-archive',
-  apk: 'application/vnd.android.package-archive', dmg: 'application/x-apple-diskimage', deb: 'application/x-debian-package',
+  txt: 'text/plain',
+  md: 'text/markdown',
+  csv: 'text/csv',
+  html: 'text/html',
+  json: 'application/json',
+  xml: 'application/xml',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  tar: 'application/x-tar',
+  '7z': 'application/x-7z-compressed',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  heic: 'image/heic',
+  mp3: 'audio/mpeg',
+  m4a: 'audio/mp4',
+  ogg: 'audio/ogg',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+  webm: 'video/webm',
+  mov: 'video/quicktime',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  odt: 'application/vnd.oasis.opendocument.text',
+  exe: 'application/vnd.microsoft.portable-executable',
+  msi: 'application/x-msi',
+  sh: 'application/x-sh',
+  jar: 'application/java-archive',
+  apk: 'application/vnd.android.package-archive',
+  dmg: 'application/x-apple-diskimage',
+  deb: 'application/x-debian-package',
 };
 
 export function guessType(name: string): string {
@@ -54,7 +82,13 @@ export async function prepareFile(file: string, o: { protected: boolean; name?: 
   const after = await stat(file);
   if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) throw new ParleyError('FILE_CHANGED', `${file} changed while it was hashed`);
   return {
-    path: file, name, type: o.type ?? guessType(name), size: st.size, sha256, modified: st.mtime,
-    wireSize: o.protected ? cipherSize(st.size) : st.size, fileKey: o.protected ? newFileKey() : undefined,
+    path: file,
+    name,
+    type: o.type ?? guessType(name),
+    size: st.size,
+    sha256,
+    modified: st.mtime,
+    wireSize: o.protected ? cipherSize(st.size) : st.size,
+    fileKey: o.protected ? newFileKey() : undefined,
   };
 }

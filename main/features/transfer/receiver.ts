@@ -2,9 +2,23 @@
 // (RFC 4975 s.7.1.2) for the sender's progress, SHA-256 check before the final rename (docs/file-transfer.md s.3, s.5).
 import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../../base/errors';
-import { MemorySink, formatByteRange, type MessageSink, type MsrpSession, type MsrpSessionOptions, type IncomingMessageInfo } from '../../protocol/msrp/index';
+import {
+  MemorySink,
+  formatByteRange,
+  type MessageSink,
+  type MsrpSession,
+  type MsrpSessionOptions,
+  type IncomingMessageInfo,
+} from '../../protocol/msrp/index';
 import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT } from '../../security/secret-stream';
-import { MANIFEST_CONTENT_TYPE, PROTECTED_FILE_CONTENT_TYPE, SegmentOpener, cipherSize, openManifest, type FileManifest } from './file-crypto';
+import {
+  MANIFEST_CONTENT_TYPE,
+  PROTECTED_FILE_CONTENT_TYPE,
+  SegmentOpener,
+  cipherSize,
+  openManifest,
+  type FileManifest,
+} from './file-crypto';
 import type { PartFile } from './part-file';
 import { ProgressMeter, type TransferProgress } from './progress';
 import { isExecutableType } from './sanitize';
@@ -68,7 +82,8 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
   constructor(private readonly o: ReceiverOptions) {
     super();
     if (o.protected && !o.manifestKey) throw new ParleyError('FILE_BAD_STATE', 'protected receive without a manifest key');
-    if (o.protected && o.wireStart % STREAM_FULL_SEGMENT_CT !== 0) throw new ParleyError('FILE_BAD_RANGE', 'protected resume must start at a segment boundary');
+    if (o.protected && o.wireStart % STREAM_FULL_SEGMENT_CT !== 0)
+      throw new ParleyError('FILE_BAD_RANGE', 'protected resume must start at a segment boundary');
     this.result = new Promise((resolve, reject) => {
       this.once('done', resolve);
       this.once('failed', (f) => reject(f.error));
@@ -109,7 +124,10 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
     }
     this.fileMessageId = info.messageId;
     if (info.totalBytes !== undefined && info.totalBytes !== this.o.wireSize - this.o.wireStart) {
-      this.fail(new ParleyError('FILE_SIZE_MISMATCH', `message of ${info.totalBytes} bytes, expected ${this.o.wireSize - this.o.wireStart}`), false);
+      this.fail(
+        new ParleyError('FILE_SIZE_MISMATCH', `message of ${info.totalBytes} bytes, expected ${this.o.wireSize - this.o.wireStart}`),
+        false,
+      );
     }
     return {
       write: (offset, data) => this.onData(offset, data),
@@ -122,9 +140,11 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
     if (!this.o.protected || this.manifest || this.finished) return;
     try {
       const m = openManifest(this.o.manifestKey!, sealed);
-      if (cipherSize(m.size) !== this.o.wireSize) throw new ParleyError('FILE_MANIFEST_BAD', 'manifest size does not match the offered size');
+      if (cipherSize(m.size) !== this.o.wireSize)
+        throw new ParleyError('FILE_MANIFEST_BAD', 'manifest size does not match the offered size');
       const st = this.o.part.state;
-      if (st.sha256 && st.sha256 !== m.sha256) throw new ParleyError('FILE_CHANGED', 'the sender offers a different file than the partial one');
+      if (st.sha256 && st.sha256 !== m.sha256)
+        throw new ParleyError('FILE_CHANGED', 'the sender offers a different file than the partial one');
       this.manifest = m;
       this.opener = new SegmentOpener(m.fileKey, m.size, this.o.wireStart / STREAM_FULL_SEGMENT_CT);
       this.meter = new ProgressMeter(m.size);
@@ -187,7 +207,8 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
         if (!this.opener?.done || !this.manifest) throw new ParleyError('E2E_TAMPERED', 'stream ended before its final segment');
         ({ name, type, sha256: sha } = this.manifest);
       } else {
-        if (this.o.part.bytes !== this.o.wireSize) throw new ParleyError('FILE_SIZE_MISMATCH', `got ${this.o.part.bytes} of ${this.o.wireSize} bytes`);
+        if (this.o.part.bytes !== this.o.wireSize)
+          throw new ParleyError('FILE_SIZE_MISMATCH', `got ${this.o.part.bytes} of ${this.o.wireSize} bytes`);
         name = this.o.name ?? 'file';
         type = this.o.type ?? 'application/octet-stream';
         sha = this.o.sha256;
@@ -197,8 +218,14 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
       const p = this.meter?.update(this.o.part.bytes);
       if (p) this.emit('progress', p);
       this.emit('done', {
-        path: saved.path, name, type, size: this.o.part.bytes, sha256: saved.sha256, verified: saved.verified,
-        executable: isExecutableType(name, type), protected: this.o.protected,
+        path: saved.path,
+        name,
+        type,
+        size: this.o.part.bytes,
+        sha256: saved.sha256,
+        verified: saved.verified,
+        executable: isExecutableType(name, type),
+        protected: this.o.protected,
       });
     } catch (e) {
       // finalize already removed the file on FILE_HASH_MISMATCH; the session must not confirm delivery
@@ -233,7 +260,8 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
 }
 
 function asTamper(e: unknown): ParleyError {
-  if (isParleyError(e, 'E2E_TAMPERED')) return new ParleyError('FILE_TAMPERED', `protected file failed authentication: ${e.message}`, e.details, { cause: e });
+  if (isParleyError(e, 'E2E_TAMPERED'))
+    return new ParleyError('FILE_TAMPERED', `protected file failed authentication: ${e.message}`, e.details, { cause: e });
   return isParleyError(e) ? e : new ParleyError('FILE_RECEIVE_FAILED', String(e), undefined, { cause: e });
 }
 

@@ -91,7 +91,8 @@ test('reserveUniquePath never overwrites: name (1).ext, name (2).ext; does not f
 });
 
 test('executable types are flagged by extension (also double extensions) and by MIME type', () => {
-  for (const n of ['setup.exe', 'invoice.pdf.exe', 'run.sh', 'x.JAR', 'macro.docm', 'a.ps1', 'app.apk', 'shortcut.lnk']) assert.equal(isExecutableType(n), true, n);
+  for (const n of ['setup.exe', 'invoice.pdf.exe', 'run.sh', 'x.JAR', 'macro.docm', 'a.ps1', 'app.apk', 'shortcut.lnk'])
+    assert.equal(isExecutableType(n), true, n);
   for (const n of ['photo.jpg', 'notes.txt', 'exe', 'archive.zip', 'doc.pdf']) assert.equal(isExecutableType(n), false, n);
   assert.equal(isExecutableType('data.bin', 'application/x-msdownload'), true);
   assert.equal(isExecutableType('data', 'application/x-sh; charset=utf-8'), true);

@@ -6,7 +6,14 @@ import { ParleyError, isParleyError } from '../../base/errors';
 import type { MsrpSession, OutgoingMessage } from '../../protocol/msrp/index';
 import type { MsrpTransport } from '../../net/msrp/index';
 import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegment } from '../../security/secret-stream';
-import { MANIFEST_CONTENT_TYPE, PROTECTED_FILE_CONTENT_TYPE, cipherSize, sealManifest, segmentCount, type FileManifest } from './file-crypto';
+import {
+  MANIFEST_CONTENT_TYPE,
+  PROTECTED_FILE_CONTENT_TYPE,
+  cipherSize,
+  sealManifest,
+  segmentCount,
+  type FileManifest,
+} from './file-crypto';
 import { ProgressMeter, type TransferProgress } from './progress';
 import { onSessionEvent } from './session-events';
 
@@ -46,8 +53,10 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
   constructor(private readonly o: SenderOptions) {
     super();
     this.wireSize = o.protected ? cipherSize(o.size) : o.size;
-    if (o.wireStart < 0 || o.wireStart > this.wireSize) throw new ParleyError('FILE_BAD_RANGE', `range start ${o.wireStart + 1} beyond the file`);
-    if (o.protected && o.wireStart % STREAM_FULL_SEGMENT_CT !== 0) throw new ParleyError('FILE_BAD_RANGE', 'protected resume must start at a segment boundary');
+    if (o.wireStart < 0 || o.wireStart > this.wireSize)
+      throw new ParleyError('FILE_BAD_RANGE', `range start ${o.wireStart + 1} beyond the file`);
+    if (o.protected && o.wireStart % STREAM_FULL_SEGMENT_CT !== 0)
+      throw new ParleyError('FILE_BAD_RANGE', 'protected resume must start at a segment boundary');
   }
 
   /** Cancel: the peer sees '#' (message interrupted); run() rejects with `error`. */
@@ -87,7 +96,12 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
         if (p) this.emit('progress', p);
       } else if (e.type === 'delivered') settle({ ok: true, delivered: true });
       else if (e.type === 'sendFailed') {
-        settle({ ok: false, error: new ParleyError(e.local ? 'FILE_CONNECTION_LOST' : 'FILE_REFUSED', `MSRP ${e.status} ${e.comment ?? ''}`.trim(), { status: e.status }) });
+        settle({
+          ok: false,
+          error: new ParleyError(e.local ? 'FILE_CONNECTION_LOST' : 'FILE_REFUSED', `MSRP ${e.status} ${e.comment ?? ''}`.trim(), {
+            status: e.status,
+          }),
+        });
       } else if (e.type === 'sent') {
         this.acked = true;
         const t = setTimeout(() => settle({ ok: true, delivered: false }), DELIVERY_REPORT_TIMEOUT_MS);
@@ -98,11 +112,14 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
       const st = await fh.stat();
       if (st.size !== o.size) throw new ParleyError('FILE_CHANGED', `${o.path} is ${st.size} bytes now, ${o.size} were offered`);
       meter.update(plainStart);
-      if (o.protected) session.send({ contentType: MANIFEST_CONTENT_TYPE, body: sealManifest(o.protected.manifestKey, o.protected.manifest) });
-      const ct = o.protected ? PROTECTED_FILE_CONTENT_TYPE : o.contentType ?? 'application/octet-stream';
+      if (o.protected)
+        session.send({ contentType: MANIFEST_CONTENT_TYPE, body: sealManifest(o.protected.manifestKey, o.protected.manifest) });
+      const ct = o.protected ? PROTECTED_FILE_CONTENT_TYPE : (o.contentType ?? 'application/octet-stream');
       this.msg = session.startMessage({ contentType: ct, successReport: true }, this.wireSize - o.wireStart);
       if (this.stopError) this.msg.abort();
-      const source = o.protected ? sealedBlocks(fh, o.size, o.protected.fileKey, o.wireStart / STREAM_FULL_SEGMENT_CT) : plainBlocks(fh, o.size, plainStart);
+      const source = o.protected
+        ? sealedBlocks(fh, o.size, o.protected.fileKey, o.wireStart / STREAM_FULL_SEGMENT_CT)
+        : plainBlocks(fh, o.size, plainStart);
       for await (const block of source) {
         if (this.stopError || outcome || this.msg.failed) break;
         if (!this.msg.write(block)) break;

@@ -29,7 +29,10 @@ export class SharedFiles {
   private readonly entries: SharedFile[] = [];
   private readonly mtimes = new Map<SharedFile, number>();
 
-  constructor(private readonly file?: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly file?: string,
+    private readonly now: () => number = Date.now,
+  ) {
     if (file) this.load();
   }
 
@@ -67,7 +70,12 @@ export class SharedFiles {
     if (!this.file) return;
     const out: Stored[] = this.entries.map((e) => ({
       ...e,
-      file: { ...e.file, fileKey: e.file.fileKey ? toB64(e.file.fileKey) : undefined, modified: e.file.modified.toISOString(), mtimeMs: this.mtimes.get(e) ?? 0 },
+      file: {
+        ...e.file,
+        fileKey: e.file.fileKey ? toB64(e.file.fileKey) : undefined,
+        modified: e.file.modified.toISOString(),
+        mtimeMs: this.mtimes.get(e) ?? 0,
+      },
     }));
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(out), { mode: 0o600 });
@@ -84,7 +92,14 @@ export class SharedFiles {
     if (!Array.isArray(raw)) return;
     for (const s of raw) {
       try {
-        const e: SharedFile = { ...s, file: { ...s.file, fileKey: s.file.fileKey ? fromB64(s.file.fileKey, 'FILE_BAD_STATE') : undefined, modified: new Date(s.file.modified) } };
+        const e: SharedFile = {
+          ...s,
+          file: {
+            ...s.file,
+            fileKey: s.file.fileKey ? fromB64(s.file.fileKey, 'FILE_BAD_STATE') : undefined,
+            modified: new Date(s.file.modified),
+          },
+        };
         this.entries.push(e);
         if (s.file.mtimeMs) this.mtimes.set(e, s.file.mtimeMs);
       } catch {

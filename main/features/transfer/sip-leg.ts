@@ -62,10 +62,22 @@ export class SipLeg {
     });
     rtc.on('failed', (e: { originator: string; cause: string; message?: Msg }) => {
       const r = parseReasonText(e.message);
-      this.finish({ by: e.originator === 'remote' ? 'remote' : e.originator === 'local' ? 'local' : 'system', status: e.message?.status_code, established: false, cancelled: e.cause === 'Canceled', ...r, text: r.text ?? e.message?.reason_phrase ?? e.cause });
+      this.finish({
+        by: e.originator === 'remote' ? 'remote' : e.originator === 'local' ? 'local' : 'system',
+        status: e.message?.status_code,
+        established: false,
+        cancelled: e.cause === 'Canceled',
+        ...r,
+        text: r.text ?? e.message?.reason_phrase ?? e.cause,
+      });
     });
     rtc.on('ended', (e: { originator: string; cause: string; message?: Msg }) => {
-      this.finish({ by: e.originator === 'remote' ? 'remote' : e.originator === 'local' ? 'local' : 'system', established: true, cancelled: false, ...parseReasonText(e.message) });
+      this.finish({
+        by: e.originator === 'remote' ? 'remote' : e.originator === 'local' ? 'local' : 'system',
+        established: true,
+        cancelled: false,
+        ...parseReasonText(e.message),
+      });
     });
   }
 
@@ -113,7 +125,12 @@ export class SipLeg {
     const headers = o.code ? reasonHeaders(o.status ?? 200, o.code, o.message ?? '', !this.established) : [];
     try {
       if (this.established) this.rtc.terminate({ extraHeaders: headers });
-      else this.rtc.terminate({ status_code: o.status ?? 603, reason_phrase: o.status === 488 ? 'Not Acceptable Here' : undefined, extraHeaders: headers });
+      else
+        this.rtc.terminate({
+          status_code: o.status ?? 603,
+          reason_phrase: o.status === 488 ? 'Not Acceptable Here' : undefined,
+          extraHeaders: headers,
+        });
     } catch {
       /* already ended */
     }

@@ -191,7 +191,10 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       t.cancel();
       assert.equal((await t.result).status, 'cancelled');
       await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_CANCELLED_BY_PEER');
-      assert.deepEqual(readdirSync(dir).filter((x) => !x.startsWith('.')), []);
+      assert.deepEqual(
+        readdirSync(dir).filter((x) => !x.startsWith('.')),
+        [],
+      );
     });
 
     it('cancel by the receiver mid-transfer (partial kept): sender outcome carries FILE_CANCELLED_BY_PEER; then resumed by pull', async () => {
@@ -222,7 +225,9 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       const rx: IncomingFileTransfer = (await offered).accept({ dir });
       await nextEvent(rx, 'progress', (p: { bytes: number }) => p.bytes > 20 * MiB, 30_000);
       // test-only reach into bob's MSRP transport: destroy the TCP sockets as a network failure would
-      const conns = (bob.ft as unknown as { transports: Map<boolean, { conns: Set<{ socket: import('node:net').Socket }> }> }).transports.get(false)!.conns;
+      const conns = (
+        bob.ft as unknown as { transports: Map<boolean, { conns: Set<{ socket: import('node:net').Socket }> }> }
+      ).transports.get(false)!.conns;
       assert.ok(conns.size > 0);
       for (const c of conns) c.socket.destroy();
       await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_INTERRUPTED');
@@ -234,7 +239,11 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       const got = await bob.ft.resume(rx.downloadId, { dir }).result;
       assert.equal(got.name, 'cut.bin');
       assert.ok(readFileSync(got.path).equals(readFileSync(f.path)), 'resumed file is byte-identical');
-      assert.deepEqual(readdirSync(dir).filter((x) => x.startsWith('.')), [], 'no .part or sidecar left');
+      assert.deepEqual(
+        readdirSync(dir).filter((x) => x.startsWith('.')),
+        [],
+        'no .part or sidecar left',
+      );
     });
 
     it('with a chat manager on the same UA: file INVITEs go to files, chat INVITEs still reach chat', async () => {

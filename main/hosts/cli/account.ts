@@ -12,8 +12,15 @@ export const ACCOUNT_FLAGS: FlagSpecs = {
   proxy: { type: 'string', arg: 'URL', help: 'outbound proxy: wss://, ws://, tls:// or tcp://HOST:PORT' },
   ca: { type: 'string', arg: 'FILE', help: 'PEM CA that signs the proxy certificate (default ./.lab/ca.pem if present)' },
   'display-name': { type: 'string', arg: 'NAME', help: 'display name in From' },
-  profile: { type: 'string', arg: 'DIR', help: 'profile: account flags (profile.json), key store, sealed password, history (default $PARLEY_PROFILE or ~/.config/parley-cli)' },
-  'save-password': { type: 'boolean', help: 'deprecated: send/listen/chat seal the password in the profile key store (only conf still writes it to profile.json)' },
+  profile: {
+    type: 'string',
+    arg: 'DIR',
+    help: 'profile: account flags (profile.json), key store, sealed password, history (default $PARLEY_PROFILE or ~/.config/parley-cli)',
+  },
+  'save-password': {
+    type: 'boolean',
+    help: 'deprecated: send/listen/chat seal the password in the profile key store (only conf still writes it to profile.json)',
+  },
   timeout: { type: 'string', arg: 'SECONDS', help: 'registration/request timeout (default 15)' },
   help: { type: 'boolean', help: 'show help for this command' },
 };
@@ -67,7 +74,8 @@ export function resolveAccount(p: Parsed, env: NodeJS.ProcessEnv = process.env, 
   if (!/^sips?:[^@\s]+@[^@\s]+$/i.test(uri)) throw new UsageError(`--uri must look like sip:user@domain (got ${uri})`);
   if (!proxy) throw new UsageError('missing --proxy (e.g. wss://127.0.0.1:5067)');
   if (!/^(wss?|tls|tcp):\/\//i.test(proxy)) throw new UsageError(`--proxy must start with wss://, ws://, tls:// or tcp:// (got ${proxy})`);
-  if (password === undefined) throw new UsageError('missing password: use --password, PARLEY_PASSWORD or a profile saved with --save-password');
+  if (password === undefined)
+    throw new UsageError('missing password: use --password, PARLEY_PASSWORD or a profile saved with --save-password');
   if (p.flags['save-password'] && !profileDir) throw new UsageError('--save-password needs --profile DIR');
   const timeoutS = f.timeout === undefined ? 15 : Number(f.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a positive number of seconds`);

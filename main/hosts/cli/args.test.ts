@@ -34,16 +34,25 @@ test('resolveAccount: env password, lab CA default, profile 0600 without passwor
   assert.equal(r.account.caFile, join(cwd, '.lab', 'ca.pem'));
   assert.equal(r.timeoutMs, 15_000);
   assert.throws(() => resolveAccount(parseArgs(base, SPECS), {}, cwd), { exitCode: 2, message: /missing password/ });
-  assert.throws(() => resolveAccount(parseArgs(['--uri', 'alice', '--proxy', 'tcp://h:1', '--password', 'p'], SPECS), {}, cwd), { exitCode: 2 });
-  assert.throws(() => resolveAccount(parseArgs(['--uri', 'sip:a@b', '--proxy', 'udp://h:1', '--password', 'p'], SPECS), {}, cwd), { exitCode: 2 });
-  assert.throws(() => resolveAccount(parseArgs([...base, '--password', 'p', '--save-password'], SPECS), {}, cwd), { message: /needs --profile/ });
+  assert.throws(() => resolveAccount(parseArgs(['--uri', 'alice', '--proxy', 'tcp://h:1', '--password', 'p'], SPECS), {}, cwd), {
+    exitCode: 2,
+  });
+  assert.throws(() => resolveAccount(parseArgs(['--uri', 'sip:a@b', '--proxy', 'udp://h:1', '--password', 'p'], SPECS), {}, cwd), {
+    exitCode: 2,
+  });
+  assert.throws(() => resolveAccount(parseArgs([...base, '--password', 'p', '--save-password'], SPECS), {}, cwd), {
+    message: /needs --profile/,
+  });
 
   resolveAccount(parseArgs([...base, '--password', 'p', '--profile', 'prof'], SPECS), {}, cwd);
   assert.equal(readProfile(join(cwd, 'prof')).password, undefined);
   assert.equal(statSync(join(cwd, 'prof', 'profile.json')).mode & 0o777, 0o600);
   resolveAccount(parseArgs([...base, '--password', 'p', '--profile', 'prof', '--save-password'], SPECS), {}, cwd);
   const again = resolveAccount(parseArgs(['--profile', 'prof'], SPECS), {}, cwd);
-  assert.deepEqual([again.account.aor, again.account.proxy, again.account.password], ['sip:alice@parley.test', 'tls://127.0.0.1:5061', 'p']);
+  assert.deepEqual(
+    [again.account.aor, again.account.proxy, again.account.password],
+    ['sip:alice@parley.test', 'tls://127.0.0.1:5061', 'p'],
+  );
 });
 
 test('main: help and usage errors never touch the network', async () => {
@@ -70,25 +79,47 @@ test('resolveCliAccount: PARLEY_PROFILE / HOME default, account.json fills the g
   const dir = join(home, '.config', 'parley-cli');
   await writeAccountFile(dir, { v: 1, aor: 'sip:alice@parley.test', proxy: 'tls://127.0.0.1:5061', caFile: '/ca.pem' });
   const a = await resolveCliAccount(parseArgs(['--timeout', '3'], SPECS), env, home);
-  assert.deepEqual([a.profileDir, a.aor, a.proxy, a.caFile, a.password, a.timeoutMs], [dir, 'sip:alice@parley.test', 'tls://127.0.0.1:5061', '/ca.pem', undefined, 3000]);
+  assert.deepEqual(
+    [a.profileDir, a.aor, a.proxy, a.caFile, a.password, a.timeoutMs],
+    [dir, 'sip:alice@parley.test', 'tls://127.0.0.1:5061', '/ca.pem', undefined, 3000],
+  );
   assert.equal(a.saved?.aor, 'sip:alice@parley.test');
-  const b = await resolveCliAccount(parseArgs(['--uri', 'sip:bob@parley.test', '--proxy', 'tcp://127.0.0.1:5060', '--password', 'pw'], SPECS), { ...env, PARLEY_PROFILE: join(home, 'other') }, home);
+  const b = await resolveCliAccount(
+    parseArgs(['--uri', 'sip:bob@parley.test', '--proxy', 'tcp://127.0.0.1:5060', '--password', 'pw'], SPECS),
+    { ...env, PARLEY_PROFILE: join(home, 'other') },
+    home,
+  );
   assert.equal(b.profileDir, join(home, 'other'));
   assert.equal(b.password, 'pw');
   assert.equal(readProfile(join(home, 'other')).password, undefined);
-  const d = await resolveCliAccount(parseArgs(['--proxy', 'tcp://127.0.0.1:5062'], SPECS), { ...env, PARLEY_PROFILE: join(home, 'other') }, home);
-  assert.deepEqual([d.aor, d.proxy, d.password], ['sip:bob@parley.test', 'tcp://127.0.0.1:5062', undefined], 'profile.json remembered the uri');
-  const c = await resolveCliAccount(parseArgs(['--uri', 'sip:bob@parley.test', '--proxy', 'tcp://127.0.0.1:5060', '--password', 'pw', '--profile', 'x'], SPECS), env, home);
+  const d = await resolveCliAccount(
+    parseArgs(['--proxy', 'tcp://127.0.0.1:5062'], SPECS),
+    { ...env, PARLEY_PROFILE: join(home, 'other') },
+    home,
+  );
+  assert.deepEqual(
+    [d.aor, d.proxy, d.password],
+    ['sip:bob@parley.test', 'tcp://127.0.0.1:5062', undefined],
+    'profile.json remembered the uri',
+  );
+  const c = await resolveCliAccount(
+    parseArgs(['--uri', 'sip:bob@parley.test', '--proxy', 'tcp://127.0.0.1:5060', '--password', 'pw', '--profile', 'x'], SPECS),
+    env,
+    home,
+  );
   assert.equal(c.profileDir, join(home, 'x'));
   assert.deepEqual(readProfile(join(home, 'x')), { uri: 'sip:bob@parley.test', proxy: 'tcp://127.0.0.1:5060' });
   assert.equal(statSync(join(home, 'x', 'profile.json')).mode & 0o777, 0o600);
 });
 
-test('lockProfile: one holder at a time, released on demand, a dead holder\'s lock is taken over', () => {
+test("lockProfile: one holder at a time, released on demand, a dead holder's lock is taken over", () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-lock-'));
   const release = lockProfile(dir, 'listen');
   assert.equal(statSync(join(dir, LOCK_FILE)).mode & 0o777, 0o600);
-  assert.throws(() => lockProfile(dir, 'send'), { exitCode: 2, message: new RegExp(`PROFILE_IN_USE: .*parley listen \\(pid ${process.pid}\\)`) });
+  assert.throws(() => lockProfile(dir, 'send'), {
+    exitCode: 2,
+    message: new RegExp(`PROFILE_IN_USE: .*parley listen \\(pid ${process.pid}\\)`),
+  });
   release();
   release(); // idempotent
   lockProfile(dir, 'send')();

@@ -42,7 +42,11 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 const prof = (name: string) => join(work, `profile-${name}`);
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function parley(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
@@ -65,7 +69,14 @@ function parley(args: string[], env: Record<string, string> = {}): Promise<Run> 
 }
 
 const acct = (user: string, kind: 'tcp' | 'tls' | 'ws' | 'wss' = 'tcp', password = `${user}-secret`) => [
-  '--uri', lab.aor(user), '--password', password, '--proxy', lab.proxy[kind], '--ca', lab.caFile,
+  '--uri',
+  lab.aor(user),
+  '--password',
+  password,
+  '--proxy',
+  lab.proxy[kind],
+  '--ca',
+  lab.caFile,
 ];
 
 /** A running child whose stdout lines are collected; waitFor resolves with the first line (from `from`) matching. */
@@ -99,37 +110,45 @@ function spawnProc(args: string[], env: Record<string, string> = {}): Proc {
     err += d;
     for (const w of wake) w();
   });
-  const exit = new Promise<number | null>((r) => child.on('close', (c) => {
-    children.delete(child);
-    r(c);
-    for (const w of wake) w();
-  }));
-  const waitFor = (pred: (l: string) => boolean, from = 0) => new Promise<string>((res, rej) => {
-    const check = () => {
-      const hit = lines.slice(from).find(pred);
-      if (hit !== undefined) {
+  const exit = new Promise<number | null>((r) =>
+    child.on('close', (c) => {
+      children.delete(child);
+      r(c);
+      for (const w of wake) w();
+    }),
+  );
+  const waitFor = (pred: (l: string) => boolean, from = 0) =>
+    new Promise<string>((res, rej) => {
+      const check = () => {
+        const hit = lines.slice(from).find(pred);
+        if (hit !== undefined) {
+          done();
+          res(hit);
+        } else if (child.exitCode !== null) {
+          done();
+          rej(new Error(`exited ${child.exitCode} without the line; stdout ${lines.join('\n')}; stderr ${err}`));
+        }
+      };
+      const t = setTimeout(() => {
         done();
-        res(hit);
-      } else if (child.exitCode !== null) {
-        done();
-        rej(new Error(`exited ${child.exitCode} without the line; stdout ${lines.join('\n')}; stderr ${err}`));
-      }
-    };
-    const t = setTimeout(() => {
-      done();
-      rej(new Error(`no matching line; stdout ${lines.join('\n')}; stderr ${err}`));
-    }, CHILD_TIMEOUT_MS);
-    const done = () => {
-      clearTimeout(t);
-      wake.delete(check);
-    };
-    wake.add(check);
-    check();
-  });
+        rej(new Error(`no matching line; stdout ${lines.join('\n')}; stderr ${err}`));
+      }, CHILD_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(t);
+        wake.delete(check);
+      };
+      wake.add(check);
+      check();
+    });
   const json = async (pred: (o: Record<string, unknown>) => boolean, from = 0) =>
     JSON.parse(await waitFor((l) => l.startsWith('{') && pred(JSON.parse(l)), from)) as Record<string, unknown>;
   return {
-    child, lines, stderr: () => err, waitFor, json, exit,
+    child,
+    lines,
+    stderr: () => err,
+    waitFor,
+    json,
+    exit,
     stop: () => {
       child.kill('SIGTERM');
       return exit;
@@ -158,11 +177,20 @@ async function listen(args: string[], env: Record<string, string> = {}): Promise
   return p;
 }
 
-const keyRequests = (s: string, dir: 'in' | 'out') => s.split('\n').filter((l) => l.startsWith(`trace: ${dir} `) && l.endsWith(KEY_REQUEST_CONTENT_TYPE)).length;
+const keyRequests = (s: string, dir: 'in' | 'out') =>
+  s.split('\n').filter((l) => l.startsWith(`trace: ${dir} `) && l.endsWith(KEY_REQUEST_CONTENT_TYPE)).length;
 
 test('send is end-to-end encrypted: the first message discovers the key; a second run reuses the pin (no key request)', async () => {
   const l = await listen(['--json', '--trace', '--profile', prof('bob'), ...acct('bob', 'wss')]);
-  const first = await parley(['send', 'sip:bob@parley.test', 'hello from the CLI ✓', '--trace', '--profile', prof('alice'), ...acct('alice', 'tls')]);
+  const first = await parley([
+    'send',
+    'sip:bob@parley.test',
+    'hello from the CLI ✓',
+    '--trace',
+    '--profile',
+    prof('alice'),
+    ...acct('alice', 'tls'),
+  ]);
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.stdout, 'delivered (end-to-end encrypted)\n');
   assert.equal(keyRequests(first.stderr, 'out'), 1, first.stderr);
@@ -254,7 +282,10 @@ test('offline recipient: stored by network (E2E), printed decrypted when its lis
   const dave = await parley(['send', 'dave', 'secret for dave', '--timeout', '2', '--trace', '--profile', prof('alice')]);
   assert.equal(dave.code, 5, dave.stderr);
   assert.match(dave.stderr, /waiting for the peer's key \(message stays queued in the profile\)/);
-  assert.deepEqual(dave.stderr.split('\n').filter((x) => x.startsWith('trace: out')), [`trace: out sip:dave@parley.test ${KEY_REQUEST_CONTENT_TYPE}`]);
+  assert.deepEqual(
+    dave.stderr.split('\n').filter((x) => x.startsWith('trace: out')),
+    [`trace: out sip:dave@parley.test ${KEY_REQUEST_CONTENT_TYPE}`],
+  );
   const plain = await parley(['send', 'dave', 'see you later', '--plain', '--profile', prof('alice')]);
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(plain.stdout, 'stored by network\n');
@@ -275,7 +306,11 @@ test('exit codes: wrong password 3 (profile kept), unknown user 4, usage 2', asy
   const wrong = await parley(['send', 'bob', 'x', '--profile', prof('alice'), '--password', 'bad-password']);
   assert.equal(wrong.code, 3, wrong.stderr);
   assert.match(wrong.stderr, /SIP_AUTH_FAILED/);
-  assert.equal(await readFile(join(prof('alice'), 'account.json'), 'utf8'), before, 'a refused password does not replace the saved account');
+  assert.equal(
+    await readFile(join(prof('alice'), 'account.json'), 'utf8'),
+    before,
+    'a refused password does not replace the saved account',
+  );
 
   // Default profile: $HOME/.config/parley-cli; nothing but the remembered flags is written when registration fails.
   const fresh = await parley(['send', 'bob', 'x', ...acct('alice', 'tcp', 'bad-password')]);
@@ -318,7 +353,8 @@ test('chat uses the profile identity: twice in a row, listener restarted, no PEE
     const got = await l.json((o) => o.event === 'message' || o.event === 'failure');
     assert.deepEqual([got.event, got.text, got.mode, got.e2e, got.from], ['message', text, 'session', 'on', lab.aor('alice')]);
     assert.equal(await l.stop(), 0);
-    for (const s of [run.stderr(), run.lines.join('\n'), l.stderr(), l.lines.join('\n')]) assert.doesNotMatch(s, /PEER_KEY_CHANGED|key-changed/);
+    for (const s of [run.stderr(), run.lines.join('\n'), l.stderr(), l.lines.join('\n')])
+      assert.doesNotMatch(s, /PEER_KEY_CHANGED|key-changed/);
   }
 });
 
@@ -345,7 +381,9 @@ test('keys: both profiles show the same safety number; verify marks the peer (6 
 
 test('PARLEY_PASSPHRASE protects the profile: no key-file notice; without it exit 2 (nothing created), a wrong one exit 2', async () => {
   const dir = prof('pass');
-  const first = await parley(['send', 'dave', 'x', '--timeout', '1', '--profile', dir, ...acct('carol')], { PARLEY_PASSPHRASE: 'correct horse' });
+  const first = await parley(['send', 'dave', 'x', '--timeout', '1', '--profile', dir, ...acct('carol')], {
+    PARLEY_PASSPHRASE: 'correct horse',
+  });
   assert.equal(first.code, 5, first.stderr);
   assert.doesNotMatch(first.stderr, KEY_FILE_NOTICE);
   await assert.rejects(stat(join(dir, 'keyfile')), { code: 'ENOENT' });
@@ -412,7 +450,10 @@ test('listen --download-dir --accept-files saves a file sent by parley send-file
   await writeFile(src, bytes);
   // send-file is registered by the lead: run the command module in-process (its own per-run identity; gina pins none).
   const out: string[] = [];
-  const code = await sendFileCommand.run(['gina', src, '--profile', prof('carol-files'), ...acct('carol')], { out: (l) => out.push(l), err: (l) => out.push(l) });
+  const code = await sendFileCommand.run(['gina', src, '--profile', prof('carol-files'), ...acct('carol')], {
+    out: (l) => out.push(l),
+    err: (l) => out.push(l),
+  });
   assert.equal(code, 0, out.join('\n'));
   const offer = await g.json((o) => o.event === 'file-offer');
   assert.deepEqual([offer.from, offer.protected], [lab.aor('carol'), true]);

@@ -7,7 +7,14 @@ import { isParleyError, ParleyError } from '../../base/errors';
 import { normalizeAoR } from '../../security/aor';
 import { KeyStore } from '../../security/keystore';
 import {
-  KEY_FILE, KEYSTORE_FILE, accountDir, chooseKeyWrapper, loadSipPassword, readAccountFile, removeAccountFile, writeAccountFile,
+  KEY_FILE,
+  KEYSTORE_FILE,
+  accountDir,
+  chooseKeyWrapper,
+  loadSipPassword,
+  readAccountFile,
+  removeAccountFile,
+  writeAccountFile,
   type AccountFile,
 } from '../../ue/profile';
 import { createUe, type CreateUeOptions, type Ue } from '../../ue/ue';
@@ -74,8 +81,13 @@ export async function resolveCliAccount(p: Parsed, env: NodeJS.ProcessEnv = proc
 }
 
 function sameAccount(a: CliAccount, s: AccountFile | null): boolean {
-  return !!s && normalizeAoR(s.aor) === normalizeAoR(a.aor) && s.proxy === a.proxy && (s.caFile ?? undefined) === (a.caFile ?? undefined)
-    && (s.displayName ?? undefined) === (a.displayName ?? undefined);
+  return (
+    !!s &&
+    normalizeAoR(s.aor) === normalizeAoR(a.aor) &&
+    s.proxy === a.proxy &&
+    (s.caFile ?? undefined) === (a.caFile ?? undefined) &&
+    (s.displayName ?? undefined) === (a.displayName ?? undefined)
+  );
 }
 
 /** The SIP password sealed in the profile (secrets.bin), or null. Opens and closes the key store (no UE may hold it). */
@@ -102,7 +114,8 @@ export async function loadSealedPassword(profileDir: string, aor: string, env: N
 /** A SipAccount for the raw (--plain) paths: the given password, else the sealed one. */
 export async function plainSipAccount(a: CliAccount, env: NodeJS.ProcessEnv = process.env): Promise<SipAccount> {
   const password = a.password ?? (await loadSealedPassword(a.profileDir, a.aor, env));
-  if (password === null) throw new UsageError(`missing password: use --password or PARLEY_PASSWORD (profile ${a.profileDir} has none sealed for ${a.aor})`);
+  if (password === null)
+    throw new UsageError(`missing password: use --password or PARLEY_PASSWORD (profile ${a.profileDir} has none sealed for ${a.aor})`);
   return { aor: a.aor, password, proxy: a.proxy, caFile: a.caFile, displayName: a.displayName };
 }
 
@@ -116,7 +129,8 @@ export function profileError(e: unknown): CliExit {
 
 function registrationError(e: unknown, timeoutMs: number): CliExit {
   const code = isParleyError(e) ? e.code : 'ERROR';
-  if (code === 'SIP_REGISTER_TIMEOUT') return new CliExit(EXIT.TIMEOUT, `registration timed out after ${timeoutMs / 1000} s [${code}]: ${(e as Error).message}`);
+  if (code === 'SIP_REGISTER_TIMEOUT')
+    return new CliExit(EXIT.TIMEOUT, `registration timed out after ${timeoutMs / 1000} s [${code}]: ${(e as Error).message}`);
   if (/^(KEYSTORE|PROFILE)_/.test(code)) return profileError(e);
   return new CliExit(EXIT.REGISTRATION, `registration failed [${code}]: ${(e as Error).message}`);
 }
@@ -161,14 +175,17 @@ export function lockProfile(dir: string, command: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let holder: { pid?: unknown; command?: unknown } | null = null;
+    let holder: { pid?: unknown; command?: unknown } | null;
     try {
       holder = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; command?: unknown };
     } catch {
       holder = null;
     }
     if (holder && typeof holder.pid === 'number' && alive(holder.pid)) {
-      throw new CliExit(EXIT.USAGE, `PROFILE_IN_USE: profile ${dir} is in use by parley ${String(holder.command)} (pid ${holder.pid}): one process per profile (use another --profile)`);
+      throw new CliExit(
+        EXIT.USAGE,
+        `PROFILE_IN_USE: profile ${dir} is in use by parley ${String(holder.command)} (pid ${holder.pid}): one process per profile (use another --profile)`,
+      );
     }
     rmSync(path, { force: true });
   }
@@ -187,7 +204,11 @@ export interface CliUe {
  * Runs a full UE on the profile and signs in: configure (register, seal the password, write account.json) when a password
  * is given or the account settings changed; else resume with the sealed password. Resolves once registered.
  */
-export async function openCliUe(a: CliAccount, command: string, opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void } = {}): Promise<CliUe> {
+export async function openCliUe(
+  a: CliAccount,
+  command: string,
+  opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void } = {},
+): Promise<CliUe> {
   const release = lockProfile(a.profileDir, command);
   try {
     return await openLockedUe(a, release, opts);
@@ -197,14 +218,19 @@ export async function openCliUe(a: CliAccount, command: string, opts: Partial<Cr
   }
 }
 
-async function openLockedUe(a: CliAccount, release: () => void, opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void }): Promise<CliUe> {
+async function openLockedUe(
+  a: CliAccount,
+  release: () => void,
+  opts: Partial<CreateUeOptions> & { onUe?: (ue: Ue) => void },
+): Promise<CliUe> {
   const { onUe, ...o } = opts;
   const env = o.env ?? process.env;
   let password = a.password;
   const configure = password !== undefined || !sameAccount(a, a.saved);
   if (configure && password === undefined) {
     password = (await loadSealedPassword(a.profileDir, a.aor, env)) ?? undefined;
-    if (password === undefined) throw new UsageError(`missing password: use --password or PARLEY_PASSWORD (nothing sealed in ${a.profileDir} for ${a.aor})`);
+    if (password === undefined)
+      throw new UsageError(`missing password: use --password or PARLEY_PASSWORD (nothing sealed in ${a.profileDir} for ${a.aor})`);
   }
   // A passphrase-protected key store without PARLEY_PASSPHRASE: say so (createUe would create a stray key file).
   const ksPath = join(accountDir(a.profileDir, a.aor), KEYSTORE_FILE);
@@ -241,7 +267,10 @@ async function openLockedUe(a: CliAccount, release: () => void, opts: Partial<Cr
       if (!ue.session()) {
         const c = await ue.connectionGet({});
         const why = c.reason ?? 'unknown error';
-        throw new CliExit(EXIT.USAGE, `cannot open the profile key store: ${why}${/wrapper|passphrase|unwrap/i.test(why) ? ' (wrong or missing PARLEY_PASSPHRASE?)' : ''}`);
+        throw new CliExit(
+          EXIT.USAGE,
+          `cannot open the profile key store: ${why}${/wrapper|passphrase|unwrap/i.test(why) ? ' (wrong or missing PARLEY_PASSPHRASE?)' : ''}`,
+        );
       }
       try {
         await waitRegistered(ue, a.timeoutMs);
@@ -254,7 +283,9 @@ async function openLockedUe(a: CliAccount, release: () => void, opts: Partial<Cr
     throw e instanceof CliExit ? e : registrationError(e, a.timeoutMs);
   }
   return {
-    ue, aor: normalizeAoR(a.aor), keyFileNotice,
+    ue,
+    aor: normalizeAoR(a.aor),
+    keyFileNotice,
     close: async () => {
       try {
         await ue.close();

@@ -6,7 +6,10 @@ import { resolveStatic } from '../static';
 const exp = { token: newToken(), origin: 'http://127.0.0.1:4000', host: '127.0.0.1:4000' };
 const good = () => ({
   url: WS_PATH,
-  headers: { host: exp.host, origin: exp.origin, 'sec-websocket-protocol': `parley.v1, parley.token.${exp.token}` } as Record<string, string | undefined>,
+  headers: { host: exp.host, origin: exp.origin, 'sec-websocket-protocol': `parley.v1, parley.token.${exp.token}` } as Record<
+    string,
+    string | undefined
+  >,
 });
 
 test('tokens are 256-bit base64url and distinct', () => {

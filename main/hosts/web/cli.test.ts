@@ -33,7 +33,12 @@ test('argument parsing', () => {
   assert.throws(() => parseHostArgs(['--nope']), /unknown option/);
 });
 
-function call(ws: WebSocket, id: number, channel: string, payload: unknown): Promise<{ ok: boolean; result?: unknown; error?: { code: string } }> {
+function call(
+  ws: WebSocket,
+  id: number,
+  channel: string,
+  payload: unknown,
+): Promise<{ ok: boolean; result?: unknown; error?: { code: string } }> {
   return new Promise((resolve) => {
     const on = (data: WebSocket.RawData) => {
       const f = JSON.parse(data.toString()) as { id?: number };
@@ -48,7 +53,8 @@ function call(ws: WebSocket, id: number, channel: string, payload: unknown): Pro
 
 test('starts the UE behind the web host, serves IPC with the printed token, and shuts down cleanly on SIGTERM', async () => {
   child = spawn(process.execPath, ['--import', 'tsx', 'main/hosts/web/cli.ts', '--profile', profile, '--port', '0'], {
-    env: { ...process.env, PARLEY_PASSPHRASE: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PARLEY_PASSPHRASE: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
@@ -71,7 +77,12 @@ test('starts the UE behind the web host, serves IPC with the printed token, and 
   const ws = new WebSocket(`ws://${u.host}/ipc`, [WS_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`], { headers: { Origin: u.origin } });
   await new Promise((res, rej) => ws.once('open', res).once('error', rej));
   assert.deepEqual(await call(ws, 1, 'account.get', {}), { id: 1, ok: true, result: null });
-  const r = await call(ws, 2, 'account.configure', { aor: lab.aor('alice'), password: 'alice-secret', proxy: lab.proxy.tls, caFile: lab.caFile });
+  const r = await call(ws, 2, 'account.configure', {
+    aor: lab.aor('alice'),
+    password: 'alice-secret',
+    proxy: lab.proxy.tls,
+    caFile: lab.caFile,
+  });
   assert.equal(r.ok, true, JSON.stringify(r));
   const c = await call(ws, 3, 'connection.get', {});
   assert.equal((c.result as { state: string }).state, 'registered');

@@ -60,7 +60,11 @@ export interface RunningHost {
 
 /** Creates the UE and the web host; used by main() and by tests. */
 export async function startHost(o: HostCliOptions, log: (l: string) => void): Promise<RunningHost> {
-  const ue = await createUe({ profileDir: o.profileDir, labFactory: defaultLabFactory, log: o.verbose ? (l) => log(`ue: ${l}`) : undefined });
+  const ue = await createUe({
+    profileDir: o.profileDir,
+    labFactory: defaultLabFactory,
+    log: o.verbose ? (l) => log(`ue: ${l}`) : undefined,
+  });
   let host: WebHost;
   try {
     host = await startWebHost({ backend: ue, port: o.port, rootDir: o.rendererDir, log: o.verbose ? log : undefined });
@@ -69,10 +73,11 @@ export async function startHost(o: HostCliOptions, log: (l: string) => void): Pr
     throw e;
   }
   let stopping: Promise<void> | null = null;
-  const stop = () => (stopping ??= (async () => {
-    await host.close();
-    await ue.close();
-  })());
+  const stop = () =>
+    (stopping ??= (async () => {
+      await host.close();
+      await ue.close();
+    })());
   return { ue, host, stop };
 }
 
@@ -88,7 +93,8 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!existsSync(join(o.rendererDir, 'index.html'))) console.error(`warning: no renderer in ${o.rendererDir}: run node scripts/build-renderer.mjs first`);
+  if (!existsSync(join(o.rendererDir, 'index.html')))
+    console.error(`warning: no renderer in ${o.rendererDir}: run node scripts/build-renderer.mjs first`);
   const log = (l: string) => console.error(l);
   const run = await startHost(o, log);
   if (run.ue.keyProtection() === 'key-file') {
@@ -104,10 +110,13 @@ async function main(): Promise<void> {
   const shutdown = (sig: string) => {
     if (signals++ > 0) process.exit(130);
     console.error(`${sig}: signing out of the network and closing the profile...`);
-    run.stop().then(() => process.exit(0), (e) => {
-      console.error(`shutdown failed: ${(e as Error).message}`);
-      process.exit(1);
-    });
+    run.stop().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(`shutdown failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

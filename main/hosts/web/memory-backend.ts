@@ -1,8 +1,15 @@
 // An in-memory UeBackend with no network: for the host's tests, the renderer smoke spec and UI development.
 // It honours the contract (views only, typed errors) and simulates message progress synchronously via events.
 import {
-  UeEventHub, type AccountView, type ConnectionView, type ConversationView, type MessageView, type Req, type Res,
-  type SecurityView, type UeBackend,
+  UeEventHub,
+  type AccountView,
+  type ConnectionView,
+  type ConversationView,
+  type MessageView,
+  type Req,
+  type Res,
+  type SecurityView,
+  type UeBackend,
 } from '../../../app/ipc/contract';
 import { ParleyError } from '../../base/errors';
 
@@ -63,18 +70,29 @@ export class MemoryBackend implements UeBackend {
     this.note('accountConfigure', { ...req, password: '<redacted>' });
     this.setConnection({ state: 'connecting', transport: transportOf(req.proxy) });
     if (req.password !== this.password) {
-      this.setConnection({ state: 'error', reason: 'Registration refused: 403 Forbidden (wrong password?)', transport: transportOf(req.proxy) });
+      this.setConnection({
+        state: 'error',
+        reason: 'Registration refused: 403 Forbidden (wrong password?)',
+        transport: transportOf(req.proxy),
+      });
       throw new ParleyError('REGISTER_FORBIDDEN', 'The registrar refused the credentials (403).');
     }
     this.account = { aor: req.aor, proxy: req.proxy, caFile: req.caFile, displayName: req.displayName, localLab: false };
     this.hub.emit('account.changed', this.account);
     const t = transportOf(req.proxy);
-    this.setConnection({ state: 'registered', transport: t, tls: t === 'tls' || t === 'wss' ? { verified: true, version: 'TLSv1.3' } : undefined });
+    this.setConnection({
+      state: 'registered',
+      transport: t,
+      tls: t === 'tls' || t === 'wss' ? { verified: true, version: 'TLSv1.3' } : undefined,
+    });
     return this.account;
   }
   async accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>> {
     const user = req.user ?? 'alice';
-    return { ...(await this.accountConfigure({ aor: `sip:${user}@parley.test`, password: this.password, proxy: 'tls://127.0.0.1:5061' })), localLab: true };
+    return {
+      ...(await this.accountConfigure({ aor: `sip:${user}@parley.test`, password: this.password, proxy: 'tls://127.0.0.1:5061' })),
+      localLab: true,
+    };
   }
   async accountSignOut(): Promise<null> {
     this.account = null;
@@ -95,8 +113,14 @@ export class MemoryBackend implements UeBackend {
     const existing = [...this.conversations.values()].find((c) => c.peer === req.peer);
     if (existing) return existing;
     const c: ConversationView = {
-      id: `c${++this.seq}`, kind: 'direct', peer: req.peer, title: req.peer.replace(/^sips?:/, '').split('@')[0]!, unread: 0,
-      blocked: this.blocked.has(req.peer), security: { tls: true, e2e: 'on', peer: 'unverified', sendBlocked: false }, updatedAt: this.now(),
+      id: `c${++this.seq}`,
+      kind: 'direct',
+      peer: req.peer,
+      title: req.peer.replace(/^sips?:/, '').split('@')[0]!,
+      unread: 0,
+      blocked: this.blocked.has(req.peer),
+      security: { tls: true, e2e: 'on', peer: 'unverified', sendBlocked: false },
+      updatedAt: this.now(),
     };
     this.conversations.set(c.id, c);
     this.messages.set(c.id, []);
@@ -120,8 +144,15 @@ export class MemoryBackend implements UeBackend {
     if (c.security.sendBlocked) throw new ParleyError('SECURITY_KEY_CHANGED', "The peer's key changed: accept it before sending.");
     if (c.blocked) throw new ParleyError('CONTACT_BLOCKED', 'This contact is blocked.');
     const m: MessageView = {
-      id: `m${++this.seq}`, conversationId: c.id, direction: 'out', sender: this.account?.aor ?? 'sip:me@parley.test', text: req.text,
-      at: this.now(), state: 'sending', mode: req.mode === 'session' ? 'session' : 'page', e2e: { state: c.security.e2e },
+      id: `m${++this.seq}`,
+      conversationId: c.id,
+      direction: 'out',
+      sender: this.account?.aor ?? 'sip:me@parley.test',
+      text: req.text,
+      at: this.now(),
+      state: 'sending',
+      mode: req.mode === 'session' ? 'session' : 'page',
+      e2e: { state: c.security.e2e },
     };
     this.pushMessage(m);
     queueMicrotask(() => this.updateMessage({ ...m, state: 'delivered' }));
@@ -180,7 +211,14 @@ export class MemoryBackend implements UeBackend {
   receive(conversationId: string, text: string): MessageView {
     const c = this.conv(conversationId);
     const m: MessageView = {
-      id: `m${++this.seq}`, conversationId, direction: 'in', sender: c.peer, text, at: this.now(), state: 'received', mode: 'page',
+      id: `m${++this.seq}`,
+      conversationId,
+      direction: 'in',
+      sender: c.peer,
+      text,
+      at: this.now(),
+      state: 'received',
+      mode: 'page',
       e2e: { state: c.security.e2e, signatureValid: true },
     };
     this.pushMessage(m);

@@ -156,7 +156,12 @@ test('events are forwarded as {event, payload}; off-contract events are dropped'
   for (;;) {
     const f = await o.next();
     if (f.event === 'typing.changed') {
-      assert.deepEqual(f.payload, { conversationId: conv.id, peer: 'sip:bob@parley.test', active: true, at: (f.payload as { at: number }).at });
+      assert.deepEqual(f.payload, {
+        conversationId: conv.id,
+        peer: 'sip:bob@parley.test',
+        active: true,
+        at: (f.payload as { at: number }).at,
+      });
       break;
     }
   }
@@ -173,7 +178,11 @@ test('links.open on the web host: refused for dangerous schemes, delegated other
   o.ws.close();
 });
 
-function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((res, rej) => {
     const r = request({ host: '127.0.0.1', port: host.port, path, method, headers }, (resp) => {
       let body = '';

@@ -79,7 +79,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       const status = d.ok ? 503 : d.status;
       stats.refused++;
       log(`web host: refused WebSocket upgrade (${d.ok ? 'too many clients' : d.reason})`);
-      socket.end(`HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 503 ? 'Service Unavailable' : 'Forbidden'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     stats.accepted++;

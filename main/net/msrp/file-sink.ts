@@ -1,6 +1,6 @@
 // Disk sink for incoming MSRP messages (RFC 4975 s.7.3.1 reassembly target for large transfers such as RFC 5547 files).
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
-import { ParleyError } from '../../base/errors';
+import { type ParleyError } from '../../base/errors';
 import type { MessageSink } from '../../protocol/msrp/reassembly';
 
 /**

@@ -14,8 +14,17 @@ import { removeLabState, startLab, type Lab } from '../../../network/lab';
 
 describe('digest for AUTH', () => {
   it('matches the RFC 2617 s.3.5 example when the method is GET', () => {
-    const ch = parseDigestChallenge('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"');
-    const v = digestAuthorization(ch, { username: 'Mufasa', password: 'Circle Of Life', uri: '/dir/index.html', nc: 1, cnonce: '0a4f113b', method: 'GET' });
+    const ch = parseDigestChallenge(
+      'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    );
+    const v = digestAuthorization(ch, {
+      username: 'Mufasa',
+      password: 'Circle Of Life',
+      uri: '/dir/index.html',
+      nc: 1,
+      cnonce: '0a4f113b',
+      method: 'GET',
+    });
     assert.match(v, /response="6629fae49393a05397450978507c4ef1"/);
     assert.match(v, /qop=auth, nc=00000001, cnonce="0a4f113b"/);
     assert.match(v, /opaque="5ccc069c403ebaf9f0171e9517f40e41"/);
@@ -30,8 +39,14 @@ describe('digest for AUTH', () => {
     assert.match(v, new RegExp(`uri="${uri.replace(/[.;]/g, '\\$&')}"`));
   });
   it('rejects non-digest challenges', () => {
-    assert.throws(() => parseDigestChallenge('Basic realm="x"'), (e) => isParleyError(e, 'MSRP_BAD_AUTH_CHALLENGE'));
-    assert.throws(() => parseDigestChallenge('Digest qop="auth"'), (e) => isParleyError(e, 'MSRP_BAD_AUTH_CHALLENGE'));
+    assert.throws(
+      () => parseDigestChallenge('Basic realm="x"'),
+      (e) => isParleyError(e, 'MSRP_BAD_AUTH_CHALLENGE'),
+    );
+    assert.throws(
+      () => parseDigestChallenge('Digest qop="auth"'),
+      (e) => isParleyError(e, 'MSRP_BAD_AUTH_CHALLENGE'),
+    );
   });
 });
 
@@ -97,46 +112,46 @@ describe('through the lab Kamailio relay', () => {
   });
 
   for (const secure of [false, true])
-  it(`both sides relayed over ${secure ? 'msrps (relay checked against the lab CA)' : 'msrp'}: both ways, 4096-byte chunks`, async () => {
-    const tlsOpt = secure ? { tls: { ca: readFileSync(lab.caFile, 'utf8') } } : {};
-    const ta = mk(tlsOpt);
-    const tb = mk(tlsOpt);
-    const relayUri = secure ? lab.relay.tls : lab.relay.tcp;
-    const ra = relayClient(ta, 'alice', { relayUri });
-    const rb = relayClient(tb, 'bob', { relayUri });
-    const [ga, gb] = await Promise.all([ra.authenticate(), rb.authenticate()]);
-    const aUri = ta.localUri();
-    const bUri = tb.localUri();
-    // a=path of each side is <Use-Path> <own URI>; To-Path is own relays then the peer's a=path
-    const a = new MsrpSession({ localUri: aUri, toPath: [...ga.usePath, ...gb.usePath, bUri], chunkSize: RELAY_CHUNK_SIZE });
-    const b = new MsrpSession({ localUri: bUri, toPath: [...gb.usePath, ...ga.usePath, aUri], chunkSize: RELAY_CHUNK_SIZE });
-    await tb.attach(b, { role: 'passive', viaRelay: true });
-    // The lab Kamailio drops frames while it opens its TLS connection to itself (relay-to-relay leg, docs/msrp.md), and
-    // answers them 200 hop-by-hop anyway: wait until a binding SEND has really reached bob before the payload.
-    for (let attempt = 0; ; attempt++) {
-      const bound = waitFor(b, 'bound', () => true, 3000);
-      if (attempt === 0) await ta.attach(a, { role: 'active', viaRelay: true });
-      else a.sendBindRequest();
-      try {
-        await bound;
-        break;
-      } catch (e) {
-        if (attempt >= 3) throw e;
+    it(`both sides relayed over ${secure ? 'msrps (relay checked against the lab CA)' : 'msrp'}: both ways, 4096-byte chunks`, async () => {
+      const tlsOpt = secure ? { tls: { ca: readFileSync(lab.caFile, 'utf8') } } : {};
+      const ta = mk(tlsOpt);
+      const tb = mk(tlsOpt);
+      const relayUri = secure ? lab.relay.tls : lab.relay.tcp;
+      const ra = relayClient(ta, 'alice', { relayUri });
+      const rb = relayClient(tb, 'bob', { relayUri });
+      const [ga, gb] = await Promise.all([ra.authenticate(), rb.authenticate()]);
+      const aUri = ta.localUri();
+      const bUri = tb.localUri();
+      // a=path of each side is <Use-Path> <own URI>; To-Path is own relays then the peer's a=path
+      const a = new MsrpSession({ localUri: aUri, toPath: [...ga.usePath, ...gb.usePath, bUri], chunkSize: RELAY_CHUNK_SIZE });
+      const b = new MsrpSession({ localUri: bUri, toPath: [...gb.usePath, ...ga.usePath, aUri], chunkSize: RELAY_CHUNK_SIZE });
+      await tb.attach(b, { role: 'passive', viaRelay: true });
+      // The lab Kamailio drops frames while it opens its TLS connection to itself (relay-to-relay leg, docs/msrp.md), and
+      // answers them 200 hop-by-hop anyway: wait until a binding SEND has really reached bob before the payload.
+      for (let attempt = 0; ; attempt++) {
+        const bound = waitFor(b, 'bound', () => true, 3000);
+        if (attempt === 0) await ta.attach(a, { role: 'active', viaRelay: true });
+        else a.sendBindRequest();
+        try {
+          await bound;
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+        }
       }
-    }
-    const body = pattern(300_000);
-    const got = waitFor(b, 'message');
-    const sent = waitFor(a, 'sent');
-    await ta.sendStream(a, pieces(body, 50_000), { contentType: 'application/octet-stream' }, body.length);
-    assert.ok((await got).body!.equals(body));
-    await sent;
-    const back = waitFor(a, 'message');
-    b.send({ contentType: 'text/plain', body: Buffer.from('hello alice, via two relay hops') });
-    assert.equal((await back).body!.toString(), 'hello alice, via two relay hops');
-    assert.equal(ta.connectionCount, 1, 'the session shares the AUTH connection');
-  });
+      const body = pattern(300_000);
+      const got = waitFor(b, 'message');
+      const sent = waitFor(a, 'sent');
+      await ta.sendStream(a, pieces(body, 50_000), { contentType: 'application/octet-stream' }, body.length);
+      assert.ok((await got).body!.equals(body));
+      await sent;
+      const back = waitFor(a, 'message');
+      b.send({ contentType: 'text/plain', body: Buffer.from('hello alice, via two relay hops') });
+      assert.equal((await back).body!.toString(), 'hello alice, via two relay hops');
+      assert.equal(ta.connectionCount, 1, 'the session shares the AUTH connection');
+    });
 
-  it('one side relayed: bob (no relay) connects to alice\'s relay and reaches alice', async () => {
+  it("one side relayed: bob (no relay) connects to alice's relay and reaches alice", async () => {
     // Lab limitation (docs/msrp.md): the lab script delivers every last-hop frame to the session owner, so alice's own
     // SENDs towards a non-relayed peer (To-Path: <alice relay> <bob>) come back to alice instead of going to bob.
     const ta = mk();

@@ -92,7 +92,12 @@ export class MsrpRelayClient {
   /** Connect (once), AUTH, and schedule refreshes. */
   async authenticate(): Promise<RelayGrant> {
     if (!this.grant) {
-      await this.transport.attach(this.session, { role: 'active', bind: false, viaRelay: true, remoteFingerprint: this.opts.remoteFingerprint });
+      await this.transport.attach(this.session, {
+        role: 'active',
+        bind: false,
+        viaRelay: true,
+        remoteFingerprint: this.opts.remoteFingerprint,
+      });
       this.transport.pin(this.session);
     }
     let expires = this.opts.expires ?? RELAY_DEFAULT_EXPIRES_S;
@@ -112,14 +117,24 @@ export class MsrpRelayClient {
       }
       if (r.status === 401 && !authorization) {
         const ch = parseDigestChallenge(getHeader(r.headers, 'WWW-Authenticate') ?? '');
-        authorization = digestAuthorization(ch, { username: this.opts.username, password: this.opts.password, uri: this.opts.relayUri, nc: ++this.nc });
+        authorization = digestAuthorization(ch, {
+          username: this.opts.username,
+          password: this.opts.password,
+          uri: this.opts.relayUri,
+          nc: ++this.nc,
+        });
         continue;
       }
       if (r.status === 401 && authorization) {
         // stale nonce or wrong credentials: one fresh challenge answer, then give up
         const ch = getHeader(r.headers, 'WWW-Authenticate');
         if (ch && /stale\s*=\s*"?true/i.test(ch)) {
-          authorization = digestAuthorization(parseDigestChallenge(ch), { username: this.opts.username, password: this.opts.password, uri: this.opts.relayUri, nc: ++this.nc });
+          authorization = digestAuthorization(parseDigestChallenge(ch), {
+            username: this.opts.username,
+            password: this.opts.password,
+            uri: this.opts.relayUri,
+            nc: ++this.nc,
+          });
           continue;
         }
         throw new ParleyError('MSRP_RELAY_AUTH_FAILED', 'Relay refused the credentials', { status: 401 });
@@ -138,12 +153,15 @@ export class MsrpRelayClient {
   private schedule(expires: number): void {
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     if (this.closed) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.authenticate().catch((e: unknown) =>
-        this.opts.onRefreshFailed?.(e instanceof ParleyError ? e : new ParleyError('MSRP_RELAY_AUTH_FAILED', String(e))),
-      );
-    }, Math.max(1, Math.floor(expires * 1000 * RELAY_REFRESH_FRACTION)));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.authenticate().catch((e: unknown) =>
+          this.opts.onRefreshFailed?.(e instanceof ParleyError ? e : new ParleyError('MSRP_RELAY_AUTH_FAILED', String(e))),
+        );
+      },
+      Math.max(1, Math.floor(expires * 1000 * RELAY_REFRESH_FRACTION)),
+    );
   }
 
   close(): void {

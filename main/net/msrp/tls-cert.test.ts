@@ -18,5 +18,8 @@ test('self-signed cert, fingerprint format and constant-time match', async () =>
   const other = await generateSelfSignedCert();
   assert.ok(!fingerprintMatches(`sha-256 ${fp}`, new X509Certificate(other.cert).raw));
   assert.ok(!fingerprintMatches('sha-1 AB:CD', der));
-  assert.throws(() => parseFingerprint('md5 AB:CD'), (e) => isParleyError(e, 'MSRP_BAD_FINGERPRINT'));
+  assert.throws(
+    () => parseFingerprint('md5 AB:CD'),
+    (e) => isParleyError(e, 'MSRP_BAD_FINGERPRINT'),
+  );
 });

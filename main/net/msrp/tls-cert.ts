@@ -62,12 +62,29 @@ export async function generateSelfSignedCert(commonName = 'parley-msrp', ipSan =
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
     await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-      '-days', '365', '-subj', `/CN=${commonName}`, '-addext', `subjectAltName=IP:${ipSan}`,
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '365',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      `subjectAltName=IP:${ipSan}`,
     ]);
     return { cert: await readFile(cert, 'utf8'), key: await readFile(key, 'utf8') };
   } catch (e) {
-    throw new ParleyError('MSRP_CERT_GENERATION', `openssl could not create a certificate: ${(e as Error).message}`, undefined, { cause: e });
+    throw new ParleyError('MSRP_CERT_GENERATION', `openssl could not create a certificate: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

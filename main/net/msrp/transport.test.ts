@@ -41,7 +41,10 @@ describe('MSRP transport (loopback)', () => {
     const b = new MsrpSession({ localUri: bUri, toPath: [aUri], ...bOpts });
     const fpA = secure ? `sha-256 ${certFingerprint((await ta.certificate()).cert)}` : undefined;
     const fpB = secure ? `sha-256 ${certFingerprint((await tb.certificate()).cert)}` : undefined;
-    await Promise.all([tb.attach(b, { role: 'passive', remoteFingerprint: fpA }), ta.attach(a, { role: 'active', remoteFingerprint: fpB })]);
+    await Promise.all([
+      tb.attach(b, { role: 'passive', remoteFingerprint: fpA }),
+      ta.attach(a, { role: 'active', remoteFingerprint: fpB }),
+    ]);
     return { ta, tb, a, b };
   }
 
@@ -52,7 +55,12 @@ describe('MSRP transport (loopback)', () => {
       const got = waitFor(b, 'message');
       const sent = waitFor(a, 'sent');
       const delivered = waitFor(a, 'delivered');
-      const id = await ta.sendStream(a, pieces(body, 100_000), { contentType: 'application/octet-stream', successReport: true }, body.length);
+      const id = await ta.sendStream(
+        a,
+        pieces(body, 100_000),
+        { contentType: 'application/octet-stream', successReport: true },
+        body.length,
+      );
       const m = await got;
       assert.equal(m.messageId, id);
       assert.equal(m.totalBytes, body.length);
@@ -75,12 +83,16 @@ describe('MSRP transport (loopback)', () => {
     const bUri = tb.localUri();
     let received = 0;
     const a = new MsrpSession({ localUri: aUri, toPath: [bUri] });
-    const b = new MsrpSession({ localUri: bUri, toPath: [aUri], createSink: () => ({ write: (_o, d) => void (received += d.length), end() {}, abort() {} }) });
+    const b = new MsrpSession({
+      localUri: bUri,
+      toPath: [aUri],
+      createSink: () => ({ write: (_o, d) => void (received += d.length), end() {}, abort() {} }),
+    });
     await Promise.all([tb.attach(b, { role: 'passive' }), ta.attach(a, { role: 'active' })]);
     const total = 48 * 1024 * 1024;
     const piece = Buffer.alloc(1024 * 1024, 0x33);
     let maxQueued = 0;
-    const socketOf = () => [...((ta as unknown as { conns: Set<{ socket: { writableLength: number } }> }).conns)][0].socket;
+    const socketOf = () => [...(ta as unknown as { conns: Set<{ socket: { writableLength: number } }> }).conns][0].socket;
     async function* src() {
       for (let o = 0; o < total; o += piece.length) {
         maxQueued = Math.max(maxQueued, socketOf().writableLength);
@@ -117,7 +129,10 @@ describe('MSRP transport (loopback)', () => {
     const fpB = `sha-256 ${certFingerprint((await tb.certificate()).cert)}`;
     const wrongA = `sha-256 ${certFingerprint((await other.certificate()).cert)}`;
     const passive = tb.attach(b, { role: 'passive', remoteFingerprint: wrongA });
-    await assert.rejects(ta.attach(a, { role: 'active', remoteFingerprint: fpB }), (e) => isParleyError(e, 'MSRP_BIND_FAILED') && (e.details?.status === 481));
+    await assert.rejects(
+      ta.attach(a, { role: 'active', remoteFingerprint: fpB }),
+      (e) => isParleyError(e, 'MSRP_BIND_FAILED') && e.details?.status === 481,
+    );
     await assert.rejects(passive, (e) => isParleyError(e, 'MSRP_CONNECT_TIMEOUT'));
   });
 
@@ -163,7 +178,10 @@ describe('MSRP transport (loopback)', () => {
     assert.equal(tb.connectionCount, 1);
     const got = pairs.map((p) => waitFor(p.b, 'message'));
     pairs.forEach((p, i) => p.a.send({ contentType: 'text/plain', body: Buffer.from(`to session ${i}`) }));
-    assert.deepEqual((await Promise.all(got)).map((m) => m.body!.toString()), ['to session 0', 'to session 1', 'to session 2']);
+    assert.deepEqual(
+      (await Promise.all(got)).map((m) => m.body!.toString()),
+      ['to session 0', 'to session 1', 'to session 2'],
+    );
     ta.detach(pairs[0].a);
     assert.equal(ta.connectionCount, 1, 'still used by the other sessions');
     ta.detach(pairs[1].a);

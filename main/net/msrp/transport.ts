@@ -145,7 +145,13 @@ export class MsrpTransport {
   /** Passive side: accept connections (TLS when configured). */
   async listen(): Promise<number> {
     const onConn = (socket: net.Socket) => {
-      const c = new Connection(socket, undefined, this.opts.parserLimits, (sid, conn) => this.adopt(sid, conn), (x) => this.gone(x));
+      const c = new Connection(
+        socket,
+        undefined,
+        this.opts.parserLimits,
+        (sid, conn) => this.adopt(sid, conn),
+        (x) => this.gone(x),
+      );
       this.conns.add(c);
     };
     if (this.secure) {
@@ -162,7 +168,9 @@ export class MsrpTransport {
   private peerOk(conn: Connection, fingerprint: string | undefined): boolean {
     if (!this.secure) return true;
     const der = conn.peerDer;
-    return fingerprint ? der !== undefined && fingerprintMatches(fingerprint, der) : !this.tlsOpts.ca || (conn.socket as tls.TLSSocket).authorized;
+    return fingerprint
+      ? der !== undefined && fingerprintMatches(fingerprint, der)
+      : !this.tlsOpts.ca || (conn.socket as tls.TLSSocket).authorized;
   }
 
   /**
@@ -173,7 +181,8 @@ export class MsrpTransport {
     const e = this.expected.get(sid);
     if (!e) {
       const bound = this.passiveBound.get(sid);
-      if (bound && this.peerOk(conn, bound.fingerprint) && this.sessionConn.has(bound.session)) return { session: bound.session, primary: false };
+      if (bound && this.peerOk(conn, bound.fingerprint) && this.sessionConn.has(bound.session))
+        return { session: bound.session, primary: false };
       return undefined;
     }
     if (!this.peerOk(conn, e.fingerprint)) return undefined; // answered 481; the session keeps waiting for the right peer
@@ -208,7 +217,8 @@ export class MsrpTransport {
     this.sessionConn.set(session, conn);
     if (o.role === 'active' && (o.bind ?? true)) {
       const r = await new Promise<TransactionResult>((resolve) => session.sendBindRequest(resolve));
-      if (r.status !== 200) throw new ParleyError('MSRP_BIND_FAILED', `Binding SEND answered ${r.status} ${r.comment ?? ''}`, { status: r.status });
+      if (r.status !== 200)
+        throw new ParleyError('MSRP_BIND_FAILED', `Binding SEND answered ${r.status} ${r.comment ?? ''}`, { status: r.status });
     }
   }
 
@@ -260,7 +270,8 @@ export class MsrpTransport {
     const key = `${hop.scheme}://${hop.host.toLowerCase()}:${port}`;
     const existing = this.pool.get(key);
     // RFC 4975 s.5.4 connection reuse: same scheme/host/port; for msrps also the same verified peer certificate
-    if (existing && !existing.closed && (!fingerprint || (existing.peerDer && fingerprintMatches(fingerprint, existing.peerDer)))) return existing;
+    if (existing && !existing.closed && (!fingerprint || (existing.peerDer && fingerprintMatches(fingerprint, existing.peerDer))))
+      return existing;
     const host = hop.host.replace(/^\[|\]$/g, '');
     const timeoutMs = this.opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     let socket: net.Socket;
@@ -293,7 +304,12 @@ export class MsrpTransport {
     } catch (e) {
       socket.destroy();
       const timedOut = ac.signal.aborted;
-      throw new ParleyError(timedOut ? 'MSRP_CONNECT_TIMEOUT' : 'MSRP_CONNECT_FAILED', `MSRP connect failed: ${(e as Error).message}`, undefined, { cause: e });
+      throw new ParleyError(
+        timedOut ? 'MSRP_CONNECT_TIMEOUT' : 'MSRP_CONNECT_FAILED',
+        `MSRP connect failed: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     } finally {
       clearTimeout(t);
     }

@@ -84,7 +84,12 @@ export function classifySocketError(e: unknown, tls: boolean, url: string): Parl
   const code = err?.code ?? 'UNKNOWN';
   const msg = err?.message ?? String(e);
   if (tls && !NETWORK_CODES.has(code)) {
-    return new ParleyError('SIP_TLS_ERROR', `TLS connection to ${url} refused: ${msg}`, { opensslCode: code, reason: err?.reason ?? msg }, { cause: e });
+    return new ParleyError(
+      'SIP_TLS_ERROR',
+      `TLS connection to ${url} refused: ${msg}`,
+      { opensslCode: code, reason: err?.reason ?? msg },
+      { cause: e },
+    );
   }
   return new ParleyError('SIP_CONNECT_FAILED', `connection to ${url} failed: ${msg}`, { errno: code }, { cause: e });
 }

@@ -43,9 +43,21 @@ export interface IncomingSipRequest {
 }
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 202: 'Accepted', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here', 488: 'Not Acceptable Here', 500: 'Server Internal Error', 501: 'Not Implemented', 603: 'Decline',
+  200: 'OK',
+  202: 'Accepted',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  486: 'Busy Here',
+  488: 'Not Acceptable Here',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  603: 'Decline',
 };
 
 export function defaultReason(code: number): string {

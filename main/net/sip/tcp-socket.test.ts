@@ -6,7 +6,10 @@ import { StreamSipSocket, parseStreamUrl } from './tcp-socket';
 const EVENT_TIMEOUT_MS = 5000;
 
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, j) => setTimeout(() => j(new Error(`timeout waiting for ${what}`)), EVENT_TIMEOUT_MS).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, j) => setTimeout(() => j(new Error(`timeout waiting for ${what}`)), EVENT_TIMEOUT_MS).unref()),
+  ]);
 }
 
 async function server(onConn: (s: net.Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
@@ -18,11 +21,24 @@ async function server(onConn: (s: net.Socket) => void): Promise<{ port: number; 
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   const port = (srv.address() as net.AddressInfo).port;
-  return { port, close: () => new Promise((r) => { for (const s of socks) s.destroy(); srv.close(() => r()); }) };
+  return {
+    port,
+    close: () =>
+      new Promise((r) => {
+        for (const s of socks) s.destroy();
+        srv.close(() => r());
+      }),
+  };
 }
 
 function connected(sock: StreamSipSocket): Promise<void> {
-  return bounded(new Promise((r) => { sock.onconnect = () => r(); sock.connect(); }), 'connect');
+  return bounded(
+    new Promise((r) => {
+      sock.onconnect = () => r();
+      sock.connect();
+    }),
+    'connect',
+  );
 }
 
 const MSG = (n: number) => {
@@ -45,7 +61,10 @@ test('delivers one whole message per ondata from a chunked stream, answers pings
     const all = Buffer.from(MSG(1) + '\r\n\r\n' + MSG(2));
     // Dribble the bytes in three odd pieces.
     s.write(all.subarray(0, 7));
-    setImmediate(() => { s.write(all.subarray(7, 60)); setImmediate(() => s.write(all.subarray(60))); });
+    setImmediate(() => {
+      s.write(all.subarray(7, 60));
+      setImmediate(() => s.write(all.subarray(60)));
+    });
   });
   const sock = new StreamSipSocket({ url: `tcp://127.0.0.1:${srv.port}`, keepAliveIntervalMs: 0 });
   const got: string[] = [];
@@ -63,7 +82,12 @@ test('delivers one whole message per ondata from a chunked stream, answers pings
   assert.deepEqual(got, [MSG(1), MSG(2)]);
   assert.equal(raws[0], MSG(1).indexOf('\r\n\r\n') + 4);
   assert.equal(sock.lastMessage, null, 'raw bytes are only visible during ondata');
-  await bounded((async () => { while (!pongs.join('').includes('\r\n')) await new Promise((r) => setImmediate(r)); })(), 'pong');
+  await bounded(
+    (async () => {
+      while (!pongs.join('').includes('\r\n')) await new Promise((r) => setImmediate(r));
+    })(),
+    'pong',
+  );
   assert.equal(pongs.join(''), '\r\n');
   sock.disconnect();
   await srv.close();
@@ -73,20 +97,31 @@ test('keep-alive: pings are sent; an answered ping keeps the connection, silence
   let answer = true;
   let pings = 0;
   let onPing: () => void = () => {};
-  const srv = await server((s) => s.on('data', (d) => {
-    if (d.toString() === '\r\n\r\n') {
-      pings++;
-      onPing();
-      if (answer) s.write('\r\n');
-    }
-  }));
+  const srv = await server((s) =>
+    s.on('data', (d) => {
+      if (d.toString() === '\r\n\r\n') {
+        pings++;
+        onPing();
+        if (answer) s.write('\r\n');
+      }
+    }),
+  );
   const sock = new StreamSipSocket({ url: `tcp://127.0.0.1:${srv.port}`, keepAliveIntervalMs: 30, pongTimeoutMs: 60 });
   const errors: string[] = [];
   await connected(sock);
-  await bounded(new Promise<void>((r) => { onPing = () => { if (pings >= 3) r(); }; }), 'three pings');
+  await bounded(
+    new Promise<void>((r) => {
+      onPing = () => {
+        if (pings >= 3) r();
+      };
+    }),
+    'three pings',
+  );
   assert.ok(sock.isConnected(), 'answered pings keep the connection');
   answer = false;
-  const down = new Promise<boolean>((r) => { sock.ondisconnect = (err) => r(err); });
+  const down = new Promise<boolean>((r) => {
+    sock.ondisconnect = (err) => r(err);
+  });
   assert.equal(await bounded(down, 'disconnect'), true);
   errors.push(sock.lastError?.code ?? '');
   assert.deepEqual(errors, ['SIP_KEEPALIVE_TIMEOUT']);
@@ -98,7 +133,9 @@ test('a framing error from the peer closes the connection with a typed error', a
   const srv = await server((s) => s.write('SIP/2.0 200 OK\r\nContent-Length: nope\r\n\r\n'));
   const reported: string[] = [];
   const sock = new StreamSipSocket({ url: `tcp://127.0.0.1:${srv.port}`, keepAliveIntervalMs: 0, onError: (e) => reported.push(e.code) });
-  const down = new Promise<boolean>((r) => { sock.ondisconnect = (err) => r(err); });
+  const down = new Promise<boolean>((r) => {
+    sock.ondisconnect = (err) => r(err);
+  });
   sock.ondata = () => assert.fail('no message may be delivered');
   await connected(sock);
   assert.equal(await bounded(down, 'disconnect'), true);
@@ -111,7 +148,9 @@ test('refused connection: SIP_CONNECT_FAILED, ondisconnect(error=true)', async (
   const port = srv.port;
   await srv.close();
   const sock = new StreamSipSocket({ url: `tcp://127.0.0.1:${port}`, keepAliveIntervalMs: 0 });
-  const down = new Promise<boolean>((r) => { sock.ondisconnect = (err) => r(err); });
+  const down = new Promise<boolean>((r) => {
+    sock.ondisconnect = (err) => r(err);
+  });
   sock.connect();
   assert.equal(await bounded(down, 'disconnect'), true);
   assert.equal(sock.lastError?.code, 'SIP_CONNECT_FAILED');

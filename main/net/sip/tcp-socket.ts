@@ -76,7 +76,14 @@ export class StreamSipSocket implements ParleySipSocket {
     this.framer = new SipStreamFramer(this.opts.limits);
     const { host, port } = this.target;
     const sock = this.target.tls
-      ? tls.connect({ host, port, ca: this.opts.ca, servername: this.opts.servername, rejectUnauthorized: true, timeout: CONNECT_TIMEOUT_MS })
+      ? tls.connect({
+          host,
+          port,
+          ca: this.opts.ca,
+          servername: this.opts.servername,
+          rejectUnauthorized: true,
+          timeout: CONNECT_TIMEOUT_MS,
+        })
       : net.connect({ host, port, timeout: CONNECT_TIMEOUT_MS });
     this.sock = sock;
     sock.setNoDelay(true);
@@ -97,7 +104,9 @@ export class StreamSipSocket implements ParleySipSocket {
       this.armKeepAlive();
       this.onconnect();
     });
-    sock.on('timeout', () => this.fail(sock, new ParleyError('SIP_CONNECT_TIMEOUT', `no connection to ${this.url} within ${CONNECT_TIMEOUT_MS} ms`)));
+    sock.on('timeout', () =>
+      this.fail(sock, new ParleyError('SIP_CONNECT_TIMEOUT', `no connection to ${this.url} within ${CONNECT_TIMEOUT_MS} ms`)),
+    );
     sock.on('data', (chunk: Buffer) => this.onBytes(sock, chunk));
     sock.on('error', (e) => this.fail(sock, classifySocketError(e, this.target.tls && this.state === 'connecting', this.url)));
     sock.on('close', () => this.closed(sock));
@@ -131,7 +140,9 @@ export class StreamSipSocket implements ParleySipSocket {
           this.ondata(this.decoder.decode(ev.bytes));
         } catch (e) {
           // A bug above us must not take the process down from a socket callback.
-          this.opts.onError?.(new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
+          this.opts.onError?.(
+            new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }),
+          );
         } finally {
           this.lastMessage = null;
         }

@@ -17,7 +17,12 @@ export function accountFor(lab: LabLike, user: string, kind: ProxyKind, extra: P
 }
 
 /** Resolves with the first event `name` whose payload satisfies pred; rejects after timeoutMs. */
-export function nextEvent<T>(em: EventEmitter, name: string, pred: (v: T) => boolean = () => true, timeoutMs = EVENT_TIMEOUT_MS): Promise<T> {
+export function nextEvent<T>(
+  em: EventEmitter,
+  name: string,
+  pred: (v: T) => boolean = () => true,
+  timeoutMs = EVENT_TIMEOUT_MS,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       em.off(name, on);

@@ -80,7 +80,8 @@ test('an incoming INVITE is answered 488 without crashing; a session layer can t
   await ua.start();
   const raw = await RawSipClient.connect({ lab, transport: 'tcp', user: 'alice', password: 'alice-secret' });
   try {
-    const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:text/plain\r\na=path:msrp://127.0.0.1:7777/abc;tcp\r\n';
+    const sdp =
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:text/plain\r\na=path:msrp://127.0.0.1:7777/abc;tcp\r\n';
     const res = await raw.request('INVITE', lab.aor('bob'), { body: sdp, contentType: 'application/sdp' });
     assert.equal(res.status, 488);
     // Unknown method: answered by JsSIP's default path, still no crash.
@@ -121,7 +122,11 @@ test('re-registers before expiry (JsSIP Registrator: granted 10 s -> refresh aft
   await refresh;
   const elapsed = performance.now() - registeredAt;
   assert.ok(elapsed > 3000 && elapsed < 10_000, `refresh after ${elapsed.toFixed(0)} ms`);
-  await nextEvent(ua.jssip as never, 'transactionDestroyed', (e: { transaction: { request: { method: string } } }) => e.transaction.request.method === 'REGISTER');
+  await nextEvent(
+    ua.jssip as never,
+    'transactionDestroyed',
+    (e: { transaction: { request: { method: string } } }) => e.transaction.request.method === 'REGISTER',
+  );
   assert.equal(ua.state, 'registered');
   assert.ok((await lab.registrations()).includes('carol@parley.test'));
   await ua.stop();

@@ -63,7 +63,11 @@ export interface SipUserAgentEvents {
   error: [ParleyError];
 }
 
-interface JsSipFailed { originator: string; response: { status_code: number; reason_phrase: string; getHeader(n: string): string } | null; cause: string }
+interface JsSipFailed {
+  originator: string;
+  response: { status_code: number; reason_phrase: string; getHeader(n: string): string } | null;
+  cause: string;
+}
 
 export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   readonly account: SipAccount;
@@ -87,7 +91,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     const common = { ca, keepAliveIntervalMs: account.keepAliveIntervalMs, onError };
     if (/^wss?:\/\//i.test(proxy)) this.socket = new WsSipSocket({ url: proxy, maxMessageBytes: account.maxIncomingBytes, ...common });
     else if (/^(tcp|tls):\/\//i.test(proxy)) {
-      this.socket = new StreamSipSocket({ url: proxy, limits: account.maxIncomingBytes ? { maxBodyBytes: account.maxIncomingBytes } : undefined, ...common });
+      this.socket = new StreamSipSocket({
+        url: proxy,
+        limits: account.maxIncomingBytes ? { maxBodyBytes: account.maxIncomingBytes } : undefined,
+        ...common,
+      });
     } else throw new ParleyError('SIP_BAD_PROXY_URL', `unsupported proxy URL ${proxy} (use ws://, wss://, tcp:// or tls://)`);
     const aor = /^sips?:([^@]+)@(.+)$/i.exec(account.aor);
     if (!aor) throw new ParleyError('SIP_BAD_AOR', `not a SIP address of record: ${account.aor}`);
@@ -170,7 +178,11 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('state', onState);
-        reject(new ParleyError('SIP_REGISTER_TIMEOUT', `no ${states.join('/')} within ${timeoutMs} ms (state ${this._state})`, { lastError: this._lastError?.message ?? this.socket.lastError?.message }));
+        reject(
+          new ParleyError('SIP_REGISTER_TIMEOUT', `no ${states.join('/')} within ${timeoutMs} ms (state ${this._state})`, {
+            lastError: this._lastError?.message ?? this.socket.lastError?.message,
+          }),
+        );
       }, timeoutMs);
       const onState = (ev: SipStateEvent) => {
         if (states.includes(ev.state)) {
@@ -252,7 +264,13 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
           extraHeaders,
           eventHandlers: {
             succeeded: (e: { response: { status_code: number; reason_phrase: string; getHeader(n: string): string } }) =>
-              resolve({ statusCode: e.response.status_code, reasonPhrase: e.response.reason_phrase, header: (n) => e.response.getHeader(n), originator: 'remote', cause: 'OK' }),
+              resolve({
+                statusCode: e.response.status_code,
+                reasonPhrase: e.response.reason_phrase,
+                header: (n) => e.response.getHeader(n),
+                originator: 'remote',
+                cause: 'OK',
+              }),
             failed: (e: JsSipFailed) => resolve(failureResult(e)),
           },
         } as never);
@@ -294,7 +312,10 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   private handlerFailed(e: unknown, raw: JsSipIncomingRequest): void {
-    const err = e instanceof ParleyError ? e : new ParleyError('SIP_HANDLER_FAILED', `handling ${raw.method} failed: ${(e as Error)?.message ?? e}`, {}, { cause: e });
+    const err =
+      e instanceof ParleyError
+        ? e
+        : new ParleyError('SIP_HANDLER_FAILED', `handling ${raw.method} failed: ${(e as Error)?.message ?? e}`, {}, { cause: e });
     this.reportError(err);
     try {
       const tr = raw.server_transaction as unknown as { state?: number; receiveResponse(c: number, r: string): void } | null;
@@ -342,14 +363,27 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     const status = ev.response?.status_code;
     const socketErr = this.socket.lastError;
     if (status === 401 || status === 403 || status === 407) {
-      this.fail(new ParleyError('SIP_AUTH_FAILED', `registration of ${this.account.aor} refused: ${status} ${ev.response?.reason_phrase}`, { status, cause: ev.cause }));
+      this.fail(
+        new ParleyError('SIP_AUTH_FAILED', `registration of ${this.account.aor} refused: ${status} ${ev.response?.reason_phrase}`, {
+          status,
+          cause: ev.cause,
+        }),
+      );
     } else if (socketErr?.code === 'SIP_TLS_ERROR') {
       this.fail(socketErr);
     } else if (status) {
-      this.fail(new ParleyError('SIP_REGISTRATION_FAILED', `registration of ${this.account.aor} failed: ${status} ${ev.response?.reason_phrase}`, { status, cause: ev.cause }));
+      this.fail(
+        new ParleyError('SIP_REGISTRATION_FAILED', `registration of ${this.account.aor} failed: ${status} ${ev.response?.reason_phrase}`, {
+          status,
+          cause: ev.cause,
+        }),
+      );
     } else {
       // Timeout or transport error: JsSIP's transport recovery reconnects and registers again.
-      this.setState('reconnecting', new ParleyError('SIP_REGISTRATION_FAILED', `registration attempt failed: ${ev.cause}`, { cause: ev.cause }));
+      this.setState(
+        'reconnecting',
+        new ParleyError('SIP_REGISTRATION_FAILED', `registration attempt failed: ${ev.cause}`, { cause: ev.cause }),
+      );
     }
   }
 
@@ -383,7 +417,13 @@ function hasWebRtcGlobals(): boolean {
 
 function failureResult(e: JsSipFailed): SendRequestResult {
   if (e.response) {
-    return { statusCode: e.response.status_code, reasonPhrase: e.response.reason_phrase, header: (n) => e.response!.getHeader(n), originator: 'remote', cause: e.cause };
+    return {
+      statusCode: e.response.status_code,
+      reasonPhrase: e.response.reason_phrase,
+      header: (n) => e.response!.getHeader(n),
+      originator: 'remote',
+      cause: e.cause,
+    };
   }
   const timeout = /timeout/i.test(e.cause);
   return { statusCode: timeout ? 408 : 503, reasonPhrase: e.cause, originator: 'system', cause: e.cause };

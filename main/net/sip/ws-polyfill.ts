@@ -103,7 +103,7 @@ export class WsSipSocket implements ParleySipSocket {
         this.fail(ws, new ParleyError('SIP_WS_PROTOCOL', `server at ${this.url} did not accept the "sip" subprotocol`));
         return;
       }
-      const raw = this.tlsSocket ?? ((ws as unknown as { _socket?: import('node:net').Socket })._socket ?? null);
+      const raw = this.tlsSocket ?? (ws as unknown as { _socket?: import('node:net').Socket })._socket ?? null;
       this.connectionInfo = {
         transport: this.via_transport,
         url: this.url,
@@ -121,7 +121,10 @@ export class WsSipSocket implements ParleySipSocket {
       if (this.ws !== ws) return;
       const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       if (this.opts.maxMessageBytes && bytes.length > this.opts.maxMessageBytes) {
-        this.fail(ws, new ParleyError('SIP_BODY_TOO_LARGE', `WebSocket message of ${bytes.length} bytes exceeds ${this.opts.maxMessageBytes}`));
+        this.fail(
+          ws,
+          new ParleyError('SIP_BODY_TOO_LARGE', `WebSocket message of ${bytes.length} bytes exceeds ${this.opts.maxMessageBytes}`),
+        );
         return;
       }
       const sep = bytes.indexOf('\r\n\r\n');
@@ -129,7 +132,9 @@ export class WsSipSocket implements ParleySipSocket {
       try {
         this.ondata(this.decoder.decode(bytes));
       } catch (e) {
-        this.opts.onError?.(new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
+        this.opts.onError?.(
+          new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }),
+        );
       } finally {
         this.lastMessage = null;
       }

@@ -49,15 +49,27 @@ test('parses a full RFC 4575 document', () => {
   assert.equal(d.version, 1);
   assert.equal(d.state, 'full');
   assert.deepEqual(d.description, {
-    subject: "Agenda: This month's goals", maximumUserCount: 50,
+    subject: "Agenda: This month's goals",
+    maximumUserCount: 50,
     confUris: [{ uri: 'sips:conf233@example.com', displayText: 'Conference', purpose: 'participation' }],
     serviceUris: [{ uri: 'http://conf233.example.com', purpose: 'web-page' }],
   });
   assert.deepEqual(d.conferenceState, { userCount: 2, active: true, locked: false });
   const [bob, alice] = d.users!.list;
   assert.equal(bob.endpoints![0].status, 'disconnected');
-  assert.deepEqual(bob.endpoints![0].disconnectionInfo, { when: '2005-03-04T20:00:00Z', reason: 'bad voice quality', by: 'sip:mike@example.com' });
-  assert.deepEqual(bob.endpoints![0].media![0], { id: '1', displayText: 'Watching the Latin Recitation', type: 'video', label: '34567', srcId: '432424', status: 'sendrecv' });
+  assert.deepEqual(bob.endpoints![0].disconnectionInfo, {
+    when: '2005-03-04T20:00:00Z',
+    reason: 'bad voice quality',
+    by: 'sip:mike@example.com',
+  });
+  assert.deepEqual(bob.endpoints![0].media![0], {
+    id: '1',
+    displayText: 'Watching the Latin Recitation',
+    type: 'video',
+    label: '34567',
+    srcId: '432424',
+    status: 'sendrecv',
+  });
   assert.equal(alice.displayText, 'alice-the-great');
   assert.deepEqual(alice.roles, ['participant', 'moderator']);
   assert.deepEqual(parseConferenceInfo(serializeConferenceInfo(d)), d);
@@ -65,16 +77,29 @@ test('parses a full RFC 4575 document', () => {
 
 test('applies partial notifications: add, modify endpoint, delete user; versions enforced', () => {
   let v = applyConferenceInfo(undefined, parseConferenceInfo(FULL));
-  assert.deepEqual(connectedUsers(v).map((u) => u.entity), ['sip:alice@example.com']);
-  v = applyConferenceInfo(v, parseConferenceInfo(partial(2,
-    '<user entity="sip:carol@example.com"><display-text>carol</display-text><endpoint entity="sip:carol@h"><status>connected</status></endpoint></user>'
-    + '<user entity="sip:alice@example.com" state="partial"><endpoint entity="sip:alice@127.0.0.1:5070" state="partial"><status>on-hold</status></endpoint></user>'
-    + '<user entity="sip:bob@example.com" state="deleted"/>',
-    '<conference-description state="partial"><subject>New subject</subject></conference-description>')));
+  assert.deepEqual(
+    connectedUsers(v).map((u) => u.entity),
+    ['sip:alice@example.com'],
+  );
+  v = applyConferenceInfo(
+    v,
+    parseConferenceInfo(
+      partial(
+        2,
+        '<user entity="sip:carol@example.com"><display-text>carol</display-text><endpoint entity="sip:carol@h"><status>connected</status></endpoint></user>' +
+          '<user entity="sip:alice@example.com" state="partial"><endpoint entity="sip:alice@127.0.0.1:5070" state="partial"><status>on-hold</status></endpoint></user>' +
+          '<user entity="sip:bob@example.com" state="deleted"/>',
+        '<conference-description state="partial"><subject>New subject</subject></conference-description>',
+      ),
+    ),
+  );
   assert.equal(v.version, 2);
   assert.equal(v.description!.subject, 'New subject');
   assert.equal(v.description!.confUris![0].uri, 'sips:conf233@example.com'); // kept from full state
-  assert.deepEqual(v.users.list.map((u) => u.entity), ['sip:alice@example.com', 'sip:carol@example.com']);
+  assert.deepEqual(
+    v.users.list.map((u) => u.entity),
+    ['sip:alice@example.com', 'sip:carol@example.com'],
+  );
   const alice = v.users.list[0];
   assert.equal(alice.displayText, 'alice-the-great');
   assert.deepEqual(alice.roles, ['participant', 'moderator']);
@@ -83,30 +108,53 @@ test('applies partial notifications: add, modify endpoint, delete user; versions
   assert.deepEqual(alice.endpoints![0].media, [{ id: 'm1', type: 'message', status: 'sendrecv' }]);
   assert.equal('state' in alice, false);
   // alice renames (RFC 7701 nickname in display-text) and her endpoint leaves
-  v = applyConferenceInfo(v, parseConferenceInfo(partial(3, '<user entity="sip:alice@example.com" state="partial"><display-text>ally</display-text><endpoint entity="sip:alice@127.0.0.1:5070" state="deleted"/></user>')));
+  v = applyConferenceInfo(
+    v,
+    parseConferenceInfo(
+      partial(
+        3,
+        '<user entity="sip:alice@example.com" state="partial"><display-text>ally</display-text><endpoint entity="sip:alice@127.0.0.1:5070" state="deleted"/></user>',
+      ),
+    ),
+  );
   assert.equal(v.users.list[0].displayText, 'ally');
   assert.equal(v.users.list[0].endpoints, undefined);
   throwsCode(() => applyConferenceInfo(v, parseConferenceInfo(partial(3, ''))), 'CONFINFO_STALE_VERSION');
   throwsCode(() => applyConferenceInfo(v, parseConferenceInfo(partial(2, ''))), 'CONFINFO_STALE_VERSION');
   throwsCode(() => applyConferenceInfo(v, parseConferenceInfo(partial(5, ''))), 'CONFINFO_VERSION_GAP');
   throwsCode(() => applyConferenceInfo(undefined, parseConferenceInfo(partial(1, ''))), 'CONFINFO_NO_BASE');
-  throwsCode(() => applyConferenceInfo(v, parseConferenceInfo(FULL.replace('sips:conf233@', 'sips:other@').replace('version="1"', 'version="9"'))), 'CONFINFO_ENTITY_MISMATCH');
+  throwsCode(
+    () => applyConferenceInfo(v, parseConferenceInfo(FULL.replace('sips:conf233@', 'sips:other@').replace('version="1"', 'version="9"'))),
+    'CONFINFO_ENTITY_MISMATCH',
+  );
   // a newer full document resets the view after a gap; deletion empties it
   const reset = applyConferenceInfo(v, parseConferenceInfo(FULL.replace('version="1"', 'version="10"')));
   assert.equal(reset.version, 10);
   assert.equal(reset.users.list.length, 2);
-  const gone = applyConferenceInfo(reset, parseConferenceInfo('<conference-info xmlns="urn:ietf:params:xml:ns:conference-info" entity="sips:conf233@example.com" state="deleted" version="11"/>'));
+  const gone = applyConferenceInfo(
+    reset,
+    parseConferenceInfo(
+      '<conference-info xmlns="urn:ietf:params:xml:ns:conference-info" entity="sips:conf233@example.com" state="deleted" version="11"/>',
+    ),
+  );
   assert.equal(gone.state, 'deleted');
   assert.deepEqual(gone.users.list, []);
   throwsCode(() => applyConferenceInfo(gone, parseConferenceInfo(partial(12, ''))), 'CONFINFO_NO_BASE');
   // users state="full" inside a partial document replaces the roster
-  const replaced = applyConferenceInfo(reset, parseConferenceInfo(partial(11, '<user entity="sip:dave@x"/>').replace('users state="partial"', 'users state="full"')));
+  const replaced = applyConferenceInfo(
+    reset,
+    parseConferenceInfo(partial(11, '<user entity="sip:dave@x"/>').replace('users state="partial"', 'users state="full"')),
+  );
   assert.deepEqual(replaced.users.list, [{ entity: 'sip:dave@x' }]);
 });
 
 test('rejects hostile and invalid documents', () => {
-  const root = (inner: string, attrs = 'entity="sip:c@x" version="1"') => `<conference-info xmlns="urn:ietf:params:xml:ns:conference-info" ${attrs}>${inner}</conference-info>`;
-  throwsCode(() => parseConferenceInfo('<!DOCTYPE c [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + root('')), 'XML_DOCTYPE_FORBIDDEN');
+  const root = (inner: string, attrs = 'entity="sip:c@x" version="1"') =>
+    `<conference-info xmlns="urn:ietf:params:xml:ns:conference-info" ${attrs}>${inner}</conference-info>`;
+  throwsCode(
+    () => parseConferenceInfo('<!DOCTYPE c [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + root('')),
+    'XML_DOCTYPE_FORBIDDEN',
+  );
   throwsCode(() => parseConferenceInfo(root('<users><user entity="&b;"/></users>')), 'XML_ENTITY_FORBIDDEN');
   throwsCode(() => parseConferenceInfo(root('').replace('conference-info"', 'conference-inf0"')), 'CONFINFO_WRONG_ROOT');
   throwsCode(() => parseConferenceInfo(root('', 'entity="sip:c@x"')), 'CONFINFO_MISSING_ATTRIBUTE');
@@ -115,14 +163,27 @@ test('rejects hostile and invalid documents', () => {
   throwsCode(() => parseConferenceInfo(root('', 'entity="sip:c@x" version="99999999999"')), 'CONFINFO_BAD_ELEMENT');
   throwsCode(() => parseConferenceInfo(root('', 'entity="sip:c@x" version="1" state="half"')), 'CONFINFO_BAD_ATTRIBUTE');
   throwsCode(() => parseConferenceInfo(root('<users><user/></users>')), 'CONFINFO_MISSING_ATTRIBUTE');
-  throwsCode(() => parseConferenceInfo(root('<users><user entity="sip:a@x"><endpoint entity="e"><status>dancing</status></endpoint></user></users>')), 'CONFINFO_BAD_ELEMENT');
-  throwsCode(() => parseConferenceInfo(root('<users><user entity="sip:a@x"><endpoint entity="e"><media/></endpoint></user></users>')), 'CONFINFO_MISSING_ATTRIBUTE');
+  throwsCode(
+    () =>
+      parseConferenceInfo(root('<users><user entity="sip:a@x"><endpoint entity="e"><status>dancing</status></endpoint></user></users>')),
+    'CONFINFO_BAD_ELEMENT',
+  );
+  throwsCode(
+    () => parseConferenceInfo(root('<users><user entity="sip:a@x"><endpoint entity="e"><media/></endpoint></user></users>')),
+    'CONFINFO_MISSING_ATTRIBUTE',
+  );
   throwsCode(() => parseConferenceInfo(root('<conference-state><active>maybe</active></conference-state>')), 'CONFINFO_BAD_ELEMENT');
-  throwsCode(() => parseConferenceInfo(root('<conference-description><conf-uris><entry/></conf-uris></conference-description>')), 'CONFINFO_MISSING_ELEMENT');
+  throwsCode(
+    () => parseConferenceInfo(root('<conference-description><conf-uris><entry/></conf-uris></conference-description>')),
+    'CONFINFO_MISSING_ELEMENT',
+  );
   throwsCode(() => parseConferenceInfo(root('<users>' + '<user entity="sip:u@x"/>'.repeat(2001) + '</users>')), 'CONFINFO_TOO_MANY_USERS');
   throwsCode(() => serializeConferenceInfo({ entity: 'x', version: -1, state: 'full' }), 'CONFINFO_BAD_INPUT');
   const b = bytes(FULL);
-  assert.equal(everyTruncation(b, (x) => parseConferenceInfo(x)), b.length);
+  assert.equal(
+    everyTruncation(b, (x) => parseConferenceInfo(x)),
+    b.length,
+  );
   fuzzMutations(b, (x) => parseConferenceInfo(x), 300, 13);
 });
 
@@ -130,14 +191,40 @@ test('property: serialize -> parse is identity for generated rosters', () => {
   const text = fc.stringMatching(/^[^\s\u0000-\u001f\ufffe\uffff](?:[^\u0000-\u001f\ufffe\uffff]{0,15}[^\s\u0000-\u001f\ufffe\uffff])?$/);
   const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
   const user = fc.record({
-    entity: fc.stringMatching(/^sip:[a-z0-9]{1,8}@x$/), displayText: opt(text), roles: opt(fc.array(text, { maxLength: 3 })),
-    endpoints: opt(fc.array(fc.record({ entity: fc.stringMatching(/^sip:[a-z0-9]{1,8}@h$/), status: opt(fc.constantFrom('connected' as const, 'disconnected' as const, 'on-hold' as const)),
-      media: opt(fc.array(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,4}$/), type: opt(fc.constantFrom('message', 'audio')) }), { minLength: 1, maxLength: 2 })) }), { minLength: 1, maxLength: 2 })),
+    entity: fc.stringMatching(/^sip:[a-z0-9]{1,8}@x$/),
+    displayText: opt(text),
+    roles: opt(fc.array(text, { maxLength: 3 })),
+    endpoints: opt(
+      fc.array(
+        fc.record({
+          entity: fc.stringMatching(/^sip:[a-z0-9]{1,8}@h$/),
+          status: opt(fc.constantFrom('connected' as const, 'disconnected' as const, 'on-hold' as const)),
+          media: opt(
+            fc.array(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,4}$/), type: opt(fc.constantFrom('message', 'audio')) }), {
+              minLength: 1,
+              maxLength: 2,
+            }),
+          ),
+        }),
+        { minLength: 1, maxLength: 2 },
+      ),
+    ),
   });
-  const strip = (x: unknown): unknown => Array.isArray(x) ? x.map(strip) : x && typeof x === 'object' && !(x instanceof Uint8Array)
-    ? Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, strip(v)])) : x;
-  fc.assert(fc.property(fc.array(user, { maxLength: 5 }), fc.nat(), (users, version) => {
-    const doc = strip({ entity: 'sip:conf@x', version, state: 'full', users: { list: users } }) as ConferenceInfo;
-    assert.deepEqual(parseConferenceInfo(serializeConferenceInfo(doc)), doc);
-  }), { numRuns: 200 });
+  const strip = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(strip)
+      : x && typeof x === 'object' && !(x instanceof Uint8Array)
+        ? Object.fromEntries(
+            Object.entries(x)
+              .filter(([, v]) => v !== undefined)
+              .map(([k, v]) => [k, strip(v)]),
+          )
+        : x;
+  fc.assert(
+    fc.property(fc.array(user, { maxLength: 5 }), fc.nat(), (users, version) => {
+      const doc = strip({ entity: 'sip:conf@x', version, state: 'full', users: { list: users } }) as ConferenceInfo;
+      assert.deepEqual(parseConferenceInfo(serializeConferenceInfo(doc)), doc);
+    }),
+    { numRuns: 200 },
+  );
 });

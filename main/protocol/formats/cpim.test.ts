@@ -2,8 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  parseCpim, serializeCpim, createCpim, buildChatCpim, cpimHeader, cpimContentHeader, requestedNotifications,
-  encodeCpimValue, decodeCpimValue, parseCpimAddress, formatCpimAddress, IMDN_NS_URI,
+  parseCpim,
+  serializeCpim,
+  createCpim,
+  buildChatCpim,
+  cpimHeader,
+  cpimContentHeader,
+  requestedNotifications,
+  encodeCpimValue,
+  decodeCpimValue,
+  parseCpimAddress,
+  formatCpimAddress,
+  IMDN_NS_URI,
 } from './cpim';
 import { bytes, text, everyTruncation, fuzzMutations, throwsCode } from './testing';
 
@@ -74,11 +84,17 @@ test('parses the RFC 5438 chat message and resolves imdn headers through the NS 
 
 test('buildChatCpim emits the exact RFC 5438 layout and round-trips', () => {
   const m = buildChatCpim({
-    from: { name: 'Alice', uri: 'sip:alice@example.com' }, to: ['sip:bob@example.com', 'sip:carol@example.com'],
-    text: 'héllo', messageId: 'Ab-9_x', dateTime: '2026-11-26T14:00:00Z', notifications: ['positive-delivery', 'display', 'display'],
+    from: { name: 'Alice', uri: 'sip:alice@example.com' },
+    to: ['sip:bob@example.com', 'sip:carol@example.com'],
+    text: 'héllo',
+    messageId: 'Ab-9_x',
+    dateTime: '2026-11-26T14:00:00Z',
+    notifications: ['positive-delivery', 'display', 'display'],
   });
   const wire = text(serializeCpim(m));
-  assert.equal(wire, crlf(`From: "Alice" <sip:alice@example.com>
+  assert.equal(
+    wire,
+    crlf(`From: "Alice" <sip:alice@example.com>
 To: <sip:bob@example.com>
 To: <sip:carol@example.com>
 NS: imdn <urn:ietf:params:imdn>
@@ -88,9 +104,13 @@ imdn.Disposition-Notification: positive-delivery, display
 
 Content-Type: text/plain;charset=utf-8
 
-`) + 'héllo');
+`) + 'héllo',
+  );
   assert.deepEqual(parseCpim(serializeCpim(m)), m);
-  throwsCode(() => buildChatCpim({ from: 'sip:a@b', to: [], messageId: 'x', text: 'a', content: { contentType: 'a/b', body: '' } }), 'CPIM_BAD_INPUT');
+  throwsCode(
+    () => buildChatCpim({ from: 'sip:a@b', to: [], messageId: 'x', text: 'a', content: { contentType: 'a/b', body: '' } }),
+    'CPIM_BAD_INPUT',
+  );
   throwsCode(() => buildChatCpim({ from: 'sip:a@b', to: [], messageId: 'a b', text: 'a' }), 'CPIM_BAD_INPUT');
   throwsCode(() => buildChatCpim({ from: 'sip:a@b', to: [], messageId: 'ab', text: 'a', dateTime: 'yesterday' }), 'CPIM_BAD_DATETIME');
 });
@@ -99,8 +119,17 @@ test('binary body with CRLFCRLF, NUL and every byte value is preserved exactly',
   const body = new Uint8Array(512);
   for (let i = 0; i < body.length; i++) body[i] = i % 256;
   body.set([13, 10, 13, 10], 100);
-  const m = buildChatCpim({ from: 'sip:a@x', to: ['sip:b@x'], messageId: 'm1', dateTime: '2026-01-01T00:00:00Z',
-    content: { contentType: 'application/octet-stream', body, headers: [{ name: 'Content-Disposition', value: 'attachment; filename="a.bin"' }] } });
+  const m = buildChatCpim({
+    from: 'sip:a@x',
+    to: ['sip:b@x'],
+    messageId: 'm1',
+    dateTime: '2026-01-01T00:00:00Z',
+    content: {
+      contentType: 'application/octet-stream',
+      body,
+      headers: [{ name: 'Content-Disposition', value: 'attachment; filename="a.bin"' }],
+    },
+  });
   const back = parseCpim(serializeCpim(m));
   assert.deepEqual(back.body, body);
   assert.equal(cpimContentHeader(back, 'Content-Disposition'), 'attachment; filename="a.bin"');
@@ -111,7 +140,10 @@ test('header value escapes (RFC 3862 s3.2) and quoted display names', () => {
   assert.equal(decodeCpimValue('a\\nb\\\\c\\u0001\\q'), 'a\nb\\c\u0001\\q');
   const a = { name: 'Bob "the" \\ <Builder>\n', uri: 'sip:bob@x' };
   assert.deepEqual(parseCpimAddress(formatCpimAddress(a)), a);
-  assert.deepEqual(parseCpimAddress('Winnie the Pooh <im:pooh@100akerwood.com>'), { name: 'Winnie the Pooh', uri: 'im:pooh@100akerwood.com' });
+  assert.deepEqual(parseCpimAddress('Winnie the Pooh <im:pooh@100akerwood.com>'), {
+    name: 'Winnie the Pooh',
+    uri: 'im:pooh@100akerwood.com',
+  });
   assert.deepEqual(parseCpimAddress('sip:bare@x'), { uri: 'sip:bare@x' });
   throwsCode(() => parseCpimAddress('"unterminated <sip:a@b>'), 'CPIM_BAD_ADDRESS');
   throwsCode(() => parseCpimAddress('Bob <not a uri>'), 'CPIM_BAD_ADDRESS');
@@ -119,7 +151,12 @@ test('header value escapes (RFC 3862 s3.2) and quoted display names', () => {
 });
 
 test('header injection is impossible: values are escaped, raw control characters are refused', () => {
-  const m = createCpim({ subject: 'hi\r\nimdn.Message-ID: forged', headers: [{ name: 'imdn.X', value: 'a\r\n\r\nContent-Type: evil' }], contentType: 'text/plain', body: 'x' });
+  const m = createCpim({
+    subject: 'hi\r\nimdn.Message-ID: forged',
+    headers: [{ name: 'imdn.X', value: 'a\r\n\r\nContent-Type: evil' }],
+    contentType: 'text/plain',
+    body: 'x',
+  });
   const back = parseCpim(serializeCpim(m));
   assert.equal(back.subject, 'hi\r\nimdn.Message-ID: forged');
   assert.equal(back.headers.length, 2);
@@ -164,7 +201,10 @@ test('limits: header block size, header count, recipients, body size', () => {
   throwsCode(() => parseCpim(bytes(long)), 'CPIM_HEADER_TOO_LARGE');
   throwsCode(() => parseCpim(bytes('Subject: ' + 'x'.repeat(20_000))), 'CPIM_HEADER_TOO_LARGE'); // no newline at all
   throwsCode(() => parseCpim(bytes('X: y\r\n'.repeat(101) + '\r\nContent-Type: a/b\r\n\r\n')), 'CPIM_TOO_MANY_HEADERS');
-  throwsCode(() => parseCpim(bytes('To: <sip:a@x>\r\n'.repeat(3) + '\r\nContent-Type: a/b\r\n\r\n'), { maxRecipients: 2 }), 'CPIM_TOO_MANY_RECIPIENTS');
+  throwsCode(
+    () => parseCpim(bytes('To: <sip:a@x>\r\n'.repeat(3) + '\r\nContent-Type: a/b\r\n\r\n'), { maxRecipients: 2 }),
+    'CPIM_TOO_MANY_RECIPIENTS',
+  );
   const m = createCpim({ contentType: 'a/b', body: new Uint8Array(2000) });
   throwsCode(() => parseCpim(serializeCpim(m), { maxBodyBytes: 1000 }), 'CPIM_BODY_TOO_LARGE');
   throwsCode(() => serializeCpim(m, { maxBodyBytes: 1000 }), 'CPIM_BODY_TOO_LARGE');
@@ -187,17 +227,44 @@ test('random mutations only raise ParleyError', () => {
 
 test('property: createCpim -> serialize -> parse is identity', () => {
   const uri = fc.stringMatching(/^(sip|im|tel):[a-z0-9.+@%-]{1,20}$/);
-  const address = fc.record({ name: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), uri }).map((a) => (a.name ? a : { uri: a.uri }));
-  fc.assert(fc.property(
-    fc.option(address, { nil: undefined }), fc.array(address, { maxLength: 4 }), fc.array(address, { maxLength: 2 }),
-    fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
-    fc.array(fc.record({ name: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,10}\.[A-Za-z][A-Za-z0-9-]{0,10}$/), value: fc.string({ maxLength: 30 }) }), { maxLength: 4 }),
-    fc.uint8Array({ maxLength: 200 }),
-    (from, to, cc, subject, headers, body) => {
-      const m = createCpim({ from, to, cc, subject, headers, ns: { imdn: IMDN_NS_URI }, dateTime: '2026-11-26T14:00:00.123+01:00', contentType: 'application/x', body });
-      const back = parseCpim(serializeCpim(m));
-      assert.deepEqual(back, m);
-      for (const h of headers) assert.equal(cpimHeader(back, h.name.split('.')[0], h.name.split('.')[1]), headers.find((x) => x.name.toLowerCase() === h.name.toLowerCase())!.value);
-    },
-  ), { numRuns: 300 });
+  const address = fc
+    .record({ name: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }), uri })
+    .map((a) => (a.name ? a : { uri: a.uri }));
+  fc.assert(
+    fc.property(
+      fc.option(address, { nil: undefined }),
+      fc.array(address, { maxLength: 4 }),
+      fc.array(address, { maxLength: 2 }),
+      fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+      fc.array(
+        fc.record({
+          name: fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,10}\.[A-Za-z][A-Za-z0-9-]{0,10}$/),
+          value: fc.string({ maxLength: 30 }),
+        }),
+        { maxLength: 4 },
+      ),
+      fc.uint8Array({ maxLength: 200 }),
+      (from, to, cc, subject, headers, body) => {
+        const m = createCpim({
+          from,
+          to,
+          cc,
+          subject,
+          headers,
+          ns: { imdn: IMDN_NS_URI },
+          dateTime: '2026-11-26T14:00:00.123+01:00',
+          contentType: 'application/x',
+          body,
+        });
+        const back = parseCpim(serializeCpim(m));
+        assert.deepEqual(back, m);
+        for (const h of headers)
+          assert.equal(
+            cpimHeader(back, h.name.split('.')[0], h.name.split('.')[1]),
+            headers.find((x) => x.name.toLowerCase() === h.name.toLowerCase())!.value,
+          );
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -13,10 +13,20 @@ export const IMDN_NS_URI = 'urn:ietf:params:imdn';
 /** Well-known prefixes accepted by cpimHeader() in place of a namespace URI. */
 const WELL_KNOWN_NS: Record<string, string> = { imdn: IMDN_NS_URI };
 
-export interface CpimAddress { name?: string; uri: string }
+export interface CpimAddress {
+  name?: string;
+  uri: string;
+}
 /** One header as on the wire. `value` is the raw wire value (RFC 3862 s3.2 escapes NOT decoded); `params` is e.g. ';lang=fr'. */
-export interface CpimHeader { name: string; params?: string; value: string }
-export interface MimeHeader { name: string; value: string }
+export interface CpimHeader {
+  name: string;
+  params?: string;
+  value: string;
+}
+export interface MimeHeader {
+  name: string;
+  value: string;
+}
 
 export interface CpimMessage {
   // Read view derived from `headers` (serializeCpim checks it is consistent):
@@ -50,12 +60,18 @@ function err(code: string, msg: string, details?: Record<string, unknown>): neve
 export function encodeCpimValue(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f\\]/g, (c) => {
     switch (c) {
-      case '\\': return '\\\\';
-      case '\t': return '\\t';
-      case '\n': return '\\n';
-      case '\r': return '\\r';
-      case '\b': return '\\b';
-      default: return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
+      case '\\':
+        return '\\\\';
+      case '\t':
+        return '\\t';
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\b':
+        return '\\b';
+      default:
+        return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
     }
   });
 }
@@ -64,12 +80,18 @@ export function decodeCpimValue(s: string): string {
   if (!s.includes('\\')) return s;
   return s.replace(/\\(u[0-9a-fA-F]{4}|[btnr"'\\])/g, (_m, e: string) => {
     switch (e[0]) {
-      case 'u': return String.fromCharCode(parseInt(e.slice(1), 16));
-      case 'b': return '\b';
-      case 't': return '\t';
-      case 'n': return '\n';
-      case 'r': return '\r';
-      default: return e;
+      case 'u':
+        return String.fromCharCode(parseInt(e.slice(1), 16));
+      case 'b':
+        return '\b';
+      case 't':
+        return '\t';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      default:
+        return e;
     }
   });
 }
@@ -103,7 +125,10 @@ export function parseCpimAddress(raw: string): CpimAddress {
 
 // ---- header blocks ----
 
-interface Block { lines: string[]; end: number }
+interface Block {
+  lines: string[];
+  end: number;
+}
 
 /** Reads header lines from `pos` up to and including the empty line; returns decoded lines and the offset after it. */
 function readBlock(b: Uint8Array, pos: number, lim: CpimLimits, what: string): Block {
@@ -114,17 +139,21 @@ function readBlock(b: Uint8Array, pos: number, lim: CpimLimits, what: string): B
   for (;;) {
     const lf = win.indexOf(0x0a, pos);
     if (lf < 0) {
-      if (limitEnd < b.length) err('CPIM_HEADER_TOO_LARGE', `${what} block exceeds ${lim.maxHeaderBytes} bytes`, { max: lim.maxHeaderBytes });
+      if (limitEnd < b.length)
+        err('CPIM_HEADER_TOO_LARGE', `${what} block exceeds ${lim.maxHeaderBytes} bytes`, { max: lim.maxHeaderBytes });
       err('CPIM_TRUNCATED', `${what} block is not terminated by an empty line`);
     }
     let lineEnd = lf;
     if (lineEnd > pos && b[lineEnd - 1] === 0x0d) lineEnd--;
     if (lineEnd === pos) return { lines, end: lf + 1 };
     let line: string;
-    try { line = utf8.decode(b.subarray(pos, lineEnd)); } catch {
+    try {
+      line = utf8.decode(b.subarray(pos, lineEnd));
+    } catch {
       err('CPIM_BAD_ENCODING', `${what} header is not valid UTF-8`);
     }
-    if (lines.length >= lim.maxHeaders) err('CPIM_TOO_MANY_HEADERS', `more than ${lim.maxHeaders} ${what} headers`, { max: lim.maxHeaders });
+    if (lines.length >= lim.maxHeaders)
+      err('CPIM_TOO_MANY_HEADERS', `more than ${lim.maxHeaders} ${what} headers`, { max: lim.maxHeaders });
     lines.push(line);
     pos = lf + 1;
   }
@@ -141,13 +170,15 @@ function parseMessageHeader(line: string): CpimHeader {
 function parseMimeHeaders(lines: string[]): MimeHeader[] {
   const out: MimeHeader[] = [];
   for (const line of lines) {
-    if (/^[ \t]/.test(line)) { // RFC 5322 folding
+    if (/^[ \t]/.test(line)) {
+      // RFC 5322 folding
       if (!out.length) err('CPIM_BAD_HEADER', 'continuation line without a header');
       out[out.length - 1].value += ' ' + line.trim();
       continue;
     }
     const c = line.indexOf(':');
-    if (c <= 0 || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(line.slice(0, c))) err('CPIM_BAD_HEADER', `malformed MIME header ${JSON.stringify(line.slice(0, 80))}`);
+    if (c <= 0 || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(line.slice(0, c)))
+      err('CPIM_BAD_HEADER', `malformed MIME header ${JSON.stringify(line.slice(0, 80))}`);
     if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(line)) err('CPIM_BAD_HEADER', `control character in MIME header ${line.slice(0, c)}`);
     out.push({ name: line.slice(0, c), value: line.slice(c + 1).trim() });
   }
@@ -157,7 +188,10 @@ function parseMimeHeaders(lines: string[]): MimeHeader[] {
 const eq = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Computes the typed read view from the raw message headers. */
-function deriveView(headers: CpimHeader[], lim: CpimLimits): Pick<CpimMessage, 'from' | 'to' | 'cc' | 'dateTime' | 'subject' | 'require' | 'ns'> {
+function deriveView(
+  headers: CpimHeader[],
+  lim: CpimLimits,
+): Pick<CpimMessage, 'from' | 'to' | 'cc' | 'dateTime' | 'subject' | 'require' | 'ns'> {
   const v: ReturnType<typeof deriveView> = { to: [], cc: [], require: [], ns: {} };
   let subjectLang = true;
   for (const h of headers) {
@@ -173,14 +207,24 @@ function deriveView(headers: CpimHeader[], lim: CpimLimits): Pick<CpimMessage, '
       v.dateTime = h.value.trim();
     } else if (eq(n, 'Subject')) {
       const hasLang = /;lang=/i.test(h.params ?? '');
-      if (v.subject === undefined || (subjectLang && !hasLang)) { v.subject = decodeCpimValue(h.value); subjectLang = hasLang; }
-    } else if (eq(n, 'Require')) v.require.push(...h.value.split(',').map((s) => s.trim()).filter(Boolean));
+      if (v.subject === undefined || (subjectLang && !hasLang)) {
+        v.subject = decodeCpimValue(h.value);
+        subjectLang = hasLang;
+      }
+    } else if (eq(n, 'Require'))
+      v.require.push(
+        ...h.value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     else if (eq(n, 'NS')) {
       const m = /^\s*(?:([^\s<>]+)\s+)?<([^<>\s]+)>\s*$/.exec(h.value);
       if (!m) err('CPIM_BAD_HEADER', `malformed NS header ${JSON.stringify(h.value)}`);
       v.ns[m[1] ?? ''] = m[2];
     }
-    if (v.to.length + v.cc.length > lim.maxRecipients) err('CPIM_TOO_MANY_RECIPIENTS', `more than ${lim.maxRecipients} recipients`, { max: lim.maxRecipients });
+    if (v.to.length + v.cc.length > lim.maxRecipients)
+      err('CPIM_TOO_MANY_RECIPIENTS', `more than ${lim.maxRecipients} recipients`, { max: lim.maxRecipients });
   }
   return v;
 }
@@ -197,7 +241,8 @@ export function parseCpim(bytes: Uint8Array, limits: Partial<CpimLimits> = {}): 
   if (ct.length === 0 || !ct[0].value) err('CPIM_MISSING_CONTENT_TYPE', 'encapsulated MIME object has no Content-Type');
   if (ct.length > 1) err('CPIM_BAD_HEADER', 'more than one Content-Type');
   const bodyLen = bytes.length - mime.end;
-  if (bodyLen > lim.maxBodyBytes) err('CPIM_BODY_TOO_LARGE', `body of ${bodyLen} bytes exceeds ${lim.maxBodyBytes}`, { size: bodyLen, max: lim.maxBodyBytes });
+  if (bodyLen > lim.maxBodyBytes)
+    err('CPIM_BODY_TOO_LARGE', `body of ${bodyLen} bytes exceeds ${lim.maxBodyBytes}`, { size: bodyLen, max: lim.maxBodyBytes });
   return {
     ...view,
     headers,
@@ -212,20 +257,25 @@ export function serializeCpim(m: CpimMessage, limits: Partial<CpimLimits> = {}):
   const lim = { ...CPIM_LIMITS, ...limits };
   const view = deriveView(m.headers, lim);
   for (const k of Object.keys(view) as (keyof typeof view)[]) {
-    if (JSON.stringify(view[k]) !== JSON.stringify(m[k])) err('CPIM_INCONSISTENT', `field ${k} does not match the headers (build messages with createCpim)`);
+    if (JSON.stringify(view[k]) !== JSON.stringify(m[k]))
+      err('CPIM_INCONSISTENT', `field ${k} does not match the headers (build messages with createCpim)`);
   }
-  if (m.contentHeaders.some((h) => eq(h.name, 'Content-Type'))) err('CPIM_BAD_HEADER', 'Content-Type belongs in contentType, not contentHeaders');
+  if (m.contentHeaders.some((h) => eq(h.name, 'Content-Type')))
+    err('CPIM_BAD_HEADER', 'Content-Type belongs in contentType, not contentHeaders');
   const lines: string[] = [];
   for (const h of m.headers) {
     if (!NAME_RE.test(h.name)) err('CPIM_BAD_HEADER', `invalid header name ${JSON.stringify(h.name)}`);
-    if (h.params !== undefined && !/^(;[^ ;\u0000-\u001f\u007f:]+)*$/.test(h.params)) err('CPIM_BAD_HEADER', `invalid parameters on ${h.name}`);
-    if (/[\u0000-\u001f\u007f]/.test(h.value)) err('CPIM_BAD_HEADER', `control character in header ${h.name} (encode it with encodeCpimValue)`);
+    if (h.params !== undefined && !/^(;[^ ;\u0000-\u001f\u007f:]+)*$/.test(h.params))
+      err('CPIM_BAD_HEADER', `invalid parameters on ${h.name}`);
+    if (/[\u0000-\u001f\u007f]/.test(h.value))
+      err('CPIM_BAD_HEADER', `control character in header ${h.name} (encode it with encodeCpimValue)`);
     lines.push(`${h.name}:${h.params ?? ''} ${h.value}`);
   }
   lines.push('');
   for (const h of [{ name: 'Content-Type', value: m.contentType }, ...m.contentHeaders]) {
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(h.name)) err('CPIM_BAD_HEADER', `invalid content header name ${JSON.stringify(h.name)}`);
-    if (/[\u0000-\u001f\u007f]/.test(h.value) || h.value !== h.value.trim() || (eq(h.name, 'Content-Type') && !h.value)) err('CPIM_BAD_HEADER', `invalid value for ${h.name}`);
+    if (/[\u0000-\u001f\u007f]/.test(h.value) || h.value !== h.value.trim() || (eq(h.name, 'Content-Type') && !h.value))
+      err('CPIM_BAD_HEADER', `invalid value for ${h.name}`);
     lines.push(`${h.name}: ${h.value}`);
   }
   lines.push('', '');
@@ -261,7 +311,8 @@ export function createCpim(init: CpimInit): CpimMessage {
   for (const t of init.to ?? []) h.push({ name: 'To', value: formatCpimAddress(addr(t)) });
   for (const t of init.cc ?? []) h.push({ name: 'cc', value: formatCpimAddress(addr(t)) });
   for (const [p, uri] of Object.entries(init.ns ?? {})) {
-    if ((p && !/^[!#$%&'*+\-^_`|~0-9A-Za-z]+$/.test(p)) || !/^[^\s<>]+$/.test(uri)) err('CPIM_BAD_HEADER', `invalid NS declaration ${p} <${uri}>`);
+    if ((p && !/^[!#$%&'*+\-^_`|~0-9A-Za-z]+$/.test(p)) || !/^[^\s<>]+$/.test(uri))
+      err('CPIM_BAD_HEADER', `invalid NS declaration ${p} <${uri}>`);
     h.push({ name: 'NS', value: p ? `${p} <${uri}>` : `<${uri}>` });
   }
   if (init.dateTime !== undefined) h.push({ name: 'DateTime', value: init.dateTime });
@@ -278,7 +329,9 @@ export function createCpim(init: CpimInit): CpimMessage {
  */
 export function cpimHeader(m: Pick<CpimMessage, 'headers' | 'ns'>, nsOrPrefix: string, name: string): string | undefined {
   const uri = nsOrPrefix.includes(':') ? nsOrPrefix : WELL_KNOWN_NS[nsOrPrefix];
-  const prefixes = Object.entries(m.ns).filter(([, u]) => u === uri).map(([p]) => p);
+  const prefixes = Object.entries(m.ns)
+    .filter(([, u]) => u === uri)
+    .map(([p]) => p);
   if (!nsOrPrefix.includes(':') && !prefixes.includes(nsOrPrefix)) prefixes.push(nsOrPrefix);
   for (const h of m.headers) {
     const dot = h.name.indexOf('.');
@@ -333,5 +386,12 @@ export function requestedNotifications(m: Pick<CpimMessage, 'headers' | 'ns'>): 
   const v = cpimHeader(m, IMDN_NS_URI, 'Disposition-Notification');
   if (!v) return [];
   const known = new Set(['positive-delivery', 'negative-delivery', 'display']);
-  return [...new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => known.has(s)))] as ImdnDispositionRequest[];
+  return [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => known.has(s)),
+    ),
+  ] as ImdnDispositionRequest[];
 }

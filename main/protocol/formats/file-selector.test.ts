@@ -2,8 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  parseFileSelector, formatFileSelector, parseFileDate, formatFileDate, parseFileRange, formatFileRange,
-  fileAttributesToSdp, fileAttributesFromSdp, formatHashHex, parseHashHex, formatRfc5322Date, type FileSelector,
+  parseFileSelector,
+  formatFileSelector,
+  parseFileDate,
+  formatFileDate,
+  parseFileRange,
+  formatFileRange,
+  fileAttributesToSdp,
+  fileAttributesFromSdp,
+  formatHashHex,
+  parseHashHex,
+  formatRfc5322Date,
+  type FileSelector,
 } from './file-selector';
 import { parleyOutcome, prng, throwsCode } from './testing';
 
@@ -57,11 +67,18 @@ test('file-date, file-range, and the full attribute set', () => {
   throwsCode(() => parseFileRange('9-5'), 'FILE_SELECTOR_MALFORMED');
   throwsCode(() => formatFileRange({ start: 0, stop: '*' }), 'FILE_SELECTOR_BAD_INPUT');
   const attrs = {
-    selector: parseFileSelector(SEL), transferId: 'vBnG916bdberum2fFEABR2', disposition: 'render', date,
-    icon: 'cid:id2@alicepc.example.com', range: { start: 1, stop: '*' as const },
+    selector: parseFileSelector(SEL),
+    transferId: 'vBnG916bdberum2fFEABR2',
+    disposition: 'render',
+    date,
+    icon: 'cid:id2@alicepc.example.com',
+    range: { start: 1, stop: '*' as const },
   };
   const sdp = fileAttributesToSdp(attrs);
-  assert.deepEqual(sdp.map((a) => a.name), ['file-selector', 'file-transfer-id', 'file-disposition', 'file-date', 'file-icon', 'file-range']);
+  assert.deepEqual(
+    sdp.map((a) => a.name),
+    ['file-selector', 'file-transfer-id', 'file-disposition', 'file-date', 'file-icon', 'file-range'],
+  );
   assert.deepEqual(fileAttributesFromSdp([{ name: 'path', value: 'msrp://x' }, ...sdp]), attrs);
   assert.equal(fileAttributesFromSdp([{ name: 'sendonly' }]), undefined);
   throwsCode(() => fileAttributesToSdp({ icon: 'http://evil' }), 'FILE_SELECTOR_BAD_INPUT');
@@ -80,11 +97,27 @@ test('every truncation and random mutation of the selector only raises ParleyErr
 });
 
 test('property: format -> parse is identity for valid selectors', () => {
-  const sel = fc.record({
-    name: fc.option(fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }), { nil: undefined }),
-    type: fc.option(fc.constantFrom('image/jpeg', 'application/octet-stream', 'text/plain;charset=utf-8'), { nil: undefined }),
-    size: fc.option(fc.maxSafeNat(), { nil: undefined }),
-    hashes: fc.option(fc.array(fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((digest) => ({ algorithm: 'sha-256', digest })), fc.uint8Array({ minLength: 1, maxLength: 8 }).map((digest) => ({ algorithm: 'x-test', digest }))), { minLength: 1, maxLength: 2 }), { nil: undefined }),
-  }).map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as FileSelector);
-  fc.assert(fc.property(sel, (s) => { assert.deepEqual(parseFileSelector(formatFileSelector(s)), s); }), { numRuns: 300 });
+  const sel = fc
+    .record({
+      name: fc.option(fc.string({ minLength: 1, maxLength: 30, unit: 'grapheme' }), { nil: undefined }),
+      type: fc.option(fc.constantFrom('image/jpeg', 'application/octet-stream', 'text/plain;charset=utf-8'), { nil: undefined }),
+      size: fc.option(fc.maxSafeNat(), { nil: undefined }),
+      hashes: fc.option(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ minLength: 32, maxLength: 32 }).map((digest) => ({ algorithm: 'sha-256', digest })),
+            fc.uint8Array({ minLength: 1, maxLength: 8 }).map((digest) => ({ algorithm: 'x-test', digest })),
+          ),
+          { minLength: 1, maxLength: 2 },
+        ),
+        { nil: undefined },
+      ),
+    })
+    .map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as FileSelector);
+  fc.assert(
+    fc.property(sel, (s) => {
+      assert.deepEqual(parseFileSelector(formatFileSelector(s)), s);
+    }),
+    { numRuns: 300 },
+  );
 });

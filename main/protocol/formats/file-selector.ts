@@ -1,10 +1,25 @@
 // SDP file transfer attributes: file-selector, file-transfer-id, file-disposition, file-date, file-icon, file-range (RFC 5547 s5, s6, s7).
 import { ParleyError } from '../../base/errors';
 
-export interface FileHash { algorithm: string; digest: Uint8Array } // algorithm as in RFC 4572 hash-func, e.g. 'sha-256'
-export interface FileSelector { name?: string; type?: string; size?: number; hashes?: FileHash[] }
-export interface FileDates { creation?: string; modification?: string; read?: string } // RFC 5322 date-time strings
-export interface FileRange { start: number; stop: number | '*' } // 1-based, inclusive
+export interface FileHash {
+  algorithm: string;
+  digest: Uint8Array;
+} // algorithm as in RFC 4572 hash-func, e.g. 'sha-256'
+export interface FileSelector {
+  name?: string;
+  type?: string;
+  size?: number;
+  hashes?: FileHash[];
+}
+export interface FileDates {
+  creation?: string;
+  modification?: string;
+  read?: string;
+} // RFC 5322 date-time strings
+export interface FileRange {
+  start: number;
+  stop: number | '*';
+} // 1-based, inclusive
 export interface FileAttributes {
   selector?: FileSelector;
   transferId?: string;
@@ -17,7 +32,8 @@ export const FILE_NAME_MAX_BYTES = 1024;
 
 const DIGEST_BYTES: Record<string, number> = { md5: 16, 'sha-1': 20, 'sha-224': 28, 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 };
 const TOKEN = /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+$/;
-const TYPE_RE = /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+\/[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+(;[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+=("[^"\r\n]*"|[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+))*$/;
+const TYPE_RE =
+  /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+\/[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+(;[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+=("[^"\r\n]*"|[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+))*$/;
 const DATE_5322 = /^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|[A-Z]{1,5})$/;
 
 function err(code: string, msg: string): never {
@@ -47,7 +63,9 @@ function decodeName(s: string): string {
       i += 2;
     } else bytes.push(raw[i]);
   }
-  try { return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes)); } catch {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
     err('FILE_SELECTOR_BAD_NAME', 'file name is not valid UTF-8 after percent-decoding');
   }
 }
@@ -55,11 +73,18 @@ function decodeName(s: string): string {
 export function formatFileSelector(s: FileSelector): string {
   const out: string[] = [];
   if (s.name !== undefined) out.push(`name:"${encodeName(s.name)}"`);
-  if (s.type !== undefined) { if (!TYPE_RE.test(s.type)) err('FILE_SELECTOR_BAD_INPUT', `invalid type ${JSON.stringify(s.type)}`); out.push(`type:${s.type}`); }
-  if (s.size !== undefined) { if (!Number.isSafeInteger(s.size) || s.size < 0) err('FILE_SELECTOR_BAD_INPUT', 'invalid size'); out.push(`size:${s.size}`); }
+  if (s.type !== undefined) {
+    if (!TYPE_RE.test(s.type)) err('FILE_SELECTOR_BAD_INPUT', `invalid type ${JSON.stringify(s.type)}`);
+    out.push(`type:${s.type}`);
+  }
+  if (s.size !== undefined) {
+    if (!Number.isSafeInteger(s.size) || s.size < 0) err('FILE_SELECTOR_BAD_INPUT', 'invalid size');
+    out.push(`size:${s.size}`);
+  }
   for (const h of s.hashes ?? []) {
     const want = DIGEST_BYTES[h.algorithm.toLowerCase()];
-    if (!TOKEN.test(h.algorithm) || !h.digest.length || (want !== undefined && want !== h.digest.length)) err('FILE_SELECTOR_BAD_INPUT', 'invalid hash');
+    if (!TOKEN.test(h.algorithm) || !h.digest.length || (want !== undefined && want !== h.digest.length))
+      err('FILE_SELECTOR_BAD_INPUT', 'invalid hash');
     out.push(`hash:${h.algorithm.toLowerCase()}:${formatHashHex(h.digest)}`);
   }
   return out.join(' ');
@@ -68,10 +93,14 @@ export function formatFileSelector(s: FileSelector): string {
 /** Splits on spaces outside double quotes. */
 function words(v: string): string[] {
   const out: string[] = [];
-  let cur = '', q = false;
+  let cur = '',
+    q = false;
   for (const ch of v) {
     if (ch === '"') q = !q;
-    if (ch === ' ' && !q) { if (cur) out.push(cur); cur = ''; } else cur += ch;
+    if (ch === ' ' && !q) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   if (q) err('FILE_SELECTOR_MALFORMED', 'unterminated quoted string');
   if (cur) out.push(cur);
@@ -98,7 +127,8 @@ export function parseFileSelector(value: string): FileSelector {
       const hc = v.indexOf(':');
       if (hc <= 0 || !TOKEN.test(v.slice(0, hc))) err('FILE_SELECTOR_BAD_HASH', 'invalid hash selector');
       const h = { algorithm: v.slice(0, hc).toLowerCase(), digest: parseHashHex(v.slice(hc + 1)) };
-      if (DIGEST_BYTES[h.algorithm] !== undefined && DIGEST_BYTES[h.algorithm] !== h.digest.length) err('FILE_SELECTOR_BAD_HASH', `${h.algorithm} digest must be ${DIGEST_BYTES[h.algorithm]} bytes`);
+      if (DIGEST_BYTES[h.algorithm] !== undefined && DIGEST_BYTES[h.algorithm] !== h.digest.length)
+        err('FILE_SELECTOR_BAD_HASH', `${h.algorithm} digest must be ${DIGEST_BYTES[h.algorithm]} bytes`);
       (s.hashes ??= []).push(h);
     } else err('FILE_SELECTOR_MALFORMED', `unknown selector ${JSON.stringify(w.slice(0, 40))}`);
   }
@@ -129,14 +159,21 @@ export function parseFileDate(value: string): FileDates {
   return d;
 }
 export function formatFileRange(r: FileRange): string {
-  if (!Number.isSafeInteger(r.start) || r.start < 1 || (r.stop !== '*' && (!Number.isSafeInteger(r.stop) || r.stop < r.start))) err('FILE_SELECTOR_BAD_INPUT', 'invalid file-range');
+  if (!Number.isSafeInteger(r.start) || r.start < 1 || (r.stop !== '*' && (!Number.isSafeInteger(r.stop) || r.stop < r.start)))
+    err('FILE_SELECTOR_BAD_INPUT', 'invalid file-range');
   return `${r.start}-${r.stop}`;
 }
 export function parseFileRange(value: string): FileRange {
   const m = /^([0-9]{1,16})-([0-9]{1,16}|\*)$/.exec(value.trim());
   if (!m) err('FILE_SELECTOR_MALFORMED', `invalid file-range ${JSON.stringify(value.slice(0, 40))}`);
   const r: FileRange = { start: Number(m[1]), stop: m[2] === '*' ? '*' : Number(m[2]) };
-  if (r.start < 1 || (r.stop !== '*' && r.stop < r.start) || !Number.isSafeInteger(r.start) || (r.stop !== '*' && !Number.isSafeInteger(r.stop))) err('FILE_SELECTOR_MALFORMED', 'file-range out of order');
+  if (
+    r.start < 1 ||
+    (r.stop !== '*' && r.stop < r.start) ||
+    !Number.isSafeInteger(r.start) ||
+    (r.stop !== '*' && !Number.isSafeInteger(r.stop))
+  )
+    err('FILE_SELECTOR_MALFORMED', 'file-range out of order');
   return r;
 }
 
@@ -168,13 +205,29 @@ export function fileAttributesFromSdp(attrs: { name: string; value?: string }[])
   for (const a of attrs) {
     const v = a.value ?? '';
     switch (a.name.toLowerCase()) {
-      case 'file-selector': f.selector = parseFileSelector(v); break;
-      case 'file-transfer-id': if (!TOKEN.test(v)) err('FILE_SELECTOR_MALFORMED', 'invalid file-transfer-id'); f.transferId = v; break;
-      case 'file-disposition': if (!TOKEN.test(v)) err('FILE_SELECTOR_MALFORMED', 'invalid file-disposition'); f.disposition = v; break;
-      case 'file-date': f.date = parseFileDate(v); break;
-      case 'file-icon': if (!/^cid:[^\s<>"]+$/.test(v)) err('FILE_SELECTOR_MALFORMED', 'invalid file-icon'); f.icon = v; break;
-      case 'file-range': f.range = parseFileRange(v); break;
-      default: continue;
+      case 'file-selector':
+        f.selector = parseFileSelector(v);
+        break;
+      case 'file-transfer-id':
+        if (!TOKEN.test(v)) err('FILE_SELECTOR_MALFORMED', 'invalid file-transfer-id');
+        f.transferId = v;
+        break;
+      case 'file-disposition':
+        if (!TOKEN.test(v)) err('FILE_SELECTOR_MALFORMED', 'invalid file-disposition');
+        f.disposition = v;
+        break;
+      case 'file-date':
+        f.date = parseFileDate(v);
+        break;
+      case 'file-icon':
+        if (!/^cid:[^\s<>"]+$/.test(v)) err('FILE_SELECTOR_MALFORMED', 'invalid file-icon');
+        f.icon = v;
+        break;
+      case 'file-range':
+        f.range = parseFileRange(v);
+        break;
+      default:
+        continue;
     }
     any = true;
   }

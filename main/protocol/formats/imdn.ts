@@ -2,8 +2,14 @@
 import { ParleyError } from '../../base/errors';
 import { parseXml, xmlToString, child, elements, textOf, type XmlElement, type XmlOut } from './xml';
 import {
-  createCpim, parseCpim, cpimHeader, cpimContentHeader, IMDN_NS_URI,
-  type CpimAddress, type CpimMessage, type CpimLimits,
+  createCpim,
+  parseCpim,
+  cpimHeader,
+  cpimContentHeader,
+  IMDN_NS_URI,
+  type CpimAddress,
+  type CpimMessage,
+  type CpimLimits,
 } from './cpim';
 
 export const IMDN_XML_NS = 'urn:ietf:params:xml:ns:imdn';
@@ -23,11 +29,12 @@ export interface ImdnCommon {
   originalRecipientUri?: string;
   subject?: string;
 }
-export type ImdnNotification = ImdnCommon & (
-  | { kind: 'delivery'; status: DeliveryStatus }
-  | { kind: 'display'; status: DisplayStatus }
-  | { kind: 'processing'; status: ProcessingStatus }
-);
+export type ImdnNotification = ImdnCommon &
+  (
+    | { kind: 'delivery'; status: DeliveryStatus }
+    | { kind: 'display'; status: DisplayStatus }
+    | { kind: 'processing'; status: ProcessingStatus }
+  );
 
 const STATUSES: Record<ImdnKind, readonly string[]> = {
   delivery: ['delivered', 'failed', 'forbidden', 'error'],
@@ -52,7 +59,8 @@ export function newImdnMessageId(random: (n: number) => Uint8Array = (n) => glob
 function validate(n: ImdnNotification): void {
   if (!MESSAGE_ID_RE.test(n.messageId)) err('IMDN_BAD_INPUT', `invalid message-id ${JSON.stringify(n.messageId)}`);
   if (!DATETIME_RE.test(n.dateTime)) err('IMDN_BAD_INPUT', `invalid datetime ${JSON.stringify(n.dateTime)}`);
-  for (const u of [n.recipientUri, n.originalRecipientUri]) if (u !== undefined && !URI_RE.test(u)) err('IMDN_BAD_INPUT', `invalid URI ${JSON.stringify(u)}`);
+  for (const u of [n.recipientUri, n.originalRecipientUri])
+    if (u !== undefined && !URI_RE.test(u)) err('IMDN_BAD_INPUT', `invalid URI ${JSON.stringify(u)}`);
   if (!STATUSES[n.kind]?.includes(n.status)) err('IMDN_BAD_STATUS', `status ${n.status} is not valid for ${n.kind}-notification`);
 }
 
@@ -61,10 +69,14 @@ export function serializeImdn(n: ImdnNotification): Uint8Array {
   validate(n);
   const el = (name: string, v?: string): XmlOut | undefined => (v === undefined ? undefined : { name, children: [v] });
   const doc: XmlOut = {
-    name: 'imdn', attrs: { xmlns: IMDN_XML_NS },
+    name: 'imdn',
+    attrs: { xmlns: IMDN_XML_NS },
     children: [
-      el('message-id', n.messageId), el('datetime', n.dateTime), el('recipient-uri', n.recipientUri),
-      el('original-recipient-uri', n.originalRecipientUri), el('subject', n.subject),
+      el('message-id', n.messageId),
+      el('datetime', n.dateTime),
+      el('recipient-uri', n.recipientUri),
+      el('original-recipient-uri', n.originalRecipientUri),
+      el('subject', n.subject),
       { name: `${n.kind}-notification`, children: [{ name: 'status', children: [{ name: n.status }] }] },
     ],
   };
@@ -84,7 +96,8 @@ function one(root: XmlElement, name: string, required: boolean): string | undefi
 /** Parses a message/imdn+xml document. Unknown elements in other namespaces are ignored (schema extension points). */
 export function parseImdn(bytes: Uint8Array | string): ImdnNotification {
   const root = parseXml(bytes, { maxBytes: IMDN_MAX_BYTES, maxDepth: 8, maxElements: 200 });
-  if (root.name !== 'imdn' || root.ns !== IMDN_XML_NS) err('IMDN_WRONG_ROOT', `root element {${root.ns}}${root.name} is not {${IMDN_XML_NS}}imdn`);
+  if (root.name !== 'imdn' || root.ns !== IMDN_XML_NS)
+    err('IMDN_WRONG_ROOT', `root element {${root.ns}}${root.name} is not {${IMDN_XML_NS}}imdn`);
   const common: ImdnCommon = { messageId: one(root, 'message-id', true).trim(), dateTime: one(root, 'datetime', true).trim() };
   const rec = one(root, 'recipient-uri', false);
   if (rec !== undefined) common.recipientUri = rec.trim();
@@ -92,7 +105,9 @@ export function parseImdn(bytes: Uint8Array | string): ImdnNotification {
   if (orig !== undefined) common.originalRecipientUri = orig.trim();
   const subject = one(root, 'subject', false);
   if (subject !== undefined) common.subject = subject;
-  const notes = (['delivery', 'display', 'processing'] as const).flatMap((k) => elements(root, IMDN_XML_NS, `${k}-notification`).map((e) => [k, e] as const));
+  const notes = (['delivery', 'display', 'processing'] as const).flatMap((k) =>
+    elements(root, IMDN_XML_NS, `${k}-notification`).map((e) => [k, e] as const),
+  );
   if (notes.length === 0) err('IMDN_MISSING_ELEMENT', 'no delivery-, display- or processing-notification element');
   if (notes.length > 1) err('IMDN_DUPLICATE_ELEMENT', 'more than one notification element');
   const [kind, el] = notes[0];
@@ -120,7 +135,10 @@ export function buildImdnCpim(o: ImdnCpimInit): CpimMessage {
   if (!MESSAGE_ID_RE.test(messageId)) err('IMDN_BAD_INPUT', `invalid message id ${JSON.stringify(messageId)}`);
   const body = serializeImdn(o.notification);
   return createCpim({
-    from: o.from, to: [o.to], ns: { imdn: IMDN_NS_URI }, dateTime: o.dateTime ?? new Date().toISOString(),
+    from: o.from,
+    to: [o.to],
+    ns: { imdn: IMDN_NS_URI },
+    dateTime: o.dateTime ?? new Date().toISOString(),
     headers: [{ name: 'imdn.Message-ID', value: messageId }],
     contentType: IMDN_CONTENT_TYPE,
     contentHeaders: [{ name: 'Content-Disposition', value: 'notification' }],
@@ -129,14 +147,27 @@ export function buildImdnCpim(o: ImdnCpimInit): CpimMessage {
 }
 
 /** Builds the IMDN answering a received chat CPIM message (To = its From, message-id/datetime copied from it). */
-export function buildImdnReply(original: CpimMessage, o: { from: CpimAddress | string; recipientUri?: string; originalRecipientUri?: string }
-  & ({ kind: 'delivery'; status: DeliveryStatus } | { kind: 'display'; status: DisplayStatus } | { kind: 'processing'; status: ProcessingStatus }),
-  now?: string): CpimMessage {
+export function buildImdnReply(
+  original: CpimMessage,
+  o: { from: CpimAddress | string; recipientUri?: string; originalRecipientUri?: string } & (
+    | { kind: 'delivery'; status: DeliveryStatus }
+    | { kind: 'display'; status: DisplayStatus }
+    | { kind: 'processing'; status: ProcessingStatus }
+  ),
+  now?: string,
+): CpimMessage {
   const id = cpimHeader(original, IMDN_NS_URI, 'Message-ID');
   if (!id) err('IMDN_MISSING_ELEMENT', 'original message has no imdn.Message-ID');
   if (!original.from) err('IMDN_MISSING_ELEMENT', 'original message has no From');
   if (!original.dateTime) err('IMDN_MISSING_ELEMENT', 'original message has no DateTime (RFC 5438 s6.3)');
-  const notification = { messageId: id, dateTime: original.dateTime, recipientUri: o.recipientUri, originalRecipientUri: o.originalRecipientUri, kind: o.kind, status: o.status } as ImdnNotification;
+  const notification = {
+    messageId: id,
+    dateTime: original.dateTime,
+    recipientUri: o.recipientUri,
+    originalRecipientUri: o.originalRecipientUri,
+    kind: o.kind,
+    status: o.status,
+  } as ImdnNotification;
   for (const k of ['recipientUri', 'originalRecipientUri'] as const) if (notification[k] === undefined) delete notification[k];
   return buildImdnCpim({ from: o.from, to: original.from, notification, dateTime: now });
 }
@@ -146,10 +177,14 @@ export function isImdnCpim(m: Pick<CpimMessage, 'contentType'>): boolean {
 }
 
 /** Parses a CPIM-wrapped IMDN. Content-Disposition: notification is emitted by us but tolerated when missing. */
-export function parseImdnCpim(bytes: Uint8Array, limits: Partial<CpimLimits> = {}): { cpim: CpimMessage; imdn: ImdnNotification; imdnMessageId?: string } {
+export function parseImdnCpim(
+  bytes: Uint8Array,
+  limits: Partial<CpimLimits> = {},
+): { cpim: CpimMessage; imdn: ImdnNotification; imdnMessageId?: string } {
   const cpim = parseCpim(bytes, { maxBodyBytes: IMDN_MAX_BYTES, ...limits });
   if (!isImdnCpim(cpim)) err('IMDN_NOT_NOTIFICATION', `content type ${cpim.contentType} is not ${IMDN_CONTENT_TYPE}`);
   const disp = cpimContentHeader(cpim, 'Content-Disposition');
-  if (disp !== undefined && disp.split(';')[0].trim().toLowerCase() !== 'notification') err('IMDN_NOT_NOTIFICATION', `Content-Disposition ${disp} is not notification`);
+  if (disp !== undefined && disp.split(';')[0].trim().toLowerCase() !== 'notification')
+    err('IMDN_NOT_NOTIFICATION', `Content-Disposition ${disp} is not notification`);
   return { cpim, imdn: parseImdn(cpim.body), imdnMessageId: cpimHeader(cpim, IMDN_NS_URI, 'Message-ID') };
 }

@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  parseIsComposing, serializeIsComposing, ComposingSender, ComposingReceiver,
-  COMPOSING_IDLE_TIMEOUT_MS, COMPOSING_REFRESH_MS, COMPOSING_RECEIVER_DEFAULT_TIMEOUT_MS,
+  parseIsComposing,
+  serializeIsComposing,
+  ComposingSender,
+  ComposingReceiver,
+  COMPOSING_IDLE_TIMEOUT_MS,
+  COMPOSING_REFRESH_MS,
+  COMPOSING_RECEIVER_DEFAULT_TIMEOUT_MS,
 } from './is-composing';
 import { bytes, text, everyTruncation, fuzzMutations, throwsCode } from './testing';
 
@@ -20,8 +25,10 @@ test('parses the RFC 3994 example and round-trips documents', () => {
   assert.deepEqual(parseIsComposing(ACTIVE), { state: 'active', contentType: 'text/plain', refresh: 90 });
   const idle = { state: 'idle' as const, lastActive: '2026-11-26T14:00:00.000Z', contentType: 'text/plain' };
   assert.deepEqual(parseIsComposing(serializeIsComposing(idle)), idle);
-  assert.equal(text(serializeIsComposing({ state: 'active', refresh: 60 })),
-    '<?xml version="1.0" encoding="UTF-8"?>\n<isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing"><state>active</state><refresh>60</refresh></isComposing>');
+  assert.equal(
+    text(serializeIsComposing({ state: 'active', refresh: 60 })),
+    '<?xml version="1.0" encoding="UTF-8"?>\n<isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing"><state>active</state><refresh>60</refresh></isComposing>',
+  );
   throwsCode(() => serializeIsComposing({ state: 'active', refresh: 0 }), 'ISCOMPOSING_BAD_INPUT');
   throwsCode(() => serializeIsComposing({ state: 'active', contentType: 'text/plain\n<x/>' }), 'ISCOMPOSING_BAD_INPUT');
 });
@@ -38,7 +45,10 @@ test('rejects hostile and invalid documents', () => {
   throwsCode(() => parseIsComposing(doc('<state>idle</state><lastactive>now</lastactive>')), 'ISCOMPOSING_BAD_ELEMENT');
   throwsCode(() => parseIsComposing(doc('<state>idle</state>' + ' '.repeat(5000))), 'XML_TOO_LARGE');
   const b = bytes(ACTIVE);
-  assert.equal(everyTruncation(b, (x) => parseIsComposing(x)), b.length);
+  assert.equal(
+    everyTruncation(b, (x) => parseIsComposing(x)),
+    b.length,
+  );
   fuzzMutations(b, (x) => parseIsComposing(x), 400, 11);
 });
 
@@ -57,7 +67,10 @@ test('sender: active on first keystroke, idle after 15 s without typing, refresh
     const out = s.tick();
     if (out) sent.push({ at: i * 10_000, out });
   }
-  assert.deepEqual(sent.map((x) => [x.at, x.out.state]), [[90_000, 'active']]);
+  assert.deepEqual(
+    sent.map((x) => [x.at, x.out.state]),
+    [[90_000, 'active']],
+  );
   const lastTyped = t;
   t += COMPOSING_IDLE_TIMEOUT_MS - 1;
   assert.equal(s.tick(), undefined);

@@ -32,21 +32,26 @@ export function serializeIsComposing(d: IsComposing): Uint8Array {
   if (d.state !== 'active' && d.state !== 'idle') err('ISCOMPOSING_BAD_INPUT', `invalid state ${String(d.state)}`);
   if (d.lastActive !== undefined && !DATETIME_RE.test(d.lastActive)) err('ISCOMPOSING_BAD_INPUT', 'invalid lastactive');
   if (d.contentType !== undefined && !CT_RE.test(d.contentType)) err('ISCOMPOSING_BAD_INPUT', 'invalid contenttype');
-  if (d.refresh !== undefined && (!Number.isInteger(d.refresh) || d.refresh <= 0)) err('ISCOMPOSING_BAD_INPUT', 'refresh must be a positive integer');
-  return new TextEncoder().encode(xmlToString({
-    name: 'isComposing', attrs: { xmlns: ISCOMPOSING_NS },
-    children: [
-      { name: 'state', children: [d.state] },
-      d.lastActive !== undefined && { name: 'lastactive', children: [d.lastActive] },
-      d.contentType !== undefined && { name: 'contenttype', children: [d.contentType] },
-      d.refresh !== undefined && { name: 'refresh', children: [String(d.refresh)] },
-    ],
-  }));
+  if (d.refresh !== undefined && (!Number.isInteger(d.refresh) || d.refresh <= 0))
+    err('ISCOMPOSING_BAD_INPUT', 'refresh must be a positive integer');
+  return new TextEncoder().encode(
+    xmlToString({
+      name: 'isComposing',
+      attrs: { xmlns: ISCOMPOSING_NS },
+      children: [
+        { name: 'state', children: [d.state] },
+        d.lastActive !== undefined && { name: 'lastactive', children: [d.lastActive] },
+        d.contentType !== undefined && { name: 'contenttype', children: [d.contentType] },
+        d.refresh !== undefined && { name: 'refresh', children: [String(d.refresh)] },
+      ],
+    }),
+  );
 }
 
 export function parseIsComposing(bytes: Uint8Array | string): IsComposing {
   const root = parseXml(bytes, { maxBytes: ISCOMPOSING_MAX_BYTES, maxDepth: 4, maxElements: 32 });
-  if (root.ns !== ISCOMPOSING_NS || root.name !== 'isComposing') err('ISCOMPOSING_WRONG_ROOT', `root {${root.ns}}${root.name} is not {${ISCOMPOSING_NS}}isComposing`);
+  if (root.ns !== ISCOMPOSING_NS || root.name !== 'isComposing')
+    err('ISCOMPOSING_WRONG_ROOT', `root {${root.ns}}${root.name} is not {${ISCOMPOSING_NS}}isComposing`);
   const get = (name: string): string | undefined => {
     const els = elements(root, ISCOMPOSING_NS, name);
     if (els.length > 1) err('ISCOMPOSING_DUPLICATE_ELEMENT', `more than one <${name}>`);
@@ -95,7 +100,11 @@ export class ComposingSender {
   }
   private active(): IsComposing {
     this.lastSent = this.o.now();
-    return { state: 'active', refresh: Math.round(this.refreshMs / 1000), ...(this.o.contentType ? { contentType: this.o.contentType } : {}) };
+    return {
+      state: 'active',
+      refresh: Math.round(this.refreshMs / 1000),
+      ...(this.o.contentType ? { contentType: this.o.contentType } : {}),
+    };
   }
   typing(): IsComposing | undefined {
     this.lastTyped = this.o.now();
@@ -113,7 +122,11 @@ export class ComposingSender {
     return this.idle();
   }
   private idle(): IsComposing {
-    return { state: 'idle', lastActive: new Date(this.lastTyped).toISOString(), ...(this.o.contentType ? { contentType: this.o.contentType } : {}) };
+    return {
+      state: 'idle',
+      lastActive: new Date(this.lastTyped).toISOString(),
+      ...(this.o.contentType ? { contentType: this.o.contentType } : {}),
+    };
   }
   tick(): IsComposing | undefined {
     if (this.state !== 'active') return undefined;
@@ -131,7 +144,11 @@ export class ComposingSender {
   }
 }
 
-export interface ComposingChange { state: ComposingState; lastActive?: string; contentType?: string }
+export interface ComposingChange {
+  state: ComposingState;
+  lastActive?: string;
+  contentType?: string;
+}
 
 /** Receiver side (RFC 3994 s4), one per remote participant. Returns a change when the displayed state changes. */
 export class ComposingReceiver {
@@ -140,7 +157,8 @@ export class ComposingReceiver {
   constructor(private readonly o: { now: () => number; defaultTimeoutMs?: number }) {}
   receive(d: IsComposing): ComposingChange | undefined {
     if (d.state === 'active') {
-      this.expiresAt = this.o.now() + (d.refresh !== undefined ? d.refresh * 1000 : this.o.defaultTimeoutMs ?? COMPOSING_RECEIVER_DEFAULT_TIMEOUT_MS);
+      this.expiresAt =
+        this.o.now() + (d.refresh !== undefined ? d.refresh * 1000 : (this.o.defaultTimeoutMs ?? COMPOSING_RECEIVER_DEFAULT_TIMEOUT_MS));
       if (this.state === 'active') return undefined;
       this.state = 'active';
       return { state: 'active', ...(d.contentType ? { contentType: d.contentType } : {}) };

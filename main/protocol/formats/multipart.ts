@@ -2,12 +2,23 @@
 import { ParleyError } from '../../base/errors';
 import type { MimeHeader } from './cpim';
 
-export interface MultipartLimits { maxParts: number; maxBytes: number; maxPartHeaderBytes: number }
+export interface MultipartLimits {
+  maxParts: number;
+  maxBytes: number;
+  maxPartHeaderBytes: number;
+}
 export const MULTIPART_LIMITS: MultipartLimits = { maxParts: 32, maxBytes: 16 * 1024 * 1024, maxPartHeaderBytes: 8 * 1024 };
 export const MULTIPART_BOUNDARY_BYTES = 18; // 144 random bits
 
-export interface MimePart { headers: MimeHeader[]; body: Uint8Array }
-export interface ContentType { type: string; subtype: string; params: Record<string, string> }
+export interface MimePart {
+  headers: MimeHeader[];
+  body: Uint8Array;
+}
+export interface ContentType {
+  type: string;
+  subtype: string;
+  params: Record<string, string>;
+}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BCHARS = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
@@ -19,7 +30,8 @@ function err(code: string, msg: string, details?: Record<string, unknown>): neve
 /** Parses `type/subtype; name=value; name="quoted"` (type, subtype and parameter names lower-cased). */
 export function parseContentType(value: string): ContentType {
   const m = /^\s*([^\s/;]+)\s*\/\s*([^\s;]+)\s*(.*)$/s.exec(value);
-  if (!m || !TOKEN.test(m[1]) || !TOKEN.test(m[2])) throw new ParleyError('CONTENT_TYPE_INVALID', `invalid Content-Type ${JSON.stringify(value.slice(0, 100))}`);
+  if (!m || !TOKEN.test(m[1]) || !TOKEN.test(m[2]))
+    throw new ParleyError('CONTENT_TYPE_INVALID', `invalid Content-Type ${JSON.stringify(value.slice(0, 100))}`);
   const params: Record<string, string> = {};
   let rest = m[3];
   while (rest.trim()) {
@@ -52,24 +64,32 @@ export function newBoundary(random: (n: number) => Uint8Array = (n) => globalThi
 const enc = new TextEncoder();
 
 /** Serializes parts. Throws MULTIPART_BOUNDARY_COLLISION if a body contains the delimiter. */
-export function buildMultipart(parts: MimePart[], opts: { subtype?: string; boundary?: string } = {}): { contentType: string; body: Uint8Array } {
+export function buildMultipart(
+  parts: MimePart[],
+  opts: { subtype?: string; boundary?: string } = {},
+): { contentType: string; body: Uint8Array } {
   const boundary = opts.boundary ?? newBoundary();
   if (!BCHARS.test(boundary)) err('MULTIPART_BAD_INPUT', `invalid boundary ${JSON.stringify(boundary)}`);
   if (!parts.length) err('MULTIPART_BAD_INPUT', 'a multipart body needs at least one part');
   const delim = Buffer.from('--' + boundary);
   const chunks: Uint8Array[] = [];
   parts.forEach((p, i) => {
-    if (Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength).includes(delim)) err('MULTIPART_BOUNDARY_COLLISION', `part ${i} contains the boundary`);
+    if (Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength).includes(delim))
+      err('MULTIPART_BOUNDARY_COLLISION', `part ${i} contains the boundary`);
     let head = (i === 0 ? '' : '\r\n') + `--${boundary}\r\n`;
     for (const h of p.headers) {
-      if (!TOKEN.test(h.name) || /[\u0000-\u001f\u007f]/.test(h.value)) err('MULTIPART_BAD_INPUT', `invalid part header ${JSON.stringify(h.name)}`);
+      if (!TOKEN.test(h.name) || /[\u0000-\u001f\u007f]/.test(h.value))
+        err('MULTIPART_BAD_INPUT', `invalid part header ${JSON.stringify(h.name)}`);
       head += `${h.name}: ${h.value}\r\n`;
     }
     chunks.push(enc.encode(head + '\r\n'), p.body);
   });
   chunks.push(enc.encode(`\r\n--${boundary}--\r\n`));
   const out = Buffer.concat(chunks);
-  return { contentType: formatContentType({ type: 'multipart', subtype: opts.subtype ?? 'mixed', params: { boundary } }), body: new Uint8Array(out.buffer, out.byteOffset, out.length) };
+  return {
+    contentType: formatContentType({ type: 'multipart', subtype: opts.subtype ?? 'mixed', params: { boundary } }),
+    body: new Uint8Array(out.buffer, out.byteOffset, out.length),
+  };
 }
 
 function parsePartHeaders(b: Buffer, lim: MultipartLimits): { headers: MimeHeader[]; bodyStart: number } {
@@ -77,7 +97,8 @@ function parsePartHeaders(b: Buffer, lim: MultipartLimits): { headers: MimeHeade
   let pos = 0;
   for (;;) {
     const lf = b.indexOf(0x0a, pos);
-    if ((lf < 0 ? b.length : lf) > lim.maxPartHeaderBytes) err('MULTIPART_HEADER_TOO_LARGE', `part headers exceed ${lim.maxPartHeaderBytes} bytes`);
+    if ((lf < 0 ? b.length : lf) > lim.maxPartHeaderBytes)
+      err('MULTIPART_HEADER_TOO_LARGE', `part headers exceed ${lim.maxPartHeaderBytes} bytes`);
     if (lf < 0) {
       if (pos === b.length) return { headers, bodyStart: b.length }; // headers only, empty body
       err('MULTIPART_MALFORMED', 'part headers not terminated by an empty line');

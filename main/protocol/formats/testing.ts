@@ -23,7 +23,9 @@ export function everyTruncation(bytes: Uint8Array, parse: (b: Uint8Array) => unk
 export function prng(seed: number): () => number {
   let x = seed | 0 || 1;
   return () => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     return (x >>> 0) / 0x100000000;
   };
 }

@@ -46,7 +46,10 @@ test('rejects DOCTYPE, ENTITY, undefined entities, unbound prefixes, mismatched 
   throwsCode(() => parseXml('<r>' + 'x'.repeat(100) + '</r>', { maxBytes: 50 }), 'XML_TOO_LARGE');
   throwsCode(() => parseXml('<a>'.repeat(40) + '</a>'.repeat(40)), 'XML_TOO_DEEP');
   throwsCode(() => parseXml('<r>' + '<a/>'.repeat(20) + '</r>', { maxElements: 10 }), 'XML_TOO_MANY_ELEMENTS');
-  throwsCode(() => parseXml('<r ' + Array.from({ length: 10 }, (_, i) => `a${i}="1"`).join(' ') + '/>', { maxAttributes: 5 }), 'XML_TOO_MANY_ATTRIBUTES');
+  throwsCode(
+    () => parseXml('<r ' + Array.from({ length: 10 }, (_, i) => `a${i}="1"`).join(' ') + '/>', { maxAttributes: 5 }),
+    'XML_TOO_MANY_ATTRIBUTES',
+  );
 });
 
 test('deep nesting beyond the limit fails fast without stack overflow', () => {
@@ -57,7 +60,10 @@ test('every truncation of the fixture is rejected; mutations only raise ParleyEr
   const b = bytes(DOC.trimEnd());
   // prefixes ending after the root's end tag are valid documents; everything before must fail
   const lastGt = b.lastIndexOf(0x3e);
-  assert.equal(everyTruncation(b.subarray(0, lastGt + 1), (x) => parseXml(x)), lastGt + 1);
+  assert.equal(
+    everyTruncation(b.subarray(0, lastGt + 1), (x) => parseXml(x)),
+    lastGt + 1,
+  );
   fuzzMutations(b, (x) => parseXml(x), 600, 3);
 });
 
@@ -66,13 +72,18 @@ test('escaping: CR, tabs and newlines in attributes survive; invalid characters 
   assert.equal(escapeXmlAttr('"\t\n'), '&quot;&#x9;&#xA;');
   throwsCode(() => escapeXmlText('\u0000'), 'XML_INVALID_CHAR');
   throwsCode(() => escapeXmlAttr('\uffff'), 'XML_INVALID_CHAR');
-  const valid = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => [...s].every((ch) => {
-    const cp = ch.codePointAt(0)!;
-    return cp === 9 || cp === 10 || cp === 13 || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000;
-  }));
-  fc.assert(fc.property(valid, valid, (t, a) => {
-    const r = parseXml(xmlToString({ name: 'r', attrs: { a }, children: [t] }));
-    assert.equal(attr(r, 'a'), a);
-    assert.equal(textOf(r), t);
-  }), { numRuns: 500 });
+  const valid = fc.string({ unit: 'binary', maxLength: 40 }).filter((s) =>
+    [...s].every((ch) => {
+      const cp = ch.codePointAt(0)!;
+      return cp === 9 || cp === 10 || cp === 13 || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000;
+    }),
+  );
+  fc.assert(
+    fc.property(valid, valid, (t, a) => {
+      const r = parseXml(xmlToString({ name: 'r', attrs: { a }, children: [t] }));
+      assert.equal(attr(r, 'a'), a);
+      assert.equal(textOf(r), t);
+    }),
+    { numRuns: 500 },
+  );
 });

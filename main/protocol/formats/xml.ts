@@ -10,7 +10,12 @@ export interface XmlLimits {
 }
 export const XML_DEFAULT_LIMITS: XmlLimits = { maxBytes: 256 * 1024, maxDepth: 32, maxElements: 10_000, maxAttributes: 64 };
 
-export interface XmlAttr { ns: string; name: string; qname: string; value: string }
+export interface XmlAttr {
+  ns: string;
+  name: string;
+  qname: string;
+  value: string;
+}
 export interface XmlElement {
   ns: string; // resolved namespace URI ('' when none)
   name: string; // local name
@@ -33,7 +38,14 @@ function bad(msg: string, pos: number): never {
 
 /** Chars allowed in XML 1.0 documents (production [2]). */
 export function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }
 
 function decodeEntities(s: string, pos: number): string {
@@ -41,13 +53,18 @@ function decodeEntities(s: string, pos: number): string {
   return s.replace(/&([^;&]{0,12});?/g, (m, body: string) => {
     if (!m.endsWith(';')) bad('unterminated entity reference', pos);
     switch (body) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'quot': return '"';
-      case 'apos': return "'";
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'amp':
+        return '&';
+      case 'quot':
+        return '"';
+      case 'apos':
+        return "'";
     }
-    let cp = NaN;
+    let cp: number;
     if (/^#x[0-9a-fA-F]{1,6}$/.test(body)) cp = parseInt(body.slice(2), 16);
     else if (/^#[0-9]{1,7}$/.test(body)) cp = parseInt(body.slice(1), 10);
     else throw new ParleyError('XML_ENTITY_FORBIDDEN', `XML: undefined or forbidden entity &${body}; at offset ${pos}`, { entity: body });
@@ -60,9 +77,10 @@ function resolveName(q: string, isAttr: boolean, scope: Map<string, string>, pos
   const c = q.indexOf(':');
   if (c < 0) {
     if (!NAME_RE.test(q)) bad(`bad name ${q}`, pos);
-    return [isAttr ? '' : scope.get('') ?? '', q];
+    return [isAttr ? '' : (scope.get('') ?? ''), q];
   }
-  const prefix = q.slice(0, c), local = q.slice(c + 1);
+  const prefix = q.slice(0, c),
+    local = q.slice(c + 1);
   if (!NAME_RE.test(prefix) || !NAME_RE.test(local)) bad(`bad qualified name ${q}`, pos);
   const uri = prefix === 'xml' ? XML_NS : scope.get(prefix);
   if (uri === undefined) throw new ParleyError('XML_UNBOUND_PREFIX', `XML: unbound namespace prefix ${prefix}`, { prefix });
@@ -73,11 +91,14 @@ function resolveName(q: string, isAttr: boolean, scope: Map<string, string>, pos
 export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim = { ...XML_DEFAULT_LIMITS, ...limits };
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-  if (size > lim.maxBytes) throw new ParleyError('XML_TOO_LARGE', `XML document of ${size} bytes exceeds ${lim.maxBytes}`, { size, max: lim.maxBytes });
+  if (size > lim.maxBytes)
+    throw new ParleyError('XML_TOO_LARGE', `XML document of ${size} bytes exceeds ${lim.maxBytes}`, { size, max: lim.maxBytes });
   let src: string;
   if (typeof input === 'string') src = input;
   else {
-    try { src = new TextDecoder('utf-8', { fatal: true }).decode(input); } catch (e) {
+    try {
+      src = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch (e) {
       throw new ParleyError('XML_BAD_ENCODING', 'XML document is not valid UTF-8', undefined, { cause: e });
     }
   }
@@ -108,7 +129,6 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
         const target = /^<\?([^\s?]+)/.exec(src.slice(i, end))?.[1] ?? '';
         if (target.toLowerCase() === 'xml' && !(allowDecl && i === 0)) bad('misplaced XML declaration', i);
         i = end + 2;
-        allowDecl = false;
       } else if (src.startsWith('<!--', i)) {
         const end = src.indexOf('-->', i + 4);
         if (end < 0) bad('unterminated comment', i);
@@ -125,7 +145,8 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
 
   const parseElement = (scope: Map<string, string>, depth: number): XmlElement => {
     if (depth > lim.maxDepth) throw new ParleyError('XML_TOO_DEEP', `XML nesting deeper than ${lim.maxDepth}`, { max: lim.maxDepth });
-    if (++elements > lim.maxElements) throw new ParleyError('XML_TOO_MANY_ELEMENTS', `XML has more than ${lim.maxElements} elements`, { max: lim.maxElements });
+    if (++elements > lim.maxElements)
+      throw new ParleyError('XML_TOO_MANY_ELEMENTS', `XML has more than ${lim.maxElements} elements`, { max: lim.maxElements });
     const start = i;
     i++; // '<'
     const qname = readName();
@@ -134,8 +155,15 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
     for (;;) {
       const before = i;
       skipWs();
-      if (src.startsWith('/>', i)) { i += 2; selfClose = true; break; }
-      if (src[i] === '>') { i++; break; }
+      if (src.startsWith('/>', i)) {
+        i += 2;
+        selfClose = true;
+        break;
+      }
+      if (src[i] === '>') {
+        i++;
+        break;
+      }
       if (i >= n) bad('unterminated start tag', start);
       if (i === before) bad('expected whitespace between attributes', i);
       const an = readName();
@@ -151,7 +179,10 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
       if (rawVal.includes('<')) bad("'<' in attribute value", i);
       raw.push({ qname: an, value: decodeEntities(rawVal.replace(/[\t\n]/g, ' '), i) });
       i = end + 1;
-      if (raw.length > lim.maxAttributes) throw new ParleyError('XML_TOO_MANY_ATTRIBUTES', `XML element has more than ${lim.maxAttributes} attributes`, { max: lim.maxAttributes });
+      if (raw.length > lim.maxAttributes)
+        throw new ParleyError('XML_TOO_MANY_ATTRIBUTES', `XML element has more than ${lim.maxAttributes} attributes`, {
+          max: lim.maxAttributes,
+        });
     }
     // namespace declarations
     let local = scope;
@@ -168,7 +199,12 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
     const attrs: XmlAttr[] = [];
     const seen = new Set<string>();
     for (const a of raw) {
-      const [ans, aname] = a.qname === 'xmlns' ? [XMLNS_NS, 'xmlns'] : a.qname.startsWith('xmlns:') ? [XMLNS_NS, a.qname.slice(6)] : resolveName(a.qname, true, local, start);
+      const [ans, aname] =
+        a.qname === 'xmlns'
+          ? [XMLNS_NS, 'xmlns']
+          : a.qname.startsWith('xmlns:')
+            ? [XMLNS_NS, a.qname.slice(6)]
+            : resolveName(a.qname, true, local, start);
       const key = `${ans}\u0000${aname}`;
       if (seen.has(key)) bad(`duplicate attribute ${a.qname}`, start);
       seen.add(key);
@@ -216,7 +252,10 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
         if (end < 0) bad('unterminated processing instruction', i);
         i = end + 2;
       } else {
-        if (text) { el.children.push(text); text = ''; }
+        if (text) {
+          el.children.push(text);
+          text = '';
+        }
         el.children.push(parseElement(local, depth + 1));
       }
     }
@@ -234,7 +273,9 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
 // ---- navigation helpers ----
 
 export function elements(el: XmlElement, ns?: string, name?: string): XmlElement[] {
-  return el.children.filter((c): c is XmlElement => typeof c !== 'string' && (ns === undefined || c.ns === ns) && (name === undefined || c.name === name));
+  return el.children.filter(
+    (c): c is XmlElement => typeof c !== 'string' && (ns === undefined || c.ns === ns) && (name === undefined || c.name === name),
+  );
 }
 export function child(el: XmlElement, ns: string, name: string): XmlElement | undefined {
   return elements(el, ns, name)[0];
@@ -252,7 +293,8 @@ export function attr(el: XmlElement, name: string, ns = ''): string | undefined 
 function checkChars(s: string): void {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    if (!isXmlChar(cp)) throw new ParleyError('XML_INVALID_CHAR', `character U+${cp.toString(16)} cannot be represented in XML 1.0`, { codePoint: cp });
+    if (!isXmlChar(cp))
+      throw new ParleyError('XML_INVALID_CHAR', `character U+${cp.toString(16)} cannot be represented in XML 1.0`, { codePoint: cp });
   }
 }
 /** Escapes text content; CR is emitted as a character reference so it survives end-of-line normalization. */
@@ -263,7 +305,10 @@ export function escapeXmlText(s: string): string {
 /** Escapes an attribute value for use inside double quotes (tab/LF/CR as references so normalization keeps them). */
 export function escapeXmlAttr(s: string): string {
   checkChars(s);
-  return s.replace(/[&<>"\t\n\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' })[c]!);
+  return s.replace(
+    /[&<>"\t\n\r]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' })[c]!,
+  );
 }
 
 /** Output tree for serializeXml: qualified names as written, attributes in insertion order (undefined values skipped). */
@@ -279,9 +324,14 @@ export function xmlToString(el: XmlOut, declaration = true): string {
     out.push('<', e.name);
     for (const [k, v] of Object.entries(e.attrs ?? {})) if (v !== undefined) out.push(' ', k, '="', escapeXmlAttr(v), '"');
     const kids = (e.children ?? []).filter((c): c is XmlOut | string => c !== undefined && c !== false);
-    if (kids.length === 0) { out.push('/>'); return; }
+    if (kids.length === 0) {
+      out.push('/>');
+      return;
+    }
     out.push('>');
-    for (const c of kids) if (typeof c === 'string') out.push(escapeXmlText(c)); else walk(c);
+    for (const c of kids)
+      if (typeof c === 'string') out.push(escapeXmlText(c));
+      else walk(c);
     out.push('</', e.name, '>');
   };
   walk(el);

@@ -14,7 +14,15 @@ function mk(sid: string, events: SessionEvent[]) {
   return s;
 }
 const send = (sid: string, tid: string, text: string) =>
-  serializeRequest({ tid, method: 'SEND', toPath: [`msrp://127.0.0.1:8000/${sid};tcp`], fromPath: [PEER], headers: [['Message-ID', tid]], contentType: 'text/plain', body: Buffer.from(text) });
+  serializeRequest({
+    tid,
+    method: 'SEND',
+    toPath: [`msrp://127.0.0.1:8000/${sid};tcp`],
+    fromPath: [PEER],
+    headers: [['Message-ID', tid]],
+    contentType: 'text/plain',
+    body: Buffer.from(text),
+  });
 
 test('two sessions share one connection; frames go by To-Path session-id; unknown ids get 481', () => {
   const out: Buffer[] = [];
@@ -23,11 +31,28 @@ test('two sessions share one connection; frames go by To-Path session-id; unknow
   const e2: SessionEvent[] = [];
   d.add(mk('sessOne1', e1));
   d.add(mk('sessTwo2', e2));
-  const bytes = Buffer.concat([send('sessOne1', 'tid00001', 'one'), send('sessTwo2', 'tid00002', 'two'), send('nobody99', 'tid00003', 'three')]);
+  const bytes = Buffer.concat([
+    send('sessOne1', 'tid00001', 'one'),
+    send('sessTwo2', 'tid00002', 'two'),
+    send('nobody99', 'tid00003', 'three'),
+  ]);
   for (let i = 0; i < bytes.length; i += 17) d.push(bytes.subarray(i, i + 17));
-  assert.deepEqual(e1.filter((e) => e.type === 'message').map((e) => e.type === 'message' && e.body!.toString()), ['one']);
-  assert.deepEqual(e2.filter((e) => e.type === 'message').map((e) => e.type === 'message' && e.body!.toString()), ['two']);
-  assert.deepEqual(parseFrames(Buffer.concat(out)).frames.map((f) => [f.tid, f.status]), [['tid00001', 200], ['tid00002', 200], ['tid00003', 481]]);
+  assert.deepEqual(
+    e1.filter((e) => e.type === 'message').map((e) => e.type === 'message' && e.body!.toString()),
+    ['one'],
+  );
+  assert.deepEqual(
+    e2.filter((e) => e.type === 'message').map((e) => e.type === 'message' && e.body!.toString()),
+    ['two'],
+  );
+  assert.deepEqual(
+    parseFrames(Buffer.concat(out)).frames.map((f) => [f.tid, f.status]),
+    [
+      ['tid00001', 200],
+      ['tid00002', 200],
+      ['tid00003', 481],
+    ],
+  );
 });
 
 test('streamed frames are routed too; unknown sessions can be adopted (passive binding)', () => {
@@ -65,13 +90,21 @@ test('a secondary connection delivers to a session but neither takes its writer 
   const ev: SessionEvent[] = [];
   const s = mk('sharedSs', ev);
   const d1 = new MsrpDemux({ write: (p) => out1.push(Buffer.concat(p)), onFatal: () => {} });
-  const d2 = new MsrpDemux({ write: (p) => out2.push(Buffer.concat(p)), onFatal: () => {}, onUnknownSession: () => ({ session: s, primary: false }) });
+  const d2 = new MsrpDemux({
+    write: (p) => out2.push(Buffer.concat(p)),
+    onFatal: () => {},
+    onUnknownSession: () => ({ session: s, primary: false }),
+  });
   d1.add(s);
   d2.push(send('sharedSs', 'tid00021', 'via the second connection'));
   const m = ev.find((e) => e.type === 'message');
   assert.equal(m && m.type === 'message' && m.body!.toString(), 'via the second connection');
   assert.equal(out2.length, 0);
-  assert.deepEqual(parseFrames(Buffer.concat(out1)).frames.map((f) => f.status), [200], 'answered over the primary connection');
+  assert.deepEqual(
+    parseFrames(Buffer.concat(out1)).frames.map((f) => f.status),
+    [200],
+    'answered over the primary connection',
+  );
   d2.close(new ParleyErrorCtor('MSRP_CONNECTION_CLOSED', 'x'));
   d1.push(send('sharedSs', 'tid00022', 'still alive'));
   assert.ok(ev.some((e) => e.type === 'message' && e.body!.toString() === 'still alive'));

@@ -1,5 +1,5 @@
 // Connection sharing: one parser per connection, frames dispatched to sessions by To-Path session-id (RFC 4975 s.5.4, s.7.3).
-import { ParleyError } from '../../base/errors';
+import { type ParleyError } from '../../base/errors';
 import { getHeader, type MsrpFrameHead } from './message';
 import { MsrpParser, type ParserLimits } from './parser';
 import { serializeResponse } from './serializer';

@@ -79,7 +79,8 @@ Content-Type: application/octet-stream
   Buffer.from('-------l00kalike$\r\n\r\n\r\n------- \r\r\n', 'latin1'),
   Buffer.from('\r\n-------l00kalike$\r\n', 'latin1'),
 ]);
-const LOOKALIKE_BODY = 'a\r\n-------l00kalikeX\r\n-------l00kalik$\r\n-------l00kalike$ \r\n-------l00kalike$\rx-------l00kalike$\r\n\r\n\r\n------- \r\r\n';
+const LOOKALIKE_BODY =
+  'a\r\n-------l00kalikeX\r\n-------l00kalik$\r\n-------l00kalike$ \r\n-------l00kalike$\rx-------l00kalike$\r\n\r\n\r\n------- \r\r\n';
 
 const NO_CONTENT_TYPE = crlf(`MSRP n0ctype1 SEND
 To-Path: msrp://bob.example.com:8888/9di4eae923wzd;tcp

@@ -71,7 +71,10 @@ test('random splits give the same frames (buffered and streaming modes)', () => 
 test('corrupted input: only typed MSRP errors, never a throw', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete')), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'insert', 'delete')), {
+        minLength: 1,
+        maxLength: 8,
+      }),
       fc.array(fc.nat(), { maxLength: 10 }),
       (edits, cuts) => {
         let b = Buffer.from(ALL_CONCAT);
@@ -105,7 +108,24 @@ test('random bytes and MSRP-ish noise never throw', () => {
   const noise = fc.oneof(
     fc.uint8Array({ maxLength: 2000 }),
     fc
-      .array(fc.constantFrom('MSRP ', 'abcd1234 ', 'SEND', '200 OK', '\r\n', 'To-Path: msrp://a:1/x;tcp', 'Content-Type: text/plain', '-------abcd1234', '$', '+', '#', ':', 'x'), { maxLength: 60 })
+      .array(
+        fc.constantFrom(
+          'MSRP ',
+          'abcd1234 ',
+          'SEND',
+          '200 OK',
+          '\r\n',
+          'To-Path: msrp://a:1/x;tcp',
+          'Content-Type: text/plain',
+          '-------abcd1234',
+          '$',
+          '+',
+          '#',
+          ':',
+          'x',
+        ),
+        { maxLength: 60 },
+      )
       .map((a) => new TextEncoder().encode(a.join(''))),
   );
   fc.assert(
@@ -126,7 +146,16 @@ test('serializer -> parser round-trip for random bodies and headers', () => {
       (body, tid, flag, cuts) => {
         let bytes: Buffer;
         try {
-          bytes = serializeRequest({ tid, method: 'SEND', toPath: ['msrp://a:1/x;tcp'], fromPath: ['msrp://b:2/y;tcp'], headers: [['Message-ID', 'm']], contentType: 'application/octet-stream', body, flag: flag as '$' });
+          bytes = serializeRequest({
+            tid,
+            method: 'SEND',
+            toPath: ['msrp://a:1/x;tcp'],
+            fromPath: ['msrp://b:2/y;tcp'],
+            headers: [['Message-ID', 'm']],
+            contentType: 'application/octet-stream',
+            body,
+            flag: flag as '$',
+          });
         } catch (e) {
           assert.equal((e as ParleyError).code, 'MSRP_TID_IN_BODY');
           return;
@@ -144,7 +173,10 @@ test('reassembly: any chunk order and size gives the original body', () => {
     fc.property(fc.uint8Array({ minLength: 0, maxLength: 500 }), fc.integer({ min: 1, max: 64 }), fc.nat(), (body, size, seed) => {
       const chunks = chunkBody(body, size);
       // deterministic shuffle from seed
-      const order = chunks.map((c, i) => ({ c, k: (i * 7919 + seed) % 1009 })).sort((x, y) => x.k - y.k).map((x) => x.c);
+      const order = chunks
+        .map((c, i) => ({ c, k: (i * 7919 + seed) % 1009 }))
+        .sort((x, y) => x.k - y.k)
+        .map((x) => x.c);
       const r = new Reassembler();
       const outs = order.map((c) => {
         const rc = r.begin({ messageId: 'm' }, c.byteRange);
@@ -170,7 +202,11 @@ test('session and demux survive arbitrary input without throwing', () => {
       const i = at % (ALL_CONCAT.length + 1);
       const input = Buffer.concat([ALL_CONCAT.subarray(0, i), Buffer.from(noise), ALL_CONCAT.subarray(i)]);
       for (const piece of splitAt(input, cuts)) d.push(piece);
-      const s2 = new MsrpSession({ localUri: 'msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp', toPath: ['msrp://atlanta.example.com:7654/jshA7weztas;tcp'], clock: new FakeClock() });
+      const s2 = new MsrpSession({
+        localUri: 'msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp',
+        toPath: ['msrp://atlanta.example.com:7654/jshA7weztas;tcp'],
+        clock: new FakeClock(),
+      });
       s2.setWriter(() => {});
       for (const piece of splitAt(input, cuts)) s2.feed(piece);
     }),

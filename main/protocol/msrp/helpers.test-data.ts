@@ -4,7 +4,12 @@ import type { MsrpSession, SessionEvent } from './session';
 const WAIT_MS = 20_000;
 const listeners = new WeakMap<MsrpSession, Set<(e: SessionEvent) => void>>();
 /** Resolve on the next event of this type (several waiters per session may be pending). */
-export function waitFor<T extends SessionEvent['type']>(s: MsrpSession, type: T, pred: (e: Extract<SessionEvent, { type: T }>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Extract<SessionEvent, { type: T }>> {
+export function waitFor<T extends SessionEvent['type']>(
+  s: MsrpSession,
+  type: T,
+  pred: (e: Extract<SessionEvent, { type: T }>) => boolean = () => true,
+  timeoutMs = WAIT_MS,
+): Promise<Extract<SessionEvent, { type: T }>> {
   let set = listeners.get(s);
   if (!set) {
     const ls = new Set<(e: SessionEvent) => void>();
@@ -30,4 +35,3 @@ export function waitFor<T extends SessionEvent['type']>(s: MsrpSession, type: T,
     ls.add(l);
   });
 }
-

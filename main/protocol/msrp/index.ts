@@ -1,6 +1,16 @@
 // Public surface of the MSRP stack (RFC 4975 / 4976 / 6135 / 6714 / 7701): see docs/msrp.md.
 export { ParleyError, isParleyError } from '../../base/errors';
-export { parseMsrpUri, tryParseMsrpUri, formatMsrpUri, msrpUriEquals, newSessionId, makeLocalUri, parsePath, formatPath, MSRP_DEFAULT_PORT } from './uri';
+export {
+  parseMsrpUri,
+  tryParseMsrpUri,
+  formatMsrpUri,
+  msrpUriEquals,
+  newSessionId,
+  makeLocalUri,
+  parsePath,
+  formatPath,
+  MSRP_DEFAULT_PORT,
+} from './uri';
 export type { MsrpUri, MsrpScheme } from './uri';
 export { getHeader, parseByteRange, formatByteRange, STATUS_TEXT, reasonPhrase, newTransactionId, newMessageId } from './message';
 export type { MsrpFrame, MsrpFrameHead, Header, ByteRange, ContinuationFlag, FailureReportMode } from './message';

@@ -10,6 +10,7 @@ function feed(pieces: Buffer[], limits?: Partial<ParserLimits>): { frames: MsrpF
   const frames: MsrpFrame[] = [];
   const errors: string[] = [];
   const events: ParserEvent[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- frame heads of several shapes, checked field by field below
   let open: { head: any; parts: Buffer[] } | undefined;
   for (const piece of pieces) {
     for (const ev of p.push(piece)) {
@@ -35,7 +36,10 @@ for (const fx of FIXTURES) {
     const { frames, errors } = feed([fx.bytes]);
     assert.deepEqual(errors, []);
     assert.equal(frames.length, fx.frames);
-    assert.deepEqual(norm(frames).map((f) => f.body), fx.bodies);
+    assert.deepEqual(
+      norm(frames).map((f) => f.body),
+      fx.bodies,
+    );
   });
   test(`fixture ${fx.name}: split at every byte offset (buffered and streaming)`, () => {
     const ref = norm(feed([fx.bytes]).frames);
@@ -45,7 +49,10 @@ for (const fx of FIXTURES) {
         assert.deepEqual(errors, [], `split at ${i}`);
         assert.deepEqual(norm(frames), ref, `split at ${i}`);
       }
-      const bytewise = feed([...fx.bytes].map((b) => Buffer.from([b])), limits);
+      const bytewise = feed(
+        [...fx.bytes].map((b) => Buffer.from([b])),
+        limits,
+      );
       assert.deepEqual(norm(bytewise.frames), ref);
     }
   });
@@ -53,7 +60,10 @@ for (const fx of FIXTURES) {
 
 test('all fixtures back to back, split in three at many offsets', () => {
   const ref = norm(feed([ALL_CONCAT]).frames);
-  assert.equal(ref.length, FIXTURES.reduce((n, f) => n + f.frames, 0));
+  assert.equal(
+    ref.length,
+    FIXTURES.reduce((n, f) => n + f.frames, 0),
+  );
   for (let i = 1; i < ALL_CONCAT.length; i += 7) {
     const j = Math.min(ALL_CONCAT.length - 1, i + 13);
     const r = feed([ALL_CONCAT.subarray(0, i), ALL_CONCAT.subarray(i, j), ALL_CONCAT.subarray(j)]);
@@ -83,7 +93,9 @@ test('parsed headers and start line', () => {
 test('streaming mode: large bodies arrive as parts, never as one frame', () => {
   const body = Buffer.alloc(1 << 20, 0x61);
   const bytes = Buffer.concat([
-    Buffer.from('MSRP bigb0dy1 SEND\r\nTo-Path: msrp://a:1/x;tcp\r\nFrom-Path: msrp://b:2/y;tcp\r\nMessage-ID: m\r\nContent-Type: text/plain\r\n\r\n'),
+    Buffer.from(
+      'MSRP bigb0dy1 SEND\r\nTo-Path: msrp://a:1/x;tcp\r\nFrom-Path: msrp://b:2/y;tcp\r\nMessage-ID: m\r\nContent-Type: text/plain\r\n\r\n',
+    ),
     body,
     Buffer.from('\r\n-------bigb0dy1$\r\n'),
   ]);
@@ -112,7 +124,8 @@ const errorCases: [string, string | Buffer, string, Partial<ParserLimits>?][] = 
   ['chunk too large', HDR + 'Content-Type: text/plain\r\n\r\n' + 'x'.repeat(2000), 'MSRP_CHUNK_TOO_LARGE', { maxBodyBytes: 1000 }],
   [
     'non-SEND body above 10240',
-    'MSRP abcd1234 NICKNAME\r\nTo-Path: msrp://a:1/x;tcp\r\nFrom-Path: msrp://b:2/y;tcp\r\nContent-Type: text/plain\r\n\r\n' + 'x'.repeat(10241),
+    'MSRP abcd1234 NICKNAME\r\nTo-Path: msrp://a:1/x;tcp\r\nFrom-Path: msrp://b:2/y;tcp\r\nContent-Type: text/plain\r\n\r\n' +
+      'x'.repeat(10241),
     'MSRP_CHUNK_TOO_LARGE',
   ],
 ];
@@ -131,7 +144,10 @@ for (const [name, input, code, limits] of errorCases) {
 test('CRLF keep-alives between frames are skipped, even many of them', () => {
   const p = new MsrpParser();
   const evs = p.push(Buffer.concat([Buffer.from('\r\n'.repeat(20000)), FIXTURES[0].bytes, Buffer.from('\r\n\r\n'), FIXTURES[1].bytes]));
-  assert.deepEqual(evs.map((e) => e.type), ['frame', 'frame']);
+  assert.deepEqual(
+    evs.map((e) => e.type),
+    ['frame', 'frame'],
+  );
 });
 
 test('idle reflects frame boundaries', () => {

@@ -178,7 +178,8 @@ export class MsrpParser {
   private beginBody(head: MsrpFrameHead): void {
     this.state = 'body';
     this.pattern = Buffer.from(`\r\n-------${head.tid}`, 'latin1');
-    this.bodyLimit = head.method === 'SEND' ? this.limits.maxBodyBytes : Math.min(this.limits.maxBodyBytes, this.limits.maxNonSendBodyBytes);
+    this.bodyLimit =
+      head.method === 'SEND' ? this.limits.maxBodyBytes : Math.min(this.limits.maxBodyBytes, this.limits.maxNonSendBodyBytes);
     this.bodyLen = 0;
     this.parts = [];
     this.bufferedLen = 0;

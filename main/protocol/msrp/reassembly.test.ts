@@ -104,7 +104,11 @@ test('streaming sink receives positioned writes and end/abort', () => {
   assert.deepEqual(log, [`end ${BODY.length}`]);
   assert.equal(file.toString(), BODY.toString());
   deliver(r, 't', { start: 1, end: 3, total: 9 }, BODY.subarray(0, 3), '+');
-  r.close(new (class extends Error { code = 'X' })() as never);
+  r.close(
+    new (class extends Error {
+      code = 'X';
+    })() as never,
+  );
   assert.equal(log.at(-1), 'abort X');
 });
 
@@ -114,7 +118,10 @@ test('RangeSet merges', () => {
   s.add(0, 5);
   s.add(5, 10);
   s.add(30, 40);
-  assert.deepEqual(s.ranges, [[0, 20], [30, 40]]);
+  assert.deepEqual(s.ranges, [
+    [0, 20],
+    [30, 40],
+  ]);
   assert.equal(s.prefix, 20);
   s.add(15, 35);
   assert.deepEqual(s.ranges, [[0, 40]]);

@@ -186,7 +186,13 @@ export class Reassembler {
   }
 
   /** @internal called by ChunkReceiver.end */
-  finish(c: ChunkReceiver, msg: OpenMessage | undefined, flag: ContinuationFlag, endOffset: number, failure?: { status: 400 | 413; error: ParleyError }): ChunkOutcome {
+  finish(
+    c: ChunkReceiver,
+    msg: OpenMessage | undefined,
+    flag: ContinuationFlag,
+    endOffset: number,
+    failure?: { status: 400 | 413; error: ParleyError },
+  ): ChunkOutcome {
     const id = c.messageId;
     if (failure) {
       if (msg) {
@@ -207,7 +213,14 @@ export class Reassembler {
       this.open.delete(id);
       this.remember(id, 'complete');
       msg.sink.end(total);
-      return { kind: 'complete', messageId: id, contentType: msg.info.contentType, totalBytes: total, body: msg.memory?.body, sink: msg.sink };
+      return {
+        kind: 'complete',
+        messageId: id,
+        contentType: msg.info.contentType,
+        totalBytes: total,
+        body: msg.memory?.body,
+        sink: msg.sink,
+      };
     }
     return { kind: 'incomplete', messageId: id, receivedBytes: msg.received.prefix, totalBytes: total };
   }

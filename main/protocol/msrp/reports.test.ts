@@ -12,8 +12,14 @@ test('which responses a receiver sends (s.7.1.2)', () => {
     assert.equal(responseAllowed('no', s), false);
     assert.equal(responseAllowed('partial', s), s !== 200);
   }
-  assert.deepEqual(['yes', 'no', 'partial'].map((m) => expectsResponse(m as 'yes')), [true, false, false]);
-  assert.deepEqual(['yes', 'no', 'partial'].map((m) => failureReportAllowed(m as 'yes')), [true, false, true]);
+  assert.deepEqual(
+    ['yes', 'no', 'partial'].map((m) => expectsResponse(m as 'yes')),
+    [true, false, false],
+  );
+  assert.deepEqual(
+    ['yes', 'no', 'partial'].map((m) => failureReportAllowed(m as 'yes')),
+    [true, false, true],
+  );
 });
 
 test('header defaults and validation', () => {
@@ -21,19 +27,40 @@ test('header defaults and validation', () => {
   assert.equal(parseFailureReport(' Partial '), 'partial');
   assert.equal(parseSuccessReport(undefined), false);
   assert.equal(parseSuccessReport('yes'), true);
-  assert.throws(() => parseFailureReport('maybe'), (e) => isParleyError(e, 'MSRP_BAD_HEADER'));
-  assert.throws(() => parseSuccessReport('partial'), (e) => isParleyError(e, 'MSRP_BAD_HEADER'));
+  assert.throws(
+    () => parseFailureReport('maybe'),
+    (e) => isParleyError(e, 'MSRP_BAD_HEADER'),
+  );
+  assert.throws(
+    () => parseSuccessReport('partial'),
+    (e) => isParleyError(e, 'MSRP_BAD_HEADER'),
+  );
 });
 
 test('success REPORT: Status 000 200 OK and Byte-Range 1-N/N', () => {
-  const spec = buildSuccessReport({ toPath: ['msrp://r:1/a;tcp', 'msrp://a:2/b;tcp'], fromPath: ['msrp://b:3/c;tcp'], messageId: 'mid', totalBytes: 106 });
+  const spec = buildSuccessReport({
+    toPath: ['msrp://r:1/a;tcp', 'msrp://a:2/b;tcp'],
+    fromPath: ['msrp://b:3/c;tcp'],
+    messageId: 'mid',
+    totalBytes: 106,
+  });
   const [f] = parseFrames(serializeRequest(spec)).frames;
   assert.equal(f.method, 'REPORT');
   assert.equal(getHeader(f.headers, 'To-Path'), 'msrp://r:1/a;tcp msrp://a:2/b;tcp');
   assert.equal(getHeader(f.headers, 'Status'), '000 200 OK');
   assert.equal(getHeader(f.headers, 'Byte-Range'), '1-106/106');
   assert.equal(f.body, undefined);
-  const fail = parseFrames(serializeRequest(buildReport({ toPath: ['msrp://a:2/b;tcp'], fromPath: ['msrp://b:3/c;tcp'], messageId: 'm', byteRange: { start: 1, end: 10, total: 20 }, status: 413 }))).frames[0];
+  const fail = parseFrames(
+    serializeRequest(
+      buildReport({
+        toPath: ['msrp://a:2/b;tcp'],
+        fromPath: ['msrp://b:3/c;tcp'],
+        messageId: 'm',
+        byteRange: { start: 1, end: 10, total: 20 },
+        status: 413,
+      }),
+    ),
+  ).frames[0];
   assert.equal(getHeader(fail.headers, 'Status'), '000 413 Message Too Large');
 });
 

@@ -10,8 +10,16 @@ const FROM = ['msrp://atlanta.example.com:7654/jshA7weztas;tcp'];
 
 test('SEND serializes exactly like RFC 4975 s.7.1 (To-Path, From-Path first, Content-Type last)', () => {
   const b = serializeRequest({
-    tid: 'a786hjs2', method: 'SEND', toPath: TO, fromPath: FROM,
-    headers: [['Message-ID', '87652491'], ['Byte-Range', '1-25/25']], contentType: 'text/plain', body: Buffer.from('Hey Bob, are you there?'),
+    tid: 'a786hjs2',
+    method: 'SEND',
+    toPath: TO,
+    fromPath: FROM,
+    headers: [
+      ['Message-ID', '87652491'],
+      ['Byte-Range', '1-25/25'],
+    ],
+    contentType: 'text/plain',
+    body: Buffer.from('Hey Bob, are you there?'),
   });
   assert.equal(
     b.toString(),
@@ -23,10 +31,41 @@ test('SEND serializes exactly like RFC 4975 s.7.1 (To-Path, From-Path first, Con
 test('requests round-trip through the parser: SEND (Uint8Array body), REPORT, AUTH, NICKNAME, extension, flags', () => {
   const body = new Uint8Array([0, 1, 2, 13, 10, 255]);
   const specs = [
-    { tid: newTransactionId(), method: 'SEND', toPath: TO, fromPath: FROM, headers: [['Message-ID', 'm1']] as [string, string][], contentType: 'application/octet-stream', body, flag: '+' as const },
-    { tid: newTransactionId(), method: 'REPORT', toPath: TO, fromPath: FROM, headers: [['Message-ID', 'm1'], ['Byte-Range', '1-6/6'], ['Status', '000 200 OK']] as [string, string][] },
-    { tid: newTransactionId(), method: 'AUTH', toPath: ['msrp://127.0.0.1:2855;tcp'], fromPath: FROM, headers: [['Expires', '600']] as [string, string][] },
-    { tid: newTransactionId(), method: 'NICKNAME', toPath: TO, fromPath: FROM, headers: [['Use-Nickname', '"Alice"']] as [string, string][] },
+    {
+      tid: newTransactionId(),
+      method: 'SEND',
+      toPath: TO,
+      fromPath: FROM,
+      headers: [['Message-ID', 'm1']] as [string, string][],
+      contentType: 'application/octet-stream',
+      body,
+      flag: '+' as const,
+    },
+    {
+      tid: newTransactionId(),
+      method: 'REPORT',
+      toPath: TO,
+      fromPath: FROM,
+      headers: [
+        ['Message-ID', 'm1'],
+        ['Byte-Range', '1-6/6'],
+        ['Status', '000 200 OK'],
+      ] as [string, string][],
+    },
+    {
+      tid: newTransactionId(),
+      method: 'AUTH',
+      toPath: ['msrp://127.0.0.1:2855;tcp'],
+      fromPath: FROM,
+      headers: [['Expires', '600']] as [string, string][],
+    },
+    {
+      tid: newTransactionId(),
+      method: 'NICKNAME',
+      toPath: TO,
+      fromPath: FROM,
+      headers: [['Use-Nickname', '"Alice"']] as [string, string][],
+    },
     { tid: newTransactionId(), method: 'FOOBAR', toPath: TO, fromPath: FROM, flag: '#' as const },
   ];
   const { frames, error } = parseFrames(Buffer.concat(specs.map(serializeRequest)));
@@ -55,7 +94,11 @@ test('responses: every status code used by MSRP round-trips', () => {
     assert.equal(f.comment, STATUS_TEXT[status]);
     assert.equal(getHeader(f.headers, 'To-Path'), FROM[0]);
   }
-  assert.ok(serializeResponse({ tid: 'abcd1234', status: 200, comment: '', toPath: FROM, fromPath: TO }).toString().startsWith('MSRP abcd1234 200\r\n'));
+  assert.ok(
+    serializeResponse({ tid: 'abcd1234', status: 200, comment: '', toPath: FROM, fromPath: TO })
+      .toString()
+      .startsWith('MSRP abcd1234 200\r\n'),
+  );
 });
 
 test('serializer refuses malformed input with typed errors', () => {
@@ -69,8 +112,16 @@ test('serializer refuses malformed input with typed errors', () => {
     [{ ...base, contentType: 'text/plain' }, 'MSRP_BAD_HEADER'],
     [{ ...base, contentType: 'text/plain', body: Buffer.from('a\r\n-------abcd1234$\r\n') }, 'MSRP_TID_IN_BODY'],
   ];
-  for (const [spec, code] of cases) assert.throws(() => serializeRequest(spec as never), (e) => isParleyError(e, code), code);
-  assert.throws(() => serializeResponse({ tid: 'abcd1234', status: 42, toPath: TO, fromPath: FROM }), (e) => isParleyError(e, 'MSRP_BAD_STATUS'));
+  for (const [spec, code] of cases)
+    assert.throws(
+      () => serializeRequest(spec as never),
+      (e) => isParleyError(e, code),
+      code,
+    );
+  assert.throws(
+    () => serializeResponse({ tid: 'abcd1234', status: 42, toPath: TO, fromPath: FROM }),
+    (e) => isParleyError(e, 'MSRP_BAD_STATUS'),
+  );
 });
 
 test('serializeRequestParts keeps the body zero-copy', () => {
@@ -84,5 +135,9 @@ test('Byte-Range parsing', () => {
   assert.deepEqual(parseByteRange('1-25/25'), { start: 1, end: 25, total: 25 });
   assert.deepEqual(parseByteRange('11-*/*'), { start: 11, end: '*', total: '*' });
   assert.deepEqual(parseByteRange('1-0/0'), { start: 1, end: 0, total: 0 });
-  for (const bad of ['0-1/1', '5-3/9', '1-10/5', 'a-b/c', '1-2', '']) assert.throws(() => parseByteRange(bad), (e) => isParleyError(e, 'MSRP_BAD_BYTE_RANGE'));
+  for (const bad of ['0-1/1', '5-3/9', '1-10/5', 'a-b/c', '1-2', ''])
+    assert.throws(
+      () => parseByteRange(bad),
+      (e) => isParleyError(e, 'MSRP_BAD_BYTE_RANGE'),
+    );
 });

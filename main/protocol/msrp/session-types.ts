@@ -87,4 +87,3 @@ export function typeMatches(accept: string[], contentType: string): boolean {
     return x === '*' || x === t || x === `${maj}/*`;
   });
 }
-

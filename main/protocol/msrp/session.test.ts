@@ -73,7 +73,10 @@ test('streamed message with unknown total uses * totals', () => {
   o.write(Buffer.from('0123456789abcdef'));
   o.write(Buffer.from('ghijklmnop'));
   o.end();
-  assert.deepEqual(frames(wire.ab).map((f) => getHeader(f.headers, 'Byte-Range')), ['1-10/*', '11-20/*', '21-26/26']);
+  assert.deepEqual(
+    frames(wire.ab).map((f) => getHeader(f.headers, 'Byte-Range')),
+    ['1-10/*', '11-20/*', '21-26/26'],
+  );
   const msg = ev.b.find((e) => e.type === 'message');
   assert.equal(msg && msg.type === 'message' && msg.body!.toString(), '0123456789abcdefghijklmnop');
 });
@@ -106,7 +109,10 @@ test('Failure-Report: partial -> only negative responses', () => {
   a.send({ contentType: 'text/plain', body: Buffer.from('ok'), failureReport: 'partial' });
   assert.equal(wire.ba.length, 0);
   a.send({ contentType: 'image/png', body: Buffer.from('png'), failureReport: 'partial' });
-  assert.deepEqual(frames(wire.ba).map((f) => f.status), [415]);
+  assert.deepEqual(
+    frames(wire.ba).map((f) => f.status),
+    [415],
+  );
   assert.deepEqual(types(ev.a), ['sent', 'sendFailed'], 'partial: no 200 awaited, but the 415 is reported');
 });
 
@@ -131,18 +137,34 @@ test('413 when the message exceeds maxMessageBytes; the sender stops', () => {
 test('481 when To-Path is not this session; CEMA matches on session-id only', () => {
   const strict = pair({ toPath: ['msrp://10.0.0.9:7002/bobSess22;tcp'] });
   strict.a.send({ contentType: 'text/plain', body: Buffer.from('x') });
-  assert.deepEqual(frames(strict.wire.ba).map((f) => f.status), [481]);
-  const cema = pair({ toPath: ['msrp://10.0.0.9:7002/bobSess22;tcp'], localUri: 'msrp://192.168.1.2:9/aliceSess1;tcp', cema: true }, { cema: true });
+  assert.deepEqual(
+    frames(strict.wire.ba).map((f) => f.status),
+    [481],
+  );
+  const cema = pair(
+    { toPath: ['msrp://10.0.0.9:7002/bobSess22;tcp'], localUri: 'msrp://192.168.1.2:9/aliceSess1;tcp', cema: true },
+    { cema: true },
+  );
   cema.a.send({ contentType: 'text/plain', body: Buffer.from('x') });
-  assert.deepEqual(frames(cema.wire.ba).map((f) => f.status), [200]);
+  assert.deepEqual(
+    frames(cema.wire.ba).map((f) => f.status),
+    [200],
+  );
   const wrongPeer = pair({ localUri: 'msrp://127.0.0.1:7001/intruder;tcp' });
   wrongPeer.a.send({ contentType: 'text/plain', body: Buffer.from('x') });
-  assert.deepEqual(frames(wrongPeer.wire.ba).map((f) => f.status), [481], 'From-Path must be the peer');
+  assert.deepEqual(
+    frames(wrongPeer.wire.ba).map((f) => f.status),
+    [481],
+    'From-Path must be the peer',
+  );
 });
 
 test("peer a=max-size: known totals refused locally, unknown totals interrupted with '#'", () => {
   const { a, ev, wire } = pair({ chunkSize: 10, remoteMaxSize: 25 });
-  assert.throws(() => a.send({ contentType: 'text/plain', body: Buffer.alloc(26) }), (e) => (e as { code?: string }).code === 'MSRP_MESSAGE_TOO_LARGE');
+  assert.throws(
+    () => a.send({ contentType: 'text/plain', body: Buffer.alloc(26) }),
+    (e) => (e as { code?: string }).code === 'MSRP_MESSAGE_TOO_LARGE',
+  );
   a.send({ contentType: 'text/plain', body: Buffer.alloc(25, 0x61) });
   assert.ok(ev.b.some((e) => e.type === 'message' && e.totalBytes === 25));
   const o = a.startMessage({ contentType: 'text/plain' });
@@ -183,7 +205,19 @@ test('out-of-order chunks from the wire complete the message', () => {
   const bytes = chunkBody(body, 6)
     .reverse()
     .map((c, i) =>
-      serializeRequest({ tid: `tid0000${i}`, method: 'SEND', toPath: [B], fromPath: [A], headers: [['Message-ID', 'ooo'], ['Byte-Range', formatByteRange(c.byteRange)]], contentType: 'text/plain', body: c.body, flag: c.flag }),
+      serializeRequest({
+        tid: `tid0000${i}`,
+        method: 'SEND',
+        toPath: [B],
+        fromPath: [A],
+        headers: [
+          ['Message-ID', 'ooo'],
+          ['Byte-Range', formatByteRange(c.byteRange)],
+        ],
+        contentType: 'text/plain',
+        body: c.body,
+        flag: c.flag,
+      }),
     );
   for (const x of bytes) b.feed(x);
   const msg = ev.b.find((e) => e.type === 'message');
@@ -194,7 +228,19 @@ test('failure REPORT from the peer fails the outgoing message', () => {
   const { a, ev, cutWire } = pair();
   cutWire();
   const id = a.send({ contentType: 'text/plain', body: Buffer.from('x'), successReport: true, failureReport: 'no' });
-  a.feed(serializeRequest({ tid: 'rep00001', method: 'REPORT', toPath: [A], fromPath: [B], headers: [['Message-ID', id], ['Byte-Range', '1-1/1'], ['Status', '000 413 Message Too Large']] }));
+  a.feed(
+    serializeRequest({
+      tid: 'rep00001',
+      method: 'REPORT',
+      toPath: [A],
+      fromPath: [B],
+      headers: [
+        ['Message-ID', id],
+        ['Byte-Range', '1-1/1'],
+        ['Status', '000 413 Message Too Large'],
+      ],
+    }),
+  );
   const f = ev.a.find((e) => e.type === 'sendFailed');
   assert.ok(f && f.type === 'sendFailed' && f.status === 413 && f.messageId === id);
 });
@@ -218,9 +264,27 @@ test('NICKNAME (RFC 7701): event with respond(); unknown methods get 501; bind S
 
 test('bad requests: missing Message-ID / bad Byte-Range -> 400; stray responses reported', () => {
   const { b, wire, ev } = pair();
-  b.feed(serializeRequest({ tid: 'bad00001', method: 'SEND', toPath: [B], fromPath: [A], contentType: 'text/plain', body: Buffer.from('x') }));
-  b.feed(serializeRequest({ tid: 'bad00002', method: 'SEND', toPath: [B], fromPath: [A], headers: [['Message-ID', 'q'], ['Byte-Range', 'zz']], contentType: 'text/plain', body: Buffer.from('x') }));
-  assert.deepEqual(frames(wire.ba).map((f) => f.status), [400, 400]);
+  b.feed(
+    serializeRequest({ tid: 'bad00001', method: 'SEND', toPath: [B], fromPath: [A], contentType: 'text/plain', body: Buffer.from('x') }),
+  );
+  b.feed(
+    serializeRequest({
+      tid: 'bad00002',
+      method: 'SEND',
+      toPath: [B],
+      fromPath: [A],
+      headers: [
+        ['Message-ID', 'q'],
+        ['Byte-Range', 'zz'],
+      ],
+      contentType: 'text/plain',
+      body: Buffer.from('x'),
+    }),
+  );
+  assert.deepEqual(
+    frames(wire.ba).map((f) => f.status),
+    [400, 400],
+  );
   b.feed(Buffer.from(`MSRP stray0001 200 OK\r\nTo-Path: ${B}\r\nFrom-Path: ${A}\r\n-------stray0001$\r\n`));
   assert.ok(ev.b.some((e) => e.type === 'error' && e.error.code === 'MSRP_STRAY_RESPONSE' && !e.fatal));
   b.feed(Buffer.from('GET / HTTP/1.1\r\n'));

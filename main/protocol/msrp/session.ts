@@ -1,7 +1,16 @@
 // Sans-IO MSRP session endpoint (RFC 4975 s.7, RFC 4976 paths, RFC 6714 CEMA matching, RFC 7701 NICKNAME).
 import { ParleyError } from '../../base/errors';
 import type { ByteRange, ContinuationFlag, FailureReportMode, Header, MsrpFrameHead } from './message';
-import { formatByteRange, getHeader, newMessageId, newTransactionId, parseByteRange, parseFailureReport, parseStatusHeader, parseSuccessReport } from './message';
+import {
+  formatByteRange,
+  getHeader,
+  newMessageId,
+  newTransactionId,
+  parseByteRange,
+  parseFailureReport,
+  parseStatusHeader,
+  parseSuccessReport,
+} from './message';
 import { MsrpParser, type ParserEvent } from './parser';
 import { serializeRequestParts, serializeResponse, type RequestSpec } from './serializer';
 import { Chunker, DEFAULT_CHUNK_SIZE, type OutgoingChunk } from './chunker';
@@ -9,7 +18,15 @@ import { Reassembler, type ChunkReceiver } from './reassembly';
 import { buildSuccessReport, expectsResponse, ReportProgress, responseAllowed } from './reports';
 import { systemClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
 import { formatMsrpUri, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
-import { PathCache, typeMatches, type MsrpSessionOptions, type OutgoingOptions, type OutState, type SessionEvent, type Writer } from './session-types';
+import {
+  PathCache,
+  typeMatches,
+  type MsrpSessionOptions,
+  type OutgoingOptions,
+  type OutState,
+  type SessionEvent,
+  type Writer,
+} from './session-types';
 import { OutgoingMessage } from './outgoing';
 
 export type { MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
@@ -53,7 +70,11 @@ export class MsrpSession {
     this.toPath = opts.toPath.map((u) => (typeof u === 'string' ? parseMsrpUri(u) : u));
     if (this.toPath.length === 0) throw new ParleyError('MSRP_BAD_URI', 'Empty To-Path');
     this.tx = new TransactionTable(opts.clock ?? systemClock, opts.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS);
-    this.rx = new Reassembler({ maxMessageBytes: opts.maxMessageBytes, maxOpenMessages: opts.maxOpenMessages, createSink: opts.createSink });
+    this.rx = new Reassembler({
+      maxMessageBytes: opts.maxMessageBytes,
+      maxOpenMessages: opts.maxOpenMessages,
+      createSink: opts.createSink,
+    });
   }
 
   get peerUri(): MsrpUri {
@@ -101,13 +122,30 @@ export class MsrpSession {
 
   /** RFC 4975 s.5.4 / RFC 6135: the active side sends an empty SEND to bind the connection. cb gets the response. */
   sendBindRequest(cb?: (r: TransactionResult) => void): void {
-    const spec: RequestSpec = { tid: '', method: 'SEND', toPath: this.toPath, fromPath: [this.localUri], headers: [['Message-ID', newMessageId()], ['Byte-Range', '1-0/0']] };
+    const spec: RequestSpec = {
+      tid: '',
+      method: 'SEND',
+      toPath: this.toPath,
+      fromPath: [this.localUri],
+      headers: [
+        ['Message-ID', newMessageId()],
+        ['Byte-Range', '1-0/0'],
+      ],
+    };
     this.emitRequest(spec, (r) => cb?.(r));
   }
 
   /** Send any request (NICKNAME, extension methods); cb gets the response (or a local 408). */
   request(method: string, headers: Header[], cb?: (r: TransactionResult) => void, body?: { contentType: string; data: Uint8Array }): void {
-    const spec: RequestSpec = { tid: '', method, toPath: this.toPath, fromPath: [this.localUri], headers, contentType: body?.contentType, body: body?.data };
+    const spec: RequestSpec = {
+      tid: '',
+      method,
+      toPath: this.toPath,
+      fromPath: [this.localUri],
+      headers,
+      contentType: body?.contentType,
+      body: body?.data,
+    };
     this.emitRequest(spec, (r) => cb?.(r));
   }
 
@@ -132,7 +170,16 @@ export class MsrpSession {
       const fr = st.opts.failureReport ?? 'yes';
       if (fr !== 'yes') headers.push(['Failure-Report', fr]);
       headers.push(['Byte-Range', formatByteRange(c.byteRange)], ...(st.opts.headers ?? []));
-      const spec: RequestSpec = { tid: '', method: 'SEND', toPath: this.toPath, fromPath: [this.localUri], headers, contentType: st.opts.contentType, body: c.body, flag: c.flag };
+      const spec: RequestSpec = {
+        tid: '',
+        method: 'SEND',
+        toPath: this.toPath,
+        fromPath: [this.localUri],
+        headers,
+        contentType: st.opts.contentType,
+        body: c.body,
+        flag: c.flag,
+      };
       if (expectsResponse(fr)) {
         st.outstanding++;
         this.emitRequest(spec, (r) => this.onChunkResult(st, r));
@@ -209,7 +256,8 @@ export class MsrpSession {
     switch (ev.type) {
       case 'frame': {
         const h = this.onHead(ev.frame);
-        if (ev.frame.body && ev.frame.body.length) h.data(Buffer.from(ev.frame.body.buffer, ev.frame.body.byteOffset, ev.frame.body.byteLength));
+        if (ev.frame.body && ev.frame.body.length)
+          h.data(Buffer.from(ev.frame.body.buffer, ev.frame.body.byteOffset, ev.frame.body.byteLength));
         h.end(ev.frame.flag);
         break;
       }
@@ -266,7 +314,8 @@ export class MsrpSession {
     } catch {
       return answer(400, 'MSRP_BAD_REQUEST', 'Missing or bad To-Path');
     }
-    if (!this.uriMatches(toPath[0], this.localUri)) return answer(481, 'MSRP_NO_SESSION', `To-Path ${formatMsrpUri(toPath[0])} is not this session`);
+    if (!this.uriMatches(toPath[0], this.localUri))
+      return answer(481, 'MSRP_NO_SESSION', `To-Path ${formatMsrpUri(toPath[0])} is not this session`);
     if ((this.opts.checkFromPath ?? true) && !this.uriMatches(fromPath[fromPath.length - 1], this.peerUri)) {
       return answer(481, 'MSRP_NO_SESSION', `From-Path ${formatMsrpUri(fromPath[fromPath.length - 1])} is not this session's peer`);
     }
@@ -348,7 +397,15 @@ export class MsrpSession {
               this.onEvent({ type: 'bound' }); // empty binding SEND from the active side (RFC 4975 s.5.4, RFC 6135)
               return;
             }
-            this.onEvent({ type: 'message', messageId, contentType: o.contentType, totalBytes: o.totalBytes, body: o.body, sink: o.sink, headers: head.headers });
+            this.onEvent({
+              type: 'message',
+              messageId,
+              contentType: o.contentType,
+              totalBytes: o.totalBytes,
+              body: o.body,
+              sink: o.sink,
+              headers: head.headers,
+            });
             if (successReport) {
               this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes: o.totalBytes }));
             }
@@ -392,4 +449,3 @@ export class MsrpSession {
     this.closed = true;
   }
 }
-

@@ -11,8 +11,15 @@ test('RFC 6135 role resolution', () => {
   assert.deepEqual(negotiateSetup(undefined, undefined), { offerer: 'passive', answerer: 'active' });
   assert.deepEqual(negotiateSetup('active', undefined), { offerer: 'active', answerer: 'passive' });
   assert.deepEqual(negotiateSetup('actpass', 'actpass'), { offerer: 'passive', answerer: 'active' });
-  for (const [o, a] of [['active', 'active'], ['passive', 'passive'], ['holdconn', 'active']] as const) {
-    assert.throws(() => negotiateSetup(o, a), (e) => isParleyError(e, 'MSRP_SETUP_CONFLICT'));
+  for (const [o, a] of [
+    ['active', 'active'],
+    ['passive', 'passive'],
+    ['holdconn', 'active'],
+  ] as const) {
+    assert.throws(
+      () => negotiateSetup(o, a),
+      (e) => isParleyError(e, 'MSRP_SETUP_CONFLICT'),
+    );
   }
   assert.equal(answerSetup('actpass'), 'active');
   assert.equal(answerSetup(undefined), 'active');

@@ -11,7 +11,10 @@ export type ConnectionRole = 'active' | 'passive';
  * - actpass in the offer and actpass/absent in the answer: answerer active.
  * Incompatible pairs (active/active, passive/passive, holdconn) raise MSRP_SETUP_CONFLICT.
  */
-export function negotiateSetup(offer: SetupAttr | undefined, answer: SetupAttr | undefined): { offerer: ConnectionRole; answerer: ConnectionRole } {
+export function negotiateSetup(
+  offer: SetupAttr | undefined,
+  answer: SetupAttr | undefined,
+): { offerer: ConnectionRole; answerer: ConnectionRole } {
   const o = offer ?? 'actpass';
   let a: SetupAttr | undefined = answer;
   if (a === undefined || a === 'actpass') a = o === 'active' ? 'passive' : 'active';

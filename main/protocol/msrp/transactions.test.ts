@@ -26,7 +26,10 @@ test('408 locally after exactly 30 s on the injected clock', () => {
   clock.advance(TRANSACTION_TIMEOUT_MS - 1);
   assert.equal(got.length, 0);
   clock.advance(1);
-  assert.deepEqual(got.map((r) => [r.status, r.local]), [[408, true]]);
+  assert.deepEqual(
+    got.map((r) => [r.status, r.local]),
+    [[408, true]],
+  );
   assert.equal(t.size, 0);
   assert.ok(!t.handleResponse({ tid: 'tttt0001', kind: 'response', status: 200, headers: [] }));
 });

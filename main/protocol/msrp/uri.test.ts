@@ -5,7 +5,15 @@ import { isParleyError } from '../../base/errors';
 
 test('parse and serialize msrp/msrps URIs (s.9)', () => {
   const u = parseMsrpUri('msrp://atlanta.example.com:7654/jshA7weztas;tcp');
-  assert.deepEqual(u, { scheme: 'msrp', user: undefined, host: 'atlanta.example.com', port: 7654, sessionId: 'jshA7weztas', transport: 'tcp', params: [] });
+  assert.deepEqual(u, {
+    scheme: 'msrp',
+    user: undefined,
+    host: 'atlanta.example.com',
+    port: 7654,
+    sessionId: 'jshA7weztas',
+    transport: 'tcp',
+    params: [],
+  });
   assert.equal(formatMsrpUri(u), 'msrp://atlanta.example.com:7654/jshA7weztas;tcp');
   const s = parseMsrpUri('MSRPS://bob@[2001:db8::1]:9000/s+=/x;TCP;foo=bar');
   assert.equal(s.scheme, 'msrps');
@@ -22,8 +30,21 @@ test('parse and serialize msrp/msrps URIs (s.9)', () => {
 });
 
 test('invalid URIs raise MSRP_BAD_URI', () => {
-  for (const bad of ['sip:alice@x', 'msrp://host:1/abc', 'msrp://:1/a;tcp', 'msrp://h:99999/a;tcp', 'msrp://h/a b;tcp', 'msrp://h/a;', 'msrp://h/a;tcp;', 'x'.repeat(3000)]) {
-    assert.throws(() => parseMsrpUri(bad), (e) => isParleyError(e, 'MSRP_BAD_URI'), bad);
+  for (const bad of [
+    'sip:alice@x',
+    'msrp://host:1/abc',
+    'msrp://:1/a;tcp',
+    'msrp://h:99999/a;tcp',
+    'msrp://h/a b;tcp',
+    'msrp://h/a;',
+    'msrp://h/a;tcp;',
+    'x'.repeat(3000),
+  ]) {
+    assert.throws(
+      () => parseMsrpUri(bad),
+      (e) => isParleyError(e, 'MSRP_BAD_URI'),
+      bad,
+    );
     assert.equal(tryParseMsrpUri(bad), undefined);
   }
 });
@@ -56,5 +77,8 @@ test('session ids carry >= 80 random bits and are valid in URIs', () => {
 test('paths', () => {
   const p = parsePath(' msrp://r:1/a;tcp   msrp://b:2/c;tcp ');
   assert.equal(p.length, 2);
-  assert.throws(() => parsePath('   '), (e) => isParleyError(e, 'MSRP_BAD_URI'));
+  assert.throws(
+    () => parsePath('   '),
+    (e) => isParleyError(e, 'MSRP_BAD_URI'),
+  );
 });

@@ -117,7 +117,10 @@ export function makeLocalUri(host: string, port: number, secure = false, session
 
 /** Parse a whitespace-separated path (a=path, To-Path, From-Path, Use-Path); throws MSRP_BAD_URI. */
 export function parsePath(text: string): MsrpUri[] {
-  const parts = text.trim().split(/\s+/).filter((p) => p.length > 0);
+  const parts = text
+    .trim()
+    .split(/\s+/)
+    .filter((p) => p.length > 0);
   if (parts.length === 0) throw new ParleyError('MSRP_BAD_URI', 'Empty MSRP path');
   return parts.map(parseMsrpUri);
 }

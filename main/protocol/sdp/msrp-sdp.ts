@@ -1,13 +1,30 @@
 // MSRP media in SDP offer/answer (RFC 4975 s8, RFC 6135 setup, RFC 4145 connection, RFC 6714 CEMA, RFC 8122 fingerprint, RFC 4567 key-mgmt, RFC 5547).
 import { ParleyError, isParleyError } from '../../base/errors';
-import { parseSdp, serializeSdp, attributes, attrValues, hasAttr, attrLine, connectionFor, type Sdp, type SdpLine, type SdpMediaSection } from './sdp';
+import {
+  parseSdp,
+  serializeSdp,
+  attributes,
+  attrValues,
+  hasAttr,
+  attrLine,
+  connectionFor,
+  type Sdp,
+  type SdpLine,
+  type SdpMediaSection,
+} from './sdp';
 import { fileAttributesFromSdp, fileAttributesToSdp, type FileAttributes } from '../formats/file-selector';
 
 export type MsrpTransport = 'TCP/MSRP' | 'TCP/TLS/MSRP';
 export type MsrpSetup = 'active' | 'passive' | 'actpass' | 'holdconn';
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
-export interface SdpFingerprint { algorithm: string; value: string } // value: uppercase hex pairs separated by ':'
-export interface KeyMgmt { protocol: string; data: string } // data: base64 (RFC 4567 s3.1)
+export interface SdpFingerprint {
+  algorithm: string;
+  value: string;
+} // value: uppercase hex pairs separated by ':'
+export interface KeyMgmt {
+  protocol: string;
+  data: string;
+} // data: base64 (RFC 4567 s3.1)
 export const PARLEY_KEY_MGMT_PROTOCOL = 'parley-x25519-v1';
 export const MSRP_TRANSPORTS: readonly MsrpTransport[] = ['TCP/MSRP', 'TCP/TLS/MSRP'];
 
@@ -45,7 +62,8 @@ function err(code: string, msg: string): never {
 const base = (t: string) => t.split(';')[0].trim().toLowerCase();
 /** Does `pattern` ('*', 'text/*', 'text/plain') cover media type `type`? */
 export function mediaTypeMatches(type: string, pattern: string): boolean {
-  const p = base(pattern), t = base(type);
+  const p = base(pattern),
+    t = base(type);
   if (p === '*' || p === t) return true;
   if (p.endsWith('/*')) return t !== '*' && t.split('/')[0] === p.slice(0, -2);
   return false;
@@ -53,11 +71,14 @@ export function mediaTypeMatches(type: string, pattern: string): boolean {
 /** Types both sides accept, in `local` order, wildcards narrowed to the more specific side. */
 export function intersectMediaTypes(remote: string[], local: string[]): string[] {
   const out: string[] = [];
-  const add = (t: string) => { if (!out.some((o) => base(o) === base(t))) out.push(t); };
-  for (const l of local) for (const r of remote) {
-    if (mediaTypeMatches(l, r)) add(l);
-    else if (mediaTypeMatches(r, l)) add(r);
-  }
+  const add = (t: string) => {
+    if (!out.some((o) => base(o) === base(t))) out.push(t);
+  };
+  for (const l of local)
+    for (const r of remote) {
+      if (mediaTypeMatches(l, r)) add(l);
+      else if (mediaTypeMatches(r, l)) add(r);
+    }
   return out;
 }
 
@@ -74,11 +95,21 @@ function sectionToMedia(sdp: Sdp, s: SdpMediaSection, index: number): MsrpMedia 
   const accept = attrValues(lines, 'accept-types');
   if (!accept.length || !accept[0].trim()) err('SDP_MSRP_MISSING_ACCEPT_TYPES', 'missing a=accept-types');
   const list = (v: string[]) => v.flatMap((x) => x.trim().split(/\s+/)).filter(Boolean);
-  const acceptTypes = list(accept), acceptWrappedTypes = list(attrValues(lines, 'accept-wrapped-types'));
-  for (const t of [...acceptTypes, ...acceptWrappedTypes]) if (!MEDIA_TYPE.test(t)) err('SDP_MSRP_BAD_ATTRIBUTE', `invalid media type ${JSON.stringify(t)}`);
+  const acceptTypes = list(accept),
+    acceptWrappedTypes = list(attrValues(lines, 'accept-wrapped-types'));
+  for (const t of [...acceptTypes, ...acceptWrappedTypes])
+    if (!MEDIA_TYPE.test(t)) err('SDP_MSRP_BAD_ATTRIBUTE', `invalid media type ${JSON.stringify(t)}`);
   const m: MsrpMedia = {
-    index, port: s.m.port, transport, path, acceptTypes, acceptWrappedTypes, cema: hasAttr(lines, 'msrp-cema'),
-    fingerprints: [], keyMgmt: [], direction: 'sendrecv',
+    index,
+    port: s.m.port,
+    transport,
+    path,
+    acceptTypes,
+    acceptWrappedTypes,
+    cema: hasAttr(lines, 'msrp-cema'),
+    fingerprints: [],
+    keyMgmt: [],
+    direction: 'sendrecv',
   };
   const address = connectionFor(sdp, s)?.address;
   if (address !== undefined) m.address = address;
@@ -89,7 +120,8 @@ function sectionToMedia(sdp: Sdp, s: SdpMediaSection, index: number): MsrpMedia 
   }
   const setup = attrValues(lines, 'setup')[0]?.trim().toLowerCase();
   if (setup !== undefined) {
-    if (!['active', 'passive', 'actpass', 'holdconn'].includes(setup)) err('SDP_MSRP_BAD_ATTRIBUTE', `invalid setup ${JSON.stringify(setup)}`);
+    if (!['active', 'passive', 'actpass', 'holdconn'].includes(setup))
+      err('SDP_MSRP_BAD_ATTRIBUTE', `invalid setup ${JSON.stringify(setup)}`);
     m.setup = setup as MsrpSetup;
   }
   const conn = attrValues(lines, 'connection')[0]?.trim().toLowerCase();
@@ -99,25 +131,30 @@ function sectionToMedia(sdp: Sdp, s: SdpMediaSection, index: number): MsrpMedia 
   }
   for (const f of attrValues(lines, 'fingerprint')) {
     const [alg, value, ...rest] = f.trim().split(/\s+/);
-    if (rest.length || !alg || !TOKEN.test(alg) || !value || !FINGERPRINT.test(value)) err('SDP_MSRP_BAD_ATTRIBUTE', `invalid fingerprint ${JSON.stringify(f.slice(0, 40))}`);
+    if (rest.length || !alg || !TOKEN.test(alg) || !value || !FINGERPRINT.test(value))
+      err('SDP_MSRP_BAD_ATTRIBUTE', `invalid fingerprint ${JSON.stringify(f.slice(0, 40))}`);
     m.fingerprints.push({ algorithm: alg.toLowerCase(), value: value.toUpperCase() });
   }
   for (const k of attrValues(lines, 'key-mgmt')) {
     const [protocol, data, ...rest] = k.trim().split(/\s+/);
-    if (rest.length || !protocol || !TOKEN.test(protocol) || !data || !BASE64.test(data)) err('SDP_MSRP_BAD_ATTRIBUTE', `invalid key-mgmt ${JSON.stringify(k.slice(0, 40))}`);
+    if (rest.length || !protocol || !TOKEN.test(protocol) || !data || !BASE64.test(data))
+      err('SDP_MSRP_BAD_ATTRIBUTE', `invalid key-mgmt ${JSON.stringify(k.slice(0, 40))}`);
     m.keyMgmt.push({ protocol, data });
   }
   const dirs = attributes(lines).filter((a) => DIRECTIONS.includes(a.name.toLowerCase() as MediaDirection) && a.value === undefined);
-  const sessionDir = attributes(sdp.session).find((a) => DIRECTIONS.includes(a.name.toLowerCase() as MediaDirection) && a.value === undefined);
+  const sessionDir = attributes(sdp.session).find(
+    (a) => DIRECTIONS.includes(a.name.toLowerCase() as MediaDirection) && a.value === undefined,
+  );
   if (dirs.length > 1) err('SDP_MSRP_BAD_ATTRIBUTE', 'more than one direction attribute');
-  m.direction = (dirs[0] ?? sessionDir)?.name.toLowerCase() as MediaDirection ?? 'sendrecv';
+  m.direction = ((dirs[0] ?? sessionDir)?.name.toLowerCase() as MediaDirection) ?? 'sendrecv';
   const file = fileAttributesFromSdp(attributes(lines));
   if (file) m.file = file;
   return m;
 }
 
 const asSdp = (x: string | Uint8Array | Sdp): Sdp => (typeof x === 'string' || x instanceof Uint8Array ? parseSdp(x) : x);
-const isMsrpLine = (s: SdpMediaSection) => s.m.media.toLowerCase() === 'message' && s.m.port !== 0 && MSRP_TRANSPORTS.some((t) => t.toLowerCase() === s.m.proto.toLowerCase());
+const isMsrpLine = (s: SdpMediaSection) =>
+  s.m.media.toLowerCase() === 'message' && s.m.port !== 0 && MSRP_TRANSPORTS.some((t) => t.toLowerCase() === s.m.proto.toLowerCase());
 
 /** Typed description of the first active MSRP m= line (m=message, port != 0, TCP/MSRP or TCP/TLS/MSRP). */
 export function parseMsrpMedia(sdp: string | Uint8Array | Sdp): MsrpMedia {
@@ -156,7 +193,8 @@ function mediaLines(o: MsrpSdpOptions): SdpLine[] {
   const own = o.path[o.path.length - 1].toLowerCase();
   if (own.startsWith('msrps:') !== (o.transport === 'TCP/TLS/MSRP')) err('SDP_BAD_INPUT', `path URI scheme does not match ${o.transport}`);
   if (!o.acceptTypes.length) err('SDP_BAD_INPUT', 'acceptTypes must not be empty');
-  for (const t of [...o.acceptTypes, ...(o.acceptWrappedTypes ?? [])]) if (!MEDIA_TYPE.test(t)) err('SDP_BAD_INPUT', `invalid media type ${JSON.stringify(t)}`);
+  for (const t of [...o.acceptTypes, ...(o.acceptWrappedTypes ?? [])])
+    if (!MEDIA_TYPE.test(t)) err('SDP_BAD_INPUT', `invalid media type ${JSON.stringify(t)}`);
   const a: SdpLine[] = [{ type: 'c', value: `IN ${o.address?.includes(':') ? 'IP6' : 'IP4'} ${o.address ?? '127.0.0.1'}` }];
   a.push(attrLine('accept-types', o.acceptTypes.join(' ')));
   if (o.acceptWrappedTypes?.length) a.push(attrLine('accept-wrapped-types', o.acceptWrappedTypes.join(' ')));
@@ -168,10 +206,11 @@ function mediaLines(o: MsrpSdpOptions): SdpLine[] {
   if (o.setup) a.push(attrLine('setup', o.setup));
   if (o.connection) a.push(attrLine('connection', o.connection));
   if (o.cema) a.push(attrLine('msrp-cema'));
-  if (o.transport === 'TCP/TLS/MSRP') for (const f of o.fingerprints ?? []) {
-    if (!TOKEN.test(f.algorithm) || !FINGERPRINT.test(f.value)) err('SDP_BAD_INPUT', 'invalid fingerprint');
-    a.push(attrLine('fingerprint', `${f.algorithm.toLowerCase()} ${f.value.toUpperCase()}`));
-  }
+  if (o.transport === 'TCP/TLS/MSRP')
+    for (const f of o.fingerprints ?? []) {
+      if (!TOKEN.test(f.algorithm) || !FINGERPRINT.test(f.value)) err('SDP_BAD_INPUT', 'invalid fingerprint');
+      a.push(attrLine('fingerprint', `${f.algorithm.toLowerCase()} ${f.value.toUpperCase()}`));
+    }
   for (const k of o.keyMgmt ?? []) {
     if (!TOKEN.test(k.protocol) || !BASE64.test(k.data)) err('SDP_BAD_INPUT', 'invalid key-mgmt');
     a.push(attrLine('key-mgmt', `${k.protocol} ${k.data}`));
@@ -187,7 +226,7 @@ function sessionLines(o: { address?: string; sessionId?: string; sessionVersion?
   const user = o.username ?? '-';
   if (!/^\S+$/.test(user)) err('SDP_BAD_INPUT', 'invalid username');
   const addr = o.address ?? '127.0.0.1';
-  if (!/^[0-9A-Za-z.:\-]+$/.test(addr)) err('SDP_BAD_INPUT', `invalid address ${JSON.stringify(addr)}`);
+  if (!/^[0-9A-Za-z.:-]+$/.test(addr)) err('SDP_BAD_INPUT', `invalid address ${JSON.stringify(addr)}`);
   return [
     { type: 'v', value: '0' },
     { type: 'o', value: `${user} ${id} ${o.sessionVersion ?? 1} IN ${addr.includes(':') ? 'IP6' : 'IP4'} ${addr}` },
@@ -199,7 +238,10 @@ function sessionLines(o: { address?: string; sessionId?: string; sessionVersion?
 /** SDP offer with one MSRP m= line (setup defaults to actpass, connection to new). */
 export function buildMsrpOffer(o: MsrpSdpOptions): string {
   const opts = { setup: 'actpass' as const, connection: 'new' as const, ...o };
-  return serializeSdp({ session: sessionLines(o), media: [{ m: { media: 'message', port: o.port, proto: o.transport, fmts: ['*'] }, lines: mediaLines(opts) }] });
+  return serializeSdp({
+    session: sessionLines(o),
+    media: [{ m: { media: 'message', port: o.port, proto: o.transport, fmts: ['*'] }, lines: mediaLines(opts) }],
+  });
 }
 
 // ---- answering ----
@@ -224,7 +266,12 @@ export type MsrpAnswer = { sdp: string; local: MsrpMedia; remote: MsrpMedia };
 export type MsrpReject = { reject: 488; reason: string };
 
 const ANSWER_SETUP: Record<string, MsrpSetup> = { active: 'passive', passive: 'active', holdconn: 'holdconn' };
-const ANSWER_DIRECTION: Record<MediaDirection, MediaDirection> = { sendonly: 'recvonly', recvonly: 'sendonly', inactive: 'inactive', sendrecv: 'sendrecv' };
+const ANSWER_DIRECTION: Record<MediaDirection, MediaDirection> = {
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+  sendrecv: 'sendrecv',
+};
 
 /** RFC 5547 s8: the answer copies file-selector and file-transfer-id (and range/date/disposition); the icon cid is the offerer's body part. */
 function echoFile(f: FileAttributes): FileAttributes {
@@ -243,39 +290,73 @@ export function answerMsrpOffer(offer: string | Uint8Array | Sdp, local: MsrpLoc
   for (let i = 0; i < sdp.media.length && !chosen; i++) {
     if (!isMsrpLine(sdp.media[i])) continue;
     let remote: MsrpMedia;
-    try { remote = sectionToMedia(sdp, sdp.media[i], i); } catch (e) {
+    try {
+      remote = sectionToMedia(sdp, sdp.media[i], i);
+    } catch (e) {
       if (!isParleyError(e)) throw e;
       reason = e.message;
       continue;
     }
     const ep = local.endpoints.find((x) => x.transport === remote.transport);
-    if (!ep) { reason = `incompatible transport ${remote.transport}`; continue; }
-    const types = intersectMediaTypes(remote.acceptTypes, local.acceptTypes);
-    if (!types.length) { reason = 'no common accept type'; continue; }
-    const wrapped = intersectMediaTypes(remote.acceptWrappedTypes, local.acceptWrappedTypes ?? []);
-    if (types.length === 1 && base(types[0]) === 'message/cpim' && remote.acceptWrappedTypes.length && local.acceptWrappedTypes?.length && !wrapped.length) {
-      reason = 'no common wrapped type'; continue;
+    if (!ep) {
+      reason = `incompatible transport ${remote.transport}`;
+      continue;
     }
-    if (remote.file && local.acceptFileTransfer === false) { reason = 'file transfer not accepted'; continue; }
-    const setup = remote.setup === undefined ? 'passive' : remote.setup === 'actpass' ? local.setup ?? 'active' : ANSWER_SETUP[remote.setup];
-    const direction = remote.direction === 'sendrecv' ? local.direction ?? 'sendrecv' : ANSWER_DIRECTION[remote.direction];
+    const types = intersectMediaTypes(remote.acceptTypes, local.acceptTypes);
+    if (!types.length) {
+      reason = 'no common accept type';
+      continue;
+    }
+    const wrapped = intersectMediaTypes(remote.acceptWrappedTypes, local.acceptWrappedTypes ?? []);
+    if (
+      types.length === 1 &&
+      base(types[0]) === 'message/cpim' &&
+      remote.acceptWrappedTypes.length &&
+      local.acceptWrappedTypes?.length &&
+      !wrapped.length
+    ) {
+      reason = 'no common wrapped type';
+      continue;
+    }
+    if (remote.file && local.acceptFileTransfer === false) {
+      reason = 'file transfer not accepted';
+      continue;
+    }
+    const setup =
+      remote.setup === undefined ? 'passive' : remote.setup === 'actpass' ? (local.setup ?? 'active') : ANSWER_SETUP[remote.setup];
+    const direction = remote.direction === 'sendrecv' ? (local.direction ?? 'sendrecv') : ANSWER_DIRECTION[remote.direction];
     chosen = {
       remote,
       opts: {
-        port: ep.port, transport: ep.transport, path: ep.path, acceptTypes: types, acceptWrappedTypes: wrapped,
-        maxSize: local.maxSize, setup, connection: remote.connection === 'existing' && local.hasExistingConnection ? 'existing' : 'new',
-        cema: remote.cema && !!local.cema, fingerprints: local.fingerprints, keyMgmt: local.keyMgmt, direction,
-        file: remote.file && echoFile(remote.file), address: local.address,
+        port: ep.port,
+        transport: ep.transport,
+        path: ep.path,
+        acceptTypes: types,
+        acceptWrappedTypes: wrapped,
+        maxSize: local.maxSize,
+        setup,
+        connection: remote.connection === 'existing' && local.hasExistingConnection ? 'existing' : 'new',
+        cema: remote.cema && !!local.cema,
+        fingerprints: local.fingerprints,
+        keyMgmt: local.keyMgmt,
+        direction,
+        file: remote.file && echoFile(remote.file),
+        address: local.address,
       },
     };
   }
   if (!chosen) return { reject: 488, reason };
   const c = chosen;
-  const media = sdp.media.map((s, i) => i === c.remote.index
-    ? { m: { media: 'message', port: c.opts.port, proto: c.opts.transport, fmts: ['*'] }, lines: mediaLines(c.opts) }
-    : { m: { ...s.m, port: 0, numPorts: undefined }, lines: [] });
+  const media = sdp.media.map((s, i) =>
+    i === c.remote.index
+      ? { m: { media: 'message', port: c.opts.port, proto: c.opts.transport, fmts: ['*'] }, lines: mediaLines(c.opts) }
+      : { m: { ...s.m, port: 0, numPorts: undefined }, lines: [] },
+  );
   const t = sdp.session.find((l) => l.type === 't')?.value ?? '0 0';
-  const text = serializeSdp({ session: sessionLines({ address: local.address, sessionId: local.sessionId, username: local.username }, t), media });
+  const text = serializeSdp({
+    session: sessionLines({ address: local.address, sessionId: local.sessionId, username: local.username }, t),
+    media,
+  });
   return { sdp: text, local: parseMsrpMedia(text), remote: c.remote };
 }
 

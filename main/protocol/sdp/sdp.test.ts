@@ -5,9 +5,20 @@ import { parleyOutcome, fuzzMutations, throwsCode } from '../formats/testing';
 
 // RFC 4975 s7.1 style offer plus an unknown line and an audio stream.
 const OFFER = [
-  'v=0', 'o=alice 2890844526 2890844527 IN IP4 alice.example.com', 's=-', 'c=IN IP4 alice.example.com', 't=0 0',
-  'x=unknown line kept', 'm=message 7654 TCP/MSRP *', 'a=accept-types:text/plain', 'a=path:msrp://alice.example.com:7654/jshA7weztas;tcp',
-  'a=sendrecv', 'm=audio 49170/2 RTP/AVP 0 8', 'c=IN IP4 127.0.0.1', 'a=rtpmap:0 PCMU/8000', '',
+  'v=0',
+  'o=alice 2890844526 2890844527 IN IP4 alice.example.com',
+  's=-',
+  'c=IN IP4 alice.example.com',
+  't=0 0',
+  'x=unknown line kept',
+  'm=message 7654 TCP/MSRP *',
+  'a=accept-types:text/plain',
+  'a=path:msrp://alice.example.com:7654/jshA7weztas;tcp',
+  'a=sendrecv',
+  'm=audio 49170/2 RTP/AVP 0 8',
+  'c=IN IP4 127.0.0.1',
+  'a=rtpmap:0 PCMU/8000',
+  '',
 ].join('\r\n');
 
 test('parses sessions and media sections, keeps every line in order, serializes back byte-identical', () => {
@@ -37,7 +48,17 @@ test('rejects malformed, oversize and injected input', () => {
   throwsCode(() => parseSdp('v=0\r\n' + 'a=x\r\n'.repeat(1001)), 'SDP_TOO_MANY_LINES');
   throwsCode(() => parseSdp('v=0\r\na=' + 'x'.repeat(70_000)), 'SDP_TOO_LARGE');
   throwsCode(() => parseSdp(Uint8Array.from([0x76, 0x3d, 0xff])), 'SDP_BAD_ENCODING');
-  throwsCode(() => serializeSdp({ session: [{ type: 'v', value: '0' }, { type: 'a', value: 'x\r\nm=audio 1 RTP/AVP 0' }], media: [] }), 'SDP_BAD_INPUT');
+  throwsCode(
+    () =>
+      serializeSdp({
+        session: [
+          { type: 'v', value: '0' },
+          { type: 'a', value: 'x\r\nm=audio 1 RTP/AVP 0' },
+        ],
+        media: [],
+      }),
+    'SDP_BAD_INPUT',
+  );
   throwsCode(() => parseMediaLine('message'), 'SDP_BAD_MEDIA_LINE');
   for (let i = 0; i < OFFER.length; i++) parleyOutcome(() => parseSdp(OFFER.slice(0, i)));
   fuzzMutations(new TextEncoder().encode(OFFER), (b) => parseSdp(b), 400, 21);

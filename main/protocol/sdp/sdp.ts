@@ -4,18 +4,36 @@ import { ParleyError } from '../../base/errors';
 export const SDP_MAX_BYTES = 64 * 1024;
 export const SDP_MAX_LINES = 1000;
 
-export interface SdpLine { type: string; value: string } // `${type}=${value}`
-export interface SdpMediaLine { media: string; port: number; numPorts?: number; proto: string; fmts: string[] }
-export interface SdpMediaSection { m: SdpMediaLine; lines: SdpLine[] } // lines after the m= line, up to the next m=
-export interface Sdp { session: SdpLine[]; media: SdpMediaSection[] } // session: v=, o=, s=, ... before the first m=
-export interface SdpAttribute { name: string; value?: string }
+export interface SdpLine {
+  type: string;
+  value: string;
+} // `${type}=${value}`
+export interface SdpMediaLine {
+  media: string;
+  port: number;
+  numPorts?: number;
+  proto: string;
+  fmts: string[];
+}
+export interface SdpMediaSection {
+  m: SdpMediaLine;
+  lines: SdpLine[];
+} // lines after the m= line, up to the next m=
+export interface Sdp {
+  session: SdpLine[];
+  media: SdpMediaSection[];
+} // session: v=, o=, s=, ... before the first m=
+export interface SdpAttribute {
+  name: string;
+  value?: string;
+}
 
 function err(code: string, msg: string, details?: Record<string, unknown>): never {
   throw new ParleyError(code, `SDP: ${msg}`, details);
 }
 
 export function parseMediaLine(value: string): SdpMediaLine {
-  const m = /^([a-z0-9_.\-]+) ([0-9]{1,5})(?:\/([0-9]{1,5}))? (\S+)((?: \S+)*)$/i.exec(value.trim());
+  const m = /^([a-z0-9_.-]+) ([0-9]{1,5})(?:\/([0-9]{1,5}))? (\S+)((?: \S+)*)$/i.exec(value.trim());
   if (!m || Number(m[2]) > 65535) err('SDP_BAD_MEDIA_LINE', `invalid m= line ${JSON.stringify(value.slice(0, 80))}`);
   const out: SdpMediaLine = { media: m[1], port: Number(m[2]), proto: m[4], fmts: m[5].trim() ? m[5].trim().split(' ') : [] };
   if (m[3] !== undefined) out.numPorts = Number(m[3]);
@@ -31,7 +49,11 @@ export function parseSdp(input: string | Uint8Array): Sdp {
   if (typeof input === 'string') text = input;
   else {
     if (input.length > SDP_MAX_BYTES) err('SDP_TOO_LARGE', `SDP exceeds ${SDP_MAX_BYTES} bytes`);
-    try { text = new TextDecoder('utf-8', { fatal: true }).decode(input); } catch { err('SDP_BAD_ENCODING', 'SDP is not valid UTF-8'); }
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      err('SDP_BAD_ENCODING', 'SDP is not valid UTF-8');
+    }
   }
   if (Buffer.byteLength(text) > SDP_MAX_BYTES) err('SDP_TOO_LARGE', `SDP exceeds ${SDP_MAX_BYTES} bytes`);
   const raw = text.split(/\r?\n/);
@@ -53,7 +75,8 @@ export function parseSdp(input: string | Uint8Array): Sdp {
 export function serializeSdp(sdp: Sdp): string {
   const out: string[] = [];
   const put = (l: SdpLine) => {
-    if (!/^[a-zA-Z]$/.test(l.type) || /[\r\n\u0000]/.test(l.value)) err('SDP_BAD_INPUT', `invalid SDP line ${l.type}=${JSON.stringify(l.value.slice(0, 40))}`);
+    if (!/^[a-zA-Z]$/.test(l.type) || /[\r\n\u0000]/.test(l.value))
+      err('SDP_BAD_INPUT', `invalid SDP line ${l.type}=${JSON.stringify(l.value.slice(0, 40))}`);
     out.push(`${l.type}=${l.value}`);
   };
   sdp.session.forEach(put);
@@ -66,13 +89,17 @@ export function serializeSdp(sdp: Sdp): string {
 
 /** a= lines of a line list as name/value (value undefined for property attributes). */
 export function attributes(lines: SdpLine[]): SdpAttribute[] {
-  return lines.filter((l) => l.type === 'a').map((l) => {
-    const c = l.value.indexOf(':');
-    return c < 0 ? { name: l.value } : { name: l.value.slice(0, c), value: l.value.slice(c + 1) };
-  });
+  return lines
+    .filter((l) => l.type === 'a')
+    .map((l) => {
+      const c = l.value.indexOf(':');
+      return c < 0 ? { name: l.value } : { name: l.value.slice(0, c), value: l.value.slice(c + 1) };
+    });
 }
 export function attrValues(lines: SdpLine[], name: string): string[] {
-  return attributes(lines).filter((a) => a.name.toLowerCase() === name.toLowerCase()).map((a) => a.value ?? '');
+  return attributes(lines)
+    .filter((a) => a.name.toLowerCase() === name.toLowerCase())
+    .map((a) => a.value ?? '');
 }
 export function attrValue(lines: SdpLine[], name: string): string | undefined {
   return attrValues(lines, name)[0];
@@ -84,7 +111,11 @@ export function attrLine(name: string, value?: string): SdpLine {
   return { type: 'a', value: value === undefined ? name : `${name}:${value}` };
 }
 
-export interface SdpConnection { netType: string; addrType: string; address: string }
+export interface SdpConnection {
+  netType: string;
+  addrType: string;
+  address: string;
+}
 export function parseConnection(value: string): SdpConnection {
   const m = /^(\S+) (\S+) (\S+)$/.exec(value.trim());
   if (!m) err('SDP_MALFORMED', `invalid c= line ${JSON.stringify(value.slice(0, 60))}`);

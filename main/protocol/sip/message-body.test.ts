@@ -4,8 +4,16 @@ import fc from 'fast-check';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { isParleyError } from '../../base/errors';
 import {
-  decodeBody, decodeContentEncoding, encodeBody, isTextualType, judgeIncoming, mediaType, normalizeSipUri, typeAccepted,
-  DEFAULT_POLICY, UDP_MESSAGE_BODY_LIMIT,
+  decodeBody,
+  decodeContentEncoding,
+  encodeBody,
+  isTextualType,
+  judgeIncoming,
+  mediaType,
+  normalizeSipUri,
+  typeAccepted,
+  DEFAULT_POLICY,
+  UDP_MESSAGE_BODY_LIMIT,
 } from './message-body';
 import { sniffStoredCpim } from '../../features/page/page-messaging';
 
@@ -21,13 +29,17 @@ test('encodeBody: UTF-8 text stays text; binary and non-textual types are base64
 
 test('encodeBody/decodeBody round-trip any bytes for any type (property)', () => {
   fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 2000 }), fc.constantFrom('text/plain', 'application/octet-stream', 'message/cpim', 'image/jpeg'), (bytes, type) => {
-      const e = encodeBody(type, bytes);
-      const cte = e.headers.length ? 'base64' : undefined;
-      const wire = new TextEncoder().encode(e.text);
-      assert.equal(wire.length, e.wireBytes);
-      assert.deepEqual(decodeBody(wire, cte), bytes);
-    }),
+    fc.property(
+      fc.uint8Array({ maxLength: 2000 }),
+      fc.constantFrom('text/plain', 'application/octet-stream', 'message/cpim', 'image/jpeg'),
+      (bytes, type) => {
+        const e = encodeBody(type, bytes);
+        const cte = e.headers.length ? 'base64' : undefined;
+        const wire = new TextEncoder().encode(e.text);
+        assert.equal(wire.length, e.wireBytes);
+        assert.deepEqual(decodeBody(wire, cte), bytes);
+      },
+    ),
   );
 });
 
@@ -73,16 +85,53 @@ test('sniffStoredCpim: only a bare text/plain CPIM document with From and To', (
 
 test('decodeContentEncoding: zlib and raw deflate, gzip, chains, identity; typed errors for unknown, bombs and corrupt data', () => {
   const text = Buffer.from('héllo '.repeat(100));
-  for (const [coding, enc] of [['deflate', deflateSync(text)], ['Deflate', deflateRawSync(text)], ['gzip', gzipSync(text)], ['x-gzip', gzipSync(text)],
-    ['gzip, deflate', deflateSync(gzipSync(text))], ['identity', text], ['', text]] as Array<[string, Buffer]>) {
+  for (const [coding, enc] of [
+    ['deflate', deflateSync(text)],
+    ['Deflate', deflateRawSync(text)],
+    ['gzip', gzipSync(text)],
+    ['x-gzip', gzipSync(text)],
+    ['gzip, deflate', deflateSync(gzipSync(text))],
+    ['identity', text],
+    ['', text],
+  ] as Array<[string, Buffer]>) {
     assert.deepEqual(Buffer.from(decodeContentEncoding(enc, coding, 10_000)), text, coding);
   }
-  assert.deepEqual(Buffer.from(decodeContentEncoding(text, undefined, 10)), text, 'no coding: no limit applied here (the wire limit is judgeIncoming)');
-  const code = (f: () => unknown): string | undefined => { try { f(); return undefined; } catch (e) { return isParleyError(e) ? e.code : 'not a ParleyError'; } };
-  assert.equal(code(() => decodeContentEncoding(text, 'br', 10_000)), 'PAGE_UNSUPPORTED_CONTENT_ENCODING');
-  assert.equal(code(() => decodeContentEncoding(deflateSync(Buffer.alloc(1_000_000)), 'deflate', 64 * 1024)), 'PAGE_DECODED_TOO_LARGE');
-  assert.equal(code(() => decodeContentEncoding(gzipSync(Buffer.alloc(1_000_000)), 'gzip', 64 * 1024)), 'PAGE_DECODED_TOO_LARGE');
-  assert.equal(code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length)), undefined, 'exactly at the limit is fine');
-  assert.equal(code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length - 1)), 'PAGE_DECODED_TOO_LARGE');
-  assert.equal(code(() => decodeContentEncoding(Buffer.from('garbage!'), 'gzip', 10_000)), 'PAGE_BAD_CONTENT_ENCODING');
+  assert.deepEqual(
+    Buffer.from(decodeContentEncoding(text, undefined, 10)),
+    text,
+    'no coding: no limit applied here (the wire limit is judgeIncoming)',
+  );
+  const code = (f: () => unknown): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (e) {
+      return isParleyError(e) ? e.code : 'not a ParleyError';
+    }
+  };
+  assert.equal(
+    code(() => decodeContentEncoding(text, 'br', 10_000)),
+    'PAGE_UNSUPPORTED_CONTENT_ENCODING',
+  );
+  assert.equal(
+    code(() => decodeContentEncoding(deflateSync(Buffer.alloc(1_000_000)), 'deflate', 64 * 1024)),
+    'PAGE_DECODED_TOO_LARGE',
+  );
+  assert.equal(
+    code(() => decodeContentEncoding(gzipSync(Buffer.alloc(1_000_000)), 'gzip', 64 * 1024)),
+    'PAGE_DECODED_TOO_LARGE',
+  );
+  assert.equal(
+    code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length)),
+    undefined,
+    'exactly at the limit is fine',
+  );
+  assert.equal(
+    code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length - 1)),
+    'PAGE_DECODED_TOO_LARGE',
+  );
+  assert.equal(
+    code(() => decodeContentEncoding(Buffer.from('garbage!'), 'gzip', 10_000)),
+    'PAGE_BAD_CONTENT_ENCODING',
+  );
 });

@@ -70,7 +70,9 @@ export function decodeBody(wire: Uint8Array, transferEncoding: string | undefine
   const cte = transferEncoding?.trim().toLowerCase();
   if (!cte || cte === '8bit' || cte === 'binary' || cte === '7bit') return wire;
   if (cte !== 'base64') throw new ParleyError('PAGE_BAD_TRANSFER_ENCODING', `unsupported Content-Transfer-Encoding ${cte}`);
-  const s = Buffer.from(wire).toString('latin1').replace(/[\r\n\t ]/g, '');
+  const s = Buffer.from(wire)
+    .toString('latin1')
+    .replace(/[\r\n\t ]/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) {
     throw new ParleyError('PAGE_BAD_TRANSFER_ENCODING', 'body is not valid base64');
   }
@@ -84,7 +86,10 @@ export function decodeBody(wire: Uint8Array, transferEncoding: string | undefine
  * deflate (RFC 1951), which some senders use under the same name, is accepted too.
  */
 export function decodeContentEncoding(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Uint8Array {
-  const codings = (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c.length > 0);
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c.length > 0);
   const unknown = codings.find((c) => !SUPPORTED_CONTENT_ENCODINGS.includes(c) && c !== 'x-gzip');
   if (unknown !== undefined) {
     throw new ParleyError('PAGE_UNSUPPORTED_CONTENT_ENCODING', `unsupported Content-Encoding ${unknown}`, { coding: unknown });
@@ -109,7 +114,7 @@ export function decodeContentEncoding(body: Uint8Array, contentEncoding: string 
 
 /** RFC 1950 s.2.2: CMF method 8 and (CMF*256 + FLG) a multiple of 31. */
 function isZlibHeader(b: Uint8Array): boolean {
-  return b.length >= 2 && (b[0] & 0x0f) === 8 && (b[0] >> 4) <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
+  return b.length >= 2 && (b[0] & 0x0f) === 8 && b[0] >> 4 <= 7 && ((b[0] << 8) | b[1]) % 31 === 0;
 }
 
 export function typeAccepted(contentType: string, accept: readonly string[]): boolean {

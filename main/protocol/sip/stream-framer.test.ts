@@ -12,7 +12,14 @@ function msg(startLine: string, headers: string[], body = ''): string {
 
 const MESSAGE = msg(
   'MESSAGE sip:bob@parley.test SIP/2.0',
-  ['Via: SIP/2.0/TCP a.invalid;branch=z9hG4bK1', 'From: <sip:alice@parley.test>;tag=1', 'To: <sip:bob@parley.test>', 'Call-ID: c1', 'CSeq: 1 MESSAGE', 'Content-Type: text/plain;charset=utf-8'],
+  [
+    'Via: SIP/2.0/TCP a.invalid;branch=z9hG4bK1',
+    'From: <sip:alice@parley.test>;tag=1',
+    'To: <sip:bob@parley.test>',
+    'Call-ID: c1',
+    'CSeq: 1 MESSAGE',
+    'Content-Type: text/plain;charset=utf-8',
+  ],
   'héllo wörld ✓ 🙂',
 );
 const RESPONSE = msg('SIP/2.0 200 OK', ['Via: SIP/2.0/TCP a.invalid;branch=z9hG4bK1', 'CSeq: 1 MESSAGE']);

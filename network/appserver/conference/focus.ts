@@ -15,16 +15,29 @@ import type { FocusMedia, Leg } from './media';
 export const FACTORY_USER = 'conf-factory';
 const ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS, SUBSCRIBE, MESSAGE';
 
-interface Member { room: Room; dialog: Dialog; leg: Leg; aor: string }
+interface Member {
+  room: Room;
+  dialog: Dialog;
+  leg: Leg;
+  aor: string;
+}
 
-export interface RoomSummary { id: string; uri: string; participants: Array<{ aor: string; nickname?: string }> }
+export interface RoomSummary {
+  id: string;
+  uri: string;
+  participants: Array<{ aor: string; nickname?: string }>;
+}
 
 export class Focus {
   private readonly rooms = new Map<string, Room>();
   private readonly members = new Map<string, Member>();
   private readonly timers = new Map<Room, NodeJS.Timeout[]>();
 
-  constructor(private readonly ctx: AsContext, private readonly media: FocusMedia, private readonly notifier: ConferenceNotifier) {
+  constructor(
+    private readonly ctx: AsContext,
+    private readonly media: FocusMedia,
+    private readonly notifier: ConferenceNotifier,
+  ) {
     media.onClosed = (session) => {
       for (const [key, m] of this.members) {
         if (m.leg.session !== session) continue;
@@ -34,25 +47,44 @@ export class Focus {
     };
   }
 
-  static handles(user: string): boolean { return user === FACTORY_USER || /^conf-[0-9a-z]+$/i.test(user); }
+  static handles(user: string): boolean {
+    return user === FACTORY_USER || /^conf-[0-9a-z]+$/i.test(user);
+  }
 
   roomSummaries(): RoomSummary[] {
-    return [...this.rooms.values()].map((r) => ({ id: r.id, uri: r.uri, participants: [...r.participants.values()].map((p) => ({ aor: p.aor, nickname: p.nickname })) }));
+    return [...this.rooms.values()].map((r) => ({
+      id: r.id,
+      uri: r.uri,
+      participants: [...r.participants.values()].map((p) => ({ aor: p.aor, nickname: p.nickname })),
+    }));
   }
 
   /** Out-of-dialog request for the factory or a room URI. */
   onRequest(req: SipRequest, r: Responder, user: string): void {
     const who = assertedIdentity(req, this.ctx.domain, this.ctx.trustAssertedIdentity);
-    if (!who) { r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may use the conference service')] }); return; }
+    if (!who) {
+      r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may use the conference service')] });
+      return;
+    }
     const room = user === FACTORY_USER ? undefined : this.rooms.get(user.toLowerCase());
-    if (user !== FACTORY_USER && !room) { r.respond(404, { headers: [warning(this.ctx.domain, `no such room ${user}`)] }); return; }
+    if (user !== FACTORY_USER && !room) {
+      r.respond(404, { headers: [warning(this.ctx.domain, `no such room ${user}`)] });
+      return;
+    }
     switch (req.method) {
-      case 'INVITE': return this.onInvite(req, r, who, room);
+      case 'INVITE':
+        return this.onInvite(req, r, who, room);
       case 'SUBSCRIBE':
-        if (!room) { r.respond(404, { headers: [warning(this.ctx.domain, 'subscribe to a room URI, not the factory')] }); return; }
+        if (!room) {
+          r.respond(404, { headers: [warning(this.ctx.domain, 'subscribe to a room URI, not the factory')] });
+          return;
+        }
         return this.notifier.subscribe(req, r, room, who);
       case 'MESSAGE':
-        if (!room) { r.respond(404); return; }
+        if (!room) {
+          r.respond(404);
+          return;
+        }
         return this.onInviteList(req, r, who, room);
       default:
         r.respond(405, { headers: [['Allow', ALLOW]] });
@@ -65,13 +97,19 @@ export class Focus {
     const m = id ? this.members.get(id) : undefined;
     if (!m) return false;
     if (req.method === 'ACK') return true;
-    if (!m.dialog.acceptRemote(req)) { r.respond(500, { reason: 'CSeq out of order' }); return true; }
+    if (!m.dialog.acceptRemote(req)) {
+      r.respond(500, { reason: 'CSeq out of order' });
+      return true;
+    }
     if (req.method === 'BYE') {
       r.respond(200);
       this.leave(id!, 'bye');
       return true;
     }
-    if (req.method === 'INVITE') { r.respond(488, { headers: [warning(this.ctx.domain, 're-INVITE is not supported by this focus')] }); return true; }
+    if (req.method === 'INVITE') {
+      r.respond(488, { headers: [warning(this.ctx.domain, 're-INVITE is not supported by this focus')] });
+      return true;
+    }
     r.respond(405, { headers: [['Allow', ALLOW]] });
     return true;
   }
@@ -79,14 +117,28 @@ export class Focus {
   private onInvite(req: SipRequest, r: Responder, who: string, existing: Room | undefined): void {
     const lim = this.ctx.limits;
     let body: { sdp?: string; list?: ResourceListEntry[] };
-    try { body = inviteBody(req); } catch (e) {
+    try {
+      body = inviteBody(req);
+    } catch (e) {
       r.respond(400, { headers: [warning(this.ctx.domain, (e as Error).message)] });
       return;
     }
-    if (!body.sdp) { r.respond(415, { headers: [['Accept', 'application/sdp, multipart/mixed']] }); return; }
-    if (!existing && this.rooms.size >= lim.maxRooms) { r.respond(403, { headers: [warning(this.ctx.domain, `too many rooms (max ${lim.maxRooms})`)] }); return; }
-    if (existing?.full) { r.respond(486, { headers: [warning(this.ctx.domain, `room is full (max ${existing.maxParticipants} participants)`)] }); return; }
-    if ((body.list?.length ?? 0) > lim.maxRecipients) { r.respond(403, { headers: [warning(this.ctx.domain, `too many invitees (max ${lim.maxRecipients})`)] }); return; }
+    if (!body.sdp) {
+      r.respond(415, { headers: [['Accept', 'application/sdp, multipart/mixed']] });
+      return;
+    }
+    if (!existing && this.rooms.size >= lim.maxRooms) {
+      r.respond(403, { headers: [warning(this.ctx.domain, `too many rooms (max ${lim.maxRooms})`)] });
+      return;
+    }
+    if (existing?.full) {
+      r.respond(486, { headers: [warning(this.ctx.domain, `room is full (max ${existing.maxParticipants} participants)`)] });
+      return;
+    }
+    if ((body.list?.length ?? 0) > lim.maxRecipients) {
+      r.respond(403, { headers: [warning(this.ctx.domain, `too many invitees (max ${lim.maxRecipients})`)] });
+      return;
+    }
     const room = existing ?? this.createRoom(who, getHeader(req, 'Subject'));
     const contact = this.ctx.contact(room.id, true);
     const dialog = Dialog.asUas(req, r.toTag, contact);
@@ -97,7 +149,15 @@ export class Focus {
       if (!existing) this.endRoom(room, 'creation failed');
       return;
     }
-    r.respond(200, { headers: [['Contact', contact], ['Allow', ALLOW], ['Allow-Events', 'conference']], body: Buffer.from(ans.sdp), contentType: 'application/sdp' });
+    r.respond(200, {
+      headers: [
+        ['Contact', contact],
+        ['Allow', ALLOW],
+        ['Allow-Events', 'conference'],
+      ],
+      body: Buffer.from(ans.sdp),
+      contentType: 'application/sdp',
+    });
     this.admit(room, dialog, ans.leg, who, 'dialed-in');
     for (const e of body.list ?? []) this.invite(room, who, e.uri);
   }
@@ -137,19 +197,34 @@ export class Focus {
       const fail = (status: number, reason: string) => {
         this.ctx.log(`${m.room.id}: message from ${m.aor} refused: ${status} ${reason}`);
         // the SEND was already answered 200 by the session: report the failure (RFC 4975 s.7.1.2)
-        m.leg.session.request('REPORT', [['Message-ID', e.messageId], ['Byte-Range', `1-${e.totalBytes}/${e.totalBytes}`], ['Status', `000 ${status} ${reason.replace(/[\r\n]/g, ' ')}`]]);
+        m.leg.session.request('REPORT', [
+          ['Message-ID', e.messageId],
+          ['Byte-Range', `1-${e.totalBytes}/${e.totalBytes}`],
+          ['Status', `000 ${status} ${reason.replace(/[\r\n]/g, ' ')}`],
+        ]);
       };
       let cpim;
-      try { cpim = parseCpim(e.body); } catch (err) { fail(400, `bad CPIM: ${(err as Error).message}`); return; }
+      try {
+        cpim = parseCpim(e.body);
+      } catch (err) {
+        fail(400, `bad CPIM: ${(err as Error).message}`);
+        return;
+      }
       const routed = m.room.route(key, cpim);
-      if (!routed.ok) { fail(routed.status, routed.reason); return; }
+      if (!routed.ok) {
+        fail(routed.status, routed.reason);
+        return;
+      }
       const wire = new Map<object, Uint8Array>(); // every recipient gets the same rewritten message: serialize once
       for (const d of routed.deliveries) {
         const to = this.members.get(d.key);
         if (!to) continue;
         try {
           let body = wire.get(d.cpim);
-          if (!body) { body = serializeCpim(d.cpim); wire.set(d.cpim, body); }
+          if (!body) {
+            body = serializeCpim(d.cpim);
+            wire.set(d.cpim, body);
+          }
           to.leg.session.send({ contentType: 'message/cpim', body });
         } catch (err) {
           this.ctx.log(`${m.room.id}: delivery to ${to.aor} failed: ${(err as Error).message}`);
@@ -157,7 +232,10 @@ export class Focus {
       }
     } else if (e.type === 'nickname') {
       const res = m.room.setNickname(key, e.nickname);
-      if (!res.ok) { e.respond(res.status, res.reason); return; }
+      if (!res.ok) {
+        e.respond(res.status, res.reason);
+        return;
+      }
       e.respond(200);
       if (res.changed) this.notifier.changed(m.room, [m.aor]);
     } else if (e.type === 'sendFailed' && e.local) {
@@ -173,56 +251,96 @@ export class Focus {
 
   /** RFC 5366-style invite list sent as a MESSAGE to the room by a participant (see docs/appserver.md). */
   private onInviteList(req: SipRequest, r: Responder, who: string, room: Room): void {
-    if (!room.isMember(who)) { r.respond(403, { headers: [warning(this.ctx.domain, 'only participants may invite')] }); return; }
+    if (!room.isMember(who)) {
+      r.respond(403, { headers: [warning(this.ctx.domain, 'only participants may invite')] });
+      return;
+    }
     const ct = (getHeader(req, 'Content-Type') ?? '').split(';')[0].trim().toLowerCase();
-    if (ct !== 'application/resource-lists+xml') { r.respond(415, { headers: [['Accept', 'application/resource-lists+xml']] }); return; }
+    if (ct !== 'application/resource-lists+xml') {
+      r.respond(415, { headers: [['Accept', 'application/resource-lists+xml']] });
+      return;
+    }
     let list: ResourceListEntry[];
-    try { list = parseResourceList(req.body); } catch (e) { r.respond(400, { headers: [warning(this.ctx.domain, (e as Error).message)] }); return; }
-    if (list.length > this.ctx.limits.maxRecipients) { r.respond(403, { headers: [warning(this.ctx.domain, `too many invitees (max ${this.ctx.limits.maxRecipients})`)] }); return; }
+    try {
+      list = parseResourceList(req.body);
+    } catch (e) {
+      r.respond(400, { headers: [warning(this.ctx.domain, (e as Error).message)] });
+      return;
+    }
+    if (list.length > this.ctx.limits.maxRecipients) {
+      r.respond(403, { headers: [warning(this.ctx.domain, `too many invitees (max ${this.ctx.limits.maxRecipients})`)] });
+      return;
+    }
     r.respond(202);
     for (const e of list) this.invite(room, who, e.uri);
   }
 
   private invite(room: Room, inviter: string, target: string): void {
     let aor: string;
-    try { aor = aorOf(target); } catch { this.ctx.log(`${room.id}: bad invitee URI ${target}`); return; }
+    try {
+      aor = aorOf(target);
+    } catch {
+      this.ctx.log(`${room.id}: bad invitee URI ${target}`);
+      return;
+    }
     if (room.isMember(aor) || aor === aorOf(room.uri)) return;
     room.invited.add(aor);
     let key = '';
     const offer = this.media.offer((e) => this.onMsrp(key, e));
     const contact = this.ctx.contact(room.id, true);
-    const req: SipRequest = { kind: 'request', method: 'INVITE', uri: aor, body: Buffer.from(offer.sdp), headers: [
-      ['Max-Forwards', '70'], ['From', `<${room.uri}>;tag=${randomToken(4)}`], ['To', `<${aor}>`],
-      ['Call-ID', `${randomToken(10)}@${this.ctx.domain}`], ['CSeq', '1 INVITE'], ['Contact', contact],
-      ['Referred-By', `<${inviter}>`], ['Allow', ALLOW], ['Allow-Events', 'conference'],
-      ...(room.subject ? [['Subject', room.subject] as [string, string]] : []), ['Content-Type', 'application/sdp'],
-    ] };
-    const sent = this.ctx.endpoint.send(req, {
-      onFinal: (res) => {
-        if (res.status >= 300 || res.status < 200) {
-          this.media.close(offer.session);
-          room.invited.delete(aor);
-          this.ctx.log(`${room.id}: invitation of ${aor} by ${inviter}: ${res.status} ${res.reason}`);
-          return;
-        }
-        const dialog = Dialog.asUac(sent, res, contact);
-        this.ctx.endpoint.sendAck(dialog.request('ACK', { cseq: 1 }));
-        if (!this.rooms.has(room.id) || room.full) {
-          this.media.close(offer.session);
-          this.ctx.endpoint.send(dialog.request('BYE', { headers: [warning(this.ctx.domain, 'room is full or gone')] }), { onFinal: () => {} });
-          return;
-        }
-        let leg: Leg;
-        try { leg = this.media.completeOffer(offer, res.body.toString()); } catch (e) {
-          this.ctx.log(`${room.id}: ${(e as Error).message}`);
-          this.media.close(offer.session);
-          this.ctx.endpoint.send(dialog.request('BYE'), { onFinal: () => {} });
-          return;
-        }
-        key = dialog.id;
-        this.admit(room, dialog, leg, aor, 'dialed-out');
+    const req: SipRequest = {
+      kind: 'request',
+      method: 'INVITE',
+      uri: aor,
+      body: Buffer.from(offer.sdp),
+      headers: [
+        ['Max-Forwards', '70'],
+        ['From', `<${room.uri}>;tag=${randomToken(4)}`],
+        ['To', `<${aor}>`],
+        ['Call-ID', `${randomToken(10)}@${this.ctx.domain}`],
+        ['CSeq', '1 INVITE'],
+        ['Contact', contact],
+        ['Referred-By', `<${inviter}>`],
+        ['Allow', ALLOW],
+        ['Allow-Events', 'conference'],
+        ...(room.subject ? [['Subject', room.subject] as [string, string]] : []),
+        ['Content-Type', 'application/sdp'],
+      ],
+    };
+    const sent = this.ctx.endpoint.send(
+      req,
+      {
+        onFinal: (res) => {
+          if (res.status >= 300 || res.status < 200) {
+            this.media.close(offer.session);
+            room.invited.delete(aor);
+            this.ctx.log(`${room.id}: invitation of ${aor} by ${inviter}: ${res.status} ${res.reason}`);
+            return;
+          }
+          const dialog = Dialog.asUac(sent, res, contact);
+          this.ctx.endpoint.sendAck(dialog.request('ACK', { cseq: 1 }));
+          if (!this.rooms.has(room.id) || room.full) {
+            this.media.close(offer.session);
+            this.ctx.endpoint.send(dialog.request('BYE', { headers: [warning(this.ctx.domain, 'room is full or gone')] }), {
+              onFinal: () => {},
+            });
+            return;
+          }
+          let leg: Leg;
+          try {
+            leg = this.media.completeOffer(offer, res.body.toString());
+          } catch (e) {
+            this.ctx.log(`${room.id}: ${(e as Error).message}`);
+            this.media.close(offer.session);
+            this.ctx.endpoint.send(dialog.request('BYE'), { onFinal: () => {} });
+            return;
+          }
+          key = dialog.id;
+          this.admit(room, dialog, leg, aor, 'dialed-out');
+        },
       },
-    }, { ringTimeoutMs: this.ctx.limits.inviteRingTimeoutMs });
+      { ringTimeoutMs: this.ctx.limits.inviteRingTimeoutMs },
+    );
     this.ctx.log(`${room.id}: inviting ${aor} (by ${inviter})`);
   }
 
@@ -232,7 +350,9 @@ export class Focus {
   private hangUp(key: string, why: string): void {
     const m = this.members.get(key);
     if (!m) return;
-    this.ctx.endpoint.send(m.dialog.request('BYE', { headers: [['Reason', `SIP;cause=200;text="${why.replace(/"/g, '')}"`]] }), { onFinal: () => {} });
+    this.ctx.endpoint.send(m.dialog.request('BYE', { headers: [['Reason', `SIP;cause=200;text="${why.replace(/"/g, '')}"`]] }), {
+      onFinal: () => {},
+    });
     this.leave(key, why);
   }
 
@@ -243,12 +363,17 @@ export class Focus {
     this.media.close(m.leg.session);
     const { userGone } = m.room.leave(key, Date.now());
     this.ctx.log(`${m.room.id}: ${m.aor} left (${why}), ${m.room.size} in the room`);
-    if (userGone) { this.notifier.userLeft(m.room, m.aor); this.notifier.changed(m.room, [m.aor]); }
+    if (userGone) {
+      this.notifier.userLeft(m.room, m.aor);
+      this.notifier.changed(m.room, [m.aor]);
+    }
     if (m.room.size === 0) this.armEmptyTimer(m.room);
   }
 
   private armEmptyTimer(room: Room): void {
-    const t = setTimeout(() => { if (room.size === 0) this.endRoom(room, 'empty'); }, this.ctx.limits.emptyRoomGraceMs);
+    const t = setTimeout(() => {
+      if (room.size === 0) this.endRoom(room, 'empty');
+    }, this.ctx.limits.emptyRoomGraceMs);
     t.unref();
     (this.timers.get(room) ?? []).push(t);
   }
@@ -293,4 +418,10 @@ export function inviteBody(req: SipRequest): { sdp?: string; list?: ResourceList
 }
 
 /** Display name + URI of a From header, for logs. */
-export const fromOf = (req: SipRequest): string => { try { return parseNameAddr(getHeader(req, 'From') ?? '').uri; } catch { return '?'; } };
+export const fromOf = (req: SipRequest): string => {
+  try {
+    return parseNameAddr(getHeader(req, 'From') ?? '').uri;
+  } catch {
+    return '?';
+  }
+};

@@ -1,7 +1,14 @@
 // MSRP legs of the focus: one terminated MSRP session per participant (RFC 4975 s.5.4, RFC 6135 roles, RFC 7701 s.5 focus behaviour).
 import { MsrpSession, newSessionId, formatMsrpUri, type SessionEvent } from '../../../main/protocol/msrp';
-import { MsrpTransport } from '../../../main/net/msrp';
-import { answerMsrpOffer, buildMsrpOffer, msrpConnectsActively, parseMsrpMedia, type MsrpLocalCapabilities, type MsrpMedia } from '../../../main/protocol/sdp/msrp-sdp';
+import { type MsrpTransport } from '../../../main/net/msrp';
+import {
+  answerMsrpOffer,
+  buildMsrpOffer,
+  msrpConnectsActively,
+  parseMsrpMedia,
+  type MsrpLocalCapabilities,
+  type MsrpMedia,
+} from '../../../main/protocol/sdp/msrp-sdp';
 import { parseMsrpUri, type MsrpUri } from '../../../main/protocol/msrp/uri';
 import { ParleyError } from '../../../main/base/errors';
 
@@ -29,7 +36,10 @@ export class FocusMedia {
   private readonly tls?: { transport: MsrpTransport; fingerprint: string };
   private readonly owner = new WeakMap<MsrpSession, MsrpTransport>();
 
-  constructor(readonly transport: MsrpTransport, o: FocusMediaOptions) {
+  constructor(
+    readonly transport: MsrpTransport,
+    o: FocusMediaOptions,
+  ) {
     this.maxMessageBytes = o.maxMessageBytes;
     this.relayPath = o.relayPath ?? [];
     this.tls = o.tls;
@@ -39,13 +49,23 @@ export class FocusMedia {
   onClosed: (session: MsrpSession) => void = () => {};
 
   private session(localUri: ReturnType<MsrpTransport['localUri']>, toPath: string[], checkFromPath = true): MsrpSession {
-    const s = new MsrpSession({ localUri, toPath, acceptTypes: ROOM_ACCEPT_TYPES, maxMessageBytes: this.maxMessageBytes, checkFromPath, chunkSize: 4096 });
+    const s = new MsrpSession({
+      localUri,
+      toPath,
+      acceptTypes: ROOM_ACCEPT_TYPES,
+      maxMessageBytes: this.maxMessageBytes,
+      checkFromPath,
+      chunkSize: 4096,
+    });
     // MsrpSession has no 'closed' event; the transport closes sessions whose connection is gone through close()
     const close = s.close.bind(s);
     let done = false;
     s.close = (reason) => {
       close(reason);
-      if (!done) { done = true; this.onClosed(s); }
+      if (!done) {
+        done = true;
+        this.onClosed(s);
+      }
     };
     return s;
   }
@@ -59,14 +79,24 @@ export class FocusMedia {
     const tcpUri = this.transport.localUri(sid);
     const tlsUri = this.tls?.transport.localUri(sid);
     let offer: MsrpMedia | undefined;
-    try { offer = parseMsrpMedia(offerSdp); } catch { /* answerMsrpOffer reports it */ }
+    try {
+      offer = parseMsrpMedia(offerSdp);
+    } catch {
+      /* answerMsrpOffer reports it */
+    }
     // the relay client speaks msrp://, so only TCP offers go relay to relay
     const viaRelay = this.relayPath.length > 0 && !!offer && offer.transport === 'TCP/MSRP' && offer.path.length > 1;
     const relay = viaRelay ? this.relayPath.map(formatMsrpUri) : [];
-    const endpoints: MsrpLocalCapabilities['endpoints'] = [{ transport: 'TCP/MSRP', port: this.transport.port, path: [...relay, formatMsrpUri(tcpUri)] }];
+    const endpoints: MsrpLocalCapabilities['endpoints'] = [
+      { transport: 'TCP/MSRP', port: this.transport.port, path: [...relay, formatMsrpUri(tcpUri)] },
+    ];
     if (this.tls && tlsUri) endpoints.push({ transport: 'TCP/TLS/MSRP', port: this.tls.transport.port, path: [formatMsrpUri(tlsUri)] });
     const a = answerMsrpOffer(offerSdp, {
-      endpoints, acceptTypes: ROOM_ACCEPT_TYPES, acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'passive',
+      endpoints,
+      acceptTypes: ROOM_ACCEPT_TYPES,
+      acceptWrappedTypes: ROOM_WRAPPED_TYPES,
+      maxSize: this.maxMessageBytes,
+      setup: 'passive',
       fingerprints: this.tls ? [{ algorithm: 'sha-256', value: this.tls.fingerprint }] : undefined,
     });
     if ('reject' in a) return { reject: a.reason };
@@ -79,7 +109,11 @@ export class FocusMedia {
     const fp = a.remote.fingerprints.find((f) => f.algorithm === 'sha-256');
     // through our relay the session rides on the relay connection (RFC 4976): nothing to listen for or connect to.
     // msrps: the peer's certificate must match its a=fingerprint (RFC 8122); without one, any certificate is taken
-    const ready = transport.attach(session, { role: active ? 'active' : 'passive', viaRelay, remoteFingerprint: secure && fp ? `sha-256 ${fp.value}` : undefined });
+    const ready = transport.attach(session, {
+      role: active ? 'active' : 'passive',
+      viaRelay,
+      remoteFingerprint: secure && fp ? `sha-256 ${fp.value}` : undefined,
+    });
     ready.catch(() => {});
     return { sdp: a.sdp, leg: { session, ready } };
   }
@@ -90,8 +124,15 @@ export class FocusMedia {
    */
   offer(onEvent: (e: SessionEvent) => void): { sdp: string; session: MsrpSession; ready: Promise<void> } {
     const localUri = this.transport.localUri(newSessionId());
-    const sdp = buildMsrpOffer({ port: this.transport.port, transport: 'TCP/MSRP', path: [formatMsrpUri(localUri)], acceptTypes: ROOM_ACCEPT_TYPES,
-      acceptWrappedTypes: ROOM_WRAPPED_TYPES, maxSize: this.maxMessageBytes, setup: 'actpass' });
+    const sdp = buildMsrpOffer({
+      port: this.transport.port,
+      transport: 'TCP/MSRP',
+      path: [formatMsrpUri(localUri)],
+      acceptTypes: ROOM_ACCEPT_TYPES,
+      acceptWrappedTypes: ROOM_WRAPPED_TYPES,
+      maxSize: this.maxMessageBytes,
+      setup: 'actpass',
+    });
     // peer unknown yet: From-Path is not checked (the 120-bit session id in our URI is the capability)
     const session = this.session(localUri, [formatMsrpUri(localUri)], false);
     session.onEvent = onEvent;
@@ -103,7 +144,11 @@ export class FocusMedia {
   /** Apply the invitee's answer; returns the leg (connecting actively when the answer says passive). */
   completeOffer(o: { session: MsrpSession; ready: Promise<void>; sdp: string }, answerSdp: string): Leg {
     let remote: MsrpMedia;
-    try { remote = parseMsrpMedia(answerSdp); } catch (e) { throw new ParleyError('AS_BAD_ANSWER', `invitee answer: ${(e as Error).message}`); }
+    try {
+      remote = parseMsrpMedia(answerSdp);
+    } catch (e) {
+      throw new ParleyError('AS_BAD_ANSWER', `invitee answer: ${(e as Error).message}`);
+    }
     o.session.toPath.splice(0, o.session.toPath.length, ...remote.path.map((p) => parseMsrpUri(p)));
     const own = parseMsrpMedia(o.sdp);
     if (msrpConnectsActively(own, remote, true)) {

@@ -38,9 +38,17 @@ export class ConferenceNotifier {
     }
     const contact = this.ctx.contact(room.id, true);
     const dialog = Dialog.asUas(req, r.toTag, contact);
-    r.respond(200, { headers: [['Contact', contact], ['Expires', String(expires)]] });
+    r.respond(200, {
+      headers: [
+        ['Contact', contact],
+        ['Expires', String(expires)],
+      ],
+    });
     const sub: Subscription = { dialog, room, subscriber, version: 0, expiresAt: Date.now() + expires * 1000 };
-    if (expires === 0) { this.notify(sub, room.fullState(++sub.version), 'terminated;reason=timeout'); return; }
+    if (expires === 0) {
+      this.notify(sub, room.fullState(++sub.version), 'terminated;reason=timeout');
+      return;
+    }
     this.subs.set(dialog.id, sub);
     this.arm(sub, expires);
     this.notify(sub, room.fullState(++sub.version), `active;expires=${expires}`);
@@ -51,12 +59,26 @@ export class ConferenceNotifier {
     const id = dialogIdOfRequest(req);
     const sub = id ? this.subs.get(id) : undefined;
     if (!sub) return false;
-    if (req.method !== 'SUBSCRIBE') { r.respond(405, { headers: [['Allow', 'SUBSCRIBE']] }); return true; }
-    if (!sub.dialog.acceptRemote(req)) { r.respond(500, { reason: 'CSeq out of order' }); return true; }
+    if (req.method !== 'SUBSCRIBE') {
+      r.respond(405, { headers: [['Allow', 'SUBSCRIBE']] });
+      return true;
+    }
+    if (!sub.dialog.acceptRemote(req)) {
+      r.respond(500, { reason: 'CSeq out of order' });
+      return true;
+    }
     const expires = this.expiresOf(req, r);
     if (expires === undefined) return true;
-    r.respond(200, { headers: [['Contact', sub.dialog.contact], ['Expires', String(expires)]] });
-    if (expires === 0) { this.end(sub, 'timeout'); return true; }
+    r.respond(200, {
+      headers: [
+        ['Contact', sub.dialog.contact],
+        ['Expires', String(expires)],
+      ],
+    });
+    if (expires === 0) {
+      this.end(sub, 'timeout');
+      return true;
+    }
     this.arm(sub, expires);
     this.notify(sub, sub.room.fullState(++sub.version), `active;expires=${expires}`);
     return true;
@@ -66,13 +88,15 @@ export class ConferenceNotifier {
   changed(room: Room, aors: string[]): void {
     for (const s of this.subs.values()) {
       // RFC 6665 s.4.1.3: active NOTIFYs carry the remaining duration
-      if (s.room === room) this.notify(s, room.partialState(++s.version, aors), `active;expires=${Math.max(0, Math.ceil((s.expiresAt - Date.now()) / 1000))}`);
+      if (s.room === room)
+        this.notify(s, room.partialState(++s.version, aors), `active;expires=${Math.max(0, Math.ceil((s.expiresAt - Date.now()) / 1000))}`);
     }
   }
 
   /** A user left: their own subscription ends (they are no longer allowed to observe). */
   userLeft(room: Room, aor: string): void {
-    for (const s of [...this.subs.values()]) if (s.room === room && s.subscriber === aor && !room.mayObserve(aor)) this.end(s, 'deactivated');
+    for (const s of [...this.subs.values()])
+      if (s.room === room && s.subscriber === aor && !room.mayObserve(aor)) this.end(s, 'deactivated');
   }
 
   /** The room is gone: terminated NOTIFY with reason=noresource to everyone (RFC 6665 s.4.2.2). */
@@ -98,7 +122,10 @@ export class ConferenceNotifier {
   /** Expires of a SUBSCRIBE (RFC 6665 s.4.2.1.1): default when absent, 423 + Min-Expires when too short, capped at the default. */
   private expiresOf(req: SipRequest, r: Responder): number | undefined {
     const ev = (getHeader(req, 'Event') ?? '').split(';')[0].trim().toLowerCase();
-    if (ev !== 'conference') { r.respond(489, { headers: [['Allow-Events', 'conference']] }); return undefined; }
+    if (ev !== 'conference') {
+      r.respond(489, { headers: [['Allow-Events', 'conference']] });
+      return undefined;
+    }
     const accept = getHeaders(req, 'Accept').map((a) => a.split(';')[0].trim().toLowerCase());
     if (accept.length && !accept.some((a) => a === CONFINFO_CONTENT_TYPE || a === 'application/*' || a === '*/*')) {
       r.respond(406, { reason: 'Not Acceptable', headers: [['Accept', CONFINFO_CONTENT_TYPE]] }); // RFC 6665 s.4.2.1.1
@@ -107,16 +134,26 @@ export class ConferenceNotifier {
     const lim = this.ctx.limits;
     const v = getHeader(req, 'Expires');
     if (v === undefined) return lim.subscribeExpiresS;
-    if (!/^\d{1,10}$/.test(v.trim())) { r.respond(400, { reason: 'Bad Expires' }); return undefined; }
+    if (!/^\d{1,10}$/.test(v.trim())) {
+      r.respond(400, { reason: 'Bad Expires' });
+      return undefined;
+    }
     const n = Number(v);
-    if (n !== 0 && n < lim.subscribeMinExpiresS) { r.respond(423, { headers: [['Min-Expires', String(lim.subscribeMinExpiresS)]] }); return undefined; }
+    if (n !== 0 && n < lim.subscribeMinExpiresS) {
+      r.respond(423, { headers: [['Min-Expires', String(lim.subscribeMinExpiresS)]] });
+      return undefined;
+    }
     return Math.min(n, lim.subscribeExpiresS);
   }
 
   private notify(s: Subscription, doc: ConferenceInfo, state: string): void {
     const req = s.dialog.request('NOTIFY', {
-      headers: [['Event', 'conference'], ['Subscription-State', state]],
-      body: Buffer.from(serializeConferenceInfo(doc)), contentType: CONFINFO_CONTENT_TYPE,
+      headers: [
+        ['Event', 'conference'],
+        ['Subscription-State', state],
+      ],
+      body: Buffer.from(serializeConferenceInfo(doc)),
+      contentType: CONFINFO_CONTENT_TYPE,
     });
     this.ctx.endpoint.send(req, {
       onFinal: (res) => {

@@ -8,7 +8,12 @@ import { Room } from './room';
 const URI = 'sip:conf-1@parley.test';
 function room(max = 5): Room {
   const r = new Room('conf-1', URI, 'sip:alice@parley.test', 'Subject', max, 0);
-  for (const [k, u] of [['a', 'alice'], ['b', 'bob'], ['c', 'carol']]) r.join({ key: k, aor: `sip:${u}@parley.test`, joinedAt: 0, joiningMethod: 'dialed-in' });
+  for (const [k, u] of [
+    ['a', 'alice'],
+    ['b', 'bob'],
+    ['c', 'carol'],
+  ])
+    r.join({ key: k, aor: `sip:${u}@parley.test`, joinedAt: 0, joiningMethod: 'dialed-in' });
   return r;
 }
 const msg = (from: string, to: Array<string | CpimAddress>, text = 'hi') => buildChatCpim({ from, to, text, messageId: 'm1' });
@@ -58,8 +63,17 @@ describe('Room', () => {
     assert.equal(view.users.list.length, 3);
     r.setNickname('b', 'Bobby');
     r.leave('c', 1);
-    view = applyConferenceInfo(view, parseConferenceInfo(serializeConferenceInfo(r.partialState(2, ['sip:bob@parley.test', 'sip:carol@parley.test']))));
-    assert.deepEqual(view.users.list.map((u) => [u.entity, u.displayText]), [['sip:alice@parley.test', undefined], ['sip:bob@parley.test', 'Bobby']]);
+    view = applyConferenceInfo(
+      view,
+      parseConferenceInfo(serializeConferenceInfo(r.partialState(2, ['sip:bob@parley.test', 'sip:carol@parley.test']))),
+    );
+    assert.deepEqual(
+      view.users.list.map((u) => [u.entity, u.displayText]),
+      [
+        ['sip:alice@parley.test', undefined],
+        ['sip:bob@parley.test', 'Bobby'],
+      ],
+    );
     assert.equal(view.conferenceState?.userCount, 2);
     assert.equal(view.description?.confUris?.[0].purpose, 'grouptextchat');
     assert.equal(parseConferenceInfo(serializeConferenceInfo(r.endedState(3))).state, 'deleted');

@@ -19,8 +19,7 @@ export const NICKNAME_MAX_CHARS = 32;
 export type NicknameResult = { ok: true; changed: boolean } | { ok: false; status: 423 | 425; reason: string };
 
 export type RouteResult =
-  | { ok: true; private: boolean; deliveries: Array<{ key: string; cpim: CpimMessage }> }
-  | { ok: false; status: number; reason: string };
+  { ok: true; private: boolean; deliveries: Array<{ key: string; cpim: CpimMessage }> } | { ok: false; status: number; reason: string };
 
 /** Case-insensitive comparison form of a nickname (Unicode NFKC + lower case, close to RFC 8266's comparison). */
 export const nicknameKey = (n: string): string => n.normalize('NFKC').toLowerCase();
@@ -40,18 +39,34 @@ export class Room {
   readonly createdAt: number;
   emptySince: number | undefined;
 
-  constructor(readonly id: string, readonly uri: string, readonly creator: string, readonly subject: string | undefined,
-    readonly maxParticipants: number, now: number) {
+  constructor(
+    readonly id: string,
+    readonly uri: string,
+    readonly creator: string,
+    readonly subject: string | undefined,
+    readonly maxParticipants: number,
+    now: number,
+  ) {
     this.createdAt = now;
     this.emptySince = now;
   }
 
-  get size(): number { return this.participants.size; }
-  get full(): boolean { return this.participants.size >= this.maxParticipants; }
+  get size(): number {
+    return this.participants.size;
+  }
+  get full(): boolean {
+    return this.participants.size >= this.maxParticipants;
+  }
   /** Distinct AoRs in the room. */
-  get users(): string[] { return [...new Set([...this.participants.values()].map((p) => p.aor))]; }
-  isMember(aor: string): boolean { return [...this.participants.values()].some((p) => p.aor === aor); }
-  mayObserve(aor: string): boolean { return this.isMember(aor) || this.invited.has(aor) || aor === this.creator; }
+  get users(): string[] {
+    return [...new Set([...this.participants.values()].map((p) => p.aor))];
+  }
+  isMember(aor: string): boolean {
+    return [...this.participants.values()].some((p) => p.aor === aor);
+  }
+  mayObserve(aor: string): boolean {
+    return this.isMember(aor) || this.invited.has(aor) || aor === this.creator;
+  }
 
   join(p: Omit<Participant, 'nickname'>): Participant {
     const full: Participant = { ...p };
@@ -79,7 +94,8 @@ export class Room {
     const clean = nick.normalize('NFKC').trim();
     const k = nicknameKey(clean);
     for (const o of this.participants.values()) {
-      if (o.aor !== p.aor && o.nickname !== undefined && nicknameKey(o.nickname) === k) return { ok: false, status: 425, reason: 'Nickname already in use' };
+      if (o.aor !== p.aor && o.nickname !== undefined && nicknameKey(o.nickname) === k)
+        return { ok: false, status: 425, reason: 'Nickname already in use' };
     }
     const changed = p.nickname !== clean;
     for (const o of this.participants.values()) if (o.aor === p.aor) o.nickname = clean; // one nickname per user
@@ -99,11 +115,17 @@ export class Room {
     let isPrivate = false;
     for (const t of msg.to) {
       let aor: string | undefined;
-      try { aor = aorOf(t.uri); } catch { aor = undefined; }
+      try {
+        aor = aorOf(t.uri);
+      } catch {
+        aor = undefined;
+      }
       if (aor === roomAor) continue;
       isPrivate = true;
       const byAor = aor && this.isMember(aor) ? aor : undefined;
-      const byNick = [...this.participants.values()].find((p) => p.nickname !== undefined && t.name !== undefined && nicknameKey(p.nickname) === nicknameKey(t.name))?.aor;
+      const byNick = [...this.participants.values()].find(
+        (p) => p.nickname !== undefined && t.name !== undefined && nicknameKey(p.nickname) === nicknameKey(t.name),
+      )?.aor;
       const hit = byAor ?? byNick;
       if (!hit) return { ok: false, status: 403, reason: `Private message recipient ${t.uri} is not in the room` };
       targets.add(hit);
@@ -124,17 +146,32 @@ export class Room {
     const eps = [...this.participants.values()].filter((p) => p.aor === aor);
     const nick = eps.find((p) => p.nickname)?.nickname;
     return {
-      entity: aor, state: 'full', ...(nick ? { displayText: nick } : {}),
+      entity: aor,
+      state: 'full',
+      ...(nick ? { displayText: nick } : {}),
       roles: [aor === this.creator ? 'creator' : 'participant'],
-      endpoints: [{ entity: aor, status: 'connected', joiningMethod: eps[0]?.joiningMethod ?? 'dialed-in',
-        joiningInfo: { when: new Date(eps[0]?.joinedAt ?? 0).toISOString() }, media: [{ id: '1', type: 'message', status: 'sendrecv' }] }],
+      endpoints: [
+        {
+          entity: aor,
+          status: 'connected',
+          joiningMethod: eps[0]?.joiningMethod ?? 'dialed-in',
+          joiningInfo: { when: new Date(eps[0]?.joinedAt ?? 0).toISOString() },
+          media: [{ id: '1', type: 'message', status: 'sendrecv' }],
+        },
+      ],
     };
   }
 
   fullState(version: number): ConferenceInfo {
     return {
-      entity: this.uri, version, state: 'full',
-      description: { ...(this.subject ? { subject: this.subject } : {}), confUris: [{ uri: this.uri, purpose: 'grouptextchat' }], maximumUserCount: this.maxParticipants },
+      entity: this.uri,
+      version,
+      state: 'full',
+      description: {
+        ...(this.subject ? { subject: this.subject } : {}),
+        confUris: [{ uri: this.uri, purpose: 'grouptextchat' }],
+        maximumUserCount: this.maxParticipants,
+      },
       conferenceState: { userCount: this.users.length, active: true },
       users: { list: this.users.map((a) => this.user(a)) },
     };
@@ -143,9 +180,14 @@ export class Room {
   /** Partial document for users that joined/changed (present) or left (absent from the room). */
   partialState(version: number, changedAors: string[]): ConferenceInfo {
     return {
-      entity: this.uri, version, state: 'partial',
+      entity: this.uri,
+      version,
+      state: 'partial',
       conferenceState: { state: 'partial', userCount: this.users.length, active: true },
-      users: { state: 'partial', list: changedAors.map((a) => (this.isMember(a) ? this.user(a) : { entity: a, state: 'deleted' as const })) },
+      users: {
+        state: 'partial',
+        list: changedAors.map((a) => (this.isMember(a) ? this.user(a) : { entity: a, state: 'deleted' as const })),
+      },
     };
   }
 
@@ -166,5 +208,11 @@ export function withFrom(m: CpimMessage, from: CpimAddress): CpimMessage {
 
 /** A notice from the room itself (e.g. a focus-originated message), as CPIM. */
 export function roomNotice(roomUri: string, to: string, text: string): CpimMessage {
-  return createCpim({ from: { uri: roomUri }, to: [to], contentType: 'text/plain;charset=utf-8', body: text, dateTime: new Date().toISOString() });
+  return createCpim({
+    from: { uri: roomUri },
+    to: [to],
+    contentType: 'text/plain;charset=utf-8',
+    body: text,
+    dateTime: new Date().toISOString(),
+  });
 }

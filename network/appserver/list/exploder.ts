@@ -18,22 +18,38 @@ export interface DeliveryReport {
   results: Array<{ recipient: string; outcome: Outcome; status: number; reason: string }>;
 }
 
-export interface GroupConfig { [name: string]: { members: string[] } }
+export interface GroupConfig {
+  [name: string]: { members: string[] };
+}
 
 /** Service URIs we never fan out to (no loops through the app server). */
 const SERVICE_USER = /^(conf-|chat-|list|group-)/i;
 
 export class ListServer {
-  constructor(private readonly ctx: AsContext, private groups: GroupConfig, private readonly onReport: (r: DeliveryReport) => void) {}
+  constructor(
+    private readonly ctx: AsContext,
+    private groups: GroupConfig,
+    private readonly onReport: (r: DeliveryReport) => void,
+  ) {}
 
-  static handles(user: string): boolean { return /^list/i.test(user) || /^group-[a-z0-9._-]+$/i.test(user); }
+  static handles(user: string): boolean {
+    return /^list/i.test(user) || /^group-[a-z0-9._-]+$/i.test(user);
+  }
 
-  setGroups(g: GroupConfig): void { this.groups = g; }
+  setGroups(g: GroupConfig): void {
+    this.groups = g;
+  }
 
   onRequest(req: SipRequest, r: Responder, user: string): void {
-    if (req.method !== 'MESSAGE') { r.respond(405, { headers: [['Allow', 'MESSAGE, OPTIONS']] }); return; }
+    if (req.method !== 'MESSAGE') {
+      r.respond(405, { headers: [['Allow', 'MESSAGE, OPTIONS']] });
+      return;
+    }
     const sender = assertedIdentity(req, this.ctx.domain, this.ctx.trustAssertedIdentity);
-    if (!sender) { r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may send through this service')] }); return; }
+    if (!sender) {
+      r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may send through this service')] });
+      return;
+    }
     if (/^group-/i.test(user)) this.group(req, r, user.toLowerCase(), sender);
     else this.uriList(req, r, sender);
   }
@@ -46,7 +62,9 @@ export class ListServer {
       return;
     }
     let parsed;
-    try { parsed = parseUriListMessage(getHeader(req, 'Content-Type') ?? '', req.body); } catch (e) {
+    try {
+      parsed = parseUriListMessage(getHeader(req, 'Content-Type') ?? '', req.body);
+    } catch (e) {
       r.respond(400, { headers: [warning(this.ctx.domain, (e as Error).message)] });
       return;
     }
@@ -56,34 +74,71 @@ export class ListServer {
       return;
     }
     r.respond(202);
-    const history = recipients.filter((e) => (e.copyControl ?? 'to') !== 'bcc')
-      .map((e): ResourceListEntry => (e.anonymize ? { uri: ANONYMOUS_URI, copyControl: e.copyControl ?? 'to' } : { uri: e.uri, displayName: e.displayName, copyControl: e.copyControl ?? 'to' }));
+    const history = recipients
+      .filter((e) => (e.copyControl ?? 'to') !== 'bcc')
+      .map((e): ResourceListEntry =>
+        e.anonymize
+          ? { uri: ANONYMOUS_URI, copyControl: e.copyControl ?? 'to' }
+          : { uri: e.uri, displayName: e.displayName, copyControl: e.copyControl ?? 'to' },
+      );
     let body = Buffer.from(parsed.message.body);
     let contentType = parsed.message.contentType;
     if (history.length) {
       // RFC 5365 s.4.2: copies carry the (non-bcc, anonymized) list with Content-Disposition: recipient-list-history
       const mp = buildMultipart([
         { headers: [{ name: 'Content-Type', value: parsed.message.contentType }, ...parsed.message.headers], body: parsed.message.body },
-        { headers: [{ name: 'Content-Type', value: 'application/resource-lists+xml' }, { name: 'Content-Disposition', value: 'recipient-list-history; handling=optional' }], body: serializeResourceList(history) },
+        {
+          headers: [
+            { name: 'Content-Type', value: 'application/resource-lists+xml' },
+            { name: 'Content-Disposition', value: 'recipient-list-history; handling=optional' },
+          ],
+          body: serializeResourceList(history),
+        },
       ]);
       body = Buffer.from(mp.body);
       contentType = mp.contentType;
     }
-    this.explode(req, sender, req.uri, recipients.map((e) => e.uri), { contentType, body });
+    this.explode(
+      req,
+      sender,
+      req.uri,
+      recipients.map((e) => e.uri),
+      { contentType, body },
+    );
   }
 
   /** A predefined group: every member except the sender gets the MESSAGE as sent; only members may post. */
   private group(req: SipRequest, r: Responder, user: string, sender: string): void {
     const g = this.groups[user.slice('group-'.length)];
-    if (!g) { r.respond(404, { headers: [warning(this.ctx.domain, `no such group ${user}`)] }); return; }
+    if (!g) {
+      r.respond(404, { headers: [warning(this.ctx.domain, `no such group ${user}`)] });
+      return;
+    }
     const members = dedupe(g.members.map((uri) => ({ uri })));
-    if (!members.some((m) => safeAor(m.uri) === sender)) { r.respond(403, { headers: [warning(this.ctx.domain, `${sender} is not a member of ${user}`)] }); return; }
+    if (!members.some((m) => safeAor(m.uri) === sender)) {
+      r.respond(403, { headers: [warning(this.ctx.domain, `${sender} is not a member of ${user}`)] });
+      return;
+    }
     r.respond(202);
     const ct = getHeader(req, 'Content-Type') ?? 'text/plain';
-    this.explode(req, sender, `sip:${user}@${this.ctx.domain}`, members.map((m) => m.uri).filter((u) => safeAor(u) !== sender), { contentType: ct, body: req.body }, true);
+    this.explode(
+      req,
+      sender,
+      `sip:${user}@${this.ctx.domain}`,
+      members.map((m) => m.uri).filter((u) => safeAor(u) !== sender),
+      { contentType: ct, body: req.body },
+      true,
+    );
   }
 
-  private explode(req: SipRequest, sender: string, service: string, recipients: string[], content: { contentType: string; body: Buffer }, viaGroup = false): void {
+  private explode(
+    req: SipRequest,
+    sender: string,
+    service: string,
+    recipients: string[],
+    content: { contentType: string; body: Buffer },
+    viaGroup = false,
+  ): void {
     const from = parseNameAddr(getHeader(req, 'From') ?? `<${sender}>`);
     const report: DeliveryReport = { service, sender, callId: getHeader(req, 'Call-ID') ?? '', results: [] };
     let pending = recipients.length;
@@ -92,12 +147,23 @@ export class ListServer {
       this.ctx.log(`${service}: ${sender} -> ${recipient}: ${outcome} (${status} ${reason})`);
       if (--pending === 0) this.onReport(report);
     };
-    if (pending === 0) { this.onReport(report); return; }
+    if (pending === 0) {
+      this.onReport(report);
+      return;
+    }
     for (const to of recipients) {
       let target: string;
-      try { target = aorOf(to); } catch { done(to, 'skipped', 0, 'invalid URI'); continue; }
+      try {
+        target = aorOf(to);
+      } catch {
+        done(to, 'skipped', 0, 'invalid URI');
+        continue;
+      }
       const u = parseSipUri(target);
-      if (u.user && SERVICE_USER.test(u.user) && u.host === this.ctx.domain.toLowerCase()) { done(target, 'skipped', 0, 'service URI (loop prevention)'); continue; }
+      if (u.user && SERVICE_USER.test(u.user) && u.host === this.ctx.domain.toLowerCase()) {
+        done(target, 'skipped', 0, 'service URI (loop prevention)');
+        continue;
+      }
       const hs: Headers = [
         ['Max-Forwards', '70'],
         // the original sender, as asserted (a fresh tag: this is a new request, RFC 5365 s.4.1)
@@ -109,15 +175,22 @@ export class ListServer {
         ['Content-Type', content.contentType],
       ];
       if (viaGroup) hs.push(['Referred-By', `<${service}>`]);
-      this.ctx.endpoint.send({ kind: 'request', method: 'MESSAGE', uri: target, headers: hs, body: content.body }, {
-        onFinal: (res) => done(target, res.status === 202 ? 'stored' : res.status < 300 ? 'delivered' : 'failed', res.status, res.reason),
-      });
+      this.ctx.endpoint.send(
+        { kind: 'request', method: 'MESSAGE', uri: target, headers: hs, body: content.body },
+        {
+          onFinal: (res) => done(target, res.status === 202 ? 'stored' : res.status < 300 ? 'delivered' : 'failed', res.status, res.reason),
+        },
+      );
     }
   }
 }
 
 function safeAor(u: string): string | undefined {
-  try { return aorOf(u); } catch { return undefined; }
+  try {
+    return aorOf(u);
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 5365 s.4.1: the server removes duplicate URIs (compared as AoRs). */

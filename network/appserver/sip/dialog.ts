@@ -17,7 +17,9 @@ export class Dialog {
     readonly contact: string,
   ) {}
 
-  get id(): string { return dialogId(this.callId, this.localTag, this.remoteTag); }
+  get id(): string {
+    return dialogId(this.callId, this.localTag, this.remoteTag);
+  }
 
   /** s.12.1.1: we answered `req` with a 2xx carrying To tag `localTag` and Contact `contact`. */
   static asUas(req: SipRequest, localTag: string, contact: string): Dialog {
@@ -25,8 +27,18 @@ export class Dialog {
     const remoteTag = tagOf(from);
     const target = getHeaders(req, 'Contact')[0];
     if (!remoteTag || !target) throw new ParleyError('SIP_BAD_DIALOG', 'dialog-forming request without From tag or Contact');
-    return new Dialog(getHeader(req, 'Call-ID') ?? '', localTag, remoteTag, stripTag(getHeader(req, 'To') ?? ''), stripTag(from),
-      parseNameAddr(target).uri, getHeaders(req, 'Record-Route'), Math.floor(Math.random() * 0x7fff) + 1, parseCSeq(getHeader(req, 'CSeq') ?? '').seq, contact);
+    return new Dialog(
+      getHeader(req, 'Call-ID') ?? '',
+      localTag,
+      remoteTag,
+      stripTag(getHeader(req, 'To') ?? ''),
+      stripTag(from),
+      parseNameAddr(target).uri,
+      getHeaders(req, 'Record-Route'),
+      Math.floor(Math.random() * 0x7fff) + 1,
+      parseCSeq(getHeader(req, 'CSeq') ?? '').seq,
+      contact,
+    );
   }
 
   /** s.12.1.2: our request `req` got the 2xx `res`. Route set is the Record-Route of the response, reversed. */
@@ -35,8 +47,18 @@ export class Dialog {
     const remoteTag = tagOf(getHeader(res, 'To'));
     const target = getHeaders(res, 'Contact')[0];
     if (!localTag || !remoteTag || !target) throw new ParleyError('SIP_BAD_DIALOG', '2xx without To tag or Contact');
-    return new Dialog(getHeader(req, 'Call-ID') ?? '', localTag, remoteTag, stripTag(getHeader(req, 'From') ?? ''), stripTag(getHeader(res, 'To') ?? ''),
-      parseNameAddr(target).uri, getHeaders(res, 'Record-Route').reverse(), parseCSeq(getHeader(req, 'CSeq') ?? '').seq, undefined, contact);
+    return new Dialog(
+      getHeader(req, 'Call-ID') ?? '',
+      localTag,
+      remoteTag,
+      stripTag(getHeader(req, 'From') ?? ''),
+      stripTag(getHeader(res, 'To') ?? ''),
+      parseNameAddr(target).uri,
+      getHeaders(res, 'Record-Route').reverse(),
+      parseCSeq(getHeader(req, 'CSeq') ?? '').seq,
+      undefined,
+      contact,
+    );
   }
 
   /**
@@ -88,6 +110,8 @@ function stripTag(v: string): string {
   const a = parseNameAddr(v);
   delete a.params.tag;
   const d = a.display ? `"${a.display.replace(/(["\\])/g, '\\$1')}" ` : '';
-  const p = Object.entries(a.params).map(([k, x]) => (x === '' ? `;${k}` : `;${k}=${x}`)).join('');
+  const p = Object.entries(a.params)
+    .map(([k, x]) => (x === '' ? `;${k}` : `;${k}=${x}`))
+    .join('');
   return `${d}<${a.uri}>${p}`;
 }

@@ -20,9 +20,18 @@ describe('SIP endpoint behind the lab proxy', () => {
     const [port] = await freePorts(1);
     lab = await startLab({ appServerPort: port });
     ep = new SipEndpoint({ port, proxy: { host: '127.0.0.1', port: lab.ports.sip }, bootstrapUri: `sip:conf-factory@${lab.domain}` });
-    ep.onRequest = (req, r) => { seen.push(req.method); if (req.method !== 'ACK') r.respond(200); };
+    ep.onRequest = (req, r) => {
+      seen.push(req.method);
+      if (req.method !== 'ACK') r.respond(200);
+    };
     await ep.listen();
-    alice = await RawSipClient.connect({ lab, transport: 'tcp', user: 'alice', password: 'alice-secret', autoReply: (m) => (m.method === 'INVITE' ? 180 : 200) });
+    alice = await RawSipClient.connect({
+      lab,
+      transport: 'tcp',
+      user: 'alice',
+      password: 'alice-secret',
+      autoReply: (m) => (m.method === 'INVITE' ? 180 : 200),
+    });
     assert.equal((await alice.register()).status, 200);
   });
   after(async () => {
@@ -32,15 +41,30 @@ describe('SIP endpoint behind the lab proxy', () => {
     unpatch();
   });
 
-  const send = (req: SipRequest, ringTimeoutMs?: number) => new Promise<{ final: SipResponse; provisional: number[] }>((resolve) => {
-    const provisional: number[] = [];
-    ep.send(req, { onProvisional: (r) => provisional.push(r.status), onFinal: (final) => resolve({ final, provisional }) }, { ringTimeoutMs });
+  const send = (req: SipRequest, ringTimeoutMs?: number) =>
+    new Promise<{ final: SipResponse; provisional: number[] }>((resolve) => {
+      const provisional: number[] = [];
+      ep.send(
+        req,
+        { onProvisional: (r) => provisional.push(r.status), onFinal: (final) => resolve({ final, provisional }) },
+        { ringTimeoutMs },
+      );
+    });
+  const request = (method: string, body = ''): SipRequest => ({
+    kind: 'request',
+    method,
+    uri: lab.aor('alice'),
+    body: Buffer.from(body),
+    headers: [
+      ['Max-Forwards', '70'],
+      ['From', `<sip:list@${lab.domain}>;tag=t${Math.random().toString(16).slice(2, 8)}`],
+      ['To', `<${lab.aor('alice')}>`],
+      ['Call-ID', `ep-${Math.random().toString(16).slice(2)}`],
+      ['CSeq', `1 ${method}`],
+      ['Contact', `<sip:list@127.0.0.1:${ep.listenPort};transport=tcp>`],
+      ...(body ? [['Content-Type', 'text/plain'] as [string, string]] : []),
+    ],
   });
-  const request = (method: string, body = ''): SipRequest => ({ kind: 'request', method, uri: lab.aor('alice'), body: Buffer.from(body), headers: [
-    ['Max-Forwards', '70'], ['From', `<sip:list@${lab.domain}>;tag=t${Math.random().toString(16).slice(2, 8)}`], ['To', `<${lab.aor('alice')}>`],
-    ['Call-ID', `ep-${Math.random().toString(16).slice(2)}`], ['CSeq', `1 ${method}`], ['Contact', `<sip:list@127.0.0.1:${ep.listenPort};transport=tcp>`],
-    ...(body ? [['Content-Type', 'text/plain'] as [string, string]] : []),
-  ] });
 
   it('bootstraps the proxy link and delivers an out-of-dialog MESSAGE as a trusted element', async () => {
     const { final } = await send(request('MESSAGE', 'from the endpoint'));

@@ -4,8 +4,29 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { SipStreamFramer } from '../../../main/protocol/sip/stream-framer';
 import { ParleyError } from '../../../main/base/errors';
-import { badRequest, buildResponse, getHeader, getHeaders, parseSipMessage, parseVia, serializeSipMessage, type Headers, type SipMsg, type SipRequest, type SipResponse } from './message';
-import { ackForNon2xx, cancelFor, CLIENT_TIMEOUT_MS, ClientTransactions, ServerTransactions, systemClock, type ClientCallbacks, type Clock } from './transactions';
+import {
+  badRequest,
+  buildResponse,
+  getHeader,
+  getHeaders,
+  parseSipMessage,
+  parseVia,
+  serializeSipMessage,
+  type Headers,
+  type SipMsg,
+  type SipRequest,
+  type SipResponse,
+} from './message';
+import {
+  ackForNon2xx,
+  cancelFor,
+  CLIENT_TIMEOUT_MS,
+  ClientTransactions,
+  ServerTransactions,
+  systemClock,
+  type ClientCallbacks,
+  type Clock,
+} from './transactions';
 
 /** How long an INVITE we sent may ring (after a provisional response) before we CANCEL it (RFC 3261 s.9.1, Timer C-like). */
 export const INVITE_RING_TIMEOUT_MS = 60_000;
@@ -36,7 +57,9 @@ export interface EndpointOptions {
 class Conn {
   readonly framer = new SipStreamFramer(SIP_LIMITS);
   isProxy = false;
-  constructor(readonly socket: net.Socket) { socket.setNoDelay(true); }
+  constructor(readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+  }
   write(b: Buffer): boolean {
     if (this.socket.destroyed) return false;
     this.socket.write(b);
@@ -58,7 +81,9 @@ export class SipEndpoint {
   private readonly pendingInvites = new Map<string, { req: SipRequest; r: Responder }>();
   private readonly log: (l: string) => void;
   /** Requests for the TU (ACK for 2xx included; CANCELled INVITEs are reported through onCancel). */
-  onRequest: (req: SipRequest, r: Responder) => void = (_req, r) => { r.respond(501); };
+  onRequest: (req: SipRequest, r: Responder) => void = (_req, r) => {
+    r.respond(501);
+  };
   onCancel: (invite: SipRequest) => void = () => {};
 
   constructor(private readonly opts: EndpointOptions) {
@@ -69,8 +94,12 @@ export class SipEndpoint {
     this.log = opts.log ?? (() => {});
   }
 
-  get listenPort(): number { return this.port; }
-  get sentBy(): string { return `${this.host}:${this.port}`; }
+  get listenPort(): number {
+    return this.port;
+  }
+  get sentBy(): string {
+    return `${this.host}:${this.port}`;
+  }
 
   async listen(): Promise<number> {
     this.server = net.createServer((s) => this.adopt(s));
@@ -87,7 +116,10 @@ export class SipEndpoint {
     s.on('error', () => {});
     s.on('close', () => {
       this.conns.delete(c);
-      if (this.link === c) { this.link = undefined; this.log('proxy link closed'); }
+      if (this.link === c) {
+        this.link = undefined;
+        this.log('proxy link closed');
+      }
     });
     return c;
   }
@@ -98,18 +130,25 @@ export class SipEndpoint {
       if (ev.type === 'ping') c.write(Buffer.from('\r\n'));
       else if (ev.type === 'message') {
         let m: SipMsg;
-        try { m = parseSipMessage(ev.bytes); } catch (e) {
+        try {
+          m = parseSipMessage(ev.bytes);
+        } catch (e) {
           this.log(`unparseable SIP message: ${(e as Error).message}`);
           const bad = badRequest(ev.bytes, (e as Error).message);
           if (bad) c.write(bad);
           continue;
         }
-        try { this.dispatch(c, m); } catch (e) {
+        try {
+          this.dispatch(c, m);
+        } catch (e) {
           this.log(`error handling ${m.kind === 'request' ? m.method : m.status}: ${(e as Error).stack ?? e}`);
         }
       }
     }
-    if (error) { this.log(`closing connection: ${error.message}`); c.socket.destroy(); }
+    if (error) {
+      this.log(`closing connection: ${error.message}`);
+      c.socket.destroy();
+    }
   }
 
   private markProxy(c: Conn, m: SipMsg): void {
@@ -122,14 +161,19 @@ export class SipEndpoint {
         this.link = c;
         for (const w of this.linkWaiters.splice(0)) w(c);
       }
-    } catch { /* not the proxy */ }
+    } catch {
+      /* not the proxy */
+    }
   }
 
   private dispatch(c: Conn, m: SipMsg): void {
     this.markProxy(c, m);
     if (m.kind === 'response') {
       const req = this.ctx.receive(m);
-      if (!req) { this.log(`stray response ${m.status} dropped`); return; }
+      if (!req) {
+        this.log(`stray response ${m.status} dropped`);
+        return;
+      }
       if (req.method === 'INVITE' && m.status >= 300) this.writeTo(c, ackForNon2xx(req, m));
       return;
     }
@@ -147,7 +191,9 @@ export class SipEndpoint {
       },
     };
     let match;
-    try { match = this.stx.match(req); } catch {
+    try {
+      match = this.stx.match(req);
+    } catch {
       if (req.method !== 'ACK') c.write(serializeSipMessage(buildResponse(req, 503, { toTag, headers: [['Retry-After', '5']] })));
       return;
     }
@@ -170,7 +216,10 @@ export class SipEndpoint {
       default:
     }
     const mf = getHeader(req, 'Max-Forwards');
-    if (req.method !== 'ACK' && mf !== undefined && Number(mf) <= 0) { r.respond(483, { reason: 'Too Many Hops' }); return; }
+    if (req.method !== 'ACK' && mf !== undefined && Number(mf) <= 0) {
+      r.respond(483, { reason: 'Too Many Hops' });
+      return;
+    }
     if (req.method === 'INVITE') this.pendingInvites.set(this.inviteKey(req), { req, r });
     this.onRequest(req, r);
   }
@@ -196,26 +245,46 @@ export class SipEndpoint {
   send(req: SipRequest, cb: ClientCallbacks, o: { ringTimeoutMs?: number } = {}): SipRequest {
     const out = this.withVia(req);
     let timers: NodeJS.Timeout[] = [];
-    const clear = () => { for (const t of timers) clearTimeout(t); timers = []; };
-    this.ctx.start(out, req.method !== 'INVITE' ? cb : {
-      onProvisional: (res) => {
-        if (!timers.length) {
-          // ringing too long: CANCEL; if even that gets no 487, give up locally after Timer F
-          const t = setTimeout(() => {
-            this.cancel(out);
-            const f = setTimeout(() => this.ctx.expire(out, 408, 'Request Timeout (CANCEL unanswered)'), CLIENT_TIMEOUT_MS);
-            f.unref();
-            timers.push(f);
-          }, o.ringTimeoutMs ?? INVITE_RING_TIMEOUT_MS);
-          t.unref();
-          timers.push(t);
-        }
-        cb.onProvisional?.(res);
-      },
-      onFinal: (res) => { clear(); cb.onFinal(res); },
-    });
+    const clear = () => {
+      for (const t of timers) clearTimeout(t);
+      timers = [];
+    };
+    this.ctx.start(
+      out,
+      req.method !== 'INVITE'
+        ? cb
+        : {
+            onProvisional: (res) => {
+              if (!timers.length) {
+                // ringing too long: CANCEL; if even that gets no 487, give up locally after Timer F
+                const t = setTimeout(() => {
+                  this.cancel(out);
+                  const f = setTimeout(() => this.ctx.expire(out, 408, 'Request Timeout (CANCEL unanswered)'), CLIENT_TIMEOUT_MS);
+                  f.unref();
+                  timers.push(f);
+                }, o.ringTimeoutMs ?? INVITE_RING_TIMEOUT_MS);
+                t.unref();
+                timers.push(t);
+              }
+              cb.onProvisional?.(res);
+            },
+            onFinal: (res) => {
+              clear();
+              cb.onFinal(res);
+            },
+          },
+    );
     void this.proxyLink().then((c) => {
-      if (!c) { this.ctx.receive({ kind: 'response', status: 503, reason: 'Service Unavailable (no proxy link)', headers: out.headers.filter(([k]) => /^(via|from|to|call-id|cseq)$/i.test(k)), body: Buffer.alloc(0) }); return; }
+      if (!c) {
+        this.ctx.receive({
+          kind: 'response',
+          status: 503,
+          reason: 'Service Unavailable (no proxy link)',
+          headers: out.headers.filter(([k]) => /^(via|from|to|call-id|cseq)$/i.test(k)),
+          body: Buffer.alloc(0),
+        });
+        return;
+      }
       this.writeTo(c, out);
     });
     return out;
@@ -242,8 +311,14 @@ export class SipEndpoint {
   private async proxyLink(): Promise<Conn | undefined> {
     if (this.link && !this.link.socket.destroyed) return this.link;
     const p = new Promise<Conn | undefined>((resolve) => {
-      const t = setTimeout(() => { this.linkWaiters = this.linkWaiters.filter((w) => w !== done); resolve(undefined); }, PROXY_LINK_TIMEOUT_MS);
-      const done = (c: Conn | undefined) => { clearTimeout(t); resolve(c); };
+      const t = setTimeout(() => {
+        this.linkWaiters = this.linkWaiters.filter((w) => w !== done);
+        resolve(undefined);
+      }, PROXY_LINK_TIMEOUT_MS);
+      const done = (c: Conn | undefined) => {
+        clearTimeout(t);
+        resolve(c);
+      };
       this.linkWaiters.push(done);
     });
     void this.bootstrap();
@@ -261,12 +336,25 @@ export class SipEndpoint {
       const c = this.adopt(s, true);
       const callId = `${randomToken(8)}@appserver`;
       const tag = randomToken(4);
-      const req: SipRequest = { kind: 'request', method: 'OPTIONS', uri: this.opts.bootstrapUri, body: Buffer.alloc(0), headers: [
-        ['Via', `SIP/2.0/TCP ${this.host}:${s.localPort};branch=z9hG4bK${randomToken(8)};rport`],
-        ['Max-Forwards', '70'], ['From', `<${this.opts.bootstrapUri}>;tag=${tag}`], ['To', `<${this.opts.bootstrapUri}>`],
-        ['Call-ID', callId], ['CSeq', '1 OPTIONS'],
-      ] };
-      this.ctx.start(req, { onFinal: () => { s.destroy(); } });
+      const req: SipRequest = {
+        kind: 'request',
+        method: 'OPTIONS',
+        uri: this.opts.bootstrapUri,
+        body: Buffer.alloc(0),
+        headers: [
+          ['Via', `SIP/2.0/TCP ${this.host}:${s.localPort};branch=z9hG4bK${randomToken(8)};rport`],
+          ['Max-Forwards', '70'],
+          ['From', `<${this.opts.bootstrapUri}>;tag=${tag}`],
+          ['To', `<${this.opts.bootstrapUri}>`],
+          ['Call-ID', callId],
+          ['CSeq', '1 OPTIONS'],
+        ],
+      };
+      this.ctx.start(req, {
+        onFinal: () => {
+          s.destroy();
+        },
+      });
       c.write(serializeSipMessage(req));
       this.log(`bootstrapping proxy link with OPTIONS ${this.opts.bootstrapUri}`);
       await Promise.race([once(s, 'close'), new Promise((r) => setTimeout(r, PROXY_LINK_TIMEOUT_MS).unref())]);

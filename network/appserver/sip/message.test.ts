@@ -3,12 +3,26 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipStreamFramer } from '../../../main/protocol/sip/stream-framer';
 import { isParleyError } from '../../../main/base/errors';
-import { aorOf, badRequest, buildResponse, getHeader, getHeaders, parseNameAddr, parseSipMessage, parseSipUri, parseVia, serializeSipMessage, splitList, type SipRequest } from './message';
+import {
+  aorOf,
+  badRequest,
+  buildResponse,
+  getHeader,
+  getHeaders,
+  parseNameAddr,
+  parseSipMessage,
+  parseSipUri,
+  parseVia,
+  serializeSipMessage,
+  splitList,
+  type SipRequest,
+} from './message';
 import { ackForNon2xx, ClientTransactions, ServerTransactions, CLIENT_TIMEOUT_MS, type Clock } from './transactions';
 import { Dialog } from './dialog';
 
 const crlf = (s: string) => s.replace(/\n/g, '\r\n');
-const INVITE = crlf(`INVITE sip:conf-factory@parley.test SIP/2.0
+const INVITE =
+  crlf(`INVITE sip:conf-factory@parley.test SIP/2.0
 Record-Route: <sip:127.0.0.1:5060;transport=tcp;lr;ftag=a1>
 Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKkam1;i=1
 v: SIP/2.0/TCP 127.0.0.1:40000;received=127.0.0.1;rport=40000;branch=z9hG4bKcli1
@@ -45,7 +59,12 @@ function feedSplit(text: string): Uint8Array[] {
       assert.equal(error, undefined);
       for (const e of events) if (e.type === 'message') out.push(e.bytes);
     }
-    if (ref) assert.deepEqual(out.map((b) => Buffer.from(b).toString()), ref.map((b) => Buffer.from(b).toString()), `split at ${i}`);
+    if (ref)
+      assert.deepEqual(
+        out.map((b) => Buffer.from(b).toString()),
+        ref.map((b) => Buffer.from(b).toString()),
+        `split at ${i}`,
+      );
     ref = out;
   }
   return ref!;
@@ -84,14 +103,27 @@ describe('SIP message codec', () => {
       'HELLO\r\n\r\n',
       crlf('MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 INVITE\n\n'),
       crlf('MESSAGE sip:a@b SIP/2.0\nbad header line\n\n'),
-      crlf('MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 MESSAGE\nContent-Length: 9\n\nabc'),
+      crlf(
+        'MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 MESSAGE\nContent-Length: 9\n\nabc',
+      ),
     ];
-    for (const b of bad) assert.throws(() => parseSipMessage(Buffer.from(b)), (e) => isParleyError(e, 'SIP_PARSE_ERROR'), b);
-    assert.throws(() => serializeSipMessage({ kind: 'response', status: 200, reason: 'OK', headers: [['X', 'a\r\nInjected: 1']], body: Buffer.alloc(0) }), (e) => isParleyError(e, 'SIP_BAD_HEADER'));
+    for (const b of bad)
+      assert.throws(
+        () => parseSipMessage(Buffer.from(b)),
+        (e) => isParleyError(e, 'SIP_PARSE_ERROR'),
+        b,
+      );
+    assert.throws(
+      () =>
+        serializeSipMessage({ kind: 'response', status: 200, reason: 'OK', headers: [['X', 'a\r\nInjected: 1']], body: Buffer.alloc(0) }),
+      (e) => isParleyError(e, 'SIP_BAD_HEADER'),
+    );
   });
 
   it('answers an unparseable request with 400 when it can, never a response or a headless message', () => {
-    const req = crlf('MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 INVITE\n\n');
+    const req = crlf(
+      'MESSAGE sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 INVITE\n\n',
+    );
     const res = badRequest(Buffer.from(req), 'CSeq method INVITE differs from MESSAGE')!;
     const parsed = parseSipMessage(res);
     assert.equal(parsed.kind === 'response' && parsed.status, 400);
@@ -121,11 +153,20 @@ class FakeClock implements Clock {
   now = 0;
   private timers: Array<{ at: number; fn: () => void; id: number }> = [];
   private next = 1;
-  setTimeout(fn: () => void, ms: number): unknown { const id = this.next++; this.timers.push({ at: this.now + ms, fn, id }); return id; }
-  clearTimeout(h: unknown): void { this.timers = this.timers.filter((t) => t.id !== h); }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.timers.push({ at: this.now + ms, fn, id });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== h);
+  }
   advance(ms: number): void {
     this.now += ms;
-    for (const t of this.timers.filter((x) => x.at <= this.now)) { this.clearTimeout(t.id); t.fn(); }
+    for (const t of this.timers.filter((x) => x.at <= this.now)) {
+      this.clearTimeout(t.id);
+      t.fn();
+    }
   }
 }
 
@@ -157,7 +198,13 @@ describe('SIP transactions', () => {
     assert.ok(ct.receive(buildResponse(inv, 200, { toTag: 'x' })));
     assert.equal(ct.receive(buildResponse(inv, 200, { toTag: 'x' })), undefined);
     assert.deepEqual(seen, [180, 200]);
-    const other = { ...inv, headers: inv.headers.map(([k, v]): [string, string] => [k, k === 'Via' && v.includes('kam1') ? 'SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKother' : v]) };
+    const other = {
+      ...inv,
+      headers: inv.headers.map(([k, v]): [string, string] => [
+        k,
+        k === 'Via' && v.includes('kam1') ? 'SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKother' : v,
+      ]),
+    };
     ct.start(other, { onFinal: (r) => seen.push(r.status) });
     clock.advance(CLIENT_TIMEOUT_MS);
     assert.deepEqual(seen, [180, 200, 408]);
@@ -182,14 +229,24 @@ describe('SIP dialogs', () => {
     assert.deepEqual(getHeaders(bye, 'Route'), ['<sip:127.0.0.1:5060;transport=tcp;lr;ftag=a1>']);
     assert.match(getHeader(bye, 'From')!, /^<sip:conf-factory@parley.test>;tag=mytag$/);
     assert.match(getHeader(bye, 'To')!, /alice@parley.test>;tag=a1$/);
-    const inDialog = (seq: number): SipRequest => ({ ...inv, method: 'BYE', headers: inv.headers.map(([k, v]) => [k, k === 'CSeq' ? `${seq} BYE` : v]) });
+    const inDialog = (seq: number): SipRequest => ({
+      ...inv,
+      method: 'BYE',
+      headers: inv.headers.map(([k, v]) => [k, k === 'CSeq' ? `${seq} BYE` : v]),
+    });
     assert.equal(d.acceptRemote(inDialog(7)), false);
     assert.equal(d.acceptRemote(inDialog(8)), true);
   });
 
   it('UAC dialog: route set reversed from the 2xx', () => {
     const inv = parseSipMessage(Buffer.from(INVITE)) as SipRequest;
-    const ok = buildResponse(inv, 200, { toTag: 'b', headers: [['Contact', '<sip:bob@127.0.0.1:41000;transport=tcp>'], ['Record-Route', '<sip:second;lr>']] });
+    const ok = buildResponse(inv, 200, {
+      toTag: 'b',
+      headers: [
+        ['Contact', '<sip:bob@127.0.0.1:41000;transport=tcp>'],
+        ['Record-Route', '<sip:second;lr>'],
+      ],
+    });
     const d = Dialog.asUac(inv, ok, '<sip:conf-1@127.0.0.1:5090;transport=tcp>');
     const ack = d.request('ACK', { cseq: 7 });
     assert.deepEqual(getHeaders(ack, 'Route'), ['<sip:second;lr>', '<sip:127.0.0.1:5060;transport=tcp;lr;ftag=a1>']);

@@ -2,8 +2,20 @@
 import { ParleyError } from '../../../main/base/errors';
 
 export type Headers = Array<[string, string]>;
-export interface SipRequest { kind: 'request'; method: string; uri: string; headers: Headers; body: Buffer }
-export interface SipResponse { kind: 'response'; status: number; reason: string; headers: Headers; body: Buffer }
+export interface SipRequest {
+  kind: 'request';
+  method: string;
+  uri: string;
+  headers: Headers;
+  body: Buffer;
+}
+export interface SipResponse {
+  kind: 'response';
+  status: number;
+  reason: string;
+  headers: Headers;
+  body: Buffer;
+}
 export type SipMsg = SipRequest | SipResponse;
 
 /** Header count cap per message (the framer already caps header bytes). */
@@ -11,8 +23,20 @@ export const MAX_HEADERS = 128;
 
 /** RFC 3261 s.7.3.3 compact forms (and RFC 3515 r, RFC 6665 o/u). */
 const COMPACT: Record<string, string> = {
-  v: 'Via', f: 'From', t: 'To', i: 'Call-ID', m: 'Contact', l: 'Content-Length', c: 'Content-Type',
-  k: 'Supported', e: 'Content-Encoding', s: 'Subject', o: 'Event', u: 'Allow-Events', r: 'Refer-To', b: 'Referred-By',
+  v: 'Via',
+  f: 'From',
+  t: 'To',
+  i: 'Call-ID',
+  m: 'Contact',
+  l: 'Content-Length',
+  c: 'Content-Type',
+  k: 'Supported',
+  e: 'Content-Encoding',
+  s: 'Subject',
+  o: 'Event',
+  u: 'Allow-Events',
+  r: 'Refer-To',
+  b: 'Referred-By',
 };
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const dec = new TextDecoder('utf-8');
@@ -33,7 +57,8 @@ export function parseSipMessage(bytes: Uint8Array): SipMsg {
   const start = lines[0];
   const headers: Headers = [];
   for (const line of lines.slice(1)) {
-    if (/^[ \t]/.test(line)) { // s.7.3.1 line folding
+    if (/^[ \t]/.test(line)) {
+      // s.7.3.1 line folding
       if (!headers.length) bad('continuation line before any header');
       headers[headers.length - 1][1] += ' ' + line.trim();
       continue;
@@ -47,7 +72,8 @@ export function parseSipMessage(bytes: Uint8Array): SipMsg {
   }
   const body = Buffer.from(buf.subarray(end + 4));
   const cl = headers.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
-  if (cl !== undefined && (!/^\d+$/.test(cl) || Number(cl) !== body.length)) bad(`Content-Length ${cl} does not match body of ${body.length} bytes`);
+  if (cl !== undefined && (!/^\d+$/.test(cl) || Number(cl) !== body.length))
+    bad(`Content-Length ${cl} does not match body of ${body.length} bytes`);
   const st = /^SIP\/2\.0 ([1-6]\d\d) ?(.*)$/.exec(start);
   if (st) return { kind: 'response', status: Number(st[1]), reason: st[2], headers, body };
   const rq = /^([A-Za-z0-9.!%*_+`'~-]+) (\S+) SIP\/2\.0$/.exec(start);
@@ -85,20 +111,30 @@ export function getHeaders(m: { headers: Headers }, name: string): string[] {
 
 export function splitList(v: string): string[] {
   const out: string[] = [];
-  let cur = '', quote = false, angle = false;
+  let cur = '',
+    quote = false,
+    angle = false;
   for (let i = 0; i < v.length; i++) {
     const c = v[i];
     if (c === '"' && v[i - 1] !== '\\') quote = !quote;
     else if (!quote && c === '<') angle = true;
     else if (!quote && c === '>') angle = false;
-    if (c === ',' && !quote && !angle) { if (cur.trim()) out.push(cur.trim()); cur = ''; continue; }
+    if (c === ',' && !quote && !angle) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   if (cur.trim()) out.push(cur.trim());
   return out;
 }
 
-export interface NameAddr { display?: string; uri: string; params: Record<string, string> }
+export interface NameAddr {
+  display?: string;
+  uri: string;
+  params: Record<string, string>;
+}
 
 /** name-addr / addr-spec with header parameters (s.20.10, s.20.20, s.20.39). */
 export function parseNameAddr(v: string): NameAddr {
@@ -125,7 +161,10 @@ export function parseNameAddr(v: string): NameAddr {
 
 export function parseParams(rest: string): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const p of rest.split(';').map((x) => x.trim()).filter(Boolean)) {
+  for (const p of rest
+    .split(';')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const eq = p.indexOf('=');
     params[(eq < 0 ? p : p.slice(0, eq)).toLowerCase()] = eq < 0 ? '' : p.slice(eq + 1).replace(/^"(.*)"$/, '$1');
   }
@@ -134,19 +173,33 @@ export function parseParams(rest: string): Record<string, string> {
 
 export function formatNameAddr(a: NameAddr): string {
   const d = a.display ? `"${a.display.replace(/(["\\])/g, '\\$1')}" ` : '';
-  const p = Object.entries(a.params).map(([k, v]) => (v === '' ? `;${k}` : `;${k}=${v}`)).join('');
+  const p = Object.entries(a.params)
+    .map(([k, v]) => (v === '' ? `;${k}` : `;${k}=${v}`))
+    .join('');
   return `${d}<${a.uri}>${p}`;
 }
 
 export const tagOf = (v: string | undefined): string | undefined => (v === undefined ? undefined : parseNameAddr(v).params.tag);
 
-export interface SipUri { scheme: string; user?: string; host: string; port?: number; params: Record<string, string> }
+export interface SipUri {
+  scheme: string;
+  user?: string;
+  host: string;
+  port?: number;
+  params: Record<string, string>;
+}
 
 /** sip:/sips: URI (s.19.1): user, host, port, uri-parameters (headers part ignored). */
 export function parseSipUri(u: string): SipUri {
   const m = /^(sips?):(?:([^@;?]+)@)?(\[[^\]]+\]|[^:;?]+)(?::(\d+))?((?:;[^?]*)?)(?:\?.*)?$/i.exec(u.trim());
   if (!m) bad(`invalid SIP URI ${JSON.stringify(u.slice(0, 80))}`);
-  return { scheme: m[1].toLowerCase(), user: m[2] ? decodeURIComponent(m[2].split(':')[0]) : undefined, host: m[3].toLowerCase(), port: m[4] ? Number(m[4]) : undefined, params: parseParams(m[5]) };
+  return {
+    scheme: m[1].toLowerCase(),
+    user: m[2] ? decodeURIComponent(m[2].split(':')[0]) : undefined,
+    host: m[3].toLowerCase(),
+    port: m[4] ? Number(m[4]) : undefined,
+    params: parseParams(m[5]),
+  };
 }
 
 /** AoR form sip:user@host of a URI (parameters and port dropped), for identity comparison. */
@@ -155,7 +208,12 @@ export function aorOf(u: string): string {
   return `${p.scheme}:${p.user ? `${p.user}@` : ''}${p.host}`;
 }
 
-export interface Via { transport: string; host: string; port?: number; params: Record<string, string> }
+export interface Via {
+  transport: string;
+  host: string;
+  port?: number;
+  params: Record<string, string>;
+}
 export function parseVia(v: string): Via {
   const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[^\]]+\]|[^\s:;]+)(?:\s*:\s*(\d+))?\s*((?:;.*)?)$/i.exec(v.trim());
   if (!m) bad(`invalid Via ${JSON.stringify(v.slice(0, 80))}`);
@@ -171,22 +229,43 @@ export function parseCSeq(v: string): { seq: number; method: string } {
 /** Top Via branch (s.8.1.1.7 magic cookie z9hG4bK expected; older branches are matched literally). */
 export function topBranch(m: { headers: Headers }): string {
   const v = getHeaders(m, 'Via')[0];
-  return v ? parseVia(v).params.branch ?? '' : '';
+  return v ? (parseVia(v).params.branch ?? '') : '';
 }
 
 export const REASONS: Record<number, string> = {
-  100: 'Trying', 180: 'Ringing', 200: 'OK', 202: 'Accepted', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type',
-  420: 'Bad Extension', 423: 'Interval Too Brief', 480: 'Temporarily Unavailable', 481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here', 489: 'Bad Event', 500: 'Server Internal Error',
-  501: 'Not Implemented', 503: 'Service Unavailable',
+  100: 'Trying',
+  180: 'Ringing',
+  200: 'OK',
+  202: 'Accepted',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  420: 'Bad Extension',
+  423: 'Interval Too Brief',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  489: 'Bad Event',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
 };
 
 /**
  * Response to a request (s.8.2.6): Via, From, Call-ID, CSeq copied, To copied with `toTag` added when it has none;
  * Record-Route copied for dialog-forming 2xx/1xx (s.12.1.1).
  */
-export function buildResponse(req: SipRequest, status: number, opts: { reason?: string; toTag?: string; headers?: Headers; body?: Buffer; contentType?: string } = {}): SipResponse {
+export function buildResponse(
+  req: SipRequest,
+  status: number,
+  opts: { reason?: string; toTag?: string; headers?: Headers; body?: Buffer; contentType?: string } = {},
+): SipResponse {
   const hs: Headers = [];
   for (const [k, v] of req.headers) {
     const l = k.toLowerCase();
@@ -209,7 +288,8 @@ export function badRequest(bytes: Uint8Array, why: string): Buffer | undefined {
   const lines = head.split('\r\n');
   if (!lines.length || lines[0].startsWith('SIP/2.0 ') || !/ SIP\/2\.0$/.test(lines[0])) return undefined;
   const keep = lines.slice(1).filter((l) => /^(via|v|from|f|to|t|call-id|i|cseq)\s*:/i.test(l));
-  for (const n of [/^(via|v)\s*:/i, /^(from|f)\s*:/i, /^(to|t)\s*:/i, /^(call-id|i)\s*:/i, /^cseq\s*:/i]) if (!keep.some((l) => n.test(l))) return undefined;
+  for (const n of [/^(via|v)\s*:/i, /^(from|f)\s*:/i, /^(to|t)\s*:/i, /^(call-id|i)\s*:/i, /^cseq\s*:/i])
+    if (!keep.some((l) => n.test(l))) return undefined;
   const reason = `Bad Request - ${why.replace(/[\r\n]/g, ' ').slice(0, 120)}`;
   return Buffer.from(`SIP/2.0 400 ${reason}\r\n${keep.join('\r\n')}\r\nContent-Length: 0\r\n\r\n`);
 }

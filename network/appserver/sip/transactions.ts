@@ -16,7 +16,11 @@ export interface Clock {
   clearTimeout(h: unknown): void;
 }
 export const systemClock: Clock = {
-  setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref?.(); return t; },
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
@@ -27,7 +31,11 @@ export function serverKey(req: SipRequest, methodOverride?: string): string {
   return `${v.params.branch ?? ''}|${v.host}:${v.port ?? 5060}|${method}`;
 }
 
-interface ServerTx { req: SipRequest; last?: SipResponse; timer?: unknown }
+interface ServerTx {
+  req: SipRequest;
+  last?: SipResponse;
+  timer?: unknown;
+}
 
 export type ServerMatch =
   | { kind: 'new' }
@@ -44,7 +52,9 @@ export class ServerTransactions {
   private readonly txs = new Map<string, ServerTx>();
   constructor(private readonly clock: Clock = systemClock) {}
 
-  get size(): number { return this.txs.size; }
+  get size(): number {
+    return this.txs.size;
+  }
 
   match(req: SipRequest): ServerMatch {
     if (req.method === 'CANCEL') {
@@ -54,7 +64,10 @@ export class ServerTransactions {
     const key = serverKey(req);
     const tx = this.txs.get(key);
     if (req.method === 'ACK') {
-      if (tx && tx.last && tx.last.status >= 300) { this.finish(key); return { kind: 'ack-absorbed' }; }
+      if (tx && tx.last && tx.last.status >= 300) {
+        this.finish(key);
+        return { kind: 'ack-absorbed' };
+      }
       return { kind: 'ack-2xx' };
     }
     if (tx) return { kind: 'retransmission', last: tx.last };
@@ -93,7 +106,12 @@ export interface ClientCallbacks {
   onProvisional?: (res: SipResponse) => void;
   onFinal: (res: SipResponse) => void;
 }
-interface ClientTx { req: SipRequest; cb: ClientCallbacks; timer: unknown; proceeding: boolean }
+interface ClientTx {
+  req: SipRequest;
+  cb: ClientCallbacks;
+  timer: unknown;
+  proceeding: boolean;
+}
 
 /** s.17.1.3: a response matches the client transaction with the same top-Via branch and CSeq method. */
 export function clientKey(m: SipRequest | SipResponse): string {
@@ -103,9 +121,14 @@ export function clientKey(m: SipRequest | SipResponse): string {
 
 export class ClientTransactions {
   private readonly txs = new Map<string, ClientTx>();
-  constructor(private readonly clock: Clock = systemClock, private readonly timeoutMs = CLIENT_TIMEOUT_MS) {}
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly timeoutMs = CLIENT_TIMEOUT_MS,
+  ) {}
 
-  get size(): number { return this.txs.size; }
+  get size(): number {
+    return this.txs.size;
+  }
 
   /** Track a request about to be sent; on timeout onFinal gets a locally generated 408 (s.17.1.1.2, s.8.1.3.1). */
   start(req: SipRequest, cb: ClientCallbacks): void {
@@ -135,7 +158,10 @@ export class ClientTransactions {
     if (!tx) return undefined;
     if (res.status < 200) {
       // s.17.1.1.2: Timer B only runs in the calling state; once proceeding, the TU decides how long to ring (CANCEL)
-      if (tx.req.method === 'INVITE' && !tx.proceeding) { tx.proceeding = true; this.clock.clearTimeout(tx.timer); }
+      if (tx.req.method === 'INVITE' && !tx.proceeding) {
+        tx.proceeding = true;
+        this.clock.clearTimeout(tx.timer);
+      }
       tx.cb.onProvisional?.(res);
       return tx.req;
     }

@@ -22,7 +22,9 @@ const FRIENDLY: Record<AccountField, string> = {
 };
 
 /** Trims, drops empty optional fields and validates; returns the request or per-field messages. */
-export function validateAccountForm(form: AccountForm): { ok: true; request: Req<'account.configure'> } | { ok: false; errors: FieldErrors } {
+export function validateAccountForm(
+  form: AccountForm,
+): { ok: true; request: Req<'account.configure'> } | { ok: false; errors: FieldErrors } {
   const candidate: Record<string, string> = {
     aor: form.aor.trim(),
     password: form.password,
@@ -35,11 +37,18 @@ export function validateAccountForm(form: AccountForm): { ok: true; request: Req
   const errors: FieldErrors = {};
   for (const issue of r.issues) {
     const field = issue.path.split('/')[1] as AccountField | undefined;
-    if (field && field in FRIENDLY) errors[field] = issue.message === 'required' || issue.message === 'must not be empty' ? requiredText(field) : FRIENDLY[field];
+    if (field && field in FRIENDLY)
+      errors[field] = issue.message === 'required' || issue.message === 'must not be empty' ? requiredText(field) : FRIENDLY[field];
   }
   return { ok: false, errors };
 }
 
 function requiredText(f: AccountField): string {
-  return { aor: 'SIP address is required', password: 'Password is required', proxy: 'Outbound proxy is required', caFile: '', displayName: '' }[f];
+  return {
+    aor: 'SIP address is required',
+    password: 'Password is required',
+    proxy: 'Outbound proxy is required',
+    caFile: '',
+    displayName: '',
+  }[f];
 }

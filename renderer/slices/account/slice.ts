@@ -10,7 +10,7 @@ export interface AccountSlice {
   link: { status: TransportStatus; reason?: string };
   loadAccount(): Promise<void>;
   configure(form: AccountForm): Promise<boolean>;
-  useLocalLab(): Promise<void>;
+  signInLocalLab(): Promise<void>;
   signOut(): Promise<void>;
   setAccount(view: AccountView | null): void;
   setConnection(c: ConnectionView): void;
@@ -48,7 +48,7 @@ export const accountSlice: Slice<AccountSlice> = (client) => (set, get) => ({
       return false;
     }
   },
-  async useLocalLab() {
+  async signInLocalLab() {
     set((s) => ({ account: { ...s.account, busy: true, error: null, fieldErrors: {} } }));
     try {
       const view = await client.invoke('account.useLocalLab', {});

@@ -22,7 +22,14 @@ export interface ConversationsSlice {
   resetConversations(): void;
 }
 
-const initial = (): ConversationsSlice['conversations'] => ({ byId: {}, loaded: false, search: '', hits: null, selectedId: null, newError: null });
+const initial = (): ConversationsSlice['conversations'] => ({
+  byId: {},
+  loaded: false,
+  search: '',
+  hits: null,
+  selectedId: null,
+  newError: null,
+});
 
 export const conversationsSlice: Slice<ConversationsSlice> = (client) => (set, get) => ({
   conversations: initial(),
@@ -47,7 +54,10 @@ export const conversationsSlice: Slice<ConversationsSlice> = (client) => (set, g
     }
   },
   async select(id) {
-    set((s) => ({ conversations: { ...s.conversations, selectedId: id }, ...(id !== null ? { rooms: { ...s.rooms, selectedRoomId: null } } : {}) }));
+    set((s) => ({
+      conversations: { ...s.conversations, selectedId: id },
+      ...(id !== null ? { rooms: { ...s.rooms, selectedRoomId: null } } : {}),
+    }));
     if (id === null) return;
     await Promise.all([get().loadOlder(id, true), get().loadSecurity(id)]);
     const c = get().conversations.byId[id];

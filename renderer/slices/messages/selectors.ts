@@ -3,8 +3,10 @@ import type { AppState } from '../../store';
 import { emptyConversation, type ConversationMessages } from './slice';
 
 const EMPTY = emptyConversation();
-export const selectConversationMessages = (id: string | null) => (s: AppState): ConversationMessages =>
-  (id && s.messages.byConv[id]) || EMPTY;
+export const selectConversationMessages =
+  (id: string | null) =>
+  (s: AppState): ConversationMessages =>
+    (id && s.messages.byConv[id]) || EMPTY;
 export const selectSendError = (id: string | null) => (s: AppState) => (id ? s.messages.sendError[id] : undefined);
 
 /** Icon and label for each delivery state (the label is also the accessible name). */

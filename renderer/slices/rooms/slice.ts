@@ -35,14 +35,18 @@ export interface RoomsSlice {
 
 /** "sip:a@x, sip:b@x" (commas, spaces or new lines) -> valid SIP URIs, or the first invalid entry. */
 export function parseParticipants(text: string): { ok: true; list: string[] } | { ok: false; bad: string } {
-  const list = text.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+  const list = text
+    .split(/[\s,;]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
   for (const x of list) if (!sipUri(x).ok) return { ok: false, bad: x };
   return { ok: true, list };
 }
 
 export const roomsSlice: Slice<RoomsSlice> = (client) => (set, get) => {
   const patch = (p: Partial<RoomsSlice['rooms']>) => set((s) => ({ rooms: { ...s.rooms, ...p } }));
-  const roomErr = (roomId: string, e: unknown) => set((s) => ({ rooms: { ...s.rooms, roomError: { ...s.rooms.roomError, [roomId]: e === undefined ? undefined : errorText(e) } } }));
+  const roomErr = (roomId: string, e: unknown) =>
+    set((s) => ({ rooms: { ...s.rooms, roomError: { ...s.rooms.roomError, [roomId]: e === undefined ? undefined : errorText(e) } } }));
   return {
     rooms: { byId: {}, messages: {}, invitations: {}, selectedRoomId: null, privateTo: {}, roomError: {}, unavailable: false },
 
@@ -85,7 +89,10 @@ export const roomsSlice: Slice<RoomsSlice> = (client) => (set, get) => {
         return false;
       }
       try {
-        const r = await client.invoke('conference.create', { participants: p.list, ...(subject.trim() ? { subject: subject.trim() } : {}) });
+        const r = await client.invoke('conference.create', {
+          participants: p.list,
+          ...(subject.trim() ? { subject: subject.trim() } : {}),
+        });
         get().upsertRoom(r);
         patch({ formError: undefined });
         await get().selectRoom(r.id);

@@ -20,11 +20,22 @@ export function securityFacts(v: SecurityView | undefined, summary: Conversation
   const peer = v ? v.peer.state : summary?.peer;
   if (tls === undefined || e2e === undefined || peer === undefined) return null;
   return {
-    hop: { on: tls, text: tls ? `TLS to the network${v?.hop.verified === false ? ' (certificate not verified)' : ''}` : 'No TLS to the network' },
-    e2e: { on: e2e !== 'off', text: e2e === 'on' ? 'End-to-end encrypted' : e2e === 'psk' ? 'End-to-end encrypted (pre-shared key)' : 'Not end-to-end encrypted' },
+    hop: {
+      on: tls,
+      text: tls ? `TLS to the network${v?.hop.verified === false ? ' (certificate not verified)' : ''}` : 'No TLS to the network',
+    },
+    e2e: {
+      on: e2e !== 'off',
+      text: e2e === 'on' ? 'End-to-end encrypted' : e2e === 'psk' ? 'End-to-end encrypted (pre-shared key)' : 'Not end-to-end encrypted',
+    },
     peer: {
       ok: peer === 'verified',
-      text: { verified: 'Contact verified', unverified: 'Contact not verified', unknown: 'No key for this contact yet', changed: "Contact's key changed" }[peer],
+      text: {
+        verified: 'Contact verified',
+        unverified: 'Contact not verified',
+        unknown: 'No key for this contact yet',
+        changed: "Contact's key changed",
+      }[peer],
     },
     sendBlocked: v ? v.sendBlocked : (summary?.sendBlocked ?? false),
   };

@@ -47,11 +47,15 @@ export const securitySlice: Slice<SecuritySlice> = (client) => (set, get) => ({
     }
   },
   async openSecurityPanel(conversationId) {
-    set((s) => ({ security: { ...s.security, panelFor: conversationId, verifyResult: { ...s.security.verifyResult, [conversationId]: undefined } } }));
+    set((s) => ({
+      security: { ...s.security, panelFor: conversationId, verifyResult: { ...s.security.verifyResult, [conversationId]: undefined } },
+    }));
     try {
       const [sn] = await Promise.all([client.invoke('security.safetyNumber', { conversationId }), get().loadSecurity(conversationId)]);
       const qr = await qrDataUri(sn.qrPayload);
-      set((s) => ({ security: { ...s.security, safety: { ...s.security.safety, [conversationId]: { digits: sn.digits, qrDataUri: qr } } } }));
+      set((s) => ({
+        security: { ...s.security, safety: { ...s.security.safety, [conversationId]: { digits: sn.digits, qrDataUri: qr } } },
+      }));
     } catch (e) {
       get().notify('error', errorText(e));
     }
@@ -91,7 +95,11 @@ export const securitySlice: Slice<SecuritySlice> = (client) => (set, get) => ({
     const c = get().conversations.byId[v.conversationId];
     if (c) {
       const security = { tls: v.hop.tls, e2e: v.e2e.state, peer: v.peer.state, sendBlocked: v.sendBlocked };
-      const same = c.security.tls === security.tls && c.security.e2e === security.e2e && c.security.peer === security.peer && c.security.sendBlocked === security.sendBlocked;
+      const same =
+        c.security.tls === security.tls &&
+        c.security.e2e === security.e2e &&
+        c.security.peer === security.peer &&
+        c.security.sendBlocked === security.sendBlocked;
       if (!same) get().upsertConversation({ ...c, security });
     }
   },

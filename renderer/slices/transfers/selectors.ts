@@ -9,14 +9,22 @@ export const selectFileSendError = (id: string) => (s: AppState) => s.transfers.
 /** Plain-language state of a transfer (also its accessible description). */
 export function transferStateText(v: TransferView): string {
   switch (v.state) {
-    case 'offering': return 'Waiting for the contact to accept';
-    case 'offered': return 'Offered to you';
-    case 'transferring': return v.direction === 'out' ? 'Sending' : 'Receiving';
-    case 'done': return v.direction === 'out' ? 'Sent' : 'Received';
-    case 'declined': return v.direction === 'out' ? 'Declined by the contact' : 'Declined';
-    case 'cancelled': return v.failure?.code === 'FILE_CANCELLED_BY_PEER' ? 'Cancelled by the contact' : 'Cancelled';
-    case 'interrupted': return 'Interrupted';
-    case 'failed': return 'Failed';
+    case 'offering':
+      return 'Waiting for the contact to accept';
+    case 'offered':
+      return 'Offered to you';
+    case 'transferring':
+      return v.direction === 'out' ? 'Sending' : 'Receiving';
+    case 'done':
+      return v.direction === 'out' ? 'Sent' : 'Received';
+    case 'declined':
+      return v.direction === 'out' ? 'Declined by the contact' : 'Declined';
+    case 'cancelled':
+      return v.failure?.code === 'FILE_CANCELLED_BY_PEER' ? 'Cancelled by the contact' : 'Cancelled';
+    case 'interrupted':
+      return 'Interrupted';
+    case 'failed':
+      return 'Failed';
   }
 }
 

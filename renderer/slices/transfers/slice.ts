@@ -39,7 +39,8 @@ export const transfersSlice: Slice<TransfersSlice> = (client) => (set, get) => (
   },
   async sendFile(conversationId, path) {
     const p = path.trim();
-    const setErr = (msg: string | undefined) => set((s) => ({ transfers: { ...s.transfers, sendError: { ...s.transfers.sendError, [conversationId]: msg } } }));
+    const setErr = (msg: string | undefined) =>
+      set((s) => ({ transfers: { ...s.transfers, sendError: { ...s.transfers.sendError, [conversationId]: msg } } }));
     if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(p)) {
       setErr('Enter the full path of the file, e.g. /home/me/report.pdf');
       return false;
@@ -63,7 +64,8 @@ export const transfersSlice: Slice<TransfersSlice> = (client) => (set, get) => (
   async revealTransfer(transferId) {
     try {
       const r = await client.invoke('files.reveal', { transferId });
-      if (r.decision === 'delegated') set((s) => ({ transfers: { ...s.transfers, revealed: { ...s.transfers.revealed, [transferId]: r.path } } }));
+      if (r.decision === 'delegated')
+        set((s) => ({ transfers: { ...s.transfers, revealed: { ...s.transfers.revealed, [transferId]: r.path } } }));
     } catch (e) {
       get().notify('error', errorText(e));
     }

@@ -51,7 +51,10 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
       security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
       policy: p.flags.plaintext ? 'allow-plaintext' : 'require',
       tls: Boolean(p.flags.tls),
-      relay: p.flags.relay || relayUri ? { uri: relayUri ?? defaultRelayUri(account.proxy), ca: account.caFile ? readFileSync(account.caFile, 'utf8') : undefined } : undefined,
+      relay:
+        p.flags.relay || relayUri
+          ? { uri: relayUri ?? defaultRelayUri(account.proxy), ca: account.caFile ? readFileSync(account.caFile, 'utf8') : undefined }
+          : undefined,
     });
     mgr.on('error', () => {});
     await mgr.start();
@@ -71,8 +74,15 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
       const code = isParleyError(e) ? e.code : 'ERROR';
       const status = isParleyError(e) ? (e.details?.status as number | undefined) : undefined;
       if (code === 'SESSION_CANCELLED' && signal?.aborted) return EXIT.OK;
-      if (code === 'PEER_KEY_CHANGED') throw new CliExit(EXIT.MISMATCH, `session refused [${code}]: ${(e as Error).message} (check: parley keys fingerprint ${target}; accept: parley keys accept ${target})`);
-      throw new CliExit(code === 'SESSION_CANCELLED' ? EXIT.TIMEOUT : status ? EXIT.SIP_FAILURE : EXIT.INTERNAL, `session failed [${code}]: ${(e as Error).message}`);
+      if (code === 'PEER_KEY_CHANGED')
+        throw new CliExit(
+          EXIT.MISMATCH,
+          `session refused [${code}]: ${(e as Error).message} (check: parley keys fingerprint ${target}; accept: parley keys accept ${target})`,
+        );
+      throw new CliExit(
+        code === 'SESSION_CANCELLED' ? EXIT.TIMEOUT : status ? EXIT.SIP_FAILURE : EXIT.INTERNAL,
+        `session failed [${code}]: ${(e as Error).message}`,
+      );
     }
     const done = printSession(session, io.out, json);
     const stop = () => session.close();
@@ -117,7 +127,10 @@ ${formatFlags(FLAGS)}`,
 
 /** Lines read from the start (readline's own iterator drops lines emitted before iteration begins, e.g. piped input
  *  that arrives while registering). */
-export function bufferedLines(rl: { on(ev: 'line', f: (l: string) => void): unknown; on(ev: 'close', f: () => void): unknown }): LineSource {
+export function bufferedLines(rl: {
+  on(ev: 'line', f: (l: string) => void): unknown;
+  on(ev: 'close', f: () => void): unknown;
+}): LineSource {
   const q: string[] = [];
   let done = false;
   let wake: (() => void) | null = null;

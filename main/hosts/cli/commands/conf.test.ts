@@ -12,7 +12,14 @@ import type { RoomMessage } from '../../../features/conference/types';
 class Lines extends EventEmitter<{ line: [Record<string, unknown>] }> {
   readonly all: Array<Record<string, unknown>> = [];
   readonly err: string[] = [];
-  io = { out: (l: string) => { const o = JSON.parse(l) as Record<string, unknown>; this.all.push(o); this.emit('line', o); }, err: (l: string) => void this.err.push(l) };
+  io = {
+    out: (l: string) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      this.all.push(o);
+      this.emit('line', o);
+    },
+    err: (l: string) => void this.err.push(l),
+  };
   next(pred: (o: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
     const have = this.all.find(pred);
     return have ? Promise.resolve(have) : waitEvent<Record<string, unknown>>(this, 'line', pred);
@@ -24,7 +31,16 @@ describe('parley conf', () => {
   const pool = new MemberPool();
   let alice: Member;
   let room: ConferenceRoom;
-  const acct = (user: string) => ['--uri', env.lab.aor(user), '--password', `${user}-secret`, '--proxy', env.lab.proxy.tcp, '--ca', env.lab.caFile];
+  const acct = (user: string) => [
+    '--uri',
+    env.lab.aor(user),
+    '--password',
+    `${user}-secret`,
+    '--proxy',
+    env.lab.proxy.tcp,
+    '--ca',
+    env.lab.caFile,
+  ];
 
   before(async () => {
     env = await startConfLab({ users: ['alice', 'bob', 'carol'] });
@@ -40,9 +56,13 @@ describe('parley conf', () => {
     const stdin = new PassThrough();
     const out = new Lines();
     const ac = new AbortController();
-    const done = createConfCommand(stdin).run(['join', room.uri, '--interactive', '--json', '--plaintext', ...acct('bob')], out.io, ac.signal);
+    const done = createConfCommand(stdin).run(
+      ['join', room.uri, '--interactive', '--json', '--plaintext', ...acct('bob')],
+      out.io,
+      ac.signal,
+    );
     assert.equal((await out.next((o) => o.event === 'joined')).room, room.uri);
-    await until(() => room.participants.some((x) => x.aor === env.lab.aor('bob')), 'bob in alice\'s roster');
+    await until(() => room.participants.some((x) => x.aor === env.lab.aor('bob')), "bob in alice's roster");
 
     await room.say('hi cli');
     const m = await out.next((o) => o.event === 'message' && o.text === 'hi cli');
@@ -77,17 +97,36 @@ describe('parley conf', () => {
     assert.ok(out.all.some((o) => o.event === 'sent'));
 
     await room.setNickname('Ace');
-    await assert.rejects(cmd.run(['nick', room.uri, 'ace', '--plaintext', '--json', ...acct('carol')], new Lines().io),
-      (e) => e instanceof CliExit && e.exitCode === EXIT.SIP_FAILURE && /CONF_NICKNAME_TAKEN/.test(e.message));
-    await assert.rejects(cmd.run(['say', room.uri, 'x', ...acct('carol')], new Lines().io), (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE);
-    await assert.rejects(cmd.run(['join', room.uri, '--invite', 'bob', '--plaintext', ...acct('carol')], new Lines().io), (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE);
-    await assert.rejects(cmd.run(['fly', '--plaintext', ...acct('carol')], new Lines().io), (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE);
-    await assert.rejects(cmd.run(['join', 'sip:conf-000000000000@parley.test', '--plaintext', ...acct('carol')], new Lines().io),
-      (e) => e instanceof CliExit && e.exitCode === EXIT.SIP_FAILURE && /CONF_NO_SUCH_ROOM/.test(e.message));
+    await assert.rejects(
+      cmd.run(['nick', room.uri, 'ace', '--plaintext', '--json', ...acct('carol')], new Lines().io),
+      (e) => e instanceof CliExit && e.exitCode === EXIT.SIP_FAILURE && /CONF_NICKNAME_TAKEN/.test(e.message),
+    );
+    await assert.rejects(
+      cmd.run(['say', room.uri, 'x', ...acct('carol')], new Lines().io),
+      (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE,
+    );
+    await assert.rejects(
+      cmd.run(['join', room.uri, '--invite', 'bob', '--plaintext', ...acct('carol')], new Lines().io),
+      (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE,
+    );
+    await assert.rejects(
+      cmd.run(['fly', '--plaintext', ...acct('carol')], new Lines().io),
+      (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE,
+    );
+    await assert.rejects(
+      cmd.run(['join', 'sip:conf-000000000000@parley.test', '--plaintext', ...acct('carol')], new Lines().io),
+      (e) => e instanceof CliExit && e.exitCode === EXIT.SIP_FAILURE && /CONF_NO_SUCH_ROOM/.test(e.message),
+    );
   });
 
   it('--invite repeats and comma lists', () => {
-    assert.deepEqual(collectInvites(['create', '--invite', 'bob', '--invite=carol,dave', '--json']), { invites: ['bob', 'carol', 'dave'], rest: ['create', '--json'] });
-    assert.throws(() => collectInvites(['create', '--invite']), (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE);
+    assert.deepEqual(collectInvites(['create', '--invite', 'bob', '--invite=carol,dave', '--json']), {
+      invites: ['bob', 'carol', 'dave'],
+      rest: ['create', '--json'],
+    });
+    assert.throws(
+      () => collectInvites(['create', '--invite']),
+      (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE,
+    );
   });
 });

@@ -17,13 +17,20 @@ import { securityFromE2E, type ConferenceSecurity } from '../../../features/conf
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
-  keys: { type: 'string', arg: 'DIR', help: 'UE profile whose key store gives the E2E identity and pins (default: --profile; PARLEY_PASSPHRASE if locked)' },
+  keys: {
+    type: 'string',
+    arg: 'DIR',
+    help: 'UE profile whose key store gives the E2E identity and pins (default: --profile; PARLEY_PASSPHRASE if locked)',
+  },
   plaintext: { type: 'boolean', help: 'no end-to-end encryption (rooms are group-encrypted with the profile keys by default)' },
-  invite: { type: 'string', arg: 'URI', help: 'create: invite URI (repeat the flag, or comma-separate)' },  // collected by collectInvites
+  invite: { type: 'string', arg: 'URI', help: 'create: invite URI (repeat the flag, or comma-separate)' }, // collected by collectInvites
   subject: { type: 'string', arg: 'TEXT', help: 'create: room subject' },
-  interactive: { type: 'boolean', help: 'create/join: stay in the room; stdin lines are sent (/nick N, /msg WHO TEXT, /invite URI, /who, /security, /leave)' },
+  interactive: {
+    type: 'boolean',
+    help: 'create/join: stay in the room; stdin lines are sent (/nick N, /msg WHO TEXT, /invite URI, /who, /security, /leave)',
+  },
   json: { type: 'boolean', help: 'one JSON object per event line on stdout' },
-  'keys-wait': { type: 'string', arg: 'SECONDS', help: 'say/private with E2E: wait this long for every member\'s key (default 5)' },
+  'keys-wait': { type: 'string', arg: 'SECONDS', help: "say/private with E2E: wait this long for every member's key (default 5)" },
 };
 
 const SUBS: Record<string, number> = { create: 0, join: 1, invite: 2, nick: 2, say: 2, private: 3, leave: 1 };
@@ -34,14 +41,23 @@ export function collectInvites(argv: string[]): { invites: string[]; rest: strin
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') { rest.push(...argv.slice(i)); break; }
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
     if (a === '--invite') {
       if (i + 1 >= argv.length) throw new UsageError('--invite needs a URI');
       invites.push(argv[++i]);
     } else if (a.startsWith('--invite=')) invites.push(a.slice('--invite='.length));
     else rest.push(a);
   }
-  return { invites: invites.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean), rest };
+  return {
+    invites: invites
+      .flatMap((v) => v.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean),
+    rest,
+  };
 }
 
 const USAGE = `usage: parley conf create [--invite URI ...] [--subject TEXT] [--interactive]
@@ -75,7 +91,10 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
       }
       const [sub, ...args] = p.positionals;
       if (invites.length && sub !== 'create') throw new UsageError('--invite goes with create (use: parley conf invite ROOM URI)');
-      if (!sub || SUBS[sub] === undefined) throw new UsageError(sub ? `unknown conf subcommand ${sub}` : 'missing subcommand (create, join, invite, nick, say, private, leave)');
+      if (!sub || SUBS[sub] === undefined)
+        throw new UsageError(
+          sub ? `unknown conf subcommand ${sub}` : 'missing subcommand (create, join, invite, nick, say, private, leave)',
+        );
       const need = SUBS[sub];
       if (args.length < need) throw new UsageError(`conf ${sub}: missing argument`);
       if (args.length > need) throw new UsageError(`unexpected argument ${args[need]} (quote the text)`);
@@ -94,11 +113,24 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
         if (p.flags.interactive) return await interactive(room, out, input, signal);
         const keysWait = Number(p.flags['keys-wait'] ?? 5) * 1000;
         switch (sub) {
-          case 'invite': await room.invite([args[1]]); out('invited', { uri: args[1] }); break;
-          case 'nick': await room.setNickname(args[1]); out('nickname', { nickname: args[1] }); break;
-          case 'say': await keysReady(room, keysWait); report(out, await room.say(args[1])); break;
-          case 'private': await keysReady(room, keysWait); report(out, await room.sendPrivate(args[1], args[2])); break;
-          default: break;
+          case 'invite':
+            await room.invite([args[1]]);
+            out('invited', { uri: args[1] });
+            break;
+          case 'nick':
+            await room.setNickname(args[1]);
+            out('nickname', { nickname: args[1] });
+            break;
+          case 'say':
+            await keysReady(room, keysWait);
+            report(out, await room.say(args[1]));
+            break;
+          case 'private':
+            await keysReady(room, keysWait);
+            report(out, await room.sendPrivate(args[1], args[2]));
+            break;
+          default:
+            break;
         }
         room.leave();
         out('left', { room: room.uri });
@@ -120,10 +152,22 @@ type Out = (event: string, data: Record<string, unknown>) => void;
 
 function printer(io: Io, json: boolean): Out {
   return (event, data) => {
-    if (json) { io.out(JSON.stringify({ event, ...data })); return; }
+    if (json) {
+      io.out(JSON.stringify({ event, ...data }));
+      return;
+    }
     const d = data as Record<string, string | boolean | undefined>;
-    if (event === 'message') io.out(`${d.private ? '[private] ' : ''}${d.nickname ?? d.from}${d.protected ? '' : ' (NOT encrypted)'}: ${d.text ?? `<${d.contentType}>`}`);
-    else io.out(`${event} ${Object.entries(data).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`);
+    if (event === 'message')
+      io.out(
+        `${d.private ? '[private] ' : ''}${d.nickname ?? d.from}${d.protected ? '' : ' (NOT encrypted)'}: ${d.text ?? `<${d.contentType}>`}`,
+      );
+    else
+      io.out(
+        `${event} ${Object.entries(data)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ')}`,
+      );
   };
 }
 
@@ -138,9 +182,20 @@ async function loadSecurity(p: Parsed, aor: string): Promise<ConferenceSecurity>
   }
 }
 
-async function enter(client: ConferenceClient, sub: string, args: string[], p: Parsed, invites: string[], timeoutMs: number): Promise<ConferenceRoom> {
+async function enter(
+  client: ConferenceClient,
+  sub: string,
+  args: string[],
+  p: Parsed,
+  invites: string[],
+  timeoutMs: number,
+): Promise<ConferenceRoom> {
   if (sub === 'create') {
-    return client.create({ invite: invites.map((u) => target(u, client.domain)), subject: p.flags.subject as string | undefined, timeoutMs });
+    return client.create({
+      invite: invites.map((u) => target(u, client.domain)),
+      subject: p.flags.subject as string | undefined,
+      timeoutMs,
+    });
   }
   return client.join(target(args[0], client.domain), { timeoutMs });
 }
@@ -150,10 +205,30 @@ function target(t: string, domain: string): string {
 }
 
 function watch(room: ConferenceRoom, out: Out): void {
-  room.on('message', (m) => out('message', { room: m.roomUri, from: m.from, nickname: m.nickname, private: m.private, protected: m.protected,
-    contentType: m.contentType, text: m.text, id: m.imdnMessageId, epoch: m.epoch }));
-  room.on('participants', (c) => out('participants', { list: c.list.map((x) => ({ aor: x.aor, nickname: x.nickname })), joined: c.joined.map((x) => x.aor), left: c.left, changed: c.changed.map((x) => x.aor) }));
-  room.on('security', (s) => out('security', { epoch: s.epoch, allKeyed: s.allKeyed, verified: s.verified, unverified: s.unverified, changed: s.changed }));
+  room.on('message', (m) =>
+    out('message', {
+      room: m.roomUri,
+      from: m.from,
+      nickname: m.nickname,
+      private: m.private,
+      protected: m.protected,
+      contentType: m.contentType,
+      text: m.text,
+      id: m.imdnMessageId,
+      epoch: m.epoch,
+    }),
+  );
+  room.on('participants', (c) =>
+    out('participants', {
+      list: c.list.map((x) => ({ aor: x.aor, nickname: x.nickname })),
+      joined: c.joined.map((x) => x.aor),
+      left: c.left,
+      changed: c.changed.map((x) => x.aor),
+    }),
+  );
+  room.on('security', (s) =>
+    out('security', { epoch: s.epoch, allKeyed: s.allKeyed, verified: s.verified, unverified: s.unverified, changed: s.changed }),
+  );
   room.on('undelivered', (u) => out('undelivered', u));
   room.on('error', (e: ParleyError) => out('error', { code: e.code, message: e.message }));
   room.on('state', (s) => out('state', { state: s }));
@@ -168,8 +243,15 @@ function report(out: Out, r: { status: string; imdnMessageId: string; reason?: s
 function keysReady(room: ConferenceRoom, ms: number): Promise<void> {
   if (!room.crypto) return Promise.resolve();
   return new Promise((res) => {
-    const check = () => { if (room.participants.length > 0 && room.security().allKeyed) done(); };
-    const done = () => { clearTimeout(t); room.off('security', check); room.off('participants', check); res(); };
+    const check = () => {
+      if (room.participants.length > 0 && room.security().allKeyed) done();
+    };
+    const done = () => {
+      clearTimeout(t);
+      room.off('security', check);
+      room.off('participants', check);
+      res();
+    };
     const t = setTimeout(done, ms);
     room.on('security', check);
     room.on('participants', check);
@@ -180,11 +262,19 @@ function keysReady(room: ConferenceRoom, ms: number): Promise<void> {
 async function interactive(room: ConferenceRoom, out: Out, input: NodeJS.ReadableStream, signal?: AbortSignal): Promise<number> {
   const rl = createInterface({ input, terminal: false });
   const ended = new Promise<void>((r) => {
-    room.on('state', (s) => { if (s !== 'joined') r(); });
+    room.on('state', (s) => {
+      if (s !== 'joined') r();
+    });
     signal?.addEventListener('abort', () => r(), { once: true });
     rl.on('close', () => r());
   });
-  rl.on('line', (line) => void command(room, line.trim(), out).catch((e: Error) => out('error', { code: isParleyError(e) ? e.code : 'ERROR', message: e.message })));
+  rl.on(
+    'line',
+    (line) =>
+      void command(room, line.trim(), out).catch((e: Error) =>
+        out('error', { code: isParleyError(e) ? e.code : 'ERROR', message: e.message }),
+      ),
+  );
   await ended;
   rl.close();
   room.leave();
@@ -197,12 +287,26 @@ async function command(room: ConferenceRoom, line: string, out: Out): Promise<vo
   const [cmd, ...rest] = line.split(/\s+/);
   if (!line.startsWith('/')) return report(out, await room.say(line));
   switch (cmd) {
-    case '/nick': await room.setNickname(rest.join(' ')); out('nickname', { nickname: rest.join(' ') }); return;
-    case '/msg': return report(out, await room.sendPrivate(rest[0] ?? '', rest.slice(1).join(' ')));
-    case '/invite': await room.invite(rest.map((u) => target(u, room.me.split('@')[1]))); out('invited', { uris: rest }); return;
-    case '/who': out('participants', { list: room.participants.map((x) => ({ aor: x.aor, nickname: x.nickname })) }); return;
-    case '/security': out('security', { ...room.security() }); return;
-    case '/leave': room.leave(); return;
-    default: out('error', { code: 'CLI_UNKNOWN_COMMAND', message: `unknown command ${cmd}` });
+    case '/nick':
+      await room.setNickname(rest.join(' '));
+      out('nickname', { nickname: rest.join(' ') });
+      return;
+    case '/msg':
+      return report(out, await room.sendPrivate(rest[0] ?? '', rest.slice(1).join(' ')));
+    case '/invite':
+      await room.invite(rest.map((u) => target(u, room.me.split('@')[1])));
+      out('invited', { uris: rest });
+      return;
+    case '/who':
+      out('participants', { list: room.participants.map((x) => ({ aor: x.aor, nickname: x.nickname })) });
+      return;
+    case '/security':
+      out('security', { ...room.security() });
+      return;
+    case '/leave':
+      room.leave();
+      return;
+    default:
+      out('error', { code: 'CLI_UNKNOWN_COMMAND', message: `unknown command ${cmd}` });
   }
 }

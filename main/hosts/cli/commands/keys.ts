@@ -18,7 +18,11 @@ export const EXIT_MISMATCH = EXIT.MISMATCH;
 export const EXIT_UNKNOWN_KEY = EXIT.UNKNOWN_KEY;
 
 const FLAGS: FlagSpecs = {
-  profile: { type: 'string', arg: 'DIR', help: "profile directory (default $PARLEY_PROFILE or ~/.config/parley-cli; or the web host's / desktop app's data dir)" },
+  profile: {
+    type: 'string',
+    arg: 'DIR',
+    help: "profile directory (default $PARLEY_PROFILE or ~/.config/parley-cli; or the web host's / desktop app's data dir)",
+  },
   uri: { type: 'string', arg: 'SIP-URI', help: 'account of the profile (default: the one in DIR/account.json)' },
   clear: { type: 'boolean', help: 'psk: remove the pre-shared passphrase with PEER' },
   help: { type: 'boolean', help: 'show help for this command' },
@@ -64,14 +68,16 @@ ${formatFlags(FLAGS)}`,
     }
     const [sub, ...args] = p.positionals;
     const want = { show: 0, fingerprint: 1, verify: 2, accept: 1, psk: 1 }[sub ?? ''];
-    if (want === undefined) throw new UsageError(sub ? `unknown keys subcommand ${sub}` : 'missing subcommand (show, fingerprint, verify, accept, psk)');
+    if (want === undefined)
+      throw new UsageError(sub ? `unknown keys subcommand ${sub}` : 'missing subcommand (show, fingerprint, verify, accept, psk)');
     if (args.length < want) throw new UsageError(sub === 'verify' ? 'usage: parley keys verify PEER NUMBER' : 'missing PEER');
     const number = sub === 'verify' ? args.slice(1).join(' ') : undefined;
     if (sub !== 'verify' && args.length > want) throw new UsageError(`unexpected argument ${args[want]}`);
     const dir = p.flags.profile ? resolve(p.flags.profile as string) : defaultProfileDir();
     // verify/accept write the key store: not while another parley process has the profile open.
     const passphrase = sub === 'psk' && !p.flags.clear ? await readPassphrase() : undefined;
-    if (passphrase !== undefined && [...passphrase].length < PSK_MIN_CHARS) throw new UsageError(`a pre-shared passphrase needs at least ${PSK_MIN_CHARS} characters`);
+    if (passphrase !== undefined && [...passphrase].length < PSK_MIN_CHARS)
+      throw new UsageError(`a pre-shared passphrase needs at least ${PSK_MIN_CHARS} characters`);
     const release = sub === 'verify' || sub === 'accept' || sub === 'psk' ? lockProfile(dir, `keys ${sub}`) : () => {};
     let keys: ProfileKeys;
     try {
@@ -107,7 +113,9 @@ ${formatFlags(FLAGS)}`,
           return EXIT.OK;
         }
         await peers.acceptChangedKey(peer);
-        io.out(`accepted the new key of ${peer} (fingerprint ${peers.get(peer).fingerprint}, unverified): compare safety numbers (parley keys fingerprint ${args[0]})`);
+        io.out(
+          `accepted the new key of ${peer} (fingerprint ${peers.get(peer).fingerprint}, unverified): compare safety numbers (parley keys fingerprint ${args[0]})`,
+        );
         return EXIT.OK;
       }
       if (!info.key) throw new CliExit(EXIT_UNKNOWN_KEY, `no key known for ${peer} yet: exchange a message first`);
@@ -115,7 +123,8 @@ ${formatFlags(FLAGS)}`,
       const them = { aor: peer, key: info.key };
       if (sub === 'fingerprint') {
         io.out(`safety number with ${peer}:\n  ${safetyNumber(own, them)}\n  ${peer} fingerprint ${info.fingerprint} (${info.state})`);
-        if (info.state === 'changed') io.err(`warning: ${peer} presented a new key (${info.pendingFingerprint}); check it, then parley keys accept ${args[0]}`);
+        if (info.state === 'changed')
+          io.err(`warning: ${peer} presented a new key (${info.pendingFingerprint}); check it, then parley keys accept ${args[0]}`);
         return EXIT.OK;
       }
       let ok: boolean;
@@ -124,7 +133,8 @@ ${formatFlags(FLAGS)}`,
       } catch {
         throw new UsageError('a safety number has 60 digits (groups of 5 may be separated by spaces)');
       }
-      if (!ok) throw new CliExit(EXIT_MISMATCH, `MISMATCH: the number does not match the key pinned for ${peer}; do not trust this conversation`);
+      if (!ok)
+        throw new CliExit(EXIT_MISMATCH, `MISMATCH: the number does not match the key pinned for ${peer}; do not trust this conversation`);
       await peers.markVerified(peer, info.key);
       io.out(`verified ${peer} (fingerprint ${info.fingerprint})`);
       return EXIT.OK;

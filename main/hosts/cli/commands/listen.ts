@@ -18,7 +18,10 @@ import type { Command } from '../command';
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
   json: { type: 'boolean', help: 'print one JSON object per line per message/event' },
-  trace: { type: 'boolean', help: 'print "trace: in|out PEER CONTENT-TYPE" on stderr for each page-mode body (key requests, envelopes; no content)' },
+  trace: {
+    type: 'boolean',
+    help: 'print "trace: in|out PEER CONTENT-TYPE" on stderr for each page-mode body (key requests, envelopes; no content)',
+  },
   'download-dir': { type: 'string', arg: 'DIR', help: 'print incoming file offers (RFC 5547); with --accept-files save them into DIR' },
   'accept-files': { type: 'boolean', help: 'with --download-dir: accept every file offer (else they are declined, 603)' },
   plain: { type: 'boolean', help: 'raw listener: print every MESSAGE as received, no E2E, no profile keys (interop)' },
@@ -52,9 +55,16 @@ export function messageHuman(m: IncomingPageMessage): string {
 /** JSON fields of one message received by the UE (docs/cli.md "listen"). */
 export function ueMessageJson(v: MessageView, row: StoredMessage | null, me: string): Record<string, unknown> {
   const base = {
-    from: v.sender, to: me, contentType: row?.contentType, mode: v.mode,
-    receivedAt: new Date(row?.receivedAt ?? row?.createdAt ?? Date.now()).toISOString(), sentAt: new Date(v.at).toISOString(),
-    imdnMessageId: row?.imdnMessageId ?? undefined, e2e: v.e2e.state, signatureValid: v.e2e.signatureValid, id: v.id,
+    from: v.sender,
+    to: me,
+    contentType: row?.contentType,
+    mode: v.mode,
+    receivedAt: new Date(row?.receivedAt ?? row?.createdAt ?? Date.now()).toISOString(),
+    sentAt: new Date(v.at).toISOString(),
+    imdnMessageId: row?.imdnMessageId ?? undefined,
+    e2e: v.e2e.state,
+    signatureValid: v.e2e.signatureValid,
+    id: v.id,
     conversationId: v.conversationId,
   };
   if (v.failure) return { event: 'failure', code: v.failure.code, reason: v.failure.reason, ...base };
@@ -116,21 +126,22 @@ ${formatFlags(FLAGS)}`,
     let me = acc.aor;
     let ue: Ue | null = null;
     // Subscribe before sign-in: messages stored by the network arrive right after the REGISTER.
-    const onEvent = (u: Ue) => u.subscribe((e) => {
-      if (e.event === 'message.upserted') printMessage(u, e.payload);
-      else if (e.event === 'security.changed') printSecurity(u, e.payload);
-      else if (e.event === 'connection.changed' && ue) {
-        const c = e.payload;
-        if (c.state === 'error') {
-          failure = new CliExit(EXIT.REGISTRATION, `registration lost: ${c.reason ?? 'error'}`);
-          stop();
-        } else if (c.state === 'reconnecting' || c.state === 'registered') io.err(`${c.state}${c.reason ? `: ${c.reason}` : ''}`);
-      }
-    });
+    const onEvent = (u: Ue) =>
+      u.subscribe((e) => {
+        if (e.event === 'message.upserted') printMessage(u, e.payload);
+        else if (e.event === 'security.changed') printSecurity(u, e.payload);
+        else if (e.event === 'connection.changed' && ue) {
+          const c = e.payload;
+          if (c.state === 'error') {
+            failure = new CliExit(EXIT.REGISTRATION, `registration lost: ${c.reason ?? 'error'}`);
+            stop();
+          } else if (c.state === 'reconnecting' || c.state === 'registered') io.err(`${c.state}${c.reason ? `: ${c.reason}` : ''}`);
+        }
+      });
     const printMessage = (u: Ue, v: MessageView) => {
       if (v.direction !== 'in' || printed.has(v.id) || (v.state !== 'received' && v.state !== 'failed')) return;
       printed.add(v.id);
-      let row: StoredMessage | null = null;
+      let row: StoredMessage | null;
       try {
         row = u.session()?.store.getMessage(Number(v.id)) ?? null;
       } catch {
@@ -145,7 +156,11 @@ ${formatFlags(FLAGS)}`,
       if (changed.has(`${peer} ${s.peer.fingerprint}`)) return;
       changed.add(`${peer} ${s.peer.fingerprint}`);
       const line = { event: 'key-changed', peer, fingerprint: s.peer.fingerprint };
-      io.out(json ? JSON.stringify(line) : `! ${peer} presented a new identity key (${s.peer.fingerprint}): check it (parley keys fingerprint) before trusting`);
+      io.out(
+        json
+          ? JSON.stringify(line)
+          : `! ${peer} presented a new identity key (${s.peer.fingerprint}): check it (parley keys fingerprint) before trusting`,
+      );
     };
     const opened = await openCliUe(acc, 'listen', { onUe: onEvent, ...(p.flags.trace ? { wireTap: (d, m) => traces.push([d, m]) } : {}) });
     ue = opened.ue;
@@ -154,7 +169,10 @@ ${formatFlags(FLAGS)}`,
     if (files) {
       const sess = ue.session()!;
       try {
-        transfers = await acceptFilesForListen(sess.ua, { ...files, security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) } });
+        transfers = await acceptFilesForListen(sess.ua, {
+          ...files,
+          security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
+        });
       } catch (e) {
         await opened.close();
         throw new CliExit(EXIT.REGISTRATION, `file transfer setup failed: ${(e as Error).message}`);
@@ -182,7 +200,14 @@ ${formatFlags(FLAGS)}`,
 
 type FileOptions = { dir: string; accept: boolean; json: boolean; out: (l: string) => void };
 
-async function listenPlain(account: Awaited<ReturnType<typeof plainSipAccount>>, timeoutMs: number, json: boolean, io: Io, signal?: AbortSignal, files?: FileOptions): Promise<number> {
+async function listenPlain(
+  account: Awaited<ReturnType<typeof plainSipAccount>>,
+  timeoutMs: number,
+  json: boolean,
+  io: Io,
+  signal?: AbortSignal,
+  files?: FileOptions,
+): Promise<number> {
   const ua = await startRegistered(account, timeoutMs);
   const svc = new PageMessagingService(ua);
   svc.on('message', (m) => io.out(json ? JSON.stringify(messageJson(m)) : messageHuman(m)));

@@ -56,26 +56,41 @@ ${formatFlags(FLAGS)}`,
     try {
       mgr = await cliTransferManager(ua, {
         security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
-        relay: Boolean(p.flags.relay), relayUri: p.flags['relay-uri'] as string | undefined, tls: Boolean(p.flags.tls), plain: Boolean(p.flags.plain),
+        relay: Boolean(p.flags.relay),
+        relayUri: p.flags['relay-uri'] as string | undefined,
+        tls: Boolean(p.flags.tls),
+        plain: Boolean(p.flags.plain),
       });
       let t;
       try {
-        t = await mgr.sendFile(target, file, { protect: !p.flags.plain, hideName: !p.flags['show-name'], name: p.flags.name as string | undefined });
+        t = await mgr.sendFile(target, file, {
+          protect: !p.flags.plain,
+          hideName: !p.flags['show-name'],
+          name: p.flags.name as string | undefined,
+        });
       } catch (e) {
         if (isParleyError(e) && /^FILE_(READ_FAILED|NOT_REGULAR)$/.test(e.code)) throw new UsageError(e.message);
         throw e;
       }
       const onAbort = () => t.cancel();
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (!json) io.err(`offering ${file} (${t.file.size} bytes${t.protected ? ', end-to-end encrypted' : ', NOT encrypted'}) to ${t.peer}`);
+      if (!json)
+        io.err(`offering ${file} (${t.file.size} bytes${t.protected ? ', end-to-end encrypted' : ', NOT encrypted'}) to ${t.peer}`);
       t.on('accepted', () => io.out(json ? JSON.stringify({ event: 'accepted' }) : 'accepted'));
       t.on('progress', (pr) => {
         if (json) io.out(JSON.stringify({ event: 'progress', ...pr }));
-        else io.out(`${((pr.bytes / Math.max(1, pr.total)) * 100).toFixed(1)}%  ${pr.bytes}/${pr.total} bytes  ${(pr.rate / 1e6).toFixed(1)} MB/s  ETA ${pr.etaSeconds ?? '?'} s`);
+        else
+          io.out(
+            `${((pr.bytes / Math.max(1, pr.total)) * 100).toFixed(1)}%  ${pr.bytes}/${pr.total} bytes  ${(pr.rate / 1e6).toFixed(1)} MB/s  ETA ${pr.etaSeconds ?? '?'} s`,
+          );
       });
       const out = await t.result;
       signal?.removeEventListener('abort', onAbort);
-      io.out(json ? JSON.stringify({ event: 'result', ...out }) : `${out.status}${out.code ? ` ${out.code}` : ''}${out.reason ? ` ${out.reason}` : ''}`);
+      io.out(
+        json
+          ? JSON.stringify({ event: 'result', ...out })
+          : `${out.status}${out.code ? ` ${out.code}` : ''}${out.reason ? ` ${out.reason}` : ''}`,
+      );
       if (out.status === 'delivered' || out.status === 'sent') return EXIT.OK;
       if (out.status === 'declined') return EXIT.SIP_FAILURE;
       return EXIT.INTERNAL;

@@ -24,7 +24,9 @@ const FLAGS: FlagSpecs = {
 export const PLAIN_NOTICE = 'notice: not end-to-end encrypted (plain page-mode MESSAGE)';
 
 const E2E_WORDS: Record<SendOnceResult['e2e'], string> = {
-  on: 'end-to-end encrypted', psk: 'end-to-end encrypted, pre-shared key', off: 'NOT end-to-end encrypted',
+  on: 'end-to-end encrypted',
+  psk: 'end-to-end encrypted, pre-shared key',
+  off: 'NOT end-to-end encrypted',
 };
 
 export const sendCommand: Command = {
@@ -78,16 +80,26 @@ ${formatFlags(FLAGS)}`,
     if (p.flags.json) io.out(JSON.stringify({ peer: to, ...r }));
     if (r.timedOut) {
       if (r.state === 'queued') throw new CliExit(EXIT.TIMEOUT, "waiting for the peer's key (message stays queued in the profile)");
-      throw new CliExit(EXIT.TIMEOUT, `no answer within ${acc.timeoutMs / 1000} s (state ${r.state}; the message stays in the profile and is retried by the next run)`);
+      throw new CliExit(
+        EXIT.TIMEOUT,
+        `no answer within ${acc.timeoutMs / 1000} s (state ${r.state}; the message stays in the profile and is retried by the next run)`,
+      );
     }
     if (r.state === 'failed') {
       const code = r.failure?.code ?? 'FAILED';
-      const status = /^[3-6][0-9][0-9]$/.test(code) ? EXIT.SIP_FAILURE
-        : code === 'SIP_TIMEOUT' ? EXIT.TIMEOUT
-        : code === 'SIP_TRANSPORT_ERROR' ? EXIT.REGISTRATION
-        : code === 'SECURITY_KEY_CHANGED' ? EXIT.MISMATCH
-        : /^(MSRP_|SESSION_|IMDN_|CONTACT_BLOCKED)/.test(code) ? EXIT.SIP_FAILURE : EXIT.INTERNAL;
-      const hint = code === 'SECURITY_KEY_CHANGED' ? ` (check the new key: parley keys fingerprint ${target}; then parley keys accept ${target})` : '';
+      const status = /^[3-6][0-9][0-9]$/.test(code)
+        ? EXIT.SIP_FAILURE
+        : code === 'SIP_TIMEOUT'
+          ? EXIT.TIMEOUT
+          : code === 'SIP_TRANSPORT_ERROR'
+            ? EXIT.REGISTRATION
+            : code === 'SECURITY_KEY_CHANGED'
+              ? EXIT.MISMATCH
+              : /^(MSRP_|SESSION_|IMDN_|CONTACT_BLOCKED)/.test(code)
+                ? EXIT.SIP_FAILURE
+                : EXIT.INTERNAL;
+      const hint =
+        code === 'SECURITY_KEY_CHANGED' ? ` (check the new key: parley keys fingerprint ${target}; then parley keys accept ${target})` : '';
       throw new CliExit(status, `failed ${code} ${r.failure?.reason ?? ''}${hint}`.trim());
     }
     if (!p.flags.json) io.out(`${r.state === 'stored' ? 'stored by network' : 'delivered'} (${E2E_WORDS[r.e2e]})`);
@@ -96,8 +108,13 @@ ${formatFlags(FLAGS)}`,
 };
 
 async function sendPlain(
-  flags: Record<string, string | boolean | undefined>, to: string, text: string | undefined, file: string | undefined, timeoutMs: number,
-  account: Awaited<ReturnType<typeof plainSipAccount>>, io: Io,
+  flags: Record<string, string | boolean | undefined>,
+  to: string,
+  text: string | undefined,
+  file: string | undefined,
+  timeoutMs: number,
+  account: Awaited<ReturnType<typeof plainSipAccount>>,
+  io: Io,
 ): Promise<number> {
   let body: Uint8Array | undefined;
   if (file) {
@@ -119,10 +136,14 @@ async function sendPlain(
     });
     const id = out.imdnMessageId ? ` (imdn ${out.imdnMessageId})` : '';
     if (out.status === 'failed') {
-      const code = out.errorCode === 'SIP_TIMEOUT' ? EXIT.TIMEOUT : out.errorCode === 'SIP_TRANSPORT_ERROR' ? EXIT.REGISTRATION : EXIT.SIP_FAILURE;
+      const code =
+        out.errorCode === 'SIP_TIMEOUT' ? EXIT.TIMEOUT : out.errorCode === 'SIP_TRANSPORT_ERROR' ? EXIT.REGISTRATION : EXIT.SIP_FAILURE;
       throw new CliExit(code, `failed ${out.code} ${out.reason}`);
     }
-    if (flags.json) io.out(JSON.stringify({ peer: to, state: out.status === 'delivered' ? 'sent' : 'stored', e2e: 'off', imdnMessageId: out.imdnMessageId }));
+    if (flags.json)
+      io.out(
+        JSON.stringify({ peer: to, state: out.status === 'delivered' ? 'sent' : 'stored', e2e: 'off', imdnMessageId: out.imdnMessageId }),
+      );
     else io.out(out.status === 'delivered' ? `delivered${id}` : `stored by network${id}`);
     return EXIT.OK;
   } finally {

@@ -77,7 +77,19 @@ describe('CLI: parley chat and listen sessions', () => {
     const out: string[] = [];
     const input = new Lines();
     const bobSession = nextEvent<IncomingChatSession>(bob.mgr, 'incoming').then((i) => i.accept());
-    const args = ['bob', '--json', '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile, ...freshProfile()];
+    const args = [
+      'bob',
+      '--json',
+      '--uri',
+      lab.aor('alice'),
+      '--password',
+      'alice-secret',
+      '--proxy',
+      lab.proxy.tcp,
+      '--ca',
+      lab.caFile,
+      ...freshProfile(),
+    ];
     const running = runChat(args, { out: (l) => out.push(l), err: () => {} }, undefined, input);
     const b: ChatSession = await bobSession;
     const got = nextEvent<ChatMessage>(b, 'message');
@@ -102,16 +114,33 @@ describe('CLI: parley chat and listen sessions', () => {
     const out: string[] = [];
     const input = new Lines();
     const bobSession = nextEvent<IncomingChatSession>(bob.mgr, 'incoming').then((i) => i.accept());
-    const args = ['sip:bob@parley.test', '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile, ...freshProfile()];
+    const args = [
+      'sip:bob@parley.test',
+      '--uri',
+      lab.aor('alice'),
+      '--password',
+      'alice-secret',
+      '--proxy',
+      lab.proxy.tcp,
+      '--ca',
+      lab.caFile,
+      ...freshProfile(),
+    ];
     const running = runChat(args, { out: (l) => out.push(l), err: () => {} }, undefined, input);
     const b = await bobSession;
     b.close();
     assert.equal(await running, 0);
-    assert.ok(out.some((l) => l.includes('session closed (bye-remote)')), out.join('\n'));
+    assert.ok(
+      out.some((l) => l.includes('session closed (bye-remote)')),
+      out.join('\n'),
+    );
     await pool.stop(bob);
     bob = await pool.create(lab, 'bob');
     const declined = nextEvent<IncomingChatSession>(bob.mgr, 'incoming').then((i) => i.decline());
-    await assert.rejects(runChat(args, { out: () => {}, err: () => {} }, undefined, new Lines()), (e: { exitCode?: number; message: string }) => e.exitCode === 4 && /SESSION_DECLINED/.test(e.message));
+    await assert.rejects(
+      runChat(args, { out: () => {}, err: () => {} }, undefined, new Lines()),
+      (e: { exitCode?: number; message: string }) => e.exitCode === 4 && /SESSION_DECLINED/.test(e.message),
+    );
     await declined;
   });
 

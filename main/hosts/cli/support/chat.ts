@@ -45,9 +45,18 @@ export async function cliManager(ua: SipUserAgent, o: CliSessionOptions): Promis
 export function messageLine(m: ChatMessage, json: boolean): string {
   if (json) {
     return JSON.stringify({
-      event: 'message', from: m.from, fromDisplayName: m.fromDisplayName, to: m.to, contentType: m.contentType, text: m.text,
-      bodyBase64: m.text === undefined ? Buffer.from(m.body).toString('base64') : undefined, mode: m.mode, protected: m.protected,
-      imdnMessageId: m.imdnMessageId, sentAt: m.sentAt?.toISOString(), receivedAt: m.receivedAt.toISOString(),
+      event: 'message',
+      from: m.from,
+      fromDisplayName: m.fromDisplayName,
+      to: m.to,
+      contentType: m.contentType,
+      text: m.text,
+      bodyBase64: m.text === undefined ? Buffer.from(m.body).toString('base64') : undefined,
+      mode: m.mode,
+      protected: m.protected,
+      imdnMessageId: m.imdnMessageId,
+      sentAt: m.sentAt?.toISOString(),
+      receivedAt: m.receivedAt.toISOString(),
     });
   }
   const who = m.fromDisplayName ? `${m.fromDisplayName} <${m.from}>` : m.from;
@@ -57,20 +66,30 @@ export function messageLine(m: ChatMessage, json: boolean): string {
 
 export function outcomeLine(o: SendOutcome, json: boolean): string {
   if (json) return JSON.stringify({ event: 'sent', ...o });
-  return o.status === 'failed' || o.status === 'interrupted' ? `! not delivered: ${o.status} ${o.code ?? ''} ${o.errorCode ?? ''} ${o.reason ?? ''}`.trim() : `  (${o.status})`;
+  return o.status === 'failed' || o.status === 'interrupted'
+    ? `! not delivered: ${o.status} ${o.code ?? ''} ${o.errorCode ?? ''} ${o.reason ?? ''}`.trim()
+    : `  (${o.status})`;
 }
 
 /** Print a session's events; resolves when it closes. */
 export function printSession(s: ChatSession, out: (l: string) => void, json: boolean): Promise<void> {
   const info = s.info;
-  out(json ? JSON.stringify({ event: 'established', ...info }) : `* session with ${info.peerAor} (${info.protected ? `end-to-end encrypted, peer key ${info.peerKeyState}` : 'NOT end-to-end encrypted'}, ${info.transport}${info.relayed ? ' via relay' : ''})`);
+  out(
+    json
+      ? JSON.stringify({ event: 'established', ...info })
+      : `* session with ${info.peerAor} (${info.protected ? `end-to-end encrypted, peer key ${info.peerKeyState}` : 'NOT end-to-end encrypted'}, ${info.transport}${info.relayed ? ' via relay' : ''})`,
+  );
   s.on('message', (m) => out(messageLine(m, json)));
   s.on('typing', (t) => json && out(JSON.stringify({ event: 'typing', ...t })));
   s.on('delivery', (d) => json && out(JSON.stringify({ event: 'delivery', ...d })));
   s.on('error', (e) => out(json ? JSON.stringify({ event: 'error', code: e.code, message: e.message }) : `! ${e.code}: ${e.message}`));
   return new Promise((resolve) => {
     s.once('closed', (c) => {
-      out(json ? JSON.stringify({ event: 'closed', reason: c.reason, code: c.error?.code, status: c.status }) : `* session closed (${c.reason}${c.error ? `: ${c.error.code}` : ''})`);
+      out(
+        json
+          ? JSON.stringify({ event: 'closed', reason: c.reason, code: c.error?.code, status: c.status })
+          : `* session closed (${c.reason}${c.error ? `: ${c.error.code}` : ''})`,
+      );
       resolve();
     });
   });
@@ -80,10 +99,21 @@ export function printSession(s: ChatSession, out: (l: string) => void, json: boo
  * For `parley listen`: accept every incoming MSRP session and print its messages (mode "session"). Returns the manager
  * so the command can stop() it before unregistering.
  */
-export async function acceptSessionsForListen(ua: SipUserAgent, out: (l: string) => void, json: boolean, o: CliSessionOptions = {}): Promise<ChatSessionManager> {
+export async function acceptSessionsForListen(
+  ua: SipUserAgent,
+  out: (l: string) => void,
+  json: boolean,
+  o: CliSessionOptions = {},
+): Promise<ChatSessionManager> {
   const mgr = await cliManager(ua, o);
   mgr.on('incoming', (inc: IncomingChatSession) => {
-    inc.accept().then((s) => printSession(s, out, json), (e: Error & { code?: string }) => out(json ? JSON.stringify({ event: 'error', code: e.code, message: e.message }) : `! session from ${inc.from} failed: ${e.message}`));
+    inc.accept().then(
+      (s) => printSession(s, out, json),
+      (e: Error & { code?: string }) =>
+        out(
+          json ? JSON.stringify({ event: 'error', code: e.code, message: e.message }) : `! session from ${inc.from} failed: ${e.message}`,
+        ),
+    );
   });
   return mgr;
 }

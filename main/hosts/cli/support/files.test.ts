@@ -39,7 +39,19 @@ describe('parley send-file (lab)', () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await sendFileCommand.run(
-      [...args, '--uri', lab.aor('alice'), '--password', 'alice-secret', '--proxy', lab.proxy.tcp, '--ca', lab.caFile, '--profile', path.join(tmp.dir, 'profile')],
+      [
+        ...args,
+        '--uri',
+        lab.aor('alice'),
+        '--password',
+        'alice-secret',
+        '--proxy',
+        lab.proxy.tcp,
+        '--ca',
+        lab.caFile,
+        '--profile',
+        path.join(tmp.dir, 'profile'),
+      ],
       { out: (l) => out.push(l), err: (l) => err.push(l) },
     );
     return { code, out, err };
@@ -50,11 +62,16 @@ describe('parley send-file (lab)', () => {
     await writeTestFile(src, 6 * 1024 * 1024);
     let onSaved: (o: Record<string, unknown>) => void = () => {};
     const saved = new Promise<Record<string, unknown>>((resolve) => (onSaved = resolve));
-    listener = await acceptFilesForListen(bobUa, { dir: dl.dir, accept: true, json: true, out: (l) => {
-      lines.push(l);
-      const o = JSON.parse(l) as Record<string, unknown>;
-      if (o.event === 'file-saved' || o.event === 'file-failed') onSaved(o);
-    } });
+    listener = await acceptFilesForListen(bobUa, {
+      dir: dl.dir,
+      accept: true,
+      json: true,
+      out: (l) => {
+        lines.push(l);
+        const o = JSON.parse(l) as Record<string, unknown>;
+        if (o.event === 'file-saved' || o.event === 'file-failed') onSaved(o);
+      },
+    });
     const r = await run(['bob', src, '--json']);
     const events = r.out.map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(r.code, 0, r.out.join('\n') + r.err.join('\n'));

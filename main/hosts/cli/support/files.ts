@@ -27,7 +27,14 @@ export async function cliTransferManager(ua: SipUserAgent, o: CliTransferOptions
     peers: new PeerKeys({ load: () => pins as never, save: async (s) => void (pins = s) }),
   };
   const relay = o.relay || o.relayUri ? { uri: o.relayUri ?? defaultRelayUri(ua.account.proxy), ca: o.relayCa } : undefined;
-  const mgr = new FileTransferManager({ ua, security, policy: o.plain ? 'allow-plaintext' : 'require', tls: o.tls, relay, maxFileBytes: o.maxFileBytes });
+  const mgr = new FileTransferManager({
+    ua,
+    security,
+    policy: o.plain ? 'allow-plaintext' : 'require',
+    tls: o.tls,
+    relay,
+    maxFileBytes: o.maxFileBytes,
+  });
   await mgr.start();
   return mgr;
 }
@@ -43,18 +50,37 @@ export async function acceptFilesForListen(
   const mgr = await cliTransferManager(ua, o);
   const line = (obj: Record<string, unknown>, human: string) => o.out(o.json ? JSON.stringify(obj) : human);
   mgr.on('offer', (offer: IncomingFileOffer) => {
-    const info = { from: offer.from, name: offer.name, nameHidden: offer.nameHidden, size: offer.size, type: offer.type, hash: offer.hash, protected: offer.protected, executable: offer.executable };
-    line({ event: 'file-offer', ...info }, `file offer from ${offer.from}: ${offer.name} (${offer.size} bytes${offer.protected ? ', end-to-end encrypted' : ', NOT encrypted'})`);
+    const info = {
+      from: offer.from,
+      name: offer.name,
+      nameHidden: offer.nameHidden,
+      size: offer.size,
+      type: offer.type,
+      hash: offer.hash,
+      protected: offer.protected,
+      executable: offer.executable,
+    };
+    line(
+      { event: 'file-offer', ...info },
+      `file offer from ${offer.from}: ${offer.name} (${offer.size} bytes${offer.protected ? ', end-to-end encrypted' : ', NOT encrypted'})`,
+    );
     if (!o.accept) {
       offer.decline('not accepting files');
       line({ event: 'file-declined', from: offer.from }, '  declined (run with --accept-files to accept)');
       return;
     }
     const t = offer.accept({ dir: o.dir });
-    t.on('progress', (p) => line({ event: 'file-progress', id: t.downloadId, ...p }, `  ${p.bytes}/${p.total} bytes, ${(p.rate / 1e6).toFixed(1)} MB/s`));
+    t.on('progress', (p) =>
+      line({ event: 'file-progress', id: t.downloadId, ...p }, `  ${p.bytes}/${p.total} bytes, ${(p.rate / 1e6).toFixed(1)} MB/s`),
+    );
     t.result.then(
-      (f) => line({ event: 'file-saved', id: t.downloadId, ...f }, `  saved ${f.path} (${f.size} bytes, sha-256 ${f.verified ? 'verified' : 'NOT checked'})${f.executable ? ' WARNING: executable file type' : ''}`),
-      (e: { code?: string; message: string }) => line({ event: 'file-failed', id: t.downloadId, code: e.code, reason: e.message }, `  failed ${e.code}: ${e.message}`),
+      (f) =>
+        line(
+          { event: 'file-saved', id: t.downloadId, ...f },
+          `  saved ${f.path} (${f.size} bytes, sha-256 ${f.verified ? 'verified' : 'NOT checked'})${f.executable ? ' WARNING: executable file type' : ''}`,
+        ),
+      (e: { code?: string; message: string }) =>
+        line({ event: 'file-failed', id: t.downloadId, code: e.code, reason: e.message }, `  failed ${e.code}: ${e.message}`),
     );
   });
   return { stop: () => mgr.stop() };
