@@ -1,7 +1,8 @@
-// Test PKI for the lab (RFC 5280 X.509 via the openssl CLI): a throw-away CA and a server certificate for 127.0.0.1.
+// Test PKI for the lab (RFC 5280 X.509 via the openssl CLI): a throw-away CA and a server certificate per network
+// (SAN: its loopback address and domain); a second network's certificate is issued by the first network's CA.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -41,25 +42,43 @@ async function openssl(args: string[], cwd: string): Promise<string> {
   }
 }
 
-/** True when the server cert exists, chains to the CA, is valid for a day more and names 127.0.0.1 and the domain. */
-async function usable(p: LabCerts, domain: string): Promise<boolean> {
-  if (![p.caFile, p.caKey, p.certFile, p.keyFile].every((f) => existsSync(f))) return false;
+export interface CertOptions {
+  /** The network's loopback address (SAN IP), default 127.0.0.1. */
+  ip?: string;
+  /** Issue the server certificate with this existing CA (another network's certs dir) instead of our own. */
+  ca?: { caFile: string; caKey: string };
+}
+
+/** True when the server cert exists, chains to the CA, is valid for a day more and names the address and the domain. */
+async function usable(p: LabCerts, domain: string, ip: string, caFile: string): Promise<boolean> {
+  if (![caFile, p.certFile, p.keyFile].every((f) => existsSync(f))) return false;
   try {
-    await openssl(['x509', '-in', p.caFile, '-noout', '-checkend', String(MIN_REMAINING_SECONDS)], p.dir);
+    await openssl(['x509', '-in', caFile, '-noout', '-checkend', String(MIN_REMAINING_SECONDS)], p.dir);
     await openssl(['x509', '-in', p.certFile, '-noout', '-checkend', String(MIN_REMAINING_SECONDS)], p.dir);
-    await openssl(['verify', '-CAfile', p.caFile, p.certFile], p.dir);
+    await openssl(['verify', '-CAfile', caFile, p.certFile], p.dir);
     const text = await openssl(['x509', '-in', p.certFile, '-noout', '-ext', 'subjectAltName'], p.dir);
-    return text.includes('IP Address:127.0.0.1') && text.includes(`DNS:${domain}`);
+    return new RegExp(`IP Address:${ip.replace(/\./g, '\\.')}(,|\\s|$)`).test(text) && text.includes(`DNS:${domain}`);
   } catch {
     return false;
   }
 }
 
-/** Create (or reuse when still valid) the lab CA and server certificate under `<stateDir>/certs/`. */
-export async function ensureCerts(stateDir: string, domain: string): Promise<LabCerts> {
+/**
+ * Create (or reuse when still valid) the lab CA and server certificate under `<stateDir>/certs/`. With `o.ca` the
+ * certificate is issued by that CA, whose certificate (not its key) is copied to `<stateDir>/certs/ca.pem`.
+ */
+export async function ensureCerts(stateDir: string, domain: string, o: CertOptions = {}): Promise<LabCerts> {
   const p = certPaths(stateDir);
+  const ip = o.ip ?? '127.0.0.1';
   await mkdir(p.dir, { recursive: true });
-  if (await usable(p, domain)) return p;
+  if (o.ca) {
+    const issuer = o.ca;
+    const own = { ...p, caKey: issuer.caKey };
+    if (!(await usable(own, domain, ip, issuer.caFile))) await issueServerCert(own, domain, ip, issuer.caFile);
+    if (issuer.caFile !== p.caFile) await copyFile(issuer.caFile, p.caFile);
+    return own;
+  }
+  if (existsSync(p.caKey) && (await usable(p, domain, ip, p.caFile))) return p;
 
   await openssl(
     [
@@ -84,6 +103,11 @@ export async function ensureCerts(stateDir: string, domain: string): Promise<Lab
     ],
     p.dir,
   );
+  await issueServerCert(p, domain, ip, p.caFile);
+  return p;
+}
+
+async function issueServerCert(p: LabCerts, domain: string, ip: string, caFile: string): Promise<void> {
   const csr = join(p.dir, 'server.csr');
   await openssl(
     ['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', p.keyFile, '-out', csr, '-subj', `/O=Parley lab/CN=${domain}`],
@@ -96,7 +120,7 @@ export async function ensureCerts(stateDir: string, domain: string): Promise<Lab
       'basicConstraints=CA:FALSE',
       'keyUsage=critical,digitalSignature,keyEncipherment',
       'extendedKeyUsage=serverAuth,clientAuth',
-      `subjectAltName=IP:127.0.0.1,DNS:${domain},DNS:localhost`,
+      `subjectAltName=IP:${ip},DNS:${domain},DNS:localhost`,
       '',
     ].join('\n'),
   );
@@ -107,7 +131,7 @@ export async function ensureCerts(stateDir: string, domain: string): Promise<Lab
       '-in',
       csr,
       '-CA',
-      p.caFile,
+      caFile,
       '-CAkey',
       p.caKey,
       '-CAcreateserial',
@@ -121,5 +145,4 @@ export async function ensureCerts(stateDir: string, domain: string): Promise<Lab
     ],
     p.dir,
   );
-  return p;
 }

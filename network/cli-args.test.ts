@@ -37,3 +37,12 @@ test('bad values are usage errors with the flag named', () => {
   assert.throws(() => parseCli(['--groups']), /--groups needs a value/);
   assert.throws(() => parseAccount(':x'), /user:password/);
 });
+
+test('two networks by default; --single-network leaves example.test out; --peer-account adds to it', () => {
+  const d = parseCli([]);
+  assert.equal(d.singleNetwork, false);
+  assert.deepEqual(d.peerAccounts, []);
+  const o = parseCli(['--single-network', '--peer-account', 'frank:pw']);
+  assert.equal(o.singleNetwork, true);
+  assert.deepEqual(o.peerAccounts, [{ user: 'frank', password: 'pw' }]);
+});

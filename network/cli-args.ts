@@ -18,6 +18,10 @@ export interface CliOptions {
   appServerPort: number;
   groupsFile?: string;
   shmMb?: number;
+  /** Leave out the second network (example.test on 127.0.0.2). */
+  singleNetwork: boolean;
+  /** Extra accounts of the second network. */
+  peerAccounts: LabAccount[];
 }
 
 export const DEFAULT_APP_SERVER_PORT = 5090;
@@ -52,6 +56,8 @@ export function parseCli(argv: string[]): CliOptions {
     help: false,
     appServer: true,
     appServerPort: DEFAULT_APP_SERVER_PORT,
+    singleNetwork: false,
+    peerAccounts: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -64,6 +70,8 @@ export function parseCli(argv: string[]): CliOptions {
     else if (a === '--state') o.stateDir = resolve(next());
     else if (a === '--domain') o.domain = next();
     else if (a === '--account') o.accounts.push(parseAccount(next()));
+    else if (a === '--peer-account') o.peerAccounts.push(parseAccount(next()));
+    else if (a === '--single-network') o.singleNetwork = true;
     else if (a === '--app-server-port') o.appServerPort = parsePort(a, next());
     else if (a === '--no-app-server') o.appServer = false;
     else if (a === '--groups') o.groupsFile = resolve(next());
@@ -80,7 +88,9 @@ export function parseCli(argv: string[]): CliOptions {
 }
 
 export const USAGE = `Usage: npm run network -- [options]
-Starts the Parley local IMS lab (Kamailio on 127.0.0.1) in the foreground; Ctrl-C stops it.
+Starts the Parley local IMS lab in the foreground; Ctrl-C stops it: two networks that route to each other over TLS,
+parley.test (Kamailio on 127.0.0.1) and example.test (Kamailio on 127.0.0.2, same port numbers), each with its own
+registrar, msilo, MSRP relay and application server.
 
   --state DIR            state directory (default <repo>/.lab): certs, db_text tables, lab.json
   --sip-port N           SIP UDP+TCP (default 5060)       --tls-port N    SIP TLS (default 5061)
@@ -88,6 +98,8 @@ Starts the Parley local IMS lab (Kamailio on 127.0.0.1) in the foreground; Ctrl-
   --msrp-port N          MSRP relay TCP (default 2855)     --msrps-port N  MSRP relay TLS (default 2856)
   --domain D             home domain (default parley.test)
   --account user:pass    add/replace an account (repeatable); alice, bob, carol (<name>-secret) always exist
+  --peer-account u:p     the same for example.test, where dave and erin (<name>-secret) always exist
+  --single-network       leave out example.test (only parley.test on 127.0.0.1)
   --app-server-port N    port of the messaging application server (conference focus, list server, group PSIs) that the
                          lab runs and routes conf-*/chat-*/list*/group-* users to (default 5090)
   --no-app-server        run Kamailio only (no conference focus / list server)
@@ -97,4 +109,5 @@ Starts the Parley local IMS lab (Kamailio on 127.0.0.1) in the foreground; Ctrl-
   --verbose              print Kamailio's log
   --help                 this text
 
-Add accounts to a running lab: npx tsx network/accounts.ts add user:password [--state DIR]`;
+Add accounts to a running lab: npx tsx network/accounts.ts add user:password [--state DIR]
+(example.test's state is <state>/example.test).`;

@@ -1,12 +1,15 @@
-// `npm run network`: run the local IMS lab in the foreground with a ready banner and <state>/lab.json.
+// `npm run network`: run the local IMS lab in the foreground with a ready banner and <state>/lab.json: parley.test on
+// 127.0.0.1 and, unless --single-network, example.test on 127.0.0.2 (state in <state>/example.test), each with its
+// application server.
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readSubscribers } from './dbtext';
-import { DEFAULT_ACCOUNTS, DEFAULT_PORTS, startLab, type Lab, type LabAccount } from './lab';
-import { parseCli, USAGE } from './cli-args';
+import { DEFAULT_ACCOUNTS, DEFAULT_PORTS, startLab, type Lab, type LabAccount, type LabOptions } from './lab';
+import { PEER_ACCOUNTS, PEER_DOMAIN, startLabs } from './labs';
+import { parseCli, USAGE, type CliOptions } from './cli-args';
 import { loadGroups, startAppServer, type AppServer, type GroupConfig } from './appserver/server';
-import { existsSync } from 'node:fs';
 
 /** What clients and tests read from <state>/lab.json to find a running lab. */
 export function labInfo(lab: Lab): Record<string, unknown> {
@@ -20,6 +23,7 @@ export function labInfo(lab: Lab): Record<string, unknown> {
     ctlSocket: lab.ctlSocket,
     accounts: lab.accounts.map((a) => ({ user: a.user, aor: lab.aor(a.user) })),
     appServerPort: lab.appServerPort ?? null,
+    peer: lab.peer ?? null,
     pid: process.pid,
   };
 }
@@ -28,6 +32,68 @@ function merge(...lists: LabAccount[][]): LabAccount[] {
   const m = new Map<string, LabAccount>();
   for (const l of lists) for (const a of l) m.set(a.user, a);
   return [...m.values()];
+}
+
+interface Running {
+  labs: Lab[];
+  stop(): Promise<void>;
+}
+
+async function startNetworks(opts: CliOptions): Promise<Running> {
+  const common: LabOptions = {
+    ports: { ...DEFAULT_PORTS, ...opts.ports },
+    appServerPort: opts.appServer ? opts.appServerPort : undefined,
+    shmMb: opts.shmMb,
+  };
+  const log = (name: string) => (opts.verbose ? (l: string) => console.log(`[kamailio ${name}] ${l}`) : undefined);
+  const accounts = merge([...DEFAULT_ACCOUNTS], await readSubscribers(opts.stateDir), opts.accounts);
+  if (opts.singleNetwork) {
+    const lab = await startLab({ ...common, stateDir: opts.stateDir, domain: opts.domain, accounts, log: log('home') });
+    return { labs: [lab], stop: () => lab.stop() };
+  }
+  const peerDir = join(opts.stateDir, PEER_DOMAIN);
+  const pair = await startLabs({
+    home: { ...common, stateDir: opts.stateDir, domain: opts.domain, accounts, log: log('home') },
+    peer: {
+      ...common,
+      stateDir: peerDir,
+      accounts: merge([...PEER_ACCOUNTS], await readSubscribers(peerDir), opts.peerAccounts),
+      log: log('peer'),
+    },
+  });
+  return { labs: [pair.home, pair.peer], stop: () => pair.stop() };
+}
+
+/** Groups of a network's app server: --groups (home only), else <state>/groups.json, else group-team of its default users. */
+async function groupsFor(lab: Lab, opts: CliOptions, home: boolean): Promise<GroupConfig> {
+  const stateGroups = join(lab.stateDir, 'groups.json');
+  if (home && opts.groupsFile) return loadGroups(opts.groupsFile);
+  if (existsSync(stateGroups)) return loadGroups(stateGroups);
+  const users = home ? ['alice', 'bob', 'carol'] : PEER_ACCOUNTS.map((a) => a.user);
+  return { team: { members: users.map((u) => lab.aor(u)) } };
+}
+
+function banner(lab: Lab, appServer: AppServer | undefined, groups: GroupConfig, infoFile: string): string[] {
+  const p = lab.ports;
+  const h = lab.host;
+  return [
+    `Network ${lab.domain} (Kamailio on ${h})${lab.peer ? ` - routes @${lab.peer.domain} to ${lab.peer.host}:${lab.peer.tls} over TLS` : ''}`,
+    `  SIP       udp://${h}:${p.sip}  tcp://${h}:${p.sip}  tls://${h}:${p.tls}`,
+    `  WebSocket ws://${h}:${p.ws}  wss://${h}:${p.wss}`,
+    `  MSRP      ${lab.relay.tcp}  ${lab.relay.tls}`,
+    ...(appServer
+      ? [
+          `  AppSrv    sip:${h}:${appServer.port};transport=tcp - conference factory sip:conf-factory@${lab.domain},`,
+          `            list server sip:list@${lab.domain}, groups ${
+            Object.keys(groups)
+              .map((g) => `sip:group-${g}@${lab.domain}`)
+              .join(', ') || '(none)'
+          }`,
+        ]
+      : []),
+    `  Accounts  ${lab.accounts.map((a) => `${lab.aor(a.user)} (${a.password})`).join(', ')}`,
+    `  Info      ${infoFile}`,
+  ];
 }
 
 async function main(): Promise<void> {
@@ -42,61 +108,48 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const accounts = merge([...DEFAULT_ACCOUNTS], await readSubscribers(opts.stateDir), opts.accounts);
-  const lab = await startLab({
-    stateDir: opts.stateDir,
-    ports: { ...DEFAULT_PORTS, ...opts.ports },
-    domain: opts.domain,
-    accounts,
-    appServerPort: opts.appServer ? opts.appServerPort : undefined,
-    shmMb: opts.shmMb,
-    log: opts.verbose ? (l) => console.log(`[kamailio] ${l}`) : undefined,
-  });
-  let appServer: AppServer | undefined;
-  let groups: GroupConfig = {};
-  if (opts.appServer) {
-    const stateGroups = join(lab.stateDir, 'groups.json');
-    groups = await loadGroups(
-      opts.groupsFile ?? (existsSync(stateGroups) ? stateGroups : { team: { members: ['alice', 'bob', 'carol'].map((u) => lab.aor(u)) } }),
-    );
-    try {
-      appServer = await startAppServer({
-        port: opts.appServerPort,
-        proxy: { host: '127.0.0.1', port: lab.ports.sip },
-        domain: lab.domain,
-        groups,
-        log: opts.verbose ? (l) => console.log(`[appserver] ${l}`) : undefined,
-      });
-    } catch (e) {
-      await lab.stop();
-      throw new Error(
-        `app server failed to start on 127.0.0.1:${opts.appServerPort}: ${(e as Error).message} (use --app-server-port or --no-app-server)`,
-        { cause: e },
-      );
+  const running = await startNetworks(opts);
+  const appServers: AppServer[] = [];
+  const lines: string[] = [];
+  const infoFiles: string[] = [];
+  for (const [i, lab] of running.labs.entries()) {
+    let appServer: AppServer | undefined;
+    const groups = opts.appServer ? await groupsFor(lab, opts, i === 0) : {};
+    if (opts.appServer) {
+      try {
+        appServer = await startAppServer({
+          host: lab.host,
+          port: opts.appServerPort,
+          proxy: { host: lab.host, port: lab.ports.sip },
+          domain: lab.domain,
+          peerDomains: lab.peer ? [lab.peer.domain] : [],
+          groups,
+          log: opts.verbose ? (l) => console.log(`[appserver ${lab.domain}] ${l}`) : undefined,
+        });
+        appServers.push(appServer);
+      } catch (e) {
+        for (const s of appServers) await s.stop();
+        await running.stop();
+        throw new Error(
+          `app server failed to start on ${lab.host}:${opts.appServerPort}: ${(e as Error).message} (use --app-server-port or --no-app-server)`,
+          { cause: e },
+        );
+      }
     }
+    const infoFile = join(lab.stateDir, 'lab.json');
+    await writeFile(infoFile, `${JSON.stringify(labInfo(lab), null, 2)}\n`);
+    infoFiles.push(infoFile);
+    lines.push(...banner(lab, appServer, groups, infoFile));
   }
-  const infoFile = join(lab.stateDir, 'lab.json');
-  await writeFile(infoFile, `${JSON.stringify(labInfo(lab), null, 2)}\n`);
-  const p = lab.ports;
+  const [home] = running.labs;
   console.log(
     [
-      `Parley IMS lab ready - domain ${lab.domain} (Kamailio on 127.0.0.1)`,
-      `  SIP       udp://127.0.0.1:${p.sip}  tcp://127.0.0.1:${p.sip}  tls://127.0.0.1:${p.tls}`,
-      `  WebSocket ws://127.0.0.1:${p.ws}  wss://127.0.0.1:${p.wss}`,
-      `  MSRP      ${lab.relay.tcp}  ${lab.relay.tls}`,
-      ...(appServer
-        ? [
-            `  AppSrv    sip:127.0.0.1:${appServer.port};transport=tcp - conference factory sip:conf-factory@${lab.domain},`,
-            `            list server sip:list@${lab.domain}, groups ${
-              Object.keys(groups)
-                .map((g) => `sip:group-${g}@${lab.domain}`)
-                .join(', ') || '(none)'
-            }`,
-          ]
+      `Parley IMS lab ready - ${running.labs.map((l) => l.domain).join(' and ')}`,
+      ...lines,
+      `  CA file   ${home.caFile} (one lab CA for ${running.labs.length === 1 ? 'the network' : 'both networks'})`,
+      ...(running.labs.length > 1
+        ? ['  Address someone in the other network by their own domain, e.g. sip:dave@example.test from alice.']
         : []),
-      `  Accounts  ${lab.accounts.map((a) => `${lab.aor(a.user)} (${a.password})`).join(', ')}`,
-      `  CA file   ${lab.caFile}`,
-      `  Info      ${infoFile}`,
       '  Ctrl-C to stop.',
     ].join('\n'),
   );
@@ -106,9 +159,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`\n${sig}: stopping the lab...`);
-    await appServer?.stop();
-    await lab.stop();
-    await rm(infoFile, { force: true });
+    for (const s of appServers) await s.stop();
+    await running.stop();
+    for (const f of infoFiles) await rm(f, { force: true });
     console.log('lab stopped (stored messages kept in the state dir).');
     process.exit(0);
   };

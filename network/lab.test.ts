@@ -149,6 +149,9 @@ describe('lab application-server hook', () => {
       ['conf-factory', 'chat-42', 'list-friends', 'group-x'].map((u) => `MESSAGE sip:${u}@parley.test`),
     );
     assert.equal((await a.message(lab.aor('notconf'), 'x')).status, 404);
+    // only for the home domain: a service user elsewhere is not ours to serve (and not relayed either)
+    assert.equal((await a.message('sip:conf-factory@example.test', 'x')).status, 403);
+    assert.equal(received.length, 4);
     await a.close();
   });
 });

@@ -1,16 +1,20 @@
-// Local IMS lab: a private Kamailio (network/kamailio/parley.cfg) on 127.0.0.1 for integration tests and `npm run network`.
+// Local IMS lab: a private Kamailio (network/kamailio/parley.cfg) on a loopback address (127.0.0.1 by default) for
+// integration tests and `npm run network`; two of them route to each other with `peer` (network/labs.ts).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureCerts } from './certs';
 import { initDb, writeSubscribers } from './dbtext';
+import { peerDefines, writePeerTlsConfig, type LabPeer } from './peering';
+import { fillPorts } from './ports';
 import { probeSipTcp, probeSipUdp, probeTcp, probeTls } from './probe';
 import { guardProcessGroup } from './watchdog';
+
+export { freePorts } from './ports';
+export type { LabPeer } from './peering';
 
 export interface LabAccount {
   user: string;
@@ -28,9 +32,15 @@ export interface LabOptions {
   stateDir?: string;
   ports?: Partial<LabPorts>;
   domain?: string /* default parley.test */;
+  /** Loopback address every listener binds (default 127.0.0.1; the second network uses 127.0.0.2). */
+  host?: string;
+  /** The other network to route its domain to, over TLS (static route; see network/labs.ts startLabs()). */
+  peer?: LabPeer;
+  /** Issue our server certificate with this CA (the other network's) instead of creating one in the state dir. */
+  ca?: { caFile: string; caKey: string };
   accounts?: LabAccount[] /* default alice/bob/carol with <name>-secret */;
   log?: (line: string) => void;
-  /** Conference/list application server on 127.0.0.1:<port> (TCP) for R-URI users conf-*, chat-*, list*, group-*. */
+  /** Conference/list application server on <host>:<port> (TCP) for R-URI users conf-*, chat-*, list*, group-*. */
   appServerPort?: number;
   /** Kamailio debug level (default 2 = info). */
   logLevel?: number;
@@ -45,10 +55,16 @@ export interface LabOptions {
 }
 export interface Lab {
   domain: string;
-  host: '127.0.0.1';
+  /** The loopback address of this network's proxy and relay (clients still connect from 127.0.0.1). */
+  host: string;
   ports: LabPorts;
   stateDir: string;
   caFile: string;
+  /** This network's server certificate and key (the proxy also presents them as TLS client certificate to its peer). */
+  certFile: string;
+  keyFile: string;
+  /** The network this one routes to (two-network lab), if any. */
+  peer?: LabPeer;
   accounts: LabAccount[];
   proxy: { udp: string; tcp: string; tls: string; ws: string; wss: string };
   relay: { tcp: string; tls: string };
@@ -66,6 +82,7 @@ export interface Lab {
 }
 
 export const DEFAULT_DOMAIN = 'parley.test';
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_ACCOUNTS: readonly LabAccount[] = ['alice', 'bob', 'carol'].map((u) => ({ user: u, password: `${u}-secret` }));
 export const DEFAULT_PORTS: LabPorts = { sip: 5060, tls: 5061, ws: 5066, wss: 5067, msrp: 2855, msrps: 2856 };
 export const KAMAILIO = '/usr/sbin/kamailio';
@@ -82,6 +99,7 @@ const PKG_MB = 8;
 
 const execFileP = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const PORT_KEYS = Object.keys(DEFAULT_PORTS) as Array<keyof LabPorts>;
 
 /** Every lab process started by this Node process, killed on exit if a test forgot stop(). */
 const live = new Set<ChildProcess>();
@@ -95,52 +113,7 @@ process.once('exit', () => {
   }
 });
 
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => {
-      s.close();
-      resolve(false);
-    });
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** n distinct ports currently free on 127.0.0.1 for TCP and UDP (the kernel picks them). */
-export async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  const holders: Array<ReturnType<typeof createServer>> = [];
-  try {
-    while (out.length < n) {
-      const srv = createServer();
-      await new Promise<void>((r, j) => {
-        srv.once('error', j);
-        srv.listen(0, '127.0.0.1', () => r());
-      });
-      holders.push(srv);
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      if (port > 0 && !out.includes(port) && (await udpFree(port))) out.push(port);
-    }
-  } finally {
-    await Promise.all(holders.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  }
-  return out;
-}
-
-async function resolvePorts(p: Partial<LabPorts> = {}): Promise<LabPorts> {
-  const keys = Object.keys(DEFAULT_PORTS) as Array<keyof LabPorts>;
-  const missing = keys.filter((k) => p[k] === undefined);
-  const fresh = await freePorts(missing.length);
-  const ports = { ...p } as LabPorts;
-  missing.forEach((k, i) => {
-    ports[k] = fresh[i];
-  });
-  return ports;
-}
-
 class KamailioLab implements Lab {
-  readonly host = '127.0.0.1' as const;
   readonly proxy: Lab['proxy'];
   readonly relay: Lab['relay'];
   readonly ctlSocket: string;
@@ -154,14 +127,16 @@ class KamailioLab implements Lab {
     readonly stateDir: string,
     readonly caFile: string,
     readonly accounts: LabAccount[],
-    private readonly certFile: string,
-    private readonly keyFile: string,
+    readonly certFile: string,
+    readonly keyFile: string,
     private readonly log: (line: string) => void,
     private readonly logLevel: number,
     private readonly startTimeoutMs: number,
     private readonly ownsStateDir: boolean,
-    readonly appServerPort?: number,
-    private readonly shmMb: number = DEFAULT_SHM_MB,
+    readonly appServerPort: number | undefined,
+    private readonly shmMb: number,
+    readonly host: string,
+    readonly peer: LabPeer | undefined,
   ) {
     const h = this.host;
     this.proxy = {
@@ -179,10 +154,16 @@ class KamailioLab implements Lab {
     return `sip:${user}@${this.domain}`;
   }
 
+  private get tlsCfgFile(): string {
+    return join(this.stateDir, 'run', 'tls.cfg');
+  }
+
   private args(): string[] {
     const p = this.ports;
     const run = join(this.stateDir, 'run');
     const defs: Record<string, string | number> = {
+      LAB_IP: this.host,
+      LAB_IP_STR: `"${this.host}"`,
       SIP_PORT: p.sip,
       TLS_PORT: p.tls,
       WS_PORT: p.ws,
@@ -194,8 +175,9 @@ class KamailioLab implements Lab {
       CTL_SOCK: `"${this.ctlSocket}"`,
       TLS_CERT: `"${this.certFile}"`,
       TLS_KEY: `"${this.keyFile}"`,
-      MSILO_PROXY: `"sip:127.0.0.1:${p.sip}"`,
+      MSILO_PROXY: `"sip:${this.host}:${p.sip}"`,
       LOG_LEVEL: this.logLevel,
+      ...(this.peer ? peerDefines(this.peer, this.tlsCfgFile) : {}),
     };
     if (this.appServerPort !== undefined) defs.APPSRV_PORT = this.appServerPort;
     return [
@@ -223,6 +205,10 @@ class KamailioLab implements Lab {
 
   async start(): Promise<void> {
     await mkdir(join(this.stateDir, 'run'), { recursive: true });
+    if (this.peer) {
+      const files = { certFile: this.certFile, keyFile: this.keyFile, caFile: this.caFile };
+      await writePeerTlsConfig(this.tlsCfgFile, { host: this.host, tls: this.ports.tls }, this.peer, files);
+    }
     this.tail = [];
     const proc = spawn(KAMAILIO, this.args(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.proc = proc;
@@ -272,14 +258,15 @@ class KamailioLab implements Lab {
 
   private async probeAll(): Promise<void> {
     const p = this.ports;
+    const h = this.host;
     await Promise.all([
-      probeSipUdp(p.sip),
-      probeSipTcp(p.sip),
-      probeTls(p.tls, this.caFile),
-      probeTls(p.wss, this.caFile),
-      probeTcp(p.ws),
-      probeTcp(p.msrp),
-      probeTls(p.msrps, this.caFile),
+      probeSipUdp(p.sip, h),
+      probeSipTcp(p.sip, h),
+      probeTls(p.tls, this.caFile, h),
+      probeTls(p.wss, this.caFile, h),
+      probeTcp(p.ws, h),
+      probeTcp(p.msrp, h),
+      probeTls(p.msrps, this.caFile, h),
     ]);
   }
 
@@ -347,12 +334,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const shmMb = opts.shmMb ?? DEFAULT_SHM_MB;
   if (!Number.isInteger(shmMb) || shmMb < 16 || shmMb > 4096)
     throw new RangeError(`shmMb must be an integer from 16 to 4096, got ${shmMb}`);
-  const certs = await ensureCerts(stateDir, domain);
+  const host = opts.host ?? DEFAULT_HOST;
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) throw new RangeError(`host must be a loopback IPv4 address, got ${host}`);
+  const certs = await ensureCerts(stateDir, domain, { ip: host, ca: opts.ca });
   await initDb(stateDir, accounts, domain);
   // Ports picked by freePorts() can be grabbed by a parallel test before Kamailio binds them: retry with new ones.
-  const autoPorts = Object.keys(DEFAULT_PORTS).some((k) => opts.ports?.[k as keyof LabPorts] === undefined);
+  const autoPorts = PORT_KEYS.some((k) => opts.ports?.[k] === undefined);
   for (let attempt = 1; ; attempt++) {
-    const ports = await resolvePorts(opts.ports);
+    const ports = await fillPorts(PORT_KEYS, opts.ports ?? {}, host);
     const lab = new KamailioLab(
       domain,
       ports,
@@ -367,6 +356,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       ownsStateDir,
       opts.appServerPort,
       shmMb,
+      host,
+      opts.peer,
     );
     try {
       await lab.start();

@@ -1,8 +1,9 @@
-// Runnable app server: tsx network/appserver/cli.ts --port 5090 --proxy 127.0.0.1:5060 [--domain D] [--groups FILE] [--msrp-port N]
+// Runnable app server: tsx network/appserver/cli.ts --port 5090 --proxy 127.0.0.1:5060 [--host 127.0.0.1] [--domain D]
+// [--peer-domain D] [--groups FILE] [--msrp-port N]
 import { startAppServer } from './server';
 
 const USAGE =
-  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
+  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--host 127.0.0.1] [--domain parley.test] [--peer-domain example.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -49,8 +50,10 @@ const server = await startAppServer({
   msrpTls: a['msrp-tls'] === 'yes',
   msrpRelay: a['msrp-relay'] && relayAccount ? { uri: a['msrp-relay'], user: relayAccount[1], password: relayAccount[2] } : undefined,
   port: int(a.port, 'port')!,
+  host: a.host,
   proxy: { host: proxy[1], port: Number(proxy[2]) },
   domain: a.domain,
+  peerDomains: a['peer-domain'] ? a['peer-domain'].split(',') : undefined,
   groups: a.groups,
   msrpPort: int(a['msrp-port'], 'msrp-port'),
   limits: Object.fromEntries(
@@ -64,7 +67,7 @@ const server = await startAppServer({
   onDeliveryReport: (r) => console.log(`${new Date().toISOString()} delivery ${JSON.stringify(r)}`),
 });
 console.log(
-  `Parley app server on sip:127.0.0.1:${server.port};transport=tcp (MSRP ${server.msrpPort}${server.msrpsPort ? `, MSRPS ${server.msrpsPort}` : ''}); start the lab with --app-server-port ${server.port}`,
+  `Parley app server on sip:${a.host ?? '127.0.0.1'}:${server.port};transport=tcp (MSRP ${server.msrpPort}${server.msrpsPort ? `, MSRPS ${server.msrpsPort}` : ''}); start the lab with --app-server-port ${server.port}`,
 );
 const shutdown = async () => {
   await server.stop();

@@ -39,6 +39,11 @@ export const DEFAULT_LIMITS: AppServerLimits = {
 
 export interface AsContext {
   domain: string;
+  /**
+   * Domains of peer networks (the lab's second network): their proxy authenticates their users and ours accepts their
+   * requests only from it (docs/lab.md "Two networks"), so their From identities are as trustworthy as ours here.
+   */
+  peerDomains: readonly string[];
   /** Take P-Asserted-Identity from requests (only when the proxy removes it from client requests and sets it itself). */
   trustAssertedIdentity: boolean;
   endpoint: SipEndpoint;
@@ -51,23 +56,42 @@ export interface AsContext {
 /** Warning header (RFC 3261 s.20.43) with a human-readable explanation of a refusal. */
 export const warning = (domain: string, text: string): [string, string] => ['Warning', `399 ${domain} "${text.replace(/["\\]/g, '')}"`];
 
+/** Where a host belongs: our network, a peer network (authenticated hop by hop), or anywhere else. */
+export type DomainKind = 'home' | 'peer' | 'foreign';
+
+export function domainKind(ctx: Pick<AsContext, 'domain' | 'peerDomains'>, host: string): DomainKind {
+  const h = host.toLowerCase();
+  if (h === ctx.domain.toLowerCase()) return 'home';
+  return ctx.peerDomains.some((d) => d.toLowerCase() === h) ? 'peer' : 'foreign';
+}
+
+export interface Identity {
+  aor: string;
+  kind: 'home' | 'peer';
+}
+
 /**
- * The requester's identity as established by the proxy. With `trustPai` (an IMS core: the P-CSCF strips client-supplied
- * P-Asserted-Identity and the S-CSCF sets it, RFC 3325) that header wins; otherwise the From URI, which the lab's
- * Kamailio has digest-authenticated for home-domain users (the lab proxy does not police P-Asserted-Identity, so a
- * client could put anything there). Anything outside the home domain is not authenticated and is refused (undefined).
+ * The requester's identity as established by the proxies. With `trustAssertedIdentity` (an IMS core: the P-CSCF strips
+ * client-supplied P-Asserted-Identity and the S-CSCF sets it, RFC 3325) that header wins; otherwise the From URI, which
+ * the lab's Kamailio has digest-authenticated for home-domain users and accepts for a peer network's users only over
+ * that network's proxy connection (the lab proxy does not police P-Asserted-Identity, so a client could put anything
+ * there). Anything outside the home and peer domains is not authenticated and is refused (undefined).
  */
-export function assertedIdentity(req: SipRequest, domain: string, trustPai = false): string | undefined {
+export function assertedIdentity(
+  req: SipRequest,
+  ctx: Pick<AsContext, 'domain' | 'peerDomains' | 'trustAssertedIdentity'>,
+): Identity | undefined {
   try {
-    const pai = trustPai
+    const pai = ctx.trustAssertedIdentity
       ? getHeaders(req, 'P-Asserted-Identity')
           .map((v) => parseNameAddr(v).uri)
           .find((u) => /^sips?:/i.test(u))
       : undefined;
     const uri = pai ?? parseNameAddr(getHeader(req, 'From') ?? '').uri;
     const p = parseSipUri(uri);
-    if (p.host !== domain.toLowerCase() || !p.user) return undefined;
-    return aorOf(uri);
+    const kind = domainKind(ctx, p.host);
+    if (kind === 'foreign' || !p.user) return undefined;
+    return { aor: aorOf(uri), kind };
   } catch {
     return undefined;
   }

@@ -21,7 +21,7 @@ export const CFG_PATCHES: Array<{ marker: string; find: string; replace: string 
   },
   {
     // 2. talk to the app server from the SIP socket (not whichever TCP listener comes first, e.g. the MSRP relay port)
-    marker: '$fs = "tcp:127.0.0.1:" + SIP_PORT;',
+    marker: '$fs = "tcp:" + LAB_IP_STR + ":" + SIP_PORT;',
     find: '\tif ($var(nhport) == APPSRV_PORT) return;\n',
     replace: '\tif ($var(nhport) == APPSRV_PORT) {\n\t\t$fs = "tcp:127.0.0.1:" + SIP_PORT;\n\t\treturn;\n\t}\n',
   },

@@ -18,9 +18,13 @@ export type { RoomSummary } from './conference/focus';
 export { DEFAULT_LIMITS } from './context';
 
 export interface AppServerOptions {
-  /** SIP TCP port on 127.0.0.1 (the proxy's APPSRV_PORT); 0 = ephemeral. */
+  /** SIP TCP port on `host` (the proxy's APPSRV_PORT); 0 = ephemeral. */
   port: number;
+  /** Listening address, the lab network's own (default 127.0.0.1; 127.0.0.2 for the second network). */
+  host?: string;
   domain?: string;
+  /** Domains of peer networks whose users may join rooms and receive list copies (docs/lab.md "Two networks"). */
+  peerDomains?: string[];
   proxy: { host: string; port: number };
   /** Predefined groups (sip:group-<name>@domain) or a JSON file with the same shape: {"team": {"members": ["sip:alice@..."]}}. */
   groups?: GroupConfig | string;
@@ -88,7 +92,8 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = o.log ?? (() => {});
   const groups = await loadGroups(o.groups);
-  const endpoint = new SipEndpoint({ port: o.port, proxy: o.proxy, bootstrapUri: `sip:conf-factory@${domain}`, log });
+  const host = o.host ?? '127.0.0.1';
+  const endpoint = new SipEndpoint({ host, port: o.port, proxy: o.proxy, bootstrapUri: `sip:conf-factory@${domain}`, log });
   const port = await endpoint.listen();
   const msrp = new MsrpTransport({ port: o.msrpPort ?? 0, connectTimeoutMs: 60_000 });
   const msrpPort = await msrp.listen();
@@ -111,11 +116,12 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   }
   const ctx: AsContext = {
     domain,
+    peerDomains: o.peerDomains ?? [],
     endpoint,
     limits,
     log,
     trustAssertedIdentity: o.trustAssertedIdentity ?? false,
-    contact: (user, isFocus = false) => `<sip:${user}@127.0.0.1:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
+    contact: (user, isFocus = false) => `<sip:${user}@${host}:${port};transport=tcp>${isFocus ? ';isfocus' : ''}`,
   };
   let tls: { transport: MsrpTransport; fingerprint: string } | undefined;
   if (o.msrpTls) {
@@ -170,7 +176,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     }
   };
   log(
-    `app server: SIP tcp 127.0.0.1:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`,
+    `app server: SIP tcp ${host}:${port}, MSRP 127.0.0.1:${msrpPort}${relayPath.length ? ` (relay ${relayPath.map(formatMsrpUri).join(' ')})` : ''}, proxy ${o.proxy.host}:${o.proxy.port}, domain ${domain}`,
   );
 
   return {

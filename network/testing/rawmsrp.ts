@@ -90,15 +90,15 @@ export class RawMsrpClient {
     return `${this.tls ? 'msrps' : 'msrp'}://127.0.0.1:${this.sock.localPort}/${this.sessionId};tcp`;
   }
 
-  static async connect(port: number, opts: { tls?: boolean; caFile?: string } = {}): Promise<RawMsrpClient> {
-    const s = opts.tls
-      ? tlsConnect({ host: '127.0.0.1', port, ca: opts.caFile ? readFileSync(opts.caFile) : undefined })
-      : tcpConnect({ host: '127.0.0.1', port });
+  /** Connect to a relay on `opts.host` (default 127.0.0.1; the second lab network's relay is on 127.0.0.2). */
+  static async connect(port: number, opts: { tls?: boolean; caFile?: string; host?: string } = {}): Promise<RawMsrpClient> {
+    const host = opts.host ?? '127.0.0.1';
+    const s = opts.tls ? tlsConnect({ host, port, ca: opts.caFile ? readFileSync(opts.caFile) : undefined }) : tcpConnect({ host, port });
     await new Promise<void>((res, rej) => {
       s.once(opts.tls ? 'secureConnect' : 'connect', () => res());
       s.once('error', rej);
     });
-    return new RawMsrpClient(s, `${opts.tls ? 'msrps' : 'msrp'}://127.0.0.1:${port};tcp`, !!opts.tls);
+    return new RawMsrpClient(s, `${opts.tls ? 'msrps' : 'msrp'}://${host}:${port};tcp`, !!opts.tls);
   }
 
   private onFrame(f: MsrpFrame): void {

@@ -24,7 +24,8 @@ export type RawTransport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 
 /** The part of a Lab the helper needs (keeps this file free of a lab.ts import cycle). */
 export interface RawLab {
-  host: '127.0.0.1';
+  /** The proxy's loopback address (the client itself always binds 127.0.0.1). */
+  host: string;
   domain: string;
   caFile: string;
   ports: { sip: number; tls: number; ws: number; wss: number };
@@ -37,6 +38,8 @@ export interface RawSipOptions {
   password: string;
   /** Reply to incoming requests automatically (default 200 OK); return a status to use another code. */
   autoReply?: (req: SipMessage) => number;
+  /** TLS only: present this client certificate (PEM files), e.g. to pose as another network's proxy. */
+  clientCert?: { certFile: string; keyFile: string };
 }
 
 /** Default wait for a final response. */
@@ -65,6 +68,7 @@ export class RawSipClient {
   private rest: Buffer = Buffer.alloc(0);
   private readonly wsHost = `${randomToken(5)}.invalid`;
   private readonly autoReply: (req: SipMessage) => number;
+  private readonly clientCert?: { certFile: string; keyFile: string };
   closed = false;
 
   private constructor(o: RawSipOptions) {
@@ -74,6 +78,7 @@ export class RawSipClient {
     this.lab = o.lab;
     this.aor = `sip:${o.user}@${o.lab.domain}`;
     this.autoReply = o.autoReply ?? (() => 200);
+    this.clientCert = o.clientCert;
   }
 
   static async connect(o: RawSipOptions): Promise<RawSipClient> {
@@ -112,7 +117,7 @@ export class RawSipClient {
       return;
     }
     if (this.transport === 'ws' || this.transport === 'wss') {
-      const url = `${this.transport}://127.0.0.1:${port}`;
+      const url = `${this.transport}://${this.lab.host}:${port}`;
       const ws = new WebSocket(url, 'sip', this.transport === 'wss' ? { ca: readFileSync(this.lab.caFile) } : {});
       this.ws = ws;
       ws.on('message', (d) => this.onMessage(Buffer.isBuffer(d) ? d : Buffer.from(d.toString())));
@@ -127,8 +132,15 @@ export class RawSipClient {
     }
     const s =
       this.transport === 'tls'
-        ? tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(this.lab.caFile), servername: this.lab.domain })
-        : tcpConnect({ host: '127.0.0.1', port });
+        ? tlsConnect({
+            host: this.lab.host,
+            port,
+            ca: readFileSync(this.lab.caFile),
+            servername: this.lab.domain,
+            cert: this.clientCert && readFileSync(this.clientCert.certFile),
+            key: this.clientCert && readFileSync(this.clientCert.keyFile),
+          })
+        : tcpConnect({ host: this.lab.host, port });
     this.stream = s;
     s.setNoDelay(true);
     await new Promise<void>((res, rej) => {
@@ -151,7 +163,7 @@ export class RawSipClient {
 
   /** Send raw bytes (a SIP message or a keep-alive). */
   sendRaw(data: string | Buffer): void {
-    if (this.udp) this.udp.send(Buffer.from(data), this.proxyPort, '127.0.0.1');
+    if (this.udp) this.udp.send(Buffer.from(data), this.proxyPort, this.lab.host);
     else if (this.ws) this.ws.send(data);
     else this.stream?.write(data);
   }

@@ -61,9 +61,17 @@ export class Focus {
 
   /** Out-of-dialog request for the factory or a room URI. */
   onRequest(req: SipRequest, r: Responder, user: string): void {
-    const who = assertedIdentity(req, this.ctx.domain, this.ctx.trustAssertedIdentity);
-    if (!who) {
-      r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may use the conference service')] });
+    const id = assertedIdentity(req, this.ctx);
+    if (!id) {
+      r.respond(403, {
+        headers: [warning(this.ctx.domain, 'only authenticated users of this domain and its peer networks may use the conference service')],
+      });
+      return;
+    }
+    const who = id.aor;
+    if (user === FACTORY_USER && id.kind !== 'home') {
+      // a peer network's users join rooms (by URI or invitation); their own network's focus creates theirs
+      r.respond(403, { headers: [warning(this.ctx.domain, `rooms here are created by users of ${this.ctx.domain}; join one by its URI`)] });
       return;
     }
     const room = user === FACTORY_USER ? undefined : this.rooms.get(user.toLowerCase());

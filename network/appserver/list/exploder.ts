@@ -3,7 +3,7 @@ import { buildMultipart } from '../../../main/protocol/formats/multipart';
 import { parseUriListMessage, serializeResourceList, type ResourceListEntry } from '../../../main/protocol/formats/resource-lists';
 import { randomToken, type Responder } from '../sip/endpoint';
 import { aorOf, getHeader, parseNameAddr, parseSipUri, type Headers, type SipRequest } from '../sip/message';
-import { assertedIdentity, warning, type AsContext } from '../context';
+import { assertedIdentity, domainKind, warning, type AsContext } from '../context';
 
 export const LIST_OPTION_TAG = 'recipient-list-message';
 /** Stand-in URI for anonymized recipients in the list each copy carries (RFC 5365 s.4.3, RFC 3323 style). */
@@ -45,11 +45,14 @@ export class ListServer {
       r.respond(405, { headers: [['Allow', 'MESSAGE, OPTIONS']] });
       return;
     }
-    const sender = assertedIdentity(req, this.ctx.domain, this.ctx.trustAssertedIdentity);
-    if (!sender) {
+    const id = assertedIdentity(req, this.ctx);
+    // The copies go out From the sender: the peer network accepts only its own users' identities from our proxy, so
+    // a peer user's message could not reach its own network's recipients from here (docs/lab.md "Two networks").
+    if (!id || id.kind !== 'home') {
       r.respond(403, { headers: [warning(this.ctx.domain, 'only authenticated users of this domain may send through this service')] });
       return;
     }
+    const sender = id.aor;
     if (/^group-/i.test(user)) this.group(req, r, user.toLowerCase(), sender);
     else this.uriList(req, r, sender);
   }
@@ -160,8 +163,14 @@ export class ListServer {
         continue;
       }
       const u = parseSipUri(target);
-      if (u.user && SERVICE_USER.test(u.user) && u.host === this.ctx.domain.toLowerCase()) {
+      const where = domainKind(this.ctx, u.host);
+      if (u.user && SERVICE_USER.test(u.user) && where !== 'foreign') {
         done(target, 'skipped', 0, 'service URI (loop prevention)');
+        continue;
+      }
+      if (where === 'foreign') {
+        // our proxy relays only to its own users and the peer networks (it would answer 403)
+        done(target, 'skipped', 0, 'outside this network and its peer networks');
         continue;
       }
       const hs: Headers = [
