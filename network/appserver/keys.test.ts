@@ -16,7 +16,7 @@ import {
   newRequestId,
   type DirectoryRequest,
   type DirectoryReply,
-} from '../../main/security/directory-protocol';
+} from '../../main/protocol/formats/prekeys';
 import { parseBundle } from '../../main/security/prekeys';
 import { E2E_CONTENT_TYPE, encodeEnvelopeBody, decodeEnvelopeBody } from '../../main/security/envelope';
 import { initCrypto, utf8 } from '../../main/security/sodium';

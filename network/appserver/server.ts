@@ -14,8 +14,7 @@ import { Focus, type RoomSummary } from './conference/focus';
 import { ListServer, type DeliveryReport, type GroupConfig } from './list/exploder';
 import { KeyDirectory, type DirectoryLimits } from './keys/directory';
 import { KeyService } from './keys/service';
-import { initCrypto } from '../../main/security/sodium';
-import { PREKEYS_CONTENT_TYPE } from '../../main/security/directory-protocol';
+import { PREKEYS_CONTENT_TYPE } from '../../main/protocol/formats/prekeys';
 
 export type { AppServerLimits } from './context';
 export type { DeliveryReport, GroupConfig } from './list/exploder';
@@ -96,7 +95,6 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = o.log ?? (() => {});
   const groups = await loadGroups(o.groups);
-  await initCrypto();
   const keyDirectory = await KeyDirectory.open(o.keys?.file, o.keys?.limits);
   const endpoint = new SipEndpoint({ port: o.port, proxy: o.proxy, bootstrapUri: `sip:conf-factory@${domain}`, log });
   const port = await endpoint.listen();

@@ -1,10 +1,12 @@
 // The prekey directory's store: what each authenticated user published for its own AoR, one one-time prekey handed out
 // per fetch, persisted to a JSON file (docs/security.md s.5.7). No SIP here: service.ts maps requests onto it.
-import { readFile } from 'node:fs/promises';
+// The directory is untrusted for identity and checks structure and ownership only: every client verifies the signatures
+// against the identity key it pins (a user who publishes badly signed keys harms only itself).
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { ParleyError } from '../../../main/base/errors';
-import { writeFileAtomic } from '../../../main/security/atomic-file';
-import { verifyBundle, verifyOneTime } from '../../../main/security/prekeys';
-import { b64url, fromB64url, ctEqual } from '../../../main/security/sodium';
+import { parseBundle, parseOneTime } from '../../../main/protocol/formats/prekeys';
+import { aorOf } from '../sip/message';
 
 export interface DirectoryLimits {
   /** One-time prekeys held per user (a publish beyond it is refused). */
@@ -36,6 +38,32 @@ interface FileState {
 }
 
 const refuse = (code: string, m: string) => new ParleyError(code, m);
+const b64url = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64url');
+const fromB64url = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
+
+/** Same-directory temp file, fsync, rename: a crash leaves the old file or the new one. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path).catch(async (e) => {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  });
+}
+
+function sameAoR(a: string, b: string): boolean {
+  try {
+    return aorOf(a) === aorOf(b);
+  } catch {
+    return false;
+  }
+}
 
 export class KeyDirectory {
   #users = new Map<string, Entry>();
@@ -68,8 +96,8 @@ export class KeyDirectory {
   }
 
   /**
-   * Store what `aor` (the proxy-authenticated requester) publishes for itself. The bundle must be signed for that AoR;
-   * one-time prekeys must be signed by the bundle's identity key. A new identity key replaces everything.
+   * Store what `aor` (the proxy-authenticated requester) publishes for itself: the bundle must name that AoR. A bundle
+   * with a new identity key replaces everything (the old one-time prekeys were signed by the old key).
    */
   async publish(aor: string, bundle: Uint8Array | undefined, oneTime: Uint8Array[], replaceOneTime: boolean, now: number): Promise<number> {
     const prev = this.#users.get(aor);
@@ -77,12 +105,12 @@ export class KeyDirectory {
     if (bundle) {
       let b;
       try {
-        b = verifyBundle(bundle, { aor });
+        b = parseBundle(bundle);
       } catch (e) {
-        const code = (e as ParleyError).code === 'PREKEY_AOR_MISMATCH' ? 'KEYDIR_FORBIDDEN' : 'KEYDIR_BAD_REQUEST';
-        throw refuse(code, (e as Error).message);
+        throw refuse('KEYDIR_BAD_REQUEST', (e as Error).message);
       }
-      const sameKey = prev && ctEqual(fromB64url(prev.identityKey, 'KEYDIR_CORRUPT'), b.identityKey);
+      if (!sameAoR(b.aor, aor)) throw refuse('KEYDIR_FORBIDDEN', `a bundle for ${b.aor} cannot be published by ${aor}`);
+      const sameKey = prev?.identityKey === b64url(b.identityKey);
       entry = {
         bundle: b64url(bundle),
         identityKey: b64url(b.identityKey),
@@ -94,11 +122,10 @@ export class KeyDirectory {
       if (!prev) throw refuse('KEYDIR_NOT_FOUND', 'publish a bundle before one-time prekeys');
       entry = { ...prev, oneTime: replaceOneTime ? [] : prev.oneTime, updated: now };
     }
-    const key = fromB64url(entry.identityKey, 'KEYDIR_CORRUPT');
     const added: string[] = [];
     for (const o of oneTime) {
       try {
-        verifyOneTime(o, aor, key);
+        parseOneTime(o);
       } catch (e) {
         throw refuse('KEYDIR_BAD_REQUEST', (e as Error).message);
       }
@@ -123,20 +150,20 @@ export class KeyDirectory {
     const last = this.#recent.get(pair);
     let oneTime: Uint8Array | null = null;
     if (e.oneTime.length > 0 && (last === undefined || now - last >= this.limits.oneTimeRefetchMs)) {
-      oneTime = fromB64url(e.oneTime[0], 'KEYDIR_CORRUPT');
+      oneTime = fromB64url(e.oneTime[0]);
       this.#users.set(aor, { ...e, oneTime: e.oneTime.slice(1) });
       this.#recent.delete(pair);
       this.#recent.set(pair, now);
       if (this.#recent.size > this.limits.maxRecentFetches) this.#recent.delete(this.#recent.keys().next().value!);
       await this.persist();
     }
-    return { bundle: fromB64url(e.bundle, 'KEYDIR_CORRUPT'), oneTime };
+    return { bundle: fromB64url(e.bundle), oneTime };
   }
 
   status(aor: string): { bundle: Uint8Array | null; oneTimeCount: number; updated: number | null } {
     const e = this.#users.get(aor);
     return e
-      ? { bundle: fromB64url(e.bundle, 'KEYDIR_CORRUPT'), oneTimeCount: e.oneTime.length, updated: e.updated }
+      ? { bundle: fromB64url(e.bundle), oneTimeCount: e.oneTime.length, updated: e.updated }
       : { bundle: null, oneTimeCount: 0, updated: null };
   }
 
@@ -148,7 +175,7 @@ export class KeyDirectory {
     const p = this.#writing.then(() => {
       this.#pending = null;
       const st: FileState = { v: 1, users: Object.fromEntries(this.#users) };
-      return writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(st)), 0o644);
+      return writeAtomic(file, JSON.stringify(st));
     });
     this.#pending = p;
     this.#writing = p.catch(() => {});

@@ -9,7 +9,7 @@ import {
   parseDirectoryRequest,
   encodeDirectoryReply,
   type DirectoryReply,
-} from '../../../main/security/directory-protocol';
+} from '../../../main/protocol/formats/prekeys';
 import { randomToken, type Responder } from '../sip/endpoint';
 import { getHeader, type SipRequest } from '../sip/message';
 import { assertedIdentity, warning, type AsContext } from '../context';
