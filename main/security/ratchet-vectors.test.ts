@@ -17,7 +17,12 @@ export async function computeVectors(): Promise<Record<string, string>> {
   const alice = new LocalIdentity('sip:alice@parley.test', new Uint8Array(32).fill(1));
   const bob = new LocalIdentity('sip:bob@parley.test', new Uint8Array(32).fill(2));
   const now = () => T0;
-  const A = await PeerRatchets.open({ me: alice, persistence: memoryRatchetPersistence(), now, rng: deterministicRng('parley-vector-alice') });
+  const A = await PeerRatchets.open({
+    me: alice,
+    persistence: memoryRatchetPersistence(),
+    now,
+    rng: deterministicRng('parley-vector-alice'),
+  });
   const B = await PeerRatchets.open({ me: bob, persistence: memoryRatchetPersistence(), now, rng: deterministicRng('parley-vector-bob') });
   const pub = await B.publication(1);
   await A.startSession({ bundle: pub.bundle, oneTime: pub.oneTime[0] }, { aor: bob.aor, pinnedKey: bob.publicKey });
@@ -33,11 +38,11 @@ export async function computeVectors(): Promise<Record<string, string>> {
     'bundle.length': String(pub.bundle.length),
     'bundle.blake2b256': hex(h256(pub.bundle)),
     'bundle.head64': hex(pub.bundle.subarray(0, 64)),
-    'onetime': hex(pub.oneTime[0]),
+    onetime: hex(pub.oneTime[0]),
     'first.length': String(first.length),
     'first.blake2b256': hex(h256(first)),
     'first.sessionId': hex(parseRatchetEnvelope(first).recipients[0].sessionId),
-    'reply': hex(reply),
+    reply: hex(reply),
   };
 }
 

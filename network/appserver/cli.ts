@@ -2,7 +2,7 @@
 import { startAppServer } from './server';
 
 const USAGE =
-  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
+  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--domain parley.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes] [--keys-file FILE]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,6 +52,7 @@ const server = await startAppServer({
   proxy: { host: proxy[1], port: Number(proxy[2]) },
   domain: a.domain,
   groups: a.groups,
+  keys: { file: a['keys-file'] },
   msrpPort: int(a['msrp-port'], 'msrp-port'),
   limits: Object.fromEntries(
     Object.entries({
