@@ -299,3 +299,33 @@ test('prekey rotation: a first message to the previous signed prekey still opens
   assert.notEqual(parseBundle(B.pr.prekeyInfo().bundle).signedPrekey.id, before);
   assert.equal(await read(B, m), 'sent before rotation');
 });
+
+test('persisted in the real key store: a reopened store continues the ratchet (the state was durable before open() returned)', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { KeyStore } = await import('./keystore');
+  const { PassphraseWrapper, insecureTestParams } = await import('./key-wrapper');
+  const { keyStoreRatchetPersistence } = await import('./peer-ratchets');
+  const dir = await mkdtemp(join(tmpdir(), 'parley-ratchet-'));
+  try {
+    const w = () => new PassphraseWrapper('pw', insecureTestParams());
+    const ks = await KeyStore.create(join(dir, 'bob.ks'), w(), { aor: 'sip:bob@parley.test' });
+    const bobId = ks.signer();
+    const B = await PeerRatchets.open({ me: bobId, persistence: keyStoreRatchetPersistence(ks) });
+    const A = await party(alice);
+    const pub = await B.publication(1);
+    await A.pr.startSession({ bundle: pub.bundle, oneTime: pub.oneTime[0] }, { aor: bobId.aor });
+    const m1 = await A.pr.seal({ recipients: [bobId.aor], messageId: 'k1', dateTime: Date.now(), plaintext: utf8('one') });
+    const m2 = await A.pr.seal({ recipients: [bobId.aor], messageId: 'k2', dateTime: Date.now(), plaintext: utf8('two') });
+    await B.open(m1);
+    await ks.close(); // as after kill -9 right after open() resolved: only what is on disk counts
+    const ks2 = await KeyStore.open(join(dir, 'bob.ks'), w());
+    const B2 = await PeerRatchets.open({ me: ks2.signer(), persistence: keyStoreRatchetPersistence(ks2) });
+    await assert.rejects(B2.open(m1), code('E2E_REPLAY'));
+    assert.equal(new TextDecoder().decode((await B2.open(m2)).plaintext), 'two');
+    await ks2.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
