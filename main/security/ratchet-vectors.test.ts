@@ -3,6 +3,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { initCrypto, utf8, h256 } from './sodium';
 import { LocalIdentity } from './identity';
 import { PeerRatchets, memoryRatchetPersistence } from './peer-ratchets';
@@ -51,7 +53,7 @@ before(async () => {
 });
 
 test('ratchet vectors in docs/wire-formats.md match what the code produces', async () => {
-  const doc = readFileSync(new URL('../../docs/wire-formats.md', import.meta.url), 'utf8');
+  const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'wire-formats.md'), 'utf8');
   const block = /```vectors\n([\s\S]*?)```/.exec(doc)?.[1];
   assert.ok(block, 'docs/wire-formats.md has a ```vectors block');
   const want = Object.fromEntries(
