@@ -5,6 +5,10 @@ import { LocalIdentity } from '../main/security/identity';
 import { sealEnvelope, openEnvelope } from '../main/security/envelope';
 import { SessionOffer, acceptSessionOffer } from '../main/security/session-keys';
 import { StreamEncryptor, StreamDecryptor } from '../main/security/secret-stream';
+import { PeerRatchets, type RatchetPersistence } from '../main/security/peer-ratchets';
+import { PrekeySecrets } from '../main/security/prekey-secrets';
+import { verifyBundle, verifyOneTime } from '../main/security/prekeys';
+import { pqxdhInitiate, pqxdhRespond } from '../main/security/pqxdh';
 
 const MIN_MS = Number(process.env.BENCH_MS ?? 800);
 
@@ -106,8 +110,87 @@ for (const size of [1024, 64 * 1024]) {
   row('secretstream 8 MiB in 64 KiB pushes', vs, baseChunks, total);
 }
 
-const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+// Issue #14: per-message cost of the ratchet envelope (v2) beside today's static envelope (v1), interleaved in the same
+// run. Persistence is a no-op here (crypto cost only); in the app each seal/open also writes the key store (s.3, s.5.11).
+const costs: string[][] = [['case (1 KiB plaintext)', 'v2 us/msg', 'v1 us/msg', 'v2/v1']];
+{
+  const noop: RatchetPersistence = { load: () => undefined, save: async () => {} };
+  const open = (id: LocalIdentity) => PeerRatchets.open({ me: id, persistence: noop });
+  const pt = random(1024);
+  const A = await open(alice);
+  const R = await Promise.all(recips.map(open));
+  for (let k = 0; k < R.length; k++) {
+    const pub = await R[k].publication(1);
+    await A.startSession({ bundle: pub.bundle, oneTime: pub.oneTime[0] }, { aor: recips[k].aor });
+    await R[k].open(await A.seal({ recipients: [recips[k].aor], messageId: `w${k}`, dateTime: Date.now(), plaintext: pt }));
+    await A.open(await R[k].seal({ recipients: [alice.aor], messageId: `x${k}`, dateTime: Date.now(), plaintext: pt }));
+  }
+  const v1 = (n: number) => {
+    const to = recips.slice(0, n).map((r) => ({ aor: r.aor, identityKey: r.publicKey }));
+    return async (i: number) => {
+      const env = sealEnvelope({ sender: alice, recipients: to, messageId: `v${i}`, dateTime: Date.now(), plaintext: pt });
+      await openEnvelope({ envelope: env, me: recips[n - 1], replay: null });
+    };
+  };
+  const cases: [string, number, Fn][] = [
+    [
+      'seal+open, 1 recipient, one direction (symmetric step)',
+      1,
+      async (i) => R[0].open(await A.seal({ recipients: [recips[0].aor], messageId: `a${i}`, dateTime: Date.now(), plaintext: pt })),
+    ],
+    [
+      'seal+open, 1 recipient, alternating (DH step per message)',
+      1,
+      async (i) =>
+        i % 2
+          ? R[0].open(await A.seal({ recipients: [recips[0].aor], messageId: `b${i}`, dateTime: Date.now(), plaintext: pt }))
+          : A.open(await R[0].seal({ recipients: [alice.aor], messageId: `c${i}`, dateTime: Date.now(), plaintext: pt })),
+    ],
+    [
+      'seal+open, 10 recipients (one opens)',
+      10,
+      async (i) =>
+        R[9].open(await A.seal({ recipients: recips.map((r) => r.aor), messageId: `d${i}`, dateTime: Date.now(), plaintext: pt })),
+    ],
+  ];
+  for (const [name, n, fn] of cases) {
+    const [v2, v1ops] = await compare(1e6, fn, 1e6, v1(n));
+    costs.push([name, (1e6 / v2).toFixed(0), (1e6 / v1ops).toFixed(0), (v1ops / v2).toPrecision(2)]);
+  }
+  const pk = PrekeySecrets.create(Date.now());
+  const bob = recips[0];
+  const bundleBytes = pk.bundle(bob);
+  const [otk] = pk.generateOneTime(bob, 1);
+  const [x, v1ops] = await compare(
+    1e6,
+    () => {
+      const b = verifyBundle(bundleBytes, { aor: bob.aor });
+      const o = verifyOneTime(otk, bob.aor, bob.publicKey);
+      const a = pqxdhInitiate(alice, b, o);
+      pqxdhRespond(bob, { aor: alice.aor, identityKey: alice.publicKey }, a.init, {
+        signedPrekey: pk.signedPrekey(a.init.signedPrekeyId)!.privateKey,
+        kemSecret: pk.kemSecret(a.init.kemPrekeyId),
+        oneTime: pk.oneTime(o.id),
+      });
+    },
+    1e6,
+    v1(1),
+  );
+  costs.push([
+    'first contact: verify bundle + PQXDH both sides (once per pair)',
+    (1e6 / x).toFixed(0),
+    (1e6 / v1ops).toFixed(0),
+    (v1ops / x).toPrecision(2),
+  ]);
+}
+
+const print = (t: string[][]) => {
+  const w = t[0].map((_, c) => Math.max(...t.map((r) => r[c].length)));
+  for (const r of t) console.log(r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  '));
+};
 console.log(
   `security core throughput (encrypt+decrypt, plaintext MB/s); subject and raw AEAD interleaved in 100 ms slices, ${MIN_MS} ms each; node ${process.version}`,
 );
-for (const r of rows) console.log(r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  '));
+print(rows);
+console.log('\nper-message cost, ratchet envelope v2 vs static envelope v1 (interleaved in 100 ms slices)');
+print(costs);

@@ -83,3 +83,27 @@ export { GroupSession, SENDER_KEY_CONTENT_TYPE, type GroupMessage } from './grou
 export { computeSecurityStatus, type SecurityFacts, type SecurityStatus, type HopFact, type E2EMode } from './status';
 export { E2EContext } from './e2e';
 export { argon2id } from './argon2';
+// issue #14: prekeys, PQXDH, Double Ratchet, envelope v2, member-signed groups (docs/security.md s.5.7-5.12)
+export { encodeBundle, verifyBundle, encodeOneTime, verifyOneTime, type PrekeyBundle, type OneTimePrekey, type Rng } from './prekeys';
+export { PrekeySecrets, PREKEY_ROTATION_MS, ONE_TIME_BATCH, ONE_TIME_LOW } from './prekey-secrets';
+export { pqxdhInitiate, pqxdhRespond, type PqxdhInit } from './pqxdh';
+export { MAX_SKIP, MAX_SKIPPED_KEYS, SKIPPED_KEY_TTL_MS } from './ratchet';
+export { envelopeVersion, RATCHET_ENVELOPE_VERSION } from './ratchet-envelope';
+export {
+  PeerRatchets,
+  keyStoreRatchetPersistence,
+  memoryRatchetPersistence,
+  type RatchetPersistence,
+  type RatchetSection,
+  type OpenedRatchetEnvelope,
+  type RatchetOpenOptions,
+} from './peer-ratchets';
+export {
+  signRosterChange,
+  applyRosterChange,
+  rosterFromChain,
+  checkFocusRoster,
+  isRosterMember,
+  type Roster,
+  type RosterMember,
+} from './group-roster';

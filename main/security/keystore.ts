@@ -15,7 +15,7 @@ const CHECKSUM_LEN = 32;
 export const KEYSTORE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** Names of the JSON sections other security modules keep inside the encrypted file. */
-export type SectionName = 'peers' | 'replay';
+export type SectionName = 'peers' | 'replay' | 'ratchet';
 
 interface StoreState {
   v: 1;
@@ -26,6 +26,8 @@ interface StoreState {
   psks: Record<string, string>;
   peers?: unknown;
   replay?: unknown;
+  /** Prekey secrets and Double Ratchet sessions (peer-ratchets.ts). */
+  ratchet?: unknown;
 }
 
 interface ParsedFile {

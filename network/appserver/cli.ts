@@ -3,7 +3,7 @@
 import { startAppServer } from './server';
 
 const USAGE =
-  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--host 127.0.0.1] [--domain parley.test] [--peer-domain example.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes]';
+  'usage: tsx network/appserver/cli.ts --port N --proxy HOST:PORT [--host 127.0.0.1] [--domain parley.test] [--peer-domain example.test] [--groups FILE] [--msrp-port N] [--max-participants N] [--max-rooms N] [--max-message-bytes N] [--msrp-relay msrp://127.0.0.1:2855;tcp --msrp-relay-account user:password] [--msrp-tls yes] [--keys-file FILE]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -55,6 +55,7 @@ const server = await startAppServer({
   domain: a.domain,
   peerDomains: a['peer-domain'] ? a['peer-domain'].split(',') : undefined,
   groups: a.groups,
+  keys: { file: a['keys-file'] },
   msrpPort: int(a['msrp-port'], 'msrp-port'),
   limits: Object.fromEntries(
     Object.entries({

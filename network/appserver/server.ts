@@ -1,4 +1,5 @@
-// Messaging application server behind the lab's Kamailio: conference focus (RFC 4575/4975/7701) and list server / group PSI (RFC 5365).
+// Messaging application server behind the lab's Kamailio: conference focus (RFC 4575/4975/7701), list server / group PSI
+// (RFC 5365) and the prekey directory sip:keys@<domain> (docs/security.md s.5.7).
 import { readFile } from 'node:fs/promises';
 import { formatMsrpUri, type MsrpUri } from '../../main/protocol/msrp';
 import { MsrpRelayClient, MsrpTransport, certFingerprint } from '../../main/net/msrp';
@@ -11,10 +12,14 @@ import { ConferenceNotifier } from './conference/notifier';
 import { FocusMedia } from './conference/media';
 import { Focus, type RoomSummary } from './conference/focus';
 import { ListServer, type DeliveryReport, type GroupConfig } from './list/exploder';
+import { KeyDirectory, type DirectoryLimits } from './keys/directory';
+import { KeyService } from './keys/service';
+import { PREKEYS_CONTENT_TYPE } from '../../main/protocol/formats/prekeys';
 
 export type { AppServerLimits } from './context';
 export type { DeliveryReport, GroupConfig } from './list/exploder';
 export type { RoomSummary } from './conference/focus';
+export type { DirectoryLimits } from './keys/directory';
 export { DEFAULT_LIMITS } from './context';
 
 export interface AppServerOptions {
@@ -47,6 +52,8 @@ export interface AppServerOptions {
    * behind a proxy that removes client-supplied P-Asserted-Identity and asserts the authenticated user itself.
    */
   trustAssertedIdentity?: boolean;
+  /** Prekey directory (sip:keys@domain): persisted to `file` (e.g. <lab state dir>/keys.json), in memory without one. */
+  keys?: { file?: string; limits?: Partial<DirectoryLimits> };
   log?: (line: string) => void;
   /** Called when every copy of a list/group MESSAGE has a final outcome. */
   onDeliveryReport?: (r: DeliveryReport) => void;
@@ -92,6 +99,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = o.log ?? (() => {});
   const groups = await loadGroups(o.groups);
+  const keyDirectory = await KeyDirectory.open(o.keys?.file, o.keys?.limits);
   const host = o.host ?? '127.0.0.1';
   const endpoint = new SipEndpoint({ host, port: o.port, proxy: o.proxy, bootstrapUri: `sip:conf-factory@${domain}`, log });
   const port = await endpoint.listen();
@@ -133,6 +141,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
   const notifier = new ConferenceNotifier(ctx);
   const focus = new Focus(ctx, new FocusMedia(msrp, { maxMessageBytes: limits.maxMessageBytes, relayPath, tls }), notifier);
   const lists = new ListServer(ctx, groups, o.onDeliveryReport ?? (() => {}));
+  const keys = new KeyService(ctx, keyDirectory);
 
   const route = (req: SipRequest, r: Responder): void => {
     if (!viaProxy(req, o.proxy)) {
@@ -150,13 +159,14 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
       r.respond(200, {
         headers: [
           ['Allow', 'INVITE, ACK, BYE, CANCEL, OPTIONS, SUBSCRIBE, MESSAGE'],
-          ['Accept', 'application/sdp, multipart/mixed, application/resource-lists+xml'],
+          ['Accept', `application/sdp, multipart/mixed, application/resource-lists+xml, ${PREKEYS_CONTENT_TYPE}`],
         ],
       });
       return;
     }
     if (user && Focus.handles(user)) return focus.onRequest(req, r, user);
     if (user && ListServer.handles(user)) return lists.onRequest(req, r, user);
+    if (user && KeyService.handles(user)) return keys.onRequest(req, r);
     r.respond(404, { reason: 'Not Found - no such service' });
   };
   endpoint.onRequest = (req, r) => {
@@ -187,6 +197,7 @@ export async function startAppServer(o: AppServerOptions): Promise<AppServer> {
     rooms: () => focus.roomSummaries(),
     setGroups: (g) => lists.setGroups(g),
     async stop() {
+      await keyDirectory.persist();
       focus.stop();
       notifier.stop();
       // let the BYEs / terminated NOTIFYs leave before the sockets close

@@ -23,7 +23,7 @@ export interface GroupConfig {
 }
 
 /** Service URIs we never fan out to (no loops through the app server). */
-const SERVICE_USER = /^(conf-|chat-|list|group-)/i;
+const SERVICE_USER = /^(conf-|chat-|list|group-|keys$)/i;
 
 export class ListServer {
   constructor(
