@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { MsrpRelayClient, RELAY_CHUNK_SIZE } from './relay';
 import { MsrpTransport } from './transport';
 import { MsrpSession } from '../../protocol/msrp/session';
-import { FakeClock } from '../../protocol/msrp/transactions';
+import { FakeClock } from '../../base/clock';
 import { formatMsrpUri } from '../../protocol/msrp/uri';
 import { isParleyError } from '../../base/errors';
 import { waitFor } from '../../protocol/msrp/helpers.test-data';
