@@ -4,9 +4,9 @@
 // static checks). `--unit` (npm run test:unit) runs no lab: it skips *.lab.test.ts (tests that start Kamailio or a
 // third-party peer) and the e2e specs, and sets PARLEY_UNIT_RUN=1 so that a lab started anyway fails loudly (network/lab.ts).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { mkdtempSync } from 'node:fs';
+import { walk } from './check-layers.mjs';
 import { tmpdir } from 'node:os';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
@@ -23,21 +23,6 @@ function run(cmd, argv, env = {}) {
   if (r.status !== 0) {
     console.error(`\nFAILED: ${cmd} exited with ${r.status ?? r.signal}`);
     process.exit(r.status || 1);
-  }
-}
-
-function* walk(dir) {
-  let names;
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (name === 'node_modules' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) yield* walk(p);
-    else yield p;
   }
 }
 
