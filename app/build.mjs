@@ -1,37 +1,51 @@
 #!/usr/bin/env node
 // Builds the Electron app into dist/: dist/app/main.js (ESM, node deps external), dist/app/preload.cjs (sandboxed preload
 // must be one CommonJS file requiring only 'electron'), and the renderer via scripts/build-renderer.mjs.
+// The esbuild options are exported so app/tests/bundle.test.ts checks exactly what ships (no lab code in the bundle).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist/app');
 
-if (!existsSync(join(root, 'app/main.ts'))) {
-  console.error('app/main.ts is missing (it needs main/ue/ue.ts createUe); cannot build the Electron app.');
-  process.exit(1);
+/** esbuild options of the Electron main-process bundle. */
+export function mainBundleOptions(outdir = out) {
+  return {
+    entryPoints: [join(root, 'app/main.ts')],
+    outfile: join(outdir, 'main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  };
 }
-await build({
-  entryPoints: [join(root, 'app/main.ts')],
-  outfile: join(out, 'main.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'warning',
-});
-await build({
-  entryPoints: [join(root, 'app/preload.ts')],
-  outfile: join(out, 'preload.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['electron'],
-  logLevel: 'warning',
-});
-execFileSync(process.execPath, [join(root, 'scripts/build-renderer.mjs'), '--outdir', join(root, 'dist/renderer')], { stdio: 'inherit' });
-console.log(`app built -> ${out}`);
+
+/** esbuild options of the preload script (one CommonJS file, only 'electron' external). */
+export function preloadBundleOptions(outdir = out) {
+  return {
+    entryPoints: [join(root, 'app/preload.ts')],
+    outfile: join(outdir, 'preload.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['electron'],
+    logLevel: 'warning',
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (!existsSync(join(root, 'app/main.ts'))) {
+    console.error('app/main.ts is missing (it needs main/ue/ue.ts createUe); cannot build the Electron app.');
+    process.exit(1);
+  }
+  await build(mainBundleOptions());
+  await build(preloadBundleOptions());
+  execFileSync(process.execPath, [join(root, 'scripts/build-renderer.mjs'), '--outdir', join(root, 'dist/renderer')], { stdio: 'inherit' });
+  console.log(`app built -> ${out}`);
+}

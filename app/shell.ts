@@ -33,11 +33,14 @@ import {
   protocolUrlFromArgv,
 } from './trust';
 import { EVENT_CHANNEL } from './preload-channel';
+import { iconPath, NOTIFICATION_ICON, WINDOW_ICON } from './icons';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Built layout: dist/app/{main.js, preload.cjs} and dist/renderer/. */
 export const RENDERER_DIR = resolve(HERE, '../renderer');
 export const PRELOAD = join(HERE, 'preload.cjs');
+export const WINDOW_ICON_PATH = iconPath(HERE, WINDOW_ICON);
+export const NOTIFICATION_ICON_PATH = iconPath(HERE, NOTIFICATION_ICON);
 
 export interface BackendContext {
   /** Per-user data directory (history, key store). */
@@ -56,6 +59,7 @@ const MIME: Record<string, string> = {
   '.css': 'text/css',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };
 
 export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend>): void {
@@ -141,7 +145,12 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     if (!Notification.isSupported() || (win && win.isFocused()) || notified.has(e.payload.id)) return;
     notified.add(e.payload.id);
     if (notified.size > MAX_NOTIFIED_IDS) notified.delete(notified.values().next().value!);
-    const n = new Notification({ title: notificationText(e.payload.sender, 80), body: notificationText(e.payload.text), silent: false });
+    const n = new Notification({
+      title: notificationText(e.payload.sender, 80),
+      body: notificationText(e.payload.text),
+      icon: NOTIFICATION_ICON_PATH,
+      silent: false,
+    });
     const conversationId = e.payload.conversationId;
     n.on('click', () => {
       focus();
@@ -156,6 +165,7 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       height: 760,
       show: false,
       title: 'Parley',
+      icon: WINDOW_ICON_PATH,
       webPreferences: {
         preload: PRELOAD,
         sandbox: true,

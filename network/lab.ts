@@ -324,8 +324,23 @@ class KamailioLab implements Lab {
   }
 }
 
+/**
+ * Set by `npm run test:unit` (scripts/test.mjs --unit). A unit run starts no Kamailio and no third-party peer: a test
+ * that needs them is named *.lab.test.ts, which the unit run skips, and this guard names any test that was missed.
+ */
+export const UNIT_RUN_ENV = 'PARLEY_UNIT_RUN';
+
+/** Refuses to start `what` (Kamailio, baresip, linphonec) inside a unit run. */
+export function assertLabAllowed(what: string): void {
+  if (process.env[UNIT_RUN_ENV] === '1')
+    throw new Error(
+      `${what} started in a unit run (${UNIT_RUN_ENV}=1): name the test file *.lab.test.ts so that only \`npm test\` runs it`,
+    );
+}
+
 /** Start a private Kamailio; resolves once every listener answers (SIP OPTIONS, TLS handshakes, TCP accepts). */
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  assertLabAllowed('Kamailio');
   const stateDir = opts.stateDir ?? (await mkdtemp(join(tmpdir(), 'parley-lab-')));
   const ownsStateDir = opts.stateDir === undefined;
   await mkdir(stateDir, { recursive: true });

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Builds the renderer: esbuild bundle of renderer/index.tsx (browser platform, production, no node polyfills) into
-// dist/renderer/{index.html (CSP meta), app.js, styles.css}. Usage: node scripts/build-renderer.mjs [--outdir DIR] [--dev]
+// dist/renderer/{index.html (CSP meta), app.js, styles.css} plus favicon.svg and favicon.ico copied from assets/.
+// Usage: node scripts/build-renderer.mjs [--outdir DIR] [--dev]
 import { build } from 'esbuild';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -68,7 +69,8 @@ const html = `<!doctype html>
 <meta name="color-scheme" content="light dark">
 <meta name="referrer" content="no-referrer">
 <title>Parley</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="favicon.svg" type="image/svg+xml">
+<link rel="icon" href="favicon.ico" sizes="16x16 32x32 48x48">
 <link rel="stylesheet" href="styles.css">
 <script defer src="app.js"></script>
 </head>
@@ -79,6 +81,8 @@ const html = `<!doctype html>
 </html>
 `;
 await writeFile(join(outdir, 'index.html'), html);
+// The favicon (served by the web host as /favicon.ico too, and by app:// in Electron); CSP img-src 'self' covers it.
+for (const f of ['favicon.svg', 'favicon.ico']) await copyFile(join(root, 'assets', f), join(outdir, f));
 const sizes = [];
 for (const f of ['index.html', 'app.js', 'styles.css']) sizes.push(`${f} ${((await stat(join(outdir, f))).size / 1024).toFixed(1)} KiB`);
 if (!(await readFile(join(outdir, 'app.js'), 'utf8')).length) throw new Error('empty bundle');

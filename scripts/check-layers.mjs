@@ -32,7 +32,8 @@ export const MAIN_LAYERS = {
 /** Test support may reach the lab (network/) and other test support; production code never does. */
 export const isTestFile = (f) => /\.(test|spec)\.tsx?$|\.test-data\.ts$|(^|\/)(testing|testkit|testutil)\.ts$|^e2e\//.test(f);
 
-function* walk(dir) {
+/** Every source file under dir (ts, tsx, mts, js, mjs), skipping node_modules, dist and dot-folders; also used by test.mjs. */
+export function* walk(dir) {
   let names;
   try {
     names = readdirSync(dir);

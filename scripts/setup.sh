@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `npm run setup`: everything a fresh Debian 12 machine needs for Parley, idempotent.
 #  - Debian packages (apt): the lab's Kamailio with TLS and WebSocket modules, openssl for the test CA, third-party SIP peers for
-#    interop tests (baresip, linphonec), SIPp for the page-mode baseline, Chromium for the browser tests, tshark for wire captures.
+#    interop tests (baresip, linphonec), SIPp for the page-mode baseline, Chromium for the browser tests, tshark for wire captures,
+#    rsvg-convert, ImageMagick and png2icns to regenerate the icons in assets/ (scripts/build-icons.mjs).
 #  - npm packages: `npm ci` (with the Electron binary download skipped; install scripts allowed only as listed in package.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(kamailio kamailio-tls-modules kamailio-websocket-modules openssl ca-certificates
-  baresip-core linphone-cli sip-tester chromium tshark sngrep)
+  baresip-core linphone-cli sip-tester chromium tshark sngrep librsvg2-bin imagemagick icnsutils)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

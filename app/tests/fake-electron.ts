@@ -126,7 +126,7 @@ export class Notification extends EventEmitter {
   static isSupported() {
     return true;
   }
-  constructor(readonly options: { title: string; body: string }) {
+  constructor(readonly options: { title: string; body: string; icon?: string }) {
     super();
   }
   show() {

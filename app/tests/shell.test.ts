@@ -86,6 +86,7 @@ test('lifecycle: single-instance lock, sandbox for all, protocol clients, window
   assert.equal(wp.webviewTag, false);
   assert.equal(wp.webSecurity, true);
   assert.match(String(wp.preload), /preload\.cjs$/);
+  assert.match(String(win.options.icon), /\/assets\/icons\/256x256\.png$/, 'window icon (Linux, Windows)');
   assert.equal(ctx.keyWrapper, process.platform === 'linux' ? null : ctx.keyWrapper, 'basic_text safeStorage is not used on Linux');
 });
 
@@ -125,6 +126,7 @@ test('events reach the window; incoming messages notify (escaped) when unfocused
   assert.ok(ev, 'message.upserted forwarded');
   const n = fake.Notification.shown.at(-1)!;
   assert.equal(n.options.body, 'hi &lt;b&gt;there&lt;/b&gt;');
+  assert.match(String(n.options.icon), /\/assets\/icons\/256x256\.png$/, 'notification icon (Linux, Windows)');
   const shown = fake.Notification.shown.length;
   const m = [...backend.messages.get(conv.id)!].at(-1)!;
   backend.hub.emit('message.upserted', m);
@@ -168,6 +170,8 @@ test('app:// serves the renderer with the CSP header and nothing else', async ()
   assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/);
   assert.match(await r.text(), /http-equiv="Content-Security-Policy"/);
   assert.equal((await h({ url: 'app://parley/app.js' })).headers.get('content-type'), 'text/javascript');
+  assert.equal((await h({ url: 'app://parley/favicon.svg' })).headers.get('content-type'), 'image/svg+xml');
+  assert.equal((await h({ url: 'app://parley/favicon.ico' })).headers.get('content-type'), 'image/x-icon');
   for (const url of [
     'app://parley/../../etc/passwd',
     'app://parley/%2e%2e/app/shell-under-test.mjs',

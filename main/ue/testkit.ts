@@ -5,25 +5,14 @@ import { join } from 'node:path';
 import type { EventChannel, EventPayload, UeEvent } from '../../app/ipc/contract';
 import { insecureTestParams } from '../security/key-wrapper';
 import { createUe, type CreateUeOptions, type Ue } from './ue';
-import type { UeClock } from './typing';
+import { FakeClock } from '../base/clock';
 
 export const WAIT_MS = 20_000;
 
 /** Time that moves only when told to (plus real time, so network timestamps stay sane); timers fire on advance(). */
-export class ManualClock implements UeClock {
-  offset = 0;
-  #timers: { at: number; fn: () => void; live: boolean }[] = [];
-  now = (): number => Date.now() + this.offset;
-  setTimer(fn: () => void, ms: number): () => void {
-    const t = { at: this.now() + ms, fn, live: true };
-    this.#timers.push(t);
-    return () => void (t.live = false);
-  }
-  advance(ms: number): void {
-    this.offset += ms;
-    const due = this.#timers.filter((t) => t.live && t.at <= this.now()).sort((a, b) => a.at - b.at);
-    this.#timers = this.#timers.filter((t) => t.live && !due.includes(t));
-    for (const t of due) t.fn();
+export class ManualClock extends FakeClock {
+  constructor() {
+    super(Date.now);
   }
 }
 

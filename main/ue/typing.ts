@@ -1,21 +1,13 @@
 // RFC 3994 is-composing for the UE: one ComposingSender per conversation we type in (rate limiting, refresh, idle), one
 // ComposingReceiver per peer (expiry). Timers run on an injected clock so tests can advance time without sleeping.
 import { ComposingReceiver, ComposingSender, type IsComposing } from '../protocol/formats/is-composing';
+import { systemClockWith, type Clock } from '../base/clock';
 
-/** Clock and timers used by the UE (injectable for tests). */
-export interface UeClock {
-  now(): number;
-  setTimer(fn: () => void, ms: number): () => void;
-}
+/** The UE's clock is the repository's one Clock (main/base/clock.ts); this name stays for the UE files that import it. */
+export type UeClock = Clock;
 
-export const realClock = (now: () => number = Date.now): UeClock => ({
-  now,
-  setTimer(fn, ms) {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref?.();
-    return () => clearTimeout(t);
-  },
-});
+/** The real clock with the UE's time source (systemClockWith, under the name ue.ts imports). */
+export const realClock = (now: () => number = Date.now): UeClock => systemClockWith(now);
 
 export interface TypingCallbacks {
   /** Send an is-composing document to the conversation's peer (best effort). */
@@ -92,12 +84,13 @@ export class TypingManager {
     e.cancel = undefined;
     const at = e.s.nextDeadline();
     if (at === undefined) return;
-    e.cancel = this.clock.setTimer(() => {
+    const timer = this.clock.setTimeout(() => {
       e.cancel = undefined;
       const doc = e.s.tick();
       if (doc) this.cb.send(id, doc);
       this.#armSender(id);
     }, at - this.clock.now());
+    e.cancel = () => this.clock.clearTimeout(timer);
   }
 
   #armReceiver(id: string): void {
@@ -107,11 +100,12 @@ export class TypingManager {
     e.cancel = undefined;
     const at = e.r.nextDeadline();
     if (at === undefined) return;
-    e.cancel = this.clock.setTimer(() => {
+    const timer = this.clock.setTimeout(() => {
       e.cancel = undefined;
       const ch = e.r.tick();
       if (ch) this.cb.changed(id, ch.state === 'active', this.clock.now());
       this.#armReceiver(id);
     }, at - this.clock.now());
+    e.cancel = () => this.clock.clearTimeout(timer);
   }
 }

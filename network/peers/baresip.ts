@@ -5,7 +5,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab';
-import { freePorts } from '../lab';
+import { assertLabAllowed, freePorts } from '../lab';
 import { guardProcessGroup } from '../watchdog';
 import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
 
@@ -103,6 +103,7 @@ class Ctrl {
 }
 
 export async function startBaresip(o: BaresipOptions): Promise<Peer> {
+  assertLabAllowed('baresip');
   const { lab } = o;
   const dir = await mkdtemp(join(tmpdir(), 'parley-baresip-'));
   const [sipPort, ctrlPort] = await sipAndCtrlPorts();

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab';
+import { assertLabAllowed } from '../lab';
 import { guardProcessGroup } from '../watchdog';
 import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
 
@@ -24,6 +25,7 @@ export function parseLinphoneMessage(line: string): PeerMessage | undefined {
 }
 
 export async function startLinphone(o: LinphoneOptions): Promise<Peer> {
+  assertLabAllowed('linphonec');
   const { lab } = o;
   const transport = o.transport ?? 'tcp';
   const dir = await mkdtemp(join(tmpdir(), 'parley-linphone-'));

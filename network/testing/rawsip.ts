@@ -17,6 +17,8 @@ import {
   serializeBytes,
   type SipMessage,
 } from './sipmsg';
+import { tagParam } from '../../main/protocol/sip/headers';
+import { reasonPhrase, responseHeaders, statusLine } from '../../main/protocol/sip/response';
 
 export * from './sipmsg';
 
@@ -194,16 +196,14 @@ export class RawSipClient {
     else this.inbox.push(m);
   }
 
-  /** Answer a received request (Via/From/To/Call-ID/CSeq copied, To tag added). */
-  reply(req: SipMessage, status: number, reason = status === 200 ? 'OK' : 'Error'): void {
-    const hs: Array<[string, string]> = req.headers.filter(([k]) => /^(via|from|call-id|cseq|record-route)$/i.test(k));
-    const to = header(req, 'To') ?? '';
-    const toTagged = /;tag=/.test(to) ? to : `${to};tag=${this.answeredTags.get(header(req, 'Call-ID') ?? '') ?? randomToken(4)}`;
-    const tag = /;tag=([^;>\s]+)/.exec(toTagged)?.[1] ?? '';
-    this.answeredTags.set(header(req, 'Call-ID') ?? '', tag);
-    hs.splice(hs.findIndex(([k]) => /^from$/i.test(k)) + 1, 0, ['To', toTagged]);
+  /** Answer a received request (main/protocol/sip/response.ts: Via/From/To/Call-ID/CSeq copied, one To tag per Call-ID). */
+  reply(req: SipMessage, status: number, reason = reasonPhrase(status)): void {
+    const callId = header(req, 'Call-ID') ?? '';
+    const tag = tagParam(header(req, 'To') ?? '') ?? this.answeredTags.get(callId) ?? randomToken(4);
+    this.answeredTags.set(callId, tag);
+    const hs = responseHeaders(req.headers, status, tag);
     if (status < 300 && /^(INVITE|SUBSCRIBE)$/.test(req.method ?? '')) hs.push(['Contact', this.contact]);
-    this.sendRaw(serialize(`SIP/2.0 ${status} ${reason}`, hs));
+    this.sendRaw(serialize(statusLine(status, reason), hs));
   }
 
   /** Wait for an incoming request matching pred (already received ones count). */

@@ -1,6 +1,7 @@
 // Minimal SIP message codec and digest (RFC 3261 §7, RFC 2617/7616 MD5) for lab tests. Not the product's SIP stack.
 import { createHash, randomBytes } from 'node:crypto';
 import { inflateRawSync, inflateSync, gunzipSync } from 'node:zlib';
+import { fullHeaderName } from '../../main/protocol/sip/headers';
 
 export interface SipMessage {
   startLine: string;
@@ -26,16 +27,6 @@ export function headers(m: SipMessage, name: string): string[] {
   return m.headers.filter(([k]) => k.toLowerCase() === n).map(([, v]) => v);
 }
 
-const COMPACT: Record<string, string> = {
-  v: 'Via',
-  f: 'From',
-  t: 'To',
-  i: 'Call-ID',
-  m: 'Contact',
-  l: 'Content-Length',
-  c: 'Content-Type',
-};
-
 /** Parse one complete SIP message (head + body). */
 export function parseSip(raw: string): SipMessage {
   const end = raw.indexOf('\r\n\r\n');
@@ -51,7 +42,7 @@ export function parseSip(raw: string): SipMessage {
     const i = line.indexOf(':');
     if (i < 0) throw new Error(`bad SIP header line ${JSON.stringify(line)}`);
     const k = line.slice(0, i).trim();
-    hs.push([COMPACT[k] ?? k, line.slice(i + 1).trim()]);
+    hs.push([fullHeaderName(k), line.slice(i + 1).trim()]);
   }
   const m: SipMessage = { startLine, headers: hs, body: raw.slice(end + 4), raw };
   const st = /^SIP\/2\.0 (\d{3}) ?(.*)$/.exec(startLine);

@@ -19,6 +19,8 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'parley-host-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(join(root, 'app.js'), 'console.log(1)');
+  writeFileSync(join(root, 'favicon.ico'), Buffer.from([0, 0, 1, 0, 0, 0]));
+  writeFileSync(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   writeFileSync(join(root, '.secret.js'), 'nope');
   backend = new MemoryBackend({ password: 'pw' });
   host = await startWebHost({ backend, rootDir: root, log: (l) => logs.push(l) });
@@ -200,6 +202,10 @@ test('static: serves the renderer with CSP and security headers, nothing outside
   assert.match(String(index.headers['content-security-policy']), /default-src 'none'.*frame-ancestors 'none'/);
   assert.equal(index.headers['x-content-type-options'], 'nosniff');
   assert.equal((await get('/app.js')).status, 200);
+  const ico = await get('/favicon.ico');
+  assert.deepEqual([ico.status, ico.headers['content-type']], [200, 'image/x-icon'], 'browsers ask for /favicon.ico');
+  assert.match(String(ico.headers['content-security-policy']), /default-src 'none'/);
+  assert.equal((await get('/favicon.svg')).headers['content-type'], 'image/svg+xml');
   for (const p of ['/../package.json', '/%2e%2e/package.json', '/.secret.js', '/..%2f..%2fetc/passwd', '/app.ts', '/%E0%A4%A']) {
     assert.equal((await get(p)).status, 404, p);
   }

@@ -4,7 +4,8 @@ import { ParleyError } from '../../base/errors';
 import { getHeader, type Header } from '../../protocol/msrp/message';
 import { MsrpSession } from '../../protocol/msrp/session';
 import type { MsrpTransport } from './transport';
-import { systemClock, type Clock, type TransactionResult } from '../../protocol/msrp/transactions';
+import type { TransactionResult } from '../../protocol/msrp/transactions';
+import { systemClock, type Clock } from '../../base/clock';
 import { parseMsrpUri, parsePath, type MsrpUri } from '../../protocol/msrp/uri';
 
 /** Chunk size through relays: Kamailio 5.6 refuses frames >= 14,337 bytes and hides >= 11,239 from its script (lab notes). */

@@ -1,5 +1,7 @@
 // RFC 3261 s.8.2.6: building UAS responses ourselves, so any status, reason and headers (e.g. Accept on 415) can be sent.
 import type { ConnectionInfo } from './connection-info';
+import type { SipHeaderList } from '../../protocol/sip/headers';
+import { reasonPhrase, responseHeaders, statusLine } from '../../protocol/sip/response';
 
 /** The part of JsSIP's IncomingRequest (lib/SIPMessage.js) Parley relies on. */
 export interface JsSipIncomingRequest {
@@ -42,27 +44,8 @@ export interface IncomingSipRequest {
   raw: JsSipIncomingRequest;
 }
 
-const REASONS: Record<number, string> = {
-  200: 'OK',
-  202: 'Accepted',
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here',
-  488: 'Not Acceptable Here',
-  500: 'Server Internal Error',
-  501: 'Not Implemented',
-  603: 'Decline',
-};
-
-export function defaultReason(code: number): string {
-  return REASONS[code] ?? (code < 300 ? 'OK' : 'Error');
-}
+/** The reason phrase Parley sends when a handler gives none (main/protocol/sip/response.ts). */
+export const defaultReason = reasonPhrase;
 
 const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export function randomToken(n: number): string {
@@ -71,7 +54,7 @@ export function randomToken(n: number): string {
   return s;
 }
 
-/** Serializes a response to `req` (RFC 3261 s.8.2.6.2: Via, From, Call-ID, CSeq copied; To gets a tag). */
+/** Serializes a response to `req` (RFC 3261 s.8.2.6.2 through main/protocol/sip/response.ts: Via, From, Call-ID, CSeq copied; To gets a tag). */
 export function buildResponse(
   req: JsSipIncomingRequest,
   code: number,
@@ -80,13 +63,18 @@ export function buildResponse(
   body?: { contentType: string; text: string },
   userAgent?: string,
 ): string {
-  if (!Number.isInteger(code) || code < 100 || code > 699) throw new RangeError(`invalid SIP status ${code}`);
-  if (/[\r\n]/.test(reason) || headers.some((h) => /[\r\n]/.test(h))) throw new RangeError('CR/LF in reason or header');
-  const lines = [`SIP/2.0 ${code} ${reason}`];
-  for (const via of req.getHeaders('via')) lines.push(`Via: ${via}`);
-  let to = req.getHeader('to') ?? '';
-  if (!req.to_tag && code > 100) to += `;tag=${randomToken(10)}`;
-  lines.push(`To: ${to}`, `From: ${req.getHeader('from') ?? ''}`, `Call-ID: ${req.call_id}`, `CSeq: ${req.cseq} ${req.method}`);
+  if (headers.some((h) => /[\r\n]/.test(h))) throw new RangeError('CR/LF in a header');
+  const request: SipHeaderList = [
+    ...req.getHeaders('via').map((v): [string, string] => ['Via', v]),
+    ['To', req.getHeader('to') ?? ''],
+    ['From', req.getHeader('from') ?? ''],
+    ['Call-ID', req.call_id],
+    ['CSeq', `${req.cseq} ${req.method}`],
+  ];
+  const lines = [
+    statusLine(code, reason),
+    ...responseHeaders(request, code, req.to_tag ? undefined : randomToken(10)).map(([k, v]) => `${k}: ${v}`),
+  ];
   if (userAgent) lines.push(`Server: ${userAgent}`);
   lines.push(...headers);
   const bodyText = body?.text ?? '';

@@ -5,7 +5,8 @@ import { ParleyError } from '../../base/errors';
 import { StreamSipSocket } from './tcp-socket';
 import { WsSipSocket } from './ws-polyfill';
 import { createJsSipUA, JSSIP_VERSION, type ParleyJsSipUA } from './jssip-ua';
-import { buildResponse, defaultReason, randomToken, type IncomingSipRequest, type JsSipIncomingRequest } from './incoming';
+import { buildResponse, randomToken, type IncomingSipRequest, type JsSipIncomingRequest } from './incoming';
+import { reasonPhrase } from '../../protocol/sip/response';
 import type { ConnectionInfo, ParleySipSocket } from './connection-info';
 
 /** How long start() waits for the first registration before rejecting with SIP_REGISTER_TIMEOUT. */
@@ -319,7 +320,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this.reportError(err);
     try {
       const tr = raw.server_transaction as unknown as { state?: number; receiveResponse(c: number, r: string): void } | null;
-      if (tr) tr.receiveResponse(500, buildResponse(raw, 500, 'Server Internal Error', []));
+      if (tr) tr.receiveResponse(500, buildResponse(raw, 500, reasonPhrase(500), []));
     } catch {
       /* already answered: nothing more to do */
     }
@@ -352,7 +353,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       reply(code, reason, headers = [], resBody) {
         if (replied) throw new ParleyError('SIP_ALREADY_REPLIED', `${raw.method} already answered`);
         replied = true;
-        const text = buildResponse(raw, code, reason ?? defaultReason(code), headers, resBody, USER_AGENT);
+        const text = buildResponse(raw, code, reason ?? reasonPhrase(code), headers, resBody, USER_AGENT);
         raw.server_transaction?.receiveResponse(code, text);
       },
       raw,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MsrpDemux } from './demux';
 import { MsrpSession, type SessionEvent } from './session';
-import { FakeClock } from './transactions';
+import { FakeClock } from '../../base/clock';
 import { parseFrames } from './parser';
 import { serializeRequest } from './serializer';
 import { ParleyError as ParleyErrorCtor, type ParleyError } from '../../base/errors';

@@ -8,7 +8,7 @@ import { ALL_CONCAT } from './fixtures.test-data';
 import { serializeRequest } from './serializer';
 import { MsrpSession } from './session';
 import { MsrpDemux } from './demux';
-import { FakeClock } from './transactions';
+import { FakeClock } from '../../base/clock';
 import { chunkBody } from './chunker';
 import { Reassembler } from './reassembly';
 

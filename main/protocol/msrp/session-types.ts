@@ -4,7 +4,7 @@ import type { ParserLimits } from './parser';
 import type { Chunker } from './chunker';
 import type { IncomingMessageInfo, MessageSink } from './reassembly';
 import type { ReportProgress } from './reports';
-import type { Clock } from './transactions';
+import type { Clock } from '../../base/clock';
 import { parsePath, type MsrpUri } from './uri';
 import type { ParleyError } from '../../base/errors';
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MsrpSession, type MsrpSessionOptions, type SessionEvent } from './session';
-import { FakeClock, TRANSACTION_TIMEOUT_MS } from './transactions';
+import { TRANSACTION_TIMEOUT_MS } from './transactions';
+import { FakeClock } from '../../base/clock';
 import { parseFrames } from './parser';
 import { getHeader, type MsrpFrame } from './message';
 import { serializeRequest } from './serializer';

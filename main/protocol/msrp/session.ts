@@ -16,7 +16,8 @@ import { serializeRequestParts, serializeResponse, type RequestSpec } from './se
 import { Chunker, DEFAULT_CHUNK_SIZE, type OutgoingChunk } from './chunker';
 import { Reassembler, type ChunkReceiver } from './reassembly';
 import { buildSuccessReport, expectsResponse, ReportProgress, responseAllowed } from './reports';
-import { systemClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
+import { TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
+import { systemClock } from '../../base/clock';
 import { formatMsrpUri, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
 import {
   PathCache,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
+import { TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
+import { FakeClock } from '../../base/clock';
 
 test('TRANSACTION_TIMEOUT_MS is 30 s (RFC 4975 s.7.1.1)', () => {
   assert.equal(TRANSACTION_TIMEOUT_MS, 30000);

@@ -1,24 +1,9 @@
 // Outgoing request transactions and their timeout (RFC 4975 s.7.1.1: 30 s without a response means 408).
 import type { Header, MsrpFrameHead } from './message';
+import { systemClock, type Clock } from '../../base/clock';
 
 /** s.7.1.1: a sender waits 30 seconds for a transaction response before treating the request as failed with 408. */
 export const TRANSACTION_TIMEOUT_MS = 30_000;
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
 
 export interface TransactionResult {
   status: number;
@@ -105,38 +90,5 @@ export class TransactionTable {
     this.pending.clear();
     this.disarmIfEmpty();
     for (const p of all) p.onResult({ status, comment, headers: [], local: true });
-  }
-}
-
-/** Manual clock for tests and simulations. */
-export class FakeClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers.delete(h as number);
-  }
-  advance(ms: number): void {
-    const target = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= target && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = target;
-  }
-  get pendingTimers(): number {
-    return this.timers.size;
   }
 }

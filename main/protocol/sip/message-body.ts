@@ -1,6 +1,7 @@
 // RFC 3428 page-mode MESSAGE bodies: binary-safe encoding (base64 + Content-Transfer-Encoding), Content-Encoding (RFC 3261 s.20.12), acceptance policy (s.7, s.11). Sans-IO.
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { ParleyError } from '../../base/errors';
+import { reasonPhrase } from './response';
 
 /** RFC 3428 s.7: without congestion control (UDP), a MESSAGE must stay under 1300 bytes (path MTU minus headroom). */
 export const UDP_MESSAGE_BODY_LIMIT = 1300;
@@ -149,13 +150,13 @@ export function judgeIncoming(
   m: { contentType: string | undefined; wireBytes: number; transport: string | undefined; blocked: boolean },
   policy: IncomingPolicy,
 ): Verdict | null {
-  if (m.blocked) return { code: 603, reason: 'Decline', headers: [] };
+  if (m.blocked) return { code: 603, reason: reasonPhrase(603), headers: [] };
   const udp = (m.transport ?? '').toUpperCase() === 'UDP';
   const limit = udp ? policy.maxUdpBytes : policy.maxStreamBytes;
-  if (m.wireBytes > limit) return { code: 413, reason: 'Request Entity Too Large', headers: [] };
+  if (m.wireBytes > limit) return { code: 413, reason: reasonPhrase(413), headers: [] };
   const type = m.contentType ?? 'text/plain'; // RFC 3261 s.7.4.1: an absent type on a body is treated leniently
   if (!typeAccepted(type, policy.accept)) {
-    return { code: 415, reason: 'Unsupported Media Type', headers: [`Accept: ${policy.accept.join(', ')}`] };
+    return { code: 415, reason: reasonPhrase(415), headers: [`Accept: ${policy.accept.join(', ')}`] };
   }
   return null;
 }

@@ -17,16 +17,8 @@ import {
   type SipRequest,
   type SipResponse,
 } from './message';
-import {
-  ackForNon2xx,
-  cancelFor,
-  CLIENT_TIMEOUT_MS,
-  ClientTransactions,
-  ServerTransactions,
-  systemClock,
-  type ClientCallbacks,
-  type Clock,
-} from './transactions';
+import { ackForNon2xx, cancelFor, CLIENT_TIMEOUT_MS, ClientTransactions, ServerTransactions, type ClientCallbacks } from './transactions';
+import { systemClock, type Clock } from '../../../main/base/clock';
 
 /** How long an INVITE we sent may ring (after a provisional response) before we CANCEL it (RFC 3261 s.9.1, Timer C-like). */
 export const INVITE_RING_TIMEOUT_MS = 60_000;

@@ -17,7 +17,8 @@ import {
   splitList,
   type SipRequest,
 } from './message';
-import { ackForNon2xx, ClientTransactions, ServerTransactions, CLIENT_TIMEOUT_MS, type Clock } from './transactions';
+import { ackForNon2xx, ClientTransactions, ServerTransactions, CLIENT_TIMEOUT_MS } from './transactions';
+import { FakeClock } from '../../../main/base/clock';
 import { Dialog } from './dialog';
 
 const crlf = (s: string) => s.replace(/\n/g, '\r\n');
@@ -148,27 +149,6 @@ describe('SIP message codec', () => {
     assert.equal(getHeaders(buildResponse(req, 486, { toTag: 'zz' }), 'Record-Route').length, 0);
   });
 });
-
-class FakeClock implements Clock {
-  now = 0;
-  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  private next = 1;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.next++;
-    this.timers.push({ at: this.now + ms, fn, id });
-    return id;
-  }
-  clearTimeout(h: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== h);
-  }
-  advance(ms: number): void {
-    this.now += ms;
-    for (const t of this.timers.filter((x) => x.at <= this.now)) {
-      this.clearTimeout(t.id);
-      t.fn();
-    }
-  }
-}
 
 describe('SIP transactions', () => {
   const req = () => parseSipMessage(Buffer.from(INVITE)) as SipRequest;

@@ -1,7 +1,9 @@
 // SIP message model, parser and serializer for the app server (RFC 3261 s.7, s.20 compact forms, s.25 grammar subset). Sans-IO.
 import { ParleyError } from '../../../main/base/errors';
+import { fullHeaderName, type SipHeaderList } from '../../../main/protocol/sip/headers';
+import { reasonPhrase, responseHeaders } from '../../../main/protocol/sip/response';
 
-export type Headers = Array<[string, string]>;
+export type Headers = SipHeaderList;
 export interface SipRequest {
   kind: 'request';
   method: string;
@@ -21,23 +23,6 @@ export type SipMsg = SipRequest | SipResponse;
 /** Header count cap per message (the framer already caps header bytes). */
 export const MAX_HEADERS = 128;
 
-/** RFC 3261 s.7.3.3 compact forms (and RFC 3515 r, RFC 6665 o/u). */
-const COMPACT: Record<string, string> = {
-  v: 'Via',
-  f: 'From',
-  t: 'To',
-  i: 'Call-ID',
-  m: 'Contact',
-  l: 'Content-Length',
-  c: 'Content-Type',
-  k: 'Supported',
-  e: 'Content-Encoding',
-  s: 'Subject',
-  o: 'Event',
-  u: 'Allow-Events',
-  r: 'Refer-To',
-  b: 'Referred-By',
-};
 const TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 const dec = new TextDecoder('utf-8');
 
@@ -67,7 +52,7 @@ export function parseSipMessage(bytes: Uint8Array): SipMsg {
     if (i <= 0) bad(`malformed header line ${JSON.stringify(line.slice(0, 80))}`);
     const name = line.slice(0, i).trim();
     if (!TOKEN.test(name)) bad(`invalid header name ${JSON.stringify(name.slice(0, 40))}`);
-    headers.push([COMPACT[name.toLowerCase()] ?? name, line.slice(i + 1).trim()]);
+    headers.push([fullHeaderName(name), line.slice(i + 1).trim()]);
     if (headers.length > MAX_HEADERS) throw new ParleyError('SIP_TOO_MANY_HEADERS', `SIP: more than ${MAX_HEADERS} headers`);
   }
   const body = Buffer.from(buf.subarray(end + 4));
@@ -232,50 +217,19 @@ export function topBranch(m: { headers: Headers }): string {
   return v ? (parseVia(v).params.branch ?? '') : '';
 }
 
-export const REASONS: Record<number, string> = {
-  100: 'Trying',
-  180: 'Ringing',
-  200: 'OK',
-  202: 'Accepted',
-  400: 'Bad Request',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  420: 'Bad Extension',
-  423: 'Interval Too Brief',
-  480: 'Temporarily Unavailable',
-  481: 'Call/Transaction Does Not Exist',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-  488: 'Not Acceptable Here',
-  489: 'Bad Event',
-  500: 'Server Internal Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
 /**
- * Response to a request (s.8.2.6): Via, From, Call-ID, CSeq copied, To copied with `toTag` added when it has none;
- * Record-Route copied for dialog-forming 2xx/1xx (s.12.1.1).
+ * Response to a request (s.8.2.6, main/protocol/sip/response.ts): Via, From, Call-ID, CSeq copied, To copied with `toTag`
+ * added when it has none; Record-Route copied for dialog-forming 2xx/1xx (s.12.1.1).
  */
 export function buildResponse(
   req: SipRequest,
   status: number,
   opts: { reason?: string; toTag?: string; headers?: Headers; body?: Buffer; contentType?: string } = {},
 ): SipResponse {
-  const hs: Headers = [];
-  for (const [k, v] of req.headers) {
-    const l = k.toLowerCase();
-    if (l === 'via' || l === 'from' || l === 'call-id' || l === 'cseq') hs.push([k, v]);
-    else if (l === 'to') hs.push([k, opts.toTag && tagOf(v) === undefined && status > 100 ? `${v};tag=${opts.toTag}` : v]);
-    else if (l === 'record-route' && status > 100 && status < 300) hs.push([k, v]);
-  }
+  const hs: Headers = responseHeaders(req.headers, status, opts.toTag);
   hs.push(...(opts.headers ?? []));
   if (opts.body && opts.body.length) hs.push(['Content-Type', opts.contentType ?? 'application/octet-stream']);
-  return { kind: 'response', status, reason: opts.reason ?? REASONS[status] ?? 'Unknown', headers: hs, body: opts.body ?? Buffer.alloc(0) };
+  return { kind: 'response', status, reason: opts.reason ?? reasonPhrase(status), headers: hs, body: opts.body ?? Buffer.alloc(0) };
 }
 
 /**

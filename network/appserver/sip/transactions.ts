@@ -1,5 +1,6 @@
 // SIP transaction matching over reliable transports (RFC 3261 s.17.1.3, s.17.2.3; timers s.17.1.1.2/s.17.1.2.2/s.17.2). Sans-IO.
 import { ParleyError } from '../../../main/base/errors';
+import { systemClock, type Clock } from '../../../main/base/clock';
 import { getHeaders, parseCSeq, parseVia, getHeader, type SipRequest, type SipResponse } from './message';
 
 /** RFC 3261 s.17.1.1.1 T1. Over TCP there are no retransmissions; only the 64*T1 timeouts remain. */
@@ -10,19 +11,6 @@ export const CLIENT_TIMEOUT_MS = 64 * T1_MS;
 export const SERVER_LINGER_MS = 64 * T1_MS;
 /** Cap on live transactions of each kind (a flood is refused with 503 rather than growing memory). */
 export const MAX_TRANSACTIONS = 10_000;
-
-export interface Clock {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(h: unknown): void;
-}
-export const systemClock: Clock = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /** s.17.2.3: branch + sent-by + method, ACK and CANCEL mapped as the rules say. */
 export function serverKey(req: SipRequest, methodOverride?: string): string {
