@@ -1,26 +1,7 @@
 // Conversations slice: the list (with unread counts and last message), search, selection, new conversation, blocking.
-import { sipUri, type ConversationView, type SearchHit } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
-
-export interface ConversationsSlice {
-  conversations: {
-    byId: Record<string, ConversationView>;
-    loaded: boolean;
-    search: string;
-    hits: SearchHit[] | null;
-    selectedId: string | null;
-    newError: string | null;
-  };
-  loadConversations(): Promise<void>;
-  setSearch(query: string): Promise<void>;
-  select(id: string | null): Promise<void>;
-  openPeer(peer: string): Promise<boolean>;
-  markRead(id: string): Promise<void>;
-  block(aor: string): Promise<void>;
-  unblock(aor: string): Promise<void>;
-  upsertConversation(c: ConversationView): void;
-  resetConversations(): void;
-}
+import { sipUri } from '../../../app/ipc/contract';
+import { errorText, type Slice } from '../shared';
+import type { ConversationsSlice } from './state';
 
 const initial = (): ConversationsSlice['conversations'] => ({
   byId: {},
