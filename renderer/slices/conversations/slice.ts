@@ -1,5 +1,6 @@
 // Conversations slice: the list (with unread counts and last message), search, selection, new conversation, blocking.
 import { sipUri } from '../../../app/ipc/contract';
+import { check } from '../../../app/ipc/schema';
 import { errorText, type Slice } from '../shared';
 import type { ConversationsSlice } from './state';
 
@@ -46,7 +47,7 @@ export const conversationsSlice: Slice<ConversationsSlice> = (client) => (set, g
   },
   async openPeer(peer) {
     const p = peer.trim();
-    const v = sipUri(p);
+    const v = check(sipUri, p);
     if (!v.ok) {
       set((s) => ({ conversations: { ...s.conversations, newError: 'Enter a SIP address like sip:bob@example.com' } }));
       return false;

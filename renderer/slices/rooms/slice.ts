@@ -1,6 +1,7 @@
 // Rooms slice: group chats (conference.* channels): rooms, their messages, focus invitations, the selected room, and
 // the private-message target of the room composer. Selecting a room clears the one-to-one selection and vice versa.
 import { FEATURE_UNAVAILABLE, sipUri } from '../../../app/ipc/contract';
+import { check } from '../../../app/ipc/schema';
 import { errorText, type Slice } from '../shared';
 import type { RoomsSlice } from './state';
 
@@ -12,7 +13,7 @@ export function parseParticipants(text: string): { ok: true; list: string[] } | 
     .split(/[\s,;]+/)
     .map((x) => x.trim())
     .filter(Boolean);
-  for (const x of list) if (!sipUri(x).ok) return { ok: false, bad: x };
+  for (const x of list) if (!check(sipUri, x).ok) return { ok: false, bad: x };
   return { ok: true, list };
 }
 
@@ -76,7 +77,7 @@ export const roomsSlice: Slice<RoomsSlice> = (client) => (set, get) => {
       }
     },
     async joinRoom(uri) {
-      if (!sipUri(uri.trim()).ok) {
+      if (!check(sipUri, uri.trim()).ok) {
         patch({ formError: 'Enter the room address, like sip:conf-1234@example.com' });
         return false;
       }
