@@ -1,5 +1,6 @@
 // Pure checks used by the Electron shell: which frames may call IPC, which protocol URLs open a conversation, and
 // text made safe for desktop notifications. No electron import (unit-tested under Node).
+import { check } from './ipc/schema';
 import { sipUri } from './ipc/views';
 
 /** The renderer is served from app://parley/ (a privileged standard scheme registered by the shell). */
@@ -36,7 +37,7 @@ export function peerFromProtocolUrl(raw: string): string | null {
     return null;
   }
   const candidate = `${scheme}:${userHost}`;
-  return sipUri(candidate).ok ? candidate : null;
+  return check(sipUri, candidate).ok ? candidate : null;
 }
 
 /** First sip:/sips:/im: argument in a command line (second-instance / first launch on Windows and Linux). */

@@ -17,7 +17,7 @@ import {
   type UeBackend,
   type UeEvent,
 } from './contract';
-import { formatIssues } from './schema';
+import { check, formatIssues } from './schema';
 
 /** Channels answered by the shell itself (not the UE). */
 export type ShellHandlers = { [C in ShellChannel]: (req: Req<C>) => Promise<Res<C>> };
@@ -42,7 +42,7 @@ export async function dispatchInvoke(
     };
   }
   const spec = invokeChannels[channel];
-  const req = spec.request(payload);
+  const req = check(spec.request, payload);
   if (!req.ok) return { ok: false, error: { code: IPC_ERROR.badPayload, message: `${channel}: ${formatIssues(req.issues)}` } };
   let result: unknown;
   try {
@@ -54,7 +54,7 @@ export async function dispatchInvoke(
     if (err.code === IPC_ERROR.internal) opts.log?.(`ipc ${channel}: unexpected error: ${describe(e)}`);
     return { ok: false, error: err };
   }
-  const res = spec.response(result);
+  const res = check(spec.response, result);
   if (!res.ok) {
     opts.log?.(`ipc ${channel}: backend response violates the contract: ${formatIssues(res.issues)}`);
     return { ok: false, error: { code: IPC_ERROR.internal, message: 'Internal error' } };
@@ -69,7 +69,7 @@ export function checkEvent(e: UeEvent, opts: DispatchOptions = {}): UeEvent | nu
     opts.log?.(`ipc event: unknown event ${String(e.event)}`);
     return null;
   }
-  const r = schema(e.payload);
+  const r = check(schema, e.payload);
   if (!r.ok) {
     opts.log?.(`ipc event ${e.event}: payload violates the contract: ${formatIssues(r.issues)}`);
     return null;

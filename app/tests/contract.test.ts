@@ -12,6 +12,9 @@ import {
   UeEventHub,
   type UeEvent,
 } from '../ipc/contract';
+import { check, type Schema } from '../ipc/schema';
+
+const valid = (s: Schema, v: unknown) => check(s, v).ok;
 
 test('every invoke channel is either a shell channel or has a backend method', () => {
   for (const c of INVOKE_CHANNELS) {
@@ -31,36 +34,36 @@ test('channel name guards resist prototype keys', () => {
 test('account.configure: validates SIP URI, proxy, password and rejects extras', () => {
   const s = invokeChannels['account.configure'].request;
   const good = { aor: 'sip:alice@parley.test', password: 'alice-secret', proxy: 'tls://127.0.0.1:5061', caFile: '/tmp/ca.pem' };
-  assert.equal(s(good).ok, true);
-  assert.equal(s({ ...good, proxy: 'sip:127.0.0.1;transport=tls' }).ok, true);
-  assert.equal(s({ ...good, aor: 'alice@parley.test' }).ok, false);
-  assert.equal(s({ ...good, aor: 'sip:parley.test' }).ok, false);
-  assert.equal(s({ ...good, aor: 'sip:a b@parley.test' }).ok, false);
-  assert.equal(s({ ...good, proxy: 'http://127.0.0.1' }).ok, false);
-  assert.equal(s({ ...good, password: '' }).ok, false);
-  assert.equal(s({ ...good, caFile: 'relative/ca.pem' }).ok, false);
-  assert.equal(s({ ...good, isAdmin: true }).ok, false);
+  assert.equal(valid(s, good), true);
+  assert.equal(valid(s, { ...good, proxy: 'sip:127.0.0.1;transport=tls' }), true);
+  assert.equal(valid(s, { ...good, aor: 'alice@parley.test' }), false);
+  assert.equal(valid(s, { ...good, aor: 'sip:parley.test' }), false);
+  assert.equal(valid(s, { ...good, aor: 'sip:a b@parley.test' }), false);
+  assert.equal(valid(s, { ...good, proxy: 'http://127.0.0.1' }), false);
+  assert.equal(valid(s, { ...good, password: '' }), false);
+  assert.equal(valid(s, { ...good, caFile: 'relative/ca.pem' }), false);
+  assert.equal(valid(s, { ...good, isAdmin: true }), false);
 });
 
 test('messages: limits on page size and text length', () => {
   const page = invokeChannels['messages.page'].request;
-  assert.equal(page({ conversationId: 'c1', limit: 200 }).ok, true);
-  assert.equal(page({ conversationId: 'c1', limit: 201 }).ok, false);
-  assert.equal(page({ conversationId: 'c1', limit: 0 }).ok, false);
+  assert.equal(valid(page, { conversationId: 'c1', limit: 200 }), true);
+  assert.equal(valid(page, { conversationId: 'c1', limit: 201 }), false);
+  assert.equal(valid(page, { conversationId: 'c1', limit: 0 }), false);
   const send = invokeChannels['messages.send'].request;
-  assert.equal(send({ conversationId: 'c1', text: 'hi', mode: 'session' }).ok, true);
-  assert.equal(send({ conversationId: 'c1', text: '' }).ok, false);
-  assert.equal(send({ conversationId: 'c1', text: 'x'.repeat(65_537) }).ok, false);
-  assert.equal(send({ conversationId: 'c1', text: 'hi', mode: 'fax' }).ok, false);
-  assert.equal(send({ conversationId: 'c 1', text: 'hi' }).ok, false);
+  assert.equal(valid(send, { conversationId: 'c1', text: 'hi', mode: 'session' }), true);
+  assert.equal(valid(send, { conversationId: 'c1', text: '' }), false);
+  assert.equal(valid(send, { conversationId: 'c1', text: 'x'.repeat(65_537) }), false);
+  assert.equal(valid(send, { conversationId: 'c1', text: 'hi', mode: 'fax' }), false);
+  assert.equal(valid(send, { conversationId: 'c 1', text: 'hi' }), false);
 });
 
 test('account views never carry a password', () => {
   const v = invokeChannels['account.get'].response;
   const view = { aor: 'sip:alice@parley.test', proxy: 'tcp://127.0.0.1:5060', localLab: false };
-  assert.equal(v(view).ok, true);
-  assert.equal(v(null).ok, true);
-  assert.equal(v({ ...view, password: 'x' }).ok, false);
+  assert.equal(valid(v, view), true);
+  assert.equal(valid(v, null), true);
+  assert.equal(valid(v, { ...view, password: 'x' }), false);
 });
 
 test('events: message.upserted validates states and e2e facts', () => {
@@ -76,10 +79,10 @@ test('events: message.upserted validates states and e2e facts', () => {
     mode: 'page',
     e2e: { state: 'on' },
   };
-  assert.equal(m(msg).ok, true);
-  assert.equal(m({ ...msg, state: 'failed', failure: { code: 'SIP_480', reason: 'Temporarily Unavailable' } }).ok, true);
-  assert.equal(m({ ...msg, state: 'lost' }).ok, false);
-  assert.equal(m({ ...msg, e2e: { state: 'on', key: 'secret' } }).ok, false);
+  assert.equal(valid(m, msg), true);
+  assert.equal(valid(m, { ...msg, state: 'failed', failure: { code: 'SIP_480', reason: 'Temporarily Unavailable' } }), true);
+  assert.equal(valid(m, { ...msg, state: 'lost' }), false);
+  assert.equal(valid(m, { ...msg, e2e: { state: 'on', key: 'secret' } }), false);
   assert.equal(EVENT_CHANNELS.length, Object.keys(eventChannels).length);
 });
 

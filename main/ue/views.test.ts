@@ -1,6 +1,7 @@
 // Pure view mapping: cursors, message states/failures/security facts, conversation and security views.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { check } from '../../app/ipc/schema';
 import { MessageView, ConversationView, SecurityView } from '../../app/ipc/views';
 import type { StoredMessage } from '../store';
 import { KEY_CHANGE_CONTENT_TYPE } from '../store';
@@ -46,7 +47,7 @@ test('outgoing states map one to one; failures keep SIP codes or typed codes', (
   assert.deepEqual(typed.failure, { code: 'SIP_TIMEOUT', reason: '408 Request Timeout' });
   assert.equal(messageView(msg({ state: 'failed' })).failure?.code, 'FAILED');
   const v = messageView(msg({}));
-  assert.equal(MessageView(v).ok, true);
+  assert.equal(check(MessageView, v).ok, true);
   assert.deepEqual([v.id, v.conversationId, v.at, v.e2e], ['7', '3', 1000, { state: 'on' }]);
 });
 
@@ -66,7 +67,7 @@ test('incoming: received/displayed, sender time, signature fact, undecryptable s
   );
   assert.equal(bad.state, 'failed');
   assert.equal(bad.failure?.code, 'E2E_TAMPERED');
-  assert.equal(MessageView(bad).ok, true);
+  assert.equal(check(MessageView, bad).ok, true);
   const atRest = messageView(msg({ body: null, atRestError: 'STORE_ROW_TAMPERED' }));
   assert.match(atRest.text, /cannot be read: STORE_ROW_TAMPERED/);
   const bin = messageView(msg({ direction: 'in', state: 'delivered', contentType: 'image/png', body: new Uint8Array(12) }));
@@ -111,7 +112,7 @@ test('conversation and security views satisfy the contract', () => {
     },
     sec,
   );
-  assert.equal(ConversationView(c).ok, true);
+  assert.equal(check(ConversationView, c).ok, true);
   assert.deepEqual([c.id, c.title, c.unread, c.last?.text], ['3', 'bob', 2, 'yo']);
   assert.equal(
     conversationView(
@@ -124,6 +125,6 @@ test('conversation and security views satisfy the contract', () => {
     'Security key changed',
   );
   const s = securityView('3', { transport: 'tls', tls: true, verified: true }, sec, { fingerprint: 'ab12', scheme: 'parley-e2e-v1' });
-  assert.equal(SecurityView(s).ok, true);
+  assert.equal(check(SecurityView, s).ok, true);
   assert.deepEqual([s.peer.fingerprint, s.e2e.scheme, s.sendBlocked], ['ab12', 'parley-e2e-v1', true]);
 });

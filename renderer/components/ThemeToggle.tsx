@@ -1,6 +1,6 @@
 import { useApp } from '../hooks';
 import { selectTheme } from '../slices/ui/selectors';
-import type { Theme } from '../slices/ui/slice';
+import type { Theme } from '../slices/ui/state';
 
 const NEXT: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
 const LABEL: Record<Theme, string> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };

@@ -11,7 +11,7 @@ import {
   type Req,
   type Res,
 } from '../../app/ipc/contract';
-import { formatIssues } from '../../app/ipc/schema';
+import { check, formatIssues } from '../../app/ipc/schema';
 import { connectWebSocket, type RawTransport, type TransportStatus } from './ws-transport';
 
 export type { TransportStatus } from './ws-transport';
@@ -48,11 +48,11 @@ export function createClient(raw: RawTransport, kind: IpcClient['kind']): IpcCli
     kind,
     async invoke(channel, payload) {
       const spec = invokeChannels[channel];
-      const req = spec.request(payload);
+      const req = check(spec.request, payload);
       if (!req.ok) throw new IpcError(IPC_ERROR.badPayload, formatIssues(req.issues));
       const env = await raw.invoke(channel, req.value);
       if (!env.ok) throw new IpcError(env.error.code, env.error.message);
-      const res = spec.response(env.result);
+      const res = check(spec.response, env.result);
       if (!res.ok) throw new IpcError(IPC_ERROR.badFrame, `${channel}: response violates the contract: ${formatIssues(res.issues)}`);
       return res.value as Res<typeof channel>;
     },
@@ -64,7 +64,7 @@ export function createClient(raw: RawTransport, kind: IpcClient['kind']): IpcCli
       if (!subscribed.has(event)) {
         subscribed.add(event);
         raw.on(event, (payload) => {
-          const r = eventChannels[event](payload);
+          const r = check(eventChannels[event], payload);
           if (!r.ok) {
             console.warn(`ipc: dropped off-contract ${event} event: ${formatIssues(r.issues)}`);
             return;

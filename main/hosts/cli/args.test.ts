@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from './args';
+import { commandFirst, parseArgs } from './args';
 import { ACCOUNT_FLAGS, resolveAccount, readProfile } from './account';
-import { main } from './index';
+import { COMMANDS, main } from './index';
 import { LOCK_FILE, defaultProfileDir, lockProfile, resolveCliAccount } from './profile';
 import { writeAccountFile } from '../../ue/profile';
 
@@ -22,6 +22,53 @@ test('parseArgs: values, =values, booleans, positionals, -- and errors', () => {
   assert.throws(() => parseArgs(['--json=1'], SPECS), { exitCode: 2 });
   assert.throws(() => parseArgs(['-x'], SPECS), { exitCode: 2 });
   assert.equal(parseArgs(['-h'], SPECS).flags.help, true);
+});
+
+test('parseArgs: refusals name the flag; switches take no value; values may start with a dash; repeated flags', () => {
+  assert.throws(() => parseArgs(['--json=1'], SPECS), { exitCode: 2, message: /--json takes no value/ });
+  assert.throws(() => parseArgs(['--uri'], SPECS), { exitCode: 2, message: /--uri needs a value \(SIP-URI\)/ });
+  assert.throws(() => parseArgs(['-x'], SPECS), { exitCode: 2, message: /unknown option -x/ });
+  assert.throws(() => parseArgs(['-1'], SPECS), { exitCode: 2, message: /unknown option -1 \(put text starting with '-' after --\)/ });
+  assert.throws(() => parseArgs(['--nope=1'], SPECS), { exitCode: 2, message: /unknown option --nope/ });
+  assert.throws(() => parseArgs(['--constructor'], SPECS), { exitCode: 2, message: /unknown option --constructor/ });
+  assert.throws(() => parseArgs(['--__proto__'], SPECS), { exitCode: 2 });
+  assert.deepEqual(parseArgs(['--uri', '-x', '-', '--uri=', 'a'], SPECS), { flags: { uri: '' }, positionals: ['-', 'a'] });
+  assert.deepEqual(parseArgs(['--', '-1', '--json'], SPECS).positionals, ['-1', '--json']);
+  assert.equal(parseArgs(['--uri', 'a', '--uri', 'b'], SPECS).flags.uri, 'b', 'last one wins');
+  const many = { to: { type: 'string' as const, multiple: true, help: '' } };
+  assert.deepEqual(parseArgs(['--to', 'a', '--to=b'], many).flags.to, ['a', 'b']);
+});
+
+test('commandFirst: options before the command move behind it; flag values are never taken for the command (#15)', () => {
+  const all = { ...SPECS, 'download-dir': { type: 'string' as const, help: '' } };
+  assert.deepEqual(commandFirst(['--profile', 'P', '--json', 'send', 'bob', 'hi'], all), ['send', '--profile', 'P', '--json', 'bob', 'hi']);
+  assert.deepEqual(commandFirst(['--profile=P', 'send', 'bob'], all), ['send', '--profile=P', 'bob']);
+  assert.deepEqual(commandFirst(['send', '--profile', 'P', 'bob'], all), ['send', '--profile', 'P', 'bob'], 'unchanged');
+  assert.deepEqual(commandFirst(['--profile', 'P'], all), ['--profile', 'P'], 'no command: unchanged');
+  assert.deepEqual(commandFirst(['--json', '--', 'send'], all), ['--json', '--', 'send'], 'nothing moves across --');
+});
+
+test('every command agrees on the type of a flag it shares with another (options before the command rely on it)', () => {
+  const seen = new Map<string, string>();
+  for (const c of COMMANDS)
+    for (const [name, spec] of Object.entries(c.flags)) {
+      assert.equal(seen.get(name) ?? spec.type, spec.type, `--${name} of ${c.name}`);
+      seen.set(name, spec.type);
+    }
+});
+
+test('main: options before the command reach the command (parley --profile P listen --help)', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+  assert.equal(await main(['--profile', '/nonexistent/p', '--json', 'listen', '--help'], io), 0);
+  assert.match(out.join('\n'), /usage: parley listen/);
+  assert.equal(await main(['--profile', 'P', 'help', 'send'], io), 0);
+  assert.match(out.join('\n'), /usage: parley send/);
+  assert.equal(await main(['--clear', 'listen'], io), 2, "keys' --clear is not a listen option");
+  assert.match(err.join('\n'), /unknown option --clear/);
+  assert.equal(await main(['--profile', 'P'], io), 2);
+  assert.match(err.join('\n'), /missing command/);
 });
 
 test('resolveAccount: env password, lab CA default, profile 0600 without password unless asked', () => {

@@ -208,9 +208,10 @@ test('send is end-to-end encrypted: the first message discovers the key; a secon
   assert.ok(!Number.isNaN(Date.parse(String(obj.receivedAt))));
   assert.equal(keyRequests(l.stderr(), 'in'), 1, 'the listener answered one key request');
 
-  // Second run: no account flags (the profile resumes with the sealed password), the pinned key, no key request.
+  // Second run: no account flags (the profile resumes with the sealed password), the pinned key, no key request;
+  // options before the command (issue #15).
   const seen = l.lines.length;
-  const second = await parley(['send', 'bob', 'again', '--json', '--trace', '--profile', prof('alice')]);
+  const second = await parley(['--profile', prof('alice'), '--json', 'send', 'bob', 'again', '--trace']);
   assert.equal(second.code, 0, second.stderr);
   const out = JSON.parse(second.stdout);
   assert.deepEqual([out.state, out.e2e, out.timedOut], ['sent', 'on', false]);

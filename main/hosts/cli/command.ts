@@ -1,9 +1,12 @@
 // The shape of one CLI command module (main/hosts/cli/commands/*.ts), registered in main/hosts/cli/index.ts.
+import type { FlagSpecs } from './args';
 import type { Io } from './ua-run';
 
 export interface Command {
   name: string;
   summary: string;
+  /** Its flags: parsed by main/hosts/cli/args.ts, listed in its usage; options may also stand before the command. */
+  flags: FlagSpecs;
   usage(): string;
   /** Runs with the arguments after the command name; returns the exit code or throws CliExit. */
   run(argv: string[], io: Io, signal?: AbortSignal): Promise<number>;

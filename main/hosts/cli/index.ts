@@ -1,5 +1,5 @@
 // parley CLI entry: `parley <command> [args]`; each command is a module in main/hosts/cli/commands/ registered below.
-import { formatFlags } from './args';
+import { commandFirst, formatFlags, type FlagSpecs } from './args';
 import { CliExit, EXIT } from './exit-codes';
 import { defaultIo, type Io } from './ua-run';
 import type { Command } from './command';
@@ -14,9 +14,12 @@ import { ACCOUNT_FLAGS } from './account';
 /** Add new commands (chat, send-file, keys, conf) here. */
 export const COMMANDS: Command[] = [sendCommand, listenCommand, chatCommand, sendFileCommand, confCommand, keysCommand];
 
+/** Every command's flags (for `commandFirst` to tell a flag's value from the command name). */
+const ALL_FLAGS: FlagSpecs = Object.assign({}, ...COMMANDS.map((c) => c.flags));
+
 export function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
-  return `usage: parley <command> [arguments] [options]
+  return `usage: parley [options] <command> [arguments] [options]
 
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
@@ -33,14 +36,17 @@ exit codes: 0 ok, 1 internal error, 2 usage/profile, 3 registration failure (aut
 }
 
 export async function main(argv: string[], io: Io = defaultIo, signal?: AbortSignal): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = commandFirst(argv, ALL_FLAGS);
   try {
     if (!name || name === 'help' || name === '--help' || name === '-h') {
-      const sub = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-      if (name === 'help' && rest[0] && !sub) throw new CliExit(EXIT.USAGE, `unknown command ${rest[0]}`);
+      const [first] = commandFirst(rest, ALL_FLAGS);
+      const asked = first?.startsWith('-') ? undefined : first;
+      const sub = name === 'help' ? COMMANDS.find((c) => c.name === asked) : undefined;
+      if (name === 'help' && asked && !sub) throw new CliExit(EXIT.USAGE, `unknown command ${asked}`);
       (name ? io.out : io.err)(sub ? sub.usage() : usage());
       return name ? EXIT.OK : EXIT.USAGE;
     }
+    if (name.startsWith('-')) throw new CliExit(EXIT.USAGE, 'missing command');
     const cmd = COMMANDS.find((c) => c.name === name);
     if (!cmd) throw new CliExit(EXIT.USAGE, `unknown command ${name}`);
     return await cmd.run(rest, io, signal);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { IPC_ERROR, MAX_FRAME_BYTES, RequestFrame, type UeBackend, type ResponseFrame, type EventFrame } from '../../../app/ipc/contract';
 import { classifyLink } from '../../../app/ipc/links';
+import { check } from '../../../app/ipc/schema';
 import { checkUpgrade, isWellFormedToken, newToken, WS_PROTOCOL } from './auth';
 import { checkEvent, dispatchInvoke, type ShellHandlers } from '../../../app/ipc/dispatch';
 import { serveStatic } from '../static';
@@ -113,7 +114,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       } catch {
         return ws.close(1007, IPC_ERROR.badFrame);
       }
-      const f = RequestFrame(parsed);
+      const f = check(RequestFrame, parsed);
       if (!f.ok) {
         const maybeId = (parsed as { id?: unknown } | null)?.id;
         if (typeof maybeId === 'number' && Number.isSafeInteger(maybeId) && maybeId > 0) {

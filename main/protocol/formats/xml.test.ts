@@ -52,6 +52,26 @@ test('rejects DOCTYPE, ENTITY, undefined entities, unbound prefixes, mismatched 
   );
 });
 
+test('strict XML 1.0 + Namespaces (saxes): bad XML declarations, "--" in a comment, a local name not an NCName', () => {
+  throwsCode(() => parseXml('<?xml version="2.0"?><r/>'), 'XML_MALFORMED');
+  throwsCode(() => parseXml('<?xml encoding="UTF-8"?><r/>'), 'XML_MALFORMED');
+  throwsCode(() => parseXml('<?xml version="1.0" encodng="UTF-8"?><r/>'), 'XML_MALFORMED');
+  throwsCode(() => parseXml('<r><!-- a -- b --></r>'), 'XML_MALFORMED');
+  throwsCode(() => parseXml('<x:1a xmlns:x="urn:x"/>'), 'XML_MALFORMED');
+  throwsCode(() => parseXml('<r xmlns:x="urn:x" x:-a="1"/>'), 'XML_MALFORMED');
+  throwsCode(() => parseXml('<r xmlns:p="urn:p"><p:a:b/></r>'), 'XML_MALFORMED');
+  assert.equal(parseXml('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><r/>').name, 'r');
+});
+
+test('limits stop the parser where they are crossed (no tree is built past them)', () => {
+  let attrs = '';
+  for (let i = 0; i < 70; i++) attrs += ` a${i}="${i}"`;
+  throwsCode(() => parseXml(`<r${attrs}/>`), 'XML_TOO_MANY_ATTRIBUTES');
+  throwsCode(() => parseXml(`<r>${'<a/>'.repeat(100)}</r>`, { maxElements: 50 }), 'XML_TOO_MANY_ELEMENTS');
+  throwsCode(() => parseXml('<r>' + '<a>'.repeat(9) + '</a>'.repeat(9) + '</r>', { maxDepth: 9 }), 'XML_TOO_DEEP');
+  assert.equal(parseXml('<r>' + '<a>'.repeat(8) + '</a>'.repeat(8) + '</r>', { maxDepth: 9 }).name, 'r');
+});
+
 test('deep nesting beyond the limit fails fast without stack overflow', () => {
   throwsCode(() => parseXml('<a>'.repeat(50_000)), 'XML_TOO_DEEP');
 });

@@ -1,4 +1,6 @@
-// Small strict, namespace-aware XML 1.0 parser and escaping serializer (W3C XML 1.0 + Namespaces in XML 1.0), no DTD support.
+// Strict, namespace-aware XML 1.0 parsing (W3C XML 1.0 + Namespaces in XML 1.0) on saxes, with our limits and no DTD
+// support, into a small element tree; navigation helpers; the escaping serializer.
+import { SaxesParser } from 'saxes';
 import { ParleyError } from '../../base/errors';
 
 /** Limits applied by parseXml. Every format module passes its own (smaller) values. */
@@ -27,14 +29,6 @@ export type XmlNode = XmlElement | string;
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
-const NAME_RE = /^[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_.\-\u00B7\u00C0-\uFFFF]*$/;
-const NAME_TOKEN = /[A-Za-z_:\u00C0-\uFFFF][A-Za-z0-9_.:\-\u00B7\u00C0-\uFFFF]*/y;
-// Anything outside XML 1.0 Char (production [2]), including lone surrogates.
-const INVALID_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-
-function bad(msg: string, pos: number): never {
-  throw new ParleyError('XML_MALFORMED', `XML: ${msg} at offset ${pos}`, { offset: pos });
-}
 
 /** Chars allowed in XML 1.0 documents (production [2]). */
 export function isXmlChar(cp: number): boolean {
@@ -48,46 +42,34 @@ export function isXmlChar(cp: number): boolean {
   );
 }
 
-function decodeEntities(s: string, pos: number): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&([^;&]{0,12});?/g, (m, body: string) => {
-    if (!m.endsWith(';')) bad('unterminated entity reference', pos);
-    switch (body) {
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'amp':
-        return '&';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-    }
-    let cp: number;
-    if (/^#x[0-9a-fA-F]{1,6}$/.test(body)) cp = parseInt(body.slice(2), 16);
-    else if (/^#[0-9]{1,7}$/.test(body)) cp = parseInt(body.slice(1), 10);
-    else throw new ParleyError('XML_ENTITY_FORBIDDEN', `XML: undefined or forbidden entity &${body}; at offset ${pos}`, { entity: body });
-    if (!isXmlChar(cp)) bad(`character reference to invalid character ${body}`, pos);
-    return String.fromCodePoint(cp);
-  });
+const DECLARATION = /<!(?:DOCTYPE|ENTITY)/i;
+/** saxes checks a qualified name as a Name; Namespaces in XML also wants its local part to start like an NCName (not
+ *  with a digit, '-', '.', U+00B7, a combining mark U+0300-036F or U+203F/2040). */
+const localName = (local: string, qname: string, offset: number): string => {
+  const c = local.charCodeAt(0);
+  const bad =
+    (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0xb7 || (c >= 0x300 && c <= 0x36f) || c === 0x203f || c === 0x2040;
+  if (bad) throw new ParleyError('XML_MALFORMED', `XML: bad qualified name ${qname} at offset ${offset}`, { offset });
+  return local;
+};
+
+/** saxes reports every well-formedness error through its error handler: map each to our stable codes. */
+function saxesError(e: Error, src: string, offset: number): ParleyError {
+  const msg = e.message.replace(/^.*?\d+:\d+: /, ''); // saxes prefixes line:column
+  if (/^undefined entity/.test(msg))
+    return new ParleyError('XML_ENTITY_FORBIDDEN', `XML: undefined or forbidden entity at offset ${offset}`, { offset });
+  if (/^unbound namespace prefix/.test(msg)) return new ParleyError('XML_UNBOUND_PREFIX', `XML: ${msg}`, { offset });
+  // A declaration inside the root element is not a DOCTYPE event for saxes, but a syntax error at its '<!'.
+  if (/^(incorrect syntax|inappropriately located doctype)/.test(msg) && DECLARATION.test(src)) return doctypeForbidden(offset);
+  return new ParleyError('XML_MALFORMED', `XML: ${msg} at offset ${offset}`, { offset });
 }
 
-function resolveName(q: string, isAttr: boolean, scope: Map<string, string>, pos: number): [string, string] {
-  const c = q.indexOf(':');
-  if (c < 0) {
-    if (!NAME_RE.test(q)) bad(`bad name ${q}`, pos);
-    return [isAttr ? '' : (scope.get('') ?? ''), q];
-  }
-  const prefix = q.slice(0, c),
-    local = q.slice(c + 1);
-  if (!NAME_RE.test(prefix) || !NAME_RE.test(local)) bad(`bad qualified name ${q}`, pos);
-  const uri = prefix === 'xml' ? XML_NS : scope.get(prefix);
-  if (uri === undefined) throw new ParleyError('XML_UNBOUND_PREFIX', `XML: unbound namespace prefix ${prefix}`, { prefix });
-  return [uri, local];
-}
+const doctypeForbidden = (offset: number) =>
+  new ParleyError('XML_DOCTYPE_FORBIDDEN', 'XML: DOCTYPE/ENTITY declarations are not accepted', { offset });
 
-/** Parses a complete document (string or UTF-8 bytes) into its root element. DOCTYPE and entity declarations are rejected. */
+/** Parses a complete document (string or UTF-8 bytes) into its root element, on the saxes parser (strict XML 1.0 +
+ *  Namespaces, docs/architecture.md "Libraries"). Limits are checked as the parser goes (before the tree grows); DOCTYPE
+ *  and entity declarations are rejected, only the five predefined entities and character references are known. */
 export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim = { ...XML_DEFAULT_LIMITS, ...limits };
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
@@ -103,170 +85,63 @@ export function parseXml(input: string | Uint8Array, limits: Partial<XmlLimits> 
     }
   }
   if (src.charCodeAt(0) === 0xfeff) src = src.slice(1);
-  src = src.replace(/\r\n?/g, '\n'); // end-of-line handling (XML 1.0 s2.11)
-  const invalid = INVALID_CHAR.exec(src);
-  if (invalid) bad(`invalid character U+${invalid[0].codePointAt(0)!.toString(16)}`, invalid.index);
-  let i = 0;
+
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let text = '';
   let elements = 0;
-  const n = src.length;
-
-  const skipWs = () => {
-    for (let c = src.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a; c = src.charCodeAt(++i));
+  let attributes = 0;
+  const flushText = () => {
+    if (text && stack.length) stack[stack.length - 1]!.children.push(text);
+    text = '';
   };
-  const readName = (): string => {
-    NAME_TOKEN.lastIndex = i;
-    const m = NAME_TOKEN.exec(src);
-    if (!m) bad('expected a name', i);
-    i += m[0].length;
-    return m[0];
-  };
-  const skipMisc = (allowDecl: boolean) => {
-    for (;;) {
-      skipWs();
-      if (src.startsWith('<?', i)) {
-        const end = src.indexOf('?>', i + 2);
-        if (end < 0) bad('unterminated processing instruction', i);
-        const target = /^<\?([^\s?]+)/.exec(src.slice(i, end))?.[1] ?? '';
-        if (target.toLowerCase() === 'xml' && !(allowDecl && i === 0)) bad('misplaced XML declaration', i);
-        i = end + 2;
-      } else if (src.startsWith('<!--', i)) {
-        const end = src.indexOf('-->', i + 4);
-        if (end < 0) bad('unterminated comment', i);
-        i = end + 3;
-      } else if (src.startsWith('<!', i)) {
-        if (/^<!(DOCTYPE|ENTITY)/i.test(src.slice(i, i + 9))) {
-          throw new ParleyError('XML_DOCTYPE_FORBIDDEN', 'XML: DOCTYPE/ENTITY declarations are not accepted', { offset: i });
-        }
-        bad('unexpected markup declaration', i);
-      } else return;
-      allowDecl = false;
-    }
-  };
-
-  const parseElement = (scope: Map<string, string>, depth: number): XmlElement => {
-    if (depth > lim.maxDepth) throw new ParleyError('XML_TOO_DEEP', `XML nesting deeper than ${lim.maxDepth}`, { max: lim.maxDepth });
+  parser.on('error', (e) => {
+    throw saxesError(e, src, parser.position);
+  });
+  parser.on('doctype', () => {
+    throw doctypeForbidden(parser.position);
+  });
+  parser.on('opentagstart', () => {
+    if (stack.length + 1 > lim.maxDepth)
+      throw new ParleyError('XML_TOO_DEEP', `XML nesting deeper than ${lim.maxDepth}`, { max: lim.maxDepth });
     if (++elements > lim.maxElements)
       throw new ParleyError('XML_TOO_MANY_ELEMENTS', `XML has more than ${lim.maxElements} elements`, { max: lim.maxElements });
-    const start = i;
-    i++; // '<'
-    const qname = readName();
-    const raw: { qname: string; value: string }[] = [];
-    let selfClose = false;
-    for (;;) {
-      const before = i;
-      skipWs();
-      if (src.startsWith('/>', i)) {
-        i += 2;
-        selfClose = true;
-        break;
-      }
-      if (src[i] === '>') {
-        i++;
-        break;
-      }
-      if (i >= n) bad('unterminated start tag', start);
-      if (i === before) bad('expected whitespace between attributes', i);
-      const an = readName();
-      skipWs();
-      if (src[i] !== '=') bad('expected =', i);
-      i++;
-      skipWs();
-      const q = src[i];
-      if (q !== '"' && q !== "'") bad('expected quoted attribute value', i);
-      const end = src.indexOf(q, i + 1);
-      if (end < 0) bad('unterminated attribute value', i);
-      const rawVal = src.slice(i + 1, end);
-      if (rawVal.includes('<')) bad("'<' in attribute value", i);
-      raw.push({ qname: an, value: decodeEntities(rawVal.replace(/[\t\n]/g, ' '), i) });
-      i = end + 1;
-      if (raw.length > lim.maxAttributes)
-        throw new ParleyError('XML_TOO_MANY_ATTRIBUTES', `XML element has more than ${lim.maxAttributes} attributes`, {
-          max: lim.maxAttributes,
-        });
-    }
-    // namespace declarations
-    let local = scope;
-    for (const a of raw) {
-      if (a.qname === 'xmlns' || a.qname.startsWith('xmlns:')) {
-        if (local === scope) local = new Map(scope);
-        const p = a.qname === 'xmlns' ? '' : a.qname.slice(6);
-        if (p === 'xmlns' || (p === 'xml' && a.value !== XML_NS)) bad(`reserved prefix ${p}`, start);
-        if (p !== '' && a.value === '') bad(`empty namespace for prefix ${p}`, start);
-        local.set(p, a.value);
-      }
-    }
-    const [ns, name] = resolveName(qname, false, local, start);
+    attributes = 0;
+  });
+  parser.on('attribute', () => {
+    if (++attributes > lim.maxAttributes)
+      throw new ParleyError('XML_TOO_MANY_ATTRIBUTES', `XML element has more than ${lim.maxAttributes} attributes`, {
+        max: lim.maxAttributes,
+      });
+  });
+  parser.on('opentag', (tag) => {
+    flushText();
     const attrs: XmlAttr[] = [];
-    const seen = new Set<string>();
-    for (const a of raw) {
-      const [ans, aname] =
-        a.qname === 'xmlns'
-          ? [XMLNS_NS, 'xmlns']
-          : a.qname.startsWith('xmlns:')
-            ? [XMLNS_NS, a.qname.slice(6)]
-            : resolveName(a.qname, true, local, start);
-      const key = `${ans}\u0000${aname}`;
-      if (seen.has(key)) bad(`duplicate attribute ${a.qname}`, start);
-      seen.add(key);
-      if (ans !== XMLNS_NS) attrs.push({ ns: ans, name: aname, qname: a.qname, value: a.value });
-    }
-    const el: XmlElement = { ns, name, qname, attrs, children: [] };
-    if (selfClose) return el;
-    let text = '';
-    for (;;) {
-      if (i >= n) bad(`unterminated element <${qname}>`, start);
-      const lt = src.indexOf('<', i);
-      if (lt < 0) bad(`unterminated element <${qname}>`, start);
-      if (lt > i) {
-        const chunk = src.slice(i, lt);
-        if (chunk.includes(']]>')) bad("']]>' in text", i);
-        text += decodeEntities(chunk, i);
-        i = lt;
-      }
-      if (src.startsWith('</', i)) {
-        i += 2;
-        const close = readName();
-        if (close !== qname) bad(`mismatched end tag </${close}> for <${qname}>`, i);
-        skipWs();
-        if (src[i] !== '>') bad('expected >', i);
-        i++;
-        if (text) el.children.push(text);
-        return el;
-      }
-      if (src.startsWith('<!--', i)) {
-        const end = src.indexOf('-->', i + 4);
-        if (end < 0) bad('unterminated comment', i);
-        i = end + 3;
-      } else if (src.startsWith('<![CDATA[', i)) {
-        const end = src.indexOf(']]>', i + 9);
-        if (end < 0) bad('unterminated CDATA section', i);
-        text += src.slice(i + 9, end);
-        i = end + 3;
-      } else if (src.startsWith('<!', i)) {
-        if (/^<!(DOCTYPE|ENTITY)/i.test(src.slice(i, i + 9))) {
-          throw new ParleyError('XML_DOCTYPE_FORBIDDEN', 'XML: DOCTYPE/ENTITY declarations are not accepted', { offset: i });
-        }
-        bad('unexpected markup declaration', i);
-      } else if (src.startsWith('<?', i)) {
-        const end = src.indexOf('?>', i + 2);
-        if (end < 0) bad('unterminated processing instruction', i);
-        i = end + 2;
-      } else {
-        if (text) {
-          el.children.push(text);
-          text = '';
-        }
-        el.children.push(parseElement(local, depth + 1));
-      }
-    }
-  };
-
-  skipMisc(true);
-  if (src[i] !== '<') bad('expected root element', i);
-  const rootScope = new Map<string, string>();
-  const root = parseElement(rootScope, 1);
-  skipMisc(false);
-  if (i < n) bad('content after root element', i);
+    for (const a of Object.values(tag.attributes))
+      if (a.uri !== XMLNS_NS) attrs.push({ ns: a.uri, name: localName(a.local, a.name, parser.position), qname: a.name, value: a.value });
+    const el: XmlElement = { ns: tag.uri, name: localName(tag.local, tag.name, parser.position), qname: tag.name, attrs, children: [] };
+    if (stack.length) stack[stack.length - 1]!.children.push(el);
+    else root = el;
+    stack.push(el);
+  });
+  parser.on('closetag', () => {
+    flushText();
+    stack.pop();
+  });
+  parser.on('text', (t) => {
+    if (stack.length) text += t; // outside the root saxes allows whitespace only
+  });
+  parser.on('cdata', (t) => {
+    text += t;
+  });
+  try {
+    parser.write(src).close();
+  } catch (e) {
+    if (e instanceof ParleyError) throw e;
+    throw new ParleyError('XML_MALFORMED', `XML: ${(e as Error)?.message ?? String(e)}`, undefined, { cause: e });
+  }
+  if (!root) throw new ParleyError('XML_MALFORMED', 'XML: no root element');
   return root;
 }
 

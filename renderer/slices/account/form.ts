@@ -1,5 +1,6 @@
 // Account set-up form: field-level validation with the contract's own request schema (no I/O).
 import { invokeChannels, type Req } from '../../../app/ipc/contract';
+import { check } from '../../../app/ipc/schema';
 
 export interface AccountForm {
   aor: string;
@@ -32,7 +33,7 @@ export function validateAccountForm(
   };
   if (form.caFile.trim()) candidate.caFile = form.caFile.trim();
   if (form.displayName.trim()) candidate.displayName = form.displayName.trim();
-  const r = invokeChannels['account.configure'].request(candidate);
+  const r = check(invokeChannels['account.configure'].request, candidate);
   if (r.ok) return { ok: true, request: r.value };
   const errors: FieldErrors = {};
   for (const issue of r.issues) {

@@ -1,4 +1,4 @@
-import type { AppState } from '../../store';
+import type { AppState } from '../shared';
 
 export const selectAccount = (s: AppState) => s.account.view;
 export const selectAccountState = (s: AppState) => s.account;

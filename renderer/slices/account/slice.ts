@@ -1,21 +1,7 @@
 // Account + connection slice: the configured account (public view), registration state and the link to main.
-import type { AccountView, ConnectionView } from '../../../app/ipc/contract';
-import type { TransportStatus } from '../../ipc/client';
-import { errorText, type Slice } from '../../store';
-import { validateAccountForm, type AccountForm, type FieldErrors } from './form';
-
-export interface AccountSlice {
-  account: { view: AccountView | null; loaded: boolean; busy: boolean; error: string | null; fieldErrors: FieldErrors };
-  connection: ConnectionView;
-  link: { status: TransportStatus; reason?: string };
-  loadAccount(): Promise<void>;
-  configure(form: AccountForm): Promise<boolean>;
-  signInLocalLab(): Promise<void>;
-  signOut(): Promise<void>;
-  setAccount(view: AccountView | null): void;
-  setConnection(c: ConnectionView): void;
-  setLink(status: TransportStatus, reason?: string): void;
-}
+import { errorText, type Slice } from '../shared';
+import type { AccountSlice } from './state';
+import { validateAccountForm } from './form';
 
 export const accountSlice: Slice<AccountSlice> = (client) => (set, get) => ({
   account: { view: null, loaded: false, busy: false, error: null, fieldErrors: {} },

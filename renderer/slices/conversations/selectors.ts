@@ -1,5 +1,5 @@
 import type { ConversationView } from '../../../app/ipc/contract';
-import type { AppState } from '../../store';
+import type { AppState } from '../shared';
 
 export const selectConversationsById = (s: AppState) => s.conversations.byId;
 export const selectSearch = (s: AppState) => s.conversations.search;

@@ -1,26 +1,8 @@
 // Conversations slice: the list (with unread counts and last message), search, selection, new conversation, blocking.
-import { sipUri, type ConversationView, type SearchHit } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
-
-export interface ConversationsSlice {
-  conversations: {
-    byId: Record<string, ConversationView>;
-    loaded: boolean;
-    search: string;
-    hits: SearchHit[] | null;
-    selectedId: string | null;
-    newError: string | null;
-  };
-  loadConversations(): Promise<void>;
-  setSearch(query: string): Promise<void>;
-  select(id: string | null): Promise<void>;
-  openPeer(peer: string): Promise<boolean>;
-  markRead(id: string): Promise<void>;
-  block(aor: string): Promise<void>;
-  unblock(aor: string): Promise<void>;
-  upsertConversation(c: ConversationView): void;
-  resetConversations(): void;
-}
+import { sipUri } from '../../../app/ipc/contract';
+import { check } from '../../../app/ipc/schema';
+import { errorText, type Slice } from '../shared';
+import type { ConversationsSlice } from './state';
 
 const initial = (): ConversationsSlice['conversations'] => ({
   byId: {},
@@ -65,7 +47,7 @@ export const conversationsSlice: Slice<ConversationsSlice> = (client) => (set, g
   },
   async openPeer(peer) {
     const p = peer.trim();
-    const v = sipUri(p);
+    const v = check(sipUri, p);
     if (!v.ok) {
       set((s) => ({ conversations: { ...s.conversations, newError: 'Enter a SIP address like sip:bob@example.com' } }));
       return false;

@@ -1,6 +1,7 @@
 import type { MessageState, MessageView } from '../../../app/ipc/contract';
-import type { AppState } from '../../store';
-import { emptyConversation, type ConversationMessages } from './slice';
+import type { AppState } from '../shared';
+import { emptyConversation } from './slice';
+import type { ConversationMessages } from './state';
 
 const EMPTY = emptyConversation();
 export const selectConversationMessages =

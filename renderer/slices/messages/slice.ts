@@ -1,25 +1,9 @@
 // Messages slice: per-conversation history pages (newest first, older on scroll-up), upserts from events, sending.
 import { MAX_MESSAGE_CHARS, type MessageView } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
+import { errorText, type Slice } from '../shared';
+import type { MessagesSlice, ConversationMessages } from './state';
 
 export const PAGE_SIZE = 50;
-
-export interface ConversationMessages {
-  byId: Record<string, MessageView>;
-  /** Message ids in display order (ascending time). */
-  order: string[];
-  nextCursor?: string;
-  loading: boolean;
-  complete: boolean;
-  loadedOnce: boolean;
-}
-
-export interface MessagesSlice {
-  messages: { byConv: Record<string, ConversationMessages>; sendError: Record<string, string | undefined> };
-  loadOlder(conversationId: string, initial?: boolean): Promise<void>;
-  send(conversationId: string, text: string, mode?: 'auto' | 'page' | 'session'): Promise<boolean>;
-  upsertMessage(m: MessageView): void;
-}
 
 export const emptyConversation = (): ConversationMessages => ({ byId: {}, order: [], loading: false, complete: false, loadedOnce: false });
 

@@ -1,37 +1,11 @@
 // Rooms slice: group chats (conference.* channels): rooms, their messages, focus invitations, the selected room, and
 // the private-message target of the room composer. Selecting a room clears the one-to-one selection and vice versa.
-import type { InvitationView, RoomMessageView, RoomView } from '../../../app/ipc/contract';
 import { FEATURE_UNAVAILABLE, sipUri } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
+import { check } from '../../../app/ipc/schema';
+import { errorText, type Slice } from '../shared';
+import type { RoomsSlice } from './state';
 
 export const MAX_ROOM_MESSAGES = 2000;
-
-export interface RoomsSlice {
-  rooms: {
-    byId: Record<string, RoomView>;
-    messages: Record<string, RoomMessageView[]>;
-    invitations: Record<string, InvitationView>;
-    selectedRoomId: string | null;
-    /** Per room: the participant a private message goes to (null: everyone). */
-    privateTo: Record<string, string | null>;
-    formError?: string;
-    roomError: Record<string, string | undefined>;
-    unavailable: boolean;
-  };
-  upsertRoom(v: RoomView): void;
-  addRoomMessage(m: RoomMessageView): void;
-  upsertInvitation(v: InvitationView): void;
-  loadRooms(): Promise<void>;
-  selectRoom(id: string | null): Promise<void>;
-  createRoom(participants: string, subject: string): Promise<boolean>;
-  joinRoom(uri: string): Promise<boolean>;
-  answerInvitation(id: string, accept: boolean): Promise<void>;
-  sendToRoom(roomId: string, text: string): Promise<boolean>;
-  setPrivateTo(roomId: string, aor: string | null): void;
-  setNickname(roomId: string, nickname: string): Promise<boolean>;
-  inviteToRoom(roomId: string, participants: string): Promise<boolean>;
-  leaveRoom(roomId: string): Promise<void>;
-}
 
 /** "sip:a@x, sip:b@x" (commas, spaces or new lines) -> valid SIP URIs, or the first invalid entry. */
 export function parseParticipants(text: string): { ok: true; list: string[] } | { ok: false; bad: string } {
@@ -39,7 +13,7 @@ export function parseParticipants(text: string): { ok: true; list: string[] } | 
     .split(/[\s,;]+/)
     .map((x) => x.trim())
     .filter(Boolean);
-  for (const x of list) if (!sipUri(x).ok) return { ok: false, bad: x };
+  for (const x of list) if (!check(sipUri, x).ok) return { ok: false, bad: x };
   return { ok: true, list };
 }
 
@@ -103,7 +77,7 @@ export const roomsSlice: Slice<RoomsSlice> = (client) => (set, get) => {
       }
     },
     async joinRoom(uri) {
-      if (!sipUri(uri.trim()).ok) {
+      if (!check(sipUri, uri.trim()).ok) {
         patch({ formError: 'Enter the room address, like sip:conf-1234@example.com' });
         return false;
       }

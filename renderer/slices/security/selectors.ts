@@ -1,5 +1,5 @@
 import type { ConversationView, SecurityView } from '../../../app/ipc/contract';
-import type { AppState } from '../../store';
+import type { AppState } from '../shared';
 
 export const selectSecurity = (id: string | null) => (s: AppState) => (id ? s.security.byConv[id] : undefined);
 export const selectSafety = (id: string | null) => (s: AppState) => (id ? s.security.safety[id] : undefined);

@@ -1,30 +1,8 @@
 // Security slice: per-conversation status (hop-by-hop vs end-to-end vs peer verification), the safety-number panel with
 // its QR code (rendered to an SVG data URI here; never injected as HTML), verification and key-change acceptance.
 import QRCode from 'qrcode';
-import type { SecurityView } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
-
-export interface SafetyNumber {
-  digits: string;
-  qrDataUri: string;
-}
-
-export interface SecuritySlice {
-  security: {
-    byConv: Record<string, SecurityView>;
-    panelFor: string | null;
-    safety: Record<string, SafetyNumber>;
-    verifyResult: Record<string, boolean | undefined>;
-  };
-  loadSecurity(conversationId: string): Promise<void>;
-  openSecurityPanel(conversationId: string): Promise<void>;
-  closeSecurityPanel(): void;
-  verifyPeer(conversationId: string, digits: string): Promise<void>;
-  acceptKeyChange(conversationId: string): Promise<void>;
-  /** Sets (null: removes) the conversation's pre-shared passphrase; main derives and keeps the key. Resolves true on success. */
-  setPsk(conversationId: string, passphrase: string | null): Promise<boolean>;
-  setSecurity(v: SecurityView): void;
-}
+import { errorText, type Slice } from '../shared';
+import type { SecuritySlice } from './state';
 
 export async function qrDataUri(payload: string): Promise<string> {
   const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });

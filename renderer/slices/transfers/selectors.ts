@@ -1,5 +1,5 @@
 import type { TransferView } from '../../../app/ipc/contract';
-import type { AppState } from '../../store';
+import type { AppState } from '../shared';
 
 const NONE: Record<string, TransferView> = {};
 export const selectTransfers = (id: string | null) => (s: AppState) => (id && s.transfers.byConv[id]) || NONE;

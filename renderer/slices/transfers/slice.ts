@@ -1,24 +1,8 @@
 // Transfers slice: file transfers per conversation (views from main's transfer.upserted), the send-file form, and the
 // actions for files.* channels. The renderer never reads files: it passes a path (typed, or from Electron's drop/dialog).
-import type { TransferView } from '../../../app/ipc/contract';
 import { FEATURE_UNAVAILABLE } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
-
-export interface TransfersSlice {
-  transfers: {
-    byConv: Record<string, Record<string, TransferView>>;
-    /** Per transfer: the saved path shown after "Show in folder" when the shell could not open a file manager. */
-    revealed: Record<string, string>;
-    /** Per conversation: the last send-file error (shown beside the form). */
-    sendError: Record<string, string | undefined>;
-    unavailable: boolean;
-  };
-  upsertTransfer(v: TransferView): void;
-  loadTransfers(conversationId: string): Promise<void>;
-  sendFile(conversationId: string, path: string): Promise<boolean>;
-  transferAction(action: 'accept' | 'decline' | 'cancel' | 'resume', transferId: string): Promise<void>;
-  revealTransfer(transferId: string): Promise<void>;
-}
+import { errorText, type Slice } from '../shared';
+import type { TransfersSlice } from './state';
 
 export const transfersSlice: Slice<TransfersSlice> = (client) => (set, get) => ({
   transfers: { byConv: {}, revealed: {}, sendError: {}, unavailable: false },

@@ -1,4 +1,4 @@
-import type { AppState } from '../../store';
+import type { AppState } from '../shared';
 
 /** The peer currently typing in this conversation, or null. */
 export const selectPeerTyping = (id: string | null) => (s: AppState) => {

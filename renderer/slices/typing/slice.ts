@@ -1,15 +1,9 @@
 // Typing slice (RFC 3994 semantics are main's job): the peer's indicator per conversation, and our own state sent
 // sparingly: 'active' at most once per TYPING_REFRESH_MS while typing, 'idle' when the text is cleared or sent.
-import type { TypingView } from '../../../app/ipc/contract';
-import type { Slice } from '../../store';
+import type { Slice } from '../shared';
+import type { TypingSlice } from './state';
 
 export const TYPING_REFRESH_MS = 10_000;
-
-export interface TypingSlice {
-  typing: { peers: Record<string, TypingView>; mine: Record<string, { active: boolean; sentAt: number }> };
-  composing(conversationId: string, active: boolean, now?: number): void;
-  setPeerTyping(v: TypingView): void;
-}
 
 export const typingSlice: Slice<TypingSlice> = (client) => (set, get) => ({
   typing: { peers: {}, mine: {} },

@@ -1,4 +1,4 @@
-import type { AppState } from '../../store';
+import type { AppState } from '../shared';
 
 export const selectTheme = (s: AppState) => s.ui.theme;
 export const selectNotices = (s: AppState) => s.ui.notices;

@@ -1,23 +1,6 @@
 // UI slice: theme, notices, the link confirmation prompt (web host: 'delegated'), dialogs.
-import type { LinkDecision } from '../../../app/ipc/contract';
-import { errorText, type Slice } from '../../store';
-
-export type Theme = 'system' | 'light' | 'dark';
-export interface Notice {
-  id: number;
-  kind: 'error' | 'info';
-  text: string;
-}
-
-export interface UiSlice {
-  ui: { theme: Theme; notices: Notice[]; linkPrompt: LinkDecision | null; newConversationOpen: boolean };
-  setTheme(t: Theme): void;
-  notify(kind: Notice['kind'], text: string): void;
-  dismissNotice(id: number): void;
-  openLink(url: string): Promise<void>;
-  closeLinkPrompt(): void;
-  setNewConversationOpen(open: boolean): void;
-}
+import { errorText, type Slice } from '../shared';
+import type { UiSlice, Theme } from './state';
 
 export const MAX_NOTICES = 4;
 const THEME_KEY = 'parley.theme';

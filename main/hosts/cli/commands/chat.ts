@@ -108,6 +108,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
 
 export const chatCommand: Command = {
   name: 'chat',
+  flags: FLAGS,
   summary: 'interactive MSRP chat session (INVITE), end-to-end encrypted',
   usage: () => `usage: parley chat TARGET [--json] [--relay] [options]
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { CliExit, EXIT } from '../exit-codes';
-import { collectInvites, createConfCommand } from './conf';
+import { createConfCommand, invitesOf } from './conf';
+import { parseArgs } from '../args';
 import { MemberPool, startConfLab, until, waitEvent, type ConfLab, type Member } from '../../../features/conference/testing';
 import type { ConferenceRoom } from '../../../features/conference/room';
 import type { RoomMessage } from '../../../features/conference/types';
@@ -120,12 +121,11 @@ describe('parley conf', () => {
   });
 
   it('--invite repeats and comma lists', () => {
-    assert.deepEqual(collectInvites(['create', '--invite', 'bob', '--invite=carol,dave', '--json']), {
-      invites: ['bob', 'carol', 'dave'],
-      rest: ['create', '--json'],
-    });
+    const cmd = createConfCommand();
+    const p = parseArgs(['create', '--invite', 'bob', '--invite=carol,dave', '--json'], cmd.flags);
+    assert.deepEqual([invitesOf(p), p.positionals, p.flags.json], [['bob', 'carol', 'dave'], ['create'], true]);
     assert.throws(
-      () => collectInvites(['create', '--invite']),
+      () => parseArgs(['create', '--invite'], cmd.flags),
       (e) => e instanceof CliExit && e.exitCode === EXIT.USAGE,
     );
   });

@@ -23,7 +23,7 @@ const FLAGS: FlagSpecs = {
     help: 'UE profile whose key store gives the E2E identity and pins (default: --profile; PARLEY_PASSPHRASE if locked)',
   },
   plaintext: { type: 'boolean', help: 'no end-to-end encryption (rooms are group-encrypted with the profile keys by default)' },
-  invite: { type: 'string', arg: 'URI', help: 'create: invite URI (repeat the flag, or comma-separate)' }, // collected by collectInvites
+  invite: { type: 'string', arg: 'URI', multiple: true, help: 'create: invite URI (repeat the flag, or comma-separate)' },
   subject: { type: 'string', arg: 'TEXT', help: 'create: room subject' },
   interactive: {
     type: 'boolean',
@@ -35,29 +35,12 @@ const FLAGS: FlagSpecs = {
 
 const SUBS: Record<string, number> = { create: 0, join: 1, invite: 2, nick: 2, say: 2, private: 3, leave: 1 };
 
-/** `--invite` may be repeated: every value, comma lists split. */
-export function collectInvites(argv: string[]): { invites: string[]; rest: string[] } {
-  const invites: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (a === '--invite') {
-      if (i + 1 >= argv.length) throw new UsageError('--invite needs a URI');
-      invites.push(argv[++i]);
-    } else if (a.startsWith('--invite=')) invites.push(a.slice('--invite='.length));
-    else rest.push(a);
-  }
-  return {
-    invites: invites
-      .flatMap((v) => v.split(','))
-      .map((s) => s.trim())
-      .filter(Boolean),
-    rest,
-  };
+/** `--invite` may be repeated (a `multiple` flag), and each value may be a comma list. */
+export function invitesOf(p: Parsed): string[] {
+  return ((p.flags.invite as string[] | undefined) ?? [])
+    .flatMap((v) => v.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 const USAGE = `usage: parley conf create [--invite URI ...] [--subject TEXT] [--interactive]
@@ -80,11 +63,12 @@ ${formatFlags(FLAGS)}`;
 export function createConfCommand(input: NodeJS.ReadableStream = process.stdin): Command {
   return {
     name: 'conf',
+    flags: FLAGS,
     summary: 'chat conferences: create, join, invite, nick, say, private, leave',
     usage: () => USAGE,
     async run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-      const { invites, rest } = collectInvites(argv);
-      const p = parseArgs(rest, FLAGS);
+      const p = parseArgs(argv, FLAGS);
+      const invites = invitesOf(p);
       if (p.flags.help) {
         io.out(this.usage());
         return EXIT.OK;

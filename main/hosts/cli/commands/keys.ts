@@ -45,6 +45,7 @@ async function readPassphrase(): Promise<string> {
 
 export const keysCommand: Command = {
   name: 'keys',
+  flags: FLAGS,
   summary: 'show your key fingerprint, safety numbers with a peer, verify a peer, set a pre-shared passphrase',
   usage: () => `usage: parley keys show                   your identity key fingerprint
        parley keys fingerprint PEER       the safety number with PEER (compare it with theirs)

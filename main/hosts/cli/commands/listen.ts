@@ -81,6 +81,7 @@ export function ueMessageHuman(v: MessageView, row: StoredMessage | null): strin
 
 export const listenCommand: Command = {
   name: 'listen',
+  flags: FLAGS,
   summary: 'register and print received messages (E2E page mode and MSRP sessions) until interrupted',
   usage: () => `usage: parley listen [--json] [--plain] [options]
 

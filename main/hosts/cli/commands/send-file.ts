@@ -21,6 +21,7 @@ const FLAGS: FlagSpecs = {
 
 export const sendFileCommand: Command = {
   name: 'send-file',
+  flags: FLAGS,
   summary: 'send a file (RFC 5547 over MSRP), end-to-end encrypted, with progress',
   usage: () => `usage: parley send-file TARGET PATH [--json] [--relay] [options]
 

@@ -1,7 +1,7 @@
 // `parley send TARGET TEXT`: one message, end-to-end encrypted through a full UE on the profile (key discovery, pins,
 // history); `--plain` (or --type/--file-body/--cpim) sends one raw RFC 3428 page-mode MESSAGE. Exit status = outcome.
 import { readFileSync } from 'node:fs';
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, UsageError } from '../exit-codes';
 import { startRegistered, type Io } from '../ua-run';
@@ -31,6 +31,7 @@ const E2E_WORDS: Record<SendOnceResult['e2e'], string> = {
 
 export const sendCommand: Command = {
   name: 'send',
+  flags: FLAGS,
   summary: 'send one message, end-to-end encrypted (or --plain: one raw SIP MESSAGE), and report its outcome',
   usage: () => `usage: parley send TARGET [TEXT] [options]
 
@@ -108,7 +109,7 @@ ${formatFlags(FLAGS)}`,
 };
 
 async function sendPlain(
-  flags: Record<string, string | boolean | undefined>,
+  flags: Parsed['flags'],
   to: string,
   text: string | undefined,
   file: string | undefined,
