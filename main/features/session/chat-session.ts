@@ -33,6 +33,12 @@ export const MSRP_LOSS_GRACE_MS = 2_000;
 /** Relayed sessions: binding SENDs the active side sends until the peer's own binding SEND arrives, and their spacing. */
 export const RELAY_BIND_ATTEMPTS = 5;
 export const RELAY_BIND_RETRY_MS = 1_000;
+const NO_SUCCESS_REPORT = {
+  status: 'failed',
+  code: 408,
+  errorCode: 'MSRP_NO_SUCCESS_REPORT',
+  reason: `no Success-Report from the peer within ${SUCCESS_REPORT_WAIT_MS} ms: delivery not confirmed`,
+} as const;
 
 export interface ChatSessionEvents {
   established: [];
@@ -369,7 +375,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         const p = this.pending.get(e.messageId);
         if (!p) return;
         if (!p.successReport) return this.finish(e.messageId, { status: 'sent' });
-        p.timer = setTimeout(() => this.finish(e.messageId, { status: 'sent' }), SUCCESS_REPORT_WAIT_MS);
+        // every chunk got its 200, but that may be a relay's hop-by-hop answer: only the peer's report proves delivery
+        p.timer = setTimeout(() => this.finish(e.messageId, NO_SUCCESS_REPORT), SUCCESS_REPORT_WAIT_MS);
         p.timer.unref();
         return;
       }
