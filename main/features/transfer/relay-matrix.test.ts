@@ -14,8 +14,11 @@ import type { IncomingFileOffer } from './incoming';
 import { tempDir, writeTestFile } from './testing';
 import { sha256File } from './prepare';
 
-/** Bound for every wait in here: a lost frame must fail in seconds, naming the combination and the direction. */
-const WAIT_MS = 10_000;
+/**
+ * Bound for every wait in here: a lost frame must fail in seconds, naming the combination, the direction and the last
+ * stage reached. (A transfer is ~10 round trips through Kamailio; 15 s leaves room for a machine shared by many runs.)
+ */
+const WAIT_MS = 15_000;
 /** 25 chunks through a relay (4 KiB), one on a direct connection. */
 const FILE_BYTES = 100 * 1024;
 
@@ -33,10 +36,10 @@ interface Party {
   aor: string;
 }
 
-function bounded<T>(p: Promise<T>, what: string): Promise<T> {
+function bounded<T>(p: Promise<T>, what: string, stage: () => string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(new Error(`${what}: nothing within ${WAIT_MS} ms`)), WAIT_MS);
+    t = setTimeout(() => reject(new Error(`${what}: nothing within ${WAIT_MS} ms (reached: ${stage()})`)), WAIT_MS);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
@@ -91,7 +94,16 @@ describe('file transfer: {direct, relayed} x {direct, relayed} x {msrp, msrps} t
     });
     const t = await from.ft.sendFile(to.aor, file.path, { name: 'matrix.dat' });
     const rx = (await offered).accept({ dir });
-    const [out, got] = await Promise.all([bounded(t.result, `${what}: sender outcome`), bounded(rx.result, `${what}: receiver`)]);
+    const stages = ['offer accepted'];
+    t.once('accepted', () => stages.push('sender MSRP up'));
+    t.once('progress', () => stages.push('first Success-Report range'));
+    rx.once('manifest', () => stages.push('manifest received'));
+    rx.once('done', () => stages.push('receiver done'));
+    const stage = () => stages.join(', ');
+    const [out, got] = await Promise.all([
+      bounded(t.result, `${what}: sender outcome`, stage),
+      bounded(rx.result, `${what}: receiver`, stage),
+    ]);
     assert.equal(out.status, 'delivered', `${what}: ${JSON.stringify(out)}`);
     assert.equal(got.sha256, file.sha, `${what}: SHA-256 at the receiver`);
     assert.equal(await sha256File(got.path), file.sha, `${what}: file on disk`);
