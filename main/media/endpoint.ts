@@ -1,6 +1,7 @@
 // The MSRP side of a UA's session layer: listeners for msrp and msrps (RFC 4975 s.6) and AUTH at the relay (RFC 4976 s.5),
 // shared by chat sessions (this folder) and file transfer (../transfer).
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { ParleyError } from '../base/errors';
 import { MsrpTransport } from '../net/msrp/transport';
 import { MsrpRelayClient } from '../net/msrp/relay';
@@ -15,8 +16,9 @@ export interface MsrpEndpointOptions {
   aor: string;
   password: string;
   /**
-   * The account's CA (SipAccount.ca, or caFile): the trust anchor for msrps hops that come without an a=fingerprint, i.e.
-   * a peer's relay (relays are checked against their certificate chain, RFC 4976). A relay config's own `ca` wins.
+   * The account's CA (SipAccount.ca, or caFile), trusted beside the public roots for msrps hops that come without an
+   * a=fingerprint, i.e. a peer's relay (relays are checked against their certificate chain, RFC 4976). A relay config's
+   * own `ca` wins.
    */
   ca?: string;
   caFile?: string;
@@ -40,7 +42,9 @@ export async function openMsrpEndpoints(
   fingerprints: Map<boolean, string>,
 ): Promise<MsrpRelayBinding | undefined> {
   const relayTls = o.relay ? /^msrps:/i.test(o.relay.uri) : false;
-  const ca = (relayTls ? o.relay?.ca : undefined) ?? accountCa(o);
+  // the account's CA is added to the public roots (a peer's relay may be anywhere), a relay CA is the only anchor for it
+  const own = accountCa(o);
+  const ca = (relayTls ? o.relay?.ca : undefined) ?? (own ? [...rootCertificates, own] : undefined);
   for (const secure of [false, true]) {
     const t = new MsrpTransport({ host: o.host, tls: secure ? (ca ? { ca } : true) : false });
     await t.listen();
