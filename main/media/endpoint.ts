@@ -1,6 +1,8 @@
 // The MSRP side of a UA's session layer: listeners for msrp and msrps (RFC 4975 s.6) and AUTH at the relay (RFC 4976 s.5),
 // shared by chat sessions (this folder) and file transfer (../transfer).
-import type { ParleyError } from '../base/errors';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { ParleyError } from '../base/errors';
 import { MsrpTransport } from '../net/msrp/transport';
 import { MsrpRelayClient } from '../net/msrp/relay';
 import { fingerprintAttribute } from '../net/msrp/tls-cert';
@@ -13,6 +15,13 @@ export interface MsrpEndpointOptions {
   /** The account: relay user defaults to its user part, the relay password to the SIP password. */
   aor: string;
   password: string;
+  /**
+   * The account's CA (SipAccount.ca, or caFile), trusted beside the public roots for msrps hops that come without an
+   * a=fingerprint, i.e. a peer's relay (relays are checked against their certificate chain, RFC 4976). A relay config's
+   * own `ca` wins.
+   */
+  ca?: string;
+  caFile?: string;
   onRefreshFailed: (e: ParleyError) => void;
 }
 
@@ -33,8 +42,10 @@ export async function openMsrpEndpoints(
   fingerprints: Map<boolean, string>,
 ): Promise<MsrpRelayBinding | undefined> {
   const relayTls = o.relay ? /^msrps:/i.test(o.relay.uri) : false;
+  // the account's CA is added to the public roots (a peer's relay may be anywhere), a relay CA is the only anchor for it
+  const own = accountCa(o);
+  const ca = (relayTls ? o.relay?.ca : undefined) ?? (own ? [...rootCertificates, own] : undefined);
   for (const secure of [false, true]) {
-    const ca = secure && relayTls ? o.relay?.ca : undefined;
     const t = new MsrpTransport({ host: o.host, tls: secure ? (ca ? { ca } : true) : false });
     await t.listen();
     transports.set(secure, t);
@@ -55,5 +66,19 @@ export async function openMsrpEndpoints(
     await Promise.all([...transports.values()].map((t) => t.close()));
     transports.clear();
     throw e;
+  }
+}
+
+function accountCa(o: MsrpEndpointOptions): string | undefined {
+  if (o.ca || !o.caFile) return o.ca;
+  try {
+    return readFileSync(o.caFile, 'utf8');
+  } catch (e) {
+    throw new ParleyError(
+      'MSRP_CA_UNREADABLE',
+      `cannot read CA file ${o.caFile}: ${(e as Error).message}`,
+      { file: o.caFile },
+      { cause: e },
+    );
   }
 }

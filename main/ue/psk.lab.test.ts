@@ -40,6 +40,7 @@ test('same passphrase on both sides: first contact is encrypted with the PSK, no
   await alice.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered');
   const out = alice.wire.filter((w) => w.dir === 'out');
   assert.ok(!out.some((w) => w.contentType === KEY_REQUEST_CONTENT_TYPE), 'no key request was needed');
+  assert.ok(out.length > 0, 'the tap saw the message go out');
   assert.ok(!out.some((w) => w.body.includes('psk marker 7f3a')), 'never in clear on the wire');
   // Removing the passphrase goes back to identity keys only.
   assert.equal((await alice.ue.securitySetPsk({ conversationId: ca.id, passphrase: null })).e2e.state, 'on');

@@ -153,6 +153,8 @@ test('session mode: MSRP session opened on demand (E2E key-mgmt), IMDN over the 
   const n = alice.log.of('typing.changed').length;
   await bob.ue.typingSet({ conversationId: got.conversationId, active: true });
   await alice.log.waitFor('typing.changed', (t) => t.active && alice.log.of('typing.changed').indexOf(t) >= n, 'typing over MSRP');
+  // (a tap that saw nothing proves nothing: the first test of this file already asserts it records page mode)
+  assert.ok(alice.wire.length > 0 && bob.wire.length > 0, 'the taps are live');
   assert.ok(!alice.wire.concat(bob.wire).some((w) => w.body.includes('over msrp')), 'nothing of it in page mode');
 });
 
@@ -179,6 +181,10 @@ test('deferred delivery: bob offline -> stored (202); bob signs in again from hi
   assert.equal((await bob.ue.accountGet({}))?.aor, 'sip:bob@parley.test');
   const got = await bob.log.waitFor('message.upserted', (m) => m.text === 'while you were away', 'stored message delivered');
   assert.equal(got.e2e.state, 'on');
+  assert.ok(
+    bob.wire.some((w) => w.dir === 'in' && w.contentType === E2E_CONTENT_TYPE),
+    'the tap saw the stored envelope',
+  );
   assert.ok(!bob.wire.some((w) => w.body.includes('while you were away')));
   await alice.log.waitFor('message.upserted', (m) => m.id === messageId && m.state === 'delivered', 'delivered via IMDN');
   // History survived the restart (encrypted store reopened with the key store's data key).
@@ -243,5 +249,9 @@ test("'prefer' policy: first message in clear (flagged) while the key is fetched
   const m2 = await frank.log.waitFor('message.upserted', (m) => m.id === second.messageId && m.state === 'delivered');
   assert.equal(m2.e2e.state, 'on');
   assert.equal((await bob.log.waitFor('message.upserted', (m) => m.text === 'prefer two')).e2e.state, 'on');
+  assert.ok(
+    frank.wire.some((w) => w.dir === 'out' && w.contentType === E2E_CONTENT_TYPE),
+    'the tap saw the envelope',
+  );
   assert.ok(!frank.wire.some((w) => w.body.includes('prefer two')));
 });

@@ -30,9 +30,14 @@ export const SEND_SLICE_BYTES = 1024 * 1024;
 export const RELAY_SEND_SLICE_BYTES = 64 * 1024;
 /** After the MSRP connection drops, wait this long for the SIP BYE before ending the session as 'msrp-error'. */
 export const MSRP_LOSS_GRACE_MS = 2_000;
-/** Relayed sessions: binding SENDs the active side sends until the peer's own binding SEND arrives, and their spacing. */
-export const RELAY_BIND_ATTEMPTS = 5;
-export const RELAY_BIND_RETRY_MS = 1_000;
+/** Relayed sessions: how long the active side waits for the peer's own binding SEND (a third-party peer sends none). */
+export const RELAY_BIND_WAIT_MS = 5_000;
+const NO_SUCCESS_REPORT = {
+  status: 'failed',
+  code: 408,
+  errorCode: 'MSRP_NO_SUCCESS_REPORT',
+  reason: `no Success-Report from the peer within ${SUCCESS_REPORT_WAIT_MS} ms: delivery not confirmed`,
+} as const;
 
 export interface ChatSessionEvents {
   established: [];
@@ -165,21 +170,16 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   private onPeerBound: (() => void) | undefined;
 
   /**
-   * Relays answer every SEND hop by hop, so a 200 to our binding SEND does not prove the path works end to end (the lab
-   * relay drops frames while it opens its relay-to-relay leg). Both Parley ends therefore wait for the peer's binding
-   * SEND: the passive side answers each one with its own; the active side repeats its binding SEND until one arrives.
-   * A peer that never sends one (third-party client) is accepted after RELAY_BIND_ATTEMPTS.
+   * Relays answer every SEND hop by hop, so a 200 to our binding SEND does not prove the path end to end. Both Parley
+   * ends therefore wait for the peer's binding SEND: the passive side answers the peer's with its own; the active side
+   * sends one (never again: a resend would hide a lost frame, docs/sessions.md) and accepts a peer that sends none
+   * (third-party client) after RELAY_BIND_WAIT_MS. Messages lost on a broken path still fail visibly (no Success-Report).
    */
   private async relayHandshake(): Promise<void> {
     if (this.peerBound) return;
     const bound = new Promise<void>((resolve) => (this.onPeerBound = resolve));
     if (this.neg!.role === 'passive') return bound;
-    for (let i = 1; i < RELAY_BIND_ATTEMPTS && !this.peerBound && this.state === 'connecting'; i++) {
-      const t = new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref());
-      await Promise.race([bound, t]);
-      if (!this.peerBound && this.state === 'connecting') this.msrp!.sendBindRequest();
-    }
-    await Promise.race([bound, new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref())]);
+    await Promise.race([bound, new Promise<void>((r) => setTimeout(r, RELAY_BIND_WAIT_MS).unref())]);
   }
 
   /** Resolves once the MSRP connection is bound; rejects with the reason the session closed. */
@@ -369,7 +369,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         const p = this.pending.get(e.messageId);
         if (!p) return;
         if (!p.successReport) return this.finish(e.messageId, { status: 'sent' });
-        p.timer = setTimeout(() => this.finish(e.messageId, { status: 'sent' }), SUCCESS_REPORT_WAIT_MS);
+        // every chunk got its 200, but that may be a relay's hop-by-hop answer: only the peer's report proves delivery
+        p.timer = setTimeout(() => this.finish(e.messageId, NO_SUCCESS_REPORT), SUCCESS_REPORT_WAIT_MS);
         p.timer.unref();
         return;
       }

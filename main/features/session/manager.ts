@@ -95,6 +95,8 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
         relay: this.opts.relay,
         aor: this.localAor,
         password: this.ua.account.password,
+        ca: this.ua.account.ca,
+        caFile: this.ua.account.caFile,
         onRefreshFailed: (e) => this.report(e),
       },
       this.transports,

@@ -14,7 +14,11 @@ export const ISCOMPOSING_TYPE = 'application/im-iscomposing+xml';
 export const MAX_CHAT_MESSAGE_BYTES = 16 * 1024 * 1024;
 /** How long open() waits for the peer to answer (JsSIP's own no-answer timer on the callee side is 60 s). */
 export const SESSION_ANSWER_TIMEOUT_MS = 90_000;
-/** After the last chunk got its 200, how long send() waits for a requested Success-Report before resolving 'sent'. */
+/**
+ * After the last chunk got its 200, how long send() waits for a requested Success-Report. Without it the message is
+ * 'failed' (MSRP_NO_SUCCESS_REPORT), never 'sent': a 200 only proves that the next hop took the chunk (relays answer
+ * hop by hop, RFC 4976, as may an SBC under CEMA), and the lab relay turns no downstream failure into a REPORT.
+ */
 export const SUCCESS_REPORT_WAIT_MS = 10_000;
 /** MSRP connection setup (connect + binding SEND, or waiting for the peer) after the SIP session is up. */
 export const MSRP_SETUP_TIMEOUT_MS = 30_000;
@@ -78,7 +82,7 @@ export interface SendOutcome {
   /** MSRP status of a failure (413, 415, 481, 408 ...). */
   code?: number;
   reason?: string;
-  /** Stable error code: MSRP_SEND_FAILED, MSRP_TIMEOUT, SESSION_CLOSED, SEND_INTERRUPTED, E2E_TOO_LARGE ... */
+  /** Stable error code: MSRP_SEND_FAILED, MSRP_TIMEOUT, MSRP_NO_SUCCESS_REPORT, SESSION_CLOSED, SEND_INTERRUPTED ... */
   errorCode?: string;
 }
 

@@ -6,9 +6,6 @@ import { onSessionEvent } from './session-events';
 
 /** MSRP connection setup (connect + binding SEND, or waiting for the peer) after the SIP answer. */
 export const MSRP_SETUP_TIMEOUT_MS = 30_000;
-/** Relayed sessions: binding SENDs are repeated this often until the peer's own binding SEND arrives (lab relay drops early frames). */
-export const RELAY_BIND_RETRY_MS = 500;
-export const RELAY_BIND_ATTEMPTS = 20;
 
 export function createFileSession(link: FileLink, extra: Partial<MsrpSessionOptions> = {}): MsrpSession {
   return new MsrpSession({
@@ -23,8 +20,8 @@ export function createFileSession(link: FileLink, extra: Partial<MsrpSessionOpti
 
 /**
  * Attach (passive: registers synchronously, so call before the SDP that makes the peer connect leaves). Resolves when the
- * session is usable end to end: direct = bound; relayed = the peer's binding SEND arrived (each side answers every peer
- * binding SEND with one of its own, the active side repeats until it sees one).
+ * session is usable end to end: direct = bound; relayed = the peer's binding SEND arrived (the passive side answers the
+ * peer's binding SEND with its own; the active side sends one and never repeats it, so a lost frame fails the setup).
  */
 export function attachFileSession(link: FileLink, session: MsrpSession): Promise<void> {
   let peerBound = false;
@@ -47,14 +44,7 @@ export function attachFileSession(link: FileLink, session: MsrpSession): Promise
   const ready = (async () => {
     await attached;
     if (!link.relayed) return;
-    const bound = new Promise<void>((r) => (peerBound ? r() : (onBound = r)));
-    if (link.role === 'active') {
-      for (let i = 0; i < RELAY_BIND_ATTEMPTS && !peerBound; i++) {
-        await Promise.race([bound, new Promise<void>((r) => setTimeout(r, RELAY_BIND_RETRY_MS).unref())]);
-        if (!peerBound) session.sendBindRequest();
-      }
-    }
-    await bound;
+    await new Promise<void>((r) => (peerBound ? r() : (onBound = r)));
   })();
   return Promise.race([ready, timeout])
     .catch((e: unknown) => {

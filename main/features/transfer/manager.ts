@@ -85,6 +85,8 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
         relay: this.opts.relay,
         aor: this.ua.account.aor,
         password: this.ua.account.password,
+        ca: this.ua.account.ca,
+        caFile: this.ua.account.caFile,
         onRefreshFailed: (e) => this.report(e),
       },
       this.transports,

@@ -19,7 +19,10 @@ import { onSessionEvent } from './session-events';
 
 /** Plain files are read this much at a time (fresh buffers: the socket keeps references until written). */
 export const READ_BLOCK_BYTES = 1024 * 1024;
-/** After the last chunk was acknowledged, how long to wait for the final Success-Report before 'sent' (unconfirmed). */
+/**
+ * After the last chunk was acknowledged, how long to wait for the final Success-Report. Without it the transfer fails
+ * (FILE_UNCONFIRMED): the 200s may come from a relay hop by hop (RFC 4976) that lost the data afterwards.
+ */
 export const DELIVERY_REPORT_TIMEOUT_MS = 120_000;
 
 export interface SenderOptions {
@@ -31,10 +34,12 @@ export interface SenderOptions {
   /** MSRP Content-Type of a plain file (the file-selector type). */
   contentType?: string;
   protected?: { fileKey: Uint8Array; manifestKey: Uint8Array; manifest: FileManifest };
+  /** Default DELIVERY_REPORT_TIMEOUT_MS. */
+  reportTimeoutMs?: number;
 }
 
 export interface SendResult {
-  /** 'delivered': the receiver's final Success-Report covered the file; 'sent': all chunks acknowledged, no report seen. */
+  /** 'delivered': the receiver's final Success-Report covered the file; 'sent': all chunks acknowledged, then the receiver hung up without a report. */
   status: 'delivered' | 'sent';
   wireBytes: number;
   bytes: number;
@@ -104,7 +109,12 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
         });
       } else if (e.type === 'sent') {
         this.acked = true;
-        const t = setTimeout(() => settle({ ok: true, delivered: false }), DELIVERY_REPORT_TIMEOUT_MS);
+        const wait = o.reportTimeoutMs ?? DELIVERY_REPORT_TIMEOUT_MS;
+        const unconfirmed = new ParleyError(
+          'FILE_UNCONFIRMED',
+          `every chunk was acknowledged, but no final Success-Report came within ${wait} ms`,
+        );
+        const t = setTimeout(() => settle({ ok: false, error: unconfirmed }), wait);
         t.unref();
       }
     });
