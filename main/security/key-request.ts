@@ -1,5 +1,5 @@
 // Key discovery over SIP MESSAGE (RFC 3428): signed key request / key response bodies, v1 (docs/security.md s.5.3).
-import { ParleyError } from '../base/errors';
+import { ParleyError, type ErrorCode } from '../base/errors';
 import { concat, u64, lp16, utf8, h256, ctEqual, b64url, fromB64url, random } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
@@ -37,7 +37,7 @@ export interface PendingKeyRequest {
   ts: number;
 }
 
-function fail(code: string, msg: string, details?: Record<string, unknown>): ParleyError {
+function fail(code: ErrorCode, msg: string, details?: Record<string, unknown>): ParleyError {
   return new ParleyError(code, msg, details);
 }
 

@@ -93,13 +93,13 @@ ${formatFlags(FLAGS)}`,
           ? EXIT.TIMEOUT
           : code === 'SIP_TRANSPORT_ERROR'
             ? EXIT.REGISTRATION
-            : code === 'SECURITY_KEY_CHANGED'
+            : code === 'PEER_KEY_CHANGED'
               ? EXIT.MISMATCH
               : /^(MSRP_|SESSION_|IMDN_|CONTACT_BLOCKED)/.test(code)
                 ? EXIT.SIP_FAILURE
                 : EXIT.INTERNAL;
       const hint =
-        code === 'SECURITY_KEY_CHANGED' ? ` (check the new key: parley keys fingerprint ${target}; then parley keys accept ${target})` : '';
+        code === 'PEER_KEY_CHANGED' ? ` (check the new key: parley keys fingerprint ${target}; then parley keys accept ${target})` : '';
       throw new CliExit(status, `failed ${code} ${r.failure?.reason ?? ''}${hint}`.trim());
     }
     if (!p.flags.json) io.out(`${r.state === 'stored' ? 'stored by network' : 'delivered'} (${E2E_WORDS[r.e2e]})`);

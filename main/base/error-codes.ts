@@ -1,0 +1,67 @@
+// The registry of error codes (docs/errors.md is generated from it: `npm run docs:errors`). Every code Parley raises,
+// reports or compares is a key here: ParleyError takes only these, so tsc rejects an unregistered code. Each entry says
+// what happened (meaning), where (layer), what a person is told (userText: the IPC boundary sends it as the error
+// message) and, where the CLI maps it, the `parley` exit code. The entries are written per layer in ./error-codes/.
+import { APPSERVER_ERRORS, HOST_ERRORS, IPC_ERRORS, UE_ERRORS } from './error-codes/app';
+import { type ErrorInfo } from './error-codes/define';
+import { CONFERENCE_ERRORS, MEDIA_ERRORS, PAGE_ERRORS, SESSION_ERRORS, TRANSFER_ERRORS } from './error-codes/features';
+import { FORMAT_ERRORS } from './error-codes/formats';
+import { SECURITY_ERRORS, STORE_ERRORS } from './error-codes/security';
+import { MSRP_ERRORS, MSRP_NET_ERRORS, SDP_ERRORS, SIP_NET_ERRORS, SIP_WIRE_ERRORS } from './error-codes/wire';
+
+export { ERROR_LAYERS, type CliExitName, type ErrorInfo, type ErrorLayer } from './error-codes/define';
+
+/** The parts in layer order (lowest first), as docs/errors.md lists them. */
+export const ERROR_PARTS = [
+  FORMAT_ERRORS,
+  SDP_ERRORS,
+  MSRP_ERRORS,
+  SIP_WIRE_ERRORS,
+  MSRP_NET_ERRORS,
+  SIP_NET_ERRORS,
+  SECURITY_ERRORS,
+  STORE_ERRORS,
+  MEDIA_ERRORS,
+  PAGE_ERRORS,
+  SESSION_ERRORS,
+  TRANSFER_ERRORS,
+  CONFERENCE_ERRORS,
+  UE_ERRORS,
+  HOST_ERRORS,
+  IPC_ERRORS,
+  APPSERVER_ERRORS,
+] as const;
+
+type Union<T> = T extends readonly (infer P)[] ? P : never;
+type Merge<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
+
+export type ErrorRegistry = Merge<Union<typeof ERROR_PARTS>>;
+export type ErrorCode = keyof ErrorRegistry & string;
+
+function merge(parts: readonly Record<string, ErrorInfo>[]): ErrorRegistry {
+  const out: Record<string, ErrorInfo> = {};
+  for (const part of parts) {
+    for (const [code, info] of Object.entries(part)) {
+      if (code in out) throw new Error(`error code ${code} is registered twice`);
+      out[code] = info;
+    }
+  }
+  return Object.freeze(out) as ErrorRegistry;
+}
+
+/** code -> {meaning, layer, userText, cli?}. */
+export const ERROR_CODES: ErrorRegistry = merge(ERROR_PARTS);
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** The entry of a registered code, else undefined (codes from the network or from old stores may be anything). */
+export function errorInfo(code: unknown): ErrorInfo | undefined {
+  return isErrorCode(code) ? ERROR_CODES[code] : undefined;
+}
+
+/** A code received from elsewhere (a peer's reason header, a stored row) if it is registered, else the fallback. */
+export function asErrorCode(code: unknown, fallback: ErrorCode): ErrorCode {
+  return isErrorCode(code) ? code : fallback;
+}
