@@ -114,10 +114,10 @@ export const SIP_NET_ERRORS = group('net', {
     'Could not connect to the server.',
     'REGISTRATION',
   ],
-  SIP_CONNECT_TIMEOUT: ['The TCP or TLS connection to the proxy did not come up in time.', 'The server did not answer in time.'],
+  SIP_CONNECT_TIMEOUT: ['The TCP or TLS connection to the proxy did not come up in time.', 'The server did not answer in time.', 'TIMEOUT'],
   SIP_HANDLER_FAILED: ['A handler for an incoming SIP request threw.', U.internal],
   SIP_INTERNAL_ERROR: ['Processing a received SIP message failed inside the transport.', U.internal],
-  SIP_KEEPALIVE_TIMEOUT: ['The proxy did not answer keep-alives, so the connection counts as lost.', U.connectionLost],
+  SIP_KEEPALIVE_TIMEOUT: ['The proxy did not answer keep-alives, so the connection counts as lost.', U.connectionLost, 'TIMEOUT'],
   SIP_REGISTER_TIMEOUT: ['The account was not registered within the timeout.', 'The server did not answer in time.', 'TIMEOUT'],
   SIP_REGISTRATION_FAILED: [
     'The registrar refused the registration, or the attempt failed.',
