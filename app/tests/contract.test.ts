@@ -82,7 +82,7 @@ test('events: message.upserted validates states and e2e facts', () => {
     e2e: { state: 'on' },
   };
   assert.equal(m(msg).ok, true);
-  assert.equal(m({ ...msg, state: 'failed', failure: { code: 'SIP_480', reason: 'Temporarily Unavailable' } }).ok, true);
+  assert.equal(m({ ...msg, state: 'failed', failure: { code: '480', reason: 'Temporarily Unavailable' } }).ok, true);
   assert.equal(m({ ...msg, state: 'lost' }).ok, false);
   assert.equal(m({ ...msg, e2e: { state: 'on', key: 'secret' } }).ok, false);
   assert.equal(EVENT_CHANNELS.length, Object.keys(eventChannels).length);

@@ -68,6 +68,7 @@ export const SESSION_ERRORS = group('session', {
     'SIP_FAILURE',
   ],
   SESSION_SEND_FAILED: ['Sending in a session failed unexpectedly.', 'The message could not be sent in the chat.', 'SIP_FAILURE'],
+  SDP_MISSING: ['An incoming INVITE carries no SDP offer; offerless INVITEs are not supported (488).', U.negotiation],
   SIP_BAD_FROM: ['An incoming INVITE has an unusable From URI (488).', U.unreadable],
 });
 
