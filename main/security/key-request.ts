@@ -51,7 +51,11 @@ function parseJson(body: string, type: string): Record<string, unknown> {
   }
   if (!j || typeof j !== 'object' || Array.isArray(j)) throw fail('KEY_MSG_BAD_FORMAT', 'key message is not an object');
   const o = j as Record<string, unknown>;
-  if (o.v !== 1) throw fail('KEY_MSG_BAD_FORMAT', `unsupported key message version ${String(o.v)}`, { version: o.v });
+  if (o.v !== 1) {
+    // Not String(o.v): a peer's {"toString": []} would throw a TypeError instead of the typed error.
+    const version = typeof o.v === 'number' ? o.v : typeof o.v;
+    throw fail('KEY_MSG_BAD_FORMAT', `unsupported key message version ${version}`, { version });
+  }
   if (o.type !== type) throw fail('KEY_MSG_BAD_FORMAT', `expected type ${type}`);
   if (typeof o.from !== 'string' || typeof o.to !== 'string' || !Number.isSafeInteger(o.ts) || (o.ts as number) < 0) {
     throw fail('KEY_MSG_BAD_FORMAT', 'from, to, ts required');

@@ -132,6 +132,7 @@ test('backend errors keep their code and send their user text; unexpected ones a
   };
   const typed = await rpc(o, 3, 'search', { query: 'x' });
   assert.deepEqual(typed.error, { code: 'STORE_OPEN_FAILED', message: 'Your message history could not be read.' });
+  assert.ok(logs.some((l) => l.includes('ipc search: STORE_OPEN_FAILED: cannot open history database: SQLITE_BUSY')));
   backend.search = orig;
   o.ws.close();
 });
