@@ -148,7 +148,7 @@ test('the account form validates input, shows backend errors, then signs in', as
   await fill(page, 'Outbound proxy', 'tls://127.0.0.1:5061');
   await fill(page, 'CA certificate file (optional)', '');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'REGISTER_FORBIDDEN' }).waitFor(T);
+  await page.getByRole('alert').filter({ hasText: 'SIP_AUTH_FAILED' }).waitFor(T);
   await page.getByRole('status').filter({ hasText: 'Connection error: Registration refused' }).waitFor(T);
   await screenshot(page, 'smoke-setup-errors');
 

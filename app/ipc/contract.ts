@@ -74,7 +74,7 @@ export const invokeChannels = {
     }),
     response: object({ messages: array(MessageView, { max: MAX_PAGE }), nextCursor: optional(string({ min: 1, max: 256 })) }),
   },
-  /** Queues a message; progress arrives as `message.upserted`. Refused with SECURITY_KEY_CHANGED while sendBlocked. */
+  /** Queues a message; progress arrives as `message.upserted`. Refused with PEER_KEY_CHANGED while sendBlocked. */
   'messages.send': {
     request: object({
       conversationId: id,
@@ -313,7 +313,8 @@ export class UeEventHub {
 /** A backend without an optional feature (e.g. file transfer) answers its channels with this code. */
 export const FEATURE_UNAVAILABLE = 'FEATURE_UNAVAILABLE';
 
-/** Stable codes produced by the IPC layer itself (backend errors keep their own ParleyError codes). */
+/** Stable codes produced by the IPC layer itself (backend errors keep their own ParleyError codes). Registered with the
+ *  others in main/base/error-codes.ts, which app/ipc may not import: a test keeps the two spellings equal. */
 export const IPC_ERROR = {
   badPayload: 'IPC_BAD_PAYLOAD',
   unknownChannel: 'IPC_UNKNOWN_CHANNEL',
@@ -331,13 +332,16 @@ export interface IpcErrorShape {
 
 const CODE_RE = /^[A-Z][A-Z0-9_]{1,63}$/;
 
-/** Maps anything thrown to {code, message}: a typed error keeps its code and message, anything else becomes IPC_INTERNAL
- *  (its message could leak internals). Never a stack trace. */
+/** Maps anything thrown to {code, message}. A registered error (ParleyError: its code is a key of the registry in
+ *  main/base/error-codes.ts) keeps its code and sends the registry's user text, which the renderer shows (its technical
+ *  message stays in main); an error of the IPC layer itself keeps its message; anything else becomes IPC_INTERNAL (its
+ *  message could leak internals). Never a stack trace. */
 export function toIpcError(e: unknown): IpcErrorShape {
+  if (e instanceof IpcError) return { code: e.code, message: e.message.slice(0, 1024) };
   if (typeof e === 'object' && e !== null) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && CODE_RE.test(code) && typeof message === 'string') {
-      return { code, message: message.slice(0, 1024) };
+    const { code, userText } = e as { code?: unknown; userText?: unknown };
+    if (typeof code === 'string' && CODE_RE.test(code) && typeof userText === 'string' && userText.length > 0) {
+      return { code, message: userText.slice(0, 1024) };
     }
   }
   return { code: IPC_ERROR.internal, message: 'Internal error' };

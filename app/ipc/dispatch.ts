@@ -51,7 +51,9 @@ export async function dispatchInvoke(
       : await callBackend(backend, channel as BackendChannel, req.value as Req<BackendChannel>);
   } catch (e) {
     const err = toIpcError(e);
+    // The renderer gets the user text; the technical message is logged here, in main, so it is not lost.
     if (err.code === IPC_ERROR.internal) opts.log?.(`ipc ${channel}: unexpected error: ${describe(e)}`);
+    else if (err.message !== (e as Error).message) opts.log?.(`ipc ${channel}: ${err.code}: ${(e as Error).message}`);
     return { ok: false, error: err };
   }
   const res = check(spec.response, result);

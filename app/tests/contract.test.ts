@@ -4,8 +4,11 @@ import {
   BACKEND_METHOD,
   EVENT_CHANNELS,
   eventChannels,
+  FEATURE_UNAVAILABLE,
   INVOKE_CHANNELS,
   invokeChannels,
+  IPC_ERROR,
+  IpcError,
   isInvokeChannel,
   isShellChannel,
   toIpcError,
@@ -15,6 +18,8 @@ import {
 import { check, type Schema } from '../ipc/schema';
 
 const valid = (s: Schema, v: unknown) => check(s, v).ok;
+import { ParleyError } from '../../main/base/errors';
+import { ERROR_CODES, errorInfo } from '../../main/base/error-codes';
 
 test('every invoke channel is either a shell channel or has a backend method', () => {
   for (const c of INVOKE_CHANNELS) {
@@ -80,20 +85,33 @@ test('events: message.upserted validates states and e2e facts', () => {
     e2e: { state: 'on' },
   };
   assert.equal(valid(m, msg), true);
-  assert.equal(valid(m, { ...msg, state: 'failed', failure: { code: 'SIP_480', reason: 'Temporarily Unavailable' } }), true);
+  assert.equal(valid(m, { ...msg, state: 'failed', failure: { code: '480', reason: 'Temporarily Unavailable' } }), true);
   assert.equal(valid(m, { ...msg, state: 'lost' }), false);
   assert.equal(valid(m, { ...msg, e2e: { state: 'on', key: 'secret' } }), false);
   assert.equal(EVENT_CHANNELS.length, Object.keys(eventChannels).length);
 });
 
-test('toIpcError keeps typed codes and hides everything else', () => {
-  const typed = Object.assign(new Error('Peer key changed'), { code: 'SECURITY_KEY_CHANGED' });
-  assert.deepEqual(toIpcError(typed), { code: 'SECURITY_KEY_CHANGED', message: 'Peer key changed' });
+test('toIpcError keeps registered codes with their user text and hides everything else', () => {
+  const typed = new ParleyError('PEER_KEY_CHANGED', 'the identity key of sip:bob@parley.test changed', { aor: 'sip:bob@parley.test' });
+  assert.deepEqual(toIpcError(typed), { code: 'PEER_KEY_CHANGED', message: ERROR_CODES.PEER_KEY_CHANGED.userText });
   assert.deepEqual(toIpcError(new Error('ENOENT /home/secret/path')), { code: 'IPC_INTERNAL', message: 'Internal error' });
   assert.deepEqual(toIpcError('boom'), { code: 'IPC_INTERNAL', message: 'Internal error' });
   assert.deepEqual(toIpcError({ code: 'lower', message: 'x' }), { code: 'IPC_INTERNAL', message: 'Internal error' });
+  // A code that is not registered (a Node errno, a look-alike) no longer leaks its message.
+  const errno = Object.assign(new Error('EACCES: permission denied, open /home/secret/key'), { code: 'EACCES' });
+  assert.deepEqual(toIpcError(errno), { code: 'IPC_INTERNAL', message: 'Internal error' });
+  const lookalike = Object.assign(new Error('Peer key changed'), { code: 'PEER_KEY_CHANGED' });
+  assert.deepEqual(toIpcError(lookalike), { code: 'IPC_INTERNAL', message: 'Internal error' });
+  // The IPC layer's own errors keep their message.
+  const missing = new IpcError(FEATURE_UNAVAILABLE, 'files.send is not available in this backend');
+  assert.deepEqual(toIpcError(missing), { code: FEATURE_UNAVAILABLE, message: 'files.send is not available in this backend' });
   const r = toIpcError(typed) as unknown as Record<string, unknown>;
   assert.equal('stack' in r, false);
+  assert.deepEqual(Object.keys(r).sort(), ['code', 'message']);
+});
+
+test('the IPC layer codes are registered (app/ipc spells them without importing main/)', () => {
+  for (const code of [...Object.values(IPC_ERROR), FEATURE_UNAVAILABLE]) assert.equal(errorInfo(code)?.layer, 'ipc', code);
 });
 
 test('UeEventHub delivers to every listener, survives a throwing one, unsubscribes', () => {

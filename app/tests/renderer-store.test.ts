@@ -95,7 +95,7 @@ test('account form: field errors without any IPC; valid input signs in and follo
     await store.getState().configure({ ...EMPTY_FORM, aor: 'sip:alice@parley.test', password: 'bad', proxy: 'tcp://127.0.0.1:5060' }),
     false,
   );
-  assert.match(store.getState().account.error ?? '', /REGISTER_FORBIDDEN/);
+  assert.match(store.getState().account.error ?? '', /SIP_AUTH_FAILED/);
   assert.equal(store.getState().connection.state, 'error');
   assert.equal(
     await store.getState().configure({ ...EMPTY_FORM, aor: 'sip:alice@parley.test', password: 'pw', proxy: 'tcp://127.0.0.1:5060' }),
@@ -149,7 +149,7 @@ test('send: state updates arrive as events; key change blocks with a typed error
   backend.changePeerKey(id);
   assert.equal(store.getState().security.byConv[id]!.sendBlocked, true);
   assert.equal(await store.getState().send(id, 'again'), false);
-  assert.match(store.getState().messages.sendError[id] ?? '', /SECURITY_KEY_CHANGED/);
+  assert.match(store.getState().messages.sendError[id] ?? '', /PEER_KEY_CHANGED/);
   await store.getState().acceptKeyChange(id);
   assert.equal(store.getState().security.byConv[id]!.sendBlocked, false);
   assert.equal(await store.getState().send(id, 'again'), true);

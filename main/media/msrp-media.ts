@@ -1,6 +1,6 @@
 // MSRP media of one SIP session: SDP offer/answer (RFC 4975 s.8, RFC 6135 setup, RFC 8122 fingerprint, RFC 6714 CEMA),
 // relay paths (RFC 4976 s.6), a=key-mgmt E2E agreement (RFC 4567 syntax, docs/security.md s.5.5) and connection roles.
-import { ParleyError, isParleyError } from '../base/errors';
+import { ParleyError, isParleyError, type ErrorCode } from '../base/errors';
 import {
   answerMsrpOffer,
   buildMsrpOffer,
@@ -81,7 +81,7 @@ export interface Negotiated {
 /** A refusal of an incoming offer: SIP status, stable code and human text (Warning: 399). */
 export interface OfferRejection {
   status: 488 | 606;
-  code: string;
+  code: ErrorCode;
   reason: string;
 }
 

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { initCrypto, utf8 } from './sodium';
 import { LocalIdentity } from './identity';
 import { isParleyError } from '../base/errors';
+import type { ErrorCode } from '../base/error-codes';
 import { GroupSession } from './group-keys';
 import {
   signRosterChange,
@@ -22,7 +23,7 @@ before(async () => {
   await initCrypto();
   [alice, bob, carol, mallory] = ['alice', 'bob', 'carol', 'mallory'].map((n) => LocalIdentity.generate(`sip:${n}@parley.test`));
 });
-const code = (c: string) => (e: unknown) => isParleyError(e, c);
+const code = (c: ErrorCode) => (e: unknown) => isParleyError(e, c);
 const m = (id: LocalIdentity) => ({ aor: id.aor, identityKey: id.publicKey });
 
 function threeMembers(): { chain: Uint8Array[]; roster: Roster } {

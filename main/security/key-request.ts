@@ -1,5 +1,5 @@
 // Key discovery over SIP MESSAGE (RFC 3428): signed key request / key response bodies, v1 (docs/security.md s.5.3).
-import { ParleyError } from '../base/errors';
+import { ParleyError, type ErrorCode } from '../base/errors';
 import { concat, u64, lp16, utf8, h256, ctEqual, b64url, fromB64url, random } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
@@ -37,7 +37,7 @@ export interface PendingKeyRequest {
   ts: number;
 }
 
-function fail(code: string, msg: string, details?: Record<string, unknown>): ParleyError {
+function fail(code: ErrorCode, msg: string, details?: Record<string, unknown>): ParleyError {
   return new ParleyError(code, msg, details);
 }
 
@@ -51,7 +51,11 @@ function parseJson(body: string, type: string): Record<string, unknown> {
   }
   if (!j || typeof j !== 'object' || Array.isArray(j)) throw fail('KEY_MSG_BAD_FORMAT', 'key message is not an object');
   const o = j as Record<string, unknown>;
-  if (o.v !== 1) throw fail('KEY_MSG_BAD_FORMAT', `unsupported key message version ${String(o.v)}`, { version: o.v });
+  if (o.v !== 1) {
+    // Not String(o.v): a peer's {"toString": []} would throw a TypeError instead of the typed error.
+    const version = typeof o.v === 'number' ? o.v : typeof o.v;
+    throw fail('KEY_MSG_BAD_FORMAT', `unsupported key message version ${version}`, { version });
+  }
   if (o.type !== type) throw fail('KEY_MSG_BAD_FORMAT', `expected type ${type}`);
   if (typeof o.from !== 'string' || typeof o.to !== 'string' || !Number.isSafeInteger(o.ts) || (o.ts as number) < 0) {
     throw fail('KEY_MSG_BAD_FORMAT', 'from, to, ts required');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { initCrypto, utf8 } from './sodium';
 import { LocalIdentity } from './identity';
 import { isParleyError } from '../base/errors';
+import type { ErrorCode } from '../base/error-codes';
 import { verifyBundle, verifyOneTime, parseBundle, encodeOneTime } from './prekeys';
 import { pqxdhInitiate, pqxdhRespond } from './pqxdh';
 import { PrekeySecrets } from './prekey-secrets';
@@ -19,7 +20,7 @@ before(async () => {
   [alice, bob, carol] = ['alice', 'bob', 'carol'].map((n) => LocalIdentity.generate(`sip:${n}@parley.test`));
 });
 
-const code = (c: string) => (e: unknown) => isParleyError(e, c);
+const code = (c: ErrorCode) => (e: unknown) => isParleyError(e, c);
 
 interface Party {
   id: LocalIdentity;

@@ -16,26 +16,26 @@ test('hkdf(ikm, salt, info) is HKDF-SHA-256: RFC 5869 test case 1', () => {
 
 test('Reader: bounds, lp16 limits, trailing bytes all raise the given code', () => {
   const buf = concat(lp16('abc'), u64(7));
-  const r = new Reader(buf, 'X_BAD');
+  const r = new Reader(buf, 'E2E_BAD_FORMAT');
   assert.equal(r.str16(), 'abc');
   assert.equal(r.u64(), 7n);
   r.end();
   assert.throws(
     () => r.u8(),
-    (e) => isParleyError(e, 'X_BAD'),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
   );
   assert.throws(
-    () => new Reader(lp16('abcdef'), 'X_BAD').lp16(3),
-    (e) => isParleyError(e, 'X_BAD'),
+    () => new Reader(lp16('abcdef'), 'E2E_BAD_FORMAT').lp16(3),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
   );
   assert.throws(
-    () => new Reader(new Uint8Array([0, 1, 0xff]), 'X_BAD').str16(),
-    (e) => isParleyError(e, 'X_BAD'),
+    () => new Reader(new Uint8Array([0, 1, 0xff]), 'E2E_BAD_FORMAT').str16(),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
     'invalid UTF-8',
   );
   assert.throws(
-    () => new Reader(new Uint8Array(3), 'X_BAD').end(),
-    (e) => isParleyError(e, 'X_BAD'),
+    () => new Reader(new Uint8Array(3), 'E2E_BAD_FORMAT').end(),
+    (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
   );
 });
 
@@ -47,18 +47,18 @@ test('random bytes are fresh; small-order X25519 keys are refused; base64 decode
     (e) => isParleyError(e, 'E2E_BAD_FORMAT'),
   );
   assert.throws(
-    () => fromB64url('a+b', 'B'),
-    (e) => isParleyError(e, 'B'),
+    () => fromB64url('a+b', 'KEY_MSG_BAD_FORMAT'),
+    (e) => isParleyError(e, 'KEY_MSG_BAD_FORMAT'),
   );
   assert.throws(
-    () => fromB64url('AAAA', 'B', 4),
-    (e) => isParleyError(e, 'B'),
+    () => fromB64url('AAAA', 'KEY_MSG_BAD_FORMAT', 4),
+    (e) => isParleyError(e, 'KEY_MSG_BAD_FORMAT'),
   );
   assert.throws(
-    () => fromB64('A', 'B'),
-    (e) => isParleyError(e, 'B'),
+    () => fromB64('A', 'KEY_MSG_BAD_FORMAT'),
+    (e) => isParleyError(e, 'KEY_MSG_BAD_FORMAT'),
   );
-  assert.deepEqual(fromB64(' AQID\r\n', 'B'), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(fromB64(' AQID\r\n', 'KEY_MSG_BAD_FORMAT'), new Uint8Array([1, 2, 3]));
   const kp = S().crypto_sign_keypair();
   assert.deepEqual(edPkToX(kp.publicKey), S().crypto_sign_ed25519_pk_to_curve25519(kp.publicKey));
   assert.deepEqual(edPkToX(kp.publicKey), edPkToX(kp.publicKey), 'memoized result is stable');

@@ -1,7 +1,7 @@
 // libsodium (sumo build, for Argon2id) loader plus small byte helpers shared by the security core.
 import sodiumModule from 'libsodium-wrappers-sumo';
 import { hkdfSync, getRandomValues } from 'node:crypto';
-import { ParleyError } from '../base/errors';
+import { ParleyError, type ErrorCode } from '../base/errors';
 
 export type Sodium = typeof sodiumModule;
 
@@ -27,7 +27,7 @@ export function utf8(s: string): Uint8Array {
   return enc.encode(s);
 }
 
-export function fromUtf8(b: Uint8Array, code = 'SEC_BAD_UTF8'): string {
+export function fromUtf8(b: Uint8Array, code: ErrorCode = 'SEC_BAD_UTF8'): string {
   try {
     return dec.decode(b);
   } catch {
@@ -78,7 +78,7 @@ export class Reader {
   off = 0;
   constructor(
     readonly buf: Uint8Array,
-    readonly code: string,
+    readonly code: ErrorCode,
   ) {}
   private need(n: number): void {
     if (this.off + n > this.buf.length) throw new ParleyError(this.code, `truncated at byte ${this.off} (need ${n})`);
@@ -130,7 +130,7 @@ export function b64url(b: Uint8Array): string {
 }
 
 /** Strict base64url (no padding) decode; throws `code` on any other character or a wrong length. */
-export function fromB64url(s: unknown, code: string, len?: number): Uint8Array {
+export function fromB64url(s: unknown, code: ErrorCode, len?: number): Uint8Array {
   if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new ParleyError(code, 'bad base64url field');
   const b = new Uint8Array(Buffer.from(s, 'base64url'));
   if (len !== undefined && b.length !== len) throw new ParleyError(code, `expected ${len} bytes, got ${b.length}`);
@@ -138,7 +138,7 @@ export function fromB64url(s: unknown, code: string, len?: number): Uint8Array {
 }
 
 /** Strict standard base64 (RFC 4648 s.4, padding optional, surrounding whitespace tolerated). */
-export function fromB64(s: string, code: string): Uint8Array {
+export function fromB64(s: string, code: ErrorCode): Uint8Array {
   const t = s.replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(t) || t.replace(/=+$/, '').length % 4 === 1) throw new ParleyError(code, 'bad base64 body');
   return new Uint8Array(Buffer.from(t, 'base64'));
@@ -160,7 +160,7 @@ export function h256(data: Uint8Array, key?: Uint8Array, len = 32): Uint8Array {
 }
 
 /** X25519 with a check against all-zero output (small-order peer keys). */
-export function x25519(secret: Uint8Array, pub: Uint8Array, code = 'E2E_BAD_FORMAT'): Uint8Array {
+export function x25519(secret: Uint8Array, pub: Uint8Array, code: ErrorCode = 'E2E_BAD_FORMAT'): Uint8Array {
   let out: Uint8Array;
   try {
     out = S().crypto_scalarmult(secret, pub);
@@ -175,7 +175,7 @@ const xCache = new Map<string, Uint8Array>();
 const X_CACHE_MAX = 512;
 
 /** Ed25519 public key -> X25519 public key (memoized: the conversion costs ~0.1 ms in WebAssembly). */
-export function edPkToX(pk: Uint8Array, code = 'E2E_BAD_FORMAT'): Uint8Array {
+export function edPkToX(pk: Uint8Array, code: ErrorCode = 'E2E_BAD_FORMAT'): Uint8Array {
   const k = Buffer.from(pk.buffer, pk.byteOffset, pk.length).toString('base64');
   const hit = xCache.get(k);
   if (hit) return hit.slice();

@@ -43,7 +43,7 @@ export interface ConversationSummary extends Conversation {
 export interface SecurityFacts {
   e2e: E2eState;
   e2eVerified: boolean;
-  /** Tamper/decrypt error code from the end-to-end layer (e.g. 'E2E_BAD_TAG'), null if none. */
+  /** Tamper/decrypt error code from the end-to-end layer (e.g. 'E2E_TAMPERED'), null if none. */
   errorCode: string | null;
   /** Received/sent over TLS on the first hop. */
   tls: boolean;

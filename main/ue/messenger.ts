@@ -135,7 +135,7 @@ export class Messenger {
     if (conv.blocked) throw new ParleyError('CONTACT_BLOCKED', 'This contact is blocked: unblock it to send.');
     const protect = this.protects(conv.peer);
     if (protect && this.s.e2e.peers.state(conv.peer) === 'changed') {
-      throw new ParleyError('SECURITY_KEY_CHANGED', "The contact's security key changed: review and accept it before sending.");
+      throw new ParleyError('PEER_KEY_CHANGED', "The contact's security key changed: review and accept it before sending.");
     }
     if (this.s.policy === 'prefer' && !protect && transport.mode === 'page') void this.s.secure.requestKey(conv.peer).catch(() => {});
     const psk = this.s.ks.getPsk(conv.peer) !== undefined;

@@ -92,7 +92,7 @@ export async function sendWithUe(ue: Ue, o: SendWithUeOptions): Promise<SendOnce
         resolve({
           id: '',
           state: 'failed',
-          failure: { code: (e as ParleyError).code ?? 'SEND_FAILED', reason: (e as Error).message },
+          failure: { code: (e as ParleyError).code ?? 'UE_SEND_FAILED', reason: (e as Error).message },
         } as MessageView);
       },
     );

@@ -90,7 +90,7 @@ test('barring: a blocked sender gets 603 (MESSAGE and session INVITE) and the me
   await alice.log.waitFor('message.upserted', (m) => m.id === again.messageId && m.state === 'delivered');
 });
 
-test('key change: recorded and announced, sending blocked (SECURITY_KEY_CHANGED) until accepted', async () => {
+test('key change: recorded and announced, sending blocked (PEER_KEY_CHANGED) until accepted', async () => {
   await bob.ue.close();
   const bob2 = await makeUe(); // a new device/profile for bob: a new identity key
   extra.push(bob2);
@@ -108,7 +108,7 @@ test('key change: recorded and announced, sending blocked (SECURITY_KEY_CHANGED)
   assert.equal(note.direction, 'in');
   const got = await alice.log.waitFor('message.upserted', (m) => m.text === 'new phone, who dis');
   assert.equal(got.e2e.signatureValid, false, 'signed by a key that is not the pinned one');
-  await assert.rejects(alice.ue.messagesSend({ conversationId: ca.id, text: 'blocked?' }), { code: 'SECURITY_KEY_CHANGED' });
+  await assert.rejects(alice.ue.messagesSend({ conversationId: ca.id, text: 'blocked?' }), { code: 'PEER_KEY_CHANGED' });
   const conv = (await alice.ue.conversationsList({})).find((c) => c.id === ca.id);
   assert.deepEqual([conv?.security.peer, conv?.security.sendBlocked], ['changed', true]);
   await alice.ue.securityAcceptKeyChange({ conversationId: ca.id });

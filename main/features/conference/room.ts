@@ -141,7 +141,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     content: string | { contentType: string; body: Uint8Array | string },
   ): Promise<SendResult> {
     const imdnMessageId = newImdnMessageId();
-    if (this.state !== 'joined') return { status: 'failed', imdnMessageId, errorCode: 'CONF_NOT_JOINED', reason: `room is ${this.state}` };
+    if (this.state !== 'joined') return { status: 'failed', imdnMessageId, errorCode: 'CONF_NOT_IN_ROOM', reason: `room is ${this.state}` };
     const to = privateTo ?? this.uri;
     const body = typeof content === 'string' ? { text: content } : { content };
     let wire: CpimMessage;

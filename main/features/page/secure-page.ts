@@ -1,7 +1,7 @@
 // End-to-end protected page mode (RFC 3428 MESSAGE carrying RFC 3862 CPIM sealed in the Parley envelope, docs/security.md
 // s.5.1) with key discovery (s.5.3): seal/open, key request/response, pending requests per peer. No history, no views.
 import { EventEmitter } from 'node:events';
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import { normalizeAoR } from '../../security/aor';
 import type { E2EContext } from '../../security/e2e';
 import { E2E_CONTENT_TYPE, parseEnvelope, decodeEnvelopeBody } from '../../security/envelope';
@@ -52,7 +52,7 @@ export interface InboundItem {
 /** An incoming message that could not be opened (tampered, not for us, stale, replayed...). Never dropped silently. */
 export interface InboundFailure {
   from: string;
-  code: string;
+  code: ErrorCode;
   reason: string;
   imdnMessageId?: string;
   sentAt?: Date;

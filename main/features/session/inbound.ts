@@ -1,6 +1,6 @@
 // Sans-IO decoding of one received MSRP message of a chat session: E2E frame (wire.ts) -> CPIM (RFC 3862) -> chat
 // message, IMDN (RFC 5438 s.7) or is-composing (RFC 3994); bare content from plaintext third-party clients.
-import { ParleyError, isParleyError } from '../../base/errors';
+import { ParleyError, isParleyError, type ErrorCode } from '../../base/errors';
 import { parseCpim, serializeCpim, cpimHeader, requestedNotifications, IMDN_NS_URI, type CpimMessage } from '../../protocol/formats/cpim';
 import { buildImdnReply, isImdnCpim, parseImdn } from '../../protocol/formats/imdn';
 import { parseIsComposing } from '../../protocol/formats/is-composing';
@@ -28,7 +28,8 @@ export interface InboundContext {
   localAor: string;
 }
 
-const wrap = (e: unknown, code: string): ParleyError => (isParleyError(e) ? e : new ParleyError(code, String((e as Error)?.message ?? e)));
+const wrap = (e: unknown, code: ErrorCode): ParleyError =>
+  isParleyError(e) ? e : new ParleyError(code, String((e as Error)?.message ?? e));
 
 export function decodeInbound(
   ctx: InboundContext,

@@ -44,7 +44,7 @@ test('sealed to the recipient: only it opens the preview; the SDP stays valid an
 
 test('a modified preview does not open; garbage is refused with FILE_PREVIEW_BAD', () => {
   const bob = LocalIdentity.generate('sip:bob@parley.test');
-  const raw = fromB64(sealPreview(bob.publicKey, P), 'X');
+  const raw = fromB64(sealPreview(bob.publicKey, P), 'FILE_PREVIEW_BAD');
   for (const i of [0, 40, raw.length - 1]) {
     const t = raw.slice();
     t[i] ^= 1;

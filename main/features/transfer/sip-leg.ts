@@ -2,6 +2,7 @@
 // RTCSession with the MSRP RTCPeerConnection stand-in of main/features/session (docs/file-transfer.md s.2).
 import { createRequire } from 'node:module';
 import { ParleyError } from '../../base/errors';
+import { isErrorCode, type ErrorCode } from '../../base/error-codes';
 import type { SipUserAgent } from '../../net/sip/ua';
 import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
 
@@ -17,7 +18,7 @@ export interface RtcSession {
   isEnded(): boolean;
 }
 
-/** How the SIP leg ended. `code` is the Parley error code the peer put in Warning/Reason text, when any. */
+/** How the SIP leg ended. `code` is the registered Parley error code the peer put in Warning/Reason text, when any. */
 export interface LegEnd {
   by: 'local' | 'remote' | 'system';
   /** SIP failure status (603, 488, 487 ...) when the INVITE failed. */
@@ -26,18 +27,19 @@ export interface LegEnd {
   established: boolean;
   cancelled: boolean;
   text?: string;
-  code?: string;
+  code?: ErrorCode;
 }
 
 type Msg = { status_code?: number; reason_phrase?: string; getHeader?: (n: string) => string | undefined } | null | undefined;
 
-/** `Warning: 399 parley "FILE_TOO_LARGE: ..."` / `Reason: SIP;cause=603;text="FILE_TOO_LARGE: ..."` -> code + text. */
-export function parseReasonText(m: Msg): { code?: string; text?: string } {
+/** `Warning: 399 parley "FILE_TOO_LARGE: ..."` / `Reason: SIP;cause=603;text="FILE_TOO_LARGE: ..."` -> code + text.
+ *  A code the registry does not know stays in the text only (the peer chose it, not us). */
+export function parseReasonText(m: Msg): { code?: ErrorCode; text?: string } {
   const w = m?.getHeader?.('Warning') ?? m?.getHeader?.('Reason');
   if (!w) return {};
   const text = /"((?:[^"\\]|\\.)*)"/.exec(w)?.[1];
   const code = /^([A-Z][A-Z0-9_]{2,})(?::|$)/.exec(text ?? '')?.[1];
-  return { code, text };
+  return { code: isErrorCode(code) ? code : undefined, text };
 }
 
 /** Header values carrying our reason to the peer (quoted-string safe, bounded). */

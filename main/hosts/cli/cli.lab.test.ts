@@ -428,7 +428,7 @@ test('key change: the old key cannot open (failure line), the change is announce
 
   const blocked = await parley(['send', 'erin', 'blocked?', '--profile', prof('frank')]);
   assert.equal(blocked.code, 6, blocked.stderr);
-  assert.match(blocked.stderr, /SECURITY_KEY_CHANGED.*parley keys accept erin/);
+  assert.match(blocked.stderr, /PEER_KEY_CHANGED.*parley keys accept erin/);
   const fp = await parley(['keys', 'fingerprint', 'erin', '--profile', prof('frank')]);
   assert.match(fp.stderr, new RegExp(`presented a new key \\(${String(changed.fingerprint)}\\)`));
   const accepted = await parley(['keys', 'accept', 'erin', '--profile', prof('frank')]);

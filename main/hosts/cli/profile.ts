@@ -22,7 +22,7 @@ import { waitRegistered } from '../../ue/oneshot';
 import type { SipAccount } from '../../net/sip/ua';
 import type { Parsed } from './args';
 import { readProfile, writeProfile } from './account';
-import { CliExit, EXIT, UsageError } from './exit-codes';
+import { CliExit, cliError, EXIT, exitCodeOf, UsageError } from './exit-codes';
 import type { Io } from './ua-run';
 
 /** Default profile directory when neither --profile nor PARLEY_PROFILE is given. */
@@ -96,7 +96,7 @@ export async function loadSealedPassword(profileDir: string, aor: string, env: N
   const path = join(dir, KEYSTORE_FILE);
   if (!existsSync(path)) return null;
   if (!env.PARLEY_PASSPHRASE && !existsSync(join(profileDir, KEY_FILE))) {
-    throw new CliExit(EXIT.USAGE, 'PROFILE_LOCKED: the key store is passphrase-protected: set PARLEY_PASSPHRASE');
+    throw cliError('PROFILE_LOCKED', 'the key store is passphrase-protected: set PARLEY_PASSPHRASE');
   }
   try {
     const w = await chooseKeyWrapper(profileDir, { env });
@@ -127,12 +127,14 @@ export function profileError(e: unknown): CliExit {
   return new CliExit(EXIT.USAGE, `cannot open the profile key store [${code}]: ${(e as Error).message}${hint}`);
 }
 
+/** Signing in failed: exit as the registry maps the code (timeout 5, profile 2...), else 3. */
 function registrationError(e: unknown, timeoutMs: number): CliExit {
   const code = isParleyError(e) ? e.code : 'ERROR';
-  if (code === 'SIP_REGISTER_TIMEOUT')
-    return new CliExit(EXIT.TIMEOUT, `registration timed out after ${timeoutMs / 1000} s [${code}]: ${(e as Error).message}`);
-  if (/^(KEYSTORE|PROFILE)_/.test(code)) return profileError(e);
-  return new CliExit(EXIT.REGISTRATION, `registration failed [${code}]: ${(e as Error).message}`);
+  const exit = exitCodeOf(e, EXIT.REGISTRATION);
+  if (exit === EXIT.TIMEOUT)
+    return new CliExit(exit, `registration timed out after ${timeoutMs / 1000} s [${code}]: ${(e as Error).message}`);
+  if (exit === EXIT.USAGE) return profileError(e);
+  return new CliExit(exit, `registration failed [${code}]: ${(e as Error).message}`);
 }
 
 /** `<profile>/cli.lock`: {pid, command} of the one parley process that has the profile's key store open. */
@@ -182,14 +184,14 @@ export function lockProfile(dir: string, command: string): () => void {
       holder = null;
     }
     if (holder && typeof holder.pid === 'number' && alive(holder.pid)) {
-      throw new CliExit(
-        EXIT.USAGE,
-        `PROFILE_IN_USE: profile ${dir} is in use by parley ${String(holder.command)} (pid ${holder.pid}): one process per profile (use another --profile)`,
+      throw cliError(
+        'PROFILE_IN_USE',
+        `profile ${dir} is in use by parley ${String(holder.command)} (pid ${holder.pid}): one process per profile (use another --profile)`,
       );
     }
     rmSync(path, { force: true });
   }
-  throw new CliExit(EXIT.USAGE, `PROFILE_IN_USE: cannot lock profile ${dir}`);
+  throw cliError('PROFILE_IN_USE', `cannot lock profile ${dir}`);
 }
 
 export interface CliUe {
@@ -235,7 +237,7 @@ async function openLockedUe(
   // A passphrase-protected key store without PARLEY_PASSPHRASE: say so (createUe would create a stray key file).
   const ksPath = join(accountDir(a.profileDir, a.aor), KEYSTORE_FILE);
   if (!o.passphrase && !env.PARLEY_PASSPHRASE && !o.keyWrapper && existsSync(ksPath) && !existsSync(join(a.profileDir, KEY_FILE))) {
-    throw new CliExit(EXIT.USAGE, 'PROFILE_LOCKED: the key store is passphrase-protected: set PARLEY_PASSPHRASE');
+    throw cliError('PROFILE_LOCKED', 'the key store is passphrase-protected: set PARLEY_PASSPHRASE');
   }
   // createUe resumes a saved account at once: take it away first when we are about to configure (restored on failure).
   if (configure && a.saved) await removeAccountFile(a.profileDir);

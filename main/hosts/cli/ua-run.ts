@@ -1,7 +1,7 @@
 // Starting and stopping a registered UA for one CLI command, with failures mapped to exit codes.
 import { isParleyError } from '../../base/errors';
 import { SipUserAgent, type SipAccount } from '../../net/sip/ua';
-import { CliExit, EXIT } from './exit-codes';
+import { CliExit, EXIT, exitCodeOf } from './exit-codes';
 
 export interface Io {
   out: (line: string) => void;
@@ -13,7 +13,7 @@ export const defaultIo: Io = {
   err: (l) => process.stderr.write(l + '\n'),
 };
 
-/** Registers; on failure throws CliExit 3 (auth/TLS/registrar) or 5 (timeout). */
+/** Registers; on failure throws CliExit with the registry's exit code for the failure (3 auth/TLS/registrar, 5 timeout). */
 export async function startRegistered(account: SipAccount, timeoutMs: number): Promise<SipUserAgent> {
   let ua: SipUserAgent;
   try {
@@ -26,11 +26,12 @@ export async function startRegistered(account: SipAccount, timeoutMs: number): P
     return ua;
   } catch (e) {
     await ua.stop().catch(() => {});
-    if (isParleyError(e, 'SIP_REGISTER_TIMEOUT')) {
+    const exit = exitCodeOf(e, EXIT.REGISTRATION);
+    if (exit === EXIT.TIMEOUT) {
       const last = ua.lastError ? ` (last error: ${ua.lastError.message})` : '';
-      throw new CliExit(EXIT.TIMEOUT, `registration timed out after ${timeoutMs / 1000} s${last}`);
+      throw new CliExit(exit, `registration timed out after ${timeoutMs / 1000} s${last}`);
     }
     const code = isParleyError(e) ? e.code : 'ERROR';
-    throw new CliExit(EXIT.REGISTRATION, `registration failed [${code}]: ${(e as Error).message}`);
+    throw new CliExit(exit, `registration failed [${code}]: ${(e as Error).message}`);
   }
 }

@@ -75,7 +75,7 @@ export class MemoryBackend implements UeBackend {
         reason: 'Registration refused: 403 Forbidden (wrong password?)',
         transport: transportOf(req.proxy),
       });
-      throw new ParleyError('REGISTER_FORBIDDEN', 'The registrar refused the credentials (403).');
+      throw new ParleyError('SIP_AUTH_FAILED', 'The registrar refused the credentials (403).');
     }
     this.account = { aor: req.aor, proxy: req.proxy, caFile: req.caFile, displayName: req.displayName, localLab: false };
     this.hub.emit('account.changed', this.account);
@@ -141,7 +141,7 @@ export class MemoryBackend implements UeBackend {
   }
   async messagesSend(req: Req<'messages.send'>): Promise<Res<'messages.send'>> {
     const c = this.conv(req.conversationId);
-    if (c.security.sendBlocked) throw new ParleyError('SECURITY_KEY_CHANGED', "The peer's key changed: accept it before sending.");
+    if (c.security.sendBlocked) throw new ParleyError('PEER_KEY_CHANGED', "The peer's key changed: accept it before sending.");
     if (c.blocked) throw new ParleyError('CONTACT_BLOCKED', 'This contact is blocked.');
     const m: MessageView = {
       id: `m${++this.seq}`,

@@ -9,6 +9,7 @@ import { startWebHost, type WebHost } from './server';
 import { MemoryBackend } from './memory-backend';
 import { TOKEN_PROTOCOL_PREFIX, WS_PROTOCOL } from './auth';
 import { ParleyError } from '../../base/errors';
+import { ERROR_CODES } from '../../base/error-codes';
 
 let host: WebHost;
 let backend: MemoryBackend;
@@ -117,10 +118,10 @@ test('invalid payloads, unknown channels and malformed frames get typed errors',
   assert.equal(await closed, 1007);
 });
 
-test('backend errors keep their code; unexpected ones are hidden; no stack traces', async () => {
+test('backend errors keep their code and send their user text; unexpected ones are hidden; no stack traces', async () => {
   const o = await connect();
   const r = await rpc(o, 1, 'account.configure', { aor: 'sip:alice@parley.test', password: 'wrong', proxy: 'tls://127.0.0.1:5061' });
-  assert.deepEqual(r.error, { code: 'REGISTER_FORBIDDEN', message: 'The registrar refused the credentials (403).' });
+  assert.deepEqual(r.error, { code: 'SIP_AUTH_FAILED', message: ERROR_CODES.SIP_AUTH_FAILED.userText });
   const orig = backend.search;
   backend.search = async () => {
     throw new TypeError('cannot read x of undefined at /home/user/secret.ts:12');
@@ -129,9 +130,11 @@ test('backend errors keep their code; unexpected ones are hidden; no stack trace
   assert.deepEqual(hidden.error, { code: 'IPC_INTERNAL', message: 'Internal error' });
   assert.doesNotMatch(JSON.stringify(hidden), /secret|stack|TypeError/);
   backend.search = async () => {
-    throw new ParleyError('STORE_BUSY', 'history is busy');
+    throw new ParleyError('STORE_OPEN_FAILED', 'cannot open history database: SQLITE_BUSY at /home/user/secret.db');
   };
-  assert.deepEqual((await rpc(o, 3, 'search', { query: 'x' })).error, { code: 'STORE_BUSY', message: 'history is busy' });
+  const typed = await rpc(o, 3, 'search', { query: 'x' });
+  assert.deepEqual(typed.error, { code: 'STORE_OPEN_FAILED', message: 'Your message history could not be read.' });
+  assert.ok(logs.some((l) => l.includes('ipc search: STORE_OPEN_FAILED: cannot open history database: SQLITE_BUSY')));
   backend.search = orig;
   o.ws.close();
 });

@@ -351,7 +351,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
         return replied;
       },
       reply(code, reason, headers = [], resBody) {
-        if (replied) throw new ParleyError('SIP_ALREADY_REPLIED', `${raw.method} already answered`);
+        if (replied) throw new ParleyError('SIP_ALREADY_ANSWERED', `${raw.method} already answered`);
         replied = true;
         const text = buildResponse(raw, code, reason ?? reasonPhrase(code), headers, resBody, USER_AGENT);
         raw.server_transaction?.receiveResponse(code, text);

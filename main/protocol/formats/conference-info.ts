@@ -1,5 +1,5 @@
 // application/conference-info+xml full/partial documents and partial-state merging (RFC 4575 s5, s4.6); nicknames per RFC 7701 (see docs/wire-formats.md).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import { parseXml, xmlToString, elements, child, textOf, attr, type XmlElement, type XmlOut } from './xml';
 
 export const CONFINFO_NS = 'urn:ietf:params:xml:ns:conference-info';
@@ -85,7 +85,7 @@ export interface ConferenceInfo {
 /** Merged view kept by a subscriber: always a full document (state 'full' or 'deleted'), users without per-element state. */
 export type ConferenceView = ConferenceInfo & { users: { list: ConfUser[] } };
 
-function err(code: string, msg: string, details?: Record<string, unknown>): never {
+function err(code: ErrorCode, msg: string, details?: Record<string, unknown>): never {
   throw new ParleyError(code, `conference-info: ${msg}`, details);
 }
 

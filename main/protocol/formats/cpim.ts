@@ -1,5 +1,5 @@
 // message/cpim parser and serializer (RFC 3862 s2-s5; IMDN usage per RFC 5438 s6.3).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 
 export interface CpimLimits {
   maxHeaderBytes: number; // per header block (message headers, content headers)
@@ -50,7 +50,7 @@ const NAME_RE = /^[!#$%&'*+\-^_`|~0-9A-Za-z]+(\.[!#$%&'*+\-^_`|~0-9A-Za-z]+)?$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const URI_RE = /^[^\s<>"]+:[^\s<>"]*$/;
 
-function err(code: string, msg: string, details?: Record<string, unknown>): never {
+function err(code: ErrorCode, msg: string, details?: Record<string, unknown>): never {
   throw new ParleyError(code, `CPIM: ${msg}`, details);
 }
 

@@ -1,5 +1,5 @@
 // SDP file transfer attributes: file-selector, file-transfer-id, file-disposition, file-date, file-icon, file-range (RFC 5547 s5, s6, s7).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 
 export interface FileHash {
   algorithm: string;
@@ -36,7 +36,7 @@ const TYPE_RE =
   /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+\/[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+(;[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+=("[^"\r\n]*"|[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+))*$/;
 const DATE_5322 = /^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|[A-Z]{1,5})$/;
 
-function err(code: string, msg: string): never {
+function err(code: ErrorCode, msg: string): never {
   throw new ParleyError(code, `file-selector: ${msg}`);
 }
 

@@ -1,5 +1,5 @@
 // message/imdn+xml notifications and their CPIM wrapping (RFC 5438 s6.3, s7, s9); Message-ID generation (s6.3, >= 128 random bits here).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import { parseXml, xmlToString, child, elements, textOf, type XmlElement, type XmlOut } from './xml';
 import {
   createCpim,
@@ -45,7 +45,7 @@ const MESSAGE_ID_RE = /^[\x21-\x7e]{1,256}$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const URI_RE = /^[^\s<>"]+:[^\s<>"]*$/;
 
-function err(code: string, msg: string, details?: Record<string, unknown>): never {
+function err(code: ErrorCode, msg: string, details?: Record<string, unknown>): never {
   throw new ParleyError(code, `IMDN: ${msg}`, details);
 }
 

@@ -1,5 +1,5 @@
 // application/im-iscomposing+xml documents and sans-IO sender/receiver state machines (RFC 3994 s3, s4, s5).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import { parseXml, xmlToString, elements, textOf } from './xml';
 
 export const ISCOMPOSING_NS = 'urn:ietf:params:xml:ns:im-iscomposing';
@@ -24,7 +24,7 @@ export interface IsComposing {
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const CT_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-function err(code: string, msg: string): never {
+function err(code: ErrorCode, msg: string): never {
   throw new ParleyError(code, `is-composing: ${msg}`);
 }
 

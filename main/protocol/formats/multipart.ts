@@ -1,5 +1,5 @@
 // MIME multipart bodies (RFC 2046 s5.1) and Content-Type parameter parsing (RFC 2045 s5.1), binary-safe.
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { MimeHeader } from './cpim';
 
 export interface MultipartLimits {
@@ -23,7 +23,7 @@ export interface ContentType {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BCHARS = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
-function err(code: string, msg: string, details?: Record<string, unknown>): never {
+function err(code: ErrorCode, msg: string, details?: Record<string, unknown>): never {
   throw new ParleyError(code, `multipart: ${msg}`, details);
 }
 

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isParleyError } from '../../base/errors';
+import type { ErrorCode } from '../../base/error-codes';
 import {
   parseBundle,
   parseOneTime,
@@ -79,7 +80,7 @@ test('directory bodies round-trip and are bounded', () => {
     { v: 1, op: 'status', re: 'y_2', bundle: null, oneTimeCount: 0, updated: null },
   ];
   for (const r of reps) assert.deepEqual(parseDirectoryReply(encodeDirectoryReply(r)), r);
-  const bad = (body: string, c = 'KEYDIR_BAD_REQUEST') =>
+  const bad = (body: string, c: ErrorCode = 'KEYDIR_BAD_REQUEST') =>
     assert.throws(
       () => parseDirectoryRequest(body),
       (e) => isParleyError(e, c),

@@ -1,5 +1,5 @@
 // application/resource-lists+xml (RFC 4826 s3) with copyControl/anonymize (RFC 5364), and the URI-list MESSAGE body (RFC 5365 s4, s9).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import { parseXml, xmlToString, elements, child, textOf, attr, type XmlElement, type XmlOut } from './xml';
 import { buildMultipart, parseMultipart, parseContentType, partHeader, type MimePart, type MultipartLimits } from './multipart';
 import type { MimeHeader } from './cpim';
@@ -20,7 +20,7 @@ export interface ResourceListEntry {
 
 const URI_RE = /^[^\s<>"]+:[^\s<>"]*$/;
 
-function err(code: string, msg: string): never {
+function err(code: ErrorCode, msg: string): never {
   throw new ParleyError(code, `resource-lists: ${msg}`);
 }
 

@@ -1,5 +1,5 @@
 // Incremental MSRP framing parser, bytes in / events out (RFC 4975 s.5.1 framing, s.9 syntax, s.7.1 end-line).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { ContinuationFlag, Header, MsrpFrame, MsrpFrameHead } from './message';
 
 export interface ParserLimits {
@@ -100,7 +100,7 @@ export class MsrpParser {
     this.out.push({ type: 'error', error });
   }
 
-  private err(code: string, msg: string, details?: Record<string, unknown>): never {
+  private err(code: ErrorCode, msg: string, details?: Record<string, unknown>): never {
     throw new ParleyError(code, msg, details);
   }
 

@@ -1,5 +1,5 @@
 // Incoming chunk reassembly by Message-ID: byte ranges, out-of-order, '*' totals, '#' aborts, size limits (RFC 4975 s.7.3.1).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { ByteRange, ContinuationFlag } from './message';
 
 /** Where the bytes of one incoming message go. write() may be called out of order and with overlapping ranges. */
@@ -152,7 +152,7 @@ export class Reassembler {
 
   begin(info: IncomingMessageInfo, range: ByteRange): ChunkReceiver {
     const id = info.messageId;
-    const reject = (status: 400 | 413, code: string, msg: string) =>
+    const reject = (status: 400 | 413, code: ErrorCode, msg: string) =>
       new ChunkReceiver(this, id, undefined, range, { status, error: new ParleyError(code, msg, { messageId: id }) });
     const prior = this.closed.get(id);
     if (prior === 'failed') return reject(413, 'MSRP_MESSAGE_TOO_LARGE', `Message ${id} was already refused`);

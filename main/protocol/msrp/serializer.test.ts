@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { serializeRequest, serializeRequestParts, serializeResponse } from './serializer';
 import { parseFrames } from './parser';
 import { getHeader, newTransactionId, parseByteRange, STATUS_TEXT } from './message';
-import { isParleyError } from '../../base/errors';
+import { isParleyError, type ErrorCode } from '../../base/errors';
 
 const TO = ['msrp://biloxi.example.com:12763/kjhd37s2s20w2a;tcp'];
 const FROM = ['msrp://atlanta.example.com:7654/jshA7weztas;tcp'];
@@ -103,7 +103,7 @@ test('responses: every status code used by MSRP round-trips', () => {
 
 test('serializer refuses malformed input with typed errors', () => {
   const base = { tid: 'abcd1234', method: 'SEND', toPath: TO, fromPath: FROM };
-  const cases: [object, string][] = [
+  const cases: [object, ErrorCode][] = [
     [{ ...base, tid: 'a b' }, 'MSRP_BAD_TID'],
     [{ ...base, method: 'send' }, 'MSRP_BAD_METHOD'],
     [{ ...base, headers: [['X', 'a\r\nb']] }, 'MSRP_BAD_HEADER'],

@@ -1,5 +1,5 @@
 // Pure MSRP serializer: start line, header order and end-line (RFC 4975 s.7.1, s.7.2, s.9).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { ContinuationFlag, Header } from './message';
 import { reasonPhrase } from './message';
 import { formatPath, type MsrpUri } from './uri';
@@ -30,7 +30,7 @@ const TID_RE = /^[A-Za-z0-9][A-Za-z0-9.\-+%=]{3,31}$/;
 const METHOD_RE = /^[A-Z]+$/;
 const HNAME_RE = /^[A-Za-z][A-Za-z0-9!#$%&'*+\-.^_`|~]*$/;
 
-function check(ok: boolean, code: string, msg: string): void {
+function check(ok: boolean, code: ErrorCode, msg: string): void {
   if (!ok) throw new ParleyError(code, msg);
 }
 

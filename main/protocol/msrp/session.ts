@@ -1,5 +1,5 @@
 // Sans-IO MSRP session endpoint (RFC 4975 s.7, RFC 4976 paths, RFC 6714 CEMA matching, RFC 7701 NICKNAME).
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { ByteRange, ContinuationFlag, FailureReportMode, Header, MsrpFrameHead } from './message';
 import {
   formatByteRange,
@@ -287,7 +287,7 @@ export class MsrpSession {
     this.write([serializeResponse({ tid: head.tid, status, comment, toPath: [fromPath[0]], fromPath: [this.localUri] })]);
   }
 
-  private refuse(code: string, msg: string): void {
+  private refuse(code: ErrorCode, msg: string): void {
     this.onEvent({ type: 'error', error: new ParleyError(code, msg), fatal: false });
   }
 
@@ -305,7 +305,7 @@ export class MsrpSession {
       return IGNORE;
     }
     const isReport = head.method === 'REPORT';
-    const answer = (status: number, code: string, msg: string): IncomingFrame => {
+    const answer = (status: number, code: ErrorCode, msg: string): IncomingFrame => {
       this.refuse(code, msg);
       if (!isReport) this.respond(head, fromPath, status);
       return IGNORE;

@@ -1,5 +1,5 @@
 // MSRP media in SDP offer/answer (RFC 4975 s8, RFC 6135 setup, RFC 4145 connection, RFC 6714 CEMA, RFC 8122 fingerprint, RFC 4567 key-mgmt, RFC 5547).
-import { ParleyError, isParleyError } from '../../base/errors';
+import { ParleyError, isParleyError, type ErrorCode } from '../../base/errors';
 import {
   parseSdp,
   serializeSdp,
@@ -53,7 +53,7 @@ const MSRP_URI = /^msrps?:\/\/[^\s]+$/i;
 const FINGERPRINT = /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function err(code: string, msg: string): never {
+function err(code: ErrorCode, msg: string): never {
   throw new ParleyError(code, `MSRP SDP: ${msg}`);
 }
 

@@ -1,5 +1,5 @@
 // Tolerant SDP parser/serializer (RFC 8866 s5, obsoletes RFC 4566): every line kept in order, unknown lines preserved.
-import { ParleyError } from '../../base/errors';
+import { ParleyError, type ErrorCode } from '../../base/errors';
 
 export const SDP_MAX_BYTES = 64 * 1024;
 export const SDP_MAX_LINES = 1000;
@@ -28,7 +28,7 @@ export interface SdpAttribute {
   value?: string;
 }
 
-function err(code: string, msg: string, details?: Record<string, unknown>): never {
+function err(code: ErrorCode, msg: string, details?: Record<string, unknown>): never {
   throw new ParleyError(code, `SDP: ${msg}`, details);
 }
 

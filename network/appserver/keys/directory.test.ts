@@ -8,6 +8,7 @@ import { initCrypto } from '../../../main/security/sodium';
 import { LocalIdentity } from '../../../main/security/identity';
 import { PrekeySecrets } from '../../../main/security/prekey-secrets';
 import { isParleyError } from '../../../main/base/errors';
+import type { ErrorCode } from '../../../main/base/error-codes';
 import { KeyDirectory } from './directory';
 
 const T = 1_800_000_000_000;
@@ -19,7 +20,7 @@ before(async () => {
   [bob, carol] = ['bob', 'carol'].map((n) => LocalIdentity.generate(`sip:${n}@parley.test`));
 });
 after(() => rm(dir, { recursive: true, force: true }));
-const code = (c: string) => (e: unknown) => isParleyError(e, c);
+const code = (c: ErrorCode) => (e: unknown) => isParleyError(e, c);
 
 test("publish for one's own AoR only; fetch hands out each one-time prekey once, then the signed prekey alone", async () => {
   const file = join(dir, 'keys.json');

@@ -5,6 +5,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { ParleyError } from '../../../main/base/errors';
+import type { ErrorCode } from '../../../main/base/error-codes';
 import { parseBundle, parseOneTime } from '../../../main/protocol/formats/prekeys';
 import { aorOf } from '../sip/message';
 
@@ -37,7 +38,7 @@ interface FileState {
   users: Record<string, Entry>;
 }
 
-const refuse = (code: string, m: string) => new ParleyError(code, m);
+const refuse = (code: ErrorCode, m: string) => new ParleyError(code, m);
 const b64url = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64url');
 const fromB64url = (s: string) => new Uint8Array(Buffer.from(s, 'base64url'));
 

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
-import { CliExit, EXIT, UsageError } from '../exit-codes';
+import { CliExit, EXIT, exitCodeOf, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
@@ -60,6 +60,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
     await mgr.start();
   } catch (e) {
     await close();
+    // Setting up MSRP (listeners, relay AUTH) belongs to signing in: any failure exits 3 whatever its code (docs/cli.md).
     throw new CliExit(EXIT.REGISTRATION, `MSRP setup failed [${isParleyError(e) ? e.code : 'ERROR'}]: ${(e as Error).message}`);
   }
   const to = normalizeTarget(target, account.aor);
@@ -74,15 +75,13 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
       const code = isParleyError(e) ? e.code : 'ERROR';
       const status = isParleyError(e) ? (e.details?.status as number | undefined) : undefined;
       if (code === 'SESSION_CANCELLED' && signal?.aborted) return EXIT.OK;
+      const exit = exitCodeOf(e, status ? EXIT.SIP_FAILURE : EXIT.INTERNAL);
       if (code === 'PEER_KEY_CHANGED')
         throw new CliExit(
-          EXIT.MISMATCH,
+          exit,
           `session refused [${code}]: ${(e as Error).message} (check: parley keys fingerprint ${target}; accept: parley keys accept ${target})`,
         );
-      throw new CliExit(
-        code === 'SESSION_CANCELLED' ? EXIT.TIMEOUT : status ? EXIT.SIP_FAILURE : EXIT.INTERNAL,
-        `session failed [${code}]: ${(e as Error).message}`,
-      );
+      throw new CliExit(exit, `session failed [${code}]: ${(e as Error).message}`);
     }
     const done = printSession(session, io.out, json);
     const stop = () => session.close();

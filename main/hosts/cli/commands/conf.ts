@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
 import { ACCOUNT_FLAGS, resolveAccount } from '../account';
-import { CliExit, EXIT, UsageError } from '../exit-codes';
+import { CliExit, EXIT, exitCodeFor, exitCodeOf, UsageError } from '../exit-codes';
 import { startRegistered, type Io } from '../ua-run';
 import type { Command } from '../command';
 import { isParleyError, type ParleyError } from '../../../base/errors';
@@ -120,7 +120,7 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
         out('left', { room: room.uri });
         return EXIT.OK;
       } catch (e) {
-        if (isParleyError(e)) throw new CliExit(/TIMEOUT/.test(e.code) ? EXIT.TIMEOUT : EXIT.SIP_FAILURE, `${e.code}: ${e.message}`);
+        if (isParleyError(e)) throw new CliExit(exitCodeOf(e, EXIT.SIP_FAILURE), `${e.code}: ${e.message}`);
         throw e;
       } finally {
         await client.stop().catch(() => {});
@@ -161,7 +161,7 @@ async function loadSecurity(p: Parsed, aor: string): Promise<ConferenceSecurity>
     const keys = await openProfileKeys(dir, { aor, env: process.env });
     return securityFromE2E(new E2EContext(keys.ks));
   } catch (e) {
-    if (isParleyError(e)) throw new CliExit(EXIT.USAGE, `${e.code}: ${e.message}`);
+    if (isParleyError(e)) throw new CliExit(exitCodeOf(e, EXIT.USAGE), `${e.code}: ${e.message}`);
     throw e;
   }
 }
@@ -220,7 +220,7 @@ function watch(room: ConferenceRoom, out: Out): void {
 
 function report(out: Out, r: { status: string; imdnMessageId: string; reason?: string; errorCode?: string }): void {
   out(r.status, { id: r.imdnMessageId, ...(r.errorCode ? { code: r.errorCode, reason: r.reason } : {}) });
-  if (r.status !== 'sent') throw new CliExit(EXIT.SIP_FAILURE, `${r.errorCode}: ${r.reason}`);
+  if (r.status !== 'sent') throw new CliExit(exitCodeFor(r.errorCode, EXIT.SIP_FAILURE), `${r.errorCode}: ${r.reason}`);
 }
 
 /** E2E rooms: wait (bounded) until every member has our key and we have theirs, so the message is readable at once. */

@@ -2,7 +2,7 @@
 // and out-of-band verification, from a UE profile's key store (offline: no network needed).
 import { resolve } from 'node:path';
 import { formatFlags, parseArgs, type FlagSpecs } from '../args';
-import { CliExit, EXIT, UsageError } from '../exit-codes';
+import { CliExit, EXIT, exitCodeOf, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
 import type { Command } from '../command';
 import { isParleyError } from '../../../base/errors';
@@ -85,7 +85,7 @@ ${formatFlags(FLAGS)}`,
       keys = await openProfileKeys(dir, { aor: p.flags.uri as string | undefined, env: process.env });
     } catch (e) {
       release();
-      if (isParleyError(e)) throw new CliExit(EXIT.USAGE, `${e.code}: ${e.message}`);
+      if (isParleyError(e)) throw new CliExit(exitCodeOf(e, EXIT.USAGE), `${e.code}: ${e.message}`);
       throw e;
     }
     try {
@@ -140,7 +140,7 @@ ${formatFlags(FLAGS)}`,
       io.out(`verified ${peer} (fingerprint ${info.fingerprint})`);
       return EXIT.OK;
     } catch (e) {
-      if (isParleyError(e, 'PEER_KEY_CHANGED')) throw new CliExit(EXIT_MISMATCH, e.message);
+      if (isParleyError(e, 'PEER_KEY_CHANGED')) throw new CliExit(exitCodeOf(e, EXIT_MISMATCH), e.message);
       throw e;
     } finally {
       await keys.ks.close();

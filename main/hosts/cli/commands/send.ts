@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
-import { CliExit, EXIT, UsageError } from '../exit-codes';
+import { CliExit, EXIT, exitCodeFor, UsageError } from '../exit-codes';
 import { startRegistered, type Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, plainSipAccount, resolveCliAccount, traceTap } from '../profile';
 import { PageMessagingService } from '../../../features/page/page-messaging';
@@ -88,20 +88,9 @@ ${formatFlags(FLAGS)}`,
     }
     if (r.state === 'failed') {
       const code = r.failure?.code ?? 'FAILED';
-      const status = /^[3-6][0-9][0-9]$/.test(code)
-        ? EXIT.SIP_FAILURE
-        : code === 'SIP_TIMEOUT'
-          ? EXIT.TIMEOUT
-          : code === 'SIP_TRANSPORT_ERROR'
-            ? EXIT.REGISTRATION
-            : code === 'SECURITY_KEY_CHANGED'
-              ? EXIT.MISMATCH
-              : /^(MSRP_|SESSION_|IMDN_|CONTACT_BLOCKED)/.test(code)
-                ? EXIT.SIP_FAILURE
-                : EXIT.INTERNAL;
       const hint =
-        code === 'SECURITY_KEY_CHANGED' ? ` (check the new key: parley keys fingerprint ${target}; then parley keys accept ${target})` : '';
-      throw new CliExit(status, `failed ${code} ${r.failure?.reason ?? ''}${hint}`.trim());
+        code === 'PEER_KEY_CHANGED' ? ` (check the new key: parley keys fingerprint ${target}; then parley keys accept ${target})` : '';
+      throw new CliExit(exitCodeFor(code, EXIT.INTERNAL), `failed ${code} ${r.failure?.reason ?? ''}${hint}`.trim());
     }
     if (!p.flags.json) io.out(`${r.state === 'stored' ? 'stored by network' : 'delivered'} (${E2E_WORDS[r.e2e]})`);
     return EXIT.OK;
@@ -137,9 +126,7 @@ async function sendPlain(
     });
     const id = out.imdnMessageId ? ` (imdn ${out.imdnMessageId})` : '';
     if (out.status === 'failed') {
-      const code =
-        out.errorCode === 'SIP_TIMEOUT' ? EXIT.TIMEOUT : out.errorCode === 'SIP_TRANSPORT_ERROR' ? EXIT.REGISTRATION : EXIT.SIP_FAILURE;
-      throw new CliExit(code, `failed ${out.code} ${out.reason}`);
+      throw new CliExit(exitCodeFor(out.errorCode, EXIT.SIP_FAILURE), `failed ${out.code} ${out.reason}`);
     }
     if (flags.json)
       io.out(
