@@ -4,7 +4,7 @@
 import { group, USER as U } from './define';
 
 export const MEDIA_ERRORS = group('media', {
-  MSRP_CA_UNREADABLE: ['The CA file that verifies msrps relays and peers cannot be read.', U.relay],
+  MSRP_CA_UNREADABLE: ['The CA file that verifies msrps relays and peers cannot be read.', U.relay, 'SIP_FAILURE'],
   SESSION_BAD_ANSWER: ["The peer's SDP answer is unusable (another transport than offered, or invalid).", U.negotiation, 'SIP_FAILURE'],
   SESSION_BAD_STATE: ['An offer, answer or accept came in the wrong session state.', U.internal, 'SIP_FAILURE'],
   SESSION_NO_DRIVER: ['The RTCPeerConnection stand-in was created without an MSRP driver.', U.internal, 'SIP_FAILURE'],
@@ -41,6 +41,7 @@ export const SESSION_ERRORS = group('session', {
   MSRP_NO_SUCCESS_REPORT: [
     'A requested Success-Report did not come in time: the message may not have reached the peer (a relay answers hop by hop).',
     'The message may not have been delivered.',
+    'SIP_FAILURE',
   ],
   E2E_NO_SESSION_KEYS: ['An encrypted MSRP body arrived in a session without key agreement.', U.protectedUnreadable],
   E2E_PLAINTEXT_IN_PROTECTED_SESSION: ['An unencrypted body arrived in an end-to-end protected session and was refused.', U.tampered],
