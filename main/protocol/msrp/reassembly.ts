@@ -1,4 +1,5 @@
 // Incoming chunk reassembly by Message-ID: byte ranges, out-of-order, '*' totals, '#' aborts, size limits (RFC 4975 s.7.3.1).
+// Bytes already received are dropped (a range sent again is written once); bytes kept in memory are bounded per session.
 import { ParleyError } from '../../base/errors';
 import type { ByteRange, ContinuationFlag } from './message';
 
@@ -22,6 +23,8 @@ export interface ReassemblyOptions {
   maxOpenMessages: number;
   /** Limit on disjoint received ranges per message (defends against fragmentation floods). */
   maxRanges: number;
+  /** Bytes kept in memory (MemorySink) by all incomplete messages together; beyond it a chunk gets 413. */
+  maxSessionBytes: number;
   /** Memory by default; supply a sink factory to stream big messages to disk. */
   createSink?: (info: IncomingMessageInfo) => MessageSink;
 }
@@ -30,6 +33,7 @@ export const DEFAULT_REASSEMBLY_OPTIONS: ReassemblyOptions = {
   maxMessageBytes: 256 * 1024 * 1024,
   maxOpenMessages: 64,
   maxRanges: 4096,
+  maxSessionBytes: 64 * 1024 * 1024,
 };
 
 /** In-memory sink: keeps the received pieces, assembles once at the end (zero-copy for a single in-order chunk). */
@@ -73,6 +77,19 @@ export class RangeSet {
   covers(s: number, e: number): boolean {
     return this.ranges.some(([a, b]) => a <= s && b >= e);
   }
+  /** The parts of [s, e) not covered yet, in order. */
+  gaps(s: number, e: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (const [a, b] of this.ranges) {
+      if (b <= s) continue;
+      if (a >= e) break;
+      if (a > s) out.push([s, a]);
+      s = Math.max(s, b);
+      if (s >= e) return out;
+    }
+    if (s < e) out.push([s, e]);
+    return out;
+  }
   /** Bytes in the contiguous prefix starting at 0. */
   get prefix(): number {
     return this.ranges.length && this.ranges[0][0] === 0 ? this.ranges[0][1] : 0;
@@ -88,6 +105,8 @@ interface OpenMessage {
   memory?: MemorySink;
   received: RangeSet;
   total?: number; // known once declared or once the '$' chunk arrived
+  /** Bytes this message keeps in memory (counted against maxSessionBytes). */
+  held: number;
 }
 
 export type ChunkOutcome =
@@ -125,8 +144,22 @@ export class ChunkReceiver {
       };
       return;
     }
-    this.msg.sink.write(this.offset, buf);
-    this.msg.received.add(this.offset, end);
+    const msg = this.msg;
+    for (const [s, e] of msg.received.gaps(this.offset, end)) {
+      if (msg.memory && !this.r.hold(msg, e - s)) {
+        const limit = this.r.opts.maxSessionBytes;
+        this.failure = {
+          status: 413,
+          error: new ParleyError('MSRP_SESSION_BUFFER_FULL', `incomplete messages of this session hold more than ${limit} bytes`, {
+            messageId: this.messageId,
+            limit,
+          }),
+        };
+        return;
+      }
+      msg.sink.write(s, buf.subarray(s - this.offset, e - this.offset));
+    }
+    msg.received.add(this.offset, end);
     this.offset = end;
     if (this.msg.received.count > this.r.opts.maxRanges) {
       this.failure = { status: 413, error: new ParleyError('MSRP_TOO_FRAGMENTED', `Message ${this.messageId} is too fragmented`) };
@@ -141,13 +174,33 @@ export class Reassembler {
   readonly opts: ReassemblyOptions;
   private open = new Map<string, OpenMessage>();
   private closed = new Map<string, 'complete' | 'failed'>(); // bounded memory of finished message ids
+  #held = 0;
 
   constructor(opts: Partial<ReassemblyOptions> = {}) {
-    this.opts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...opts };
+    const set = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<ReassemblyOptions>;
+    this.opts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...set };
   }
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Bytes kept in memory by incomplete messages (bounded by maxSessionBytes). */
+  get heldBytes(): number {
+    return this.#held;
+  }
+
+  /** @internal counts n more bytes kept in memory for msg; false (nothing counted) when the session bound would pass. */
+  hold(msg: OpenMessage, n: number): boolean {
+    if (this.#held + n > this.opts.maxSessionBytes) return false;
+    this.#held += n;
+    msg.held += n;
+    return true;
+  }
+
+  #release(msg: OpenMessage): void {
+    this.#held -= msg.held;
+    msg.held = 0;
   }
 
   begin(info: IncomingMessageInfo, range: ByteRange): ChunkReceiver {
@@ -171,7 +224,7 @@ export class Reassembler {
       const full: IncomingMessageInfo = { ...info, totalBytes: declared };
       let memory: MemorySink | undefined;
       const sink = this.opts.createSink ? this.opts.createSink(full) : (memory = new MemorySink());
-      msg = { info: full, sink, memory, received: new RangeSet(), total: declared };
+      msg = { info: full, sink, memory, received: new RangeSet(), total: declared, held: 0 };
       this.open.set(id, msg);
     } else {
       if (msg.info.contentType === undefined && info.contentType) msg.info.contentType = info.contentType;
@@ -211,6 +264,7 @@ export class Reassembler {
     const total = msg.total;
     if (total !== undefined && msg.received.prefix >= total) {
       this.open.delete(id);
+      this.#release(msg);
       this.remember(id, 'complete');
       msg.sink.end(total);
       return {
@@ -234,6 +288,7 @@ export class Reassembler {
     const m = this.open.get(id);
     if (!m) return;
     this.open.delete(id);
+    this.#release(m);
     m.sink.abort(reason);
   }
 
