@@ -79,7 +79,7 @@ export function table(results: TargetResult[]): string {
       `${r.findings.length ? r.findings.map((f) => `${f.kind}: ${f.detail.replace(/\|/g, '/')}`).join('; ') : 'none'} |`,
   );
   return [
-    '| target | inputs | inputs/s | refused (typed) | slowest ms | RSS MiB start / max / end | findings |',
+    '| target | inputs | inputs/s | refused (typed) | slowest (CPU ms) | RSS MiB start / max / end | findings |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
   ].join('\n');

@@ -94,12 +94,12 @@ function ipcTarget(): FuzzTarget {
   return {
     name: 'ipc-schemas',
     fixtures: [
-      frame('messages.send', { conversationId: 3, text: 'hello', mode: 'page' }),
+      frame('messages.send', { conversationId: '3', text: 'hello', mode: 'page' }),
       frame('account.configure', { aor: 'sip:alice@parley.test', password: 'pw', proxy: 'sips:127.0.0.1:5061;transport=tls' }),
-      frame('messages.page', { conversationId: 3, limit: 50, before: 'c1' }),
+      frame('messages.page', { conversationId: '3', limit: 50, before: 'c1' }),
       frame('conference.create', { participants: ['sip:a@x', 'sip:b@x'], subject: 'team' }),
-      frame('security.verify', { conversationId: 1, digits: '1'.repeat(60) }),
-      frame('files.send', { conversationId: 1, path: '/tmp/a.txt' }),
+      frame('security.verify', { conversationId: '1', digits: '1'.repeat(60) }),
+      frame('files.send', { conversationId: '1', path: '/tmp/a.txt' }),
       frame('links.open', { url: 'https://example.com/?a=1' }),
       frame('conversations.list', { search: 'x' }),
     ],
@@ -108,15 +108,17 @@ function ipcTarget(): FuzzTarget {
       try {
         parsed = JSON.parse(dec.decode(b));
       } catch {
-        return 'not json';
+        throw new ParleyError('IPC_BAD_FRAME', 'not JSON'); // what the host answers; counted as a typed refusal
       }
       const f = RequestFrame(parsed);
       const payload = f.ok ? f.value.payload : parsed;
       const channel = f.ok ? f.value.channel : invokeNames[b.length % invokeNames.length];
-      await dispatchInvoke(refusingBackend, refusingShell, channel, payload);
+      const r = await dispatchInvoke(refusingBackend, refusingShell, channel, payload);
       invokeChannels[invokeNames[b.length % invokeNames.length]].response(payload);
       eventChannels[eventNames[b.length % eventNames.length]](payload);
-      return f.ok;
+      // accepted = the request passed validation and reached the (refusing) backend
+      if (!f.ok || r.ok || r.error.code !== 'FUZZ_REFUSED') throw new ParleyError('IPC_REFUSED', 'refused by the contract');
+      return r;
     },
   };
 }
