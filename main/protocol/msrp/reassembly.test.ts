@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reassembler, RangeSet, DEFAULT_REASSEMBLY_OPTIONS, type MessageSink } from './reassembly';
+import { Reassembler, RangeSet, DEFAULT_REASSEMBLY_OPTIONS, PIECE_OVERHEAD_BYTES, type MessageSink } from './reassembly';
 import { ParleyError } from '../../base/errors';
 import type { ByteRange, ContinuationFlag } from './message';
 import { chunkBody } from './chunker';
@@ -139,26 +139,42 @@ test('issue 12: the same range sent 4,000 times is kept once (bytes already rece
   deliver(r, 'dup', { start: 501, end: 1500, total: 100_000 }, piece, '+');
   assert.equal(written, 1500);
   const m = new Reassembler();
-  for (let i = 0; i < 4000; i++) deliver(m, 'dup', { start: 1, end: 1000, total: 100_000 }, piece, '+');
-  assert.equal(m.heldBytes, 1000, 'the memory sink holds one copy');
+  for (let i = 0; i < 4000; i++) deliver(m, 'dup', { start: 1, end: 1000, total: '*' }, piece, '+');
+  assert.equal(m.heldBytes, 1000 + 2 * PIECE_OVERHEAD_BYTES, 'one copy (deliver() writes it in two halves)');
 });
 
 test('issue 12: bytes kept in memory are bounded per session (typed 413), and released when messages end', () => {
   const r = new Reassembler({ maxSessionBytes: 2500 });
   const k = Buffer.alloc(1000, 0x62);
-  assert.equal(deliver(r, 'a', { start: 1, end: 1000, total: 5000 }, k, '+').kind, 'incomplete');
-  assert.equal(deliver(r, 'b', { start: 1, end: 1000, total: 5000 }, k, '+').kind, 'incomplete');
-  const o = deliver(r, 'c', { start: 1, end: 1000, total: 5000 }, k, '+');
+  assert.equal(deliver(r, 'a', { start: 1, end: 500, total: 1000 }, k.subarray(0, 500), '+').kind, 'incomplete');
+  assert.equal(deliver(r, 'b', { start: 1, end: 500, total: 1000 }, k.subarray(0, 500), '+').kind, 'incomplete');
+  assert.equal(r.heldBytes, 2000, 'declared totals are reserved when a message opens');
+  const o = deliver(r, 'c', { start: 1, end: 500, total: 1000 }, k.subarray(0, 500), '+');
   assert.equal(o.kind === 'rejected' && o.status, 413);
   assert.equal(o.kind === 'rejected' && o.error.code, 'MSRP_SESSION_BUFFER_FULL');
-  assert.equal(r.heldBytes, 2000);
-  assert.equal(deliver(r, 'a', { start: 1001, end: 5000, total: 5000 }, Buffer.alloc(4000), '$').kind, 'rejected', 'a does not fit either');
-  assert.equal(r.heldBytes, 1000, "a's bytes are released with it");
-  const small = deliver(r, 'd', { start: 1, end: 1000, total: 1000 }, k, '$');
-  assert.equal(small.kind, 'complete');
+  assert.equal(deliver(r, 'c', { start: 501, end: 1000, total: 1000 }, k.subarray(500), '$').kind, 'rejected', 'c stays refused');
+  const a = deliver(r, 'a', { start: 501, end: 1000, total: 1000 }, k.subarray(500), '$');
+  assert.equal(a.kind === 'complete' && a.body!.equals(k), true);
   assert.equal(r.heldBytes, 1000, 'a completed message is handed over, no longer held');
+  // without a declared total every piece is a copy and costs its bytes plus PIECE_OVERHEAD_BYTES
+  const star = (i: number) => deliver(r, 'u', { start: 2 * i + 1, end: 2 * i + 1, total: '*' }, k.subarray(0, 1), '+');
+  let i = 0;
+  while (star(i).kind === 'incomplete') i++;
+  assert.equal(i, Math.floor(1500 / (1 + PIECE_OVERHEAD_BYTES)), 'pieces count with their overhead');
+  assert.equal(r.heldBytes, 1000, "u's pieces are released with it");
   r.close(new ParleyError('MSRP_CLOSED', 'closed'));
   assert.equal(r.heldBytes, 0);
+});
+
+test('in-memory pieces are copies: a small chunk never pins the socket buffer it came from', () => {
+  const r = new Reassembler();
+  const socketRead = Buffer.alloc(64 * 1024, 0x41);
+  const c = r.begin({ messageId: 'v' }, { start: 1, end: 3, total: '*' });
+  c.data(socketRead.subarray(10, 13));
+  c.end('+');
+  socketRead.fill(0x42);
+  const o = deliver(r, 'v', { start: 4, end: 4, total: 4 }, Buffer.from('D'), '$');
+  assert.equal(o.kind === 'complete' && o.body!.toString(), 'AAAD');
 });
 
 test('unset options keep their defaults (undefined never disables a limit)', () => {

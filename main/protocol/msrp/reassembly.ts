@@ -23,7 +23,7 @@ export interface ReassemblyOptions {
   maxOpenMessages: number;
   /** Limit on disjoint received ranges per message (defends against fragmentation floods). */
   maxRanges: number;
-  /** Bytes kept in memory (MemorySink) by all incomplete messages together; beyond it a chunk gets 413. */
+  /** Memory kept by all incomplete in-memory messages together (declared totals reserved, pieces with their overhead). */
   maxSessionBytes: number;
   /** Memory by default; supply a sink factory to stream big messages to disk. */
   createSink?: (info: IncomingMessageInfo) => MessageSink;
@@ -36,24 +36,50 @@ export const DEFAULT_REASSEMBLY_OPTIONS: ReassemblyOptions = {
   maxSessionBytes: 64 * 1024 * 1024,
 };
 
-/** In-memory sink: keeps the received pieces, assembles once at the end (zero-copy for a single in-order chunk). */
+/** Memory one stored piece costs beyond its bytes (object, Buffer, array slot): counted against the session bound. */
+export const PIECE_OVERHEAD_BYTES = 128;
+
+/**
+ * In-memory sink. With a declared total the message is one buffer, reserved against the session bound when the message
+ * opens and written in place; without one, pieces are kept (each a copy of its own: a view would pin the whole socket
+ * buffer it came from) and assembled once at the end.
+ */
 export class MemorySink implements MessageSink {
+  private buf: Buffer | undefined;
   private pieces: { offset: number; data: Buffer }[] = [];
   body: Buffer | undefined;
+  constructor(private readonly totalBytes?: number) {}
+  /** Bytes reserved up front (the declared total). */
+  get reserved(): number {
+    return this.totalBytes ?? 0;
+  }
+  /** Memory a write of n new bytes adds (0 when the whole message was reserved). */
+  cost(n: number): number {
+    return this.totalBytes === undefined ? n + PIECE_OVERHEAD_BYTES : 0;
+  }
   write(offset: number, data: Buffer): void {
-    this.pieces.push({ offset, data });
+    if (this.totalBytes !== undefined) {
+      this.buf ??= Buffer.allocUnsafeSlow(this.totalBytes);
+      data.copy(this.buf, offset, 0, Math.max(0, Math.min(data.length, this.totalBytes - offset)));
+      return;
+    }
+    const own = Buffer.allocUnsafeSlow(data.length);
+    data.copy(own);
+    this.pieces.push({ offset, data: own });
   }
   end(totalBytes: number): void {
-    const p = this.pieces;
-    if (p.length === 1 && p[0].offset === 0 && p[0].data.length === totalBytes) this.body = p[0].data;
+    if (this.buf?.length === totalBytes) this.body = this.buf;
     else {
       const out = Buffer.alloc(totalBytes);
-      for (const { offset, data } of p) data.copy(out, offset, 0, Math.max(0, Math.min(data.length, totalBytes - offset)));
+      if (this.buf) this.buf.copy(out, 0, 0, Math.min(this.buf.length, totalBytes));
+      for (const { offset, data } of this.pieces) data.copy(out, offset, 0, Math.max(0, Math.min(data.length, totalBytes - offset)));
       this.body = out;
     }
+    this.buf = undefined;
     this.pieces = [];
   }
   abort(): void {
+    this.buf = undefined;
     this.pieces = [];
   }
 }
@@ -146,7 +172,7 @@ export class ChunkReceiver {
     }
     const msg = this.msg;
     for (const [s, e] of msg.received.gaps(this.offset, end)) {
-      if (msg.memory && !this.r.hold(msg, e - s)) {
+      if (msg.memory && !this.r.hold(msg, msg.memory.cost(e - s))) {
         const limit = this.r.opts.maxSessionBytes;
         this.failure = {
           status: 413,
@@ -222,9 +248,13 @@ export class Reassembler {
         return reject(413, 'MSRP_TOO_MANY_MESSAGES', `More than ${this.opts.maxOpenMessages} incomplete messages`);
       }
       const full: IncomingMessageInfo = { ...info, totalBytes: declared };
-      let memory: MemorySink | undefined;
-      const sink = this.opts.createSink ? this.opts.createSink(full) : (memory = new MemorySink());
+      const sink = this.opts.createSink ? this.opts.createSink(full) : new MemorySink(declared);
+      const memory = sink instanceof MemorySink ? sink : undefined;
       msg = { info: full, sink, memory, received: new RangeSet(), total: declared, held: 0 };
+      if (memory && !this.hold(msg, memory.reserved)) {
+        this.remember(id, 'failed');
+        return reject(413, 'MSRP_SESSION_BUFFER_FULL', `Message ${id} of ${declared} bytes does not fit in this session's memory bound`);
+      }
       this.open.set(id, msg);
     } else {
       if (msg.info.contentType === undefined && info.contentType) msg.info.contentType = info.contentType;
