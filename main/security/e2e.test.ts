@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { E2EContext } from './e2e';
+import { sealEnvelope, encodeEnvelopeBody } from './envelope';
 import { SessionOffer, acceptSessionOffer } from './session-keys';
 import { LocalIdentity } from './identity';
 import { KeyStore } from './keystore';
@@ -76,4 +77,36 @@ test('session peers are pinned on first use and a substituted session key is ref
   const s2 = offer2.complete(fakeAnswer, a.sessionOptions('sip:sb@example.com'));
   await assert.rejects(a.checkSessionPeer(s2), (e) => isParleyError(e, 'PEER_KEY_CHANGED'));
   for (const c of [a, b]) await c.store.close();
+});
+
+test('issue 12: a stranger flooding envelopes dated 10 minutes ahead does not stop a pinned contact, also after a restart', async () => {
+  const NOW = 1_800_000_000_000;
+  const path = join(dir, 'flooded.ks');
+  const w = () => new PassphraseWrapper('pw', insecureTestParams());
+  const limits = { capacity: 60, perSender: 20, futurePerSender: 5 };
+  const ks = await KeyStore.create(path, w(), { aor: 'sip:bob@example.com' });
+  const bob = new E2EContext(ks, { now: () => NOW, replay: limits });
+  const me = { aor: 'sip:bob@example.com', identityKey: ks.identity().publicKey };
+  const alice = LocalIdentity.generate('sip:alice@example.com');
+  const mallory = LocalIdentity.generate('sip:mallory@example.com');
+  const seal = (from: LocalIdentity, id: string, dateTime: number) =>
+    encodeEnvelopeBody(sealEnvelope({ sender: from, recipients: [me], messageId: id, dateTime, plaintext: utf8(id) }));
+  await bob.open(seal(alice, 'hello', NOW - 1000), 'sip:alice@example.com'); // alice pinned (TOFU)
+  const refused: Record<string, number> = {};
+  for (let i = 0; i < 3 * limits.capacity + 1; i++) {
+    await bob.open(seal(mallory, `flood-${i}`, NOW + 10 * 60_000), 'sip:mallory@example.com').catch((e: unknown) => {
+      assert.ok(isParleyError(e), String(e));
+      refused[e.code] = (refused[e.code] ?? 0) + 1;
+    });
+  }
+  assert.deepEqual(refused, { E2E_RATE_LIMITED: 3 * limits.capacity + 1 - limits.futurePerSender });
+  const got = await bob.open(seal(alice, 'after-the-flood', NOW), 'sip:alice@example.com');
+  assert.equal(got.senderKeyStatus, 'pinned');
+  await bob.open(seal(alice, 'stored-by-msilo-yesterday', NOW - 86_400_000), 'sip:alice@example.com');
+  await ks.close();
+  const ks2 = await KeyStore.open(path, w());
+  const bob2 = new E2EContext(ks2, { now: () => NOW + 5, replay: limits });
+  await assert.rejects(bob2.open(seal(alice, 'hello', NOW - 1000), 'sip:alice@example.com'), (e) => isParleyError(e, 'E2E_REPLAY'));
+  await bob2.open(seal(alice, 'after-the-restart', NOW + 1), 'sip:alice@example.com');
+  await ks2.close();
 });

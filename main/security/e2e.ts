@@ -12,7 +12,7 @@ import {
   type SealRecipient,
 } from './envelope';
 import { PeerKeys, type PeerKeyState } from './peers';
-import { PersistentReplayGuard } from './replay';
+import { PersistentReplayGuard, type ReplayOptions } from './replay';
 import type { KeyStore } from './keystore';
 import type { EstablishedSession, SessionOptions } from './session-keys';
 
@@ -22,10 +22,10 @@ export class E2EContext {
   readonly replay: PersistentReplayGuard;
   constructor(
     readonly store: KeyStore,
-    opts: { now?: () => number } = {},
+    opts: { now?: () => number; replay?: ReplayOptions } = {},
   ) {
     this.peers = PeerKeys.fromKeyStore(store, opts);
-    this.replay = new PersistentReplayGuard(store);
+    this.replay = new PersistentReplayGuard(store, opts.replay);
     this.#now = opts.now ?? Date.now;
   }
   #now: () => number;

@@ -21,7 +21,17 @@ export {
   type PeerBackend,
   keyStorePeerBackend,
 } from './peers';
-export { ReplayCache, PersistentReplayGuard, type ReplayGuard, REPLAY_WINDOW_MS, FUTURE_SKEW_MS } from './replay';
+export {
+  ReplayCache,
+  PersistentReplayGuard,
+  type ReplayGuard,
+  type ReplayOptions,
+  REPLAY_WINDOW_MS,
+  FUTURE_SKEW_MS,
+  REPLAY_CAPACITY,
+  REPLAY_PER_SENDER,
+  REPLAY_FUTURE_PER_SENDER,
+} from './replay';
 export {
   safetyNumber,
   safetyNumberDigits,

@@ -21,6 +21,10 @@ export const SECURITY_ERRORS = group('security', {
     'An envelope needs the pre-shared key of its conversation, which is not set here.',
     'This message needs the shared passphrase.',
   ],
+  E2E_RATE_LIMITED: [
+    'A sender holds more future-dated protected messages than its replay budget allows; only that sender is refused.',
+    'Too many messages with a future date from this contact were refused.',
+  ],
   E2E_REPLAY: ['A protected message was received before, or belongs to an older key epoch.', 'A repeated message was ignored.'],
   E2E_REQUIRED: [
     'The policy requires end-to-end protection and the peer or its offer does not provide it.',

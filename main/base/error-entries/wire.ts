@@ -38,6 +38,11 @@ export const MSRP_ERRORS = group('protocol', {
   MSRP_INTERNAL: ['The MSRP parser failed unexpectedly.', U.internal, 'SIP_FAILURE'],
   MSRP_MESSAGE_ABORTED: ['The sender aborted an MSRP message before its end.', 'The sender stopped sending this.', 'SIP_FAILURE'],
   MSRP_MESSAGE_ENDED: ['Data was written to an outgoing MSRP message after it ended.', U.internal, 'SIP_FAILURE'],
+  MSRP_SESSION_BUFFER_FULL: [
+    'Incomplete incoming MSRP messages of one session hold as many bytes in memory as the session allows (413).',
+    U.tooLarge,
+    'SIP_FAILURE',
+  ],
   MSRP_MESSAGE_TOO_LARGE: ['An incoming MSRP message exceeds the size limit (413).', U.tooLarge, 'SIP_FAILURE'],
   MSRP_NOT_IMPLEMENTED: ['An MSRP request uses a method this endpoint does not implement (501).', U.sessionData, 'SIP_FAILURE'],
   MSRP_NO_SESSION: ['An MSRP request names a session or peer that is not this one (481).', U.sessionData, 'SIP_FAILURE'],

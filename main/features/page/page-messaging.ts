@@ -199,7 +199,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
     const type = contentType ?? 'text/plain';
     try {
       body = decodeBody(req.body, req.header(CTE_HEADER));
-      body = decodeContentEncoding(body, req.header(CONTENT_ENCODING_HEADER), this.policy.maxStreamBytes);
+      body = await decodeContentEncoding(body, req.header(CONTENT_ENCODING_HEADER), this.policy.maxStreamBytes);
       if (mediaType(type) === 'message/cpim') cpim = parseCpim(body);
       else if (this.sniffCpim) cpim = sniffStoredCpim(type, body);
     } catch (e) {

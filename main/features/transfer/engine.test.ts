@@ -290,3 +290,20 @@ test('plain file whose SHA-256 does not match the offer: FILE_HASH_MISMATCH, fil
   assert.deepEqual(readdirSync(dl), []);
   await r.pair.close();
 });
+
+test('issue 12: a file whose name hides its type is flagged from the name it is saved under (plain and protected)', async () => {
+  for (const prot of [false, true]) {
+    const src = path.join(tmp.dir, `hidden-exe-${prot}.bin`);
+    await writeTestFile(src, 4096, 7);
+    const file = await prepareFile(src, { protected: prot, name: 'invoice.ex\u00ADe\u200B.', type: 'application/pdf' });
+    const { dir: dl } = tempDir('parley-dl-', tmp.dir);
+    const r = await start(file, { prot, dl });
+    try {
+      const [, got] = await Promise.all([r.sent, r.received]);
+      assert.equal(path.basename(got.path), 'invoice.exe');
+      assert.equal(got.executable, true, `protected=${prot}`);
+    } finally {
+      await r.pair.close();
+    }
+  }
+});

@@ -1,6 +1,7 @@
 // Receiving one RFC 5547 file over an MSRP session: MSRP body -> (secretstream open) -> '.part' file, partial Success-Reports
 // (RFC 4975 s.7.1.2) for the sender's progress, SHA-256 check before the final rename (docs/file-transfer.md s.3, s.5).
 import { EventEmitter } from 'node:events';
+import { basename } from 'node:path';
 import { ParleyError, isParleyError } from '../../base/errors';
 import {
   MemorySink,
@@ -224,7 +225,7 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
         size: this.o.part.bytes,
         sha256: saved.sha256,
         verified: saved.verified,
-        executable: isExecutableType(name, type),
+        executable: isExecutableType(basename(saved.path), type), // the name it was saved under
         protected: this.o.protected,
       });
     } catch (e) {

@@ -98,3 +98,108 @@ test('executable types are flagged by extension (also double extensions) and by 
   assert.equal(isExecutableType('data', 'application/x-sh; charset=utf-8'), true);
   assert.equal(isExecutableType('picture', 'image/png'), false);
 });
+
+test('issue 12: default-ignorable and format characters are stripped (ALM, soft hyphen, Hangul fillers, tags, joiners)', () => {
+  const cases: [string, string][] = [
+    ['a\u061Cb.txt', 'ab.txt'], // ARABIC LETTER MARK (bidi)
+    ['in\u00ADvoice.txt', 'invoice.txt'], // SOFT HYPHEN
+    ['\u3164.txt', 'txt'], // HANGUL FILLER only: nothing visible before the dot, which is then leading
+    ['x\u115F\u1160\uFFA0y.txt', 'xy.txt'], // Hangul choseong/jungseong fillers, halfwidth filler
+    ['tag\u{E0001}\u{E0041}\u{E007F}s.txt', 'tags.txt'], // LANGUAGE TAG, TAG LATIN CAPITAL A, CANCEL TAG
+    ['w\u2060o\u2061r\u2064d\u206A\u206F.txt', 'word.txt'], // word joiner, invisible operators, deprecated format chars
+    ['c\u034Fg\u180Ej.txt', 'cgj.txt'], // combining grapheme joiner, Mongolian vowel separator
+    ['v\uFE0Fs\u{E0100}.txt', 'vs.txt'], // variation selectors
+    ['\u{1D173}music.txt', 'music.txt'], // musical symbol format char
+    ['lone\uD800surrogate.txt', 'lonesurrogate.txt'],
+  ];
+  for (const [input, want] of cases) assert.equal(sanitizeFileName(input), want, JSON.stringify(input));
+});
+
+test('issue 12: the dangerous-type flag is decided from the name the file is saved under', () => {
+  for (const n of [
+    'invoice.exe.', // saved as invoice.exe
+    'invoice.exe   ',
+    'invoice.exe\u200B',
+    'invoice.ex\u00ADe',
+    'invoice.e\u061Cxe',
+    'invoice.exe\u{E0020}',
+    'invoice\u202Efdp.exe',
+    'report.pdf\u2066.exe',
+    'a'.repeat(196) + '.exe' + 'b'.repeat(20), // truncation to 200 bytes leaves .exe
+  ]) {
+    const saved = sanitizeFileName(n);
+    assert.match(saved, /\.exe$/, `${JSON.stringify(n)} saves as ${saved}`);
+    assert.equal(isExecutableType(n), true, JSON.stringify(n));
+  }
+});
+
+test('issue 12: the other types users are warned about are flagged (web pages, SVG, help files, shortcuts, installers...)', () => {
+  for (const ext of [
+    'html',
+    'htm',
+    'xhtml',
+    'shtml',
+    'mht',
+    'mhtml',
+    'svg',
+    'svgz',
+    'xml',
+    'xsl',
+    'chm',
+    'hlp',
+    'lnk',
+    'url',
+    'website',
+    'desktop',
+    'scr',
+    'msi',
+    'msu',
+    'jar',
+    'jnlp',
+    'ps1',
+    'vbs',
+    'hta',
+    'appimage',
+    'settingcontent-ms',
+    'library-ms',
+    'search-ms',
+    'appref-ms',
+    'iqy',
+    'slk',
+    'xll',
+    'webloc',
+    'inetloc',
+    'fileloc',
+    'mobileconfig',
+    'terminal',
+    'tool',
+  ])
+    assert.equal(isExecutableType(`x.${ext}`), true, ext);
+  for (const t of ['text/html', 'image/svg+xml', 'application/xhtml+xml', 'application/x-ms-shortcut', 'application/x-desktop'])
+    assert.equal(isExecutableType('data', t), true, t);
+  for (const n of ['photo.jpg', 'notes.txt', 'song.mp3', 'clip.mp4', 'doc.pdf', 'sheet.xlsx', 'archive.zip', 'html', 'svg'])
+    assert.equal(isExecutableType(n), false, n);
+});
+
+test('property: sanitizing is idempotent and the flag is the same for a name and the name it is saved under', () => {
+  const names = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 60 }),
+    fc
+      .tuple(
+        fc.string({ maxLength: 10 }),
+        fc.constantFrom('exe', 'html', 'svg', 'lnk', 'txt', 'jpg'),
+        fc.string({ unit: 'binary', maxLength: 4 }),
+      )
+      .map(([a, e, b]) => `${a}.${e}${b}`),
+  );
+  fc.assert(
+    fc.property(names, (n) => {
+      const saved = sanitizeFileName(n);
+      assert.equal(sanitizeFileName(saved), saved);
+      assert.equal(isExecutableType(n), isExecutableType(saved));
+      assert.equal(isExecutableType(numberedName(saved, 3)), isExecutableType(saved));
+      assert.ok(!/[\p{Cf}\p{Cc}\p{Cs}\p{Default_Ignorable_Code_Point}]/u.test(saved), JSON.stringify(saved));
+    }),
+    { numRuns: 3000 },
+  );
+});

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Reassembler, RangeSet, type MessageSink } from './reassembly';
+import { Reassembler, RangeSet, DEFAULT_REASSEMBLY_OPTIONS, PIECE_OVERHEAD_BYTES, type MessageSink } from './reassembly';
+import { ParleyError } from '../../base/errors';
 import type { ByteRange, ContinuationFlag } from './message';
 import { chunkBody } from './chunker';
+import fc from 'fast-check';
 
 function deliver(r: Reassembler, id: string, range: ByteRange, data: Buffer, flag: ContinuationFlag, contentType = 'text/plain') {
   const c = r.begin({ messageId: id, contentType }, range);
@@ -125,4 +127,77 @@ test('RangeSet merges', () => {
   assert.equal(s.prefix, 20);
   s.add(15, 35);
   assert.deepEqual(s.ranges, [[0, 40]]);
+});
+
+test('issue 12: the same range sent 4,000 times is kept once (bytes already received are dropped)', () => {
+  let written = 0;
+  const sink: MessageSink = { write: (_o, d) => void (written += d.length), end() {}, abort() {} };
+  const r = new Reassembler({ createSink: () => sink });
+  const piece = Buffer.alloc(1000, 0x61);
+  for (let i = 0; i < 4000; i++) assert.equal(deliver(r, 'dup', { start: 1, end: 1000, total: 100_000 }, piece, '+').kind, 'incomplete');
+  // overlapping ranges keep only the new bytes
+  deliver(r, 'dup', { start: 501, end: 1500, total: 100_000 }, piece, '+');
+  assert.equal(written, 1500);
+  const m = new Reassembler();
+  for (let i = 0; i < 4000; i++) deliver(m, 'dup', { start: 1, end: 1000, total: '*' }, piece, '+');
+  assert.equal(m.heldBytes, 1000 + 2 * PIECE_OVERHEAD_BYTES, 'one copy (deliver() writes it in two halves)');
+});
+
+test('issue 12: bytes kept in memory are bounded per session (typed 413), and released when messages end', () => {
+  const r = new Reassembler({ maxSessionBytes: 2500 });
+  const k = Buffer.alloc(1000, 0x62);
+  assert.equal(deliver(r, 'a', { start: 1, end: 500, total: 1000 }, k.subarray(0, 500), '+').kind, 'incomplete');
+  assert.equal(deliver(r, 'b', { start: 1, end: 500, total: 1000 }, k.subarray(0, 500), '+').kind, 'incomplete');
+  assert.equal(r.heldBytes, 2000, 'declared totals are reserved when a message opens');
+  const o = deliver(r, 'c', { start: 1, end: 500, total: 1000 }, k.subarray(0, 500), '+');
+  assert.equal(o.kind === 'rejected' && o.status, 413);
+  assert.equal(o.kind === 'rejected' && o.error.code, 'MSRP_SESSION_BUFFER_FULL');
+  assert.equal(deliver(r, 'c', { start: 501, end: 1000, total: 1000 }, k.subarray(500), '$').kind, 'rejected', 'c stays refused');
+  const a = deliver(r, 'a', { start: 501, end: 1000, total: 1000 }, k.subarray(500), '$');
+  assert.equal(a.kind === 'complete' && a.body!.equals(k), true);
+  assert.equal(r.heldBytes, 1000, 'a completed message is handed over, no longer held');
+  // without a declared total every piece is a copy and costs its bytes plus PIECE_OVERHEAD_BYTES
+  const star = (i: number) => deliver(r, 'u', { start: 2 * i + 1, end: 2 * i + 1, total: '*' }, k.subarray(0, 1), '+');
+  let i = 0;
+  while (star(i).kind === 'incomplete') i++;
+  assert.equal(i, Math.floor(1500 / (1 + PIECE_OVERHEAD_BYTES)), 'pieces count with their overhead');
+  assert.equal(r.heldBytes, 1000, "u's pieces are released with it");
+  r.close(new ParleyError('MSRP_SESSION_CLOSED', 'closed'));
+  assert.equal(r.heldBytes, 0);
+});
+
+test('in-memory pieces are copies: a small chunk never pins the socket buffer it came from', () => {
+  const r = new Reassembler();
+  const socketRead = Buffer.alloc(64 * 1024, 0x41);
+  const c = r.begin({ messageId: 'v' }, { start: 1, end: 3, total: '*' });
+  c.data(socketRead.subarray(10, 13));
+  c.end('+');
+  socketRead.fill(0x42);
+  const o = deliver(r, 'v', { start: 4, end: 4, total: 4 }, Buffer.from('D'), '$');
+  assert.equal(o.kind === 'complete' && o.body!.toString(), 'AAAD');
+});
+
+test('unset options keep their defaults (undefined never disables a limit)', () => {
+  const r = new Reassembler({ maxMessageBytes: undefined, maxOpenMessages: undefined });
+  assert.equal(r.opts.maxMessageBytes, DEFAULT_REASSEMBLY_OPTIONS.maxMessageBytes);
+  const o = deliver(r, 'huge', { start: 1, end: 10, total: DEFAULT_REASSEMBLY_OPTIONS.maxMessageBytes + 1 }, BODY.subarray(0, 10), '+');
+  assert.equal(o.kind === 'rejected' && o.status, 413);
+});
+
+test('property: RangeSet.gaps returns exactly the bytes not covered yet', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(200), fc.nat(60))), fc.nat(200), fc.nat(80), (adds, s, len) => {
+      const set = new RangeSet();
+      const bits = new Uint8Array(300);
+      for (const [a, n] of adds) {
+        set.add(a, a + n);
+        bits.fill(1, a, a + n);
+      }
+      const want: number[] = [];
+      for (let i = s; i < s + len; i++) if (!bits[i]) want.push(i);
+      const got = set.gaps(s, s + len).flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k));
+      assert.deepEqual(got, want);
+    }),
+    { numRuns: 500 },
+  );
 });

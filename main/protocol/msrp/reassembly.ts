@@ -1,4 +1,5 @@
 // Incoming chunk reassembly by Message-ID: byte ranges, out-of-order, '*' totals, '#' aborts, size limits (RFC 4975 s.7.3.1).
+// Bytes already received are dropped (a range sent again is written once); bytes kept in memory are bounded per session.
 import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { ByteRange, ContinuationFlag } from './message';
 
@@ -22,6 +23,8 @@ export interface ReassemblyOptions {
   maxOpenMessages: number;
   /** Limit on disjoint received ranges per message (defends against fragmentation floods). */
   maxRanges: number;
+  /** Memory kept by all incomplete in-memory messages together (declared totals reserved, pieces with their overhead). */
+  maxSessionBytes: number;
   /** Memory by default; supply a sink factory to stream big messages to disk. */
   createSink?: (info: IncomingMessageInfo) => MessageSink;
 }
@@ -30,26 +33,53 @@ export const DEFAULT_REASSEMBLY_OPTIONS: ReassemblyOptions = {
   maxMessageBytes: 256 * 1024 * 1024,
   maxOpenMessages: 64,
   maxRanges: 4096,
+  maxSessionBytes: 64 * 1024 * 1024,
 };
 
-/** In-memory sink: keeps the received pieces, assembles once at the end (zero-copy for a single in-order chunk). */
+/** Memory one stored piece costs beyond its bytes (object, Buffer, array slot): counted against the session bound. */
+export const PIECE_OVERHEAD_BYTES = 128;
+
+/**
+ * In-memory sink. With a declared total the message is one buffer, reserved against the session bound when the message
+ * opens and written in place; without one, pieces are kept (each a copy of its own: a view would pin the whole socket
+ * buffer it came from) and assembled once at the end.
+ */
 export class MemorySink implements MessageSink {
+  private buf: Buffer | undefined;
   private pieces: { offset: number; data: Buffer }[] = [];
   body: Buffer | undefined;
+  constructor(private readonly totalBytes?: number) {}
+  /** Bytes reserved up front (the declared total). */
+  get reserved(): number {
+    return this.totalBytes ?? 0;
+  }
+  /** Memory a write of n new bytes adds (0 when the whole message was reserved). */
+  cost(n: number): number {
+    return this.totalBytes === undefined ? n + PIECE_OVERHEAD_BYTES : 0;
+  }
   write(offset: number, data: Buffer): void {
-    this.pieces.push({ offset, data });
+    if (this.totalBytes !== undefined) {
+      this.buf ??= Buffer.allocUnsafeSlow(this.totalBytes);
+      data.copy(this.buf, offset, 0, Math.max(0, Math.min(data.length, this.totalBytes - offset)));
+      return;
+    }
+    const own = Buffer.allocUnsafeSlow(data.length);
+    data.copy(own);
+    this.pieces.push({ offset, data: own });
   }
   end(totalBytes: number): void {
-    const p = this.pieces;
-    if (p.length === 1 && p[0].offset === 0 && p[0].data.length === totalBytes) this.body = p[0].data;
+    if (this.buf?.length === totalBytes) this.body = this.buf;
     else {
       const out = Buffer.alloc(totalBytes);
-      for (const { offset, data } of p) data.copy(out, offset, 0, Math.max(0, Math.min(data.length, totalBytes - offset)));
+      if (this.buf) this.buf.copy(out, 0, 0, Math.min(this.buf.length, totalBytes));
+      for (const { offset, data } of this.pieces) data.copy(out, offset, 0, Math.max(0, Math.min(data.length, totalBytes - offset)));
       this.body = out;
     }
+    this.buf = undefined;
     this.pieces = [];
   }
   abort(): void {
+    this.buf = undefined;
     this.pieces = [];
   }
 }
@@ -73,6 +103,19 @@ export class RangeSet {
   covers(s: number, e: number): boolean {
     return this.ranges.some(([a, b]) => a <= s && b >= e);
   }
+  /** The parts of [s, e) not covered yet, in order. */
+  gaps(s: number, e: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (const [a, b] of this.ranges) {
+      if (b <= s) continue;
+      if (a >= e) break;
+      if (a > s) out.push([s, a]);
+      s = Math.max(s, b);
+      if (s >= e) return out;
+    }
+    if (s < e) out.push([s, e]);
+    return out;
+  }
   /** Bytes in the contiguous prefix starting at 0. */
   get prefix(): number {
     return this.ranges.length && this.ranges[0][0] === 0 ? this.ranges[0][1] : 0;
@@ -88,6 +131,8 @@ interface OpenMessage {
   memory?: MemorySink;
   received: RangeSet;
   total?: number; // known once declared or once the '$' chunk arrived
+  /** Bytes this message keeps in memory (counted against maxSessionBytes). */
+  held: number;
 }
 
 export type ChunkOutcome =
@@ -125,8 +170,22 @@ export class ChunkReceiver {
       };
       return;
     }
-    this.msg.sink.write(this.offset, buf);
-    this.msg.received.add(this.offset, end);
+    const msg = this.msg;
+    for (const [s, e] of msg.received.gaps(this.offset, end)) {
+      if (msg.memory && !this.r.hold(msg, msg.memory.cost(e - s))) {
+        const limit = this.r.opts.maxSessionBytes;
+        this.failure = {
+          status: 413,
+          error: new ParleyError('MSRP_SESSION_BUFFER_FULL', `incomplete messages of this session hold more than ${limit} bytes`, {
+            messageId: this.messageId,
+            limit,
+          }),
+        };
+        return;
+      }
+      msg.sink.write(s, buf.subarray(s - this.offset, e - this.offset));
+    }
+    msg.received.add(this.offset, end);
     this.offset = end;
     if (this.msg.received.count > this.r.opts.maxRanges) {
       this.failure = { status: 413, error: new ParleyError('MSRP_TOO_FRAGMENTED', `Message ${this.messageId} is too fragmented`) };
@@ -141,13 +200,33 @@ export class Reassembler {
   readonly opts: ReassemblyOptions;
   private open = new Map<string, OpenMessage>();
   private closed = new Map<string, 'complete' | 'failed'>(); // bounded memory of finished message ids
+  #held = 0;
 
   constructor(opts: Partial<ReassemblyOptions> = {}) {
-    this.opts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...opts };
+    const set = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<ReassemblyOptions>;
+    this.opts = { ...DEFAULT_REASSEMBLY_OPTIONS, ...set };
   }
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Bytes kept in memory by incomplete messages (bounded by maxSessionBytes). */
+  get heldBytes(): number {
+    return this.#held;
+  }
+
+  /** @internal counts n more bytes kept in memory for msg; false (nothing counted) when the session bound would pass. */
+  hold(msg: OpenMessage, n: number): boolean {
+    if (this.#held + n > this.opts.maxSessionBytes) return false;
+    this.#held += n;
+    msg.held += n;
+    return true;
+  }
+
+  #release(msg: OpenMessage): void {
+    this.#held -= msg.held;
+    msg.held = 0;
   }
 
   begin(info: IncomingMessageInfo, range: ByteRange): ChunkReceiver {
@@ -169,9 +248,13 @@ export class Reassembler {
         return reject(413, 'MSRP_TOO_MANY_MESSAGES', `More than ${this.opts.maxOpenMessages} incomplete messages`);
       }
       const full: IncomingMessageInfo = { ...info, totalBytes: declared };
-      let memory: MemorySink | undefined;
-      const sink = this.opts.createSink ? this.opts.createSink(full) : (memory = new MemorySink());
-      msg = { info: full, sink, memory, received: new RangeSet(), total: declared };
+      const sink = this.opts.createSink ? this.opts.createSink(full) : new MemorySink(declared);
+      const memory = sink instanceof MemorySink ? sink : undefined;
+      msg = { info: full, sink, memory, received: new RangeSet(), total: declared, held: 0 };
+      if (memory && !this.hold(msg, memory.reserved)) {
+        this.remember(id, 'failed');
+        return reject(413, 'MSRP_SESSION_BUFFER_FULL', `Message ${id} of ${declared} bytes does not fit in this session's memory bound`);
+      }
       this.open.set(id, msg);
     } else {
       if (msg.info.contentType === undefined && info.contentType) msg.info.contentType = info.contentType;
@@ -211,6 +294,7 @@ export class Reassembler {
     const total = msg.total;
     if (total !== undefined && msg.received.prefix >= total) {
       this.open.delete(id);
+      this.#release(msg);
       this.remember(id, 'complete');
       msg.sink.end(total);
       return {
@@ -234,6 +318,7 @@ export class Reassembler {
     const m = this.open.get(id);
     if (!m) return;
     this.open.delete(id);
+    this.#release(m);
     m.sink.abort(reason);
   }
 

@@ -24,6 +24,8 @@ export interface MsrpSessionOptions {
   acceptTypes?: string[];
   maxMessageBytes?: number;
   maxOpenMessages?: number;
+  /** Bytes incomplete in-memory messages may keep together (default 64 MiB; reassembly.ts). */
+  maxSessionBytes?: number;
   createSink?: (info: IncomingMessageInfo) => MessageSink;
   parserLimits?: Partial<ParserLimits>;
   clock?: Clock;

@@ -74,6 +74,7 @@ export class MsrpSession {
     this.rx = new Reassembler({
       maxMessageBytes: opts.maxMessageBytes,
       maxOpenMessages: opts.maxOpenMessages,
+      maxSessionBytes: opts.maxSessionBytes,
       createSink: opts.createSink,
     });
   }

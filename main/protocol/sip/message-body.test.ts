@@ -16,6 +16,7 @@ import {
   UDP_MESSAGE_BODY_LIMIT,
 } from './message-body';
 import { sniffStoredCpim } from '../../features/page/page-messaging';
+import { prng } from '../formats/testing';
 
 test('encodeBody: UTF-8 text stays text; binary and non-textual types are base64 with Content-Transfer-Encoding', () => {
   assert.deepEqual(encodeBody('text/plain', new TextEncoder().encode('héllo')), { text: 'héllo', headers: [], wireBytes: 6 });
@@ -83,7 +84,7 @@ test('sniffStoredCpim: only a bare text/plain CPIM document with From and To', (
   assert.equal(sniffStoredCpim('text/plain', new TextEncoder().encode('From: me, hello there')), undefined);
 });
 
-test('decodeContentEncoding: zlib and raw deflate, gzip, chains, identity; typed errors for unknown, bombs and corrupt data', () => {
+test('decodeContentEncoding: zlib and raw deflate, gzip, chains, identity; typed errors for unknown, bombs and corrupt data', async () => {
   const text = Buffer.from('héllo '.repeat(100));
   for (const [coding, enc] of [
     ['deflate', deflateSync(text)],
@@ -94,44 +95,72 @@ test('decodeContentEncoding: zlib and raw deflate, gzip, chains, identity; typed
     ['identity', text],
     ['', text],
   ] as Array<[string, Buffer]>) {
-    assert.deepEqual(Buffer.from(decodeContentEncoding(enc, coding, 10_000)), text, coding);
+    assert.deepEqual(Buffer.from(await decodeContentEncoding(enc, coding, 10_000)), text, coding);
   }
   assert.deepEqual(
-    Buffer.from(decodeContentEncoding(text, undefined, 10)),
+    Buffer.from(await decodeContentEncoding(text, undefined, 10)),
     text,
     'no coding: no limit applied here (the wire limit is judgeIncoming)',
   );
-  const code = (f: () => unknown): string | undefined => {
+  const code = async (f: () => unknown): Promise<string | undefined> => {
     try {
-      f();
+      await f();
       return undefined;
     } catch (e) {
       return isParleyError(e) ? e.code : 'not a ParleyError';
     }
   };
+  assert.equal(await code(() => decodeContentEncoding(text, 'br', 10_000)), 'PAGE_UNSUPPORTED_CONTENT_ENCODING');
   assert.equal(
-    code(() => decodeContentEncoding(text, 'br', 10_000)),
-    'PAGE_UNSUPPORTED_CONTENT_ENCODING',
-  );
-  assert.equal(
-    code(() => decodeContentEncoding(deflateSync(Buffer.alloc(1_000_000)), 'deflate', 64 * 1024)),
+    await code(() => decodeContentEncoding(deflateSync(Buffer.alloc(1_000_000)), 'deflate', 64 * 1024)),
     'PAGE_DECODED_TOO_LARGE',
   );
+  assert.equal(await code(() => decodeContentEncoding(gzipSync(Buffer.alloc(1_000_000)), 'gzip', 64 * 1024)), 'PAGE_DECODED_TOO_LARGE');
   assert.equal(
-    code(() => decodeContentEncoding(gzipSync(Buffer.alloc(1_000_000)), 'gzip', 64 * 1024)),
-    'PAGE_DECODED_TOO_LARGE',
-  );
-  assert.equal(
-    code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length)),
+    await code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length)),
     undefined,
     'exactly at the limit is fine',
   );
+  assert.equal(await code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length - 1)), 'PAGE_DECODED_TOO_LARGE');
+  assert.equal(await code(() => decodeContentEncoding(Buffer.from('garbage!'), 'gzip', 10_000)), 'PAGE_BAD_CONTENT_ENCODING');
   assert.equal(
-    code(() => decodeContentEncoding(deflateSync(text), 'deflate', text.length - 1)),
-    'PAGE_DECODED_TOO_LARGE',
-  );
-  assert.equal(
-    code(() => decodeContentEncoding(Buffer.from('garbage!'), 'gzip', 10_000)),
+    await code(() => decodeContentEncoding(text, Array(5).fill('identity').join(','), 10_000)),
     'PAGE_BAD_CONTENT_ENCODING',
+    'at most 4 codings',
   );
+});
+
+test('issue 12: corrupt gzip/deflate bodies do not grow native memory (RSS flat over 4,000 corrupt bodies)', async () => {
+  const rnd = prng(12);
+  const plain = Buffer.from('From: <sip:a@x>\r\n'.repeat(40));
+  const good = [gzipSync(plain), deflateSync(plain), deflateRawSync(plain)] as const;
+  const codings = ['gzip', 'deflate', 'deflate'] as const;
+  const corrupt = (i: number): [Buffer, string] => {
+    const k = i % 3;
+    const b = Buffer.from(good[k]);
+    for (let e = 0; e < 1 + (i % 4); e++) b[Math.floor(rnd() * b.length)] = Math.floor(rnd() * 256);
+    return [b, codings[k]];
+  };
+  const run = async (n: number, from: number) => {
+    let refused = 0;
+    for (let i = from; i < from + n; i++) {
+      const [b, c] = corrupt(i);
+      try {
+        await decodeContentEncoding(b, c, 64 * 1024);
+      } catch (e) {
+        assert.ok(isParleyError(e), String(e));
+        refused++;
+      }
+    }
+    return refused;
+  };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  await run(1000, 0); // warm up allocators
+  gc?.();
+  const before = process.memoryUsage().rss;
+  const refused = await run(4000, 1000);
+  gc?.();
+  const grew = (process.memoryUsage().rss - before) / 1048576;
+  assert.ok(refused > 3000, `most bodies are corrupt (${refused})`);
+  assert.ok(grew < 16, `RSS grew ${grew.toFixed(1)} MiB over 4,000 corrupt bodies (sync zlib leaked ~9 KB each: ~35 MiB)`);
 });

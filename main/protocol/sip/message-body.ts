@@ -1,5 +1,5 @@
 // RFC 3428 page-mode MESSAGE bodies: binary-safe encoding (base64 + Content-Transfer-Encoding), Content-Encoding (RFC 3261 s.20.12), acceptance policy (s.7, s.11). Sans-IO.
-import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { createGunzip, createInflate, createInflateRaw, type Gunzip, type Inflate, type InflateRaw } from 'node:zlib';
 import { ParleyError } from '../../base/errors';
 import { reasonPhrase } from './response';
 
@@ -85,8 +85,10 @@ export function decodeBody(wire: Uint8Array, transferEncoding: string | undefine
  * stage (decompression-bomb guard). Errors: PAGE_UNSUPPORTED_CONTENT_ENCODING (-> 415), PAGE_DECODED_TOO_LARGE
  * (-> 413), PAGE_BAD_CONTENT_ENCODING (corrupt data -> 400). "deflate" is the zlib format (RFC 1950); raw
  * deflate (RFC 1951), which some senders use under the same name, is accepted too.
+ * Decoding uses zlib streams that are closed on every outcome: the sync zlib calls leaked their native state on
+ * corrupt input (~9 KB per body, issue 12).
  */
-export function decodeContentEncoding(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Uint8Array {
+export async function decodeContentEncoding(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Promise<Uint8Array> {
   const codings = (contentEncoding ?? '')
     .split(',')
     .map((c) => c.trim().toLowerCase())
@@ -95,22 +97,55 @@ export function decodeContentEncoding(body: Uint8Array, contentEncoding: string 
   if (unknown !== undefined) {
     throw new ParleyError('PAGE_UNSUPPORTED_CONTENT_ENCODING', `unsupported Content-Encoding ${unknown}`, { coding: unknown });
   }
+  if (codings.length > MAX_CONTENT_CODINGS) {
+    throw new ParleyError('PAGE_BAD_CONTENT_ENCODING', `more than ${MAX_CONTENT_CODINGS} content codings`, { count: codings.length });
+  }
   let out = body;
   for (const c of [...codings].reverse()) {
     if (c === 'identity') continue;
-    const opts = { maxOutputLength: maxBytes };
-    try {
-      if (c === 'gzip' || c === 'x-gzip') out = gunzipSync(out, opts);
-      else out = isZlibHeader(out) ? inflateSync(out, opts) : inflateRawSync(out, opts);
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-        throw new ParleyError('PAGE_DECODED_TOO_LARGE', `${c} body decodes to more than ${maxBytes} bytes`, { coding: c, limit: maxBytes });
-      }
-      throw new ParleyError('PAGE_BAD_CONTENT_ENCODING', `corrupt ${c} body`, { coding: c }, { cause: e });
-    }
-    out = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const make = c === 'gzip' || c === 'x-gzip' ? createGunzip : isZlibHeader(out) ? createInflate : createInflateRaw;
+    out = await inflateBounded(make, out, maxBytes, c);
   }
   return out;
+}
+
+/** Content-Encoding lists longer than this are refused (each stage is a full decode). */
+export const MAX_CONTENT_CODINGS = 4;
+
+/** One decode stage through a zlib stream, stopped as soon as the output passes maxBytes; the stream is always closed. */
+function inflateBounded(
+  make: () => Gunzip | Inflate | InflateRaw,
+  input: Uint8Array,
+  maxBytes: number,
+  coding: string,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const z = make();
+    const parts: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error: ParleyError | null) => {
+      if (settled) return;
+      settled = true;
+      z.close(); // frees the native zlib state whatever happened
+      if (error) reject(error);
+      else {
+        const b = parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+        resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      }
+    };
+    z.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        settle(
+          new ParleyError('PAGE_DECODED_TOO_LARGE', `${coding} body decodes to more than ${maxBytes} bytes`, { coding, limit: maxBytes }),
+        );
+      } else parts.push(chunk);
+    });
+    z.on('error', (e) => settle(new ParleyError('PAGE_BAD_CONTENT_ENCODING', `corrupt ${coding} body`, { coding }, { cause: e })));
+    z.on('end', () => settle(null));
+    z.end(input);
+  });
 }
 
 /** RFC 1950 s.2.2: CMF method 8 and (CMF*256 + FLG) a multiple of 31. */

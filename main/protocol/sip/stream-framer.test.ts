@@ -149,3 +149,35 @@ test('parseContentLength: case-insensitive, whitespace tolerant', () => {
   assert.equal(parseContentLength(enc.encode('SIP/2.0 200 OK\r\ncontent-LENGTH :  42 ')), 42);
   assert.equal(parseContentLength(enc.encode('OPTIONS sip:a@b SIP/2.0\r\nL:7')), 7);
 });
+
+test('issue 12: framing is linear: 1 MiB in 100-byte pieces copies each byte a few times, not once per push', () => {
+  const body = 'x'.repeat(1024 * 1024);
+  const wire = enc.encode(msg('MESSAGE sip:b@p SIP/2.0', ['Content-Type: text/plain'], body) + '\r\n\r\n' + RESPONSE);
+  let copied = 0;
+  const f = new SipStreamFramer({}, { onCopy: (n) => (copied += n) });
+  const out: string[] = [];
+  for (let i = 0; i < wire.length; i += 100) {
+    const r = f.push(wire.subarray(i, i + 100));
+    assert.equal(r.error, undefined);
+    out.push(...r.events.map((e) => e.type));
+  }
+  assert.deepEqual(out, ['message', 'ping', 'message']);
+  assert.ok(copied >= wire.length, 'every byte goes through the hook');
+  assert.ok(copied <= 4 * wire.length, `${copied} bytes copied for ${wire.length} received (quadratic: ~5 GB)`);
+  assert.equal(f.buffered, 0);
+});
+
+test('framer: a long stream of small messages in odd pieces stays linear and matches whole feeding', () => {
+  const one = enc.encode(MESSAGE + '\r\n\r\n' + RESPONSE + '\r\n');
+  const all = new Uint8Array(one.length * 500);
+  for (let i = 0; i < 500; i++) all.set(one, i * one.length);
+  const whole = feedAll([all.subarray(0, all.length - 2)]);
+  let copied = 0;
+  const f = new SipStreamFramer({}, { onCopy: (n) => (copied += n) });
+  const got: string[] = [];
+  for (let i = 0, step = 1; i < all.length - 2; i += step, step = (step * 7 + 3) % 97 || 1) {
+    got.push(...describe(f.push(all.subarray(i, Math.min(i + step, all.length - 2))).events));
+  }
+  assert.deepEqual(got, whole);
+  assert.ok(copied <= 4 * all.length, `${copied} bytes copied for ${all.length}`);
+});
