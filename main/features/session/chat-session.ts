@@ -120,17 +120,6 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const s = createMsrpSession(n);
     this.msrp = s;
     s.onEvent = (e) => this.onMsrpEvent(e);
-    // MsrpSession has no close event: learn about a lost connection (demux close) by wrapping close()
-    const close = s.close.bind(s);
-    s.close = (reason?: ParleyError) => {
-      close(reason);
-      if (this.state === 'closed') return;
-      // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
-      setTimeout(() => {
-        if (this.state !== 'closed')
-          this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
-      }, MSRP_LOSS_GRACE_MS).unref();
-    };
     if (attachNow) this.attach();
   }
 
@@ -386,9 +375,21 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         if (e.fatal) this.fail(e.error, 'msrp-error');
         else this.report(e.error);
         return;
+      case 'closed':
+        return this.onMsrpClosed(e.reason);
       default:
         return;
     }
+  }
+
+  /** The MSRP connection went away (transport/demux closed the session) while the SIP session may still be up. */
+  private onMsrpClosed(reason: ParleyError): void {
+    if (this.state === 'closed') return;
+    // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
+    setTimeout(() => {
+      if (this.state !== 'closed')
+        this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason.message}`), 'msrp-error');
+    }, MSRP_LOSS_GRACE_MS).unref();
   }
 
   private onMessage(msrpMessageId: string, contentType: string | undefined, body: Uint8Array): void {

@@ -117,7 +117,7 @@ export class MsrpSession {
     this.out.set(messageId, st);
     // messages waiting only for a Success-Report that never comes must not accumulate forever
     if (this.out.size > MAX_TRACKED_OUTGOING) this.out.delete(this.out.keys().next().value!);
-    return new OutgoingMessage(this, st);
+    return new OutgoingMessage((o, chunks) => this.sendChunks(o, chunks), st);
   }
 
   /** RFC 4975 s.5.4 / RFC 6135: the active side sends an empty SEND to bind the connection. cb gets the response. */
@@ -149,8 +149,7 @@ export class MsrpSession {
     this.emitRequest(spec, (r) => cb?.(r));
   }
 
-  /** @internal */
-  sendChunks(st: OutState, chunks: OutgoingChunk[]): void {
+  private sendChunks(st: OutState, chunks: OutgoingChunk[]): void {
     const max = this.opts.remoteMaxSize;
     const over = max === undefined ? -1 : chunks.findIndex((c) => c.byteRange.end !== '*' && c.byteRange.end > max);
     if (over < 0) return this.sendRaw(st, chunks);
@@ -441,11 +440,12 @@ export class MsrpSession {
     }
   }
 
-  /** Connection gone or session ended: fail transactions, drop partial messages. */
+  /** Connection gone or session ended: fail transactions, drop partial messages, then emit 'closed' (once). */
   close(reason = new ParleyError('MSRP_SESSION_CLOSED', 'MSRP session closed')): void {
     if (this.closed) return;
     this.tx.failAll(408, reason.message);
     this.rx.close(reason);
     this.closed = true;
+    this.onEvent({ type: 'closed', reason });
   }
 }
