@@ -5,7 +5,7 @@ import { MsrpTransport } from '../net/msrp/transport';
 import { MsrpRelayClient } from '../net/msrp/relay';
 import { fingerprintAttribute } from '../net/msrp/tls-cert';
 import type { MsrpUri } from '../protocol/msrp/uri';
-import type { RelayConfig } from '../features/session/types';
+import type { RelayConfig } from './types';
 
 export interface MsrpEndpointOptions {
   host: string;

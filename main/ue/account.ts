@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ParleyError } from '../base/errors';
 import { normalizeAoR } from '../security/aor';
 import { E2EContext } from '../security/e2e';
+import { securityBundle, type SecurityBundle } from '../security/bundle';
 import type { KeyStore } from '../security/keystore';
 import { HistoryStore } from '../store';
 import { SipUserAgent } from '../net/sip/ua';
@@ -27,6 +28,8 @@ export interface AccountSession {
   dir: string;
   ks: KeyStore;
   e2e: E2EContext;
+  /** Identity, pins, PSKs and replay cache as the features take them (built once here). */
+  security: SecurityBundle;
   store: HistoryStore;
   ua: SipUserAgent;
   page: PageMessagingService;
@@ -70,6 +73,7 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
     const store = await HistoryStore.open(join(dir, HISTORY_FILE), await ks.getDataKey('history'), { now: o.now });
     closers.push(() => store.close());
     const e2e = new E2EContext(ks, { now: o.now });
+    const security = securityBundle(e2e);
     const ua = new SipUserAgent({
       aor,
       password,
@@ -90,7 +94,7 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
       const mgr = new ChatSessionManager({
         ua,
         policy: policy === 'require' ? 'require' : 'allow-plaintext',
-        security: { identity: ks.signer(), peers: e2e.peers, psk: (a) => ks.getPsk(a) },
+        security,
       });
       mgr.on('error', () => {});
       try {
@@ -108,6 +112,7 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
       dir,
       ks,
       e2e,
+      security,
       store,
       ua,
       page,

@@ -10,12 +10,12 @@ import { normalizeAoR } from '../../security/aor';
 import { FocusLeg, type LegContext } from './focus-leg';
 import { routeFocusInvitations } from '../../media/invite-router';
 import { ConferenceRoom } from './room';
-import type { ConferenceSecurity } from './types';
+import type { SecurityBundle } from '../../security/bundle';
 
 export interface ConferenceClientOptions {
   ua: SipUserAgent;
   /** E2E identity and pins: rooms are group-encrypted when given (every outgoing message), plaintext otherwise. */
-  security?: ConferenceSecurity;
+  security?: SecurityBundle;
   /** Home domain of room URIs (default: the AoR's domain); factory default sip:conf-factory@<domain>. */
   domain?: string;
   factoryUri?: string;

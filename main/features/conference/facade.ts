@@ -6,7 +6,7 @@ import { ParleyError } from '../../base/errors';
 import { normalizeAoR } from '../../security/aor';
 import { ConferenceClient, type FocusInvitation } from './client';
 import type { ConferenceRoom } from './room';
-import { securityFromE2E, type RoomMessage } from './types';
+import type { RoomMessage } from './types';
 import type { AccountSession } from '../../ue/account';
 import { attachFeature } from '../transfer/facade';
 import type { Ue } from '../../ue/ue';
@@ -42,7 +42,7 @@ export class UeConference {
   }
 
   static async start(s: AccountSession, hub: UeEventHub, log?: (l: string) => void): Promise<UeConference> {
-    const client = new ConferenceClient({ ua: s.ua, security: s.policy === 'off' ? undefined : securityFromE2E(s.e2e) });
+    const client = new ConferenceClient({ ua: s.ua, security: s.policy === 'off' ? undefined : s.security });
     await client.start();
     return new UeConference(s, client, hub, log);
   }

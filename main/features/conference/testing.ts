@@ -6,9 +6,9 @@ import { startAppServer, type AppServer, type GroupConfig } from '../../../netwo
 import { usePatchedLabCfg } from '../../../network/appserver/lab-patch';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor } from '../../net/sip/testing';
-import { memorySecurity } from '../session/testing';
+import { ephemeralSecurity } from '../../security/bundle';
 import { ConferenceClient } from './client';
-import type { ConferenceSecurity } from './types';
+import type { SecurityBundle } from '../../security/bundle';
 
 export const WAIT_MS = 15_000;
 
@@ -65,7 +65,7 @@ export interface Member {
   aor: string;
   ua: SipUserAgent;
   client: ConferenceClient;
-  security?: ConferenceSecurity;
+  security?: SecurityBundle;
 }
 
 export class MemberPool {
@@ -75,7 +75,7 @@ export class MemberPool {
     const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
-    const security = o.e2e === false ? undefined : await memorySecurity(aor);
+    const security = o.e2e === false ? undefined : await ephemeralSecurity(aor);
     const client = new ConferenceClient({ ua, security });
     client.on('error', () => {});
     const m = { user, aor, ua, client, security };

@@ -1,8 +1,5 @@
 // Shared types, limits and timer constants of the chat-conference client (RFC 4579/4575/7701 via a focus; docs/conferences.md).
-import type { Identity } from '../../security/identity';
-import type { PeerKeys, PeerKeyState } from '../../security/peers';
-import type { ReplayGuard } from '../../security/replay';
-import type { E2EContext } from '../../security/e2e';
+import type { PeerKeyState } from '../../security/peers';
 
 /** RFC 7701 s.5: everything in a chat room is CPIM-wrapped (the focus needs From/To). */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];
@@ -32,20 +29,6 @@ export const PENDING_TTL_MS = 15_000;
 export const ROTATION_COALESCE_MS = 100;
 /** A key request (in-room key discovery) without an answer is sent again after this long. */
 export const KEY_REQUEST_RETRY_MS = 10_000;
-
-/** E2E material of the local account (the same shape the session layer uses; E2EContext provides all of it). */
-export interface ConferenceSecurity {
-  identity: Identity;
-  peers: PeerKeys;
-  psk?: (aor: string) => Uint8Array | undefined;
-  /** Replay guard for pairwise envelopes (distribution payloads, private messages); default in-memory. */
-  replay?: ReplayGuard;
-}
-
-/** The account's E2EContext (key store, pins, persistent replay cache) as conference security. */
-export function securityFromE2E(ctx: E2EContext): ConferenceSecurity {
-  return { identity: ctx.store.signer(), peers: ctx.peers, psk: (aor) => ctx.store.getPsk(aor), replay: ctx.replay };
-}
 
 export type RoomState = 'joining' | 'joined' | 'left' | 'failed';
 

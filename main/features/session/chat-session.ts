@@ -10,10 +10,8 @@ import { serializeIsComposing } from '../../protocol/formats/is-composing';
 import { EpochCipher } from './wire';
 import { decodeInbound } from './inbound';
 import { createMsrpSession, type Negotiated } from '../../media/msrp-media';
+import { CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES } from '../../media/types';
 import {
-  CPIM_TYPE,
-  ISCOMPOSING_TYPE,
-  MAX_CHAT_MESSAGE_BYTES,
   MSRP_SETUP_TIMEOUT_MS,
   SUCCESS_REPORT_WAIT_MS,
   type ChatMessage,

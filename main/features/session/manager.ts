@@ -17,7 +17,9 @@ import { ChatSession } from './chat-session';
 import { IncomingChatSession, type RtcSession } from './incoming';
 
 export { IncomingChatSession, type RtcSession };
-import { SESSION_ANSWER_TIMEOUT_MS, type E2EPolicy, type RelayConfig, type SessionSecurity } from './types';
+import { SESSION_ANSWER_TIMEOUT_MS } from './types';
+import type { E2EPolicy, RelayConfig } from '../../media/types';
+import type { SecurityBundle } from '../../security/bundle';
 
 /** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
 const RTC_STATUS_1XX_RECEIVED = 2;
@@ -32,7 +34,7 @@ export interface ChatManagerOptions {
   /** Started (registered) or not yet: INVITEs are handled once start() ran. */
   ua: SipUserAgent;
   /** E2E identity and pins; without it only 'allow-plaintext' sessions work. */
-  security?: SessionSecurity;
+  security?: SecurityBundle;
   /** Default 'require': sessions without a=key-mgmt are refused (488 incoming, E2E_REQUIRED outgoing). */
   policy?: E2EPolicy;
   /** Offer msrps (TCP/TLS/MSRP, self-signed certificate + a=fingerprint) instead of msrp. */

@@ -2,21 +2,10 @@
 import { type EventEmitter } from 'node:events';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor, nextEvent, type LabLike, type ProxyKind } from '../../net/sip/testing';
-import { LocalIdentity } from '../../security/identity';
-import { PeerKeys } from '../../security/peers';
-import { initCrypto } from '../../security/sodium';
+import { ephemeralSecurity, type SecurityBundle } from '../../security/bundle';
 import { ChatSessionManager, type ChatManagerOptions } from './manager';
-import type { SessionSecurity } from './types';
 
 export { nextEvent };
-
-/** In-memory security: a fresh identity (or the given one) and a pin store that lives as long as the object. */
-export async function memorySecurity(aor: string, identity?: LocalIdentity): Promise<SessionSecurity & { identity: LocalIdentity }> {
-  await initCrypto();
-  const state: { v: unknown } = { v: undefined };
-  const peers = new PeerKeys({ load: () => state.v as never, save: async (s) => void (state.v = s) });
-  return { identity: identity ?? LocalIdentity.generate(aor), peers };
-}
 
 export interface Party {
   ua: SipUserAgent;
@@ -31,12 +20,12 @@ export class PartyPool {
   async create(
     lab: LabLike,
     user: string,
-    opts: Omit<ChatManagerOptions, 'ua' | 'security'> & { proxy?: ProxyKind; security?: SessionSecurity | null } = {},
+    opts: Omit<ChatManagerOptions, 'ua' | 'security'> & { proxy?: ProxyKind; security?: SecurityBundle | null } = {},
   ): Promise<Party> {
     const ua = new SipUserAgent(accountFor(lab, user, opts.proxy ?? 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
-    const security = opts.security === null ? undefined : (opts.security ?? (await memorySecurity(aor)));
+    const security = opts.security === null ? undefined : (opts.security ?? (await ephemeralSecurity(aor)));
     const mgr = new ChatSessionManager({ ...opts, ua, security });
     mgr.on('error', () => {});
     const p = { ua, mgr, aor };

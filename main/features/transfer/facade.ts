@@ -61,7 +61,7 @@ export class UeFiles {
     await mkdir(join(s.dir, DOWNLOADS_DIR), { recursive: true, mode: 0o700 });
     const mgr = new FileTransferManager({
       ua: s.ua,
-      security: { identity: s.ks.signer(), peers: s.e2e.peers, psk: (a) => s.ks.getPsk(a) },
+      security: s.security,
       policy: s.policy === 'require' ? 'require' : 'allow-plaintext',
       tls: /^(tls|wss):|transport=tls/i.test(s.account.proxy),
       sharedFilesPath: join(s.dir, SHARED_FILES),

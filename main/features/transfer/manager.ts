@@ -16,7 +16,8 @@ import { STREAM_FULL_SEGMENT_CT } from '../../security/secret-stream';
 import { checkPeerKey } from '../../media/msrp-media';
 import { normalizeTarget } from '../session/manager';
 import type { SdpDriver } from '../../media/peer-connection';
-import type { E2EPolicy, RelayConfig, SessionSecurity } from '../session/types';
+import type { E2EPolicy, RelayConfig } from '../../media/types';
+import type { SecurityBundle } from '../../security/bundle';
 import { answerFileOffer, decideLink, describeFileOffer, type FileOfferInfo, type FileSdpContext } from './file-sdp';
 import { IncomingFileOffer, IncomingFileTransfer, pullDriver, type ReceiveOptions } from './incoming';
 import { OutgoingFileTransfer, wireSelector } from './outgoing';
@@ -32,7 +33,7 @@ export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 
 export interface FileTransferOptions {
   ua: SipUserAgent;
-  security?: SessionSecurity;
+  security?: SecurityBundle;
   /** 'require' (default): only protected transfers are sent and accepted. */
   policy?: E2EPolicy;
   tls?: boolean;
@@ -107,7 +108,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
 
   private ctx(
     secure = this.opts.relay ? this.relaySecure : !!this.opts.tls,
-  ): FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri } {
+  ): FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri } {
     return {
       transport: (s) => this.transports.get(s),
       relayPath: (s) =>

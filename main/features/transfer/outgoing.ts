@@ -8,7 +8,7 @@ import { SessionOffer, type EstablishedSession } from '../../security/session-ke
 import { normalizeAoR } from '../../security/aor';
 import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
-import type { SessionSecurity } from '../session/types';
+import type { SecurityBundle } from '../../security/bundle';
 import { manifestFor } from './file-crypto';
 import { buildFileOffer, decideLink, sha256Selector, type FileLink, type FileSdpContext } from './file-sdp';
 import { attachFileSession, createFileSession, onSessionClosed } from './link';
@@ -19,7 +19,7 @@ import type { LegEnd, SipLeg } from './sip-leg';
 import { sealPreview, withPreview } from './offer-preview';
 
 /** The receiver's pinned identity key, when we have one (the preview is sealed to it). */
-function pinnedKeyOf(sec: SessionSecurity | undefined, peer: string): Uint8Array | undefined {
+function pinnedKeyOf(sec: SecurityBundle | undefined, peer: string): Uint8Array | undefined {
   try {
     return sec?.peers.pinnedKey(normalizeAoR(peer));
   } catch {
@@ -68,7 +68,7 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     readonly file: PreparedFile,
     readonly peer: string,
     readonly transferId: string,
-    private readonly ctx: FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri },
+    private readonly ctx: FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
     private readonly o: { hideName: boolean; wireStart: number },
   ) {
     super();

@@ -8,7 +8,7 @@ import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor, nextEvent } from '../../net/sip/testing';
 import { ChatSessionManager } from '../session/manager';
-import { memorySecurity } from '../session/testing';
+import { ephemeralSecurity } from '../../security/bundle';
 import { FileTransferManager, type FileTransferOptions } from './manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
 import { OutgoingFileTransfer, type SendOutcome } from './outgoing';
@@ -35,7 +35,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
     const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
     ua.on('error', () => {});
     await ua.start();
-    const security = await memorySecurity(lab.aor(user));
+    const security = await ephemeralSecurity(lab.aor(user));
     let chat: ChatSessionManager | undefined;
     if (o.withChat) {
       chat = new ChatSessionManager({ ua, security });
@@ -257,7 +257,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       assert.equal(chatSeen, 0);
       // a chat INVITE from carol (her own chat manager) reaches bob's chat manager through the chained handler
       await lab.addAccount('frank', 'frank-secret');
-      const carolChat = new ChatSessionManager({ ua: (await party('frank')).ua, security: await memorySecurity(lab.aor('frank')) });
+      const carolChat = new ChatSessionManager({ ua: (await party('frank')).ua, security: await ephemeralSecurity(lab.aor('frank')) });
       await carolChat.start();
       await assert.rejects(carolChat.open(bob.ua.account.aor), (e: { code: string }) => e.code === 'SESSION_DECLINED');
       assert.equal(chatSeen, 1);

@@ -48,7 +48,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
     const relayUri = p.flags['relay-uri'] as string | undefined;
     mgr = new ChatSessionManager({
       ua: sess.ua,
-      security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
+      security: sess.security,
       policy: p.flags.plaintext ? 'allow-plaintext' : 'require',
       tls: Boolean(p.flags.tls),
       relay:

@@ -13,7 +13,7 @@ import { openProfileKeys } from '../../../ue/profile';
 import { profileDirOf } from '../profile';
 import { ConferenceClient } from '../../../features/conference/client';
 import type { ConferenceRoom } from '../../../features/conference/room';
-import { securityFromE2E, type ConferenceSecurity } from '../../../features/conference/types';
+import { securityBundle, type SecurityBundle } from '../../../security/bundle';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -171,11 +171,11 @@ function printer(io: Io, json: boolean): Out {
   };
 }
 
-async function loadSecurity(p: Parsed, aor: string): Promise<ConferenceSecurity> {
+async function loadSecurity(p: Parsed, aor: string): Promise<SecurityBundle> {
   try {
     const dir = p.flags.keys ? resolve(p.flags.keys as string) : profileDirOf(p);
     const keys = await openProfileKeys(dir, { aor, env: process.env });
-    return securityFromE2E(new E2EContext(keys.ks));
+    return securityBundle(new E2EContext(keys.ks));
   } catch (e) {
     if (isParleyError(e)) throw new CliExit(EXIT.USAGE, `${e.code}: ${e.message}`);
     throw e;

@@ -171,7 +171,7 @@ ${formatFlags(FLAGS)}`,
       try {
         transfers = await acceptFilesForListen(sess.ua, {
           ...files,
-          security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
+          security: sess.security,
         });
       } catch (e) {
         await opened.close();

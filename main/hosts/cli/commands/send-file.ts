@@ -55,7 +55,7 @@ ${formatFlags(FLAGS)}`,
     let mgr: Awaited<ReturnType<typeof cliTransferManager>> | undefined;
     try {
       mgr = await cliTransferManager(ua, {
-        security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
+        security: sess.security,
         relay: Boolean(p.flags.relay),
         relayUri: p.flags['relay-uri'] as string | undefined,
         tls: Boolean(p.flags.tls),

@@ -1,11 +1,10 @@
 // CLI glue for MSRP sessions (parley chat / parley listen): manager from CLI account options, event lines (human or JSON).
-import { LocalIdentity } from '../../../security/identity';
-import { PeerKeys } from '../../../security/peers';
-import { initCrypto } from '../../../security/sodium';
+import { ephemeralSecurity } from '../../../security/bundle';
 import type { SipUserAgent } from '../../../net/sip/ua';
 import { ChatSessionManager, type IncomingChatSession } from '../../../features/session/manager';
 import type { ChatSession } from '../../../features/session/chat-session';
-import type { ChatMessage, E2EPolicy, SendOutcome } from '../../../features/session/types';
+import type { ChatMessage, SendOutcome } from '../../../features/session/types';
+import type { E2EPolicy } from '../../../media/types';
 
 /** RFC 4975 s.15.5 default MSRP port: a relay on the proxy's host unless --relay-uri says otherwise. */
 export const DEFAULT_RELAY_PORT = 2855;
@@ -30,12 +29,7 @@ export function defaultRelayUri(proxy: string): string {
  * so E2E protects the run's sessions but the peer sees a new key each run (docs/sessions.md "CLI").
  */
 export async function cliManager(ua: SipUserAgent, o: CliSessionOptions): Promise<ChatSessionManager> {
-  await initCrypto();
-  let pins: unknown;
-  const security = {
-    identity: LocalIdentity.generate(ua.account.aor),
-    peers: new PeerKeys({ load: () => pins as never, save: async (s) => void (pins = s) }),
-  };
+  const security = await ephemeralSecurity(ua.account.aor);
   const relay = o.relay || o.relayUri ? { uri: o.relayUri ?? defaultRelayUri(ua.account.proxy), ca: o.relayCa } : undefined;
   const mgr = new ChatSessionManager({ ua, security, policy: o.policy ?? 'require', tls: o.tls, relay });
   await mgr.start();

@@ -1,10 +1,8 @@
 // CLI glue for RFC 5547 transfers (parley send-file / parley listen --download-dir): manager from CLI options, JSON lines.
-import { LocalIdentity } from '../../../security/identity';
-import { PeerKeys } from '../../../security/peers';
-import { initCrypto } from '../../../security/sodium';
+import { ephemeralSecurity } from '../../../security/bundle';
 import type { SipUserAgent } from '../../../net/sip/ua';
 import { defaultRelayUri } from './chat';
-import type { SessionSecurity } from '../../../features/session/types';
+import type { SecurityBundle } from '../../../security/bundle';
 import { FileTransferManager } from '../../../features/transfer/manager';
 import type { IncomingFileOffer } from '../../../features/transfer/incoming';
 
@@ -16,16 +14,11 @@ export interface CliTransferOptions {
   plain?: boolean;
   maxFileBytes?: number;
   /** The profile's identity and pins; without them a per-run identity with in-memory pins is used (like `parley chat`). */
-  security?: SessionSecurity;
+  security?: SecurityBundle;
 }
 
 export async function cliTransferManager(ua: SipUserAgent, o: CliTransferOptions): Promise<FileTransferManager> {
-  await initCrypto();
-  let pins: unknown;
-  const security = o.security ?? {
-    identity: LocalIdentity.generate(ua.account.aor),
-    peers: new PeerKeys({ load: () => pins as never, save: async (s) => void (pins = s) }),
-  };
+  const security = o.security ?? (await ephemeralSecurity(ua.account.aor));
   const relay = o.relay || o.relayUri ? { uri: o.relayUri ?? defaultRelayUri(ua.account.proxy), ca: o.relayCa } : undefined;
   const mgr = new FileTransferManager({
     ua,
