@@ -23,7 +23,7 @@ for (const tls of [false, true]) {
       lab = await startLab();
       // alice advertises the proxy port in a=path; CEMA (RFC 6714) lets the session-ids alone match
       alice = await pool.create(lab, 'alice', { tls });
-      const listener = (alice.mgr as unknown as { transports: Map<boolean, { port: number }> }).transports.get(tls)!.port;
+      const listener = alice.endpoint.transport(tls)!.port;
       proxy = new CapturingProxy(listener);
       const port = await proxy.listen();
       (alice.mgr as unknown as { opts: { advertise?: object } }).opts.advertise = { port };

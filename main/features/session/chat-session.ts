@@ -17,7 +17,7 @@ import {
   type ChatMessage,
   type ClosedEvent,
   type DeliveryNotification,
-  type SendOutcome,
+  type SessionDelivery,
   type SessionInfo,
   type TypingEvent,
 } from './types';
@@ -59,8 +59,8 @@ export interface SipLeg {
 }
 
 interface Pending {
-  resolve: (o: SendOutcome) => void;
-  outcome: Omit<SendOutcome, 'status'>;
+  resolve: (o: SessionDelivery) => void;
+  outcome: Omit<SessionDelivery, 'status'>;
   successReport: boolean;
   timer?: NodeJS.Timeout;
   sealed: boolean;
@@ -191,7 +191,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   // ------------------------------------------------------------------ sending
 
   /** Send a chat message (text, or any content type) wrapped in CPIM; resolves with its outcome, never rejects. */
-  send(content: string | { contentType: string; body: Uint8Array | string }, opts: SendOptions = {}): Promise<SendOutcome> {
+  send(content: string | { contentType: string; body: Uint8Array | string }, opts: SendOptions = {}): Promise<SessionDelivery> {
     const imdnMessageId = opts.imdnMessageId ?? newImdnMessageId();
     let cpim: Uint8Array;
     try {
@@ -206,6 +206,11 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     } catch (e) {
       return Promise.resolve(this.failedOutcome(imdnMessageId, e));
     }
+    return this.sendCpim(cpim, imdnMessageId, opts);
+  }
+
+  /** Send a CPIM document built by the caller (its imdn.Message-ID given); resolves with its outcome, never rejects. */
+  sendCpim(cpim: Uint8Array, imdnMessageId: string, opts: Pick<SendOptions, 'successReport' | 'signal'> = {}): Promise<SessionDelivery> {
     if (cpim.length > MAX_CHAT_MESSAGE_BYTES) {
       return Promise.resolve(
         this.failedOutcome(
@@ -221,7 +226,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   }
 
   /** Send an is-composing indication (RFC 3994) over the session. */
-  async sendTyping(state: 'active' | 'idle'): Promise<SendOutcome> {
+  async sendTyping(state: 'active' | 'idle'): Promise<SessionDelivery> {
     const doc = serializeIsComposing(state === 'active' ? { state, refresh: 90, contentType: 'text/plain' } : { state });
     const id = newImdnMessageId();
     if (!this.cipher) return this.enqueue(doc, ISCOMPOSING_TYPE, id, false);
@@ -231,7 +236,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     return this.enqueue(cpim, CPIM_TYPE, id, false);
   }
 
-  private failedOutcome(imdnMessageId: string, e: unknown): SendOutcome {
+  private failedOutcome(imdnMessageId: string, e: unknown): SessionDelivery {
     const err = isParleyError(e) ? e : new ParleyError('SESSION_SEND_FAILED', String(e));
     return { status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: err.code, reason: err.message };
   }
@@ -243,8 +248,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     imdnMessageId: string,
     successReport: boolean,
     signal?: AbortSignal,
-  ): Promise<SendOutcome> {
-    return new Promise<SendOutcome>((resolve) => {
+  ): Promise<SessionDelivery> {
+    return new Promise<SessionDelivery>((resolve) => {
       this.queue = this.queue.then(() => this.write(plain, contentType, imdnMessageId, successReport, resolve, signal)).catch(() => {});
     });
   }
@@ -254,7 +259,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     plainType: string,
     imdnMessageId: string,
     successReport: boolean,
-    resolve: (o: SendOutcome) => void,
+    resolve: (o: SessionDelivery) => void,
     signal?: AbortSignal,
   ): Promise<void> {
     // sends (and automatic IMDNs for early messages) issued while the MSRP connection is still coming up wait for it
@@ -308,7 +313,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     o.end();
   }
 
-  private finish(msrpMessageId: string, r: Pick<SendOutcome, 'status' | 'code' | 'reason' | 'errorCode'>): void {
+  private finish(msrpMessageId: string, r: Pick<SessionDelivery, 'status' | 'code' | 'reason' | 'errorCode'>): void {
     const p = this.pending.get(msrpMessageId);
     if (!p) return;
     this.pending.delete(msrpMessageId);

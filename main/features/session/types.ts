@@ -1,6 +1,7 @@
 // Shared types, limits and timer constants of MSRP chat sessions (RFC 4975 over SIP INVITE, docs/sessions.md).
 import type { PeerKeyState } from '../../security/peers';
 import type { ParleyError } from '../../base/errors';
+import type { DeliveryResult } from '../../base/delivery';
 
 /** How long open() waits for the peer to answer (JsSIP's own no-answer timer on the callee side is 60 s). */
 export const SESSION_ANSWER_TIMEOUT_MS = 90_000;
@@ -38,20 +39,17 @@ export interface ChatMessage {
   mode: 'session';
 }
 
-export type SendStatus = 'delivered' | 'sent' | 'failed' | 'interrupted';
-
-export interface SendOutcome {
-  status: SendStatus;
-  /** IMDN Message-ID of the CPIM message. */
+/**
+ * A chat message's result in a session: 'delivered' (the peer's MSRP Success-Report covered it), 'sent' (every chunk
+ * got its 200, no report came in time), 'interrupted' or 'failed' (errorCode MSRP_SEND_FAILED, MSRP_TIMEOUT,
+ * SESSION_CLOSED, SEND_INTERRUPTED, E2E_TOO_LARGE ...; code = the MSRP status); always with its IMDN and MSRP ids.
+ */
+export type SessionDelivery = DeliveryResult & {
+  status: 'delivered' | 'sent' | 'failed' | 'interrupted';
   imdnMessageId: string;
   msrpMessageId: string;
   bytes: number;
-  /** MSRP status of a failure (413, 415, 481, 408 ...). */
-  code?: number;
-  reason?: string;
-  /** Stable error code: MSRP_SEND_FAILED, MSRP_TIMEOUT, SESSION_CLOSED, SEND_INTERRUPTED, E2E_TOO_LARGE ... */
-  errorCode?: string;
-}
+};
 
 export interface DeliveryNotification {
   imdnMessageId: string;

@@ -78,8 +78,6 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   private everRegistered = false;
   private messageHandler: IncomingRequestHandler | null = null;
   private inviteHandler: IncomingRequestHandler | null = null;
-  /** Specialised INVITE handlers (file transfer, focus invitations), asked newest first before `inviteHandler`. */
-  private inviteClaims: Array<(req: IncomingSipRequest) => boolean> = [];
   private invitesToJsSip = false;
 
   constructor(account: SipAccount) {
@@ -121,7 +119,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       },
       {
         message: (r) => this.dispatch(r, this.messageHandler, 405),
-        invite: (r) => this.dispatchInvite(r),
+        invite: (r) => this.dispatch(r, this.inviteHandler, 488),
         takeInvites: () => !(this.invitesToJsSip && hasWebRtcGlobals()),
         error: (e, r) => this.handlerFailed(e, r),
       },
@@ -229,21 +227,12 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this.messageHandler = h;
   }
 
-  /** Lets a session layer (MSRP) take over initial INVITEs. Without a handler they get 488 Not Acceptable Here. */
+  /**
+   * The one hook for initial INVITEs: the account's InviteRouter (main/media/invite-router.ts) installs itself here and
+   * hands each INVITE to the feature that claims it. Without a hook they get 488 Not Acceptable Here.
+   */
   setInviteHandler(h: IncomingRequestHandler | null): void {
     this.inviteHandler = h;
-  }
-
-  /**
-   * Adds a specialised INVITE handler (e.g. RFC 5547 file offers, focus invitations) that is asked before the general
-   * handler: `claim` returns true when it took (and will answer) the request. Claims are asked newest first, so start
-   * order between layers does not matter. Returns a function that removes the claim.
-   */
-  addInviteClaim(claim: (req: IncomingSipRequest) => boolean): () => void {
-    this.inviteClaims.unshift(claim);
-    return () => {
-      this.inviteClaims = this.inviteClaims.filter((c) => c !== claim);
-    };
   }
 
   /**
@@ -298,17 +287,6 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       return;
     }
     handler(req);
-  }
-
-  private dispatchInvite(raw: JsSipIncomingRequest): void {
-    if (this.inviteClaims.length) {
-      const req = this.wrap(raw);
-      for (const claim of this.inviteClaims) if (claim(req)) return;
-      if (this.inviteHandler) return this.inviteHandler(req);
-      req.reply(488, 'Sessions Not Supported');
-      return;
-    }
-    this.dispatch(raw, this.inviteHandler, 488);
   }
 
   private handlerFailed(e: unknown, raw: JsSipIncomingRequest): void {

@@ -1,5 +1,6 @@
 // `parley conf create|join|invite|nick|say|private|leave`: chat conferences through the conference focus (RFC 4579,
 // RFC 4575, RFC 7701) with group E2E keys from a UE profile (docs/conferences.md). --json: one JSON object per event line.
+import { accountMedia } from '../../../media/account-media';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
@@ -104,7 +105,8 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
       // End-to-end by default with the profile's keys (--keys DIR overrides the profile; --plaintext turns E2E off).
       const security = p.flags.plaintext ? undefined : await loadSecurity(p, account.aor);
       const ua = await startRegistered(account, timeoutMs);
-      const client = new ConferenceClient({ ua, security });
+      const media = accountMedia(ua);
+      const client = new ConferenceClient({ ua, endpoint: media.endpoint, router: media.router, security });
       try {
         await client.start();
         const room = await enter(client, sub, args, p, invites, timeoutMs);
@@ -140,6 +142,7 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
         throw e;
       } finally {
         await client.stop().catch(() => {});
+        await media.close();
         await ua.stop().catch(() => {});
       }
     },

@@ -140,11 +140,8 @@ async function sendPlain(
         out.errorCode === 'SIP_TIMEOUT' ? EXIT.TIMEOUT : out.errorCode === 'SIP_TRANSPORT_ERROR' ? EXIT.REGISTRATION : EXIT.SIP_FAILURE;
       throw new CliExit(code, `failed ${out.code} ${out.reason}`);
     }
-    if (flags.json)
-      io.out(
-        JSON.stringify({ peer: to, state: out.status === 'delivered' ? 'sent' : 'stored', e2e: 'off', imdnMessageId: out.imdnMessageId }),
-      );
-    else io.out(out.status === 'delivered' ? `delivered${id}` : `stored by network${id}`);
+    if (flags.json) io.out(JSON.stringify({ peer: to, state: out.status, e2e: 'off', imdnMessageId: out.imdnMessageId }));
+    else io.out(out.status === 'sent' ? `delivered${id}` : `stored by network${id}`);
     return EXIT.OK;
   } finally {
     await ua.stop();
