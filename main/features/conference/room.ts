@@ -13,7 +13,7 @@ import type { FocusLeg } from './focus-leg';
 import { ConferenceSubscription } from './subscription';
 import type { RosterChange } from './roster';
 import { RoomCrypto } from './group-e2e';
-import { GROUP_E2E_CONTENT_TYPE, type Participant, type RoomMessage, type RoomSecurity, type RoomState, type SendResult } from './types';
+import { GROUP_E2E_CONTENT_TYPE, type Participant, type RoomMessage, type RoomSecurity, type RoomState, type RoomDelivery } from './types';
 
 export interface RoomEvents {
   message: [RoomMessage];
@@ -102,12 +102,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   // ---------------------------------------------------------------- sending
 
   /** Send to everyone in the room (group-encrypted when the room has E2E). */
-  say(content: string | { contentType: string; body: Uint8Array | string }): Promise<SendResult> {
+  say(content: string | { contentType: string; body: Uint8Array | string }): Promise<RoomDelivery> {
     return this.sendCpim(undefined, content);
   }
 
   /** RFC 7701 s.6 private message to one participant (AoR or nickname); sealed pairwise when the room has E2E. */
-  sendPrivate(to: string, content: string | { contentType: string; body: Uint8Array | string }): Promise<SendResult> {
+  sendPrivate(to: string, content: string | { contentType: string; body: Uint8Array | string }): Promise<RoomDelivery> {
     const p = this.resolve(to);
     if (!p)
       return Promise.resolve({
@@ -132,7 +132,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private async sendCpim(
     privateTo: string | undefined,
     content: string | { contentType: string; body: Uint8Array | string },
-  ): Promise<SendResult> {
+  ): Promise<RoomDelivery> {
     const imdnMessageId = newImdnMessageId();
     if (this.state !== 'joined') return { status: 'failed', imdnMessageId, errorCode: 'CONF_NOT_JOINED', reason: `room is ${this.state}` };
     const to = privateTo ?? this.uri;

@@ -1,5 +1,6 @@
 // Shared types, limits and timer constants of the chat-conference client (RFC 4579/4575/7701 via a focus; docs/conferences.md).
 import type { PeerKeyState } from '../../security/peers';
+import type { DeliveryResult } from '../../base/delivery';
 
 /** RFC 7701 s.5: everything in a chat room is CPIM-wrapped (the focus needs From/To). */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];
@@ -80,10 +81,5 @@ export interface RoomSecurity {
   changed: string[];
 }
 
-export interface SendResult {
-  status: 'sent' | 'failed';
-  imdnMessageId: string;
-  code?: number;
-  reason?: string;
-  errorCode?: string;
-}
+/** A room message's result: 'sent' = the focus accepted it (MSRP 200; the focus fans it out), else 'failed'. */
+export type RoomDelivery = DeliveryResult & { status: 'sent' | 'failed'; imdnMessageId: string };
