@@ -5,7 +5,7 @@ import { ParleyError } from '../../base/errors';
 import { StreamSipSocket } from './tcp-socket';
 import { WsSipSocket } from './ws-polyfill';
 import { createJsSipUA, JSSIP_VERSION, type ParleyJsSipUA } from './jssip-ua';
-import { buildResponse, defaultReason, randomToken, type IncomingSipRequest, type JsSipIncomingRequest } from './incoming';
+import { buildResponse, randomToken, wrapIncoming, type IncomingSipRequest, type JsSipIncomingRequest } from './incoming';
 import type { ConnectionInfo, ParleySipSocket } from './connection-info';
 
 /** How long start() waits for the first registration before rejecting with SIP_REGISTER_TIMEOUT. */
@@ -304,37 +304,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   private wrap(raw: JsSipIncomingRequest): IncomingSipRequest {
-    const last = this.socket.lastMessage;
-    const declared = Number(raw.getHeader('content-length') ?? NaN);
-    const body =
-      last && Number.isFinite(declared)
-        ? last.bytes.slice(last.bodyOffset, last.bodyOffset + declared)
-        : new TextEncoder().encode(raw.body ?? '');
-    let replied = false;
-    return {
-      method: raw.method,
-      requestUri: raw.ruri.toString(),
-      from: raw.from.uri.toString(),
-      fromDisplayName: raw.from.display_name ?? null,
-      to: raw.to.uri.toString(),
-      callId: raw.call_id,
-      header: (n) => raw.getHeader(n),
-      headerAll: (n) => raw.getHeaders(n),
-      body,
-      bodyText: raw.body ?? '',
-      transport: this.socket.connectionInfo,
-      receivedAt: new Date(),
-      get replied() {
-        return replied;
-      },
-      reply(code, reason, headers = [], resBody) {
-        if (replied) throw new ParleyError('SIP_ALREADY_REPLIED', `${raw.method} already answered`);
-        replied = true;
-        const text = buildResponse(raw, code, reason ?? defaultReason(code), headers, resBody, USER_AGENT);
-        raw.server_transaction?.receiveResponse(code, text);
-      },
-      raw,
-    };
+    return wrapIncoming(raw, this.socket, USER_AGENT);
   }
 
   private onRegistrationFailed(ev: JsSipFailed): void {
