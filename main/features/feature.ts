@@ -10,6 +10,7 @@ import type { SecurityBundle } from '../security/bundle';
 import type { HistoryStore } from '../store';
 import type { MsrpEndpoint } from '../media/endpoint';
 import type { InviteRouter } from '../media/invite-router';
+import type { E2EPolicy } from '../media/types';
 
 /** The account's end-to-end policy (account.json): 'require' seals everything, 'prefer' when a key is known, 'off' never. */
 export type E2ePolicySetting = 'require' | 'prefer' | 'off';
@@ -64,6 +65,18 @@ export interface Feature<I extends FeatureInstance = FeatureInstance, K extends 
   idle?: { [M in K]?: UeBackend[M] };
 }
 
+/** What every MSRP feature's engine takes from the context; 'prefer'/'off' accounts also take plaintext peers. */
+export function msrpOptions(ctx: FeatureContext): {
+  ua: SipUserAgent;
+  endpoint: MsrpEndpoint;
+  router: InviteRouter;
+  security: SecurityBundle;
+  policy: E2EPolicy;
+} {
+  const { ua, endpoint, router, security } = ctx;
+  return { ua, endpoint, router, security, policy: ctx.policy === 'require' ? 'require' : 'allow-plaintext' };
+}
+
 /** Declares a feature with its types inferred (a feature folder exports one of these; main/ue/features.ts lists it). */
 export function defineFeature<I extends FeatureInstance, K extends FeatureMethod = never>(f: Feature<I, K>): Feature<I, K> {
   return f;
@@ -87,18 +100,26 @@ export interface ChatTransport {
   deliver(m: OutgoingChat): Promise<DeliveryResult>;
 }
 
-/** Incoming traffic of a channel transport, as the UE's messaging core stores it. */
-export interface InboundChat {
-  peer: string;
-  fromDisplayName?: string;
+/** The content of a received chat message (CPIM-wrapped, RFC 3862), whichever feature received it. */
+export interface ReceivedContent {
+  /** Inner content type (text/plain;charset=utf-8, image/png ...). */
   contentType: string;
   body: Uint8Array;
+  /** UTF-8 text for text/* bodies. */
   text?: string;
   imdnMessageId?: string;
+  /** CPIM DateTime. */
   sentAt?: Date;
   receivedAt: Date;
-  /** Arrived end-to-end protected, and the sender's key is not a changed, unconfirmed one. */
+  /** It arrived end-to-end protected. */
   protected: boolean;
+}
+
+/** Incoming traffic of a channel transport, as the UE's messaging core stores it. */
+export interface InboundChat extends ReceivedContent {
+  peer: string;
+  fromDisplayName?: string;
+  /** Protected, and the sender's key is not a changed, unconfirmed one. */
   verified: boolean;
   /** The channel ran over TLS (msrps). */
   tls: boolean;

@@ -1,6 +1,7 @@
 // Shared types, limits and timer constants of the chat-conference client (RFC 4579/4575/7701 via a focus; docs/conferences.md).
 import type { PeerKeyState } from '../../security/peers';
 import type { DeliveryResult } from '../../base/delivery';
+import type { ReceivedContent } from '../feature';
 
 /** RFC 7701 s.5: everything in a chat room is CPIM-wrapped (the focus needs From/To). */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];
@@ -42,21 +43,14 @@ export interface Participant {
   isMe: boolean;
 }
 
-export interface RoomMessage {
+/** A room message (protected = decrypted with the sender's group key, or opened from a pairwise envelope if private). */
+export interface RoomMessage extends ReceivedContent {
   roomUri: string;
   /** Sender identity as asserted by the focus (CPIM From). */
   from: string;
   nickname?: string;
   /** Addressed to us only (RFC 7701 private message). */
   private: boolean;
-  /** Decrypted with the sender's group key (public) or opened from a pairwise envelope (private). */
-  protected: boolean;
-  contentType: string;
-  body: Uint8Array;
-  text?: string;
-  imdnMessageId?: string;
-  sentAt?: Date;
-  receivedAt: Date;
   /** Group epoch of the sender's key (protected public messages). */
   epoch?: number;
 }

@@ -1,19 +1,13 @@
 // The session-mode feature (docs/sessions.md): a ChatSessionManager on the account's MSRP endpoint and INVITE router
 // (the default route), and the per-peer session transport the UE's messaging core sends through in session mode.
-import { defineFeature } from '../feature';
+import { defineFeature, msrpOptions } from '../feature';
 import { ChatSessionManager } from './manager';
 import { SessionChatTransport } from './facade';
 
 export const sessionFeature = defineFeature({
   name: 'session',
   async start(ctx) {
-    const mgr = new ChatSessionManager({
-      ua: ctx.ua,
-      endpoint: ctx.endpoint,
-      router: ctx.router,
-      security: ctx.security,
-      policy: ctx.policy === 'require' ? 'require' : 'allow-plaintext',
-    });
+    const mgr = new ChatSessionManager(msrpOptions(ctx));
     mgr.on('error', () => {});
     await mgr.start();
     const chat = new SessionChatTransport(mgr, { isBlocked: (peer) => ctx.store.contacts.isBlocked(ctx.aor, peer), log: ctx.log });

@@ -2,6 +2,7 @@
 import type { PeerKeyState } from '../../security/peers';
 import type { ParleyError } from '../../base/errors';
 import type { DeliveryResult } from '../../base/delivery';
+import type { ReceivedContent } from '../feature';
 
 /** How long open() waits for the peer to answer (JsSIP's own no-answer timer on the callee side is 60 s). */
 export const SESSION_ANSWER_TIMEOUT_MS = 90_000;
@@ -19,22 +20,12 @@ export interface ClosedEvent {
   status?: number;
 }
 
-export interface ChatMessage {
+/** A chat message received in a session (protected = encrypted with the session keys). */
+export interface ChatMessage extends ReceivedContent {
   /** CPIM From URI (checked against the E2E peer identity when protected). */
   from: string;
   fromDisplayName?: string;
   to?: string;
-  /** Inner content type (text/plain;charset=utf-8, image/png ...). */
-  contentType: string;
-  body: Uint8Array;
-  /** UTF-8 text for text/* bodies. */
-  text?: string;
-  imdnMessageId?: string;
-  /** CPIM DateTime. */
-  sentAt?: Date;
-  receivedAt: Date;
-  /** True when the body came end-to-end encrypted with the session keys. */
-  protected: boolean;
   msrpMessageId: string;
   mode: 'session';
 }

@@ -7,7 +7,7 @@ import { ParleyError } from '../../base/errors';
 import type { DeliveryResult } from '../../base/delivery';
 import type { Req, Res, TransferState, TransferView } from '../../../app/ipc/contract';
 import { safeAoR } from '../../security/aor';
-import type { FeatureContext } from '../feature';
+import { msrpOptions, type FeatureContext } from '../feature';
 import { isExecutableType } from './sanitize';
 import { FileTransferManager } from './manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
@@ -46,11 +46,7 @@ export class UeFiles {
   static async start(s: FeatureContext): Promise<UeFiles> {
     await mkdir(join(s.dir, DOWNLOADS_DIR), { recursive: true, mode: 0o700 });
     const mgr = new FileTransferManager({
-      ua: s.ua,
-      endpoint: s.endpoint,
-      router: s.router,
-      security: s.security,
-      policy: s.policy === 'require' ? 'require' : 'allow-plaintext',
+      ...msrpOptions(s),
       tls: /^(tls|wss):|transport=tls/i.test(s.proxy),
       sharedFilesPath: join(s.dir, SHARED_FILES),
     });
