@@ -71,7 +71,7 @@ async function runParley(alice: PageMessagingService, target: string, count: num
       const s = performance.now();
       const r = await alice.send(target, { text: `page-mode bench message ${i}` });
       lat.push(performance.now() - s);
-      if (r.status === 'delivered') ok++;
+      if (r.status === 'sent') ok++;
     }
   };
   await Promise.all(Array.from({ length: WINDOW }, worker));

@@ -9,7 +9,8 @@ import { PartyPool, acceptNext, nextEvent, type Party } from '../main/features/s
 import type { ChatMessage, ClosedEvent } from '../main/features/session/types';
 import { SipUserAgent } from '../main/net/sip/ua';
 import { accountFor } from '../main/net/sip/testing';
-import { memorySecurity } from '../main/features/session/testing';
+import { ephemeralSecurity } from '../main/security/bundle';
+import { accountMedia, type AccountMedia } from '../main/media/account-media';
 import { FileTransferManager } from '../main/features/transfer/manager';
 import type { IncomingFileOffer } from '../main/features/transfer/incoming';
 import { tempDir, writeTestFile } from '../main/features/transfer/testing';
@@ -19,7 +20,7 @@ import type { Lab } from './lab';
 describe('MSRP across the two lab networks', () => {
   let pair: LabPair;
   const pool = new PartyPool();
-  const transfers: Array<{ ua: SipUserAgent; ft: FileTransferManager }> = [];
+  const transfers: Array<{ ua: SipUserAgent; ft: FileTransferManager; media: AccountMedia }> = [];
   const tmp = tempDir('parley-twonet-');
 
   before(async () => {
@@ -29,6 +30,7 @@ describe('MSRP across the two lab networks', () => {
     await pool.stopAll();
     for (const p of transfers) {
       await p.ft.stop().catch(() => {});
+      await p.media.close();
       await p.ua.stop().catch(() => {});
     }
     tmp.cleanup();
@@ -92,10 +94,12 @@ describe('MSRP across the two lab networks', () => {
       const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
       ua.on('error', () => {});
       await ua.start();
-      const ft = new FileTransferManager({ ua, security: await memorySecurity(lab.aor(user)), relay: relayOf(lab, false) });
+      const media = accountMedia(ua, { relay: relayOf(lab, false) });
+      const security = await ephemeralSecurity(lab.aor(user));
+      const ft = new FileTransferManager({ ua, endpoint: media.endpoint, router: media.router, security });
       ft.on('error', () => {});
       await ft.start();
-      transfers.push({ ua, ft });
+      transfers.push({ ua, ft, media });
       return { ua, ft };
     };
     const alice = await party(pair.home, 'alice');

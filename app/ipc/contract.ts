@@ -205,26 +205,26 @@ export interface UeBackend {
   securityAcceptKeyChange(req: Req<'security.acceptKeyChange'>): Promise<Res<'security.acceptKeyChange'>>;
   securitySetPsk(req: Req<'security.setPsk'>): Promise<Res<'security.setPsk'>>;
   search(req: Req<'search'>): Promise<Res<'search'>>;
-  // File transfer: optional so backends without it still satisfy the interface; missing -> FEATURE_UNAVAILABLE.
-  filesSend?(req: Req<'files.send'>): Promise<Res<'files.send'>>;
-  filesAccept?(req: Req<'files.accept'>): Promise<Res<'files.accept'>>;
-  filesDecline?(req: Req<'files.decline'>): Promise<Res<'files.decline'>>;
-  filesCancel?(req: Req<'files.cancel'>): Promise<Res<'files.cancel'>>;
-  filesResume?(req: Req<'files.resume'>): Promise<Res<'files.resume'>>;
-  filesList?(req: Req<'files.list'>): Promise<Res<'files.list'>>;
-  filesReveal?(req: Req<'files.reveal'>): Promise<Res<'files.reveal'>>;
-  // Group chat: optional like file transfer.
-  conferenceCreate?(req: Req<'conference.create'>): Promise<Res<'conference.create'>>;
-  conferenceJoin?(req: Req<'conference.join'>): Promise<Res<'conference.join'>>;
-  conferenceAccept?(req: Req<'conference.accept'>): Promise<Res<'conference.accept'>>;
-  conferenceDecline?(req: Req<'conference.decline'>): Promise<Res<'conference.decline'>>;
-  conferenceInvite?(req: Req<'conference.invite'>): Promise<Res<'conference.invite'>>;
-  conferenceNick?(req: Req<'conference.nick'>): Promise<Res<'conference.nick'>>;
-  conferenceSend?(req: Req<'conference.send'>): Promise<Res<'conference.send'>>;
-  conferenceSendPrivate?(req: Req<'conference.sendPrivate'>): Promise<Res<'conference.sendPrivate'>>;
-  conferenceLeave?(req: Req<'conference.leave'>): Promise<Res<'conference.leave'>>;
-  conferenceList?(req: Req<'conference.list'>): Promise<Res<'conference.list'>>;
-  conferenceMessages?(req: Req<'conference.messages'>): Promise<Res<'conference.messages'>>;
+  // File transfer (a backend without it answers FEATURE_UNAVAILABLE).
+  filesSend(req: Req<'files.send'>): Promise<Res<'files.send'>>;
+  filesAccept(req: Req<'files.accept'>): Promise<Res<'files.accept'>>;
+  filesDecline(req: Req<'files.decline'>): Promise<Res<'files.decline'>>;
+  filesCancel(req: Req<'files.cancel'>): Promise<Res<'files.cancel'>>;
+  filesResume(req: Req<'files.resume'>): Promise<Res<'files.resume'>>;
+  filesList(req: Req<'files.list'>): Promise<Res<'files.list'>>;
+  filesReveal(req: Req<'files.reveal'>): Promise<Res<'files.reveal'>>;
+  // Group chat (likewise).
+  conferenceCreate(req: Req<'conference.create'>): Promise<Res<'conference.create'>>;
+  conferenceJoin(req: Req<'conference.join'>): Promise<Res<'conference.join'>>;
+  conferenceAccept(req: Req<'conference.accept'>): Promise<Res<'conference.accept'>>;
+  conferenceDecline(req: Req<'conference.decline'>): Promise<Res<'conference.decline'>>;
+  conferenceInvite(req: Req<'conference.invite'>): Promise<Res<'conference.invite'>>;
+  conferenceNick(req: Req<'conference.nick'>): Promise<Res<'conference.nick'>>;
+  conferenceSend(req: Req<'conference.send'>): Promise<Res<'conference.send'>>;
+  conferenceSendPrivate(req: Req<'conference.sendPrivate'>): Promise<Res<'conference.sendPrivate'>>;
+  conferenceLeave(req: Req<'conference.leave'>): Promise<Res<'conference.leave'>>;
+  conferenceList(req: Req<'conference.list'>): Promise<Res<'conference.list'>>;
+  conferenceMessages(req: Req<'conference.messages'>): Promise<Res<'conference.messages'>>;
   /** Subscribes to every event; returns the unsubscribe function. */
   subscribe(listener: UeEventListener): () => void;
   /** Stops the UE (unregister, close sockets and the store). */
@@ -274,7 +274,7 @@ export const BACKEND_METHOD = {
 
 // Compile-time proof that BACKEND_METHOD[c] has exactly the signature of channel c.
 type MethodMatches = {
-  [C in BackendChannel]: NonNullable<UeBackend[(typeof BACKEND_METHOD)[C]]> extends (req: Req<C>) => Promise<Res<C>> ? true : false;
+  [C in BackendChannel]: UeBackend[(typeof BACKEND_METHOD)[C]] extends (req: Req<C>) => Promise<Res<C>> ? true : false;
 };
 const methodMatches: { [C in BackendChannel]: true } = null as unknown as MethodMatches;
 void methodMatches;
@@ -310,7 +310,7 @@ export class UeEventHub {
 
 // ---- errors crossing the boundary ----------------------------------------------------------------------------------
 
-/** A backend without an optional feature (e.g. file transfer) answers its channels with this code. */
+/** A backend without a feature (e.g. file transfer in the in-memory backend) answers its channels with this code. */
 export const FEATURE_UNAVAILABLE = 'FEATURE_UNAVAILABLE';
 
 /** Stable codes produced by the IPC layer itself (backend errors keep their own ParleyError codes). Registered with the

@@ -7,7 +7,7 @@ import { parseMsrpMedia, buildMsrpOffer } from '../protocol/sdp/msrp-sdp';
 import { fingerprintAttribute } from '../net/msrp/tls-cert';
 import { isParleyError } from '../base/errors';
 import { OfferMedia, prepareAnswer, DIRECT_CHUNK_SIZE, AnswerMedia, type MediaContext, type Negotiated } from './msrp-media';
-import { memorySecurity } from '../features/session/testing';
+import { ephemeralSecurity } from '../security/bundle';
 import { DRIVER_KEY, MsrpPeerConnection, withWebRtcGlobals } from './peer-connection';
 
 describe('session media (SDP offer/answer)', () => {
@@ -28,7 +28,7 @@ describe('session media (SDP offer/answer)', () => {
     relayPath: () => undefined,
     fingerprint: (s) => (s ? fp : undefined),
     offerSecure: false,
-    security: await memorySecurity(aor),
+    security: await ephemeralSecurity(aor),
     policy: 'require',
     ...o,
   });

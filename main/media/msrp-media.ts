@@ -20,15 +20,8 @@ import { MSRP_E2E_CONTENT_TYPE } from '../security/session-cipher';
 import { normalizeAoR } from '../security/aor';
 import type { PeerKeyState } from '../security/peers';
 import type { SdpDriver } from './peer-connection';
-import {
-  CPIM_TYPE,
-  IMDN_TYPE,
-  ISCOMPOSING_TYPE,
-  MAX_CHAT_MESSAGE_BYTES,
-  TEXT_TYPE,
-  type E2EPolicy,
-  type SessionSecurity,
-} from '../features/session/types';
+import { CPIM_TYPE, IMDN_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, TEXT_TYPE, type E2EPolicy } from './types';
+import type { SecurityBundle } from '../security/bundle';
 
 /** a=accept-types we offer / accept: E2E frames, CPIM, bare text and is-composing for plaintext third-party clients. */
 export const OFFER_ACCEPT_TYPES = [MSRP_E2E_CONTENT_TYPE, CPIM_TYPE, TEXT_TYPE, ISCOMPOSING_TYPE];
@@ -52,7 +45,7 @@ export interface MediaContext {
   fingerprint(secure: boolean): string | undefined;
   /** Scheme of our offers. */
   offerSecure: boolean;
-  security?: SessionSecurity;
+  security?: SecurityBundle;
   policy: E2EPolicy;
   /** Host:port advertised in a=path instead of the listener (NAT/ALG or test proxies; needs CEMA on both sides). */
   advertise?: { host?: string; port?: number };
@@ -251,7 +244,7 @@ export class OfferMedia implements SdpDriver {
 }
 
 /** Pin (TOFU) or check the identity key presented in a=key-mgmt; PEER_KEY_CHANGED destroys the keys and throws. */
-export async function checkPeerKey(sec: SessionSecurity, e2e: EstablishedSession): Promise<PeerKeyState> {
+export async function checkPeerKey(sec: SecurityBundle, e2e: EstablishedSession): Promise<PeerKeyState> {
   const state = await sec.peers.observe(e2e.peerAoR, e2e.peerIdentityKey, 'session');
   if (state === 'changed') {
     e2e.destroy();

@@ -39,6 +39,23 @@ export function normalizeAoR(input: string): string {
   return out;
 }
 
+/** normalizeAoR, or the input unchanged when it is not a SIP/TEL URI (display and lookups that must not throw). */
+export function safeAoR(uri: string): string {
+  try {
+    return normalizeAoR(uri);
+  } catch {
+    return uri;
+  }
+}
+
+/** What a user typed as a destination ('bob', 'bob@domain' or a full SIP URI) -> sip:bob@domain (the account's domain). */
+export function normalizeTarget(target: string, localAor: string): string {
+  const t = target.trim();
+  if (/^sips?:/i.test(t)) return t;
+  const domain = localAor.split('@')[1];
+  return `sip:${t.includes('@') ? t : `${t}@${domain}`}`;
+}
+
 /** Bytewise (UTF-8 code unit) comparison used wherever AoRs are sorted in a format. */
 export function compareAoR(a: string, b: string): number {
   const ea = Buffer.from(a, 'utf8');

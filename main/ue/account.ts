@@ -1,44 +1,61 @@
-// One signed-in account of the UE: key store, history, E2E context, SIP UA, page messaging with the secure layer.
+// One signed-in account of the UE: key store, history, E2E context and security bundle, SIP UA, page messaging with the
+// secure layer, and the account's one MSRP endpoint and one INVITE router that every feature shares (docs/ue.md).
 import { join } from 'node:path';
+import type { EventChannel, EventPayload } from '../../app/ipc/contract';
 import { ParleyError } from '../base/errors';
-import { normalizeAoR } from '../security/aor';
+import { normalizeAoR, safeAoR } from '../security/aor';
 import { E2EContext } from '../security/e2e';
+import { securityBundle, type SecurityBundle } from '../security/bundle';
 import type { KeyStore } from '../security/keystore';
 import { HistoryStore } from '../store';
 import { SipUserAgent } from '../net/sip/ua';
+import type { MsrpEndpoint } from '../media/endpoint';
+import type { InviteRouter } from '../media/invite-router';
+import { accountMedia } from '../media/account-media';
+import type { RelayConfig } from '../media/types';
+import type { E2ePolicySetting, FeatureContext } from '../features/feature';
 import { PageMessagingService, type BlockList } from '../features/page/page-messaging';
 import { SecurePage, SECURE_ACCEPT_TYPES, type WireTap } from '../features/page/secure-page';
-import { ChatSessionManager } from '../features/session/manager';
 import {
   HISTORY_FILE,
   accountDir,
   loadSipPassword,
   openAccountKeyStore,
   type AccountFile,
-  type E2ePolicySetting,
   type KeyProtection,
   type WrapperChoice,
 } from './profile';
 
-export interface AccountSession {
+export interface Account {
   /** Normalized AoR (the store's account key). */
   aor: string;
   account: AccountFile;
   dir: string;
   ks: KeyStore;
   e2e: E2EContext;
+  /** Identity, pins, PSKs and replay cache as the features take them (built once here). */
+  security: SecurityBundle;
   store: HistoryStore;
   ua: SipUserAgent;
   page: PageMessagingService;
   secure: SecurePage;
-  /** MSRP chat sessions (null when the session layer could not start: session mode then answers SESSION_UNAVAILABLE). */
-  sessions: ChatSessionManager | null;
+  /** The account's MSRP listeners and relay binding, shared by the features (opened by the first that needs it). */
+  endpoint: MsrpEndpoint;
+  /** The account's INVITE router (the UA's one INVITE hook); features add their routes. */
+  router: InviteRouter;
   policy: E2ePolicySetting;
   protection: KeyProtection;
   close(): Promise<void>;
 }
 
-export interface OpenSessionOptions {
+/** MSRP settings of the account's endpoint (the CLI's --relay; the UE itself uses none by default). */
+export interface MsrpSettings {
+  relay?: RelayConfig;
+  /** Bind/advertise host of the MSRP listeners (default 127.0.0.1). */
+  host?: string;
+}
+
+export interface OpenAccountOptions {
   profileDir: string;
   account: AccountFile;
   /** Given on account.configure; otherwise the sealed one from secrets.bin is used. */
@@ -49,12 +66,11 @@ export interface OpenSessionOptions {
   tap?: WireTap;
   /** Extra SipAccount settings (tests: faster reconnects, no keep-alives). */
   sip?: { reconnectMinSeconds?: number; reconnectMaxSeconds?: number; keepAliveIntervalMs?: number };
-  /** Start the MSRP session layer (default true). */
-  sessions?: boolean;
+  msrp?: MsrpSettings;
   log?: (line: string) => void;
 }
 
-export async function openAccountSession(o: OpenSessionOptions): Promise<AccountSession> {
+export async function openAccount(o: OpenAccountOptions): Promise<Account> {
   const aor = normalizeAoR(o.account.aor);
   const dir = accountDir(o.profileDir, aor);
   const ks = await openAccountKeyStore(dir, aor, o.wrapper.wrapper, o.now());
@@ -84,23 +100,10 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
     const page = new PageMessagingService(ua, { policy: { accept: SECURE_ACCEPT_TYPES }, blockList });
     closers.push(() => page.close());
     const secure = new SecurePage(page, e2e, aor, o.now, o.tap);
-    const policy = o.account.e2ePolicy ?? o.defaultPolicy;
-    let sessions: ChatSessionManager | null = null;
-    if (o.sessions !== false) {
-      const mgr = new ChatSessionManager({
-        ua,
-        policy: policy === 'require' ? 'require' : 'allow-plaintext',
-        security: { identity: ks.signer(), peers: e2e.peers, psk: (a) => ks.getPsk(a) },
-      });
-      mgr.on('error', () => {});
-      try {
-        await mgr.start();
-        sessions = mgr;
-        closers.push(() => mgr.stop());
-      } catch (e) {
-        o.log?.(`session layer unavailable: ${(e as Error).message}`);
-      }
-    }
+    const { endpoint, router, close: closeMedia } = accountMedia(ua, o.msrp);
+    endpoint.on('error', (e) => o.log?.(`msrp: ${e.code}: ${e.message}`));
+    router.on('error', (e) => o.log?.(`invite: ${e.code}: ${e.message}`));
+    closers.push(closeMedia);
     let closed = false;
     return {
       aor,
@@ -108,12 +111,14 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
       dir,
       ks,
       e2e,
+      security: securityBundle(e2e),
       store,
       ua,
       page,
       secure,
-      sessions,
-      policy,
+      endpoint,
+      router,
+      policy: o.account.e2ePolicy ?? o.defaultPolicy,
       protection: o.wrapper.protection,
       close: async () => {
         if (closed) return;
@@ -128,10 +133,12 @@ export async function openAccountSession(o: OpenSessionOptions): Promise<Account
   }
 }
 
-export function safeAoR(uri: string): string {
-  try {
-    return normalizeAoR(uri);
-  } catch {
-    return uri;
-  }
+/** What the features get from the account (the FeatureContext of main/features/feature.ts). */
+export function featureContext(
+  a: Account,
+  emit: <E extends EventChannel>(event: E, payload: EventPayload<E>) => void,
+  log: (line: string) => void,
+): FeatureContext {
+  const { aor, dir, ua, ks, e2e, security, store, policy, endpoint, router } = a;
+  return { aor, dir, proxy: a.account.proxy, ua, ks, e2e, security, store, policy, endpoint, router, emit, log };
 }

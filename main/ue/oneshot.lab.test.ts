@@ -48,7 +48,7 @@ test('first send from a new profile: key discovery, delivered end to end; the pl
   assert.deepEqual([r.state, r.e2e, r.timedOut], ['delivered', 'on', false]);
   assert.ok(wire.includes(KEY_REQUEST_CONTENT_TYPE));
   const got = await bob.log.waitFor('message.upserted', (m) => m.text === 'oneshot secret' && m.e2e.state === 'on');
-  assert.equal(r.imdnMessageId, bob.ue.session()!.store.getMessage(Number(got.id)).imdnMessageId, 'the CPIM Message-ID the peer saw');
+  assert.equal(r.imdnMessageId, bob.ue.account()!.store.getMessage(Number(got.id)).imdnMessageId, 'the CPIM Message-ID the peer saw');
   assert.ok(
     bob.wire.some((w) => w.dir === 'in'),
     'the tap saw the message come in',

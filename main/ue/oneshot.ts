@@ -100,7 +100,7 @@ export async function sendWithUe(ue: Ue, o: SendWithUeOptions): Promise<SendOnce
   const final = await result;
   const m = final ?? last;
   let imdnMessageId: string | undefined;
-  const store = ue.session()?.store;
+  const store = ue.account()?.store;
   if (id && store) {
     try {
       imdnMessageId = store.getMessage(Number(id)).imdnMessageId ?? undefined;

@@ -8,6 +8,7 @@ import { normalizeAoR } from '../security/aor';
 import { KeyStore } from '../security/keystore';
 import { PassphraseWrapper, WRAPPER_EXTERNAL, type Argon2Params, type KeyWrapper } from '../security/key-wrapper';
 import { S, concat, ctEqual, initCrypto, random, utf8 } from '../security/sodium';
+import type { E2ePolicySetting } from '../features/feature';
 
 export const ACCOUNT_FILE = 'account.json';
 export const KEY_FILE = 'keyfile';
@@ -19,8 +20,6 @@ export const SECRETS_DATA_KEY = 'account-secrets';
 const KEYFILE_MAGIC = utf8('PKF1');
 const SECRETS_MAGIC = utf8('PSEC1');
 const NONCE = 24;
-
-export type E2ePolicySetting = 'require' | 'prefer' | 'off';
 
 /** account.json: everything needed to reconnect except the password (kept sealed in secrets.bin). */
 export interface AccountFile {

@@ -57,8 +57,8 @@ test('a tampered envelope is shown as a failed message with its error code; a re
   const env = alice.wire.slice(from).find((w) => w.dir === 'out' && w.contentType === E2E_CONTENT_TYPE)!;
   const bytes = Buffer.from(env.body, 'base64');
   bytes[bytes.length - 80] ^= 0x01; // inside the payload ciphertext
-  const s = alice.ue.session()!;
-  assert.equal((await s.secure.sendRaw(lab.aor('bob'), E2E_CONTENT_TYPE, bytes.toString('base64'))).status, 'delivered');
+  const s = alice.ue.account()!;
+  assert.equal((await s.secure.sendRaw(lab.aor('bob'), E2E_CONTENT_TYPE, bytes.toString('base64'))).status, 'sent');
   const bad = await bob.log.waitFor('message.upserted', (m) => m.state === 'failed' && m.direction === 'in', 'tampered shown');
   assert.equal(bad.failure?.code, 'E2E_TAMPERED');
   assert.match(bad.text, /could not be opened/);

@@ -1,5 +1,6 @@
-// The UE facade: the real UeBackend behind the IPC contract (app/ipc/contract.ts). Owns the profile, the signed-in account
-// (SIP UA, page messaging, E2E, history) and turns everything into views and events. Design: docs/ue.md.
+// The UE facade: the real UeBackend behind the IPC contract (app/ipc/contract.ts). Owns the profile and the signed-in
+// Account (SIP UA, page messaging, E2E, history, MSRP endpoint, INVITE router), runs the registered features for it
+// (main/ue/features.ts) and turns everything into views and events. Design: docs/ue.md, docs/architecture.md.
 import {
   UeEventHub,
   type AccountView,
@@ -13,11 +14,9 @@ import {
 } from '../../app/ipc/contract';
 import { ParleyError } from '../base/errors';
 import { normalizeAoR } from '../security/aor';
-import { encodeQrPayload, safetyNumberDigits, verifySafetyNumber } from '../security/safety-number';
-import { derivePsk } from '../security/psk';
 import type { Argon2Params, KeyWrapper } from '../security/key-wrapper';
-import type { SipStateEvent } from '../net/sip/ua';
-import type { Conversation } from '../store';
+import type { WireTap } from '../features/page/secure-page';
+import type { E2ePolicySetting } from '../features/feature';
 import {
   chooseKeyWrapper,
   ensureDir,
@@ -26,20 +25,20 @@ import {
   saveSipPassword,
   writeAccountFile,
   type AccountFile,
-  type E2ePolicySetting,
   type KeyProtection,
   type WrapperChoice,
 } from './profile';
-import { openAccountSession, type AccountSession, type OpenSessionOptions } from './account';
+import { featureContext, openAccount, type Account, type MsrpSettings, type OpenAccountOptions } from './account';
+import { accountView, connectionView, OFFLINE, transportOf } from './connection';
+import { FEATURES } from './features';
+import { FeatureHost, type FeatureMethods } from './feature-host';
 import { labAccount, type LabFactory, type LocalLabInfo } from './local-lab';
 import { Messenger, type MessagingStats } from './messenger';
+import { SecurityChannels } from './security-channels';
+import { ConversationChannels } from './conversation-channels';
 import { realClock, type UeClock } from './typing';
-import { conversationView, decodeCursor, encodeCursor, messageView, securityView, type ConversationSecurity, type HopFacts } from './views';
-import type { WireTap } from '../features/page/secure-page';
-import { withFiles } from '../features/transfer/facade';
-import { withConference } from '../features/conference/facade';
+import { messageView } from './views';
 
-export const E2E_SCHEME = 'parley-e2e-v1';
 export const UE_REGISTER_TIMEOUT_MS = 15_000;
 
 export interface CreateUeOptions {
@@ -61,9 +60,11 @@ export interface CreateUeOptions {
   log?: (line: string) => void;
   /** Observes every page-mode body this UE sends or receives (diagnostics, tests). */
   wireTap?: WireTap;
-  sip?: OpenSessionOptions['sip'];
+  sip?: OpenAccountOptions['sip'];
+  /** The account's MSRP endpoint (relay, bind host); default: direct, 127.0.0.1. */
+  msrp?: MsrpSettings;
   registerTimeoutMs?: number;
-  /** Start the MSRP session layer (default true; false: mode 'session' answers SESSION_UNAVAILABLE). */
+  /** Start the session feature (default true; false: mode 'session' answers SESSION_UNAVAILABLE). */
   sessions?: boolean;
 }
 
@@ -74,9 +75,11 @@ export interface Ue extends UeBackend {
   keyProtection(): KeyProtection;
   identity(): { aor: string; fingerprint: string; publicKey: Uint8Array } | null;
   stats(): MessagingStats | null;
-  /** The signed-in account's internals (CLI `keys`, tests). */
-  session(): AccountSession | null;
+  /** The signed-in account's internals (CLI `keys`, `chat`, `send-file`; tests). */
+  account(): Account | null;
 }
+
+type CoreBackend = Omit<UeBackend, keyof FeatureMethods<typeof FEATURES>>;
 
 export async function createUe(opts: CreateUeOptions): Promise<Ue> {
   await ensureDir(opts.profileDir);
@@ -89,19 +92,21 @@ export async function createUe(opts: CreateUeOptions): Promise<Ue> {
   const ue = new UeImpl(opts, wrapper);
   const saved = await readAccountFile(opts.profileDir);
   ue.ready = saved ? ue.resume(saved) : Promise.resolve();
-  // File transfer and group chat follow the signed-in account session (docs/app.md).
-  return withConference(withFiles(ue, { log: opts.log }), { log: opts.log });
+  // The backend = the core channels + every registered feature's channels (a missing one is a compile error here).
+  const backend: Ue = Object.assign(ue, ue.features.methods());
+  return backend;
 }
 
-const OFFLINE: ConnectionView = { state: 'unconfigured', transport: 'none' };
-
-class UeImpl implements Ue {
+class UeImpl implements CoreBackend, Omit<Ue, keyof FeatureMethods<typeof FEATURES>> {
   ready: Promise<void> = Promise.resolve();
+  readonly features: FeatureHost<typeof FEATURES>;
   readonly #hub = new UeEventHub();
   readonly #now: () => number;
   readonly #clock: UeClock;
   readonly #log: (l: string) => void;
-  #sess: AccountSession | null = null;
+  readonly #security: SecurityChannels;
+  readonly #conversations: ConversationChannels;
+  #acct: Account | null = null;
   #msg: Messenger | null = null;
   #account: AccountView | null = null;
   #connection: ConnectionView = OFFLINE;
@@ -115,6 +120,25 @@ class UeImpl implements Ue {
     this.#now = opts.now ?? Date.now;
     this.#clock = opts.clock ?? realClock(this.#now);
     this.#log = opts.log ?? (() => {});
+    this.features = new FeatureHost(FEATURES, this.#log);
+    this.#security = new SecurityChannels({
+      need: () => this.#need(),
+      account: () => this.#acct,
+      conv: (id) => this.#conversations.conv(id),
+      protection: wrapper.protection,
+      changed: (c) => {
+        this.#hub.emit('security.changed', this.#security.view(c));
+        this.#hub.emit('conversation.upserted', this.#conversations.view(c.id));
+      },
+      acceptKeyChange: (c) => this.#msg!.acceptKeyChange(c),
+    });
+    this.#conversations = new ConversationChannels({
+      need: () => this.#need(),
+      account: () => this.#acct,
+      messenger: () => this.#msg!,
+      security: () => this.#security,
+      emit: (event, payload) => this.#hub.emit(event, payload),
+    });
   }
 
   subscribe(l: UeEventListener): () => void {
@@ -125,14 +149,14 @@ class UeImpl implements Ue {
     return this.wrapper.protection;
   }
   identity() {
-    const i = this.#sess?.ks.identity();
+    const i = this.#acct?.ks.identity();
     return i ? { aor: i.aor, fingerprint: i.fingerprint, publicKey: i.publicKey } : null;
   }
   stats(): MessagingStats | null {
     return this.#msg ? { ...this.#msg.stats } : null;
   }
-  session(): AccountSession | null {
-    return this.#sess;
+  account(): Account | null {
+    return this.#acct;
   }
 
   // ---- account and connection
@@ -147,7 +171,7 @@ class UeImpl implements Ue {
         return;
       }
       this.#account = accountView(saved);
-      this.#sess!.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS).catch((e) =>
+      this.#acct!.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS).catch((e) =>
         this.#log(`sign-in: ${(e as Error).message}`),
       );
     });
@@ -170,22 +194,22 @@ class UeImpl implements Ue {
         localLab,
         e2ePolicy: prev && normalizeAoR(prev.aor) === normalizeAoR(req.aor) ? prev.e2ePolicy : undefined,
       };
-      let sess: AccountSession;
+      let acct: Account;
       try {
-        sess = await this.#open(account, req.password);
+        acct = await this.#open(account, req.password);
       } catch (e) {
         this.#setConnection({ state: 'error', reason: (e as Error).message.slice(0, 1024), transport: transportOf(req.proxy) });
         throw e;
       }
       try {
-        await sess.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS);
+        await acct.ua.start(this.opts.registerTimeoutMs ?? UE_REGISTER_TIMEOUT_MS);
       } catch (e) {
         const err = e instanceof ParleyError ? e : new ParleyError('SIP_REGISTRATION_FAILED', String(e));
         await this.#close();
         this.#setConnection({ state: 'error', reason: err.message.slice(0, 1024), transport: transportOf(req.proxy) });
         throw err;
       }
-      await saveSipPassword(sess.dir, sess.ks, req.password);
+      await saveSipPassword(acct.dir, acct.ks, req.password);
       await writeAccountFile(this.opts.profileDir, account);
       this.#account = accountView(account);
       this.#hub.emit('account.changed', this.#account);
@@ -216,107 +240,52 @@ class UeImpl implements Ue {
     return this.#connection;
   }
 
-  // ---- conversations and messages
+  // ---- conversations, messages, typing, contacts, search (main/ue/conversation-channels.ts)
 
-  async conversationsList(req: Req<'conversations.list'>): Promise<ConversationView[]> {
-    const s = this.#sess;
-    if (!s) return [];
-    return s.store
-      .listConversations(s.aor, { search: req.search || undefined, limit: 1000 })
-      .map((c) => conversationView(c, this.#security(c.peer)));
+  conversationsList(req: Req<'conversations.list'>): Promise<ConversationView[]> {
+    return this.#conversations.list(req);
   }
-
-  async conversationsOpen(req: Req<'conversations.open'>): Promise<ConversationView> {
-    const s = this.#need();
-    const c = s.store.openConversation(s.aor, { kind: 'direct', peer: peerAoR(req.peer) });
-    const v = this.#convView(c.id);
-    this.#hub.emit('conversation.upserted', v);
-    return v;
+  conversationsOpen(req: Req<'conversations.open'>): Promise<ConversationView> {
+    return this.#conversations.open(req);
   }
-
-  async conversationsMarkRead(req: Req<'conversations.markRead'>): Promise<null> {
-    const c = this.#conv(req.conversationId);
-    await this.#msg!.markRead(c.id);
-    return null;
+  conversationsMarkRead(req: Req<'conversations.markRead'>): Promise<null> {
+    return this.#conversations.markRead(req);
   }
-
-  async messagesPage(req: Req<'messages.page'>): Promise<Res<'messages.page'>> {
-    const s = this.#need();
-    const c = this.#conv(req.conversationId);
-    const page = s.store.listMessages(c.id, { before: req.before ? decodeCursor(req.before) : null, limit: req.limit });
-    return { messages: page.messages.map(messageView).reverse(), ...(page.next ? { nextCursor: encodeCursor(page.next) } : {}) };
+  messagesPage(req: Req<'messages.page'>): Promise<Res<'messages.page'>> {
+    return this.#conversations.page(req);
   }
-
-  async messagesSend(req: Req<'messages.send'>): Promise<Res<'messages.send'>> {
-    const c = this.#conv(req.conversationId);
-    const m = this.#msg!.send(c, req.text, req.mode);
-    return { messageId: String(m.id) };
+  messagesSend(req: Req<'messages.send'>): Promise<Res<'messages.send'>> {
+    return this.#conversations.send(req);
   }
-
-  async typingSet(req: Req<'typing.set'>): Promise<null> {
-    const c = this.#conv(req.conversationId);
-    if (!c.blocked) this.#msg!.typing.set(String(c.id), req.active);
-    return null;
+  typingSet(req: Req<'typing.set'>): Promise<null> {
+    return this.#conversations.typing(req);
   }
-
-  async contactsBlock(req: Req<'contacts.block'>): Promise<null> {
-    return this.#block(req.aor, true);
+  contactsBlock(req: Req<'contacts.block'>): Promise<null> {
+    return this.#conversations.block(req.aor, true);
   }
-  async contactsUnblock(req: Req<'contacts.unblock'>): Promise<null> {
-    return this.#block(req.aor, false);
+  contactsUnblock(req: Req<'contacts.unblock'>): Promise<null> {
+    return this.#conversations.block(req.aor, false);
   }
-
-  async search(req: Req<'search'>): Promise<Res<'search'>> {
-    const s = this.#need();
-    return s.store.search(s.aor, req.query, { limit: 200 }).hits.map((h) => ({
-      conversationId: String(h.conversationId),
-      messageId: String(h.messageId),
-      snippet: h.snippet.slice(0, 280),
-      at: h.createdAt,
-    }));
+  search(req: Req<'search'>): Promise<Res<'search'>> {
+    return this.#conversations.search(req);
   }
 
   // ---- security
 
-  async securityStatus(req: Req<'security.status'>): Promise<SecurityView> {
-    return this.#securityView(this.#conv(req.conversationId));
+  securityStatus(req: Req<'security.status'>): Promise<SecurityView> {
+    return this.#security.status(req);
   }
-
-  async securitySafetyNumber(req: Req<'security.safetyNumber'>): Promise<Res<'security.safetyNumber'>> {
-    const { own, peer } = this.#parties(this.#conv(req.conversationId));
-    return { digits: safetyNumberDigits(own, peer), qrPayload: encodeQrPayload(own, peer) };
+  securitySafetyNumber(req: Req<'security.safetyNumber'>): Promise<Res<'security.safetyNumber'>> {
+    return this.#security.safetyNumber(req);
   }
-
-  async securityVerify(req: Req<'security.verify'>): Promise<Res<'security.verify'>> {
-    const s = this.#need();
-    const c = this.#conv(req.conversationId);
-    const { own, peer } = this.#parties(c);
-    let verified = false;
-    try {
-      verified = verifySafetyNumber(req.digits, safetyNumberDigits(own, peer));
-    } catch (e) {
-      if (!(e instanceof ParleyError) || e.code !== 'SAFETY_BAD_FORMAT') throw e;
-    }
-    if (verified) await s.e2e.peers.markVerified(c.peer, peer.key);
-    return { verified };
+  securityVerify(req: Req<'security.verify'>): Promise<Res<'security.verify'>> {
+    return this.#security.verify(req);
   }
-
-  async securityAcceptKeyChange(req: Req<'security.acceptKeyChange'>): Promise<null> {
-    const c = this.#conv(req.conversationId);
-    await this.#msg!.acceptKeyChange(c);
-    return null;
+  securityAcceptKeyChange(req: Req<'security.acceptKeyChange'>): Promise<null> {
+    return this.#security.acceptKeyChange(req);
   }
-
-  /** Pre-shared passphrase for a conversation (docs/security.md s.7): only the Argon2id-derived key is kept, in the key store. */
-  async securitySetPsk(req: Req<'security.setPsk'>): Promise<SecurityView> {
-    const s = this.#need();
-    const c = this.#conv(req.conversationId);
-    if (req.passphrase === null) await s.ks.deletePsk(c.peer);
-    else await s.ks.setPsk(c.peer, await derivePsk(req.passphrase, s.aor, c.peer));
-    const view = this.#securityView(s.store.getConversation(c.id));
-    this.#hub.emit('security.changed', view);
-    this.#hub.emit('conversation.upserted', this.#convView(c.id));
-    return view;
+  securitySetPsk(req: Req<'security.setPsk'>): Promise<SecurityView> {
+    return this.#security.setPsk(req);
   }
 
   async close(): Promise<void> {
@@ -334,8 +303,9 @@ class UeImpl implements Ue {
     return p;
   }
 
-  async #open(account: AccountFile, password: string | undefined): Promise<AccountSession> {
-    const sess = await openAccountSession({
+  /** Opens the account, its messaging core and its features (the UA is started by the caller). */
+  async #open(account: AccountFile, password: string | undefined): Promise<Account> {
+    const acct = await openAccount({
       profileDir: this.opts.profileDir,
       account,
       password,
@@ -344,17 +314,17 @@ class UeImpl implements Ue {
       defaultPolicy: this.opts.e2ePolicy ?? 'require',
       tap: this.opts.wireTap,
       sip: this.opts.sip,
-      sessions: this.opts.sessions,
+      msrp: this.opts.msrp,
       log: this.#log,
     });
     const msg = new Messenger(
-      sess,
+      acct,
       {
         message: (m) => this.#hub.emit('message.upserted', messageView(m)),
-        conversation: (id) => this.#hub.emit('conversation.upserted', this.#convView(id)),
+        conversation: (id) => this.#hub.emit('conversation.upserted', this.#conversations.view(id)),
         security: (id) => {
-          this.#hub.emit('conversation.upserted', this.#convView(id));
-          this.#hub.emit('security.changed', this.#securityView(sess.store.getConversation(id)));
+          this.#hub.emit('conversation.upserted', this.#conversations.view(id));
+          this.#hub.emit('security.changed', this.#security.view(acct.store.getConversation(id)));
         },
         typing: (id, peer, active, at) => this.#hub.emit('typing.changed', { conversationId: String(id), peer, active, at }),
         log: (l) => this.#log(l),
@@ -362,59 +332,33 @@ class UeImpl implements Ue {
       this.#clock,
     );
     await msg.load();
+    this.#acct = acct;
+    this.#msg = msg;
+    const ctx = featureContext(acct, (event, payload) => this.#hub.emit(event, payload), this.#log);
+    await this.features.start(ctx, new Set(this.opts.sessions === false ? ['session'] : []));
+    msg.useSessions(this.features.chat());
     let recovered = false;
-    sess.ua.on('state', (ev) => {
-      if (this.#sess !== sess) return;
-      this.#onUaState(sess, ev);
+    acct.ua.on('state', (ev) => {
+      if (this.#acct !== acct) return;
+      const view = connectionView(acct.account.proxy, ev, acct.ua.connectionInfo);
+      if (view) this.#setConnection(view);
       if (ev.state === 'registered' && !recovered) {
         recovered = true;
         msg.recover();
       }
     });
-    this.#sess = sess;
-    this.#msg = msg;
-    return sess;
+    return acct;
   }
 
   async #close(): Promise<void> {
-    const s = this.#sess;
+    const s = this.#acct;
     const m = this.#msg;
-    this.#sess = null;
+    this.#acct = null;
     this.#msg = null;
     m?.close();
+    await this.features.stop();
     await m?.flushWrites();
     await s?.close();
-  }
-
-  #onUaState(s: AccountSession, ev: SipStateEvent): void {
-    const transport = transportOf(s.account.proxy);
-    const reason = ev.error?.message.slice(0, 1024);
-    switch (ev.state) {
-      case 'idle':
-      case 'connecting':
-        return this.#setConnection({ state: 'connecting', transport });
-      case 'registered':
-        return this.#setConnection({ state: 'registered', transport, ...(this.#tlsView(s) ? { tls: this.#tlsView(s) } : {}) });
-      case 'reconnecting':
-      case 'unregistered':
-        return this.#setConnection({ state: 'reconnecting', transport, ...(reason ? { reason } : {}) });
-      case 'failed':
-        return this.#setConnection({ state: 'error', transport, reason: reason ?? 'registration failed' });
-      case 'stopped':
-        return;
-    }
-  }
-
-  #tlsView(s: AccountSession): ConnectionView['tls'] {
-    const t = s.ua.connectionInfo?.tls;
-    if (!t) return undefined;
-    const cn = /(?:^|, )CN=([^,]+)/.exec(t.peerSubject ?? '')?.[1];
-    return {
-      verified: t.authorized,
-      ...(t.protocol ? { version: t.protocol } : {}),
-      ...(t.cipher ? { cipher: t.cipher } : {}),
-      ...(cn ? { peerName: cn } : {}),
-    };
   }
 
   #setConnection(c: ConnectionView): void {
@@ -422,97 +366,8 @@ class UeImpl implements Ue {
     this.#hub.emit('connection.changed', c);
   }
 
-  #need(): AccountSession {
-    if (!this.#sess) throw new ParleyError('ACCOUNT_NOT_CONFIGURED', 'No account is configured: sign in first.');
-    return this.#sess;
+  #need(): Account {
+    if (!this.#acct) throw new ParleyError('ACCOUNT_NOT_CONFIGURED', 'No account is configured: sign in first.');
+    return this.#acct;
   }
-
-  #conv(id: string): Conversation {
-    const s = this.#need();
-    const n = /^[0-9]{1,15}$/.test(id) ? Number(id) : NaN;
-    try {
-      if (!Number.isSafeInteger(n) || n < 1) throw new Error();
-      const c = s.store.getConversation(n);
-      if (normalizeAoR(c.account) !== s.aor) throw new Error();
-      return c;
-    } catch {
-      throw new ParleyError('CONVERSATION_NOT_FOUND', 'no such conversation');
-    }
-  }
-
-  #hop(): HopFacts {
-    const s = this.#sess;
-    const transport = s ? transportOf(s.account.proxy) : 'none';
-    const tls = s?.ua.connectionInfo?.tls;
-    return { transport, tls: transport === 'tls' || transport === 'wss', verified: tls?.authorized === true };
-  }
-
-  #security(peer: string): ConversationSecurity {
-    const s = this.#need();
-    const state = s.e2e.peers.state(peer);
-    const psk = s.ks.getPsk(peer) !== undefined;
-    const e2e = s.policy === 'off' || (s.policy === 'prefer' && !s.secure.hasKey(peer)) ? 'off' : psk ? 'psk' : 'on';
-    return { tls: this.#hop().tls, e2e, peer: state, sendBlocked: state === 'changed' && s.policy !== 'off' };
-  }
-
-  #convView(id: number): ConversationView {
-    const s = this.#need();
-    const c = s.store.getConversation(id);
-    const summary = s.store.listConversations(s.aor, { search: c.peer }).find((x) => x.id === id) ?? c;
-    return conversationView(summary, this.#security(c.peer));
-  }
-
-  #securityView(c: Conversation): SecurityView {
-    const s = this.#need();
-    const info = s.e2e.peers.get(c.peer);
-    const scheme = this.wrapper.protection === 'key-file' ? `${E2E_SCHEME}; key store: dev key file (weak)` : E2E_SCHEME;
-    return securityView(String(c.id), this.#hop(), this.#security(c.peer), {
-      fingerprint: info.pendingFingerprint ?? info.fingerprint,
-      scheme,
-    });
-  }
-
-  #parties(c: Conversation) {
-    const s = this.#need();
-    const me = s.ks.identity();
-    const key = s.e2e.peers.pinnedKey(c.peer);
-    if (!key) throw new ParleyError('SECURITY_PEER_KEY_UNKNOWN', "The contact's security key is not known yet: exchange a message first.");
-    return { own: { aor: me.aor, key: me.publicKey }, peer: { aor: c.peer, key } };
-  }
-
-  #block(aor: string, blocked: boolean): null {
-    const s = this.#need();
-    const peer = peerAoR(aor);
-    if (blocked) s.store.contacts.block(s.aor, peer);
-    else s.store.contacts.unblock(s.aor, peer);
-    const c = this.#msg!.findConversation(peer);
-    if (c) this.#hub.emit('conversation.upserted', this.#convView(c.id));
-    return null;
-  }
-}
-
-function accountView(a: AccountFile): AccountView {
-  return {
-    aor: a.aor,
-    proxy: a.proxy,
-    localLab: a.localLab === true,
-    ...(a.caFile ? { caFile: a.caFile } : {}),
-    ...(a.displayName ? { displayName: a.displayName } : {}),
-  };
-}
-
-function peerAoR(uri: string): string {
-  try {
-    return normalizeAoR(uri);
-  } catch (e) {
-    throw new ParleyError('UE_BAD_PEER', `not a SIP address: ${uri}`, undefined, { cause: e });
-  }
-}
-
-export function transportOf(proxy: string): ConnectionView['transport'] {
-  const m = /^(udp|tcp|tls|ws|wss):\/\//i.exec(proxy);
-  if (m) return m[1]!.toLowerCase() as ConnectionView['transport'];
-  if (/transport=tls/i.test(proxy) || /^sips:/i.test(proxy)) return 'tls';
-  if (/transport=tcp/i.test(proxy)) return 'tcp';
-  return 'udp';
 }

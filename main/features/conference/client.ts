@@ -4,24 +4,26 @@ import { EventEmitter } from 'node:events';
 import { ParleyError } from '../../base/errors';
 import type { SipUserAgent } from '../../net/sip/ua';
 import type { IncomingSipRequest } from '../../net/sip/incoming';
-import { MsrpTransport } from '../../net/msrp';
+import type { MsrpEndpoint } from '../../media/endpoint';
+import { ROUTE_PRIORITY, type InviteRouter } from '../../media/invite-router';
 import { initCrypto } from '../../security/sodium';
 import { normalizeAoR } from '../../security/aor';
-import { FocusLeg, type LegContext } from './focus-leg';
-import { routeFocusInvitations } from '../../media/invite-router';
+import { FocusLeg, isFocusContact, type LegContext } from './focus-leg';
 import { ConferenceRoom } from './room';
-import type { ConferenceSecurity } from './types';
+import type { SecurityBundle } from '../../security/bundle';
 
 export interface ConferenceClientOptions {
   ua: SipUserAgent;
+  /** The account's MSRP endpoint: legs to the focus use its plain (msrp) transport. */
+  endpoint: MsrpEndpoint;
+  /** The account's INVITE router: start() adds the focus-invitation route (Contact with isfocus). */
+  router: InviteRouter;
   /** E2E identity and pins: rooms are group-encrypted when given (every outgoing message), plaintext otherwise. */
-  security?: ConferenceSecurity;
+  security?: SecurityBundle;
   /** Home domain of room URIs (default: the AoR's domain); factory default sip:conf-factory@<domain>. */
   domain?: string;
   factoryUri?: string;
   maxMessageBytes?: number;
-  /** MSRP bind host (default 127.0.0.1). */
-  host?: string;
 }
 
 /** An INVITE from a focus (Contact with isfocus): accept() joins the room, decline() answers 603. */
@@ -64,7 +66,6 @@ export class ConferenceClient extends EventEmitter<ConferenceClientEvents> {
   readonly ua: SipUserAgent;
   readonly domain: string;
   readonly factoryUri: string;
-  private readonly transport: MsrpTransport;
   private readonly rooms = new Map<string, ConferenceRoom>();
   private unroute: (() => void) | undefined;
 
@@ -73,19 +74,25 @@ export class ConferenceClient extends EventEmitter<ConferenceClientEvents> {
     this.ua = opts.ua;
     this.domain = opts.domain ?? normalizeAoR(opts.ua.account.aor).split('@')[1];
     this.factoryUri = opts.factoryUri ?? `sip:conf-factory@${this.domain}`;
-    this.transport = new MsrpTransport({ host: opts.host ?? '127.0.0.1' });
   }
 
   private get ctx(): LegContext {
-    return { ua: this.ua, transport: this.transport, maxMessageBytes: this.opts.maxMessageBytes };
+    const transport = this.opts.endpoint.transport(false);
+    if (!transport) throw new ParleyError('CONF_NOT_STARTED', 'ConferenceClient.start() first');
+    return { ua: this.ua, transport, maxMessageBytes: this.opts.maxMessageBytes };
   }
 
-  /** Open the MSRP listener and take focus invitations (other INVITEs keep going to the session manager). */
+  /** Open the account's MSRP endpoint and take focus invitations (Contact with isfocus, RFC 4579 s.5). */
   async start(): Promise<void> {
     if (this.unroute) return;
     if (this.opts.security) await initCrypto();
-    await this.transport.listen();
-    this.unroute = routeFocusInvitations(this.ua, (req) => this.onInvitation(req));
+    await this.opts.endpoint.open();
+    this.unroute = this.opts.router.add({
+      name: 'conference',
+      priority: ROUTE_PRIORITY.sender,
+      claims: (req) => isFocusContact(req.header('contact')),
+      handle: (req) => this.onInvitation(req),
+    });
   }
 
   get activeRooms(): ConferenceRoom[] {
@@ -153,12 +160,11 @@ export class ConferenceClient extends EventEmitter<ConferenceClientEvents> {
     if (!this.unroute) throw new ParleyError('CONF_NOT_STARTED', 'ConferenceClient.start() first');
   }
 
-  /** Leave every room and stop taking invitations. */
+  /** Leave every room and stop taking invitations (the endpoint's owner closes the MSRP transport). */
   async stop(): Promise<void> {
     for (const r of [...this.rooms.values()]) r.leave();
     this.rooms.clear();
     this.unroute?.();
     this.unroute = undefined;
-    await this.transport.close();
   }
 }

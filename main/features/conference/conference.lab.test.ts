@@ -7,7 +7,8 @@ import { joinRoom, type ChatLeg } from '../../../network/appserver/testing';
 import { parseCpim } from '../../protocol/formats/cpim';
 import { isParleyError } from '../../base/errors';
 import type { FocusInvitation } from './client';
-import { ChatSessionManager, type IncomingChatSession } from '../session/manager';
+import { ROUTE_PRIORITY } from '../../media/invite-router';
+import type { IncomingSipRequest } from '../../net/sip/incoming';
 import type { ConferenceRoom } from './room';
 import type { RoomMessage } from './types';
 import { GROUP_E2E_CONTENT_TYPE } from './types';
@@ -28,25 +29,31 @@ describe('conference client on the lab with the app server', () => {
   let raw: RawSipClient | undefined;
   let eve: ChatLeg | undefined;
   const asLog: string[] = [];
-  const managers: Record<string, ChatSessionManager> = {};
+  /** INVITEs that reached carol's default route (the one chat sessions take), added before her conference route. */
+  const carolDefault: IncomingSipRequest[] = [];
 
   before(async () => {
     env = await startConfLab({ users: ['alice', 'bob', 'carol', 'eve'], log: (l) => asLog.push(l) });
-    // bob and carol also run a one-to-one session manager, started first (the conference client chains in front of it)
-    const withManager = async (m: Member) => {
-      managers[m.user] = new ChatSessionManager({ ua: m.ua, security: { identity: m.security!.identity, peers: m.security!.peers } });
-      await managers[m.user].start();
+    const withDefaultRoute = async (m: Member) => {
+      m.media.router.add({
+        name: 'default stand-in',
+        priority: ROUTE_PRIORITY.fallback,
+        claims: () => true,
+        handle: (req) => {
+          carolDefault.push(req);
+          req.reply(486, 'Busy Here');
+        },
+      });
     };
     [alice, bob, carol] = await Promise.all([
       pool.create(env.lab, 'alice'),
-      pool.create(env.lab, 'bob', { beforeClient: withManager }),
-      pool.create(env.lab, 'carol', { beforeClient: withManager }),
+      pool.create(env.lab, 'bob'),
+      pool.create(env.lab, 'carol', { beforeClient: withDefaultRoute }),
     ]);
   });
   after(async () => {
     await eve?.transport.close();
     await raw?.close();
-    for (const m of Object.values(managers)) await m.stop();
     await pool.stopAll();
     await env?.stop();
   });
@@ -76,15 +83,21 @@ describe('conference client on the lab with the app server', () => {
     assert.equal(ra.subject, 'Launch');
   });
 
-  it('one-to-one sessions keep reaching the session manager on the same UA (only isfocus INVITEs are routed here)', async () => {
-    const incoming = waitEvent<IncomingChatSession>(managers.carol, 'incoming');
-    const opening = managers.bob.open(carol.aor);
-    const sc = await (await incoming).accept();
-    const sb = await opening;
-    const got = waitEvent<{ text?: string }>(sc, 'message');
-    await sb.send('one to one');
-    assert.equal((await got).text, 'one to one');
-    sb.close();
+  it('only isfocus INVITEs are routed to the conference client: another INVITE reaches the default route on the same UA', async () => {
+    const outsider = await RawSipClient.connect({ lab: env.lab, transport: 'tcp', user: 'eve', password: 'eve-secret' });
+    try {
+      let invitations = 0;
+      const count = () => invitations++;
+      carol.client.on('invitation', count);
+      const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message 9 TCP/MSRP *\r\n';
+      const res = await outsider.request('INVITE', carol.aor, { body: sdp, contentType: 'application/sdp' });
+      carol.client.off('invitation', count);
+      assert.equal(res.status, 486);
+      assert.equal(carolDefault.length, 1);
+      assert.equal(invitations, 0);
+    } finally {
+      await outsider.close();
+    }
   });
 
   it("every member ends up with every other member's sender key; messages are group-encrypted and decrypted", async () => {

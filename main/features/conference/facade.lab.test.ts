@@ -1,4 +1,4 @@
-// UeConference over real account sessions (key store, E2E context, SIP UA with the chat session layer) on the lab with
+// UeConference over real account contexts (key store, E2E context, SIP UA, MSRP endpoint, INVITE router) on the lab with
 // the app server (focus): create inviting bob, invitation accepted, roster, nickname (and a taken one), group message,
 // private message, leave; events carry the views the renderer shows.
 import { after, before, test } from 'node:test';
@@ -7,17 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventChannel, EventPayload, UeEvent } from '../../../app/ipc/contract';
-import { UeEventHub } from '../../../app/ipc/contract';
-import { insecureTestParams } from '../../security/key-wrapper';
 import { startConfLab, type ConfLab } from './testing';
-import { chooseKeyWrapper } from '../../ue/profile';
-import { openAccountSession, type AccountSession } from '../../ue/account';
+import { openTestAccount, type TestAccount } from '../testing';
 import { UeConference } from './facade';
 
 const WAIT_MS = 20_000;
 
 interface Side {
-  s: AccountSession;
+  t: TestAccount;
   conf: UeConference;
   events: UeEvent[];
   waiters: { pred: (e: UeEvent) => boolean; res: (e: UeEvent) => void }[];
@@ -29,27 +26,17 @@ let alice: Side;
 let bob: Side;
 
 async function side(user: string): Promise<Side> {
-  const profileDir = join(root, user);
-  const wrapper = await chooseKeyWrapper(profileDir, { passphrase: `${user} pass`, argon2: insecureTestParams(), env: {} });
-  const s = await openAccountSession({
-    profileDir,
-    wrapper,
-    now: Date.now,
-    defaultPolicy: 'require',
-    password: `${user}-secret`,
-    account: { v: 1, aor: env.lab.aor(user), proxy: env.lab.proxy.tcp },
-  });
-  await s.ua.start();
-  const hub = new UeEventHub();
-  const me: Side = { s, conf: await UeConference.start(s, hub), events: [], waiters: [] };
-  hub.subscribe((e) => {
-    me.events.push(e);
+  const t = await openTestAccount({ dir: join(root, user), aor: env.lab.aor(user), password: `${user}-secret`, proxy: env.lab.proxy.tcp });
+  await t.ctx.ua.start();
+  const me: Side = { t, conf: null as unknown as UeConference, events: t.events, waiters: [] };
+  t.onEvent = (e) => {
     for (const w of [...me.waiters])
       if (w.pred(e)) {
         me.waiters.splice(me.waiters.indexOf(w), 1);
         w.res(e);
       }
-  });
+  };
+  me.conf = await UeConference.start(t.ctx);
   return me;
 }
 
@@ -78,8 +65,8 @@ before(async () => {
 });
 after(async () => {
   for (const x of [alice, bob]) {
-    await x?.conf.close();
-    await x?.s.close();
+    await x?.conf.stop();
+    await x?.t.close();
   }
   await env?.stop();
   await rm(root, { recursive: true, force: true });

@@ -1,15 +1,13 @@
 // Group chat for the UE (chat conferences through a focus, main/features/conference/): the conference.* channels and
-// room.upserted / room.message / room.invitation views. One ConferenceClient per signed-in account, sharing its SIP UA
-// (its INVITE router chains in front of the session and file-transfer handlers). Rooms live for the session (no history).
-import type { InvitationView, Req, Res, RoomMessageView, RoomView, UeBackend, UeEventHub } from '../../../app/ipc/contract';
+// room.upserted / room.message / room.invitation views. One ConferenceClient per signed-in account, sharing its SIP UA,
+// MSRP endpoint and INVITE router (focus invitations). Rooms live as long as the account is signed in (no history).
+import type { InvitationView, Req, Res, RoomMessageView, RoomView } from '../../../app/ipc/contract';
 import { ParleyError } from '../../base/errors';
 import { normalizeAoR } from '../../security/aor';
+import type { FeatureContext } from '../feature';
 import { ConferenceClient, type FocusInvitation } from './client';
 import type { ConferenceRoom } from './room';
-import { securityFromE2E, type RoomMessage } from './types';
-import type { AccountSession } from '../../ue/account';
-import { attachFeature } from '../transfer/facade';
-import type { Ue } from '../../ue/ue';
+import type { RoomMessage } from './types';
 
 /** Messages kept per room in memory (oldest dropped). */
 export const MAX_ROOM_MESSAGES = 2000;
@@ -32,19 +30,22 @@ export class UeConference {
   readonly #invitations = new Map<string, { inv: FocusInvitation; view: InvitationView }>();
 
   private constructor(
-    private readonly s: AccountSession,
+    private readonly s: FeatureContext,
     readonly client: ConferenceClient,
-    private readonly hub: UeEventHub,
-    private readonly log?: (l: string) => void,
   ) {
     client.on('invitation', (inv) => this.#onInvitation(inv));
-    client.on('error', (e) => log?.(`conference: ${e.code}: ${e.message}`));
+    client.on('error', (e) => s.log(`conference: ${e.code}: ${e.message}`));
   }
 
-  static async start(s: AccountSession, hub: UeEventHub, log?: (l: string) => void): Promise<UeConference> {
-    const client = new ConferenceClient({ ua: s.ua, security: s.policy === 'off' ? undefined : securityFromE2E(s.e2e) });
+  static async start(s: FeatureContext): Promise<UeConference> {
+    const client = new ConferenceClient({
+      ua: s.ua,
+      endpoint: s.endpoint,
+      router: s.router,
+      security: s.policy === 'off' ? undefined : s.security,
+    });
     await client.start();
-    return new UeConference(s, client, hub, log);
+    return new UeConference(s, client);
   }
 
   async create(req: Req<'conference.create'>): Promise<RoomView> {
@@ -106,7 +107,7 @@ export class UeConference {
     return [...this.#get(req.roomId).messages];
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     for (const i of this.#invitations.values()) if (i.view.state === 'pending') i.inv.decline(480);
     this.client.removeAllListeners('invitation');
     await this.client.stop();
@@ -157,7 +158,7 @@ export class UeConference {
     room.on('state', () => this.#emitRoom(e));
     room.on('message', (m) => this.#onMessage(e, m));
     room.on('undelivered', (u) => {
-      this.log?.(`conference: undelivered ${u.imdnMessageId ?? ''}: ${u.status} ${u.reason ?? ''}`);
+      this.s.log(`conference: undelivered ${u.imdnMessageId ?? ''}: ${u.status} ${u.reason ?? ''}`);
     });
     room.on('error', (err) => {
       e.failure = { code: err.code, reason: err.message.slice(0, 1024) };
@@ -196,7 +197,7 @@ export class UeConference {
       e.messages.push(v);
       if (e.messages.length > MAX_ROOM_MESSAGES) e.messages.shift();
     }
-    this.hub.emit('room.message', v);
+    this.s.emit('room.message', v);
   }
 
   #onInvitation(inv: FocusInvitation): void {
@@ -211,13 +212,13 @@ export class UeConference {
     const entry = { inv, view };
     this.#invitations.set(view.id, entry);
     inv.on('cancelled', () => this.#setInvitation(entry, 'cancelled'));
-    this.hub.emit('room.invitation', view);
+    this.s.emit('room.invitation', view);
   }
 
   #setInvitation(i: { view: InvitationView }, state: InvitationView['state']): void {
     if (i.view.state !== 'pending') return;
     i.view = { ...i.view, state };
-    this.hub.emit('room.invitation', i.view);
+    this.s.emit('room.invitation', i.view);
   }
 
   #view(e: RoomEntry): RoomView {
@@ -240,7 +241,7 @@ export class UeConference {
   }
 
   #emitRoom(e: RoomEntry): void {
-    this.hub.emit('room.upserted', this.#view(e));
+    this.s.emit('room.upserted', this.#view(e));
   }
 
   #get(id: string): RoomEntry {
@@ -261,45 +262,4 @@ export class UeConference {
     if (i.view.state !== 'pending') throw new ParleyError('CONF_BAD_STATE', `invitation already ${i.view.state}`);
     return i;
   }
-}
-
-type ConferenceMethods = Required<
-  Pick<
-    UeBackend,
-    | 'conferenceCreate'
-    | 'conferenceJoin'
-    | 'conferenceAccept'
-    | 'conferenceDecline'
-    | 'conferenceInvite'
-    | 'conferenceNick'
-    | 'conferenceSend'
-    | 'conferenceSendPrivate'
-    | 'conferenceLeave'
-    | 'conferenceList'
-    | 'conferenceMessages'
-  >
->;
-const WITH_CONFERENCE = Symbol('parley.withConference');
-
-/** Adds the conference.* channels to a UE (follows its account session; see attachFeature). Idempotent. */
-export function withConference<T extends Ue>(ue: T, o: { log?: (line: string) => void } = {}): T & ConferenceMethods {
-  return attachFeature<T, UeConference, ConferenceMethods>(ue, WITH_CONFERENCE, {
-    name: 'group chat',
-    start: (s, hub) => UeConference.start(s, hub, o.log),
-    close: (c) => c.close(),
-    methods: (need, current) => ({
-      conferenceCreate: async (r) => (await need()).create(r),
-      conferenceJoin: async (r) => (await need()).join(r),
-      conferenceAccept: async (r) => (await need()).accept(r),
-      conferenceDecline: async (r) => (await need()).decline(r),
-      conferenceInvite: async (r) => (await need()).invite(r),
-      conferenceNick: async (r) => (await need()).nick(r),
-      conferenceSend: async (r) => (await need()).send(r),
-      conferenceSendPrivate: async (r) => (await need()).sendPrivate(r),
-      conferenceLeave: async (r) => (await need()).leave(r),
-      conferenceList: async () => (current() ? current()!.list() : []),
-      conferenceMessages: async (r) => (await need()).messages(r),
-    }),
-    log: o.log,
-  });
 }

@@ -291,6 +291,11 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
   private async connect(): Promise<void> {
     const s = this.msrp;
     s.onEvent = (e) => {
+      if (e.type === 'closed') {
+        if (this.state !== 'closed')
+          this.fail(new ParleyError('CONF_MSRP_FAILED', `MSRP connection to the focus lost: ${e.reason.message}`));
+        return;
+      }
       if (e.type === 'error' && e.fatal) this.fail(new ParleyError('CONF_MSRP_FAILED', `MSRP to the focus failed: ${e.error.message}`));
       if (e.type === 'sent' || e.type === 'sendFailed') {
         const p = this.pending.get(e.messageId);
@@ -299,12 +304,6 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
       }
       if (this.sink) this.sink(e);
       else if (this.early.length < EARLY_EVENTS_MAX) this.early.push(e);
-    };
-    const close = s.close.bind(s);
-    s.close = (reason?: ParleyError) => {
-      close(reason);
-      if (this.state !== 'closed')
-        this.fail(new ParleyError('CONF_MSRP_FAILED', `MSRP connection to the focus lost: ${reason?.message ?? 'closed'}`));
     };
     try {
       await this.ctx.transport.attach(s, { role: 'active' });

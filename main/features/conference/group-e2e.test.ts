@@ -4,9 +4,10 @@ import { buildChatCpim, serializeCpim, type CpimMessage } from '../../protocol/f
 import { initCrypto } from '../../security/sodium';
 import { LocalIdentity } from '../../security/identity';
 import { isParleyError, type ParleyError } from '../../base/errors';
-import { memorySecurity } from '../session/testing';
+import { ephemeralSecurity } from '../../security/bundle';
 import { RoomCrypto } from './group-e2e';
-import { PENDING_MAX_MESSAGES, PENDING_TTL_MS, type ConferenceSecurity } from './types';
+import { PENDING_MAX_MESSAGES, PENDING_TTL_MS } from './types';
+import type { SecurityBundle } from '../../security/bundle';
 
 const ROOM = 'sip:conf-1@parley.test';
 const aor = (n: string) => `sip:${n}@parley.test`;
@@ -42,8 +43,8 @@ class Net {
   }
 }
 
-async function party(net: Net, name: string, sec?: ConferenceSecurity): Promise<{ c: RoomCrypto; sec: ConferenceSecurity }> {
-  const s = sec ?? (await memorySecurity(aor(name)));
+async function party(net: Net, name: string, sec?: SecurityBundle): Promise<{ c: RoomCrypto; sec: SecurityBundle }> {
+  const s = sec ?? (await ephemeralSecurity(aor(name)));
   const c = new RoomCrypto(ROOM, s, net.io(aor(name)), Date.now, 0);
   net.parties.set(aor(name), c);
   return { c, sec: s };
@@ -131,7 +132,7 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     const a = await party(net, 'alice');
     const b = await party(net, 'bob');
     const c = await party(net, 'carol');
-    const slow = new RoomCrypto(ROOM, await memorySecurity(aor('dave')), net.io(aor('dave')), Date.now, 100);
+    const slow = new RoomCrypto(ROOM, await ephemeralSecurity(aor('dave')), net.io(aor('dave')), Date.now, 100);
     net.parties.set(aor('dave'), slow);
     for (const p of [a, b, c])
       p.c.setMembers(
@@ -171,9 +172,9 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     t.mock.timers.enable({ apis: ['setInterval'] });
     let now = 1_000_000_000_000;
     const net = new Net();
-    const sec = await memorySecurity(aor('bob'));
+    const sec = await ephemeralSecurity(aor('bob'));
     const b = new RoomCrypto(ROOM, sec, net.io(aor('bob')), () => now);
-    const stranger = await memorySecurity(aor('mallory'));
+    const stranger = await ephemeralSecurity(aor('mallory'));
     const m = new RoomCrypto(ROOM, stranger, net.io(aor('mallory')));
     m.setMembers([aor('bob')]);
     b.setMembers([aor('mallory')]);
@@ -204,7 +205,7 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     const net2 = new Net();
     const a2 = new RoomCrypto(ROOM, a.sec, net2.io(aor('alice')), Date.now, 0);
     net2.parties.set(aor('alice'), a2);
-    const b2 = await party(net2, 'bob', await memorySecurity(aor('bob'), LocalIdentity.generate(aor('bob'))));
+    const b2 = await party(net2, 'bob', await ephemeralSecurity(aor('bob'), LocalIdentity.generate(aor('bob'))));
     a2.setMembers([aor('bob')]);
     b2.c.setMembers([aor('alice')]);
     await net2.flush();

@@ -1,6 +1,7 @@
 // Room end-to-end keys (docs/conferences.md s.3, docs/security.md s.5.6): one GroupSession per room, sender keys rotated on
 // every membership change, distributed pairwise as private messages sealed in the one-to-one envelope (s.5.1), in-room
 // key discovery with signed key request/response (s.5.3), a bounded buffer for messages that precede their sender's key.
+import type { SecurityBundle } from '../../security/bundle';
 import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../../base/errors';
 import { GroupSession, SENDER_KEY_CONTENT_TYPE } from '../../security/group-keys';
@@ -24,7 +25,6 @@ import {
   PENDING_MAX_BYTES,
   PENDING_MAX_MESSAGES,
   PENDING_TTL_MS,
-  type ConferenceSecurity,
   type MemberSecurity,
   type RoomSecurity,
 } from './types';
@@ -86,7 +86,7 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   /** `rotationDelayMs`: membership changes within this window share one new sender key (0 = rotate at once). */
   constructor(
     readonly roomUri: string,
-    private readonly sec: ConferenceSecurity,
+    private readonly sec: SecurityBundle,
     private readonly io: CryptoIo,
     private readonly now: () => number = Date.now,
     private readonly rotationDelayMs = ROTATION_COALESCE_MS,

@@ -1,5 +1,6 @@
 // One chat room as seen by a participant: focus leg (INVITE/MSRP), RFC 4575 roster, RFC 7701 nicknames and private
 // messages, group end-to-end keys (group-e2e.ts). Events for messages, participants, state and security.
+import type { SecurityBundle } from '../../security/bundle';
 import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { SipUserAgent } from '../../net/sip/ua';
@@ -12,15 +13,7 @@ import type { FocusLeg } from './focus-leg';
 import { ConferenceSubscription } from './subscription';
 import type { RosterChange } from './roster';
 import { RoomCrypto } from './group-e2e';
-import {
-  GROUP_E2E_CONTENT_TYPE,
-  type ConferenceSecurity,
-  type Participant,
-  type RoomMessage,
-  type RoomSecurity,
-  type RoomState,
-  type SendResult,
-} from './types';
+import { GROUP_E2E_CONTENT_TYPE, type Participant, type RoomMessage, type RoomSecurity, type RoomState, type RoomDelivery } from './types';
 
 export interface RoomEvents {
   message: [RoomMessage];
@@ -54,7 +47,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
     readonly uri: string,
     private readonly ua: SipUserAgent,
     readonly leg: FocusLeg,
-    security?: ConferenceSecurity,
+    security?: SecurityBundle,
   ) {
     super();
     this.me = normalizeAoR(ua.account.aor);
@@ -109,12 +102,12 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   // ---------------------------------------------------------------- sending
 
   /** Send to everyone in the room (group-encrypted when the room has E2E). */
-  say(content: string | { contentType: string; body: Uint8Array | string }): Promise<SendResult> {
+  say(content: string | { contentType: string; body: Uint8Array | string }): Promise<RoomDelivery> {
     return this.sendCpim(undefined, content);
   }
 
   /** RFC 7701 s.6 private message to one participant (AoR or nickname); sealed pairwise when the room has E2E. */
-  sendPrivate(to: string, content: string | { contentType: string; body: Uint8Array | string }): Promise<SendResult> {
+  sendPrivate(to: string, content: string | { contentType: string; body: Uint8Array | string }): Promise<RoomDelivery> {
     const p = this.resolve(to);
     if (!p)
       return Promise.resolve({
@@ -139,7 +132,7 @@ export class ConferenceRoom extends EventEmitter<RoomEvents> {
   private async sendCpim(
     privateTo: string | undefined,
     content: string | { contentType: string; body: Uint8Array | string },
-  ): Promise<SendResult> {
+  ): Promise<RoomDelivery> {
     const imdnMessageId = newImdnMessageId();
     if (this.state !== 'joined') return { status: 'failed', imdnMessageId, errorCode: 'CONF_NOT_IN_ROOM', reason: `room is ${this.state}` };
     const to = privateTo ?? this.uri;

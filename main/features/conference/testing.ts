@@ -6,9 +6,10 @@ import { startAppServer, type AppServer, type GroupConfig } from '../../../netwo
 import { usePatchedLabCfg } from '../../../network/appserver/lab-patch';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor } from '../../net/sip/testing';
-import { memorySecurity } from '../session/testing';
+import { ephemeralSecurity } from '../../security/bundle';
 import { ConferenceClient } from './client';
-import type { ConferenceSecurity } from './types';
+import { accountMedia, type AccountMedia } from '../../media/account-media';
+import type { SecurityBundle } from '../../security/bundle';
 
 export const WAIT_MS = 15_000;
 
@@ -64,21 +65,23 @@ export interface Member {
   user: string;
   aor: string;
   ua: SipUserAgent;
+  media: AccountMedia;
   client: ConferenceClient;
-  security?: ConferenceSecurity;
+  security?: SecurityBundle;
 }
 
 export class MemberPool {
   readonly members: Member[] = [];
-  /** `beforeClient` runs after registration, before the conference client starts (e.g. start a session manager). */
+  /** `beforeClient` runs after registration, before the conference client starts (e.g. add another INVITE route). */
   async create(lab: Lab, user: string, o: { e2e?: boolean; beforeClient?: (m: Member) => Promise<void> } = {}): Promise<Member> {
     const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
-    const security = o.e2e === false ? undefined : await memorySecurity(aor);
-    const client = new ConferenceClient({ ua, security });
+    const security = o.e2e === false ? undefined : await ephemeralSecurity(aor);
+    const media = accountMedia(ua);
+    const client = new ConferenceClient({ ua, endpoint: media.endpoint, router: media.router, security });
     client.on('error', () => {});
-    const m = { user, aor, ua, client, security };
+    const m = { user, aor, ua, media, client, security };
     this.members.push(m);
     await ua.start();
     await o.beforeClient?.(m);
@@ -89,6 +92,7 @@ export class MemberPool {
     await Promise.all(
       this.members.splice(0).map(async (m) => {
         await m.client.stop().catch(() => {});
+        await m.media.close();
         await m.ua.stop().catch(() => {});
       }),
     );

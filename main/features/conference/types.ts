@@ -1,8 +1,7 @@
 // Shared types, limits and timer constants of the chat-conference client (RFC 4579/4575/7701 via a focus; docs/conferences.md).
-import type { Identity } from '../../security/identity';
-import type { PeerKeys, PeerKeyState } from '../../security/peers';
-import type { ReplayGuard } from '../../security/replay';
-import type { E2EContext } from '../../security/e2e';
+import type { PeerKeyState } from '../../security/peers';
+import type { DeliveryResult } from '../../base/delivery';
+import type { ReceivedContent } from '../feature';
 
 /** RFC 7701 s.5: everything in a chat room is CPIM-wrapped (the focus needs From/To). */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];
@@ -33,20 +32,6 @@ export const ROTATION_COALESCE_MS = 100;
 /** A key request (in-room key discovery) without an answer is sent again after this long. */
 export const KEY_REQUEST_RETRY_MS = 10_000;
 
-/** E2E material of the local account (the same shape the session layer uses; E2EContext provides all of it). */
-export interface ConferenceSecurity {
-  identity: Identity;
-  peers: PeerKeys;
-  psk?: (aor: string) => Uint8Array | undefined;
-  /** Replay guard for pairwise envelopes (distribution payloads, private messages); default in-memory. */
-  replay?: ReplayGuard;
-}
-
-/** The account's E2EContext (key store, pins, persistent replay cache) as conference security. */
-export function securityFromE2E(ctx: E2EContext): ConferenceSecurity {
-  return { identity: ctx.store.signer(), peers: ctx.peers, psk: (aor) => ctx.store.getPsk(aor), replay: ctx.replay };
-}
-
 export type RoomState = 'joining' | 'joined' | 'left' | 'failed';
 
 export interface Participant {
@@ -58,21 +43,14 @@ export interface Participant {
   isMe: boolean;
 }
 
-export interface RoomMessage {
+/** A room message (protected = decrypted with the sender's group key, or opened from a pairwise envelope if private). */
+export interface RoomMessage extends ReceivedContent {
   roomUri: string;
   /** Sender identity as asserted by the focus (CPIM From). */
   from: string;
   nickname?: string;
   /** Addressed to us only (RFC 7701 private message). */
   private: boolean;
-  /** Decrypted with the sender's group key (public) or opened from a pairwise envelope (private). */
-  protected: boolean;
-  contentType: string;
-  body: Uint8Array;
-  text?: string;
-  imdnMessageId?: string;
-  sentAt?: Date;
-  receivedAt: Date;
   /** Group epoch of the sender's key (protected public messages). */
   epoch?: number;
 }
@@ -97,10 +75,5 @@ export interface RoomSecurity {
   changed: string[];
 }
 
-export interface SendResult {
-  status: 'sent' | 'failed';
-  imdnMessageId: string;
-  code?: number;
-  reason?: string;
-  errorCode?: string;
-}
+/** A room message's result: 'sent' = the focus accepted it (MSRP 200; the focus fans it out), else 'failed'. */
+export type RoomDelivery = DeliveryResult & { status: 'sent' | 'failed'; imdnMessageId: string };

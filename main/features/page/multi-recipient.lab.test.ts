@@ -17,7 +17,7 @@ import { IMDN_NS_URI, cpimHeader, serializeCpim } from '../../protocol/formats/c
 import { buildImdnReply, isImdnCpim, parseImdn } from '../../protocol/formats/imdn';
 import { isParleyError } from '../../base/errors';
 import { DeliveryTracker, sendToGroup, sendToList } from './multi-recipient';
-import { securityFromE2E } from '../conference/types';
+import { securityBundle } from '../../security/bundle';
 import { startConfLab, waitEvent, type ConfLab } from '../conference/testing';
 
 interface Peer {
@@ -84,7 +84,7 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
       ua: alice.ua,
       recipients: [peers.bob.aor, peers.carol.aor, peers.dave.aor],
       content: { text: 'to the three of you' },
-      security: securityFromE2E(alice.e2e),
+      security: securityBundle(alice.e2e),
     });
     assert.equal(r.status, 'accepted');
     assert.equal(r.code, 202);
@@ -132,7 +132,7 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
       group: 'sip:group-team@parley.test',
       members: [peers.alice.aor, peers.bob.aor, peers.carol.aor],
       content: { text: 'team update' },
-      security: securityFromE2E(peers.alice.e2e),
+      security: securityBundle(peers.alice.e2e),
     });
     assert.equal(r.status, 'accepted');
     assert.equal(r.e2e, 'on');
@@ -148,7 +148,7 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
       ua: peers.alice.ua,
       group: 'sip:group-team@parley.test',
       content: { text: 'clear for the team' },
-      security: securityFromE2E(peers.alice.e2e),
+      security: securityBundle(peers.alice.e2e),
     };
     await assert.rejects(sendToGroup(base), (e) => isParleyError(e, 'MULTI_GROUP_MEMBERS_UNKNOWN'));
     const got = waitEvent<InboundItem>(peers.bob.sp, 'item');
@@ -166,7 +166,7 @@ describe('multi-recipient page mode through the list server and a group PSI', ()
         ua: peers.alice.ua,
         recipients: [peers.bob.aor, 'sip:nobody@parley.test'],
         content: { text: 'x' },
-        security: securityFromE2E(peers.alice.e2e),
+        security: securityBundle(peers.alice.e2e),
       }),
       (e) => isParleyError(e, 'E2E_NO_RECIPIENT_KEY') && JSON.stringify(e.details?.missing) === '["sip:nobody@parley.test"]',
     );

@@ -10,7 +10,7 @@ import { newImdnMessageId, type ImdnNotification } from '../../protocol/formats/
 import { buildUriListMessage, type CopyControl } from '../../protocol/formats/resource-lists';
 import { E2E_CONTENT_TYPE, encodeEnvelopeBody, sealEnvelope, type SealRecipient } from '../../security/envelope';
 import { normalizeAoR } from '../../security/aor';
-import type { ConferenceSecurity } from '../conference/types';
+import type { SecurityBundle } from '../../security/bundle';
 
 export const LIST_OPTION_TAG = 'recipient-list-message';
 /** Recipients per URI-list MESSAGE (the lab's list server allows 50; RFC 5365 leaves it to the server). */
@@ -22,7 +22,7 @@ export interface MultiSendOptions {
   ua: SipUserAgent;
   content: MultiContent;
   /** E2E identity and pins: the message is sealed once for every recipient (all must have a key: E2E_NO_RECIPIENT_KEY). */
-  security?: ConferenceSecurity;
+  security?: SecurityBundle;
   notifications?: ImdnDispositionRequest[];
 }
 

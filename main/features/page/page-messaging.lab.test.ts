@@ -37,7 +37,7 @@ const nextMessage = (svc: PageMessagingService, pred: (m: IncomingPageMessage) =
 test('text/plain both ways (WSS <-> TCP): delivered, with sender, type, text and transport', async () => {
   const got = nextMessage(bob, (m) => m.text === 'hello bob ✓');
   const out = await alice.send(lab.aor('bob'), { text: 'hello bob ✓' });
-  assert.deepEqual([out.status, out.code], ['delivered', 200]);
+  assert.deepEqual([out.status, out.code], ['sent', 200]);
   const m = await got;
   assert.equal(m.from, lab.aor('alice'));
   assert.equal(m.to, lab.aor('bob'));
@@ -47,14 +47,14 @@ test('text/plain both ways (WSS <-> TCP): delivered, with sender, type, text and
   assert.ok(m.receivedAt instanceof Date);
 
   const back = nextMessage(alice, (x) => x.text === 'hi alice');
-  assert.equal((await bob.send(lab.aor('alice'), { text: 'hi alice' })).status, 'delivered');
+  assert.equal((await bob.send(lab.aor('alice'), { text: 'hi alice' })).status, 'sent');
   assert.equal((await back).from, lab.aor('bob'));
 });
 
 test('message/cpim carries the IMDN Message-ID and DateTime end to end', async () => {
   const got = nextMessage(bob, (m) => m.contentType === 'message/cpim');
   const out = await alice.send(lab.aor('bob'), { text: 'cpim hello', cpim: true, notifications: ['positive-delivery'] });
-  assert.equal(out.status, 'delivered');
+  assert.equal(out.status, 'sent');
   assert.ok(out.imdnMessageId && out.imdnMessageId.length >= 16);
   const m = await got;
   assert.equal(m.imdnMessageId, out.imdnMessageId);
@@ -68,14 +68,14 @@ test('binary bodies round-trip (base64 + Content-Transfer-Encoding), including i
   bytes[0] = 0xff;
   bytes[1] = 0x00;
   const got = nextMessage(bob, (m) => m.contentType === 'application/octet-stream');
-  assert.equal((await alice.send(lab.aor('bob'), { body: bytes, contentType: 'application/octet-stream' })).status, 'delivered');
+  assert.equal((await alice.send(lab.aor('bob'), { body: bytes, contentType: 'application/octet-stream' })).status, 'sent');
   const m = await got;
   assert.deepEqual(m.body, bytes);
   assert.equal(m.text, undefined);
 
   const img = new Uint8Array(randomBytes(200));
   const got2 = nextMessage(bob, (x) => x.contentType === 'message/cpim' && x.cpim?.contentType === 'image/png');
-  assert.equal((await alice.send(lab.aor('bob'), { body: img, contentType: 'image/png', cpim: true })).status, 'delivered');
+  assert.equal((await alice.send(lab.aor('bob'), { body: img, contentType: 'image/png', cpim: true })).status, 'sent');
   assert.deepEqual((await got2).cpim?.body, img);
 });
 
@@ -86,7 +86,7 @@ test('415 with Accept for an unsupported type, 413 over the size limit, 603 for 
   const r413 = await alice.send(lab.aor('bob'), { text: 'y'.repeat(5000) });
   assert.deepEqual([r413.status, r413.code, r413.reason], ['failed', 413, 'Request Entity Too Large']);
   // Just under the limit is fine.
-  assert.equal((await alice.send(lab.aor('bob'), { text: 'z'.repeat(3900) })).status, 'delivered');
+  assert.equal((await alice.send(lab.aor('bob'), { text: 'z'.repeat(3900) })).status, 'sent');
 
   bobBlocks.block(lab.aor('bob'), '<sip:alice@PARLEY.test;transport=tcp>');
   try {
@@ -95,7 +95,7 @@ test('415 with Accept for an unsupported type, 413 over the size limit, 603 for 
   } finally {
     bobBlocks.unblock(lab.aor('bob'), lab.aor('alice'));
   }
-  assert.equal((await alice.send(lab.aor('bob'), { text: 'unblocked' })).status, 'delivered');
+  assert.equal((await alice.send(lab.aor('bob'), { text: 'unblocked' })).status, 'sent');
 });
 
 test('Content-Encoding: deflate/gzip decoded (raw client, like linphonec 5.1); 413 for a bomb; 415 + Accept-Encoding for unknown codings', async () => {
@@ -204,6 +204,6 @@ test('recovery: after the proxy restarts, both UAs re-register and messaging wor
   const regs = await lab.registrations();
   assert.ok(regs.includes('alice@parley.test') && regs.includes('bob@parley.test'), regs.join(','));
   const got = nextMessage(bob, (m) => m.text === 'after restart');
-  assert.equal((await alice.send(lab.aor('bob'), { text: 'after restart' })).status, 'delivered');
+  assert.equal((await alice.send(lab.aor('bob'), { text: 'after restart' })).status, 'sent');
   await got;
 });

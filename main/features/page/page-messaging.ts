@@ -1,4 +1,5 @@
 // RFC 3428 page-mode instant messaging over SIP MESSAGE (with RFC 3862 CPIM + RFC 5438 IMDN Message-ID when asked).
+import type { DeliveryResult } from '../../base/delivery';
 import { EventEmitter } from 'node:events';
 import { ParleyError } from '../../base/errors';
 import {
@@ -69,15 +70,10 @@ export interface PageContent {
   extraHeaders?: string[];
 }
 
-export type SendOutcome =
-  | { status: 'delivered' | 'stored'; code: number; reason: string; imdnMessageId?: string }
-  | {
-      status: 'failed';
-      code: number;
-      reason: string;
-      errorCode: 'SIP_FAILURE' | 'SIP_TIMEOUT' | 'SIP_TRANSPORT_ERROR';
-      imdnMessageId?: string;
-    };
+/** A page-mode MESSAGE's result: 'sent' (2xx: accepted, by the recipient's UE or a server on the way; the IMDN tells
+ *  delivery), 'stored' (202: kept by the network for later) or 'failed' (errorCode SIP_FAILURE / SIP_TIMEOUT /
+ *  SIP_TRANSPORT_ERROR); always with the SIP code and reason. */
+export type PageDelivery = DeliveryResult & { status: 'sent' | 'stored' | 'failed'; code: number; reason: string };
 
 export interface IncomingPageMessage {
   from: string;
@@ -145,7 +141,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
   }
 
   /** Sends one MESSAGE; resolves with its outcome (never rejects for SIP failures; throws ParleyError on bad input). */
-  async send(target: string, content: PageContent): Promise<SendOutcome> {
+  async send(target: string, content: PageContent): Promise<PageDelivery> {
     let contentType = content.contentType ?? (content.body ? 'application/octet-stream' : 'text/plain;charset=utf-8');
     let payload: Uint8Array | string;
     if (content.text === undefined && content.body === undefined) throw new ParleyError('PAGE_EMPTY', 'nothing to send');
@@ -166,7 +162,7 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
       payload = content.body ?? content.text!;
     }
     const enc = encodeBody(contentType, payload);
-    const timeout = new Promise<SendOutcome>((resolve) => {
+    const timeout = new Promise<PageDelivery>((resolve) => {
       const t = setTimeout(
         () => resolve({ status: 'failed', code: 408, reason: 'Request Timeout', errorCode: 'SIP_TIMEOUT', imdnMessageId }),
         this.sendTimeoutMs,
@@ -175,9 +171,9 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
     });
     const sent = this.ua
       .sendMessage(target, enc.text, contentType, [...enc.headers, ...(content.extraHeaders ?? [])])
-      .then((r): SendOutcome => {
+      .then((r): PageDelivery => {
         if (r.statusCode >= 200 && r.statusCode < 300) {
-          return { status: r.statusCode === 202 ? 'stored' : 'delivered', code: r.statusCode, reason: r.reasonPhrase, imdnMessageId };
+          return { status: r.statusCode === 202 ? 'stored' : 'sent', code: r.statusCode, reason: r.reasonPhrase, imdnMessageId };
         }
         const errorCode = r.originator === 'system' ? (r.statusCode === 408 ? 'SIP_TIMEOUT' : 'SIP_TRANSPORT_ERROR') : 'SIP_FAILURE';
         return { status: 'failed', code: r.statusCode, reason: r.reasonPhrase, errorCode, imdnMessageId };

@@ -17,7 +17,7 @@ import {
 import { REPLAY_WINDOW_MS } from '../../security/replay';
 import { IMDN_NS_URI, cpimHeader, parseCpim, type CpimMessage } from '../../protocol/formats/cpim';
 import { DEFAULT_ACCEPT_TYPES, mediaType } from '../../protocol/sip/message-body';
-import type { IncomingPageMessage, PageMessagingService, SendOutcome } from './page-messaging';
+import type { IncomingPageMessage, PageMessagingService, PageDelivery } from './page-messaging';
 
 /** Content types the secure layer adds to the page-mode accept list. */
 export const SECURE_ACCEPT_TYPES: readonly string[] = [
@@ -70,7 +70,7 @@ export interface SecurePageEvents {
   /** A verified key response pinned `peer`'s key (or a key request did): queued messages can go out. */
   keyReady: [string];
   /** The key request to `peer` failed at SIP level (e.g. 603, 404). */
-  keyFailed: [string, SendOutcome & { status: 'failed' }];
+  keyFailed: [string, PageDelivery];
   /** Diagnostics (answered key requests, ignored stale responses...). */
   log: [string];
 }
@@ -102,7 +102,7 @@ export class SecurePage extends EventEmitter<SecurePageEvents> {
 
   /**
    * Sends a key request to `peer` unless one is outstanding and recent. Resolves with the SIP outcome of the request
-   * (stored/delivered), or emits keyFailed on failure.
+   * (stored/sent), or emits keyFailed on failure.
    */
   async requestKey(peer: string, force = false): Promise<void> {
     const aor = normalizeAoR(peer);
@@ -118,22 +118,22 @@ export class SecurePage extends EventEmitter<SecurePageEvents> {
   }
 
   /** Seals `cpim` (whose Message-ID/DateTime are given) for `peer` and sends it. E2E_NO_RECIPIENT_KEY without a key. */
-  async sendSealed(peer: string, messageId: string, dateTime: number, cpim: Uint8Array): Promise<SendOutcome> {
+  async sendSealed(peer: string, messageId: string, dateTime: number, cpim: Uint8Array): Promise<PageDelivery> {
     const sealed = this.e2e.seal([peer], messageId, dateTime, cpim);
     return this.#send(normalizeAoR(peer), sealed.contentType, sealed.body);
   }
 
   /** Sends a CPIM document without end-to-end protection (policy 'prefer'/'off'). */
-  async sendPlain(peer: string, cpim: Uint8Array): Promise<SendOutcome> {
+  async sendPlain(peer: string, cpim: Uint8Array): Promise<PageDelivery> {
     return this.#send(normalizeAoR(peer), 'message/cpim', dec.decode(cpim));
   }
 
   /** Resends a raw body (tests and diagnostics: e.g. a captured envelope). */
-  sendRaw(peer: string, contentType: string, body: string): Promise<SendOutcome> {
+  sendRaw(peer: string, contentType: string, body: string): Promise<PageDelivery> {
     return this.#send(normalizeAoR(peer), contentType, body);
   }
 
-  async #send(peer: string, contentType: string, body: string): Promise<SendOutcome> {
+  async #send(peer: string, contentType: string, body: string): Promise<PageDelivery> {
     this.tap?.('out', { peer, contentType, body });
     return this.page.send(peer, { text: body, contentType });
   }

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { MSRP_E2E_CONTENT_TYPE } from '../../security/session-cipher';
 import { isParleyError, type ParleyError } from '../../base/errors';
-import type { MsrpTransport } from '../../net/msrp/transport';
 import { ChatSessionManager } from './manager';
 import { PartyPool, acceptNext, nextEvent, type Party } from './testing';
 import { CapturingProxy } from './tcp-proxy.test-data';
@@ -18,8 +17,7 @@ const count = (hay: Buffer, needle: string) => {
   for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) n++;
   return n;
 };
-const transportOf = (p: Party, secure: boolean) =>
-  (p.mgr as unknown as { transports: Map<boolean, MsrpTransport> }).transports.get(secure)!;
+const transportOf = (p: Party, secure: boolean) => p.endpoint.transport(secure)!;
 
 for (const tls of [false, true]) {
   describe(`session E2E on the wire (${tls ? 'msrps' : 'msrp'})`, () => {

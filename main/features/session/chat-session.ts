@@ -7,37 +7,25 @@ import type { SessionEvent } from '../../protocol/msrp/index';
 import { buildChatCpim, serializeCpim, type ImdnDispositionRequest } from '../../protocol/formats/cpim';
 import { newImdnMessageId } from '../../protocol/formats/imdn';
 import { serializeIsComposing } from '../../protocol/formats/is-composing';
+import { SendQueue, failedDelivery } from './send-queue';
 import { EpochCipher } from './wire';
 import { decodeInbound } from './inbound';
 import { createMsrpSession, type Negotiated } from '../../media/msrp-media';
+import { CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES } from '../../media/types';
 import {
-  CPIM_TYPE,
-  ISCOMPOSING_TYPE,
-  MAX_CHAT_MESSAGE_BYTES,
   MSRP_SETUP_TIMEOUT_MS,
-  SUCCESS_REPORT_WAIT_MS,
   type ChatMessage,
   type ClosedEvent,
   type DeliveryNotification,
-  type SendOutcome,
+  type SessionDelivery,
   type SessionInfo,
   type TypingEvent,
 } from './types';
 
-/** Streamed sends write this much at a time, then wait for the socket to drain (flat memory for big messages). */
-export const SEND_SLICE_BYTES = 1024 * 1024;
-/** Slice size of relayed sends (16 relay chunks). */
-export const RELAY_SEND_SLICE_BYTES = 64 * 1024;
 /** After the MSRP connection drops, wait this long for the SIP BYE before ending the session as 'msrp-error'. */
 export const MSRP_LOSS_GRACE_MS = 2_000;
 /** Relayed sessions: how long the active side waits for the peer's own binding SEND (a third-party peer sends none). */
 export const RELAY_BIND_WAIT_MS = 5_000;
-const NO_SUCCESS_REPORT = {
-  status: 'failed',
-  code: 408,
-  errorCode: 'MSRP_NO_SUCCESS_REPORT',
-  reason: `no Success-Report from the peer within ${SUCCESS_REPORT_WAIT_MS} ms: delivery not confirmed`,
-} as const;
 
 export interface ChatSessionEvents {
   established: [];
@@ -65,21 +53,16 @@ export interface SipLeg {
   callId: string;
 }
 
-interface Pending {
-  resolve: (o: SendOutcome) => void;
-  outcome: Omit<SendOutcome, 'status'>;
-  successReport: boolean;
-  timer?: NodeJS.Timeout;
-  sealed: boolean;
-}
-
 export class ChatSession extends EventEmitter<ChatSessionEvents> {
   state: 'connecting' | 'established' | 'closed' = 'connecting';
   private msrp: MsrpSession | undefined;
   private neg: Negotiated | undefined;
   private cipher: EpochCipher | undefined;
-  private readonly pending = new Map<string, Pending>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly out = new SendQueue({
+    state: () => this.state,
+    ready: () => this.ready(),
+    link: () => (this.msrp && this.neg ? { msrp: this.msrp, neg: this.neg, cipher: this.cipher } : undefined),
+  });
   private attachPromise: Promise<void> | undefined;
   private sip: SipLeg | undefined;
   private closedEvent: ClosedEvent | undefined;
@@ -125,17 +108,6 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     const s = createMsrpSession(n);
     this.msrp = s;
     s.onEvent = (e) => this.onMsrpEvent(e);
-    // MsrpSession has no close event: learn about a lost connection (demux close) by wrapping close()
-    const close = s.close.bind(s);
-    s.close = (reason?: ParleyError) => {
-      close(reason);
-      if (this.state === 'closed') return;
-      // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
-      setTimeout(() => {
-        if (this.state !== 'closed')
-          this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason?.message ?? 'closed'}`), 'msrp-error');
-      }, MSRP_LOSS_GRACE_MS).unref();
-    };
     if (attachNow) this.attach();
   }
 
@@ -204,7 +176,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   // ------------------------------------------------------------------ sending
 
   /** Send a chat message (text, or any content type) wrapped in CPIM; resolves with its outcome, never rejects. */
-  send(content: string | { contentType: string; body: Uint8Array | string }, opts: SendOptions = {}): Promise<SendOutcome> {
+  send(content: string | { contentType: string; body: Uint8Array | string }, opts: SendOptions = {}): Promise<SessionDelivery> {
     const imdnMessageId = opts.imdnMessageId ?? newImdnMessageId();
     let cpim: Uint8Array;
     try {
@@ -217,11 +189,16 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       });
       cpim = serializeCpim(msg);
     } catch (e) {
-      return Promise.resolve(this.failedOutcome(imdnMessageId, e));
+      return Promise.resolve(failedDelivery(imdnMessageId, e));
     }
+    return this.sendCpim(cpim, imdnMessageId, opts);
+  }
+
+  /** Send a CPIM document built by the caller (its imdn.Message-ID given); resolves with its outcome, never rejects. */
+  sendCpim(cpim: Uint8Array, imdnMessageId: string, opts: Pick<SendOptions, 'successReport' | 'signal'> = {}): Promise<SessionDelivery> {
     if (cpim.length > MAX_CHAT_MESSAGE_BYTES) {
       return Promise.resolve(
-        this.failedOutcome(
+        failedDelivery(
           imdnMessageId,
           new ParleyError(
             'SESSION_MESSAGE_TOO_LARGE',
@@ -230,110 +207,18 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         ),
       );
     }
-    return this.enqueue(cpim, CPIM_TYPE, imdnMessageId, opts.successReport ?? true, opts.signal);
+    return this.out.enqueue(cpim, CPIM_TYPE, imdnMessageId, opts.successReport ?? true, opts.signal);
   }
 
   /** Send an is-composing indication (RFC 3994) over the session. */
-  async sendTyping(state: 'active' | 'idle'): Promise<SendOutcome> {
+  async sendTyping(state: 'active' | 'idle'): Promise<SessionDelivery> {
     const doc = serializeIsComposing(state === 'active' ? { state, refresh: 90, contentType: 'text/plain' } : { state });
     const id = newImdnMessageId();
-    if (!this.cipher) return this.enqueue(doc, ISCOMPOSING_TYPE, id, false);
+    if (!this.cipher) return this.out.enqueue(doc, ISCOMPOSING_TYPE, id, false);
     const cpim = serializeCpim(
       buildChatCpim({ from: this.localAor, to: [this.peerAor], messageId: id, content: { contentType: ISCOMPOSING_TYPE, body: doc } }),
     );
-    return this.enqueue(cpim, CPIM_TYPE, id, false);
-  }
-
-  private failedOutcome(imdnMessageId: string, e: unknown): SendOutcome {
-    const err = isParleyError(e) ? e : new ParleyError('SESSION_SEND_FAILED', String(e));
-    return { status: 'failed', imdnMessageId, msrpMessageId: '', bytes: 0, errorCode: err.code, reason: err.message };
-  }
-
-  /** Messages are written one after another: E2E sequence numbers must complete in order at the receiver. */
-  private enqueue(
-    plain: Uint8Array,
-    contentType: string,
-    imdnMessageId: string,
-    successReport: boolean,
-    signal?: AbortSignal,
-  ): Promise<SendOutcome> {
-    return new Promise<SendOutcome>((resolve) => {
-      this.queue = this.queue.then(() => this.write(plain, contentType, imdnMessageId, successReport, resolve, signal)).catch(() => {});
-    });
-  }
-
-  private async write(
-    plain: Uint8Array,
-    plainType: string,
-    imdnMessageId: string,
-    successReport: boolean,
-    resolve: (o: SendOutcome) => void,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    // sends (and automatic IMDNs for early messages) issued while the MSRP connection is still coming up wait for it
-    if (this.state === 'connecting') await this.ready().catch(() => {});
-    if (this.state !== 'established' || !this.msrp || !this.neg) {
-      resolve({
-        status: 'failed',
-        imdnMessageId,
-        msrpMessageId: '',
-        bytes: 0,
-        errorCode: 'SESSION_CLOSED',
-        reason: `session is ${this.state}`,
-      });
-      return;
-    }
-    let contentType = plainType;
-    let body = plain;
-    if (this.cipher) {
-      try {
-        ({ contentType, body } = this.cipher.seal(plain));
-      } catch (e) {
-        resolve(this.failedOutcome(imdnMessageId, e));
-        return;
-      }
-    }
-    const s = this.msrp;
-    const o = s.startMessage({ contentType, successReport }, body.length);
-    const p: Pending = {
-      resolve,
-      successReport,
-      sealed: !!this.cipher,
-      outcome: { imdnMessageId, msrpMessageId: o.messageId, bytes: body.length },
-    };
-    this.pending.set(o.messageId, p);
-    // Relays have small per-connection write queues (Kamailio 5.6: 32 KiB, it drops the connection beyond): pace relayed
-    // sends in small slices with an event-loop turn between them; direct sends use big slices.
-    const slice = this.neg.relayed ? RELAY_SEND_SLICE_BYTES : SEND_SLICE_BYTES;
-    for (let off = 0; off < body.length || off === 0; off += slice) {
-      if (signal?.aborted) {
-        o.abort();
-        this.finish(o.messageId, { status: 'interrupted', errorCode: 'SEND_INTERRUPTED', reason: 'aborted by the sender' });
-        return;
-      }
-      if (body.length === 0) break;
-      if (!o.write(body.subarray(off, Math.min(body.length, off + slice)))) return; // failed: sendFailed settles it
-      await this.neg.transport.drained(s);
-      // one turn of the event loop per slice: incoming frames and aborts are seen during a big send
-      if (off + slice < body.length) await new Promise<void>((r) => setImmediate(r));
-      if ((this.state as string) === 'closed') return;
-    }
-    o.end();
-  }
-
-  private finish(msrpMessageId: string, r: Pick<SendOutcome, 'status' | 'code' | 'reason' | 'errorCode'>): void {
-    const p = this.pending.get(msrpMessageId);
-    if (!p) return;
-    this.pending.delete(msrpMessageId);
-    if (p.timer) clearTimeout(p.timer);
-    if (p.sealed && (r.status === 'failed' || r.status === 'interrupted') && this.cipher && this.state !== 'closed') {
-      try {
-        this.cipher.skipAfterLoss();
-      } catch {
-        /* keys already erased */
-      }
-    }
-    p.resolve({ ...p.outcome, ...r });
+    return this.out.enqueue(cpim, CPIM_TYPE, id, false);
   }
 
   // ------------------------------------------------------------------ receiving
@@ -365,31 +250,31 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
       case 'aborted':
         this.emit('interrupted', { msrpMessageId: e.messageId });
         return;
-      case 'sent': {
-        const p = this.pending.get(e.messageId);
-        if (!p) return;
-        if (!p.successReport) return this.finish(e.messageId, { status: 'sent' });
-        // every chunk got its 200, but that may be a relay's hop-by-hop answer: only the peer's report proves delivery
-        p.timer = setTimeout(() => this.finish(e.messageId, NO_SUCCESS_REPORT), SUCCESS_REPORT_WAIT_MS);
-        p.timer.unref();
-        return;
-      }
+      case 'sent':
+        return this.out.sent(e.messageId);
       case 'delivered':
-        return this.finish(e.messageId, { status: 'delivered' });
+        return this.out.delivered(e.messageId);
       case 'sendFailed':
-        return this.finish(e.messageId, {
-          status: 'failed',
-          code: e.status,
-          reason: e.comment,
-          errorCode: e.local && e.status === 408 ? 'MSRP_TIMEOUT' : this.state === 'closed' ? 'SESSION_CLOSED' : 'MSRP_SEND_FAILED',
-        });
+        return this.out.sendFailed(e);
       case 'error':
         if (e.fatal) this.fail(e.error, 'msrp-error');
         else this.report(e.error);
         return;
+      case 'closed':
+        return this.onMsrpClosed(e.reason);
       default:
         return;
     }
+  }
+
+  /** The MSRP connection went away (transport/demux closed the session) while the SIP session may still be up. */
+  private onMsrpClosed(reason: ParleyError): void {
+    if (this.state === 'closed') return;
+    // the peer's BYE usually races its connection close: give SIP a moment to tell the real reason
+    setTimeout(() => {
+      if (this.state !== 'closed')
+        this.fail(new ParleyError('MSRP_CONNECTION_CLOSED', `MSRP connection lost: ${reason.message}`), 'msrp-error');
+    }, MSRP_LOSS_GRACE_MS).unref();
   }
 
   private onMessage(msrpMessageId: string, contentType: string | undefined, body: Uint8Array): void {
@@ -410,7 +295,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         return this.deliver(() => this.emit('delivery', r.event));
       case 'message':
         this.deliver(() => this.emit('message', r.message));
-        if (r.imdnReply) void this.enqueue(r.imdnReply, CPIM_TYPE, newImdnMessageId(), false);
+        if (r.imdnReply) void this.out.enqueue(r.imdnReply, CPIM_TYPE, newImdnMessageId(), false);
     }
   }
 
@@ -457,8 +342,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
     if (this.msrp && this.neg) this.neg.transport.detach(this.msrp);
     else this.neg?.e2e?.destroy();
     this.cipher?.destroy();
-    for (const id of [...this.pending.keys()])
-      this.finish(id, { status: 'failed', errorCode: 'SESSION_CLOSED', reason: `session closed (${ev.reason})` });
+    this.out.failAll(`session closed (${ev.reason})`);
     this.emit('closed', ev);
   }
 

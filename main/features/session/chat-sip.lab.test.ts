@@ -6,7 +6,8 @@ import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { isParleyError } from '../../base/errors';
 import { buildMsrpOffer } from '../../protocol/sdp/msrp-sdp';
 import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
-import { PartyPool, acceptNext, memorySecurity, nextEvent, pattern, type Party } from './testing';
+import { PartyPool, acceptNext, nextEvent, pattern, type Party } from './testing';
+import { ephemeralSecurity } from '../../security/bundle';
 import type { IncomingChatSession, RtcSession } from './manager';
 import type { ChatMessage, ClosedEvent } from './types';
 
@@ -144,7 +145,7 @@ describe('chat session SIP edges', () => {
     a1.close();
     await nextEvent(b1, 'closed');
     await pool.stop(bob);
-    const newBob = await pool.create(lab, 'bob', { security: await memorySecurity(lab.aor('bob')) });
+    const newBob = await pool.create(lab, 'bob', { security: await ephemeralSecurity(lab.aor('bob')) });
     newBob.mgr.on('incoming', (i) => void i.accept().catch(() => {}));
     await assert.rejects(alice.mgr.open(lab.aor('bob')), (e) => isParleyError(e, 'PEER_KEY_CHANGED') && e.details?.aor === lab.aor('bob'));
     await assert.rejects(

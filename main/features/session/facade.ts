@@ -1,49 +1,52 @@
 // Session mode for the UE (RFC 4975 MSRP chat over INVITE, main/features/session/): one ChatSession per peer, opened on
-// demand and reused while established; incoming sessions accepted unless the caller is barred (603).
+// demand and reused while established; incoming sessions accepted unless the caller is barred (603). What arrives on a
+// session goes to the UE's messaging core (the ChatInbox).
 import { type ParleyError } from '../../base/errors';
+import type { DeliveryResult } from '../../base/delivery';
 import { normalizeAoR } from '../../security/aor';
+import type { ChannelTransport, ChatInbox, OutgoingChat } from '../feature';
 import type { ChatSession } from './chat-session';
 import type { ChatSessionManager, IncomingChatSession } from './manager';
-import type { ChatMessage, DeliveryNotification, TypingEvent } from './types';
-import type { ChatTransport, DeliveryResult, OutgoingChat } from '../../ue/chat-transport';
-import { IMDN_CONTENT_TYPE, serializeImdn } from '../../protocol/formats/imdn';
+import type { ChatMessage } from './types';
 
-export interface SessionHooks {
+export interface SessionTransportHooks {
   isBlocked(peer: string): boolean;
-  message(peer: string, m: ChatMessage, session: ChatSession): void;
-  typing(peer: string, t: TypingEvent): void;
-  delivery(peer: string, d: DeliveryNotification): void;
   log(line: string): void;
 }
 
-export class SessionChatTransport implements ChatTransport {
+export class SessionChatTransport implements ChannelTransport {
   readonly mode = 'session' as const;
   readonly #open = new Map<string, ChatSession>();
   readonly #opening = new Map<string, Promise<ChatSession>>();
+  #inbox: ChatInbox | null = null;
 
   constructor(
     private readonly mgr: ChatSessionManager,
-    private readonly hooks: SessionHooks,
+    private readonly hooks: SessionTransportHooks,
   ) {
     mgr.on('incoming', (inc) => this.#incoming(inc));
     mgr.on('error', (e) => hooks.log(`session: ${e.code} ${e.message}`));
   }
 
-  /** An established session with `peer` exists (pickMode keeps using it). */
+  setInbox(inbox: ChatInbox | null): void {
+    this.#inbox = inbox;
+  }
+
   hasOpen(peer: string): boolean {
-    return this.#open.get(normalizeAoR(peer))?.state === 'established';
+    return this.#established(peer) !== undefined;
   }
 
-  session(peer: string): ChatSession | undefined {
-    const s = this.#open.get(normalizeAoR(peer));
-    return s?.state === 'established' ? s : undefined;
+  async sendTyping(peer: string, state: 'active' | 'idle'): Promise<boolean> {
+    const s = this.#established(peer);
+    if (!s) return false;
+    await s.sendTyping(state);
+    return true;
   }
 
+  /** The CPIM document as built by the messaging core, in the peer's session (opened first when needed). */
   async deliver(m: OutgoingChat): Promise<DeliveryResult> {
     const s = await this.#get(m.peer);
-    const out = await s.send(m.text, { imdnMessageId: m.messageId, notifications: ['positive-delivery', 'display'] });
-    if (out.status === 'delivered' || out.status === 'sent') return { status: 'sent', code: 200, reason: 'OK' };
-    return { status: 'failed', code: out.code ?? 0, reason: out.reason ?? out.status, errorCode: out.errorCode ?? 'MSRP_SEND_FAILED' };
+    return s.sendCpim(m.cpim, m.messageId);
   }
 
   /** Hangs up every session (account sign-out / close). */
@@ -52,9 +55,14 @@ export class SessionChatTransport implements ChatTransport {
     this.#open.clear();
   }
 
+  #established(peer: string): ChatSession | undefined {
+    const s = this.#open.get(normalizeAoR(peer));
+    return s?.state === 'established' ? s : undefined;
+  }
+
   async #get(peer: string): Promise<ChatSession> {
     const aor = normalizeAoR(peer);
-    const cur = this.session(aor);
+    const cur = this.#established(aor);
     if (cur) return cur;
     let p = this.#opening.get(aor);
     if (!p) {
@@ -85,36 +93,33 @@ export class SessionChatTransport implements ChatTransport {
     inc.accept().catch((e) => this.hooks.log(`incoming session from ${peer}: ${(e as ParleyError).message}`));
   }
 
-  /**
-   * Workaround: a message that arrives on a session before its state turns 'established' gets its automatic delivery
-   * IMDN dropped by ChatSession (write() refuses with SESSION_CLOSED "session is connecting"). Send it once ready; a
-   * duplicate (if ChatSession is fixed) is harmless: delivery states only move forward.
-   */
-  #lateDeliveryImdn(s: ChatSession, m: ChatMessage): void {
-    if (!m.imdnMessageId || !m.sentAt) return;
-    const body = serializeImdn({ messageId: m.imdnMessageId, dateTime: m.sentAt.toISOString(), kind: 'delivery', status: 'delivered' });
-    s.ready()
-      .then(() => s.send({ contentType: IMDN_CONTENT_TYPE, body }, { notifications: [], successReport: false }))
-      .catch((e) => this.hooks.log(`late delivery IMDN: ${(e as Error).message}`));
-  }
-
   #adopt(peer: string, s: ChatSession): void {
     const prev = this.#open.get(peer);
     if (prev && prev !== s && prev.state === 'established') prev.close();
     this.#open.set(peer, s);
-    // Messages received before the session was established are replayed by ChatSession right after 'established'
-    // (one macrotask later); their automatic IMDN was attempted while connecting and dropped.
-    let early = s.state === 'connecting';
-    s.once('established', () => setImmediate(() => setImmediate(() => (early = false))));
-    s.on('message', (m) => {
-      this.hooks.message(peer, m, s);
-      if (early || s.state === 'connecting') this.#lateDeliveryImdn(s, m);
-    });
-    s.on('typing', (t) => this.hooks.typing(peer, t));
-    s.on('delivery', (d) => this.hooks.delivery(peer, d));
+    s.on('message', (m) => this.#inbox?.message(inbound(peer, m, s)));
+    s.on('typing', (t) => this.#inbox?.composing(peer, t.state));
+    s.on('delivery', (d) => this.#inbox?.disposition(peer, d.imdnMessageId, d.kind, d.status));
     s.on('error', (e) => this.hooks.log(`session with ${peer}: ${e.code} ${e.message}`));
     s.once('closed', () => {
       if (this.#open.get(peer) === s) this.#open.delete(peer);
     });
   }
+}
+
+function inbound(peer: string, m: ChatMessage, s: ChatSession): Parameters<ChatInbox['message']>[0] {
+  const info = s.info;
+  return {
+    peer,
+    fromDisplayName: m.fromDisplayName,
+    contentType: m.contentType,
+    body: m.body,
+    text: m.text,
+    imdnMessageId: m.imdnMessageId,
+    sentAt: m.sentAt,
+    receivedAt: m.receivedAt,
+    protected: m.protected,
+    verified: m.protected && info.peerKeyState !== 'changed',
+    tls: info.transport === 'msrps',
+  };
 }

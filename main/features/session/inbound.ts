@@ -6,7 +6,8 @@ import { buildImdnReply, isImdnCpim, parseImdn } from '../../protocol/formats/im
 import { parseIsComposing } from '../../protocol/formats/is-composing';
 import { normalizeAoR } from '../../security/aor';
 import { isE2eContentType, type EpochCipher } from './wire';
-import { CPIM_TYPE, ISCOMPOSING_TYPE, type ChatMessage, type DeliveryNotification, type TypingEvent } from './types';
+import { CPIM_TYPE, ISCOMPOSING_TYPE } from '../../media/types';
+import type { ChatMessage, DeliveryNotification, TypingEvent } from './types';
 
 export type Inbound =
   | {

@@ -1,23 +1,24 @@
 // MSRP chat sessions over SIP INVITE/SDP (RFC 4975 s.4/s.8, RFC 4976 relays, RFC 6135, RFC 3261 s.13/s.15): opens and
-// receives sessions on one SipUserAgent, owns the MSRP transports and the relay client (docs/sessions.md).
+// receives sessions on one SipUserAgent over the account's MSRP endpoint; incoming sessions come through the default
+// route of the account's INVITE router (docs/sessions.md).
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { SipUserAgent } from '../../net/sip/ua';
 import type { IncomingSipRequest } from '../../net/sip/incoming';
-import type { MsrpTransport } from '../../net/msrp/transport';
-import type { MsrpRelayClient } from '../../net/msrp/relay';
-import { openMsrpEndpoints } from '../../media/endpoint';
-import type { MsrpUri } from '../../protocol/msrp/uri';
+import type { MsrpEndpoint } from '../../media/endpoint';
+import { ROUTE_PRIORITY, type InviteRouter } from '../../media/invite-router';
 import { initCrypto } from '../../security/sodium';
-import { normalizeAoR } from '../../security/aor';
+import { normalizeAoR, normalizeTarget } from '../../security/aor';
 import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
 import { OfferMedia, prepareAnswer, type AnswerMedia, type MediaContext, type OfferRejection } from '../../media/msrp-media';
 import { ChatSession } from './chat-session';
 import { IncomingChatSession, type RtcSession } from './incoming';
 
 export { IncomingChatSession, type RtcSession };
-import { SESSION_ANSWER_TIMEOUT_MS, type E2EPolicy, type RelayConfig, type SessionSecurity } from './types';
+import { SESSION_ANSWER_TIMEOUT_MS } from './types';
+import type { E2EPolicy } from '../../media/types';
+import type { SecurityBundle } from '../../security/bundle';
 
 /** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
 const RTC_STATUS_1XX_RECEIVED = 2;
@@ -31,16 +32,16 @@ const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => 
 export interface ChatManagerOptions {
   /** Started (registered) or not yet: INVITEs are handled once start() ran. */
   ua: SipUserAgent;
+  /** The account's MSRP listeners and relay binding (opened by start()). */
+  endpoint: MsrpEndpoint;
+  /** The account's INVITE router: start() adds the chat route (the default one). */
+  router: InviteRouter;
   /** E2E identity and pins; without it only 'allow-plaintext' sessions work. */
-  security?: SessionSecurity;
+  security?: SecurityBundle;
   /** Default 'require': sessions without a=key-mgmt are refused (488 incoming, E2E_REQUIRED outgoing). */
   policy?: E2EPolicy;
-  /** Offer msrps (TCP/TLS/MSRP, self-signed certificate + a=fingerprint) instead of msrp. */
+  /** Offer msrps (TCP/TLS/MSRP, self-signed certificate + a=fingerprint) instead of msrp (a relay decides otherwise). */
   tls?: boolean;
-  /** Use an RFC 4976 relay for every session of the relay's scheme. */
-  relay?: RelayConfig;
-  /** Bind/advertise host of the MSRP listeners (default 127.0.0.1). */
-  host?: string;
   /** Advertise another host/port in a=path than the listener's (NAT/ALG mapping; relies on CEMA, RFC 6714). */
   advertise?: { host?: string; port?: number };
   answerTimeoutMs?: number;
@@ -62,14 +63,11 @@ export interface ChatManagerEvents {
 export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
   readonly ua: SipUserAgent;
   private readonly opts: ChatManagerOptions;
-  private readonly transports = new Map<boolean, MsrpTransport>();
-  private readonly fingerprints = new Map<boolean, string>();
-  private relayClient: MsrpRelayClient | undefined;
-  private relayUsePath: MsrpUri[] | undefined;
-  private relaySecure = false;
   private readonly sessions = new Set<ChatSession>();
   private started = false;
   private stopping = false;
+  private unroute: (() => void) | undefined;
+  private readonly onEndpointError = (e: ParleyError) => this.report(e);
 
   constructor(opts: ChatManagerOptions) {
     super();
@@ -85,43 +83,34 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     return this.ua.account.aor;
   }
 
-  /** Open the MSRP listeners (msrp and msrps), AUTH at the relay, and take over incoming INVITEs. */
+  /** Open the account's MSRP endpoint (listeners, relay AUTH) and take the INVITEs nobody else claims. */
   async start(): Promise<void> {
     if (this.started) return;
     await initCrypto();
-    const relay = await openMsrpEndpoints(
-      {
-        host: this.opts.host ?? '127.0.0.1',
-        relay: this.opts.relay,
-        aor: this.localAor,
-        password: this.ua.account.password,
-        ca: this.ua.account.ca,
-        caFile: this.ua.account.caFile,
-        onRefreshFailed: (e) => this.report(e),
-      },
-      this.transports,
-      this.fingerprints,
-    );
-    this.relayClient = relay?.client;
-    this.relaySecure = relay?.secure ?? false;
-    this.relayUsePath = relay?.usePath;
-    this.ua.setInviteHandler((req) => {
-      this.onInvite(req).catch((e: unknown) => {
-        this.report(isParleyError(e) ? e : new ParleyError('SESSION_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));
-        if (!req.replied) safeReply(req, 500);
-      });
+    const { endpoint, router } = this.opts;
+    await endpoint.open();
+    endpoint.on('error', this.onEndpointError);
+    this.stopping = false;
+    this.unroute = router.add({
+      name: 'chat session',
+      priority: ROUTE_PRIORITY.fallback,
+      claims: () => true,
+      handle: (req) =>
+        this.onInvite(req).catch((e: unknown) => {
+          this.report(isParleyError(e) ? e : new ParleyError('SESSION_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));
+          if (!req.replied) safeReply(req, 500);
+        }),
     });
     this.started = true;
   }
 
   private context(): MediaContext {
-    const secureOffer = this.opts.relay ? this.relaySecure : !!this.opts.tls;
+    const ep = this.opts.endpoint;
     return {
-      transport: (secure) => this.transports.get(secure),
-      relayPath: (secure) =>
-        this.relayUsePath && secure === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined,
-      fingerprint: (secure) => this.fingerprints.get(secure),
-      offerSecure: secureOffer,
+      transport: (secure) => ep.transport(secure),
+      relayPath: (secure) => ep.relayPath(secure),
+      fingerprint: (secure) => ep.fingerprint(secure),
+      offerSecure: ep.offerSecure(!!this.opts.tls),
       security: this.opts.security,
       policy: this.policy,
       advertise: this.opts.advertise,
@@ -306,20 +295,15 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     return [...this.sessions];
   }
 
-  /** BYE every session, drop the relay and the listeners; INVITEs get 488 again. */
+  /** BYE every session and stop taking INVITEs (without another route they get 488 again). The endpoint stays open:
+   *  its owner closes it. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const s of [...this.sessions]) s.close();
-    if (this.started) this.ua.setInviteHandler(null);
-    this.relayClient?.close();
-    this.relayClient = undefined;
-    await this.closeTransports();
+    this.unroute?.();
+    this.unroute = undefined;
+    this.opts.endpoint.off('error', this.onEndpointError);
     this.started = false;
-  }
-
-  private async closeTransports(): Promise<void> {
-    await Promise.all([...this.transports.values()].map((t) => t.close()));
-    this.transports.clear();
   }
 
   private report(e: ParleyError): void {
@@ -344,12 +328,4 @@ function safeReply(req: IncomingSipRequest, status: number, reason?: string, hea
   } catch {
     /* transaction already gone */
   }
-}
-
-/** 'bob', 'bob@domain' or a full SIP URI -> sip:bob@domain. */
-export function normalizeTarget(target: string, localAor: string): string {
-  const t = target.trim();
-  if (/^sips?:/i.test(t)) return t;
-  const domain = localAor.split('@')[1];
-  return `sip:${t.includes('@') ? t : `${t}@${domain}`}`;
 }

@@ -2,44 +2,41 @@
 import { type EventEmitter } from 'node:events';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor, nextEvent, type LabLike, type ProxyKind } from '../../net/sip/testing';
-import { LocalIdentity } from '../../security/identity';
-import { PeerKeys } from '../../security/peers';
-import { initCrypto } from '../../security/sodium';
+import { ephemeralSecurity, type SecurityBundle } from '../../security/bundle';
 import { ChatSessionManager, type ChatManagerOptions } from './manager';
-import type { SessionSecurity } from './types';
+import type { MsrpEndpoint, MsrpEndpointOptions } from '../../media/endpoint';
+import type { InviteRouter } from '../../media/invite-router';
+import { accountMedia, type AccountMedia } from '../../media/account-media';
 
 export { nextEvent };
-
-/** In-memory security: a fresh identity (or the given one) and a pin store that lives as long as the object. */
-export async function memorySecurity(aor: string, identity?: LocalIdentity): Promise<SessionSecurity & { identity: LocalIdentity }> {
-  await initCrypto();
-  const state: { v: unknown } = { v: undefined };
-  const peers = new PeerKeys({ load: () => state.v as never, save: async (s) => void (state.v = s) });
-  return { identity: identity ?? LocalIdentity.generate(aor), peers };
-}
 
 export interface Party {
   ua: SipUserAgent;
   mgr: ChatSessionManager;
+  endpoint: MsrpEndpoint;
+  router: InviteRouter;
+  media: AccountMedia;
   aor: string;
 }
+
+type PartyOptions = Omit<ChatManagerOptions, 'ua' | 'security' | 'endpoint' | 'router'> &
+  Pick<MsrpEndpointOptions, 'relay' | 'host'> & { proxy?: ProxyKind; security?: SecurityBundle | null };
 
 /** Tracks what a test file started so after() can stop it all. */
 export class PartyPool {
   private readonly parties: Party[] = [];
   /** opts.security: omitted -> a fresh in-memory identity; null -> no E2E at all (a plaintext-only client). */
-  async create(
-    lab: LabLike,
-    user: string,
-    opts: Omit<ChatManagerOptions, 'ua' | 'security'> & { proxy?: ProxyKind; security?: SessionSecurity | null } = {},
-  ): Promise<Party> {
-    const ua = new SipUserAgent(accountFor(lab, user, opts.proxy ?? 'tcp'));
+  async create(lab: LabLike, user: string, opts: PartyOptions = {}): Promise<Party> {
+    const { relay, host, proxy, ...mgrOpts } = opts;
+    const ua = new SipUserAgent(accountFor(lab, user, proxy ?? 'tcp'));
     ua.on('error', () => {});
     const aor = lab.aor(user);
-    const security = opts.security === null ? undefined : (opts.security ?? (await memorySecurity(aor)));
-    const mgr = new ChatSessionManager({ ...opts, ua, security });
+    const security = opts.security === null ? undefined : (opts.security ?? (await ephemeralSecurity(aor)));
+    const media = accountMedia(ua, { relay, host });
+    const { endpoint, router } = media;
+    const mgr = new ChatSessionManager({ ...mgrOpts, ua, endpoint, router, security });
     mgr.on('error', () => {});
-    const p = { ua, mgr, aor };
+    const p = { ua, mgr, endpoint, router, media, aor };
     this.parties.push(p);
     await ua.start();
     await mgr.start();
@@ -48,17 +45,17 @@ export class PartyPool {
   async stop(p: Party): Promise<void> {
     const i = this.parties.indexOf(p);
     if (i >= 0) this.parties.splice(i, 1);
-    await p.mgr.stop().catch(() => {});
-    await p.ua.stop().catch(() => {});
+    await stopParty(p);
   }
   async stopAll(): Promise<void> {
-    await Promise.all(
-      this.parties.splice(0).map(async (p) => {
-        await p.mgr.stop().catch(() => {});
-        await p.ua.stop().catch(() => {});
-      }),
-    );
+    await Promise.all(this.parties.splice(0).map(stopParty));
   }
+}
+
+async function stopParty(p: Party): Promise<void> {
+  await p.mgr.stop().catch(() => {});
+  await p.media.close();
+  await p.ua.stop().catch(() => {});
 }
 
 /** Accept the next incoming session on `p` (bounded wait). */

@@ -1,4 +1,4 @@
-// UeFiles over two real account sessions (key store, history, SIP UA, chat session layer) on a private lab over TLS:
+// UeFiles over two real account contexts (key store, history, SIP UA, MSRP endpoint, INVITE router) on a private lab over TLS:
 // offer -> accept -> saved file identical; decline; receiver cancels mid-way (partial kept) and resumes; sender cancels.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransferView } from '../../../app/ipc/contract';
 import { startLab, type Lab } from '../../../network/lab';
-import { insecureTestParams } from '../../security/key-wrapper';
-import { chooseKeyWrapper } from '../../ue/profile';
-import { openAccountSession, type AccountSession } from '../../ue/account';
+import { openTestAccount, type TestAccount } from '../testing';
+import type { FeatureContext } from '../feature';
 import { UeFiles } from './facade';
 import { sha256File } from './prepare';
 import { writeTestFile } from './testing';
@@ -17,7 +16,8 @@ import { writeTestFile } from './testing';
 const WAIT_MS = 30_000;
 
 interface Side {
-  s: AccountSession;
+  t: TestAccount;
+  s: FeatureContext;
   files: UeFiles;
   views: TransferView[];
   waiters: { pred: (v: TransferView) => boolean; res: (v: TransferView) => void }[];
@@ -29,28 +29,26 @@ let alice: Side;
 let bob: Side;
 
 async function side(user: string): Promise<Side> {
-  const profileDir = join(root, user);
-  const wrapper = await chooseKeyWrapper(profileDir, { passphrase: `${user} pass`, argon2: insecureTestParams(), env: {} });
-  const s = await openAccountSession({
-    profileDir,
-    wrapper,
-    now: Date.now,
-    defaultPolicy: 'require',
+  const t = await openTestAccount({
+    dir: join(root, user),
+    aor: lab.aor(user),
     password: `${user}-secret`,
-    account: { v: 1, aor: lab.aor(user), proxy: lab.proxy.tls, caFile: lab.caFile },
+    proxy: lab.proxy.tls,
+    caFile: lab.caFile,
   });
-  await s.ua.start();
-  const me: Side = { s, files: null as unknown as UeFiles, views: [], waiters: [] };
-  me.files = await UeFiles.start(s, {
-    emit: (v) => {
-      me.views.push(v);
-      for (const w of [...me.waiters])
-        if (w.pred(v)) {
-          me.waiters.splice(me.waiters.indexOf(w), 1);
-          w.res(v);
-        }
-    },
-  });
+  await t.ctx.ua.start();
+  const me: Side = { t, s: t.ctx, files: null as unknown as UeFiles, views: [], waiters: [] };
+  t.onEvent = (e) => {
+    if (e.event !== 'transfer.upserted') return;
+    const v = e.payload;
+    me.views.push(v);
+    for (const w of [...me.waiters])
+      if (w.pred(v)) {
+        me.waiters.splice(me.waiters.indexOf(w), 1);
+        w.res(v);
+      }
+  };
+  me.files = await UeFiles.start(t.ctx);
   return me;
 }
 
@@ -79,8 +77,8 @@ before(async () => {
 });
 after(async () => {
   for (const x of [alice, bob]) {
-    await x?.files.close();
-    await x?.s.close();
+    await x?.files.stop();
+    await x?.t.close();
   }
   await lab?.stop();
   await rm(root, { recursive: true, force: true });

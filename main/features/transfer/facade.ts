@@ -1,36 +1,23 @@
 // File transfer for the UE (RFC 5547 push/pull over MSRP, main/features/transfer/): the files.* channels and
-// transfer.upserted views. One FileTransferManager per signed-in account, started after the chat session layer so its
-// INVITE handler chains in front of the session manager's.
+// transfer.upserted views. One FileTransferManager per signed-in account, on the account's MSRP endpoint; its route on
+// the account's INVITE router takes the file offers.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParleyError } from '../../base/errors';
-import {
-  UeEventHub,
-  type Req,
-  type Res,
-  type TransferState,
-  type TransferView,
-  type UeBackend,
-  type UeEventListener,
-} from '../../../app/ipc/contract';
+import type { DeliveryResult } from '../../base/delivery';
+import type { Req, Res, TransferState, TransferView } from '../../../app/ipc/contract';
+import { safeAoR } from '../../security/aor';
+import { msrpOptions, type FeatureContext } from '../feature';
 import { isExecutableType } from './sanitize';
 import { FileTransferManager } from './manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
-import type { OutgoingFileTransfer, SendOutcome } from './outgoing';
+import type { OutgoingFileTransfer } from './outgoing';
 import type { TransferProgress } from './progress';
-import type { AccountSession } from '../../ue/account';
-import type { Ue } from '../../ue/ue';
-import { safeAoR } from '../../ue/account';
 
 export const DOWNLOADS_DIR = 'downloads';
 export const SHARED_FILES = 'shared-files.json';
 /** Transfers kept in memory per account (oldest finished ones are dropped first). */
 export const MAX_TRANSFERS = 500;
-
-export interface UeFilesHooks {
-  emit(v: TransferView): void;
-  log?(line: string): void;
-}
 
 interface Entry {
   view: TransferView;
@@ -47,27 +34,24 @@ export class UeFiles {
   readonly downloadsDir: string;
 
   private constructor(
-    private readonly s: AccountSession,
+    private readonly s: FeatureContext,
     readonly mgr: FileTransferManager,
-    private readonly hooks: UeFilesHooks,
   ) {
     this.downloadsDir = join(s.dir, DOWNLOADS_DIR);
     mgr.on('offer', (o) => this.#onOffer(o));
-    mgr.on('error', (e) => hooks.log?.(`files: ${e.code}: ${e.message}`));
+    mgr.on('error', (e) => s.log(`files: ${e.code}: ${e.message}`));
   }
 
-  /** Starts file transfer for a signed-in account (after its ChatSessionManager). */
-  static async start(s: AccountSession, hooks: UeFilesHooks): Promise<UeFiles> {
+  /** Starts file transfer for a signed-in account. */
+  static async start(s: FeatureContext): Promise<UeFiles> {
     await mkdir(join(s.dir, DOWNLOADS_DIR), { recursive: true, mode: 0o700 });
     const mgr = new FileTransferManager({
-      ua: s.ua,
-      security: { identity: s.ks.signer(), peers: s.e2e.peers, psk: (a) => s.ks.getPsk(a) },
-      policy: s.policy === 'require' ? 'require' : 'allow-plaintext',
-      tls: /^(tls|wss):|transport=tls/i.test(s.account.proxy),
+      ...msrpOptions(s),
+      tls: /^(tls|wss):|transport=tls/i.test(s.proxy),
       sharedFilesPath: join(s.dir, SHARED_FILES),
     });
     await mgr.start();
-    return new UeFiles(s, mgr, hooks);
+    return new UeFiles(s, mgr);
   }
 
   async send(req: Req<'files.send'>): Promise<Res<'files.send'>> {
@@ -143,7 +127,7 @@ export class UeFiles {
     return { decision: 'delegated', path: e.view.savedPath };
   }
 
-  async close(): Promise<void> {
+  async stop(): Promise<void> {
     for (const e of this.#entries.values()) {
       if (e.view.state === 'offered') e.offer?.decline('the receiver signed out', 'FILE_UNAVAILABLE');
       if (e.view.state === 'transferring') {
@@ -226,14 +210,15 @@ export class UeFiles {
     });
   }
 
-  #outDone(e: Entry, o: SendOutcome): void {
-    const state: TransferState = o.status === 'delivered' || o.status === 'sent' ? 'done' : o.status;
+  #outDone(e: Entry, o: DeliveryResult): void {
+    const state: TransferState = o.status === 'delivered' || o.status === 'sent' ? 'done' : fileState(o.status);
     this.#update(e, {
       state,
       rate: 0,
       etaSeconds: undefined,
       bytes: state === 'done' ? e.view.size : e.view.bytes,
-      failure: state === 'done' ? undefined : { code: o.code ?? 'FILE_FAILED', reason: (o.reason ?? describeOutcome(o)).slice(0, 1024) },
+      failure:
+        state === 'done' ? undefined : { code: o.errorCode ?? 'FILE_FAILED', reason: (o.reason ?? describeOutcome(o)).slice(0, 1024) },
     });
   }
 
@@ -256,7 +241,7 @@ export class UeFiles {
         }
       }
     }
-    this.hooks.emit(v);
+    this.s.emit('transfer.upserted', v);
     return e;
   }
 
@@ -264,7 +249,7 @@ export class UeFiles {
     const v = { ...e.view, ...patch };
     for (const k of Object.keys(v) as (keyof TransferView)[]) if (v[k] === undefined) delete v[k];
     e.view = v;
-    this.hooks.emit(v);
+    this.s.emit('transfer.upserted', v);
   }
 
   #get(id: string): Entry {
@@ -274,106 +259,13 @@ export class UeFiles {
   }
 }
 
-function describeOutcome(o: SendOutcome): string {
-  if (o.status === 'declined') return o.sipStatus ? `declined by the receiver (${o.sipStatus})` : 'declined by the receiver';
+function describeOutcome(o: DeliveryResult): string {
+  if (o.status === 'declined') return o.code ? `declined by the receiver (${o.code})` : 'declined by the receiver';
   if (o.status === 'cancelled') return 'cancelled';
   return 'the transfer failed';
 }
 
-type FilesMethods = Required<
-  Pick<UeBackend, 'filesSend' | 'filesAccept' | 'filesDecline' | 'filesCancel' | 'filesResume' | 'filesList' | 'filesReveal'>
->;
-const WITH_FILES = Symbol('parley.withFiles');
-
-/** Adds the files.* channels to a UE (see attachFeature). Idempotent. */
-export function withFiles<T extends Ue>(ue: T, o: { log?: (line: string) => void } = {}): T & FilesMethods {
-  return attachFeature<T, UeFiles, FilesMethods>(ue, WITH_FILES, {
-    name: 'file transfer',
-    start: (s, hub) => UeFiles.start(s, { emit: (v) => hub.emit('transfer.upserted', v), log: o.log }),
-    close: (f) => f.close(),
-    methods: (need, current) => ({
-      filesSend: async (r) => (await need()).send(r),
-      filesAccept: async (r) => (await need()).accept(r),
-      filesDecline: async (r) => (await need()).decline(r),
-      filesCancel: async (r) => (await need()).cancel(r),
-      filesResume: async (r) => (await need()).resume(r),
-      filesList: async (r) => (current() ? current()!.list(r) : []),
-      filesReveal: async (r) => (await need()).reveal(r),
-    }),
-    log: o.log,
-  });
-}
-
-/** Adds a per-account feature (files, conferences) to a UE without touching its class: an instance `F` follows the UE's
- *  signed-in account session (started when a session appears, closed on sign-out or when it is replaced), its events
- *  join the UE's, and `methods` become backend methods of the returned UE (a Proxy; everything else is the UE's).
- *  Idempotent per `marker`. */
-export function attachFeature<T extends Ue, F, M extends object>(
-  ue: T,
-  marker: symbol,
-  f: {
-    name: string;
-    start(s: AccountSession, hub: UeEventHub): Promise<F>;
-    close(x: F): Promise<void>;
-    methods(need: () => Promise<F>, current: () => F | null): M;
-    log?: (line: string) => void;
-  },
-): T & M {
-  if ((ue as unknown as Record<symbol, unknown>)[marker]) return ue as T & M;
-  const hub = new UeEventHub();
-  let inst: F | null = null;
-  let instFor: AccountSession | null = null;
-  let sync: Promise<void> = Promise.resolve();
-  const follow = () =>
-    (sync = sync.then(async () => {
-      const s = ue.session();
-      if (s === instFor) return;
-      const old = inst;
-      inst = null;
-      instFor = s;
-      if (old) await f.close(old).catch((e: unknown) => f.log?.(`${f.name}: close: ${(e as Error).message}`));
-      if (s) {
-        try {
-          inst = await f.start(s, hub);
-        } catch (e) {
-          f.log?.(`${f.name}: unavailable: ${(e as Error).message}`);
-        }
-      }
-    }));
-  ue.subscribe((e) => {
-    if (e.event === 'connection.changed' || e.event === 'account.changed') void follow();
-  });
-  void follow();
-  const need = async (): Promise<F> => {
-    await follow();
-    if (!inst) throw new ParleyError('FEATURE_NOT_READY', instFor ? `${f.name} could not start for this account` : 'not signed in');
-    return inst;
-  };
-  const extras: Record<PropertyKey, unknown> = {
-    ...f.methods(need, () => inst),
-    [marker]: true,
-    subscribe(l: UeEventListener) {
-      const a = ue.subscribe(l);
-      const b = hub.subscribe(l);
-      return () => {
-        a();
-        b();
-      };
-    },
-    async close() {
-      await sync;
-      const x = inst;
-      inst = null;
-      instFor = null;
-      if (x) await f.close(x).catch(() => {});
-      await ue.close();
-    },
-  };
-  return new Proxy(ue, {
-    get(target, prop) {
-      if (Object.prototype.hasOwnProperty.call(extras, prop)) return extras[prop];
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  }) as T & M;
+/** A finished outgoing transfer's view state (sent/delivered are 'done'). */
+function fileState(s: DeliveryResult['status']): TransferState {
+  return s === 'declined' || s === 'cancelled' ? s : 'failed';
 }

@@ -10,7 +10,7 @@ import { normalizeAoR } from '../../security/aor';
 import { STREAM_FULL_SEGMENT_CT, STREAM_SEGMENT_SIZE } from '../../security/secret-stream';
 import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
-import type { SessionSecurity } from '../session/types';
+import type { SecurityBundle } from '../../security/bundle';
 import { buildFileOffer, decideLink, PROTECTED_ACCEPT_TYPES, type FileLink, type FileOfferInfo, type FileSdpContext } from './file-sdp';
 import { attachFileSession, createFileSession, onSessionClosed } from './link';
 import { type PartFile, type PartState } from './part-file';
@@ -238,7 +238,7 @@ export class IncomingFileOffer extends EventEmitter<{ cancelled: [] }> {
 /** Our recvonly offer to pull (resume) a file: same selector as the original offer, a=file-range for what is missing. */
 export function pullDriver(
   t: IncomingFileTransfer,
-  ctx: FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri },
+  ctx: FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
   st: PartState,
   onNegotiated: (link: FileLink, e2e: EstablishedSession | undefined, transferId: string) => void,
 ): SdpDriver & { failure?: ParleyError } {

@@ -56,11 +56,9 @@ export function attachFileSession(link: FileLink, session: MsrpSession): Promise
     });
 }
 
-/** Learn when the session's connection goes away (MsrpSession has no close event: wrap close()). */
+/** Learn when the session's connection goes away (the session's 'closed' event). */
 export function onSessionClosed(session: MsrpSession, fn: (reason: ParleyError) => void): void {
-  const close = session.close.bind(session);
-  session.close = (reason?: ParleyError) => {
-    close(reason);
-    fn(reason ?? new ParleyError('MSRP_SESSION_CLOSED', 'MSRP session closed'));
-  };
+  onSessionEvent(session, (e) => {
+    if (e.type === 'closed') fn(e.reason);
+  });
 }

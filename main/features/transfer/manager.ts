@@ -1,5 +1,6 @@
 // RFC 5547 file transfer over SIP INVITE + MSRP: push, pull/resume with a=file-range, E2E keys in a=key-mgmt, size limits,
-// decline with Warning/Reason; owns its MSRP transports and relay AUTH (RFC 4976) (docs/file-transfer.md).
+// decline with Warning/Reason; over the account's MSRP endpoint, file offers claimed on its INVITE router
+// (docs/file-transfer.md).
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { ParleyError, isParleyError } from '../../base/errors';
@@ -7,16 +8,16 @@ import type { SipUserAgent } from '../../net/sip/ua';
 import type { IncomingSipRequest } from '../../net/sip/incoming';
 import { parseMsrpMedia, type MsrpMedia } from '../../protocol/sdp/msrp-sdp';
 import type { MsrpUri } from '../../protocol/msrp/index';
-import type { MsrpRelayClient, MsrpTransport } from '../../net/msrp/index';
-import { openMsrpEndpoints } from '../../media/endpoint';
+import type { MsrpEndpoint } from '../../media/endpoint';
+import { ROUTE_PRIORITY, type InviteRouter } from '../../media/invite-router';
 import { initCrypto } from '../../security/sodium';
-import { normalizeAoR } from '../../security/aor';
+import { normalizeAoR, normalizeTarget } from '../../security/aor';
 import { acceptSessionOffer, type EstablishedSession } from '../../security/session-keys';
 import { STREAM_FULL_SEGMENT_CT } from '../../security/secret-stream';
 import { checkPeerKey } from '../../media/msrp-media';
-import { normalizeTarget } from '../session/manager';
 import type { SdpDriver } from '../../media/peer-connection';
-import type { E2EPolicy, RelayConfig, SessionSecurity } from '../session/types';
+import type { E2EPolicy } from '../../media/types';
+import type { SecurityBundle } from '../../security/bundle';
 import { answerFileOffer, decideLink, describeFileOffer, type FileOfferInfo, type FileSdpContext } from './file-sdp';
 import { IncomingFileOffer, IncomingFileTransfer, pullDriver, type ReceiveOptions } from './incoming';
 import { OutgoingFileTransfer, wireSelector } from './outgoing';
@@ -32,12 +33,15 @@ export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 
 export interface FileTransferOptions {
   ua: SipUserAgent;
-  security?: SessionSecurity;
+  /** The account's MSRP listeners and relay binding (opened by start()). */
+  endpoint: MsrpEndpoint;
+  /** The account's INVITE router: start() adds the file-offer route (a=file-selector). */
+  router: InviteRouter;
+  security?: SecurityBundle;
   /** 'require' (default): only protected transfers are sent and accepted. */
   policy?: E2EPolicy;
+  /** Offer msrps for direct transfers (a relay decides otherwise). */
   tls?: boolean;
-  relay?: RelayConfig;
-  host?: string;
   maxFileBytes?: number;
   /** Persist files we offered (path, per-file key) so peers can resume after our app restarts (JSON, mode 0600). */
   sharedFilesPath?: string;
@@ -54,18 +58,16 @@ export interface SendFileOptions {
 
 export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffer]; error: [ParleyError] }> {
   readonly ua: SipUserAgent;
-  private readonly transports = new Map<boolean, MsrpTransport>();
-  private readonly fingerprints = new Map<boolean, string>();
-  private relayClient: MsrpRelayClient | undefined;
-  private relayUsePath: MsrpUri[] | undefined;
-  private relaySecure = false;
-  private unclaim: (() => void) | undefined;
+  private readonly endpoint: MsrpEndpoint;
+  private unroute: (() => void) | undefined;
   private started = false;
+  private readonly onEndpointError = (e: ParleyError) => this.report(e);
   readonly shared: SharedFiles;
 
   constructor(private readonly opts: FileTransferOptions) {
     super();
     this.ua = opts.ua;
+    this.endpoint = opts.endpoint;
     this.shared = new SharedFiles(opts.sharedFilesPath);
   }
 
@@ -79,45 +81,33 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
   async start(): Promise<void> {
     if (this.started) return;
     await initCrypto();
-    const relay = await openMsrpEndpoints(
-      {
-        host: this.opts.host ?? '127.0.0.1',
-        relay: this.opts.relay,
-        aor: this.ua.account.aor,
-        password: this.ua.account.password,
-        ca: this.ua.account.ca,
-        caFile: this.ua.account.caFile,
-        onRefreshFailed: (e) => this.report(e),
-      },
-      this.transports,
-      this.fingerprints,
-    );
-    this.relayClient = relay?.client;
-    this.relaySecure = relay?.secure ?? false;
-    this.relayUsePath = relay?.usePath;
-    // File offers (RFC 5547 a=file-selector) are claimed here; every other INVITE goes on to chat sessions / the focus.
-    this.unclaim = this.ua.addInviteClaim((req) => {
-      if (!isFileInvite(req)) return false;
-      this.onInvite(req).catch((e: unknown) => {
-        this.report(isParleyError(e) ? e : new ParleyError('FILE_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));
-        safeReply(req, 500, 'Server Internal Error');
-      });
-      return true;
+    await this.endpoint.open();
+    this.endpoint.on('error', this.onEndpointError);
+    // File offers (RFC 5547 a=file-selector); focus invitations rank above, chat sessions below.
+    this.unroute = this.opts.router.add({
+      name: 'file transfer',
+      priority: ROUTE_PRIORITY.content,
+      claims: isFileInvite,
+      handle: (req) =>
+        this.onInvite(req).catch((e: unknown) => {
+          this.report(isParleyError(e) ? e : new ParleyError('FILE_INTERNAL', `INVITE handling failed: ${(e as Error).message}`));
+          safeReply(req, 500, 'Server Internal Error');
+        }),
     });
     this.started = true;
   }
 
   private ctx(
-    secure = this.opts.relay ? this.relaySecure : !!this.opts.tls,
-  ): FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri } {
+    secure = this.endpoint.offerSecure(!!this.opts.tls),
+  ): FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri } {
+    const ep = this.endpoint;
     return {
-      transport: (s) => this.transports.get(s),
-      relayPath: (s) =>
-        this.relayUsePath && s === this.relaySecure ? this.relayUsePath.map((u) => ({ ...u, params: [...u.params] })) : undefined,
-      fingerprint: (s) => this.fingerprints.get(s),
+      transport: (s) => ep.transport(s),
+      relayPath: (s) => ep.relayPath(s),
+      fingerprint: (s) => ep.fingerprint(s),
       security: this.opts.security,
       secure,
-      localUri: () => this.transports.get(secure)!.localUri(),
+      localUri: () => ep.transport(secure)!.localUri(),
     };
   }
 
@@ -174,7 +164,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     if (!info.protected && this.policy === 'require')
       return reject(req, 488, 'E2E_REQUIRED', 'this user accepts only end-to-end protected files');
     const secure = remote.transport === 'TCP/TLS/MSRP';
-    if (!this.transports.get(secure)) return reject(req, 488, 'SDP_MSRP_BAD_TRANSPORT', `${remote.transport} not enabled`);
+    if (!this.endpoint.transport(secure)) return reject(req, 488, 'SDP_MSRP_BAD_TRANSPORT', `${remote.transport} not enabled`);
     if (info.kind === 'push' && info.selector.size > this.maxFileBytes) {
       return reject(
         req,
@@ -302,13 +292,11 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
     leg.answer(answerDriver(answerSdp, link.role, () => t.startServing(link, parseMsrpMedia(req.bodyText), e2e), leg));
   }
 
+  /** Stop taking file offers. Transfers in flight keep their MSRP connections until the endpoint's owner closes it. */
   async stop(): Promise<void> {
-    this.unclaim?.();
-    this.unclaim = undefined;
-    this.relayClient?.close();
-    this.relayClient = undefined;
-    await Promise.all([...this.transports.values()].map((t) => t.close()));
-    this.transports.clear();
+    this.unroute?.();
+    this.unroute = undefined;
+    this.endpoint.off('error', this.onEndpointError);
     this.started = false;
   }
 

@@ -1,5 +1,6 @@
 // Our side sends a file: an RFC 5547 push (our sendonly INVITE) or serving the peer's pull/resume (its recvonly INVITE,
 // a=file-range), with the sealed manifest under session.streamKey(file-transfer-id) when protected (docs/file-transfer.md).
+import type { DeliveryResult } from '../../base/delivery';
 import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../../base/errors';
 import { parseMsrpMedia, type MsrpMedia } from '../../protocol/sdp/msrp-sdp';
@@ -8,7 +9,7 @@ import { SessionOffer, type EstablishedSession } from '../../security/session-ke
 import { normalizeAoR } from '../../security/aor';
 import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
-import type { SessionSecurity } from '../session/types';
+import type { SecurityBundle } from '../../security/bundle';
 import { manifestFor } from './file-crypto';
 import { buildFileOffer, decideLink, sha256Selector, type FileLink, type FileSdpContext } from './file-sdp';
 import { attachFileSession, createFileSession, onSessionClosed } from './link';
@@ -19,7 +20,7 @@ import type { LegEnd, SipLeg } from './sip-leg';
 import { sealPreview, withPreview } from './offer-preview';
 
 /** The receiver's pinned identity key, when we have one (the preview is sealed to it). */
-function pinnedKeyOf(sec: SessionSecurity | undefined, peer: string): Uint8Array | undefined {
+function pinnedKeyOf(sec: SecurityBundle | undefined, peer: string): Uint8Array | undefined {
   try {
     return sec?.peers.pinnedKey(normalizeAoR(peer));
   } catch {
@@ -27,17 +28,17 @@ function pinnedKeyOf(sec: SessionSecurity | undefined, peer: string): Uint8Array
   }
 }
 
-export interface SendOutcome {
+/**
+ * A file's result: 'delivered' (the receiver's final Success-Report covered it), 'sent' (every chunk acknowledged, no
+ * report seen), 'declined' (code = the SIP status of the refused INVITE: 603, 488 ...), 'failed' or 'cancelled';
+ * errorCode = the peer's (FILE_TOO_LARGE, FILE_DECLINED, FILE_HASH_MISMATCH ...) or ours.
+ */
+export type FileDelivery = DeliveryResult & {
   status: 'delivered' | 'sent' | 'declined' | 'failed' | 'cancelled';
   transferId: string;
   bytes: number;
   protected: boolean;
-  /** SIP status of a refused INVITE (603, 488 ...). */
-  sipStatus?: number;
-  /** Stable code: the peer's (FILE_TOO_LARGE, FILE_DECLINED, FILE_HASH_MISMATCH ...) or ours. */
-  code?: string;
-  reason?: string;
-}
+};
 
 /** The protected parts of an offer (wire name, no hash, ciphertext size) or the plain ones. */
 export function wireSelector(f: PreparedFile, transferId: string, hideName: boolean) {
@@ -50,9 +51,9 @@ export function wireSelector(f: PreparedFile, transferId: string, hideName: bool
 /** How long a sender whose MSRP connection dropped waits for the receiver's BYE to learn the reason. */
 export const BYE_REASON_GRACE_MS = 2000;
 
-export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProgress]; accepted: []; done: [SendOutcome] }> {
-  readonly result: Promise<SendOutcome>;
-  private resolve!: (o: SendOutcome) => void;
+export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProgress]; accepted: []; done: [FileDelivery] }> {
+  readonly result: Promise<FileDelivery>;
+  private resolve!: (o: FileDelivery) => void;
   private sender: FileSender | undefined;
   private session: MsrpSession | undefined;
   private e2e: EstablishedSession | undefined;
@@ -68,7 +69,7 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     readonly file: PreparedFile,
     readonly peer: string,
     readonly transferId: string,
-    private readonly ctx: FileSdpContext & { security?: SessionSecurity; secure: boolean; localUri: () => MsrpUri },
+    private readonly ctx: FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
     private readonly o: { hideName: boolean; wireStart: number },
   ) {
     super();
@@ -90,7 +91,7 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     const err = new ParleyError('FILE_CANCELLED', 'cancelled by the sender');
     this.sender?.cancel(err);
     this.leg?.hangup({ code: err.code, message: err.message, status: 487 });
-    this.finish({ status: 'cancelled', code: err.code, reason: err.message });
+    this.finish({ status: 'cancelled', errorCode: err.code, reason: err.message });
   }
 
   /** SdpDriver for our push INVITE. */
@@ -142,7 +143,7 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
         } catch (e) {
           this.keyOffer?.destroy();
           const err = isParleyError(e) ? e : new ParleyError('FILE_BAD_ANSWER', String(e));
-          this.finish({ status: 'failed', code: err.code, reason: err.message });
+          this.finish({ status: 'failed', errorCode: err.code, reason: err.message });
           throw err;
         }
       },
@@ -195,7 +196,7 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
         }
         this.leg?.hangup({ code: err.code, message: err.message });
         const cancelled = err.code === 'FILE_CANCELLED' || err.code === 'FILE_CANCELLED_BY_PEER';
-        this.finish({ status: cancelled ? 'cancelled' : 'failed', code: err.code, reason: err.message });
+        this.finish({ status: cancelled ? 'cancelled' : 'failed', errorCode: err.code, reason: err.message });
       } finally {
         link.transport.detach(session);
         this.e2e?.destroy();
@@ -224,8 +225,8 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
       const declined = e.status === 603 || e.status === 488 || e.status === 486 || e.status === 480;
       this.finish({
         status: e.cancelled && e.by === 'local' ? 'cancelled' : declined ? 'declined' : 'failed',
-        sipStatus: e.status,
-        code: e.code ?? (e.status === 603 ? 'FILE_DECLINED' : e.status ? 'FILE_REJECTED' : 'FILE_INVITE_FAILED'),
+        code: e.status,
+        errorCode: e.code ?? (e.status === 603 ? 'FILE_DECLINED' : e.status ? 'FILE_REJECTED' : 'FILE_INVITE_FAILED'),
         reason: e.text,
       });
       return;
@@ -235,13 +236,13 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     const err = new ParleyError(code, e.text ?? 'the receiver ended the transfer');
     if (this.sender && !e.code) this.sender.peerEnded(err);
     else if (this.sender) this.sender.cancel(err);
-    else this.finish({ status: 'failed', code: err.code, reason: err.message });
+    else this.finish({ status: 'failed', errorCode: err.code, reason: err.message });
   }
 
-  private finish(o: Omit<SendOutcome, 'transferId' | 'bytes' | 'protected'> & { bytes?: number }): void {
+  private finish(o: Omit<FileDelivery, 'transferId' | 'bytes' | 'protected'> & { bytes?: number }): void {
     if (this.finished) return;
     this.finished = true;
-    const out: SendOutcome = { transferId: this.transferId, protected: this.protected, bytes: 0, ...o };
+    const out: FileDelivery = { transferId: this.transferId, protected: this.protected, bytes: 0, ...o };
     this.resolve(out);
     this.emit('done', out);
   }

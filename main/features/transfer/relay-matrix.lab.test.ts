@@ -8,7 +8,8 @@ import path from 'node:path';
 import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor, nextEvent } from '../../net/sip/testing';
-import { memorySecurity } from '../session/testing';
+import { ephemeralSecurity } from '../../security/bundle';
+import { accountMedia, type AccountMedia } from '../../media/account-media';
 import { FileTransferManager } from './manager';
 import type { IncomingFileOffer } from './incoming';
 import { tempDir, writeTestFile } from './testing';
@@ -33,6 +34,7 @@ const slot = (k: Kind) => (k.relayed ? 2 : 0) + (k.secure ? 1 : 0);
 interface Party {
   ua: SipUserAgent;
   ft: FileTransferManager;
+  media: AccountMedia;
   aor: string;
 }
 
@@ -66,9 +68,11 @@ describe('file transfer: {direct, relayed} x {direct, relayed} x {msrp, msrps} t
               const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
               ua.on('error', () => {});
               await ua.start();
-              const ft = new FileTransferManager({ ua, security: await memorySecurity(lab.aor(user)), relay, tls: secure });
+              const media = accountMedia(ua, { relay });
+              const security = await ephemeralSecurity(lab.aor(user));
+              const ft = new FileTransferManager({ ua, endpoint: media.endpoint, router: media.router, security, tls: secure });
               ft.on('error', () => {});
-              parties.set(user, { ua, ft, aor: lab.aor(user) });
+              parties.set(user, { ua, ft, media, aor: lab.aor(user) });
               await ft.start();
             })(),
           );
@@ -78,6 +82,7 @@ describe('file transfer: {direct, relayed} x {direct, relayed} x {msrp, msrps} t
   after(async () => {
     for (const p of parties.values()) {
       await p.ft.stop().catch(() => {});
+      await p.media.close();
       await p.ua.stop().catch(() => {});
     }
     tmp.cleanup();

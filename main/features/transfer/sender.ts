@@ -38,7 +38,7 @@ export interface SenderOptions {
   reportTimeoutMs?: number;
 }
 
-export interface SendResult {
+export interface SenderResult {
   /** 'delivered': the receiver's final Success-Report covered the file; 'sent': all chunks acknowledged, then the receiver hung up without a report. */
   status: 'delivered' | 'sent';
   wireBytes: number;
@@ -79,7 +79,7 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
   }
 
   /** Stream the file; resolves when delivered (or sent); rejects with a ParleyError (cancel, peer refusal, connection loss). */
-  async run(transport: MsrpTransport, session: MsrpSession): Promise<SendResult> {
+  async run(transport: MsrpTransport, session: MsrpSession): Promise<SenderResult> {
     const o = this.o;
     const fh = await open(o.path, 'r').catch((e: Error) => {
       throw new ParleyError('FILE_READ_FAILED', `cannot open ${o.path}: ${e.message}`, undefined, { cause: e });

@@ -1,5 +1,6 @@
 // File transfer through the lab Kamailio (SIP INVITE/BYE/CANCEL) directly and through its MSRP relay: sizes, decline,
-// oversize auto-decline with reason, cancel from each side, resume by pull with a=file-range, hidden names, chat coexistence.
+// oversize auto-decline with reason, cancel from each side, resume by pull with a=file-range, hidden names, routing beside
+// the default (chat) route.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -7,11 +8,13 @@ import path from 'node:path';
 import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { SipUserAgent } from '../../net/sip/ua';
 import { accountFor, nextEvent } from '../../net/sip/testing';
-import { ChatSessionManager } from '../session/manager';
-import { memorySecurity } from '../session/testing';
+import { ephemeralSecurity } from '../../security/bundle';
+import { accountMedia, type AccountMedia } from '../../media/account-media';
+import { ROUTE_PRIORITY } from '../../media/invite-router';
+import { RawSipClient } from '../../../network/testing/rawsip';
 import { FileTransferManager, type FileTransferOptions } from './manager';
 import type { IncomingFileOffer, IncomingFileTransfer } from './incoming';
-import { OutgoingFileTransfer, type SendOutcome } from './outgoing';
+import { OutgoingFileTransfer, type FileDelivery } from './outgoing';
 import { sealPreview } from './offer-preview';
 import { tempDir, writeTestFile } from './testing';
 import { sha256File } from './prepare';
@@ -21,7 +24,9 @@ const MiB = 1024 * 1024;
 interface Party {
   ua: SipUserAgent;
   ft: FileTransferManager;
-  chat?: ChatSessionManager;
+  media: AccountMedia;
+  /** INVITEs that reached the default route (where chat sessions go), when the party has one. */
+  defaultSeen?: string[];
   identity: { publicKey: Uint8Array };
 }
 
@@ -31,21 +36,34 @@ describe('file transfer over SIP + MSRP (lab)', () => {
   const tmp = tempDir();
   const files = new Map<number, { path: string; sha: string }>();
 
-  async function party(user: string, o: Partial<FileTransferOptions> & { withChat?: boolean } = {}): Promise<Party> {
+  type PartyOptions = Omit<Partial<FileTransferOptions>, 'ua' | 'endpoint' | 'router'> & {
+    relay?: { uri: string };
+    withDefaultRoute?: boolean;
+  };
+  async function party(user: string, o: PartyOptions = {}): Promise<Party> {
+    const { relay, withDefaultRoute, ...ftOpts } = o;
     const ua = new SipUserAgent(accountFor(lab, user, 'tcp'));
     ua.on('error', () => {});
     await ua.start();
-    const security = await memorySecurity(lab.aor(user));
-    let chat: ChatSessionManager | undefined;
-    if (o.withChat) {
-      chat = new ChatSessionManager({ ua, security });
-      chat.on('error', () => {});
-      await chat.start();
+    const security = await ephemeralSecurity(lab.aor(user));
+    const media = accountMedia(ua, { relay });
+    let defaultSeen: string[] | undefined;
+    if (withDefaultRoute) {
+      const seen: string[] = (defaultSeen = []);
+      media.router.add({
+        name: 'default stand-in',
+        priority: ROUTE_PRIORITY.fallback,
+        claims: () => true,
+        handle: (req) => {
+          seen.push(req.callId);
+          req.reply(603, 'Decline');
+        },
+      });
     }
-    const ft = new FileTransferManager({ ua, security, ...o });
+    const ft = new FileTransferManager({ ua, endpoint: media.endpoint, router: media.router, security, ...ftOpts });
     ft.on('error', () => {});
     await ft.start();
-    const p = { ua, ft, chat, identity: security.identity };
+    const p = { ua, ft, media, defaultSeen, identity: security.identity };
     parties.push(p);
     return p;
   }
@@ -89,7 +107,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
   after(async () => {
     for (const p of parties.splice(0)) {
       await p.ft.stop().catch(() => {});
-      await p.chat?.stop().catch(() => {});
+      await p.media.close();
       await p.ua.stop().catch(() => {});
     }
     tmp.cleanup();
@@ -104,7 +122,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
     let bob: Party;
     before(async () => {
       alice = await party('alice', { maxFileBytes: 300 * MiB });
-      bob = await party('bob', { maxFileBytes: 300 * MiB, withChat: true });
+      bob = await party('bob', { maxFileBytes: 300 * MiB, withDefaultRoute: true });
     });
 
     for (const size of [0, 1, 10 * MiB, 200 * MiB]) {
@@ -148,7 +166,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
         await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_TAMPERED');
         const out = await t.result;
         assert.equal(out.status, 'failed');
-        assert.equal(out.code, 'FILE_TAMPERED');
+        assert.equal(out.errorCode, 'FILE_TAMPERED');
         assert.deepEqual(readdirSync(dir), []);
       } finally {
         OutgoingFileTransfer.prototype.pushDriver = orig;
@@ -162,8 +180,8 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       (await offered).decline('not now, thanks');
       const out = await t.result;
       assert.equal(out.status, 'declined');
-      assert.equal(out.sipStatus, 603);
-      assert.equal(out.code, 'FILE_DECLINED');
+      assert.equal(out.code, 603);
+      assert.equal(out.errorCode, 'FILE_DECLINED');
       assert.match(out.reason ?? '', /not now, thanks/);
     });
 
@@ -173,10 +191,10 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       carol.ft.on('offer', () => offers++);
       const f = await file(5000);
       const t = await alice.ft.sendFile(carol.ua.account.aor, f.path);
-      const out: SendOutcome = await t.result;
+      const out: FileDelivery = await t.result;
       assert.equal(out.status, 'declined');
-      assert.equal(out.sipStatus, 603);
-      assert.equal(out.code, 'FILE_TOO_LARGE');
+      assert.equal(out.code, 603);
+      assert.equal(out.errorCode, 'FILE_TOO_LARGE');
       assert.match(out.reason ?? '', /exceeds the receiver's limit of 1000 bytes/);
       assert.equal(offers, 0, 'the user was never asked');
     });
@@ -208,7 +226,7 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_CANCELLED');
       const out = await t.result;
       assert.equal(out.status, 'cancelled');
-      assert.equal(out.code, 'FILE_CANCELLED_BY_PEER');
+      assert.equal(out.errorCode, 'FILE_CANCELLED_BY_PEER');
       assert.match(out.reason ?? '', /cancelled by the receiver/);
       const id = rx.downloadId;
       const again = bob.ft.resume(id, { dir });
@@ -225,15 +243,13 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       const rx: IncomingFileTransfer = (await offered).accept({ dir });
       await nextEvent(rx, 'progress', (p: { bytes: number }) => p.bytes > 20 * MiB, 30_000);
       // test-only reach into bob's MSRP transport: destroy the TCP sockets as a network failure would
-      const conns = (
-        bob.ft as unknown as { transports: Map<boolean, { conns: Set<{ socket: import('node:net').Socket }> }> }
-      ).transports.get(false)!.conns;
+      const conns = (bob.media.endpoint.transport(false) as unknown as { conns: Set<{ socket: import('node:net').Socket }> }).conns;
       assert.ok(conns.size > 0);
       for (const c of conns) c.socket.destroy();
       await assert.rejects(rx.result, (e: { code: string }) => e.code === 'FILE_INTERRUPTED');
       const out = await t.result;
       assert.equal(out.status, 'failed');
-      assert.match(out.code ?? '', /FILE_CONNECTION_LOST|FILE_INTERRUPTED/);
+      assert.match(out.errorCode ?? '', /FILE_CONNECTION_LOST|FILE_INTERRUPTED/);
       const left = readdirSync(dir).filter((x) => x.endsWith('.parley-part'));
       assert.equal(left.length, 1, 'partial kept');
       const got = await bob.ft.resume(rx.downloadId, { dir }).result;
@@ -246,23 +262,21 @@ describe('file transfer over SIP + MSRP (lab)', () => {
       );
     });
 
-    it('with a chat manager on the same UA: file INVITEs go to files, chat INVITEs still reach chat', async () => {
-      let chatSeen = 0;
-      const onChat = (i: { decline(): void }) => {
-        chatSeen++;
-        i.decline();
-      };
-      bob.chat!.on('incoming', onChat);
+    it('with a default (chat) route on the same UA: file INVITEs go to files, other INVITEs still reach the default route', async () => {
       await transfer(alice, bob, 1000, 'direct');
-      assert.equal(chatSeen, 0);
-      // a chat INVITE from carol (her own chat manager) reaches bob's chat manager through the chained handler
+      assert.deepEqual(bob.defaultSeen, []);
+      // a chat-style INVITE (MSRP offer without a=file-selector) from frank reaches bob's default route
       await lab.addAccount('frank', 'frank-secret');
-      const carolChat = new ChatSessionManager({ ua: (await party('frank')).ua, security: await memorySecurity(lab.aor('frank')) });
-      await carolChat.start();
-      await assert.rejects(carolChat.open(bob.ua.account.aor), (e: { code: string }) => e.code === 'SESSION_DECLINED');
-      assert.equal(chatSeen, 1);
-      bob.chat!.off('incoming', onChat);
-      await carolChat.stop();
+      const frank = await RawSipClient.connect({ lab, transport: 'tcp', user: 'frank', password: 'frank-secret' });
+      try {
+        const sdp =
+          'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\na=path:msrp://127.0.0.1:7777/abc;tcp\r\n';
+        const res = await frank.request('INVITE', bob.ua.account.aor, { body: sdp, contentType: 'application/sdp' });
+        assert.equal(res.status, 603);
+        assert.equal(bob.defaultSeen?.length, 1);
+      } finally {
+        await frank.close();
+      }
     });
   });
 

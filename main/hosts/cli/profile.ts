@@ -266,7 +266,7 @@ async function openLockedUe(
       }
     } else {
       await ue.ready;
-      if (!ue.session()) {
+      if (!ue.account()) {
         const c = await ue.connectionGet({});
         const why = c.reason ?? 'unknown error';
         throw new CliExit(

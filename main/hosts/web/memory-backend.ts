@@ -1,6 +1,8 @@
 // An in-memory UeBackend with no network: for the host's tests, the renderer smoke spec and UI development.
-// It honours the contract (views only, typed errors) and simulates message progress synchronously via events.
+// It honours the contract (views only, typed errors) and simulates message progress synchronously via events. File
+// transfer and group chat are not simulated: their channels answer FEATURE_UNAVAILABLE (the renderer hides them).
 import {
+  FEATURE_UNAVAILABLE,
   UeEventHub,
   type AccountView,
   type ConnectionView,
@@ -12,6 +14,11 @@ import {
   type UeBackend,
 } from '../../../app/ipc/contract';
 import { ParleyError } from '../../base/errors';
+
+/** A channel this backend does not simulate. */
+const unavailable = (channel: string) => async (): Promise<never> => {
+  throw new ParleyError(FEATURE_UNAVAILABLE, `${channel} is not available in this backend`);
+};
 
 export interface MemoryBackendOptions {
   /** Password `account.configure` accepts (anything else fails like a 403 would). */
@@ -204,6 +211,25 @@ export class MemoryBackend implements UeBackend {
       .slice(0, 200)
       .map((m) => ({ conversationId: m.conversationId, messageId: m.id, snippet: m.text.slice(0, 280), at: m.at }));
   }
+
+  filesSend = unavailable('files.send');
+  filesAccept = unavailable('files.accept');
+  filesDecline = unavailable('files.decline');
+  filesCancel = unavailable('files.cancel');
+  filesResume = unavailable('files.resume');
+  filesList = unavailable('files.list');
+  filesReveal = unavailable('files.reveal');
+  conferenceCreate = unavailable('conference.create');
+  conferenceJoin = unavailable('conference.join');
+  conferenceAccept = unavailable('conference.accept');
+  conferenceDecline = unavailable('conference.decline');
+  conferenceInvite = unavailable('conference.invite');
+  conferenceNick = unavailable('conference.nick');
+  conferenceSend = unavailable('conference.send');
+  conferenceSendPrivate = unavailable('conference.sendPrivate');
+  conferenceLeave = unavailable('conference.leave');
+  conferenceList = unavailable('conference.list');
+  conferenceMessages = unavailable('conference.messages');
 
   // ---- test/demo drivers (not part of UeBackend) ----
 

@@ -1,5 +1,6 @@
 // RFC 3261 s.8.2.6: building UAS responses ourselves, so any status, reason and headers (e.g. Accept on 415) can be sent.
-import type { ConnectionInfo } from './connection-info';
+import { ParleyError } from '../../base/errors';
+import type { ConnectionInfo, ParleySipSocket } from './connection-info';
 import type { SipHeaderList } from '../../protocol/sip/headers';
 import { reasonPhrase, responseHeaders, statusLine } from '../../protocol/sip/response';
 
@@ -81,4 +82,46 @@ export function buildResponse(
   if (body) lines.push(`Content-Type: ${body.contentType}`);
   lines.push(`Content-Length: ${Buffer.byteLength(bodyText, 'utf8')}`, '', '');
   return lines.join('\r\n') + bodyText;
+}
+
+/**
+ * The handler's view of a JsSIP request: the body exactly as received on stream transports (the socket's last framed
+ * message), reply() exactly once with our own response builder.
+ */
+export function wrapIncoming(
+  raw: JsSipIncomingRequest,
+  socket: Pick<ParleySipSocket, 'lastMessage' | 'connectionInfo'>,
+  userAgent: string,
+): IncomingSipRequest {
+  const last = socket.lastMessage;
+  const declared = Number(raw.getHeader('content-length') ?? NaN);
+  const body =
+    last && Number.isFinite(declared)
+      ? last.bytes.slice(last.bodyOffset, last.bodyOffset + declared)
+      : new TextEncoder().encode(raw.body ?? '');
+  let replied = false;
+  return {
+    method: raw.method,
+    requestUri: raw.ruri.toString(),
+    from: raw.from.uri.toString(),
+    fromDisplayName: raw.from.display_name ?? null,
+    to: raw.to.uri.toString(),
+    callId: raw.call_id,
+    header: (n) => raw.getHeader(n),
+    headerAll: (n) => raw.getHeaders(n),
+    body,
+    bodyText: raw.body ?? '',
+    transport: socket.connectionInfo,
+    receivedAt: new Date(),
+    get replied() {
+      return replied;
+    },
+    reply(code, reason, headers = [], resBody) {
+      if (replied) throw new ParleyError('SIP_ALREADY_ANSWERED', `${raw.method} already answered`);
+      replied = true;
+      const text = buildResponse(raw, code, reason ?? reasonPhrase(code), headers, resBody, userAgent);
+      raw.server_transaction?.receiveResponse(code, text);
+    },
+    raw,
+  };
 }

@@ -5,7 +5,7 @@ import { ParleyError } from '../../base/errors';
 import { StreamSipSocket } from './tcp-socket';
 import { WsSipSocket } from './ws-polyfill';
 import { createJsSipUA, JSSIP_VERSION, type ParleyJsSipUA } from './jssip-ua';
-import { buildResponse, randomToken, type IncomingSipRequest, type JsSipIncomingRequest } from './incoming';
+import { buildResponse, randomToken, wrapIncoming, type IncomingSipRequest, type JsSipIncomingRequest } from './incoming';
 import { reasonPhrase } from '../../protocol/sip/response';
 import type { ConnectionInfo, ParleySipSocket } from './connection-info';
 
@@ -79,8 +79,6 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   private everRegistered = false;
   private messageHandler: IncomingRequestHandler | null = null;
   private inviteHandler: IncomingRequestHandler | null = null;
-  /** Specialised INVITE handlers (file transfer, focus invitations), asked newest first before `inviteHandler`. */
-  private inviteClaims: Array<(req: IncomingSipRequest) => boolean> = [];
   private invitesToJsSip = false;
 
   constructor(account: SipAccount) {
@@ -122,7 +120,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
       },
       {
         message: (r) => this.dispatch(r, this.messageHandler, 405),
-        invite: (r) => this.dispatchInvite(r),
+        invite: (r) => this.dispatch(r, this.inviteHandler, 488),
         takeInvites: () => !(this.invitesToJsSip && hasWebRtcGlobals()),
         error: (e, r) => this.handlerFailed(e, r),
       },
@@ -230,21 +228,12 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     this.messageHandler = h;
   }
 
-  /** Lets a session layer (MSRP) take over initial INVITEs. Without a handler they get 488 Not Acceptable Here. */
+  /**
+   * The one hook for initial INVITEs: the account's InviteRouter (main/media/invite-router.ts) installs itself here and
+   * hands each INVITE to the feature that claims it. Without a hook they get 488 Not Acceptable Here.
+   */
   setInviteHandler(h: IncomingRequestHandler | null): void {
     this.inviteHandler = h;
-  }
-
-  /**
-   * Adds a specialised INVITE handler (e.g. RFC 5547 file offers, focus invitations) that is asked before the general
-   * handler: `claim` returns true when it took (and will answer) the request. Claims are asked newest first, so start
-   * order between layers does not matter. Returns a function that removes the claim.
-   */
-  addInviteClaim(claim: (req: IncomingSipRequest) => boolean): () => void {
-    this.inviteClaims.unshift(claim);
-    return () => {
-      this.inviteClaims = this.inviteClaims.filter((c) => c !== claim);
-    };
   }
 
   /**
@@ -301,17 +290,6 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
     handler(req);
   }
 
-  private dispatchInvite(raw: JsSipIncomingRequest): void {
-    if (this.inviteClaims.length) {
-      const req = this.wrap(raw);
-      for (const claim of this.inviteClaims) if (claim(req)) return;
-      if (this.inviteHandler) return this.inviteHandler(req);
-      req.reply(488, 'Sessions Not Supported');
-      return;
-    }
-    this.dispatch(raw, this.inviteHandler, 488);
-  }
-
   private handlerFailed(e: unknown, raw: JsSipIncomingRequest): void {
     const err =
       e instanceof ParleyError
@@ -327,37 +305,7 @@ export class SipUserAgent extends EventEmitter<SipUserAgentEvents> {
   }
 
   private wrap(raw: JsSipIncomingRequest): IncomingSipRequest {
-    const last = this.socket.lastMessage;
-    const declared = Number(raw.getHeader('content-length') ?? NaN);
-    const body =
-      last && Number.isFinite(declared)
-        ? last.bytes.slice(last.bodyOffset, last.bodyOffset + declared)
-        : new TextEncoder().encode(raw.body ?? '');
-    let replied = false;
-    return {
-      method: raw.method,
-      requestUri: raw.ruri.toString(),
-      from: raw.from.uri.toString(),
-      fromDisplayName: raw.from.display_name ?? null,
-      to: raw.to.uri.toString(),
-      callId: raw.call_id,
-      header: (n) => raw.getHeader(n),
-      headerAll: (n) => raw.getHeaders(n),
-      body,
-      bodyText: raw.body ?? '',
-      transport: this.socket.connectionInfo,
-      receivedAt: new Date(),
-      get replied() {
-        return replied;
-      },
-      reply(code, reason, headers = [], resBody) {
-        if (replied) throw new ParleyError('SIP_ALREADY_ANSWERED', `${raw.method} already answered`);
-        replied = true;
-        const text = buildResponse(raw, code, reason ?? reasonPhrase(code), headers, resBody, USER_AGENT);
-        raw.server_transaction?.receiveResponse(code, text);
-      },
-      raw,
-    };
+    return wrapIncoming(raw, this.socket, USER_AGENT);
   }
 
   private onRegistrationFailed(ev: JsSipFailed): void {

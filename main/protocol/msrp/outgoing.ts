@@ -1,11 +1,10 @@
 // A message being sent by a session: chunk writes, end and '#' interruption (RFC 4975 s.7.1.1).
-import type { MsrpSession } from './session';
-import type { OutState } from './session-types';
+import type { ChunkSender, OutState } from './session-types';
 
 /** A message being sent; write() returns false once the message failed (stop reading the source). */
 export class OutgoingMessage {
   constructor(
-    private readonly s: MsrpSession,
+    private readonly send: ChunkSender,
     private readonly st: OutState,
   ) {}
   get messageId(): string {
@@ -16,18 +15,18 @@ export class OutgoingMessage {
   }
   write(data: Uint8Array): boolean {
     if (this.st.failed) return false;
-    this.s.sendChunks(this.st, this.st.chunker.write(data));
+    this.send(this.st, this.st.chunker.write(data));
     return !this.st.failed;
   }
   end(): void {
     if (this.st.failed) return;
     this.st.ended = true;
-    this.s.sendChunks(this.st, this.st.chunker.end());
+    this.send(this.st, this.st.chunker.end());
   }
   /** Interrupt: send the '#' chunk (s.7.1.1) and stop. */
   abort(): void {
     if (this.st.failed) return;
-    this.s.sendChunks(this.st, [this.st.chunker.abort()]);
+    this.send(this.st, [this.st.chunker.abort()]);
     this.st.failed = true;
   }
 }

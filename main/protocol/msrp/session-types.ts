@@ -1,7 +1,7 @@
 // Options, events and helpers of the MSRP session endpoint (RFC 4975 s.7, RFC 6714, RFC 7701).
 import type { ByteRange, FailureReportMode, Header } from './message';
 import type { ParserLimits } from './parser';
-import type { Chunker } from './chunker';
+import type { Chunker, OutgoingChunk } from './chunker';
 import type { IncomingMessageInfo, MessageSink } from './reassembly';
 import type { ReportProgress } from './reports';
 import type { Clock } from '../../base/clock';
@@ -53,9 +53,14 @@ export type SessionEvent =
   | { type: 'bound' }
   | { type: 'nickname'; nickname: string; respond: (status: number, comment?: string) => void }
   /** A request was refused with this status (informational) or a fatal connection error (fatal: close the connection). */
-  | { type: 'error'; error: ParleyError; fatal: boolean };
+  | { type: 'error'; error: ParleyError; fatal: boolean }
+  /** The session ended (close(): its connection went away or the owner closed it); the last event of a session. */
+  | { type: 'closed'; reason: ParleyError };
 
 export type Writer = (parts: Buffer[]) => void;
+
+/** Puts a message's next chunks on the wire (the session's side of OutgoingMessage). */
+export type ChunkSender = (st: OutState, chunks: OutgoingChunk[]) => void;
 
 export interface OutState {
   messageId: string;

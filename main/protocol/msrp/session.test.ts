@@ -8,6 +8,7 @@ import { getHeader, type MsrpFrame } from './message';
 import { serializeRequest } from './serializer';
 import { chunkBody } from './chunker';
 import { formatByteRange } from './message';
+import { ParleyError } from '../../base/errors';
 
 const A = 'msrp://127.0.0.1:7001/aliceSess1;tcp';
 const B = 'msrp://127.0.0.1:7002/bobSess22;tcp';
@@ -307,4 +308,19 @@ test('close fails pending transactions', () => {
   a.send({ contentType: 'text/plain', body: Buffer.from('x') });
   a.close();
   assert.ok(ev.a.some((e) => e.type === 'sendFailed' && e.local));
+});
+
+test("close emits 'closed' once, after the pending transactions failed, with the reason given", () => {
+  const { a, ev, cutWire } = pair();
+  cutWire();
+  a.send({ contentType: 'text/plain', body: Buffer.from('x') });
+  const reason = new ParleyError('MSRP_CONNECTION_CLOSED', 'socket gone');
+  a.close(reason);
+  a.close();
+  assert.deepEqual(types(ev.a), ['sendFailed', 'closed']);
+  const closed = ev.a.at(-1);
+  assert.ok(closed?.type === 'closed' && closed.reason === reason);
+  const { b, ev: ev2 } = pair();
+  b.close();
+  assert.ok(ev2.b.length === 1 && ev2.b[0].type === 'closed' && ev2.b[0].reason.code === 'MSRP_SESSION_CLOSED');
 });

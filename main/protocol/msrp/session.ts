@@ -1,47 +1,24 @@
 // Sans-IO MSRP session endpoint (RFC 4975 s.7, RFC 4976 paths, RFC 6714 CEMA matching, RFC 7701 NICKNAME).
 import { ParleyError, type ErrorCode } from '../../base/errors';
-import type { ByteRange, ContinuationFlag, FailureReportMode, Header, MsrpFrameHead } from './message';
-import {
-  formatByteRange,
-  getHeader,
-  newMessageId,
-  newTransactionId,
-  parseByteRange,
-  parseFailureReport,
-  parseStatusHeader,
-  parseSuccessReport,
-} from './message';
+import type { ByteRange, Header, MsrpFrameHead } from './message';
+import { formatByteRange, getHeader, newMessageId, newTransactionId, parseByteRange, parseStatusHeader } from './message';
 import { MsrpParser, type ParserEvent } from './parser';
 import { serializeRequestParts, serializeResponse, type RequestSpec } from './serializer';
 import { Chunker, DEFAULT_CHUNK_SIZE, type OutgoingChunk } from './chunker';
-import { Reassembler, type ChunkReceiver } from './reassembly';
-import { buildSuccessReport, expectsResponse, ReportProgress, responseAllowed } from './reports';
+import { Reassembler } from './reassembly';
+import { buildSuccessReport, expectsResponse, ReportProgress } from './reports';
 import { TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
 import { systemClock } from '../../base/clock';
 import { formatMsrpUri, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
-import {
-  PathCache,
-  typeMatches,
-  type MsrpSessionOptions,
-  type OutgoingOptions,
-  type OutState,
-  type SessionEvent,
-  type Writer,
-} from './session-types';
+import { PathCache, type MsrpSessionOptions, type OutgoingOptions, type OutState, type SessionEvent, type Writer } from './session-types';
+import { IGNORE, receiveSend, type IncomingFrame } from './session-receive';
 import { OutgoingMessage } from './outgoing';
 
 export type { MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
 export { OutgoingMessage } from './outgoing';
 
-interface IncomingFrame {
-  data(b: Buffer): void;
-  end(flag: ContinuationFlag): void;
-}
-
 /** Outgoing messages tracked for responses/reports per session (oldest forgotten first). */
 export const MAX_TRACKED_OUTGOING = 1024;
-
-const IGNORE: IncomingFrame = { data() {}, end() {} };
 
 export class MsrpSession {
   readonly localUri: MsrpUri;
@@ -58,8 +35,7 @@ export class MsrpSession {
   private closed = false;
   private readonly toCache = new PathCache();
   private readonly fromCache = new PathCache();
-  private lastType = '';
-  private lastTypeOk = false;
+  private readonly typeCache = { type: '', ok: false };
   /** Event sink; set by the owner. */
   onEvent: (e: SessionEvent) => void = () => {};
 
@@ -119,7 +95,7 @@ export class MsrpSession {
     this.out.set(messageId, st);
     // messages waiting only for a Success-Report that never comes must not accumulate forever
     if (this.out.size > MAX_TRACKED_OUTGOING) this.out.delete(this.out.keys().next().value!);
-    return new OutgoingMessage(this, st);
+    return new OutgoingMessage((o, chunks) => this.sendChunks(o, chunks), st);
   }
 
   /** RFC 4975 s.5.4 / RFC 6135: the active side sends an empty SEND to bind the connection. cb gets the response. */
@@ -151,8 +127,7 @@ export class MsrpSession {
     this.emitRequest(spec, (r) => cb?.(r));
   }
 
-  /** @internal */
-  sendChunks(st: OutState, chunks: OutgoingChunk[]): void {
+  private sendChunks(st: OutState, chunks: OutgoingChunk[]): void {
     const max = this.opts.remoteMaxSize;
     const over = max === undefined ? -1 : chunks.findIndex((c) => c.byteRange.end !== '*' && c.byteRange.end > max);
     if (over < 0) return this.sendRaw(st, chunks);
@@ -345,75 +320,16 @@ export class MsrpSession {
   }
 
   private onSend(head: MsrpFrameHead, fromPath: MsrpUri[]): IncomingFrame {
-    let mode: FailureReportMode;
-    let successReport: boolean;
-    let range: ByteRange;
-    const messageId = getHeader(head.headers, 'Message-ID');
-    try {
-      mode = parseFailureReport(getHeader(head.headers, 'Failure-Report'));
-      successReport = parseSuccessReport(getHeader(head.headers, 'Success-Report'));
-      const br = getHeader(head.headers, 'Byte-Range');
-      range = br === undefined ? { start: 1, end: '*', total: '*' } : parseByteRange(br);
-      if (!messageId) throw new ParleyError('MSRP_BAD_REQUEST', 'SEND without Message-ID');
-    } catch (e) {
-      this.refuse('MSRP_BAD_REQUEST', (e as Error).message);
-      this.respond(head, fromPath, 400);
-      return IGNORE;
-    }
-    const reply = (status: number) => {
-      if (responseAllowed(mode, status)) this.respond(head, fromPath, status);
-    };
-    const contentType = getHeader(head.headers, 'Content-Type');
-    if (contentType !== undefined && contentType !== this.lastType) {
-      this.lastType = contentType;
-      this.lastTypeOk = typeMatches(this.opts.acceptTypes ?? ['*'], contentType);
-    }
-    if (contentType !== undefined && !this.lastTypeOk) {
-      this.refuse('MSRP_UNSUPPORTED_TYPE', `Content-Type ${contentType} not accepted`);
-      return { data() {}, end: () => reply(415) };
-    }
-    const rcv: ChunkReceiver = this.rx.begin({ messageId, contentType }, range);
-    return {
-      data: (b) => rcv.data(b),
-      end: (flag) => {
-        const o = rcv.end(flag);
-        switch (o.kind) {
-          case 'rejected':
-            this.refuse(o.error.code, o.error.message);
-            reply(o.status);
-            return;
-          case 'aborted':
-            reply(200);
-            this.onEvent({ type: 'aborted', messageId });
-            return;
-          case 'duplicate':
-            reply(200);
-            return;
-          case 'incomplete':
-            reply(200);
-            this.onEvent({ type: 'chunk', messageId, receivedBytes: o.receivedBytes, totalBytes: o.totalBytes });
-            return;
-          case 'complete':
-            reply(200);
-            if (o.totalBytes === 0 && o.contentType === undefined) {
-              this.onEvent({ type: 'bound' }); // empty binding SEND from the active side (RFC 4975 s.5.4, RFC 6135)
-              return;
-            }
-            this.onEvent({
-              type: 'message',
-              messageId,
-              contentType: o.contentType,
-              totalBytes: o.totalBytes,
-              body: o.body,
-              sink: o.sink,
-              headers: head.headers,
-            });
-            if (successReport) {
-              this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes: o.totalBytes }));
-            }
-        }
-      },
-    };
+    return receiveSend(head, {
+      reassembler: this.rx,
+      acceptTypes: this.opts.acceptTypes ?? ['*'],
+      typeCache: this.typeCache,
+      respond: (status) => this.respond(head, fromPath, status),
+      refuse: (code, msg) => this.refuse(code, msg),
+      emit: (e) => this.onEvent(e),
+      successReport: (messageId, totalBytes) =>
+        this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes })),
+    });
   }
 
   private onReport(head: MsrpFrameHead): void {
@@ -443,11 +359,12 @@ export class MsrpSession {
     }
   }
 
-  /** Connection gone or session ended: fail transactions, drop partial messages. */
+  /** Connection gone or session ended: fail transactions, drop partial messages, then emit 'closed' (once). */
   close(reason = new ParleyError('MSRP_SESSION_CLOSED', 'MSRP session closed')): void {
     if (this.closed) return;
     this.tx.failAll(408, reason.message);
     this.rx.close(reason);
     this.closed = true;
+    this.onEvent({ type: 'closed', reason });
   }
 }

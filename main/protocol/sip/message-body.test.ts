@@ -15,7 +15,6 @@ import {
   DEFAULT_POLICY,
   UDP_MESSAGE_BODY_LIMIT,
 } from './message-body';
-import { sniffStoredCpim } from '../../features/page/page-messaging';
 import { prng } from '../formats/testing';
 
 test('encodeBody: UTF-8 text stays text; binary and non-textual types are base64 with Content-Transfer-Encoding', () => {
@@ -75,13 +74,6 @@ test('judgeIncoming: 603 before 413 before 415; UDP limit is RFC 3428 s.7 1300 b
 test('normalizeSipUri: host and scheme case-folded, user kept, params dropped', () => {
   assert.equal(normalizeSipUri('<SIP:alice@PARLEY.test;transport=tcp>'), 'sip:alice@parley.test');
   assert.notEqual(normalizeSipUri('sip:Alice@parley.test'), normalizeSipUri('sip:alice@parley.test'));
-});
-
-test('sniffStoredCpim: only a bare text/plain CPIM document with From and To', () => {
-  const doc = new TextEncoder().encode('From: <sip:a@x>\r\nTo: <sip:b@x>\r\n\r\nContent-Type: text/plain\r\n\r\nhi');
-  assert.equal(sniffStoredCpim('text/plain', doc)?.from?.uri, 'sip:a@x');
-  assert.equal(sniffStoredCpim('text/plain;charset=utf-8', doc), undefined);
-  assert.equal(sniffStoredCpim('text/plain', new TextEncoder().encode('From: me, hello there')), undefined);
 });
 
 test('decodeContentEncoding: zlib and raw deflate, gzip, chains, identity; typed errors for unknown, bombs and corrupt data', async () => {

@@ -9,7 +9,8 @@ import { CliExit, EXIT, exitCodeOf, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
-import { ChatSessionManager, normalizeTarget } from '../../../features/session/manager';
+import { ChatSessionManager } from '../../../features/session/manager';
+import { normalizeTarget } from '../../../security/aor';
 import { defaultRelayUri, outcomeLine, printSession } from '../support/chat';
 import type { Command } from '../command';
 
@@ -37,24 +38,26 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
   const acc = await resolveCliAccount(p);
   const { timeoutMs } = acc;
   const json = Boolean(p.flags.json);
-  // The UE gives the profile's key store, pins and registration; its own session layer stays off (this command owns
-  // the INVITE handling with its relay/TLS options).
-  const { ue, keyFileNotice, close } = await openCliUe(acc, 'chat', { sessions: false });
+  // The UE gives the profile's key store, pins, registration and the account's MSRP endpoint (with the relay asked
+  // for); its own session feature stays off: this command's session manager takes the chat INVITEs.
+  const relayUri = p.flags['relay-uri'] as string | undefined;
+  const relay =
+    p.flags.relay || relayUri
+      ? { uri: relayUri ?? defaultRelayUri(acc.proxy), ca: acc.caFile ? readFileSync(acc.caFile, 'utf8') : undefined }
+      : undefined;
+  const { ue, keyFileNotice, close } = await openCliUe(acc, 'chat', { sessions: false, msrp: { relay } });
   if (keyFileNotice) io.err(KEY_FILE_NOTICE);
-  const sess = ue.session()!;
-  const account = sess.ua.account;
+  const acct = ue.account()!;
+  const account = acct.ua.account;
   let mgr: ChatSessionManager;
   try {
-    const relayUri = p.flags['relay-uri'] as string | undefined;
     mgr = new ChatSessionManager({
-      ua: sess.ua,
-      security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
+      ua: acct.ua,
+      endpoint: acct.endpoint,
+      router: acct.router,
+      security: acct.security,
       policy: p.flags.plaintext ? 'allow-plaintext' : 'require',
       tls: Boolean(p.flags.tls),
-      relay:
-        p.flags.relay || relayUri
-          ? { uri: relayUri ?? defaultRelayUri(account.proxy), ca: account.caFile ? readFileSync(account.caFile, 'utf8') : undefined }
-          : undefined,
     });
     mgr.on('error', () => {});
     await mgr.start();

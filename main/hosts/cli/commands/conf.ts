@@ -1,5 +1,6 @@
 // `parley conf create|join|invite|nick|say|private|leave`: chat conferences through the conference focus (RFC 4579,
 // RFC 4575, RFC 7701) with group E2E keys from a UE profile (docs/conferences.md). --json: one JSON object per event line.
+import { accountMedia } from '../../../media/account-media';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
@@ -13,7 +14,7 @@ import { openProfileKeys } from '../../../ue/profile';
 import { profileDirOf } from '../profile';
 import { ConferenceClient } from '../../../features/conference/client';
 import type { ConferenceRoom } from '../../../features/conference/room';
-import { securityFromE2E, type ConferenceSecurity } from '../../../features/conference/types';
+import { securityBundle, type SecurityBundle } from '../../../security/bundle';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -88,7 +89,8 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
       // End-to-end by default with the profile's keys (--keys DIR overrides the profile; --plaintext turns E2E off).
       const security = p.flags.plaintext ? undefined : await loadSecurity(p, account.aor);
       const ua = await startRegistered(account, timeoutMs);
-      const client = new ConferenceClient({ ua, security });
+      const media = accountMedia(ua);
+      const client = new ConferenceClient({ ua, endpoint: media.endpoint, router: media.router, security });
       try {
         await client.start();
         const room = await enter(client, sub, args, p, invites, timeoutMs);
@@ -124,6 +126,7 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
         throw e;
       } finally {
         await client.stop().catch(() => {});
+        await media.close();
         await ua.stop().catch(() => {});
       }
     },
@@ -155,11 +158,11 @@ function printer(io: Io, json: boolean): Out {
   };
 }
 
-async function loadSecurity(p: Parsed, aor: string): Promise<ConferenceSecurity> {
+async function loadSecurity(p: Parsed, aor: string): Promise<SecurityBundle> {
   try {
     const dir = p.flags.keys ? resolve(p.flags.keys as string) : profileDirOf(p);
     const keys = await openProfileKeys(dir, { aor, env: process.env });
-    return securityFromE2E(new E2EContext(keys.ks));
+    return securityBundle(new E2EContext(keys.ks));
   } catch (e) {
     if (isParleyError(e)) throw new CliExit(exitCodeOf(e, EXIT.USAGE), `${e.code}: ${e.message}`);
     throw e;

@@ -9,6 +9,7 @@ import { startRegistered, type Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, plainSipAccount, resolveCliAccount, traceTap } from '../profile';
 import { PageMessagingService, type IncomingPageMessage } from '../../../features/page/page-messaging';
 import { acceptSessionsForListen } from '../support/chat';
+import { accountMedia } from '../../../media/account-media';
 import { acceptFilesForListen } from '../support/files';
 import type { MessageView, SecurityView } from '../../../../app/ipc/contract';
 import type { StoredMessage } from '../../../store';
@@ -144,7 +145,7 @@ ${formatFlags(FLAGS)}`,
       printed.add(v.id);
       let row: StoredMessage | null;
       try {
-        row = u.session()?.store.getMessage(Number(v.id)) ?? null;
+        row = u.account()?.store.getMessage(Number(v.id)) ?? null;
       } catch {
         row = null;
       }
@@ -153,7 +154,7 @@ ${formatFlags(FLAGS)}`,
     };
     const printSecurity = (u: Ue, s: SecurityView) => {
       if (s.peer.state !== 'changed') return;
-      const peer = u.session()?.store.getConversation(Number(s.conversationId)).peer;
+      const peer = u.account()?.store.getConversation(Number(s.conversationId)).peer;
       if (changed.has(`${peer} ${s.peer.fingerprint}`)) return;
       changed.add(`${peer} ${s.peer.fingerprint}`);
       const line = { event: 'key-changed', peer, fingerprint: s.peer.fingerprint };
@@ -168,12 +169,9 @@ ${formatFlags(FLAGS)}`,
     me = opened.aor;
     let transfers: { stop(): Promise<void> } | null = null;
     if (files) {
-      const sess = ue.session()!;
+      const acct = ue.account()!;
       try {
-        transfers = await acceptFilesForListen(sess.ua, {
-          ...files,
-          security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
-        });
+        transfers = await acceptFilesForListen(acct, { ...files, security: acct.security });
       } catch (e) {
         await opened.close();
         throw new CliExit(EXIT.REGISTRATION, `file transfer setup failed: ${(e as Error).message}`);
@@ -212,8 +210,9 @@ async function listenPlain(
   const ua = await startRegistered(account, timeoutMs);
   const svc = new PageMessagingService(ua);
   svc.on('message', (m) => io.out(json ? JSON.stringify(messageJson(m)) : messageHuman(m)));
-  const sessions = await acceptSessionsForListen(ua, io.out, json);
-  const transfers = files ? await acceptFilesForListen(ua, { ...files, plain: true }) : null;
+  const media = accountMedia(ua);
+  const sessions = await acceptSessionsForListen(media, io.out, json);
+  const transfers = files ? await acceptFilesForListen(media, { ...files, plain: true }) : null;
   io.err(`registered as ${account.aor} via ${account.proxy}`);
   io.err('notice: --plain: not end-to-end encrypted; messages are printed as received');
   let failure: CliExit | null = null;
@@ -231,6 +230,7 @@ async function listenPlain(
   });
   await transfers?.stop();
   await sessions.stop();
+  await media.close();
   await ua.stop();
   if (failure) throw failure;
   io.err('unregistered');

@@ -6,6 +6,7 @@ import type { Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
 import { cliTransferManager } from '../support/files';
+import { defaultRelayUri } from '../support/chat';
 import type { Command } from '../command';
 
 const FLAGS: FlagSpecs = {
@@ -47,18 +48,17 @@ ${formatFlags(FLAGS)}`,
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
     const json = Boolean(p.flags.json);
     const acc = await resolveCliAccount(p);
-    // The profile's UE gives the key store, pins and registration (so receivers that pinned this profile's key accept
-    // the offer); its own session layer stays off: this command owns the file INVITE.
-    const { ue, keyFileNotice, close } = await openCliUe(acc, 'send-file', { sessions: false });
+    // The profile's UE gives the key store, pins, registration (so receivers that pinned this profile's key accept the
+    // offer) and the account's MSRP endpoint (with the relay asked for); its session feature stays off.
+    const relayUri = p.flags['relay-uri'] as string | undefined;
+    const relay = p.flags.relay || relayUri ? { uri: relayUri ?? defaultRelayUri(acc.proxy) } : undefined;
+    const { ue, keyFileNotice, close } = await openCliUe(acc, 'send-file', { sessions: false, msrp: { relay } });
     if (keyFileNotice) io.err(KEY_FILE_NOTICE);
-    const sess = ue.session()!;
-    const ua = sess.ua;
+    const acct = ue.account()!;
     let mgr: Awaited<ReturnType<typeof cliTransferManager>> | undefined;
     try {
-      mgr = await cliTransferManager(ua, {
-        security: { identity: sess.ks.signer(), peers: sess.e2e.peers, psk: (a) => sess.ks.getPsk(a) },
-        relay: Boolean(p.flags.relay),
-        relayUri: p.flags['relay-uri'] as string | undefined,
+      mgr = await cliTransferManager(acct, {
+        security: acct.security,
         tls: Boolean(p.flags.tls),
         plain: Boolean(p.flags.plain),
       });
@@ -87,10 +87,12 @@ ${formatFlags(FLAGS)}`,
       });
       const out = await t.result;
       signal?.removeEventListener('abort', onAbort);
+      // The CLI's result line keeps its documented keys: code = the stable error code, sipStatus = the SIP status.
+      const { code: sipStatus, errorCode: code, ...rest } = out;
       io.out(
         json
-          ? JSON.stringify({ event: 'result', ...out })
-          : `${out.status}${out.code ? ` ${out.code}` : ''}${out.reason ? ` ${out.reason}` : ''}`,
+          ? JSON.stringify({ event: 'result', ...rest, ...(sipStatus !== undefined ? { sipStatus } : {}), ...(code ? { code } : {}) })
+          : `${out.status}${code ? ` ${code}` : ''}${out.reason ? ` ${out.reason}` : ''}`,
       );
       if (out.status === 'delivered' || out.status === 'sent') return EXIT.OK;
       if (out.status === 'declined') return EXIT.SIP_FAILURE;

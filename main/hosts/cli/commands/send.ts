@@ -128,11 +128,8 @@ async function sendPlain(
     if (out.status === 'failed') {
       throw new CliExit(exitCodeFor(out.errorCode, EXIT.SIP_FAILURE), `failed ${out.code} ${out.reason}`);
     }
-    if (flags.json)
-      io.out(
-        JSON.stringify({ peer: to, state: out.status === 'delivered' ? 'sent' : 'stored', e2e: 'off', imdnMessageId: out.imdnMessageId }),
-      );
-    else io.out(out.status === 'delivered' ? `delivered${id}` : `stored by network${id}`);
+    if (flags.json) io.out(JSON.stringify({ peer: to, state: out.status, e2e: 'off', imdnMessageId: out.imdnMessageId }));
+    else io.out(out.status === 'sent' ? `delivered${id}` : `stored by network${id}`);
     return EXIT.OK;
   } finally {
     await ua.stop();

@@ -9,6 +9,7 @@ import { runChat } from '../commands/chat';
 import { SipUserAgent } from '../../../net/sip/ua';
 import { accountFor } from '../../../net/sip/testing';
 import { acceptSessionsForListen, defaultRelayUri } from './chat';
+import { accountMedia } from '../../../media/account-media';
 import { PartyPool, nextEvent, type Party } from '../../../features/session/testing';
 import type { ChatSession } from '../../../features/session/chat-session';
 import type { ChatMessage, ClosedEvent } from '../../../features/session/types';
@@ -149,7 +150,8 @@ describe('CLI: parley chat and listen sessions', () => {
     ua.on('error', () => {});
     await ua.start();
     const out: string[] = [];
-    const mgr = await acceptSessionsForListen(ua, (l) => out.push(l), true);
+    const media = accountMedia(ua);
+    const mgr = await acceptSessionsForListen(media, (l) => out.push(l), true);
     try {
       const s = await bob.mgr.open(lab.aor('carol'));
       assert.equal((await s.send('to the listener')).status, 'delivered');
@@ -159,6 +161,7 @@ describe('CLI: parley chat and listen sessions', () => {
       await waitLine(out, (l) => l.includes('"closed"'));
     } finally {
       await mgr.stop();
+      await media.close();
       await ua.stop();
     }
   });

@@ -1,19 +1,16 @@
-// CLI glue for MSRP sessions (parley chat / parley listen): manager from CLI account options, event lines (human or JSON).
-import { LocalIdentity } from '../../../security/identity';
-import { PeerKeys } from '../../../security/peers';
-import { initCrypto } from '../../../security/sodium';
-import type { SipUserAgent } from '../../../net/sip/ua';
+// CLI glue for MSRP sessions (parley chat / parley listen): manager on the UA's endpoint and router, event lines (human
+// or JSON).
+import { ephemeralSecurity } from '../../../security/bundle';
+import type { AccountMedia } from '../../../media/account-media';
 import { ChatSessionManager, type IncomingChatSession } from '../../../features/session/manager';
 import type { ChatSession } from '../../../features/session/chat-session';
-import type { ChatMessage, E2EPolicy, SendOutcome } from '../../../features/session/types';
+import type { ChatMessage, SessionDelivery } from '../../../features/session/types';
+import type { E2EPolicy } from '../../../media/types';
 
 /** RFC 4975 s.15.5 default MSRP port: a relay on the proxy's host unless --relay-uri says otherwise. */
 export const DEFAULT_RELAY_PORT = 2855;
 
 export interface CliSessionOptions {
-  relay?: boolean;
-  relayUri?: string;
-  relayCa?: string;
   tls?: boolean;
   policy?: E2EPolicy;
 }
@@ -26,18 +23,13 @@ export function defaultRelayUri(proxy: string): string {
 }
 
 /**
- * A manager for a CLI run. The CLI has no key store yet: the identity is generated per run and pins live in memory,
- * so E2E protects the run's sessions but the peer sees a new key each run (docs/sessions.md "CLI").
+ * A manager for a CLI run without a profile (listen --plain): the identity is generated per run and pins live in
+ * memory, so E2E protects the run's sessions but the peer sees a new key each run (docs/sessions.md "CLI").
  */
-export async function cliManager(ua: SipUserAgent, o: CliSessionOptions): Promise<ChatSessionManager> {
-  await initCrypto();
-  let pins: unknown;
-  const security = {
-    identity: LocalIdentity.generate(ua.account.aor),
-    peers: new PeerKeys({ load: () => pins as never, save: async (s) => void (pins = s) }),
-  };
-  const relay = o.relay || o.relayUri ? { uri: o.relayUri ?? defaultRelayUri(ua.account.proxy), ca: o.relayCa } : undefined;
-  const mgr = new ChatSessionManager({ ua, security, policy: o.policy ?? 'require', tls: o.tls, relay });
+export async function cliManager(m: AccountMedia, o: CliSessionOptions): Promise<ChatSessionManager> {
+  const security = await ephemeralSecurity(m.ua.account.aor);
+  const { ua, endpoint, router } = m;
+  const mgr = new ChatSessionManager({ ua, endpoint, router, security, policy: o.policy ?? 'require', tls: o.tls });
   await mgr.start();
   return mgr;
 }
@@ -64,7 +56,7 @@ export function messageLine(m: ChatMessage, json: boolean): string {
   return `[${m.receivedAt.toISOString()}] ${who}: ${what}${m.protected ? '' : ' (unencrypted)'}`;
 }
 
-export function outcomeLine(o: SendOutcome, json: boolean): string {
+export function outcomeLine(o: SessionDelivery, json: boolean): string {
   if (json) return JSON.stringify({ event: 'sent', ...o });
   return o.status === 'failed' || o.status === 'interrupted'
     ? `! not delivered: ${o.status} ${o.code ?? ''} ${o.errorCode ?? ''} ${o.reason ?? ''}`.trim()
@@ -100,12 +92,12 @@ export function printSession(s: ChatSession, out: (l: string) => void, json: boo
  * so the command can stop() it before unregistering.
  */
 export async function acceptSessionsForListen(
-  ua: SipUserAgent,
+  m: AccountMedia,
   out: (l: string) => void,
   json: boolean,
   o: CliSessionOptions = {},
 ): Promise<ChatSessionManager> {
-  const mgr = await cliManager(ua, o);
+  const mgr = await cliManager(m, o);
   mgr.on('incoming', (inc: IncomingChatSession) => {
     inc.accept().then(
       (s) => printSession(s, out, json),

@@ -8,11 +8,13 @@ import { SipUserAgent } from '../../../net/sip/ua';
 import { accountFor } from '../../../net/sip/testing';
 import { sendFileCommand } from '../commands/send-file';
 import { acceptFilesForListen } from './files';
+import { accountMedia, type AccountMedia } from '../../../media/account-media';
 import { tempDir, writeTestFile } from '../../../features/transfer/testing';
 
 describe('parley send-file (lab)', () => {
   let lab: Lab;
   let bobUa: SipUserAgent;
+  let bobMedia: AccountMedia;
   let listener: { stop(): Promise<void> } | undefined;
   const lines: string[] = [];
   const tmp = tempDir();
@@ -23,9 +25,11 @@ describe('parley send-file (lab)', () => {
     bobUa = new SipUserAgent(accountFor(lab, 'bob', 'tcp'));
     bobUa.on('error', () => {});
     await bobUa.start();
+    bobMedia = accountMedia(bobUa);
   });
   after(async () => {
     await listener?.stop().catch(() => {});
+    await bobMedia?.close();
     await bobUa?.stop().catch(() => {});
     tmp.cleanup();
     dl.cleanup();
@@ -62,7 +66,7 @@ describe('parley send-file (lab)', () => {
     await writeTestFile(src, 6 * 1024 * 1024);
     let onSaved: (o: Record<string, unknown>) => void = () => {};
     const saved = new Promise<Record<string, unknown>>((resolve) => (onSaved = resolve));
-    listener = await acceptFilesForListen(bobUa, {
+    listener = await acceptFilesForListen(bobMedia, {
       dir: dl.dir,
       accept: true,
       json: true,

@@ -1,38 +1,28 @@
 // CLI glue for RFC 5547 transfers (parley send-file / parley listen --download-dir): manager from CLI options, JSON lines.
-import { LocalIdentity } from '../../../security/identity';
-import { PeerKeys } from '../../../security/peers';
-import { initCrypto } from '../../../security/sodium';
-import type { SipUserAgent } from '../../../net/sip/ua';
-import { defaultRelayUri } from './chat';
-import type { SessionSecurity } from '../../../features/session/types';
+import { ephemeralSecurity } from '../../../security/bundle';
+import type { AccountMedia } from '../../../media/account-media';
+import type { SecurityBundle } from '../../../security/bundle';
 import { FileTransferManager } from '../../../features/transfer/manager';
 import type { IncomingFileOffer } from '../../../features/transfer/incoming';
 
 export interface CliTransferOptions {
-  relay?: boolean;
-  relayUri?: string;
-  relayCa?: string;
   tls?: boolean;
   plain?: boolean;
   maxFileBytes?: number;
   /** The profile's identity and pins; without them a per-run identity with in-memory pins is used (like `parley chat`). */
-  security?: SessionSecurity;
+  security?: SecurityBundle;
 }
 
-export async function cliTransferManager(ua: SipUserAgent, o: CliTransferOptions): Promise<FileTransferManager> {
-  await initCrypto();
-  let pins: unknown;
-  const security = o.security ?? {
-    identity: LocalIdentity.generate(ua.account.aor),
-    peers: new PeerKeys({ load: () => pins as never, save: async (s) => void (pins = s) }),
-  };
-  const relay = o.relay || o.relayUri ? { uri: o.relayUri ?? defaultRelayUri(ua.account.proxy), ca: o.relayCa } : undefined;
+/** A transfer manager on the UA's endpoint and router (the relay, if any, is the endpoint's). */
+export async function cliTransferManager(m: AccountMedia, o: CliTransferOptions): Promise<FileTransferManager> {
+  const security = o.security ?? (await ephemeralSecurity(m.ua.account.aor));
   const mgr = new FileTransferManager({
-    ua,
+    ua: m.ua,
+    endpoint: m.endpoint,
+    router: m.router,
     security,
     policy: o.plain ? 'allow-plaintext' : 'require',
     tls: o.tls,
-    relay,
     maxFileBytes: o.maxFileBytes,
   });
   await mgr.start();
@@ -44,10 +34,10 @@ export async function cliTransferManager(ua: SipUserAgent, o: CliTransferOptions
  * progress and the result; without, decline (603 FILE_DECLINED "not accepting files"). Returns stop().
  */
 export async function acceptFilesForListen(
-  ua: SipUserAgent,
+  m: AccountMedia,
   o: CliTransferOptions & { dir: string; accept: boolean; json: boolean; out: (line: string) => void },
 ): Promise<{ stop(): Promise<void> }> {
-  const mgr = await cliTransferManager(ua, o);
+  const mgr = await cliTransferManager(m, o);
   const line = (obj: Record<string, unknown>, human: string) => o.out(o.json ? JSON.stringify(obj) : human);
   mgr.on('offer', (offer: IncomingFileOffer) => {
     const info = {

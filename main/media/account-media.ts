@@ -1,0 +1,30 @@
+// The per-account media pieces: one MSRP endpoint and one INVITE router for a SipUserAgent. The composition root
+// (main/ue/account.ts) makes them for the signed-in account; hosts that run features on a bare UA (CLI --plain, tests)
+// make them here too.
+import type { SipUserAgent } from '../net/sip/ua';
+import { MsrpEndpoint, type MsrpEndpointOptions } from './endpoint';
+import { InviteRouter } from './invite-router';
+
+export interface AccountMedia {
+  ua: SipUserAgent;
+  endpoint: MsrpEndpoint;
+  router: InviteRouter;
+  /** Removes the router's hook and closes the endpoint (the UA stays as it is). */
+  close(): Promise<void>;
+}
+
+/** One MSRP endpoint (relay and bind host as configured) and one INVITE router for `ua`. */
+export function accountMedia(ua: SipUserAgent, o: Pick<MsrpEndpointOptions, 'relay' | 'host'> = {}): AccountMedia {
+  const a = ua.account;
+  const endpoint = new MsrpEndpoint({ aor: a.aor, password: a.password, ca: a.ca, caFile: a.caFile, ...o });
+  const router = new InviteRouter(ua);
+  return {
+    ua,
+    endpoint,
+    router,
+    async close() {
+      router.close();
+      await endpoint.close().catch(() => {});
+    },
+  };
+}
