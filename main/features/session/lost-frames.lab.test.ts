@@ -5,7 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLab, removeLabState, type Lab } from '../../../network/lab';
 import { MSRP_E2E_CONTENT_TYPE } from '../../security/session-cipher';
-import type { MsrpTransport } from '../../net/msrp/transport';
 import { PartyPool, acceptNext, nextEvent, type Party } from './testing';
 import { CapturingProxy } from './tcp-proxy.test-data';
 import { SUCCESS_REPORT_WAIT_MS, type ChatMessage } from './types';
@@ -20,7 +19,7 @@ describe('a frame lost after a hop-by-hop 200', () => {
     lab = await startLab();
     alice = await pool.create(lab, 'alice');
     bob = await pool.create(lab, 'bob');
-    const listener = (alice.mgr as unknown as { transports: Map<boolean, MsrpTransport> }).transports.get(false)!;
+    const listener = alice.endpoint.transport(false)!;
     proxy = new CapturingProxy(listener.port);
     // alice advertises the stand-in in a=path (CEMA); bob, the active side, connects through it
     (alice.mgr as unknown as { opts: { advertise?: object } }).opts.advertise = { port: await proxy.listen() };
