@@ -33,6 +33,8 @@ export interface KeyboardReport {
   unreached: string[];
   /** Controls that took keyboard focus without a visible indicator (outline or box-shadow). */
   invisibleFocus: string[];
+  /** Controls outside the open modal dialog that Tab reached (the dialog does not keep focus in). */
+  escaped: string[];
   /** How many controls the walk focused. */
   reached: number;
 }
@@ -59,8 +61,10 @@ export async function keyboardWalk(page: Page): Promise<KeyboardReport> {
     const sel = 'button, a[href], input:not([type="hidden"]), select, textarea, summary, [tabindex], [contenteditable="true"]';
     const shown = (el) => !el.closest('[aria-hidden="true"], [inert]') && !el.disabled && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
     const all = [...scope.querySelectorAll(sel)].filter(shown);
-    window.__kb = { all, seen: new Set(), invisible: [] };
+    window.__kb = { scope, all, seen: new Set(), invisible: [], escaped: [] };
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    // In a modal dialog the walk starts on its first control (as the app moves focus there) and must stay inside.
+    if (scope !== document.body && all[0]) all[0].focus();
     return all.length;
   })()`)) as number;
   const presses = count * TABS_PER_CONTROL + 5;
@@ -70,6 +74,10 @@ export async function keyboardWalk(page: Page): Promise<KeyboardReport> {
       const kb = window.__kb;
       const el = document.activeElement;
       if (!el || el === document.body) return false;
+      if (!kb.scope.contains(el)) {
+        kb.escaped.push(el.outerHTML.slice(0, 120));
+        return false;
+      }
       if (kb.seen.has(el)) return kb.seen.size >= kb.all.length;
       kb.seen.add(el);
       const cs = getComputedStyle(el);
@@ -89,7 +97,7 @@ export async function keyboardWalk(page: Page): Promise<KeyboardReport> {
       const g = group(el);
       return !g || ![...kb.seen].some((s) => g.contains(s));
     }).map((el) => el.outerHTML.slice(0, 120));
-    const r = { unreached, invisibleFocus: kb.invisible, reached: kb.seen.size };
+    const r = { unreached, invisibleFocus: kb.invisible, escaped: kb.escaped, reached: kb.seen.size };
     delete window.__kb;
     return r;
   })()`)) as KeyboardReport;
@@ -118,6 +126,7 @@ export async function expectAccessible(
   if (keyboard) {
     assert.deepEqual(keyboard.unreached, [], `${view}: controls not reachable with Tab`);
     assert.deepEqual(keyboard.invisibleFocus, [], `${view}: keyboard focus without a visible indicator`);
+    assert.deepEqual(keyboard.escaped, [], `${view}: Tab left the modal dialog`);
     assert.ok(keyboard.reached > 0, `${view}: Tab reached no control`);
   }
   return { findings, keyboard };

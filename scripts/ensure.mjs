@@ -5,7 +5,7 @@
 // package, and a comparison of package-lock.json with npm's record of what it installed (node_modules/.package-lock.json),
 // a few milliseconds in all; apt and npm run only for what is missing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,20 +74,31 @@ export function npmOutOfDate(root = ROOT) {
  * Checks what `need` (a key of NEEDS) requires and installs what is missing. Returns {installed: string[]} naming what it
  * did; throws an Error with a plain explanation when it cannot install (no root and no sudo, apt failure, npm failure).
  */
-export function ensure(need = 'all', { root = ROOT, log = (l) => console.error(l), run = defaultRun, verbose = false } = {}) {
+export function ensure(
+  need = 'all',
+  { root = ROOT, log = (l) => console.error(l), run = defaultRun, verbose = false, isRoot = process.getuid?.() === 0 } = {},
+) {
   const spec = NEEDS[need];
   if (!spec) throw new Error(`unknown need ${need}`);
   const did = [];
-  const missing = missingAptPackages(spec.apt, run);
-  if (missing === null) {
-    log(`setup: not a Debian system (no dpkg-query): make sure these are installed: ${spec.apt.join(' ')}`);
-  } else if (missing.length > 0) {
-    installApt(missing, { log, run });
-    did.push(`apt: ${missing.join(' ')}`);
-  } else if (verbose && spec.apt.length) log(`setup: Debian packages already installed: ${spec.apt.join(' ')}`);
-
-  if (spec.npm) {
-    const why = npmOutOfDate(root);
+  let missing = missingAptPackages(spec.apt, run);
+  let why = spec.npm ? npmOutOfDate(root) : null;
+  if (missing === null) log(`setup: not a Debian system (no dpkg-query): make sure these are installed: ${spec.apt.join(' ')}`);
+  if (!missing?.length && !why) {
+    if (verbose && spec.apt.length) log(`setup: Debian packages already installed: ${spec.apt.join(' ')}`);
+    if (verbose && spec.npm) log('setup: npm packages match package-lock.json');
+    return { installed: did };
+  }
+  // Something to install: one installer at a time (npm start and npm test started together must not race in npm ci).
+  const release = takeInstallLock(root, log);
+  try {
+    // Another installer may have done it while we waited.
+    missing = missingAptPackages(spec.apt, run);
+    why = spec.npm ? npmOutOfDate(root) : null;
+    if (missing?.length) {
+      installApt(missing, { log, run, isRoot });
+      did.push(`apt: ${missing.join(' ')}`);
+    }
     if (why) {
       log(`setup: npm ci (${why})`);
       // The Electron binary is fetched by `npm start` on a machine with a display (app/start.mjs), not here.
@@ -98,13 +109,52 @@ export function ensure(need = 'all', { root = ROOT, log = (l) => console.error(l
       });
       if (r.status !== 0) throw new Error(`npm ci failed (exit ${r.status ?? r.error?.message})`);
       did.push('npm ci');
-    } else if (verbose) log('setup: npm packages match package-lock.json');
+    }
+  } finally {
+    release();
   }
   return { installed: did };
 }
 
-function installApt(missing, { log, run }) {
-  const isRoot = process.getuid?.() === 0;
+const LOCK_WAIT_MS = 20 * 60 * 1000;
+const LOCK_POLL_MS = 500;
+
+/** Takes <root>/.parley-install.lock (pid inside); waits, bounded, while a live process holds it; returns the release. */
+function takeInstallLock(root, log) {
+  const file = join(root, '.parley-install.lock');
+  const t0 = Date.now();
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) {
+      rmSync(file, { force: true }); // left by a process that died: take it over
+      continue;
+    }
+    if (Date.now() - t0 > LOCK_WAIT_MS) {
+      throw new Error(`another install (pid ${pid}) has held ${file} for ${LOCK_WAIT_MS / 60000} minutes; remove it if stale`);
+    }
+    if (!told) log(`setup: waiting for another install to finish (pid ${pid})…`);
+    told = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_POLL_MS);
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+function installApt(missing, { log, run, isRoot }) {
   const sudo = isRoot ? [] : ['sudo'];
   if (!isRoot && run('sudo', ['-n', 'true']).status === null) {
     throw new Error(
