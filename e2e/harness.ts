@@ -126,8 +126,12 @@ export const README_SHOTS_DIR = join(ROOT, 'docs', 'screenshots');
 export const README_SHOTS = ['chat', 'security-panel', 'group-chat', 'file-transfer'] as const;
 
 export async function readmeScreenshot(page: Page, name: (typeof README_SHOTS)[number]): Promise<string> {
-  // No focus ring from the last click or keystroke in a picture meant for reading.
-  await page.evaluate('document.activeElement instanceof HTMLElement && document.activeElement.blur()');
+  // A picture meant for reading: no focus ring or hover from the last click, an open dialog shown from its top.
+  await page.evaluate(`(() => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    for (const d of document.querySelectorAll('[role="dialog"]')) d.scrollTop = 0;
+  })()`);
+  await page.mouse.move(0, 0);
   const file = await screenshot(page, `readme-${name}`, { fullPage: false });
   if (process.env.PARLEY_README_SCREENSHOTS === '1') {
     await mkdir(README_SHOTS_DIR, { recursive: true });
