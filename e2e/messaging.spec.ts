@@ -153,8 +153,12 @@ test('session mode chosen in the composer goes over MSRP both ways', async () =>
 });
 
 test('typing indicator: shown at bob while alice types, gone when she clears the box', async () => {
-  const indicator = bob.page.locator('.typing');
-  assert.equal((await indicator.innerText()).trim(), '');
+  // Start from a known state. The previous test's session message can overtake alice's 'active' indication (SIP
+  // MESSAGE through the proxy vs MSRP), which then shows at bob until its 90 s refresh runs out (a race in the UE's
+  // receiver, reported; not this test's subject): alice types and clears once, and her 'idle' ends any indicator.
+  await composer(alice.page).pressSequentially('x', { delay: 0 });
+  await composer(alice.page).fill('');
+  await bob.page.waitForFunction(() => (document.querySelector('.typing')?.textContent ?? '').trim() === '', undefined, T);
   await composer(alice.page).pressSequentially('I am typi', { delay: 0 });
   await bob.page.locator('.typing').filter({ hasText: 'alice is typing…' }).waitFor(T);
   await composer(alice.page).fill('');
