@@ -4,16 +4,30 @@
 // The esbuild options are exported so app/tests/bundle.test.ts checks exactly what ships (no lab code in the bundle).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist/app');
 
+/** The update feed and its Ed25519 public key, built into the main bundle (app/shell.ts reads them as process.env
+ *  expressions, which esbuild replaces). PARLEY_UPDATE_PUBLIC_KEY is the PEM text or a path to the PEM file. Without
+ *  both, the packaged app never updates (docs/app.md "Updates"). */
+export function updateDefines(env = process.env) {
+  const url = env.PARLEY_UPDATE_URL ?? '';
+  let key = env.PARLEY_UPDATE_PUBLIC_KEY ?? '';
+  if (key && !key.startsWith('-----BEGIN')) key = readFileSync(key, 'utf8');
+  return {
+    'process.env.PARLEY_UPDATE_URL': JSON.stringify(url),
+    'process.env.PARLEY_UPDATE_PUBLIC_KEY': JSON.stringify(key),
+  };
+}
+
 /** esbuild options of the Electron main-process bundle. */
 export function mainBundleOptions(outdir = out) {
   return {
+    define: updateDefines(),
     entryPoints: [join(root, 'app/main.ts')],
     outfile: join(outdir, 'main.js'),
     bundle: true,

@@ -34,6 +34,13 @@ import {
 } from './trust';
 import { EVENT_CHANNEL } from './preload-channel';
 import { iconPath, NOTIFICATION_ICON, WINDOW_ICON } from './icons';
+import { startUpdates, type Updates } from './updater';
+import { ParleyError } from '../main/base/errors';
+
+/** The update feed and its key, built into the packaged app by app/build.mjs (esbuild replaces these expressions);
+ *  empty in a build without them, which then never updates (docs/app.md "Updates"). */
+const UPDATE_URL = process.env.PARLEY_UPDATE_URL ?? '';
+const UPDATE_PUBLIC_KEY = process.env.PARLEY_UPDATE_PUBLIC_KEY ?? '';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Built layout: dist/app/{main.js, preload.cjs} and dist/renderer/. */
@@ -77,6 +84,7 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
   let win: BrowserWindow | null = null;
   let backend: UeBackend | null = null;
   let pendingUrl: string | null = protocolUrlFromArgv(process.argv);
+  let updates: Updates | null = null;
 
   // Hardening for every web contents ever created.
   app.on('web-contents-created', (_e, contents) => {
@@ -137,6 +145,16 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       await shell.openExternal(c.url);
       return { decision: 'opened', url: c.url };
     },
+    'update.get': async () => updatesOrFail().view(),
+    'update.check': async () => updatesOrFail().check(),
+    'update.install': async () => {
+      await updatesOrFail().install();
+      return null;
+    },
+  };
+  const updatesOrFail = () => {
+    if (!updates) throw new ParleyError('UPDATE_NOT_READY', 'the updater has not started yet');
+    return updates;
   };
 
   const notified = new Set<string>();
@@ -223,6 +241,13 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
           return dispatchInvoke(backend!, shellHandlers, channel, payload, { log });
         });
       }
+      updates = startUpdates({
+        settings: { url: UPDATE_URL, publicKey: UPDATE_PUBLIC_KEY, packaged: app.isPackaged, current: app.getVersion(), env: process.env },
+        makeUpdater: async () => (await import('electron-updater')).autoUpdater,
+        loadProvider: async () => (await import('./update-feed')).SignedFeedProvider,
+        emit: (payload) => send({ event: 'update.changed', payload }),
+        log,
+      });
       createWindow();
       if (pendingUrl) void openProtocolUrl(pendingUrl);
       app.on('activate', () => {
@@ -241,6 +266,7 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
   app.on('before-quit', (e) => {
     if (closing || !backend) return;
     closing = true;
+    updates?.stop();
     e.preventDefault();
     void backend.close().finally(() => app.quit());
   });

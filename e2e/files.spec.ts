@@ -12,6 +12,7 @@ import { writeTestFile } from '../main/features/transfer/testing';
 import {
   cleanupRendererBuild,
   openApp,
+  readmeScreenshot,
   realUes,
   screenshot,
   startLabSession,
@@ -19,6 +20,7 @@ import {
   type AppPage,
   type LabSession,
 } from './harness';
+import { expectAccessible } from './a11y';
 
 const T = { timeout: READY_TIMEOUT_MS };
 let session: LabSession;
@@ -70,16 +72,20 @@ test('alice sends a file by path; bob accepts; it is saved identical and "Show i
   assert.equal(await offer.getByRole('alert').count(), 0, 'no executable warning for a PDF');
   await card(alice.page, 'offering').filter({ hasText: 'Waiting for the contact to accept' }).waitFor(T);
   await screenshot(bob.page, 'files-offer');
+  await expectAccessible(bob.page, 'transfers-offer');
+  await expectAccessible(alice.page, 'transfers-send-form');
   await offer.getByRole('button', { name: 'Accept file' }).click();
   const got = card(bob.page, 'done');
   await got.filter({ hasText: 'minutes.pdf' }).waitFor(T);
   assert.match(await got.innerText(), /Received/);
   await card(alice.page, 'done').filter({ hasText: 'Sent' }).waitFor(T);
+  await readmeScreenshot(bob.page, 'file-transfer');
   await got.getByRole('button', { name: 'Show in folder' }).click();
   const path = await got.locator('code').innerText();
   assert.match(path, /downloads\/minutes\.pdf$/);
   assert.equal(await sha256File(path), sha);
   await screenshot(bob.page, 'files-received');
+  await expectAccessible(bob.page, 'transfers');
 });
 
 test('an executable offer is flagged; bob declines; alice sees it declined', async () => {

@@ -12,6 +12,7 @@ import { startConfLab } from '../main/features/conference/testing';
 import {
   cleanupRendererBuild,
   openApp,
+  readmeScreenshot,
   realUes,
   screenshot,
   startLabSession,
@@ -19,6 +20,7 @@ import {
   type AppPage,
   type LabSession,
 } from './harness';
+import { expectAccessible } from './a11y';
 
 const T = { timeout: READY_TIMEOUT_MS };
 let session: LabSession;
@@ -78,6 +80,7 @@ test('alice creates a group chat inviting bob; bob joins from the invitation; ca
   await a.getByRole('heading', { name: 'Launch plan' }).waitFor(T);
 
   await b.getByRole('group', { name: 'Invitation to Launch plan' }).waitFor(T);
+  await expectAccessible(b, 'group-chat-invitation');
   assert.match(
     await b.getByRole('group', { name: 'Invitation to Launch plan' }).innerText(),
     /alice@parley\.test invites you to Launch plan/,
@@ -87,6 +90,8 @@ test('alice creates a group chat inviting bob; bob joins from the invitation; ca
 
   await a.getByRole('button', { name: 'Invite', exact: true }).click();
   const dlg = a.getByRole('dialog', { name: 'Invite to the group chat' });
+  await dlg.waitFor(T);
+  await expectAccessible(a, 'group-chat-invite-dialog');
   await dlg.getByLabel('SIP addresses to invite').fill(session.lab.aor('carol'));
   await dlg.getByRole('button', { name: 'Send invitations' }).click();
   await dlg.waitFor({ state: 'detached', ...T });
@@ -144,6 +149,8 @@ test('a private message reaches only its recipient', async () => {
   await log(c).locator('.bubble.in').filter({ hasText: 'public again' }).waitFor(T);
   assert.equal(await log(c).getByText('psst, only for alice').count(), 0);
   await screenshot(a, 'group-chat');
+  await readmeScreenshot(a, 'group-chat');
+  await expectAccessible(a, 'group-chat');
 });
 
 test('carol leaves: the others see two participants; her room says she left', async () => {

@@ -2,7 +2,7 @@
 // backend), drives Debian's Chromium through playwright-core with a fresh profile, waits on DOM readiness (never sleeps),
 // and saves screenshots to test-results/.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,10 +119,31 @@ export function unnamedControls(page: Page): Promise<string[]> {
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** The README's screenshots (docs/screenshots/<name>.png), taken by the lab specs so they show the app as it is.
+ *  Every run writes test-results/readme-<name>.png; `npm run screenshots` (PARLEY_README_SCREENSHOTS=1) also writes them
+ *  into docs/screenshots/ to be committed (not on every test run: they would change with every clock reading). */
+export const README_SHOTS_DIR = join(ROOT, 'docs', 'screenshots');
+export const README_SHOTS = ['chat', 'security-panel', 'group-chat', 'file-transfer'] as const;
+
+export async function readmeScreenshot(page: Page, name: (typeof README_SHOTS)[number]): Promise<string> {
+  // A picture meant for reading: no focus ring or hover from the last click, an open dialog shown from its top.
+  await page.evaluate(`(() => {
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    for (const d of document.querySelectorAll('[role="dialog"]')) d.scrollTop = 0;
+  })()`);
+  await page.mouse.move(0, 0);
+  const file = await screenshot(page, `readme-${name}`, { fullPage: false });
+  if (process.env.PARLEY_README_SCREENSHOTS === '1') {
+    await mkdir(README_SHOTS_DIR, { recursive: true });
+    await copyFile(file, join(README_SHOTS_DIR, `${name}.png`));
+  }
+  return file;
+}
+
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: opts.fullPage ?? true });
   return file;
 }
 

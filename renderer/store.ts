@@ -11,6 +11,7 @@ import { securitySlice } from './slices/security/slice';
 import { uiSlice } from './slices/ui/slice';
 import { transfersSlice } from './slices/transfers/slice';
 import { roomsSlice } from './slices/rooms/slice';
+import { updateSlice } from './slices/update/slice';
 
 export type { AppState, AppStore } from './slices/shared';
 
@@ -24,5 +25,6 @@ export function createAppStore(client: IpcClient): AppStore {
     ...uiSlice(client)(...a),
     ...transfersSlice(client)(...a),
     ...roomsSlice(client)(...a),
+    ...updateSlice(client)(...a),
   }));
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates the raster icons in assets/ from the SVG sources, with Debian tools (scripts/setup.sh installs them):
+// Generates the raster icons in assets/ from the SVG sources, with Debian tools (npm run setup installs them: scripts/ensure.mjs):
 // rsvg-convert (librsvg2-bin) renders PNGs, ImageMagick's convert packs the ICO files, png2icns (icnsutils) the ICNS.
 // The outputs are committed, so packaging and tests need none of these tools; app/tests/assets.test.ts checks that every
 // file below exists with its sizes and that assets/icons.json still names the sources' hashes (regenerate after an edit).

@@ -19,6 +19,7 @@ import {
   SecurityView,
   TransferView,
   TypingView,
+  UpdateView,
   displayName,
   filePath,
   id,
@@ -140,6 +141,12 @@ export const invokeChannels = {
   'conference.messages': { request: room, response: array(RoomMessageView, { max: 2000 }) },
   /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
   'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
+  /** Application updates, answered by the shell (app/updater.ts in Electron; the web host answers `unsupported`). */
+  'update.get': { request: empty, response: UpdateView, by: 'shell' },
+  /** Checks the update feed now (the shell also checks at start and every few hours); resolves with the state after. */
+  'update.check': { request: empty, response: UpdateView, by: 'shell' },
+  /** Quits and installs the downloaded update (state `ready`); UPDATE_NOT_READY otherwise. */
+  'update.install': { request: empty, response: nul(), by: 'shell' },
 } as const satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown>; by?: 'shell' }>;
 
 /** Event channels: main -> renderer. */
@@ -157,6 +164,8 @@ export const eventChannels = {
   'room.invitation': InvitationView,
   /** Emitted by the shell (sip:/im: link, notification click): show this conversation. */
   'conversation.focus': object({ conversationId: id }),
+  /** Emitted by the Electron shell when the update state changes (an update is downloading, ready to install, ...). */
+  'update.changed': UpdateView,
 } as const satisfies Record<string, Schema<unknown>>;
 
 export type InvokeChannel = keyof typeof invokeChannels;

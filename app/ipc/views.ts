@@ -253,3 +253,26 @@ export const InvitationView = object({
   at: timestamp,
 });
 export type InvitationView = Infer<typeof InvitationView>;
+
+// ---- application updates (Electron shell; docs/app.md "Updates") ---------------------------------------------------
+
+/** `unsupported`: this shell does not update itself (the web host); `disabled`: updates are off (`reason` says why:
+ *  a development build, PARLEY_UPDATES=off, or a build without an update feed or key); `idle`: up to date or not checked
+ *  yet; `checking`; `downloading` `version` (`percent`); `ready`: `version` is downloaded and verified, it is installed on
+ *  restart (`update.install`) or when the app quits; `error`: the last check or download failed (`failure`). */
+export const UpdateState = literal('unsupported', 'disabled', 'idle', 'checking', 'downloading', 'ready', 'error');
+export type UpdateState = Infer<typeof UpdateState>;
+const semverText = string({ min: 1, max: 64, pattern: /^[0-9A-Za-z.+-]+$/, patternName: 'version' });
+export const UpdateView = object({
+  state: UpdateState,
+  /** The running version. */
+  current: optional(semverText),
+  /** The version found (downloading, ready). */
+  version: optional(semverText),
+  percent: optional(number({ min: 0, max: 100 })),
+  reason: optional(shortText),
+  failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
+  /** When the last check finished. */
+  checkedAt: optional(timestamp),
+});
+export type UpdateView = Infer<typeof UpdateView>;

@@ -9,6 +9,11 @@ class FakeApp extends EventEmitter {
   readyResolve!: () => void;
   readonly ready = new Promise<void>((r) => (this.readyResolve = r));
   isReady = false;
+  /** A development run (not packaged): the updater stays off. */
+  isPackaged = false;
+  getVersion() {
+    return '0.1.0';
+  }
   requestSingleInstanceLock() {
     rec('requestSingleInstanceLock');
     return true;

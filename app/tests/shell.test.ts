@@ -182,6 +182,15 @@ test('app:// serves the renderer with the CSP header and nothing else', async ()
   }
 });
 
+test('updates: a development run reports them off over update.get/update.check; install is refused', async () => {
+  const get = await invoke('update.get', {});
+  assert.deepEqual(get, { ok: true, result: { state: 'disabled', current: '0.1.0', reason: 'Development build: updates are off.' } });
+  assert.deepEqual(await invoke('update.check', {}), get);
+  const inst = await invoke('update.install', {});
+  assert.equal(inst.ok, false);
+  assert.equal(inst.error?.code, 'UPDATE_NOT_READY');
+});
+
 test('quit closes the backend once before exiting', async () => {
   let prevented = false;
   fake.app.emit('before-quit', { preventDefault: () => (prevented = true) });

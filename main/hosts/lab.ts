@@ -9,7 +9,8 @@ import type { LocalLabInfo } from '../ue/local-lab';
 export type { LocalLabInfo };
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_LAB_STATE = join(REPO_ROOT, '.lab');
+/** <repo>/.lab, or PARLEY_LAB_STATE (a test points `npm start` at a lab it started on free ports). */
+export const DEFAULT_LAB_STATE = process.env.PARLEY_LAB_STATE ? resolve(process.env.PARLEY_LAB_STATE) : join(REPO_ROOT, '.lab');
 
 /** Reads <state>/lab.json (+ the subscriber table for passwords); null when no lab is running there. */
 export async function runningLab(stateDir = DEFAULT_LAB_STATE): Promise<LocalLabInfo | null> {

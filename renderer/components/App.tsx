@@ -13,6 +13,7 @@ import { LinkPrompt } from './LinkPrompt';
 import { Notices } from './Notices';
 import { SecurityPanel } from './SecurityPanel';
 import { ThemeToggle } from './ThemeToggle';
+import { UpdateBanner } from './UpdateBanner';
 
 export function App() {
   const theme = useApp(selectTheme);
@@ -36,7 +37,7 @@ export function App() {
   return (
     <div className="app" data-ready={acc.loaded ? 'true' : 'false'}>
       <header className="topbar">
-        <span className="brand">Parley</span>
+        <h1 className="brand">Parley</h1>
         <ConnectionStatus />
         <span className="spacer" />
         {account ? <span className="me muted">{account.displayName ?? account.aor}</span> : null}
@@ -47,6 +48,7 @@ export function App() {
           </button>
         ) : null}
       </header>
+      <UpdateBanner />
       {!acc.loaded ? (
         <main className="loading" role="status">
           Loading…
@@ -54,7 +56,7 @@ export function App() {
       ) : !account ? (
         <AccountSetup />
       ) : (
-        <div className="workspace">
+        <main className="workspace">
           <div className="side-col">
             <ConversationList />
             <RoomsPanel />
@@ -64,11 +66,11 @@ export function App() {
           ) : selected ? (
             <ChatView key={selected.id} conversation={selected} />
           ) : (
-            <main className="empty-chat muted">
+            <div className="empty-chat muted">
               <p>Select a conversation or start a new one.</p>
-            </main>
+            </div>
           )}
-        </div>
+        </main>
       )}
       <SecurityPanel />
       <LinkPrompt />

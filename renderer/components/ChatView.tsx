@@ -69,13 +69,10 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
           <h2>{c.title}</h2>
           <span className="muted peer">{c.peer}</span>
         </div>
-        <button
-          type="button"
-          className="ghost sec-button"
-          onClick={() => void openPanel(c.id)}
-          aria-label="Security details and safety number"
-        >
+        <button type="button" className="ghost sec-button" onClick={() => void openPanel(c.id)}>
+          {/* Named by its content (visible words first: WCAG 2.5.3 label in name), then what the button does. */}
           <SecurityBadge summary={c.security} view={sec} />
+          <span className="sr-only">, security details and safety number</span>
         </button>
         {c.kind === 'direct' ? (
           <button type="button" onClick={() => void (c.blocked ? unblock(c.peer) : block(c.peer))}>

@@ -30,12 +30,12 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
   return (
     <div className="backdrop">
       <div ref={ref} className="dialog" role="dialog" aria-modal="true" aria-labelledby={id} onKeyDown={onKey}>
-        <header className="dialog-header">
+        <div className="dialog-header">
           <h2 id={id}>{title}</h2>
           <button type="button" className="ghost" onClick={onClose} aria-label="Close">
             ✕
           </button>
-        </header>
+        </div>
         {children}
       </div>
     </div>

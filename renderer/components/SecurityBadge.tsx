@@ -6,10 +6,13 @@ export function SecurityBadge({
   summary,
   view,
   compact,
+  hideText,
 }: {
   summary?: ConversationView['security'];
   view?: SecurityView;
   compact?: boolean;
+  /** The facts are said elsewhere (a conversation row says them after the title): icons only, hidden from readers. */
+  hideText?: boolean;
 }) {
   const f = securityFacts(view, summary);
   if (!f) return null;
@@ -25,7 +28,7 @@ export function SecurityBadge({
     },
   ];
   return (
-    <span className={`sec-badge ${compact ? 'compact' : ''}`}>
+    <span className={`sec-badge ${compact ? 'compact' : ''}`} aria-hidden={hideText ? 'true' : undefined}>
       {items.map((i) => (
         <span key={i.key} className={`sec-item sec-${i.key} ${i.on ? 'on' : 'off'}`} title={i.text}>
           <span aria-hidden="true">{i.icon}</span>

@@ -22,11 +22,13 @@ export function bindStore(client: IpcClient, store: AppStore, isVisible: () => b
     client.on('room.message', (m) => s().addRoomMessage(m)),
     client.on('room.invitation', (v) => s().upsertInvitation(v)),
     client.on('conversation.focus', ({ conversationId }) => void s().select(conversationId)),
+    client.on('update.changed', (v) => s().setUpdate(v)),
     client.onStatus((status, reason) => {
       s().setLink(status, reason);
       if (status === 'open') {
         void s().loadAccount();
         void s().loadRooms();
+        void s().loadUpdate();
       }
     }),
   ];

@@ -11,6 +11,7 @@ import type { SecuritySlice } from './security/state';
 import type { UiSlice } from './ui/state';
 import type { TransfersSlice } from './transfers/state';
 import type { RoomsSlice } from './rooms/state';
+import type { UpdateSlice } from './update/state';
 
 export type AppState = AccountSlice &
   ConversationsSlice &
@@ -19,7 +20,8 @@ export type AppState = AccountSlice &
   SecuritySlice &
   UiSlice &
   TransfersSlice &
-  RoomsSlice;
+  RoomsSlice &
+  UpdateSlice;
 export type Slice<T> = (client: IpcClient) => StateCreator<AppState, [], [], T>;
 export type AppStore = StoreApi<AppState>;
 

@@ -62,6 +62,23 @@ export const HOST_ERRORS = group('hosts', {
     'This profile is in use by another Parley process.',
     'USAGE',
   ],
+  UPDATE_CHECK_FAILED: [
+    'The update feed could not be read (network, HTTP status, malformed channel file).',
+    'Could not check for updates.',
+  ],
+  UPDATE_DOWNLOAD_FAILED: [
+    'Downloading the update failed or its SHA-512 did not match the signed channel file.',
+    'The update could not be downloaded.',
+  ],
+  UPDATE_NOT_READY: ['update.install was called with no downloaded, verified update.', 'No update is ready to install.'],
+  UPDATE_SIGNATURE_INVALID: [
+    "The update channel file's Ed25519 signature is missing or does not verify with the app's update key.",
+    'An update was refused: it is not signed by the publisher.',
+  ],
+  UPDATE_UNSUPPORTED: [
+    'This shell does not update itself (the web host: the repository is updated instead).',
+    'This version of Parley does not update itself.',
+  ],
 });
 
 /** app/ipc/contract.ts spells these in IPC_ERROR and FEATURE_UNAVAILABLE (it may not import main/); a test keeps them equal. */

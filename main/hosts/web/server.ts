@@ -50,7 +50,15 @@ export const webShell: ShellHandlers = {
     const c = classifyLink(url);
     return c.ok ? { decision: 'delegated', url: c.url } : { decision: 'refused', url: url.slice(0, 2048), reason: c.reason };
   },
+  // The browser build is updated with the repository (git pull, then npm start), not by itself.
+  'update.get': async () => WEB_UPDATE_VIEW,
+  'update.check': async () => WEB_UPDATE_VIEW,
+  'update.install': async () => {
+    throw new ParleyError('UPDATE_UNSUPPORTED', 'the web host does not update itself');
+  },
 };
+
+const WEB_UPDATE_VIEW = { state: 'unsupported', reason: 'The browser version is updated with the repository.' } as const;
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? newToken();
