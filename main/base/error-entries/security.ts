@@ -7,7 +7,10 @@ export const SECURITY_ERRORS = group('security', {
   CRYPTO_NOT_READY: ['Security code ran before initCrypto() loaded libsodium.', U.internal],
 
   E2E_BAD_FORMAT: ['An end-to-end envelope, session frame or key field is malformed.', U.protectedUnreadable],
-  E2E_BAD_INNER: ['The content sealed in an envelope is not CPIM, or its Message-ID differs from the envelope.', U.tampered],
+  E2E_BAD_INNER: [
+    'The content sealed in an envelope is not CPIM, or its Message-ID or DateTime differs from the envelope header.',
+    U.tampered,
+  ],
   E2E_NOT_FOR_ME: ['An envelope is not addressed to this account, or was sealed to another identity key of it.', U.protectedUnreadable],
   E2E_NO_IDENTITY: [
     'End-to-end protection was asked for without an identity key.',
