@@ -1,6 +1,6 @@
 // The typed IPC contract between the renderer and main (Electron IPC or the web host's WebSocket): ONE channel map.
 // Every request is validated in main, every response and event in the renderer. No node or electron imports here.
-import { array, boolean, literal, nul, nullable, number, object, optional, string, unknown, type Infer, type Schema } from './schema';
+import { array, boolean, list, literal, nul, nullable, number, object, optional, string, unknown, type Infer, type Schema } from './schema';
 import {
   AccountView,
   ConnectionView,
@@ -35,7 +35,8 @@ const transfer = object({ transferId: id });
 const room = object({ roomId: id });
 const participants = array(sipUri, { max: 100 });
 
-/** Invoke channels: request -> response. `by: 'shell'` channels are answered by the shell (Electron main / web host),
+/** Invoke channels: request -> response. Responses that are lists of independent items use `list()` (a bad item is left
+ *  out and logged, never failing the reply); requests use `array()`. `by: 'shell'` channels are answered by the shell (Electron main / web host),
  *  every other channel by the `UeBackend`. */
 export const invokeChannels = {
   'account.get': { request: empty, response: nullableAccount },
@@ -59,7 +60,7 @@ export const invokeChannels = {
   'connection.get': { request: empty, response: ConnectionView },
   'conversations.list': {
     request: object({ search: optional(string({ max: 256 })) }),
-    response: array(ConversationView, { max: 5000 }),
+    response: list(ConversationView, { max: 5000 }),
   },
   /** Opens (creating if needed) the one-to-one conversation with `peer`. */
   'conversations.open': { request: object({ peer: sipUri }), response: ConversationView },
@@ -72,7 +73,7 @@ export const invokeChannels = {
       before: optional(string({ min: 1, max: 256 })),
       limit: number({ integer: true, min: 1, max: MAX_PAGE }),
     }),
-    response: object({ messages: array(MessageView, { max: MAX_PAGE }), nextCursor: optional(string({ min: 1, max: 256 })) }),
+    response: object({ messages: list(MessageView, { max: MAX_PAGE }), nextCursor: optional(string({ min: 1, max: 256 })) }),
   },
   /** Queues a message; progress arrives as `message.upserted`. Refused with PEER_KEY_CHANGED while sendBlocked. */
   'messages.send': {
@@ -101,7 +102,7 @@ export const invokeChannels = {
     request: object({ conversationId: id, passphrase: nullable(string({ min: 8, max: 1024 })) }),
     response: SecurityView,
   },
-  search: { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
+  search: { request: object({ query: string({ min: 1, max: 256 }) }), response: list(SearchHit, { max: 200 }) },
   /** Offers a file (RFC 5547 push) to the conversation's peer. `path` is on the machine running main: the web host takes a
    *  typed path, Electron one from its file dialog or a drop. The renderer never reads files. Progress: `transfer.upserted`. */
   'files.send': { request: object({ conversationId: id, path: filePath }), response: object({ transferId: id }) },
@@ -112,7 +113,7 @@ export const invokeChannels = {
   'files.cancel': { request: transfer, response: nul() },
   /** Pulls the missing part of an interrupted incoming file from its sender (a=file-range). */
   'files.resume': { request: transfer, response: nul() },
-  'files.list': { request: conv, response: array(TransferView, { max: 1000 }) },
+  'files.list': { request: conv, response: list(TransferView, { max: 1000 }) },
   /** "Show in folder" for a received file. Answered by the backend with 'delegated' + path (the web host cannot open a file
    *  manager); Electron should answer it in the shell with shell.showItemInFolder (make it `by: 'shell'` there). */
   'files.reveal': { request: transfer, response: RevealResult },
@@ -136,8 +137,8 @@ export const invokeChannels = {
     response: object({ messageId: id }),
   },
   'conference.leave': { request: room, response: nul() },
-  'conference.list': { request: empty, response: array(RoomView, { max: 200 }) },
-  'conference.messages': { request: room, response: array(RoomMessageView, { max: 2000 }) },
+  'conference.list': { request: empty, response: list(RoomView, { max: 200 }) },
+  'conference.messages': { request: room, response: list(RoomMessageView, { max: 2000 }) },
   /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
   'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
 } as const satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown>; by?: 'shell' }>;

@@ -1,6 +1,6 @@
 // Public view types crossing the IPC boundary, with their runtime schemas. Views carry public data only:
 // never a password, a private key, a session key or a stored credential.
-import { array, boolean, literal, nullable, number, object, optional, string, type Infer } from './schema';
+import { boolean, list, literal, nullable, number, object, optional, string, type Infer } from './schema';
 
 // ---- primitives ----------------------------------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ export const ConversationView = object({
   /** The peer (direct) or the conference focus URI (group). */
   peer: sipUri,
   title: displayName,
-  participants: optional(array(sipUri, { max: 256 })),
+  participants: optional(list(sipUri, { max: 256 })),
   unread: count,
   last: optional(object({ text: string({ max: 280 }), at: timestamp, direction: literal('in', 'out') })),
   blocked: boolean(),
@@ -218,7 +218,7 @@ export const RoomView = object({
   subject: optional(string({ max: 256 })),
   state: literal('joining', 'joined', 'left', 'failed'),
   failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
-  participants: array(RoomParticipantView, { max: 1000 }),
+  participants: list(RoomParticipantView, { max: 1000 }),
   /** Group end-to-end encryption (sender keys); `allKeyed`: every member holds our key and we hold theirs. */
   e2e: literal('on', 'off'),
   allKeyed: boolean(),
