@@ -16,12 +16,12 @@ import {
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INVOKE_CHANNELS, IPC_ERROR, type UeBackend, type UeEvent } from './ipc/contract';
+import { BACKEND_METHOD, FEATURE_UNAVAILABLE, INVOKE_CHANNELS, IPC_ERROR, IpcError, type UeBackend, type UeEvent } from './ipc/contract';
 import { classifyLink } from './ipc/links';
 import type { KeyWrapper } from '../main/security/key-wrapper';
 import { checkEvent, dispatchInvoke, type ShellHandlers } from './ipc/dispatch';
 import { resolveStatic, securityHeaders } from '../main/hosts/static';
-import { safeStorageWrapper } from './keywrapper';
+import { desktopKeyProtection } from './keywrapper';
 import {
   APP_HOST,
   APP_INDEX,
@@ -45,8 +45,11 @@ export const NOTIFICATION_ICON_PATH = iconPath(HERE, NOTIFICATION_ICON);
 export interface BackendContext {
   /** Per-user data directory (history, key store). */
   dataDir: string;
-  /** OS-backed key wrapper, or null when only obfuscation is available (use a passphrase then). */
+  /** OS-backed key wrapper, or null when only obfuscation is available: then `passphrase` is set (never a key file). */
   keyWrapper: KeyWrapper | null;
+  passphrase?: string;
+  /** app.isPackaged: a packaged build offers no local lab (account.useLocalLab answers FEATURE_UNAVAILABLE). */
+  packaged: boolean;
   log: (line: string) => void;
 }
 
@@ -209,7 +212,9 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
         }
       });
 
-      backend = await makeBackend({ dataDir: app.getPath('userData'), keyWrapper: safeStorageWrapper(safeStorage, process.platform), log });
+      const keys = desktopKeyProtection(safeStorage, process.platform, process.env);
+      const made = await makeBackend({ dataDir: app.getPath('userData'), ...keys, packaged: app.isPackaged, log });
+      backend = app.isPackaged ? withoutLab(made) : made;
       backend.subscribe((e) => {
         send(e);
         notify(e);
@@ -230,7 +235,12 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       });
     })
     .catch((err: unknown) => {
-      dialog.showErrorBox('Parley could not start', err instanceof Error ? err.message : String(err));
+      // A registered error carries the text meant for the user (e.g. KEYSTORE_NO_PROTECTION: what to do about it).
+      const userText = (err as { userText?: unknown } | null)?.userText;
+      dialog.showErrorBox(
+        'Parley could not start',
+        typeof userText === 'string' ? userText : err instanceof Error ? err.message : String(err),
+      );
       app.exit(1);
     });
 
@@ -244,4 +254,16 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     e.preventDefault();
     void backend.close().finally(() => app.quit());
   });
+}
+
+/** A packaged build has no lab, whatever the backend was built with: the lab channel is unavailable and says so. */
+export function withoutLab(backend: UeBackend): UeBackend {
+  const out: Record<string, unknown> = {};
+  for (const m of [...Object.values(BACKEND_METHOD), 'subscribe', 'close'] as const) {
+    const fn = backend[m] as unknown;
+    if (typeof fn === 'function') out[m] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(backend, args);
+  }
+  out.accountUseLocalLab = () => Promise.reject(new IpcError(FEATURE_UNAVAILABLE, 'This build has no local lab: configure an account.'));
+  out.accountCapabilities = async () => ({ ...(await backend.accountCapabilities({})), localLab: false });
+  return out as unknown as UeBackend;
 }

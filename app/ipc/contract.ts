@@ -56,6 +56,8 @@ export const invokeChannels = {
     response: AccountView,
   },
   'account.signOut': { request: empty, response: nul() },
+  /** What this backend offers beyond the contract's core: `localLab` (account.useLocalLab works; never in a packaged app). */
+  'account.capabilities': { request: empty, response: object({ localLab: boolean() }) },
   /** Snapshot of the registration state (the renderer then follows `connection.changed`). */
   'connection.get': { request: empty, response: ConnectionView },
   'conversations.list': {
@@ -191,6 +193,7 @@ export interface UeBackend {
   accountConfigure(req: Req<'account.configure'>): Promise<Res<'account.configure'>>;
   accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>>;
   accountSignOut(req: Req<'account.signOut'>): Promise<Res<'account.signOut'>>;
+  accountCapabilities(req: Req<'account.capabilities'>): Promise<Res<'account.capabilities'>>;
   connectionGet(req: Req<'connection.get'>): Promise<Res<'connection.get'>>;
   conversationsList(req: Req<'conversations.list'>): Promise<Res<'conversations.list'>>;
   conversationsOpen(req: Req<'conversations.open'>): Promise<Res<'conversations.open'>>;
@@ -238,6 +241,7 @@ export const BACKEND_METHOD = {
   'account.configure': 'accountConfigure',
   'account.useLocalLab': 'accountUseLocalLab',
   'account.signOut': 'accountSignOut',
+  'account.capabilities': 'accountCapabilities',
   'connection.get': 'connectionGet',
   'conversations.list': 'conversationsList',
   'conversations.open': 'conversationsOpen',

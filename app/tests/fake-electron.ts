@@ -6,6 +6,8 @@ export const calls: { what: string; args: unknown[] }[] = [];
 const rec = (what: string, ...args: unknown[]) => calls.push({ what, args });
 
 class FakeApp extends EventEmitter {
+  /** Test driver: app.isPackaged as the shell reads it. */
+  isPackaged = false;
   readyResolve!: () => void;
   readonly ready = new Promise<void>((r) => (this.readyResolve = r));
   isReady = false;
@@ -135,8 +137,10 @@ export class Notification extends EventEmitter {
 }
 
 export const safeStorage = {
+  /** Test driver: the Linux backend safeStorage reports ('basic_text' = no keyring). */
+  backendName: 'basic_text',
   isEncryptionAvailable: () => true,
-  getSelectedStorageBackend: () => 'basic_text',
+  getSelectedStorageBackend: () => safeStorage.backendName,
   encryptString: (s: string) => Buffer.from(s),
   decryptString: (b: Buffer) => b.toString(),
 };

@@ -3,15 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleShell, ROOT } from './shell-bundle';
 import type * as FakeElectron from './fake-electron';
 import type { MemoryBackend as MemoryBackendT } from '../../main/hosts/web/memory-backend';
 import type { BackendContext } from '../shell';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
 let fake: typeof FakeElectron;
 let backend: MemoryBackendT;
@@ -25,35 +23,14 @@ const invoke = (channel: string, payload: unknown, event: unknown = trusted) =>
   (fake.ipcMain.handlers.get(channel) as Handler)(event, payload);
 
 before(async () => {
-  // Inside the repo (gitignored .parley-test/) so the bundle's external packages resolve from node_modules.
-  await mkdir(join(ROOT, '.parley-test'), { recursive: true });
-  dir = await mkdtemp(join(ROOT, '.parley-test', 'shell-'));
+  const mod = await bundleShell();
+  dir = mod.dir;
   execFileSync(process.execPath, [join(ROOT, 'scripts/build-renderer.mjs'), '--outdir', join(dir, 'renderer')]);
-  const outfile = join(dir, 'app', 'shell-under-test.mjs');
-  await build({
-    stdin: {
-      contents: `export * from './app/shell'; export * as fake from './app/tests/fake-electron'; export { MemoryBackend } from './main/hosts/web/memory-backend';`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'fake-electron',
-        setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })),
-      },
-    ],
-  });
-  const mod = await import(pathToFileURL(outfile).href);
   fake = mod.fake;
   backend = new mod.MemoryBackend({ password: 'pw' });
   backend.close = async () => void closed++;
   const windowCreated = new Promise((r) => fake.app.once('web-contents-created', r));
+  process.env.PARLEY_PASSPHRASE = 'shell test passphrase'; // no keyring in the fake (basic_text): the shell needs one
   mod.runShell(async (c: BackendContext) => {
     ctx = c;
     return backend;
@@ -87,7 +64,11 @@ test('lifecycle: single-instance lock, sandbox for all, protocol clients, window
   assert.equal(wp.webSecurity, true);
   assert.match(String(wp.preload), /preload\.cjs$/);
   assert.match(String(win.options.icon), /\/assets\/icons\/256x256\.png$/, 'window icon (Linux, Windows)');
-  assert.equal(ctx.keyWrapper, process.platform === 'linux' ? null : ctx.keyWrapper, 'basic_text safeStorage is not used on Linux');
+  if (process.platform === 'linux') {
+    assert.equal(ctx.keyWrapper, null, 'basic_text safeStorage is not used on Linux');
+    assert.equal(ctx.passphrase, 'shell test passphrase', 'PARLEY_PASSPHRASE instead, never a key file');
+  }
+  assert.equal(ctx.packaged, false);
 });
 
 test('hardening: navigation, redirects, popups, webviews, permissions are all denied', () => {

@@ -47,6 +47,8 @@ export interface CreateUeOptions {
   keyWrapper?: KeyWrapper | null;
   /** Key store passphrase (else PARLEY_PASSPHRASE, else the dev key file). */
   passphrase?: string;
+  /** false: never fall back to the dev key file (KEYSTORE_NO_PROTECTION instead; the desktop app). Default true. */
+  allowKeyFile?: boolean;
   now?: () => number;
   /** Clock + timers (typing expiry); defaults to real timers over `now`. */
   clock?: UeClock;
@@ -88,6 +90,7 @@ export async function createUe(opts: CreateUeOptions): Promise<Ue> {
     passphrase: opts.passphrase,
     env: opts.env ?? process.env,
     argon2: opts.argon2,
+    allowKeyFile: opts.allowKeyFile,
   });
   const ue = new UeImpl(opts, wrapper);
   const saved = await readAccountFile(opts.profileDir);
@@ -215,6 +218,10 @@ class UeImpl implements CoreBackend, Omit<Ue, keyof FeatureMethods<typeof FEATUR
       this.#hub.emit('account.changed', this.#account);
       return this.#account;
     });
+  }
+
+  async accountCapabilities(): Promise<Res<'account.capabilities'>> {
+    return { localLab: this.opts.labFactory !== undefined };
   }
 
   async accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>> {

@@ -66,6 +66,11 @@ export const SECURITY_ERRORS = group('security', {
   KEYSTORE_CORRUPT: ['The key store file or its passphrase blob is malformed.', 'Your key store is damaged.', 'USAGE'],
   KEYSTORE_EXISTS: ['A key store was to be created where one already exists.', 'A key store already exists here.', 'USAGE'],
   KEYSTORE_NOT_FOUND: ['No key store file exists at the path.', 'No key store was found.', 'USAGE'],
+  KEYSTORE_NO_PROTECTION: [
+    'Neither OS key storage nor a passphrase is available, and the plain key file fallback is not allowed (the desktop app).',
+    'Parley cannot protect your keys: no OS keyring is available. Start a keyring (Secret Service or KWallet) or set PARLEY_PASSPHRASE, then restart Parley.',
+    'USAGE',
+  ],
   KEYSTORE_UNWRAP_FAILED: [
     'The key wrapper (OS key storage, passphrase or key file) could not unwrap the storage key.',
     'Your key store could not be unlocked.',
