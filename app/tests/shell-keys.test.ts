@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { bundleShell, type ShellBundle } from './shell-bundle';
+import { bundleShell, type ShellBundle } from './shell-bundle.test-data';
 import type { BackendContext } from '../shell';
 import { WRAPPER_EXTERNAL } from '../../main/security/key-wrapper';
 

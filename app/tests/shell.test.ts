@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleShell, ROOT } from './shell-bundle';
+import { bundleShell, ROOT } from './shell-bundle.test-data';
 import type * as FakeElectron from './fake-electron';
 import type { MemoryBackend as MemoryBackendT } from '../../main/hosts/web/memory-backend';
 import type { BackendContext } from '../shell';
