@@ -4,9 +4,10 @@ import { boolean, list, literal, nullable, number, object, optional, string, typ
 
 // ---- primitives ----------------------------------------------------------------------------------------------------
 
-/** sip:/sips: URI with a user part (an AoR or a peer), or a tel: URI (RFC 3261 s.19.1, RFC 3966). */
+/** sip:/sips: URI with a user part (an AoR or a peer), or a tel: URI (RFC 3261 s.19.1, RFC 3966). No invisible or
+ *  reordering character anywhere (controls, format characters such as bidi overrides, default-ignorables: issue 12). */
 export const SIP_URI_RE =
-  /^(?:sips?:[^\s@<>"]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"]{0,256})?|tel:\+?[0-9().-]{1,32}(?:;[^\s<>"]{0,128})?)$/;
+  /^(?:sips?:[^\s@<>"\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"\p{C}\p{Default_Ignorable_Code_Point}]{0,256})?|tel:\+?[0-9().-]{1,32}(?:;[^\s<>"\p{C}\p{Default_Ignorable_Code_Point}]{0,128})?)$/u;
 /** Outbound proxy: `tls://127.0.0.1:5061` style transport URL, or a sip:/sips: URI (`sip:127.0.0.1;transport=tls`). */
 export const PROXY_RE = /^(?:(?:udp|tcp|tls|ws|wss):\/\/[A-Za-z0-9.\-[\]:]{1,260}(?:\/[^\s]{0,256})?|sips?:[^\s<>"]{1,300})$/;
 /** Opaque ids chosen by main (history row ids, IMDN Message-IDs): printable, no spaces. */

@@ -7,6 +7,7 @@ import { checkEvent, dispatchInvoke, type ShellHandlers } from '../ipc/dispatch'
 import { SIP_URI_RE, type ConversationView, type RoomView, type UeBackend } from '../ipc/contract';
 import { array, check, list, string } from '../ipc/schema';
 import { plainText } from '../ipc/text';
+import { peerFromProtocolUrl } from '../trust';
 import { isPeerAddress, normalizeAoR } from '../../main/security/aor';
 
 const conv = (id: string, peer: string): ConversationView => ({
@@ -83,6 +84,8 @@ test('peerAddress (where messages enter) accepts exactly what the IPC contract c
     `sip:${'u'.repeat(129)}@parley.test`,
     'sip:a@b@parley.test',
     'sip:b\u0001b@parley.test',
+    'sip:ali\u202Eecb@parley.test',
+    'sip:bob\u200B@parley.test',
     'sip:bob@[::1]',
     'tel:+4930123',
     'tel:+49-30-123',
@@ -102,6 +105,12 @@ test('peerAddress (where messages enter) accepts exactly what the IPC contract c
     'tel:+4930123',
     'tel:+49-30-123',
   ]);
+});
+
+test('an im: link whose address hides a bidi override or a zero-width character opens nothing', () => {
+  assert.equal(peerFromProtocolUrl('im:alice@parley.test'), 'sip:alice@parley.test');
+  assert.equal(peerFromProtocolUrl('im:ali%E2%80%AEecb@parley.test'), null);
+  assert.equal(peerFromProtocolUrl('sip:bob%E2%80%8B@parley.test'), null);
 });
 
 test('plainText strips bidi overrides, isolates, zero-width and other invisible characters', () => {

@@ -44,7 +44,7 @@ export const MAX_USER_CHARS = 128;
 
 /**
  * A peer's address as it may enter the history and the screen: normalizeAoR, plus a user part of 1..MAX_USER_CHARS
- * characters without '@' or controls (`sip:host` alone is a server, not a peer), or a tel: number of 1..32 digits. The
+ * characters without '@', controls or invisible characters (`sip:host` alone is a server, not a peer), or a tel: number of 1..32 digits. The
  * same rule as the IPC contract's `sipUri` (app/ipc/views.ts SIP_URI_RE; a test keeps them in step): what passes here
  * can always be shown. Throws SEC_BAD_AOR.
  */
@@ -58,7 +58,10 @@ export function peerAddress(input: string): string {
   const user = at > 4 ? aor.slice(4, at) : '';
   if (!user) throw new ParleyError('SEC_BAD_AOR', 'no user part', { input });
   if (user.length > MAX_USER_CHARS) throw new ParleyError('SEC_BAD_AOR', `user part over ${MAX_USER_CHARS} characters`, { input });
-  if (/[@\p{Cc}]/u.test(user)) throw new ParleyError('SEC_BAD_AOR', 'bad character in the user part', { input });
+  // no '@', and nothing invisible or reordering (the IPC contract's sipUri refuses the same: it could not be shown)
+  if (/[@\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u.test(user)) {
+    throw new ParleyError('SEC_BAD_AOR', 'bad character in the user part', { input });
+  }
   return aor;
 }
 

@@ -10,6 +10,7 @@ import { MessageBubble } from './MessageBubble';
 import { SecurityBadge } from './SecurityBadge';
 import { TransferList } from './Transfers';
 import { VirtualList } from './VirtualList';
+import { Name, personText } from './UserText';
 
 const messageKey = (m: MessageView) => m.id;
 
@@ -55,7 +56,7 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
   return (
     <section
       className={`chat ${dropping ? 'dropping' : ''}`}
-      aria-label={`Conversation with ${c.title}`}
+      aria-label={`Conversation with ${personText(c.title, c.peer)}`}
       onDragOver={(e) => {
         if (!isFileDrag(e)) return;
         e.preventDefault();
@@ -66,8 +67,10 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
     >
       <header className="chat-header">
         <div className="chat-title">
-          <h2>{c.title}</h2>
-          <span className="muted peer">{c.peer}</span>
+          <h2>
+            <Name text={c.title} max={128} />
+          </h2>
+          <Name className="muted peer" text={c.peer} />
         </div>
         <button
           type="button"
@@ -86,8 +89,12 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
       {sendBlocked ? (
         <div className="banner warn" role="alert">
           <p>
-            <strong>{c.title}&apos;s security key changed.</strong> This can happen when they reinstall Parley or use a new device, or when
-            someone is intercepting. Compare safety numbers before trusting it.
+            <strong>
+              <Name text={c.title} max={128} />
+              &apos;s security key changed.
+            </strong>{' '}
+            This can happen when they reinstall Parley or use a new device, or when someone is intercepting. Compare safety numbers before
+            trusting it.
           </p>
           <div className="row">
             <button type="button" onClick={() => void openPanel(c.id)}>
@@ -103,7 +110,7 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
         items={items}
         itemKey={messageKey}
         renderItem={render}
-        label={`Messages with ${c.title}`}
+        label={`Messages with ${personText(c.title, c.peer)}`}
         onReachTop={onReachTop}
         header={
           cm.loading ? (
@@ -117,7 +124,13 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
       />
       <TransferList conversationId={c.id} />
       <p className="typing" aria-live="polite">
-        {typingPeer ? `${c.title} is typing…` : ''}
+        {typingPeer ? (
+          <>
+            <Name text={c.title} max={128} /> is typing…
+          </>
+        ) : (
+          ''
+        )}
       </p>
       <Composer conversationId={c.id} disabledReason={disabledReason} />
     </section>

@@ -14,6 +14,7 @@ import { selectNewConversationOpen } from '../slices/ui/selectors';
 import { NewConversation } from './NewConversation';
 import { SecurityBadge } from './SecurityBadge';
 import { formatTime } from './format';
+import { Isolated, Name } from './UserText';
 
 /** Up/Down move between rows of a list of buttons. */
 export function arrowNav(e: KeyboardEvent<HTMLElement>) {
@@ -76,11 +77,20 @@ export function ConversationList() {
               onClick={() => void select(c.id)}
             >
               <span className="conv-top">
-                <span className="conv-title">{c.title}</span>
+                <Name className="conv-title" text={c.title} max={128} />
                 {c.last ? <time className="conv-time">{formatTime(c.last.at)}</time> : null}
               </span>
               <span className="conv-bottom">
-                <span className="conv-last">{c.last ? `${c.last.direction === 'out' ? 'You: ' : ''}${c.last.text}` : c.peer}</span>
+                <span className="conv-last">
+                  {c.last ? (
+                    <>
+                      {c.last.direction === 'out' ? 'You: ' : ''}
+                      <Isolated text={c.last.text} />
+                    </>
+                  ) : (
+                    <Name text={c.peer} />
+                  )}
+                </span>
                 {c.unread > 0 ? (
                   <span className="badge" aria-hidden="true">
                     {c.unread > 99 ? '99+' : c.unread}
@@ -99,7 +109,7 @@ export function ConversationList() {
             {hits.map((h) => (
               <li key={h.messageId}>
                 <button type="button" data-row className="hit" onClick={() => void select(h.conversationId)}>
-                  <span className="hit-title">{byId[h.conversationId]?.title ?? 'Conversation'}</span>
+                  <Name className="hit-title" text={byId[h.conversationId]?.title ?? 'Conversation'} max={128} />
                   <span className="hit-snippet">{h.snippet}</span>
                 </button>
               </li>
