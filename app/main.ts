@@ -4,4 +4,6 @@
 import { createUe } from '../main/ue/ue';
 import { runShell } from './shell';
 
-runShell(({ dataDir, keyWrapper, passphrase, log }) => createUe({ profileDir: dataDir, keyWrapper, passphrase, allowKeyFile: false, log }));
+runShell(({ dataDir, keyWrapper, passphrase, picked, log }) =>
+  createUe({ profileDir: dataDir, keyWrapper, passphrase, allowKeyFile: false, pickedFiles: picked, log }),
+);

@@ -32,7 +32,8 @@ import {
   PROTOCOL_SCHEMES,
   protocolUrlFromArgv,
 } from './trust';
-import { EVENT_CHANNEL } from './preload-channel';
+import { EVENT_CHANNEL, PICKED_CHANNEL } from './preload-channel';
+import { PickedFiles } from '../main/features/picked-files';
 import { iconPath, NOTIFICATION_ICON, WINDOW_ICON } from './icons';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -50,6 +51,8 @@ export interface BackendContext {
   passphrase?: string;
   /** app.isPackaged: a packaged build offers no local lab (account.useLocalLab answers FEATURE_UNAVAILABLE). */
   packaged: boolean;
+  /** Picks made in the shell (dialog, drops): pass it to createUe as `pickedFiles`. */
+  picked: PickedFiles;
   log: (line: string) => void;
 }
 
@@ -78,6 +81,8 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
   for (const s of PROTOCOL_SCHEMES) app.setAsDefaultProtocolClient(s);
 
   let win: BrowserWindow | null = null;
+  /** Files the user picked in this shell: files.send reads nothing else (main/features/picked-files.ts). */
+  const picked = new PickedFiles();
   let backend: UeBackend | null = null;
   let pendingUrl: string | null = protocolUrlFromArgv(process.argv);
 
@@ -124,6 +129,15 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
   });
 
   const shellHandlers: ShellHandlers = {
+    // the only ways a path the renderer names becomes readable: picked here, or dropped (PICKED_CHANNEL below)
+    'files.pick': async () => {
+      const opts = { title: 'Send a file', properties: ['openFile' as const] };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      const path = r.canceled ? undefined : r.filePaths[0];
+      if (!path) return { path: null };
+      picked.record(path);
+      return { path };
+    },
     'links.open': async ({ url }) => {
       const c = classifyLink(url);
       if (!c.ok) return { decision: 'refused', url: url.slice(0, 2048), reason: c.reason };
@@ -213,11 +227,22 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       });
 
       const keys = desktopKeyProtection(safeStorage, process.platform, process.env);
-      const made = await makeBackend({ dataDir: app.getPath('userData'), ...keys, packaged: app.isPackaged, log });
+      const made = await makeBackend({ dataDir: app.getPath('userData'), ...keys, packaged: app.isPackaged, picked, log });
       backend = app.isPackaged ? withoutLab(made) : made;
       backend.subscribe((e) => {
         send(e);
         notify(e);
+      });
+      // a file dropped on the window: the preload asks webUtils for its path (a File the page made up has none)
+      ipcMain.handle(PICKED_CHANNEL, (event: IpcMainInvokeEvent, path: unknown) => {
+        if (!isTrustedSender(event.senderFrame) || typeof path !== 'string' || !path) return null;
+        try {
+          picked.record(path);
+          return path;
+        } catch (e) {
+          log(`dropped file refused: ${(e as Error).message}`);
+          return null;
+        }
       });
       for (const channel of INVOKE_CHANNELS) {
         ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) => {

@@ -141,6 +141,9 @@ export const invokeChannels = {
   'conference.leave': { request: room, response: nul() },
   'conference.list': { request: empty, response: list(RoomView, { max: 200 }) },
   'conference.messages': { request: room, response: list(RoomMessageView, { max: 2000 }) },
+  /** Answered by the shell: Electron's native open dialog, the pick recorded in main (files.send reads only picked files;
+   *  null: the user cancelled). The web host has no dialog: FEATURE_UNAVAILABLE (paths under its --send-from folders). */
+  'files.pick': { request: empty, response: object({ path: nullable(filePath) }), by: 'shell' },
   /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
   'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
 } as const satisfies Record<string, { request: Schema<unknown>; response: Schema<unknown>; by?: 'shell' }>;

@@ -112,6 +112,12 @@ export const dialog = {
     rec('showMessageBox', ...args);
     return { response: this.nextResponse };
   },
+  /** Test driver: what the next open dialog answers. */
+  nextOpen: { canceled: true, filePaths: [] as string[] } as { canceled: boolean; filePaths: string[] },
+  async showOpenDialog(...args: unknown[]) {
+    rec('showOpenDialog', ...args);
+    return this.nextOpen;
+  },
   showErrorBox(title: string, body: string) {
     rec('showErrorBox', title, body);
   },
@@ -163,6 +169,13 @@ export const session = {
 };
 
 // ---- renderer-side (preload) ----
+
+export const webUtils = {
+  /** A dropped File carries its path in the fake (real Electron: only files from the OS have one). */
+  getPathForFile(f: { path?: string }) {
+    return f?.path ?? '';
+  },
+};
 
 export const contextBridge = {
   exposed: new Map<string, unknown>(),

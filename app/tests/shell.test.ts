@@ -172,3 +172,18 @@ test('quit closes the backend once before exiting', async () => {
   fake.app.emit('before-quit', { preventDefault: () => assert.fail('second quit must proceed') });
   assert.ok(fake.calls.some((c) => c.what === 'quit'));
 });
+
+test('files.pick: the native dialog records the pick; a drop is recorded through the preload channel only (issue 12)', async () => {
+  fake.dialog.nextOpen = { canceled: true, filePaths: [] };
+  assert.deepEqual((await invoke('files.pick', {})).result, { path: null });
+  fake.dialog.nextOpen = { canceled: false, filePaths: ['/home/u/report.pdf'] };
+  assert.deepEqual((await invoke('files.pick', {})).result, { path: '/home/u/report.pdf' });
+  assert.equal(ctx.picked.assertPickedFile('/home/u/report.pdf'), '/home/u/report.pdf');
+  assert.throws(() => ctx.picked.assertPickedFile('/home/u/.ssh/id_ed25519'), { code: 'FILE_NOT_PICKED' });
+  const dropped = fake.ipcMain.handlers.get('parley:picked')!;
+  assert.equal(await dropped({ senderFrame: { url: 'https://evil.example/', parent: null } }, '/etc/shadow'), null);
+  assert.throws(() => ctx.picked.assertPickedFile('/etc/shadow'), { code: 'FILE_NOT_PICKED' });
+  assert.equal(await dropped(trusted, '/home/u/photo.jpg'), '/home/u/photo.jpg');
+  assert.equal(ctx.picked.assertPickedFile('/home/u/photo.jpg'), '/home/u/photo.jpg');
+  assert.equal(await dropped(trusted, '\\\\server\\share\\x'), null, 'UNC never recorded');
+});

@@ -47,10 +47,12 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
     e.preventDefault();
     setDropping(false);
     const f = e.dataTransfer.files[0];
-    const path = f && window.parley?.pathForFile?.(f);
-    if (disabledReason) notify('error', disabledReason);
-    else if (path) void sendFile(c.id, path);
-    else notify('error', 'Dropped files cannot be sent from the browser: use "Attach file" and type its path.');
+    if (disabledReason) return notify('error', disabledReason);
+    void (async () => {
+      const path = f && window.parley?.pathForFile ? await window.parley.pathForFile(f) : '';
+      if (path) void sendFile(c.id, path);
+      else notify('error', 'Dropped files cannot be sent from the browser: use "Attach file" and type its path.');
+    })();
   };
 
   return (

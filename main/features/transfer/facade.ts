@@ -59,7 +59,9 @@ export class UeFiles {
     const c = this.s.store.getConversation(Number(req.conversationId));
     if (c.kind !== 'direct') throw new ParleyError('FILE_GROUP_UNSUPPORTED', 'files go to one contact at a time');
     if (this.s.store.contacts.isBlocked(this.s.aor, c.peer)) throw new ParleyError('CONTACT_BLOCKED', 'you blocked this contact');
-    const t = await this.mgr.sendFile(c.peer, req.path, { protect: this.s.policy !== 'off' });
+    // the renderer names the path; main reads it only if the user picked it in main (issue 12)
+    const path = this.s.picked.assertPickedFile(req.path);
+    const t = await this.mgr.sendFile(c.peer, path, { protect: this.s.policy !== 'off' });
     const e = this.#add({
       id: t.transferId,
       conversationId: String(c.id),
