@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BACKEND_METHOD, FEATURE_UNAVAILABLE, INVOKE_CHANNELS, IPC_ERROR, IpcError, type UeBackend, type UeEvent } from './ipc/contract';
 import { classifyLink } from './ipc/links';
+import { plainText } from './ipc/text';
 import type { KeyWrapper } from '../main/security/key-wrapper';
 import { checkEvent, dispatchInvoke, type ShellHandlers } from './ipc/dispatch';
 import { resolveStatic, securityHeaders } from '../main/hosts/static';
@@ -111,6 +112,17 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       return;
     }
     try {
+      // A link anyone can put in a web page or a mail: ask before it opens (or creates) a conversation (issue 12).
+      const opts = {
+        type: 'question' as const,
+        buttons: ['Open conversation', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+        message: 'Open a conversation from this link?',
+        detail: `Address: ${plainText(peer, 300)}\nNothing is sent until you write a message.`,
+      };
+      const r = win ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
+      if (r.response !== 0) return;
       const c = await backend.conversationsOpen({ peer });
       focus();
       send({ event: 'conversation.focus', payload: { conversationId: c.id } });

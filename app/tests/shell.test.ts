@@ -122,12 +122,38 @@ test('events reach the window; incoming messages notify (escaped) when unfocused
 });
 
 test('sip:/im: links from a second instance open the conversation (and nothing else)', async () => {
+  fake.dialog.nextResponse = 0; // the user confirms the question (next test: cancelled)
   const focus = new Promise<unknown[]>((r) => win.webContents.on('test:sent', (a: unknown[]) => a[1] === 'conversation.focus' && r(a)));
   fake.app.emit('second-instance', {}, ['/opt/parley', 'im:dave@parley.test?body=pwned']);
   const payload = (await focus)[2] as { conversationId: string };
   const c = backend.conversations.get(payload.conversationId)!;
   assert.equal(c.peer, 'sip:dave@parley.test');
   assert.equal([...backend.messages.get(c.id)!].length, 0, 'a link never sends');
+});
+
+test('a sip: link asks before it opens a conversation; cancelled, nothing is opened (issue 12)', async () => {
+  const asked = () => fake.calls.filter((c) => c.what === 'showMessageBox');
+  const n = asked().length;
+  const before = backend.conversations.size;
+  fake.dialog.nextResponse = 1;
+  fake.app.emit('second-instance', {}, ['/opt/parley', 'sip:erin@parley.test']);
+  for (let turn = 0; turn < 100 && asked().length === n; turn++) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  const q = asked().at(-1)!.args.at(-1) as { message: string; detail: string };
+  assert.match(q.message, /Open a conversation/);
+  assert.match(q.detail, /sip:erin@parley\.test/);
+  assert.equal(backend.conversations.size, before, 'no conversation opened');
+});
+
+test('links.open: a mailto: link loses its query (?attach=, ?body=) before it reaches the dialog', async () => {
+  fake.dialog.nextResponse = 1;
+  const r = (await invoke('links.open', { url: 'mailto:bob@example.org?attach=/etc/passwd&body=hi' })).result as { url: string };
+  assert.equal(r.url, 'mailto:bob@example.org');
+  const q = fake.calls
+    .filter((c) => c.what === 'showMessageBox')
+    .at(-1)!
+    .args.at(-1) as { detail: string };
+  assert.equal(q.detail, 'mailto:bob@example.org');
 });
 
 test('links.open: refused schemes never reach the dialog; confirm opens, cancel does not', async () => {
