@@ -44,6 +44,12 @@ export function safeStorageWrapper(ss: SafeStorageLike, platform: string): KeyWr
   };
 }
 
+/** What the shell adds to KEYSTORE_NO_PROTECTION's user text before it quits: how to get going. */
+export const NO_PROTECTION_HELP =
+  'Start a keyring (GNOME Keyring or KWallet, through the Secret Service) and restart Parley, or start Parley with the ' +
+  'environment variable PARLEY_PASSPHRASE set to a long passphrase: it then protects your keys instead. Parley does not ' +
+  'keep your keys in a plain file.';
+
 /** How the desktop app protects the key store: OS key storage, else a passphrase (PARLEY_PASSPHRASE). */
 export type DesktopKeys = { keyWrapper: KeyWrapper; passphrase?: undefined } | { keyWrapper: null; passphrase: string };
 

@@ -22,7 +22,7 @@ import { plainText } from './ipc/text';
 import type { KeyWrapper } from '../main/security/key-wrapper';
 import { checkEvent, dispatchInvoke, type ShellHandlers } from './ipc/dispatch';
 import { resolveStatic, securityHeaders } from '../main/hosts/static';
-import { desktopKeyProtection } from './keywrapper';
+import { desktopKeyProtection, NO_PROTECTION_HELP } from './keywrapper';
 import {
   APP_HOST,
   APP_INDEX,
@@ -273,11 +273,9 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     })
     .catch((err: unknown) => {
       // A registered error carries the text meant for the user (e.g. KEYSTORE_NO_PROTECTION: what to do about it).
-      const userText = (err as { userText?: unknown } | null)?.userText;
-      dialog.showErrorBox(
-        'Parley could not start',
-        typeof userText === 'string' ? userText : err instanceof Error ? err.message : String(err),
-      );
+      const { userText, code } = (err ?? {}) as { userText?: unknown; code?: unknown };
+      const text = typeof userText === 'string' ? userText : err instanceof Error ? err.message : String(err);
+      dialog.showErrorBox('Parley could not start', code === 'KEYSTORE_NO_PROTECTION' ? `${text}\n\n${NO_PROTECTION_HELP}` : text);
       app.exit(1);
     });
 

@@ -51,7 +51,7 @@ test('no keyring and no PARLEY_PASSPHRASE: the shell refuses to start with a mes
   if (process.platform !== 'linux') return; // basic_text only matters on Linux
   assert.ok(box, 'an error box is shown');
   assert.equal(box.args[0], 'Parley could not start');
-  assert.match(String(box.args[1]), /no OS keyring.*PARLEY_PASSPHRASE/);
+  assert.match(String(box.args[1]), /cannot protect your keys: no keyring is running[\s\S]*Start a keyring[\s\S]*PARLEY_PASSPHRASE/);
   assert.deepEqual(recent.find((c) => c.what === 'exit')?.args, [1]);
 });
 

@@ -68,7 +68,7 @@ export const SECURITY_ERRORS = group('security', {
   KEYSTORE_NOT_FOUND: ['No key store file exists at the path.', 'No key store was found.', 'USAGE'],
   KEYSTORE_NO_PROTECTION: [
     'Neither OS key storage nor a passphrase is available, and the plain key file fallback is not allowed (the desktop app).',
-    'Parley cannot protect your keys: no OS keyring is available. Start a keyring (Secret Service or KWallet) or set PARLEY_PASSPHRASE, then restart Parley.',
+    'Parley cannot protect your keys: no keyring is running and no passphrase was given.',
     'USAGE',
   ],
   KEYSTORE_UNWRAP_FAILED: [
