@@ -1,6 +1,7 @@
 // KeyWrapper (main/security/key-wrapper.ts, id 2 = OS key storage) over Electron's safeStorage. Written against a small
 // SafeStorageLike interface so it is testable without Electron. Refuses Linux's 'basic_text' backend: that "encryption"
-// uses a hard-coded password, so the key store must fall back to the passphrase wrapper instead.
+// uses a hard-coded password, so the key store must fall back to the passphrase wrapper instead. desktopKeyProtection
+// decides what the desktop app unlocks with; it never falls back to a plain key file (issue 12).
 import type { KeyWrapper } from '../main/security/key-wrapper';
 import { WRAPPER_EXTERNAL } from '../main/security/key-wrapper';
 import { ParleyError } from '../main/base/errors';
@@ -41,4 +42,29 @@ export function safeStorageWrapper(ss: SafeStorageLike, platform: string): KeyWr
       return new Uint8Array(key);
     },
   };
+}
+
+/** What the shell adds to KEYSTORE_NO_PROTECTION's user text before it quits: how to get going. */
+export const NO_PROTECTION_HELP =
+  'Start a keyring (GNOME Keyring or KWallet, through the Secret Service) and restart Parley, or start Parley with the ' +
+  'environment variable PARLEY_PASSPHRASE set to a long passphrase: it then protects your keys instead. Parley does not ' +
+  'keep your keys in a plain file.';
+
+/** How the desktop app protects the key store: OS key storage, else a passphrase (PARLEY_PASSPHRASE). */
+export type DesktopKeys = { keyWrapper: KeyWrapper; passphrase?: undefined } | { keyWrapper: null; passphrase: string };
+
+/**
+ * OS key storage when it really protects; else the passphrase from PARLEY_PASSPHRASE (Argon2id wrapper); else
+ * KEYSTORE_NO_PROTECTION, which the shell shows before quitting: the desktop app never keeps the storage key in a plain
+ * file readable by anyone with the profile directory (docs/app.md "Key store protection").
+ */
+export function desktopKeyProtection(ss: SafeStorageLike, platform: string, env: Record<string, string | undefined>): DesktopKeys {
+  const keyWrapper = safeStorageWrapper(ss, platform);
+  if (keyWrapper) return { keyWrapper };
+  const passphrase = env.PARLEY_PASSPHRASE;
+  if (passphrase) return { keyWrapper: null, passphrase };
+  throw new ParleyError(
+    'KEYSTORE_NO_PROTECTION',
+    `no OS key storage (${platform}: ${ss.getSelectedStorageBackend?.() ?? 'unavailable'}) and no PARLEY_PASSPHRASE`,
+  );
 }

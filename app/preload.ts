@@ -1,8 +1,8 @@
-// Preload (sandboxed, context-isolated): exposes two verbs as window.parley, never ipcRenderer itself. Channel names are
+// Preload (sandboxed, context-isolated): exposes two verbs (and pathForFile for drops) as window.parley, never ipcRenderer. Channel names are
 // checked against the contract here; payloads are validated in main (requests) and in the renderer (responses/events).
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { isEventChannel, isInvokeChannel, IPC_ERROR } from './ipc/contract';
-import { EVENT_CHANNEL } from './preload-channel';
+import { EVENT_CHANNEL, PICKED_CHANNEL } from './preload-channel';
 
 contextBridge.exposeInMainWorld('parley', {
   invoke(channel: unknown, payload: unknown) {
@@ -10,6 +10,17 @@ contextBridge.exposeInMainWorld('parley', {
       return Promise.resolve({ ok: false, error: { code: IPC_ERROR.unknownChannel, message: 'unknown channel' } });
     }
     return ipcRenderer.invoke(channel, payload);
+  },
+  /** The path of a dropped file, recorded in main as picked; '' for anything that is not a real dropped file. */
+  async pathForFile(file: unknown): Promise<string> {
+    let path: string;
+    try {
+      path = webUtils.getPathForFile(file as File);
+    } catch {
+      return '';
+    }
+    if (!path) return '';
+    return ((await ipcRenderer.invoke(PICKED_CHANNEL, path)) as string | null) ?? '';
   },
   on(event: unknown, cb: unknown) {
     if (!isEventChannel(event) || typeof cb !== 'function') return () => {};

@@ -16,12 +16,13 @@ import {
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { INVOKE_CHANNELS, IPC_ERROR, type UeBackend, type UeEvent } from './ipc/contract';
+import { BACKEND_METHOD, FEATURE_UNAVAILABLE, INVOKE_CHANNELS, IPC_ERROR, IpcError, type UeBackend, type UeEvent } from './ipc/contract';
 import { classifyLink } from './ipc/links';
+import { plainText } from './ipc/text';
 import type { KeyWrapper } from '../main/security/key-wrapper';
 import { checkEvent, dispatchInvoke, type ShellHandlers } from './ipc/dispatch';
 import { resolveStatic, securityHeaders } from '../main/hosts/static';
-import { safeStorageWrapper } from './keywrapper';
+import { desktopKeyProtection, NO_PROTECTION_HELP } from './keywrapper';
 import {
   APP_HOST,
   APP_INDEX,
@@ -32,7 +33,8 @@ import {
   PROTOCOL_SCHEMES,
   protocolUrlFromArgv,
 } from './trust';
-import { EVENT_CHANNEL } from './preload-channel';
+import { EVENT_CHANNEL, PICKED_CHANNEL } from './preload-channel';
+import { PickedFiles } from '../main/features/picked-files';
 import { iconPath, NOTIFICATION_ICON, WINDOW_ICON } from './icons';
 import { startUpdates, type Updates } from './updater';
 import { ParleyError } from '../main/base/errors';
@@ -52,8 +54,13 @@ export const NOTIFICATION_ICON_PATH = iconPath(HERE, NOTIFICATION_ICON);
 export interface BackendContext {
   /** Per-user data directory (history, key store). */
   dataDir: string;
-  /** OS-backed key wrapper, or null when only obfuscation is available (use a passphrase then). */
+  /** OS-backed key wrapper, or null when only obfuscation is available: then `passphrase` is set (never a key file). */
   keyWrapper: KeyWrapper | null;
+  passphrase?: string;
+  /** app.isPackaged: a packaged build offers no local lab (account.useLocalLab answers FEATURE_UNAVAILABLE). */
+  packaged: boolean;
+  /** Picks made in the shell (dialog, drops): pass it to createUe as `pickedFiles`. */
+  picked: PickedFiles;
   log: (line: string) => void;
 }
 
@@ -82,6 +89,8 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
   for (const s of PROTOCOL_SCHEMES) app.setAsDefaultProtocolClient(s);
 
   let win: BrowserWindow | null = null;
+  /** Files the user picked in this shell: files.send reads nothing else (main/features/picked-files.ts). */
+  const picked = new PickedFiles();
   let backend: UeBackend | null = null;
   let pendingUrl: string | null = protocolUrlFromArgv(process.argv);
   let updates: Updates | null = null;
@@ -111,6 +120,17 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       return;
     }
     try {
+      // A link anyone can put in a web page or a mail: ask before it opens (or creates) a conversation (issue 12).
+      const opts = {
+        type: 'question' as const,
+        buttons: ['Open conversation', 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+        message: 'Open a conversation from this link?',
+        detail: `Address: ${plainText(peer, 300)}\nNothing is sent until you write a message.`,
+      };
+      const r = win ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
+      if (r.response !== 0) return;
       const c = await backend.conversationsOpen({ peer });
       focus();
       send({ event: 'conversation.focus', payload: { conversationId: c.id } });
@@ -129,6 +149,15 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
   });
 
   const shellHandlers: ShellHandlers = {
+    // the only ways a path the renderer names becomes readable: picked here, or dropped (PICKED_CHANNEL below)
+    'files.pick': async () => {
+      const opts = { title: 'Send a file', properties: ['openFile' as const] };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      const path = r.canceled ? undefined : r.filePaths[0];
+      if (!path) return { path: null };
+      picked.record(path);
+      return { path };
+    },
     'links.open': async ({ url }) => {
       const c = classifyLink(url);
       if (!c.ok) return { decision: 'refused', url: url.slice(0, 2048), reason: c.reason };
@@ -227,10 +256,23 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
         }
       });
 
-      backend = await makeBackend({ dataDir: app.getPath('userData'), keyWrapper: safeStorageWrapper(safeStorage, process.platform), log });
+      const keys = desktopKeyProtection(safeStorage, process.platform, process.env);
+      const made = await makeBackend({ dataDir: app.getPath('userData'), ...keys, packaged: app.isPackaged, picked, log });
+      backend = app.isPackaged ? withoutLab(made) : made;
       backend.subscribe((e) => {
         send(e);
         notify(e);
+      });
+      // a file dropped on the window: the preload asks webUtils for its path (a File the page made up has none)
+      ipcMain.handle(PICKED_CHANNEL, (event: IpcMainInvokeEvent, path: unknown) => {
+        if (!isTrustedSender(event.senderFrame) || typeof path !== 'string' || !path) return null;
+        try {
+          picked.record(path);
+          return path;
+        } catch (e) {
+          log(`dropped file refused: ${(e as Error).message}`);
+          return null;
+        }
       });
       for (const channel of INVOKE_CHANNELS) {
         ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) => {
@@ -255,7 +297,10 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
       });
     })
     .catch((err: unknown) => {
-      dialog.showErrorBox('Parley could not start', err instanceof Error ? err.message : String(err));
+      // A registered error carries the text meant for the user (e.g. KEYSTORE_NO_PROTECTION: what to do about it).
+      const { userText, code } = (err ?? {}) as { userText?: unknown; code?: unknown };
+      const text = typeof userText === 'string' ? userText : err instanceof Error ? err.message : String(err);
+      dialog.showErrorBox('Parley could not start', code === 'KEYSTORE_NO_PROTECTION' ? `${text}\n\n${NO_PROTECTION_HELP}` : text);
       app.exit(1);
     });
 
@@ -270,4 +315,16 @@ export function runShell(makeBackend: (ctx: BackendContext) => Promise<UeBackend
     e.preventDefault();
     void backend.close().finally(() => app.quit());
   });
+}
+
+/** A packaged build has no lab, whatever the backend was built with: the lab channel is unavailable and says so. */
+export function withoutLab(backend: UeBackend): UeBackend {
+  const out: Record<string, unknown> = {};
+  for (const m of [...Object.values(BACKEND_METHOD), 'subscribe', 'close'] as const) {
+    const fn = backend[m] as unknown;
+    if (typeof fn === 'function') out[m] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown).apply(backend, args);
+  }
+  out.accountUseLocalLab = () => Promise.reject(new IpcError(FEATURE_UNAVAILABLE, 'This build has no local lab: configure an account.'));
+  out.accountCapabilities = async () => ({ ...(await backend.accountCapabilities({})), localLab: false });
+  return out as unknown as UeBackend;
 }

@@ -42,7 +42,7 @@ async function attach(p: Page, path: string): Promise<void> {
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'parley-e2e-files-'));
-  session = await startLabSession({ users: ['alice', 'bob'], makeBackend: realUes(join(root, 'profiles')) });
+  session = await startLabSession({ users: ['alice', 'bob'], makeBackend: realUes(join(root, 'profiles'), { sendFrom: root }) });
   alice = await openApp(session.browser.context, session.peers.alice!.host.url);
   bob = await openApp(session.browser.context, session.peers.bob!.host.url);
   for (const p of [alice, bob]) await p.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor(T);
@@ -125,7 +125,10 @@ test('bad paths get clear errors and nothing is sent', async () => {
   await alice.page.getByRole('form', { name: 'Send a file' }).getByRole('alert').filter({ hasText: 'Enter the full path' }).waitFor(T);
   await attach(alice.page, join(root, 'does-not-exist.txt'));
   await alice.page.getByRole('form', { name: 'Send a file' }).getByRole('alert').filter({ hasText: 'FILE_READ_FAILED' }).waitFor(T);
-  await attach(alice.page, root);
+  await attach(alice.page, join(root, 'profiles')); // a folder under --send-from
   await alice.page.getByRole('form', { name: 'Send a file' }).getByRole('alert').filter({ hasText: 'FILE_NOT_REGULAR' }).waitFor(T);
+  // outside the host's --send-from folder: main does not read it (issue 12)
+  await attach(alice.page, '/etc/hostname');
+  await alice.page.getByRole('form', { name: 'Send a file' }).getByRole('alert').filter({ hasText: 'FILE_NOT_PICKED' }).waitFor(T);
   assert.deepEqual([...alice.problems, ...bob.problems], []);
 });

@@ -13,6 +13,7 @@ import { startLab, type Lab, type LabOptions } from '../network/lab';
 import { startWebHost, type WebHost } from '../main/hosts/web/server';
 import { createUe } from '../main/ue/ue';
 import { insecureTestParams } from '../main/security/key-wrapper';
+import { PickedFiles } from '../main/features/picked-files';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS_DIR = join(ROOT, 'test-results');
@@ -208,10 +209,14 @@ export async function cleanupRendererBuild(): Promise<void> {
 
 /** `makeBackend` for startLabSession: a real UE per user (profile under `root`, fast Argon2 for tests), signed in to the
  *  lab over TLS with the lab's CA. Resolves once the account is configured (registration result arrives as events). */
-export function realUes(root: string, opts: { signIn?: boolean } = {}): (lab: Lab, user: string) => Promise<UeBackend> {
+/** `sendFrom`: a folder whose files the page may send by path (the web host's --send-from; issue 12). */
+export function realUes(root: string, opts: { signIn?: boolean; sendFrom?: string } = {}): (lab: Lab, user: string) => Promise<UeBackend> {
   return async (lab, user) => {
+    const pickedFiles = new PickedFiles();
+    if (opts.sendFrom) pickedFiles.allowUnder(opts.sendFrom);
     const ue = await createUe({
       profileDir: join(root, user),
+      pickedFiles,
       passphrase: `${user} e2e passphrase`,
       argon2: insecureTestParams(),
       env: {},

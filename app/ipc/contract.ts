@@ -1,6 +1,6 @@
 // The typed IPC contract between the renderer and main (Electron IPC or the web host's WebSocket): ONE channel map.
 // Every request is validated in main, every response and event in the renderer. No node or electron imports here.
-import { array, boolean, literal, nul, nullable, number, object, optional, string, unknown, type Infer, type Schema } from './schema';
+import { array, boolean, list, literal, nul, nullable, number, object, optional, string, unknown, type Infer, type Schema } from './schema';
 import {
   AccountView,
   ConnectionView,
@@ -36,7 +36,8 @@ const transfer = object({ transferId: id });
 const room = object({ roomId: id });
 const participants = array(sipUri, { max: 100 });
 
-/** Invoke channels: request -> response. `by: 'shell'` channels are answered by the shell (Electron main / web host),
+/** Invoke channels: request -> response. Responses that are lists of independent items use `list()` (a bad item is left
+ *  out and logged, never failing the reply); requests use `array()`. `by: 'shell'` channels are answered by the shell (Electron main / web host),
  *  every other channel by the `UeBackend`. */
 export const invokeChannels = {
   'account.get': { request: empty, response: nullableAccount },
@@ -56,11 +57,13 @@ export const invokeChannels = {
     response: AccountView,
   },
   'account.signOut': { request: empty, response: nul() },
+  /** What this backend offers beyond the contract's core: `localLab` (account.useLocalLab works; never in a packaged app). */
+  'account.capabilities': { request: empty, response: object({ localLab: boolean() }) },
   /** Snapshot of the registration state (the renderer then follows `connection.changed`). */
   'connection.get': { request: empty, response: ConnectionView },
   'conversations.list': {
     request: object({ search: optional(string({ max: 256 })) }),
-    response: array(ConversationView, { max: 5000 }),
+    response: list(ConversationView, { max: 5000 }),
   },
   /** Opens (creating if needed) the one-to-one conversation with `peer`. */
   'conversations.open': { request: object({ peer: sipUri }), response: ConversationView },
@@ -73,7 +76,7 @@ export const invokeChannels = {
       before: optional(string({ min: 1, max: 256 })),
       limit: number({ integer: true, min: 1, max: MAX_PAGE }),
     }),
-    response: object({ messages: array(MessageView, { max: MAX_PAGE }), nextCursor: optional(string({ min: 1, max: 256 })) }),
+    response: object({ messages: list(MessageView, { max: MAX_PAGE }), nextCursor: optional(string({ min: 1, max: 256 })) }),
   },
   /** Queues a message; progress arrives as `message.upserted`. Refused with PEER_KEY_CHANGED while sendBlocked. */
   'messages.send': {
@@ -102,7 +105,7 @@ export const invokeChannels = {
     request: object({ conversationId: id, passphrase: nullable(string({ min: 8, max: 1024 })) }),
     response: SecurityView,
   },
-  search: { request: object({ query: string({ min: 1, max: 256 }) }), response: array(SearchHit, { max: 200 }) },
+  search: { request: object({ query: string({ min: 1, max: 256 }) }), response: list(SearchHit, { max: 200 }) },
   /** Offers a file (RFC 5547 push) to the conversation's peer. `path` is on the machine running main: the web host takes a
    *  typed path, Electron one from its file dialog or a drop. The renderer never reads files. Progress: `transfer.upserted`. */
   'files.send': { request: object({ conversationId: id, path: filePath }), response: object({ transferId: id }) },
@@ -113,7 +116,7 @@ export const invokeChannels = {
   'files.cancel': { request: transfer, response: nul() },
   /** Pulls the missing part of an interrupted incoming file from its sender (a=file-range). */
   'files.resume': { request: transfer, response: nul() },
-  'files.list': { request: conv, response: array(TransferView, { max: 1000 }) },
+  'files.list': { request: conv, response: list(TransferView, { max: 1000 }) },
   /** "Show in folder" for a received file. Answered by the backend with 'delegated' + path (the web host cannot open a file
    *  manager); Electron should answer it in the shell with shell.showItemInFolder (make it `by: 'shell'` there). */
   'files.reveal': { request: transfer, response: RevealResult },
@@ -137,8 +140,11 @@ export const invokeChannels = {
     response: object({ messageId: id }),
   },
   'conference.leave': { request: room, response: nul() },
-  'conference.list': { request: empty, response: array(RoomView, { max: 200 }) },
-  'conference.messages': { request: room, response: array(RoomMessageView, { max: 2000 }) },
+  'conference.list': { request: empty, response: list(RoomView, { max: 200 }) },
+  'conference.messages': { request: room, response: list(RoomMessageView, { max: 2000 }) },
+  /** Answered by the shell: Electron's native open dialog, the pick recorded in main (files.send reads only picked files;
+   *  null: the user cancelled). The web host has no dialog: FEATURE_UNAVAILABLE (paths under its --send-from folders). */
+  'files.pick': { request: empty, response: object({ path: nullable(filePath) }), by: 'shell' },
   /** Answered by the shell: Electron asks the user and opens with the OS; the web host answers 'delegated'. */
   'links.open': { request: object({ url: string({ min: 1, max: 2048 }) }), response: LinkDecision, by: 'shell' },
   /** Application updates, answered by the shell (app/updater.ts in Electron; the web host answers `unsupported`). */
@@ -199,6 +205,7 @@ export interface UeBackend {
   accountConfigure(req: Req<'account.configure'>): Promise<Res<'account.configure'>>;
   accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>>;
   accountSignOut(req: Req<'account.signOut'>): Promise<Res<'account.signOut'>>;
+  accountCapabilities(req: Req<'account.capabilities'>): Promise<Res<'account.capabilities'>>;
   connectionGet(req: Req<'connection.get'>): Promise<Res<'connection.get'>>;
   conversationsList(req: Req<'conversations.list'>): Promise<Res<'conversations.list'>>;
   conversationsOpen(req: Req<'conversations.open'>): Promise<Res<'conversations.open'>>;
@@ -246,6 +253,7 @@ export const BACKEND_METHOD = {
   'account.configure': 'accountConfigure',
   'account.useLocalLab': 'accountUseLocalLab',
   'account.signOut': 'accountSignOut',
+  'account.capabilities': 'accountCapabilities',
   'connection.get': 'connectionGet',
   'conversations.list': 'conversationsList',
   'conversations.open': 'conversationsOpen',

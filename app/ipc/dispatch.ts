@@ -61,6 +61,8 @@ export async function dispatchInvoke(
     opts.log?.(`ipc ${channel}: backend response violates the contract: ${formatIssues(res.issues)}`);
     return { ok: false, error: { code: IPC_ERROR.internal, message: 'Internal error' } };
   }
+  if (res.dropped)
+    opts.log?.(`ipc ${channel}: left out ${res.dropped.length} item(s) that violate the contract: ${formatIssues(res.dropped)}`);
   return { ok: true, result: res.value };
 }
 
@@ -76,6 +78,8 @@ export function checkEvent(e: UeEvent, opts: DispatchOptions = {}): UeEvent | nu
     opts.log?.(`ipc event ${e.event}: payload violates the contract: ${formatIssues(r.issues)}`);
     return null;
   }
+  if (r.dropped)
+    opts.log?.(`ipc event ${e.event}: left out ${r.dropped.length} item(s) that violate the contract: ${formatIssues(r.dropped)}`);
   return { event: e.event, payload: r.value } as UeEvent;
 }
 

@@ -6,7 +6,8 @@ export const MAX_URL_CHARS = 2048;
 
 export type LinkClass = { ok: true; url: string } | { ok: false; reason: string };
 
-/** Decides whether a URL may be handed to the OS: http(s)/mailto only, no credentials, no control characters. */
+/** Decides whether a URL may be handed to the OS: http(s)/mailto only, no credentials, no control characters; a mailto:
+ *  link loses its query and fragment. */
 export function classifyLink(raw: string): LinkClass {
   if (raw.length > MAX_URL_CHARS) return { ok: false, reason: 'URL too long' };
 
@@ -20,6 +21,12 @@ export function classifyLink(raw: string): LinkClass {
   if (!(OPENABLE_SCHEMES as readonly string[]).includes(u.protocol)) return { ok: false, reason: `scheme ${u.protocol} is not allowed` };
   if (u.username || u.password) return { ok: false, reason: 'URLs with embedded credentials are not opened' };
   if (u.protocol !== 'mailto:' && !u.hostname) return { ok: false, reason: 'URL has no host' };
+  // mailto: keeps its addresses only: a query can attach files (?attach=/etc/passwd in some mail clients), add
+  // recipients or pre-fill a body the user never wrote (issue 12)
+  if (u.protocol === 'mailto:') {
+    if (!u.pathname) return { ok: false, reason: 'mailto: link without an address' };
+    return { ok: true, url: `mailto:${u.pathname}` };
+  }
   return { ok: true, url: u.href };
 }
 

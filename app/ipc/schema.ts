@@ -15,7 +15,8 @@ export interface Issue {
   message: string;
 }
 
-export type Validation<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+/** `dropped`: items that `list()` left out (the value is valid without them); absent when none were. */
+export type Validation<T> = { ok: true; value: T; dropped?: Issue[] } | { ok: false; issues: Issue[] };
 
 /** A schema whose output is T (any valibot schema; build them with the functions below). */
 export type Schema<T = unknown> = v.GenericSchema<unknown, T>;
@@ -107,6 +108,32 @@ export function array<S extends Schema>(item: S, opts: ArrayOptions = {}) {
   );
 }
 
+/** Items dropped by `list()` during the check() under way (check is synchronous; nested checks save and restore it). */
+let dropSink: Issue[] | null = null;
+
+/**
+ * An array of independent items that main sends (a conversation list, a page of messages, a room's participants): an
+ * item that fails its schema is left out and reported in `check().dropped`, so one bad item never fails the whole reply
+ * (issue 12: one bad address made `conversations.list` fail for every conversation). Length limits still fail the value.
+ * Requests use `array()`: what the renderer asks for is judged whole.
+ */
+export function list<S extends Schema>(item: S, opts: ArrayOptions = {}) {
+  const max = Math.min(opts.max ?? SCHEMA_LIMITS.maxArray, SCHEMA_LIMITS.maxArray);
+  return v.pipe(
+    v.array(v.unknown(), 'expected an array'),
+    v.maxLength(max, `more than ${max} items`),
+    v.transform((items): Infer<S>[] => {
+      const out: Infer<S>[] = [];
+      items.forEach((x, i) => {
+        const r = v.safeParse(item, x, CONFIG);
+        if (r.success) out.push(r.output as Infer<S>);
+        else dropSink?.push({ path: `/${i}${pathOf(r.issues[0])}`, message: r.issues[0].message });
+      });
+      return out;
+    }),
+  );
+}
+
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
   const proto = Object.getPrototypeOf(x);
@@ -158,8 +185,19 @@ function pathOf(i: v.BaseIssue<unknown>): string {
 
 /** Validates `value`; returns the sanitized value (unknown keys never survive) or the issues. */
 export function check<S extends Schema>(schema: S, value: unknown): Validation<Infer<S>> {
-  const r = v.safeParse(schema, value, CONFIG);
-  if (r.success) return { ok: true, value: r.output };
+  const outer = dropSink;
+  const dropped: Issue[] = [];
+  dropSink = dropped;
+  let r;
+  try {
+    r = v.safeParse(schema, value, CONFIG);
+  } finally {
+    dropSink = outer;
+  }
+  if (r.success)
+    return dropped.length
+      ? { ok: true, value: r.output, dropped: dropped.slice(0, SCHEMA_LIMITS.maxIssues) }
+      : { ok: true, value: r.output };
   return { ok: false, issues: r.issues.slice(0, SCHEMA_LIMITS.maxIssues).map((i) => ({ path: pathOf(i), message: i.message })) };
 }
 

@@ -1,12 +1,13 @@
 // Public view types crossing the IPC boundary, with their runtime schemas. Views carry public data only:
 // never a password, a private key, a session key or a stored credential.
-import { array, boolean, literal, nullable, number, object, optional, string, type Infer } from './schema';
+import { boolean, list, literal, nullable, number, object, optional, string, type Infer } from './schema';
 
 // ---- primitives ----------------------------------------------------------------------------------------------------
 
-/** sip:/sips: URI with a user part (an AoR or a peer), or a tel: URI (RFC 3261 s.19.1, RFC 3966). */
+/** sip:/sips: URI with a user part (an AoR or a peer), or a tel: URI (RFC 3261 s.19.1, RFC 3966). No invisible or
+ *  reordering character anywhere (controls, format characters such as bidi overrides, default-ignorables: issue 12). */
 export const SIP_URI_RE =
-  /^(?:sips?:[^\s@<>"]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"]{0,256})?|tel:\+?[0-9().-]{1,32}(?:;[^\s<>"]{0,128})?)$/;
+  /^(?:sips?:[^\s@<>"\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]{1,128}@(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?(?:;[^\s<>"\p{C}\p{Default_Ignorable_Code_Point}]{0,256})?|tel:\+?[0-9().-]{1,32}(?:;[^\s<>"\p{C}\p{Default_Ignorable_Code_Point}]{0,128})?)$/u;
 /** Outbound proxy: `tls://127.0.0.1:5061` style transport URL, or a sip:/sips: URI (`sip:127.0.0.1;transport=tls`). */
 export const PROXY_RE = /^(?:(?:udp|tcp|tls|ws|wss):\/\/[A-Za-z0-9.\-[\]:]{1,260}(?:\/[^\s]{0,256})?|sips?:[^\s<>"]{1,300})$/;
 /** Opaque ids chosen by main (history row ids, IMDN Message-IDs): printable, no spaces. */
@@ -133,7 +134,7 @@ export const ConversationView = object({
   /** The peer (direct) or the conference focus URI (group). */
   peer: sipUri,
   title: displayName,
-  participants: optional(array(sipUri, { max: 256 })),
+  participants: optional(list(sipUri, { max: 256 })),
   unread: count,
   last: optional(object({ text: string({ max: 280 }), at: timestamp, direction: literal('in', 'out') })),
   blocked: boolean(),
@@ -218,7 +219,7 @@ export const RoomView = object({
   subject: optional(string({ max: 256 })),
   state: literal('joining', 'joined', 'left', 'failed'),
   failure: optional(object({ code: string({ min: 1, max: 64 }), reason: shortText })),
-  participants: array(RoomParticipantView, { max: 1000 }),
+  participants: list(RoomParticipantView, { max: 1000 }),
   /** Group end-to-end encryption (sender keys); `allKeyed`: every member holds our key and we hold theirs. */
   e2e: literal('on', 'off'),
   allKeyed: boolean(),

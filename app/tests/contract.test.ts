@@ -26,7 +26,7 @@ test('every invoke channel is either a shell channel or has a backend method', (
     if (isShellChannel(c)) assert.equal(c in BACKEND_METHOD, false, c);
     else assert.equal(typeof BACKEND_METHOD[c as keyof typeof BACKEND_METHOD], 'string', c);
   }
-  assert.deepEqual(INVOKE_CHANNELS.filter(isShellChannel), ['links.open', 'update.get', 'update.check', 'update.install']);
+  assert.deepEqual(INVOKE_CHANNELS.filter(isShellChannel), ['files.pick', 'links.open', 'update.get', 'update.check', 'update.install']);
 });
 
 test('channel name guards resist prototype keys', () => {

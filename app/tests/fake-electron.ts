@@ -6,11 +6,11 @@ export const calls: { what: string; args: unknown[] }[] = [];
 const rec = (what: string, ...args: unknown[]) => calls.push({ what, args });
 
 class FakeApp extends EventEmitter {
+  /** Test driver: app.isPackaged as the shell reads it (false: a development run, no updater, the lab channel exists). */
+  isPackaged = false;
   readyResolve!: () => void;
   readonly ready = new Promise<void>((r) => (this.readyResolve = r));
   isReady = false;
-  /** A development run (not packaged): the updater stays off. */
-  isPackaged = false;
   getVersion() {
     return '0.1.0';
   }
@@ -115,6 +115,12 @@ export const dialog = {
     rec('showMessageBox', ...args);
     return { response: this.nextResponse };
   },
+  /** Test driver: what the next open dialog answers. */
+  nextOpen: { canceled: true, filePaths: [] as string[] } as { canceled: boolean; filePaths: string[] },
+  async showOpenDialog(...args: unknown[]) {
+    rec('showOpenDialog', ...args);
+    return this.nextOpen;
+  },
   showErrorBox(title: string, body: string) {
     rec('showErrorBox', title, body);
   },
@@ -140,8 +146,10 @@ export class Notification extends EventEmitter {
 }
 
 export const safeStorage = {
+  /** Test driver: the Linux backend safeStorage reports ('basic_text' = no keyring). */
+  backendName: 'basic_text',
   isEncryptionAvailable: () => true,
-  getSelectedStorageBackend: () => 'basic_text',
+  getSelectedStorageBackend: () => safeStorage.backendName,
   encryptString: (s: string) => Buffer.from(s),
   decryptString: (b: Buffer) => b.toString(),
 };
@@ -164,6 +172,13 @@ export const session = {
 };
 
 // ---- renderer-side (preload) ----
+
+export const webUtils = {
+  /** A dropped File carries its path in the fake (real Electron: only files from the OS have one). */
+  getPathForFile(f: { path?: string }) {
+    return f?.path ?? '';
+  },
+};
 
 export const contextBridge = {
   exposed: new Map<string, unknown>(),

@@ -40,19 +40,29 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('exposes exactly window.parley with invoke and on (no ipcRenderer, no send)', () => {
+test('exposes exactly window.parley with invoke, on and pathForFile (no ipcRenderer, no send)', () => {
   assert.deepEqual([...fake.contextBridge.exposed.keys()], ['parley']);
-  assert.deepEqual(Object.keys(bridge).sort(), ['invoke', 'on']);
+  assert.deepEqual(Object.keys(bridge).sort(), ['invoke', 'on', 'pathForFile']);
+});
+
+test('pathForFile: a dropped file is recorded in main through the preload channel; a made-up File has no path', async () => {
+  const before = fake.ipcRenderer.invoked.length;
+  const b = bridge as unknown as { pathForFile(f: unknown): Promise<string> };
+  assert.equal(await b.pathForFile({}), '');
+  assert.equal(fake.ipcRenderer.invoked.length, before, 'nothing sent for a file without a path');
+  await b.pathForFile({ path: '/home/u/photo.jpg' });
+  assert.deepEqual(fake.ipcRenderer.invoked.at(-1), { channel: 'parley:picked', payload: '/home/u/photo.jpg' });
 });
 
 test('invoke forwards contract channels only', async () => {
+  const start = fake.ipcRenderer.invoked.length;
   assert.equal(await bridge.invoke('account.get', {}).then((r) => (r as { result: string }).result), 'echo:account.get');
   for (const bad of ['parley:event', 'shell.exec', '__proto__', 'constructor', 42, null]) {
     const r = (await bridge.invoke(bad, {})) as { ok: boolean; error: { code: string } };
     assert.deepEqual([r.ok, r.error.code], [false, 'IPC_UNKNOWN_CHANNEL'], String(bad));
   }
   assert.deepEqual(
-    fake.ipcRenderer.invoked.map((i) => i.channel),
+    fake.ipcRenderer.invoked.slice(start).map((i) => i.channel),
     ['account.get'],
   );
 });

@@ -309,3 +309,15 @@ test('Electron path: connectDefault uses window.parley and the same validation',
     delete g.window;
   }
 });
+
+test('the "Use local lab" choice follows account.capabilities (hidden when the backend has no lab)', async () => {
+  const withLab = new MemoryBackend({ password: 'pw' });
+  const a = createAppStore(createClient(loopback(withLab).raw, 'web'));
+  await a.getState().loadAccount();
+  assert.equal(a.getState().account.localLab, true);
+  const noLab = new MemoryBackend({ password: 'pw' });
+  noLab.accountCapabilities = async () => ({ localLab: false });
+  const b = createAppStore(createClient(loopback(noLab).raw, 'web'));
+  await b.getState().loadAccount();
+  assert.equal(b.getState().account.localLab, false);
+});

@@ -3,15 +3,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleShell, ROOT } from './shell-bundle.test-data';
 import type * as FakeElectron from './fake-electron';
 import type { MemoryBackend as MemoryBackendT } from '../../main/hosts/web/memory-backend';
 import type { BackendContext } from '../shell';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
 let fake: typeof FakeElectron;
 let backend: MemoryBackendT;
@@ -25,35 +23,14 @@ const invoke = (channel: string, payload: unknown, event: unknown = trusted) =>
   (fake.ipcMain.handlers.get(channel) as Handler)(event, payload);
 
 before(async () => {
-  // Inside the repo (gitignored .parley-test/) so the bundle's external packages resolve from node_modules.
-  await mkdir(join(ROOT, '.parley-test'), { recursive: true });
-  dir = await mkdtemp(join(ROOT, '.parley-test', 'shell-'));
+  const mod = await bundleShell();
+  dir = mod.dir;
   execFileSync(process.execPath, [join(ROOT, 'scripts/build-renderer.mjs'), '--outdir', join(dir, 'renderer')]);
-  const outfile = join(dir, 'app', 'shell-under-test.mjs');
-  await build({
-    stdin: {
-      contents: `export * from './app/shell'; export * as fake from './app/tests/fake-electron'; export { MemoryBackend } from './main/hosts/web/memory-backend';`,
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'fake-electron',
-        setup: (b) => b.onResolve({ filter: /^electron$/ }, () => ({ path: join(ROOT, 'app/tests/fake-electron.ts') })),
-      },
-    ],
-  });
-  const mod = await import(pathToFileURL(outfile).href);
   fake = mod.fake;
   backend = new mod.MemoryBackend({ password: 'pw' });
   backend.close = async () => void closed++;
   const windowCreated = new Promise((r) => fake.app.once('web-contents-created', r));
+  process.env.PARLEY_PASSPHRASE = 'shell test passphrase'; // no keyring in the fake (basic_text): the shell needs one
   mod.runShell(async (c: BackendContext) => {
     ctx = c;
     return backend;
@@ -87,7 +64,11 @@ test('lifecycle: single-instance lock, sandbox for all, protocol clients, window
   assert.equal(wp.webSecurity, true);
   assert.match(String(wp.preload), /preload\.cjs$/);
   assert.match(String(win.options.icon), /\/assets\/icons\/256x256\.png$/, 'window icon (Linux, Windows)');
-  assert.equal(ctx.keyWrapper, process.platform === 'linux' ? null : ctx.keyWrapper, 'basic_text safeStorage is not used on Linux');
+  if (process.platform === 'linux') {
+    assert.equal(ctx.keyWrapper, null, 'basic_text safeStorage is not used on Linux');
+    assert.equal(ctx.passphrase, 'shell test passphrase', 'PARLEY_PASSPHRASE instead, never a key file');
+  }
+  assert.equal(ctx.packaged, false);
 });
 
 test('hardening: navigation, redirects, popups, webviews, permissions are all denied', () => {
@@ -141,12 +122,38 @@ test('events reach the window; incoming messages notify (escaped) when unfocused
 });
 
 test('sip:/im: links from a second instance open the conversation (and nothing else)', async () => {
+  fake.dialog.nextResponse = 0; // the user confirms the question (next test: cancelled)
   const focus = new Promise<unknown[]>((r) => win.webContents.on('test:sent', (a: unknown[]) => a[1] === 'conversation.focus' && r(a)));
   fake.app.emit('second-instance', {}, ['/opt/parley', 'im:dave@parley.test?body=pwned']);
   const payload = (await focus)[2] as { conversationId: string };
   const c = backend.conversations.get(payload.conversationId)!;
   assert.equal(c.peer, 'sip:dave@parley.test');
   assert.equal([...backend.messages.get(c.id)!].length, 0, 'a link never sends');
+});
+
+test('a sip: link asks before it opens a conversation; cancelled, nothing is opened (issue 12)', async () => {
+  const asked = () => fake.calls.filter((c) => c.what === 'showMessageBox');
+  const n = asked().length;
+  const before = backend.conversations.size;
+  fake.dialog.nextResponse = 1;
+  fake.app.emit('second-instance', {}, ['/opt/parley', 'sip:erin@parley.test']);
+  for (let turn = 0; turn < 100 && asked().length === n; turn++) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  const q = asked().at(-1)!.args.at(-1) as { message: string; detail: string };
+  assert.match(q.message, /Open a conversation/);
+  assert.match(q.detail, /sip:erin@parley\.test/);
+  assert.equal(backend.conversations.size, before, 'no conversation opened');
+});
+
+test('links.open: a mailto: link loses its query (?attach=, ?body=) before it reaches the dialog', async () => {
+  fake.dialog.nextResponse = 1;
+  const r = (await invoke('links.open', { url: 'mailto:bob@example.org?attach=/etc/passwd&body=hi' })).result as { url: string };
+  assert.equal(r.url, 'mailto:bob@example.org');
+  const q = fake.calls
+    .filter((c) => c.what === 'showMessageBox')
+    .at(-1)!
+    .args.at(-1) as { detail: string };
+  assert.equal(q.detail, 'mailto:bob@example.org');
 });
 
 test('links.open: refused schemes never reach the dialog; confirm opens, cancel does not', async () => {
@@ -199,4 +206,19 @@ test('quit closes the backend once before exiting', async () => {
   assert.equal(closed, 1);
   fake.app.emit('before-quit', { preventDefault: () => assert.fail('second quit must proceed') });
   assert.ok(fake.calls.some((c) => c.what === 'quit'));
+});
+
+test('files.pick: the native dialog records the pick; a drop is recorded through the preload channel only (issue 12)', async () => {
+  fake.dialog.nextOpen = { canceled: true, filePaths: [] };
+  assert.deepEqual((await invoke('files.pick', {})).result, { path: null });
+  fake.dialog.nextOpen = { canceled: false, filePaths: ['/home/u/report.pdf'] };
+  assert.deepEqual((await invoke('files.pick', {})).result, { path: '/home/u/report.pdf' });
+  assert.equal(ctx.picked.assertPickedFile('/home/u/report.pdf'), '/home/u/report.pdf');
+  assert.throws(() => ctx.picked.assertPickedFile('/home/u/.ssh/id_ed25519'), { code: 'FILE_NOT_PICKED' });
+  const dropped = fake.ipcMain.handlers.get('parley:picked')!;
+  assert.equal(await dropped({ senderFrame: { url: 'https://evil.example/', parent: null } }, '/etc/shadow'), null);
+  assert.throws(() => ctx.picked.assertPickedFile('/etc/shadow'), { code: 'FILE_NOT_PICKED' });
+  assert.equal(await dropped(trusted, '/home/u/photo.jpg'), '/home/u/photo.jpg');
+  assert.equal(ctx.picked.assertPickedFile('/home/u/photo.jpg'), '/home/u/photo.jpg');
+  assert.equal(await dropped(trusted, '\\\\server\\share\\x'), null, 'UNC never recorded');
 });

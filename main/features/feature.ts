@@ -11,6 +11,7 @@ import type { HistoryStore } from '../store';
 import type { MsrpEndpoint } from '../media/endpoint';
 import type { InviteRouter } from '../media/invite-router';
 import type { E2EPolicy } from '../media/types';
+import type { PickedFiles } from './picked-files';
 
 /** The account's end-to-end policy (account.json): 'require' seals everything, 'prefer' when a key is known, 'off' never. */
 export type E2ePolicySetting = 'require' | 'prefer' | 'off';
@@ -34,6 +35,8 @@ export interface FeatureContext {
   endpoint: MsrpEndpoint;
   /** The account's INVITE router: a feature that takes INVITEs adds its route here (removed again in stop()). */
   router: InviteRouter;
+  /** Files the user picked in main: the only ones a renderer-given path may name (picked-files.ts). */
+  picked: PickedFiles;
   /** Emits an event to the UE's listeners (the renderer, the CLI). */
   emit<E extends EventChannel>(event: E, payload: EventPayload<E>): void;
   log(line: string): void;

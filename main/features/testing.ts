@@ -12,6 +12,7 @@ import { HistoryStore } from '../store';
 import { SipUserAgent } from '../net/sip/ua';
 import { accountMedia } from '../media/account-media';
 import type { E2ePolicySetting, FeatureContext } from './feature';
+import { PickedFiles } from './picked-files';
 
 export interface TestAccount {
   ctx: FeatureContext;
@@ -54,6 +55,7 @@ export async function openTestAccount(o: {
       policy: o.policy ?? 'require',
       endpoint: media.endpoint,
       router: media.router,
+      picked: new PickedFiles(),
       emit: (event, payload) => {
         const e = { event, payload } as UeEvent;
         t.events.push(e);

@@ -12,9 +12,10 @@ function fakeUa() {
   return { ua, asUa: { setInviteHandler } as unknown as SipUserAgent };
 }
 
-function invite(headers: Record<string, string> = {}, body = '') {
+function invite(headers: Record<string, string> = {}, body = '', from = 'sip:caller@parley.test') {
   const replies: { status: number; reason?: string }[] = [];
   const req = {
+    from,
     header: (n: string) => headers[n.toLowerCase()],
     bodyText: body,
     get replied() {
@@ -103,4 +104,20 @@ test('close() takes the hook off the UA', () => {
   router.close();
   assert.equal(ua.hook, null);
   assert.deepEqual(router.routes, []);
+});
+
+test('an INVITE whose From cannot be kept and shown is answered 400 before any route is asked (issue 12)', () => {
+  const { ua, asUa } = fakeUa();
+  const router = new InviteRouter(asUa);
+  const seen: string[] = [];
+  router.add(route('chat', ROUTE_PRIORITY.fallback, () => true, seen));
+  for (const from of ['sip:parley.test', `sip:${'u'.repeat(129)}@parley.test`, 'sip:bob\u202E@parley.test']) {
+    const { req, replies } = invite({}, '', from);
+    ua.hook!(req);
+    assert.deepEqual(replies, [{ status: 400, reason: 'Invalid From' }], from);
+  }
+  assert.deepEqual(seen, []);
+  const { req, replies } = invite();
+  ua.hook!(req);
+  assert.deepEqual([seen, replies.map((r) => r.status)], [['chat'], [200]]);
 });

@@ -3,6 +3,7 @@
 // One router per account, created by the composition root (main/ue/); features add their routes, in any order.
 import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../base/errors';
+import { isPeerAddress } from '../security/aor';
 import type { SipUserAgent } from '../net/sip/ua';
 import type { IncomingSipRequest } from '../net/sip/incoming';
 
@@ -45,6 +46,8 @@ export class InviteRouter extends EventEmitter<{ error: [ParleyError] }> {
   }
 
   dispatch(req: IncomingSipRequest): void {
+    // Every feature keeps the caller's address (history, views): one that cannot be shown is refused before any route.
+    if (!isPeerAddress(req.from)) return answer(req, 400, 'Invalid From');
     const route = this.#routes.find((e) => safeClaims(e.route, req))?.route;
     if (!route) return answer(req, 488, 'Sessions Not Supported');
     try {

@@ -39,6 +39,42 @@ export function normalizeAoR(input: string): string {
   return out;
 }
 
+/** Longest user part of a peer's address (the IPC contract's `sipUri` allows 1..128 characters). */
+export const MAX_USER_CHARS = 128;
+
+/**
+ * A peer's address as it may enter the history and the screen: normalizeAoR, plus a user part of 1..MAX_USER_CHARS
+ * characters without '@', controls or invisible characters (`sip:host` alone is a server, not a peer), or a tel: number of 1..32 digits. The
+ * same rule as the IPC contract's `sipUri` (app/ipc/views.ts SIP_URI_RE; a test keeps them in step): what passes here
+ * can always be shown. Throws SEC_BAD_AOR.
+ */
+export function peerAddress(input: string): string {
+  const aor = normalizeAoR(input);
+  if (aor.startsWith('tel:')) {
+    if (!/^tel:\+?[0-9]{1,32}$/.test(aor)) throw new ParleyError('SEC_BAD_AOR', 'tel: number not of 1..32 digits', { input });
+    return aor;
+  }
+  const at = aor.lastIndexOf('@');
+  const user = at > 4 ? aor.slice(4, at) : '';
+  if (!user) throw new ParleyError('SEC_BAD_AOR', 'no user part', { input });
+  if (user.length > MAX_USER_CHARS) throw new ParleyError('SEC_BAD_AOR', `user part over ${MAX_USER_CHARS} characters`, { input });
+  // no '@', and nothing invisible or reordering (the IPC contract's sipUri refuses the same: it could not be shown)
+  if (/[@\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u.test(user)) {
+    throw new ParleyError('SEC_BAD_AOR', 'bad character in the user part', { input });
+  }
+  return aor;
+}
+
+/** Whether `uri` passes peerAddress (where addresses enter: incoming MESSAGE and INVITE). */
+export function isPeerAddress(uri: string): boolean {
+  try {
+    peerAddress(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** normalizeAoR, or the input unchanged when it is not a SIP/TEL URI (display and lookups that must not throw). */
 export function safeAoR(uri: string): string {
   try {

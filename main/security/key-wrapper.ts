@@ -5,15 +5,21 @@ import { Reader, concat, u8, u32, utf8, initCrypto, wipe, random } from './sodiu
 
 /** Wraps the 32-byte key-store storage key. The Electron shell implements id 2 with safeStorage. */
 export interface KeyWrapper {
-  /** 1 = passphrase (Argon2id), 2 = OS key storage. Stored in the file; must match on open. */
+  /** 1 = passphrase (Argon2id), 2 = OS key storage (Electron safeStorage), 3 = profile key file (development fallback
+   *  of the web host and CLI). Stored in the file; must match on open, so one kind is never taken for another. */
   readonly id: number;
+  /** Ids this wrapper also opens (files written before it had its own id); the next write stores `id`. */
+  readonly legacyIds?: readonly number[];
   wrap(key: Uint8Array): Promise<Uint8Array>;
   /** Must throw on failure (the store maps that to KEYSTORE_BAD_PASSPHRASE / KEYSTORE_UNWRAP_FAILED). */
   unwrap(blob: Uint8Array): Promise<Uint8Array>;
 }
 
 export const WRAPPER_PASSPHRASE = 1;
+/** OS key storage (Electron safeStorage, app/keywrapper.ts). */
 export const WRAPPER_EXTERNAL = 2;
+/** The profile key file (main/ue/profile.ts KeyFileWrapper); written as 2 before issue 12. */
+export const WRAPPER_KEY_FILE = 3;
 
 export interface Argon2Params {
   opslimit: number;

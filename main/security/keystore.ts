@@ -146,7 +146,7 @@ export class KeyStore {
       throw e;
     }
     const f = parseKeyStoreFile(bytes);
-    if (f.wrapperId !== wrapper.id) {
+    if (f.wrapperId !== wrapper.id && !wrapper.legacyIds?.includes(f.wrapperId)) {
       throw new ParleyError('KEYSTORE_WRONG_WRAPPER', `file is wrapped by wrapper ${f.wrapperId}, not ${wrapper.id}`, {
         fileWrapper: f.wrapperId,
       });

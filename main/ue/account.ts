@@ -16,6 +16,7 @@ import type { RelayConfig } from '../media/types';
 import type { E2ePolicySetting, FeatureContext } from '../features/feature';
 import { PageMessagingService, type BlockList } from '../features/page/page-messaging';
 import { SecurePage, SECURE_ACCEPT_TYPES, type WireTap } from '../features/page/secure-page';
+import type { PickedFiles } from '../features/picked-files';
 import {
   HISTORY_FILE,
   accountDir,
@@ -138,7 +139,8 @@ export function featureContext(
   a: Account,
   emit: <E extends EventChannel>(event: E, payload: EventPayload<E>) => void,
   log: (line: string) => void,
+  picked: PickedFiles,
 ): FeatureContext {
   const { aor, dir, ua, ks, e2e, security, store, policy, endpoint, router } = a;
-  return { aor, dir, proxy: a.account.proxy, ua, ks, e2e, security, store, policy, endpoint, router, emit, log };
+  return { aor, dir, proxy: a.account.proxy, ua, ks, e2e, security, store, policy, endpoint, router, picked, emit, log };
 }

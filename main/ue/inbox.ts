@@ -36,6 +36,8 @@ export interface MessagingStats {
   failuresStored: number;
   imdnSent: number;
   imdnReceived: number;
+  /** Plaintext IMDNs / is-composing dropped because the conversation is end to end. */
+  plaintextIgnored: number;
 }
 
 /** A received message whose sender asked for a display notification (sent when the user reads it). */
@@ -51,7 +53,14 @@ export function findConversation(s: Account, peer: string): Conversation | null 
 }
 
 export class Inbox implements ChatInbox {
-  readonly stats: MessagingStats = { replaysRejected: 0, duplicatesIgnored: 0, failuresStored: 0, imdnSent: 0, imdnReceived: 0 };
+  readonly stats: MessagingStats = {
+    replaysRejected: 0,
+    duplicatesIgnored: 0,
+    failuresStored: 0,
+    imdnSent: 0,
+    imdnReceived: 0,
+    plaintextIgnored: 0,
+  };
   #display: Record<string, DisplayRequest> = {};
   #displayWrites: Promise<void> = Promise.resolve();
   readonly #unsubscribe: () => void;
@@ -107,8 +116,13 @@ export class Inbox implements ChatInbox {
   async #onItem(i: InboundItem): Promise<void> {
     const type = mediaType(i.contentType);
     if (type === IMDN_CONTENT_TYPE) return this.#onImdn(i);
+    if (type === ISCOMPOSING_CONTENT_TYPE) {
+      // In clear, the SIP From is all that names the sender: a network element can forge it. An end-to-end
+      // conversation only takes sealed indications (issue 12).
+      if (i.e2e === 'off' && this.#endToEnd(i.from)) return this.#ignored('is-composing', i.from);
+      return this.typing.received(String(this.#conv(i.from).id), parseIsComposing(i.body));
+    }
     const conv = this.#conv(i.from);
-    if (type === ISCOMPOSING_CONTENT_TYPE) return this.typing.received(String(conv.id), parseIsComposing(i.body));
     const text = isTextualType(i.contentType) ? dec.decode(i.body) : undefined;
     let m: StoredMessage;
     try {
@@ -150,12 +164,21 @@ export class Inbox implements ChatInbox {
 
   #onImdn(i: InboundItem): void {
     const n = parseImdn(i.body);
-    this.#applyImdn(i.from, n.messageId, n.kind, n.status);
+    this.#applyImdn(i.from, n.messageId, n.kind, n.status, i.e2e !== 'off');
   }
 
-  #applyImdn(peer: string, messageId: string, kind: string, status: string): void {
+  /**
+   * A disposition changes one of our messages. `sealed`: it came end-to-end authenticated (an envelope, or a session
+   * whose channel is the peer's). A plaintext IMDN never touches a message we sent protected, nor any message of an
+   * end-to-end conversation: otherwise anyone on a hop could mark it read or failed (issue 12).
+   */
+  #applyImdn(peer: string, messageId: string, kind: string, status: string, sealed = true): void {
     const conv = findConversation(this.s, peer);
     if (!conv) return;
+    if (!sealed) {
+      const target = this.s.store.findByImdnId(conv.id, messageId);
+      if (this.#endToEnd(peer) || (target && target.security.e2e !== 'off')) return this.#ignored('IMDN', peer);
+    }
     this.stats.imdnReceived++;
     const ok = (kind === 'delivery' && status === 'delivered') || (kind === 'display' && status === 'displayed');
     if (!ok && kind === 'processing') return;
@@ -234,6 +257,16 @@ export class Inbox implements ChatInbox {
     }
     const conv = findConversation(this.s, aor);
     if (conv) this.ev.security(conv.id);
+  }
+
+  /** Whether the conversation with `peer` is end to end: our messages to it are sealed (policy and a key we hold). */
+  #endToEnd(peer: string): boolean {
+    return this.s.policy !== 'off' && this.s.secure.hasKey(peer);
+  }
+
+  #ignored(what: string, peer: string): void {
+    this.stats.plaintextIgnored++;
+    this.ev.log(`ignored a plaintext ${what} from ${peer}: the conversation is end to end`);
   }
 
   #guard(what: string, fn: () => unknown): void {

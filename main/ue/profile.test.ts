@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { insecureTestParams, PassphraseWrapper, WRAPPER_EXTERNAL } from '../security/key-wrapper';
+import { insecureTestParams, PassphraseWrapper, WRAPPER_EXTERNAL, WRAPPER_KEY_FILE, type KeyWrapper } from '../security/key-wrapper';
 import { KeyStore } from '../security/keystore';
 import { initCrypto } from '../security/sodium';
 import {
@@ -89,4 +89,31 @@ test('key store per account: created once, reopened; the SIP password is sealed 
   await assert.rejects(openAccountKeyStore(adir, 'sip:alice@parley.test', new PassphraseWrapper('wrong', insecureTestParams()), 4), {
     code: 'KEYSTORE_BAD_PASSPHRASE',
   });
+});
+
+test('wrapper ids are distinct: a key-file store is id 3, an old one written as id 2 still opens and is rewritten as 3', async () => {
+  await initCrypto();
+  const dir = await tmp();
+  const fileKey = new Uint8Array(32).fill(7);
+  const kf = new KeyFileWrapper(fileKey);
+  assert.equal(kf.id, WRAPPER_KEY_FILE);
+  assert.notEqual(WRAPPER_KEY_FILE, WRAPPER_EXTERNAL);
+  // as written before issue 12: the key-file blob under the OS key storage id
+  const old: KeyWrapper = { id: WRAPPER_EXTERNAL, wrap: (k) => kf.wrap(k), unwrap: (b) => kf.unwrap(b) };
+  const path = join(dir, KEYSTORE_FILE);
+  (await KeyStore.create(path, old, { aor: 'sip:alice@parley.test' })).close();
+  assert.equal((await readFile(path))[9], WRAPPER_EXTERNAL);
+  const ks = await KeyStore.open(path, kf);
+  await ks.setPsk('sip:bob@parley.test', new Uint8Array(32).fill(1)); // any write stores the new id
+  ks.close();
+  assert.equal((await readFile(path))[9], WRAPPER_KEY_FILE);
+  // an OS key storage wrapper is no longer taken for the key file (or the other way round)
+  await assert.rejects(KeyStore.open(path, old), { code: 'KEYSTORE_WRONG_WRAPPER' });
+});
+
+test('allowKeyFile false (the desktop app): no OS storage and no passphrase is KEYSTORE_NO_PROTECTION, no key file made', async () => {
+  const dir = await tmp();
+  await assert.rejects(chooseKeyWrapper(dir, { env: {}, allowKeyFile: false }), { code: 'KEYSTORE_NO_PROTECTION' });
+  await assert.rejects(stat(join(dir, 'keyfile')), { code: 'ENOENT' });
+  assert.equal((await chooseKeyWrapper(dir, { env: { PARLEY_PASSPHRASE: 'pp' }, allowKeyFile: false })).protection, 'passphrase');
 });

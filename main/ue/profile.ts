@@ -6,7 +6,7 @@ import { ParleyError } from '../base/errors';
 import { writeFileAtomic } from '../security/atomic-file';
 import { normalizeAoR } from '../security/aor';
 import { KeyStore } from '../security/keystore';
-import { PassphraseWrapper, WRAPPER_EXTERNAL, type Argon2Params, type KeyWrapper } from '../security/key-wrapper';
+import { PassphraseWrapper, WRAPPER_EXTERNAL, WRAPPER_KEY_FILE, type Argon2Params, type KeyWrapper } from '../security/key-wrapper';
 import { S, concat, ctEqual, initCrypto, random, utf8 } from '../security/sodium';
 import type { E2ePolicySetting } from '../features/feature';
 
@@ -82,7 +82,9 @@ export function accountDir(profileDir: string, aor: string): string {
  * the profile directory can unlock the key store. Blob: "PKF1" || nonce(24) || XChaCha20-Poly1305(fileKey, storageKey).
  */
 export class KeyFileWrapper implements KeyWrapper {
-  readonly id = WRAPPER_EXTERNAL;
+  readonly id = WRAPPER_KEY_FILE;
+  /** Written as the OS key storage id before issue 12; the "PKF1" blob tells them apart. */
+  readonly legacyIds = [WRAPPER_EXTERNAL];
   constructor(private readonly fileKey: Uint8Array) {
     if (fileKey.length !== 32) throw new ParleyError('PROFILE_BAD_KEYFILE', 'key file must hold 32 bytes');
   }
@@ -128,14 +130,20 @@ export interface WrapperChoice {
   protection: KeyProtection;
 }
 
-/** OS wrapper (Electron safeStorage) if given; else a passphrase (option or PARLEY_PASSPHRASE); else the dev key file. */
+/**
+ * OS wrapper (Electron safeStorage) if given; else a passphrase (option or PARLEY_PASSPHRASE); else the dev key file,
+ * unless `allowKeyFile` is false (the desktop app: KEYSTORE_NO_PROTECTION rather than keys in a plain file).
+ */
 export async function chooseKeyWrapper(
   profileDir: string,
-  o: { keyWrapper?: KeyWrapper | null; passphrase?: string; env?: NodeJS.ProcessEnv; argon2?: Argon2Params },
+  o: { keyWrapper?: KeyWrapper | null; passphrase?: string; env?: NodeJS.ProcessEnv; argon2?: Argon2Params; allowKeyFile?: boolean },
 ): Promise<WrapperChoice> {
   if (o.keyWrapper) return { wrapper: o.keyWrapper, protection: 'os' };
   const pass = o.passphrase ?? o.env?.PARLEY_PASSPHRASE;
   if (pass) return { wrapper: new PassphraseWrapper(pass, o.argon2), protection: 'passphrase' };
+  if (o.allowKeyFile === false) {
+    throw new ParleyError('KEYSTORE_NO_PROTECTION', 'no OS key storage and no passphrase: the key file fallback is off here');
+  }
   return { wrapper: new KeyFileWrapper(await loadOrCreateKeyFile(profileDir)), protection: 'key-file' };
 }
 

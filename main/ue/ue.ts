@@ -38,6 +38,7 @@ import { SecurityChannels } from './security-channels';
 import { ConversationChannels } from './conversation-channels';
 import { realClock, type UeClock } from './typing';
 import { messageView } from './views';
+import { PickedFiles } from '../features/picked-files';
 
 export const UE_REGISTER_TIMEOUT_MS = 15_000;
 
@@ -47,6 +48,8 @@ export interface CreateUeOptions {
   keyWrapper?: KeyWrapper | null;
   /** Key store passphrase (else PARLEY_PASSPHRASE, else the dev key file). */
   passphrase?: string;
+  /** false: never fall back to the dev key file (KEYSTORE_NO_PROTECTION instead; the desktop app). Default true. */
+  allowKeyFile?: boolean;
   now?: () => number;
   /** Clock + timers (typing expiry); defaults to real timers over `now`. */
   clock?: UeClock;
@@ -66,6 +69,8 @@ export interface CreateUeOptions {
   registerTimeoutMs?: number;
   /** Start the session feature (default true; false: mode 'session' answers SESSION_UNAVAILABLE). */
   sessions?: boolean;
+  /** The host's record of files the user picked (files.send reads nothing else); default: an empty one. */
+  pickedFiles?: PickedFiles;
 }
 
 /** The UeBackend plus a few non-IPC extras for the host, the CLI and tests. */
@@ -77,6 +82,8 @@ export interface Ue extends UeBackend {
   stats(): MessagingStats | null;
   /** The signed-in account's internals (CLI `keys`, `chat`, `send-file`; tests). */
   account(): Account | null;
+  /** Files the user picked in main (hosts record picks here; tests too). */
+  readonly pickedFiles: PickedFiles;
 }
 
 type CoreBackend = Omit<UeBackend, keyof FeatureMethods<typeof FEATURES>>;
@@ -88,6 +95,7 @@ export async function createUe(opts: CreateUeOptions): Promise<Ue> {
     passphrase: opts.passphrase,
     env: opts.env ?? process.env,
     argon2: opts.argon2,
+    allowKeyFile: opts.allowKeyFile,
   });
   const ue = new UeImpl(opts, wrapper);
   const saved = await readAccountFile(opts.profileDir);
@@ -100,6 +108,7 @@ export async function createUe(opts: CreateUeOptions): Promise<Ue> {
 class UeImpl implements CoreBackend, Omit<Ue, keyof FeatureMethods<typeof FEATURES>> {
   ready: Promise<void> = Promise.resolve();
   readonly features: FeatureHost<typeof FEATURES>;
+  readonly pickedFiles: PickedFiles;
   readonly #hub = new UeEventHub();
   readonly #now: () => number;
   readonly #clock: UeClock;
@@ -117,6 +126,7 @@ class UeImpl implements CoreBackend, Omit<Ue, keyof FeatureMethods<typeof FEATUR
     private readonly opts: CreateUeOptions,
     private readonly wrapper: WrapperChoice,
   ) {
+    this.pickedFiles = opts.pickedFiles ?? new PickedFiles();
     this.#now = opts.now ?? Date.now;
     this.#clock = opts.clock ?? realClock(this.#now);
     this.#log = opts.log ?? (() => {});
@@ -215,6 +225,10 @@ class UeImpl implements CoreBackend, Omit<Ue, keyof FeatureMethods<typeof FEATUR
       this.#hub.emit('account.changed', this.#account);
       return this.#account;
     });
+  }
+
+  async accountCapabilities(): Promise<Res<'account.capabilities'>> {
+    return { localLab: this.opts.labFactory !== undefined };
   }
 
   async accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>> {
@@ -334,7 +348,7 @@ class UeImpl implements CoreBackend, Omit<Ue, keyof FeatureMethods<typeof FEATUR
     await msg.load();
     this.#acct = acct;
     this.#msg = msg;
-    const ctx = featureContext(acct, (event, payload) => this.#hub.emit(event, payload), this.#log);
+    const ctx = featureContext(acct, (event, payload) => this.#hub.emit(event, payload), this.#log, this.pickedFiles);
     await this.features.start(ctx, new Set(this.opts.sessions === false ? ['session'] : []));
     msg.useSessions(this.features.chat());
     let recovered = false;

@@ -3,6 +3,7 @@ import type { ConnectionView, ConversationView, E2eState, MessageView, PeerState
 import type { ConversationSummary, Conversation, MessageCursor, StoredMessage } from '../store';
 import { KEY_CHANGE_CONTENT_TYPE } from '../store';
 import { ParleyError } from '../base/errors';
+import { plainText } from '../../app/ipc/text';
 
 export const CURSOR_PREFIX = 'c1.';
 const PREVIEW_CHARS = 280;
@@ -82,7 +83,7 @@ export function conversationView(c: Conversation | ConversationSummary, sec: Con
     id: String(c.id),
     kind: c.kind === 'direct' ? 'direct' : 'group',
     peer: c.peer,
-    title: (c.title ?? userPart(c.peer)).replace(/[\0-\x1f\x7f]/g, ' ').slice(0, 128),
+    title: plainText(c.title ?? userPart(c.peer), 128),
     unread: c.unreadCount,
     ...(last && lastText !== null
       ? { last: { text: lastText.slice(0, PREVIEW_CHARS), at: last.createdAt, direction: last.direction } }

@@ -1,4 +1,4 @@
-// Account set-up: SIP URI, password, outbound proxy, CA path, display name; or "Use local lab".
+// Account set-up: SIP URI, password, outbound proxy, CA path, display name; or "Use local lab" where the backend has one.
 import { useId, useState, type FormEvent } from 'react';
 import { useApp } from '../hooks';
 import { selectAccountState } from '../slices/account/selectors';
@@ -75,9 +75,11 @@ export function AccountSetup() {
           <button type="submit" className="primary" disabled={st.busy}>
             {st.busy ? 'Signing in…' : 'Sign in'}
           </button>
-          <button type="button" onClick={() => void signInLocalLab()} disabled={st.busy}>
-            Use local lab
-          </button>
+          {st.localLab ? (
+            <button type="button" onClick={() => void signInLocalLab()} disabled={st.busy}>
+              Use local lab
+            </button>
+          ) : null}
         </div>
       </form>
     </main>

@@ -10,6 +10,7 @@ import { MessageBubble } from './MessageBubble';
 import { SecurityBadge } from './SecurityBadge';
 import { TransferList } from './Transfers';
 import { VirtualList } from './VirtualList';
+import { Name, personText } from './UserText';
 
 const messageKey = (m: MessageView) => m.id;
 
@@ -46,16 +47,18 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
     e.preventDefault();
     setDropping(false);
     const f = e.dataTransfer.files[0];
-    const path = f && window.parley?.pathForFile?.(f);
-    if (disabledReason) notify('error', disabledReason);
-    else if (path) void sendFile(c.id, path);
-    else notify('error', 'Dropped files cannot be sent from the browser: use "Attach file" and type its path.');
+    if (disabledReason) return notify('error', disabledReason);
+    void (async () => {
+      const path = f && window.parley?.pathForFile ? await window.parley.pathForFile(f) : '';
+      if (path) void sendFile(c.id, path);
+      else notify('error', 'Dropped files cannot be sent from the browser: use "Attach file" and type its path.');
+    })();
   };
 
   return (
     <section
       className={`chat ${dropping ? 'dropping' : ''}`}
-      aria-label={`Conversation with ${c.title}`}
+      aria-label={`Conversation with ${personText(c.title, c.peer)}`}
       onDragOver={(e) => {
         if (!isFileDrag(e)) return;
         e.preventDefault();
@@ -66,8 +69,10 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
     >
       <header className="chat-header">
         <div className="chat-title">
-          <h2>{c.title}</h2>
-          <span className="muted peer">{c.peer}</span>
+          <h2>
+            <Name text={c.title} max={128} />
+          </h2>
+          <Name className="muted peer" text={c.peer} />
         </div>
         <button type="button" className="ghost sec-button" onClick={() => void openPanel(c.id)}>
           {/* Named by its content (visible words first: WCAG 2.5.3 label in name), then what the button does. */}
@@ -83,8 +88,12 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
       {sendBlocked ? (
         <div className="banner warn" role="alert">
           <p>
-            <strong>{c.title}&apos;s security key changed.</strong> This can happen when they reinstall Parley or use a new device, or when
-            someone is intercepting. Compare safety numbers before trusting it.
+            <strong>
+              <Name text={c.title} max={128} />
+              &apos;s security key changed.
+            </strong>{' '}
+            This can happen when they reinstall Parley or use a new device, or when someone is intercepting. Compare safety numbers before
+            trusting it.
           </p>
           <div className="row">
             <button type="button" onClick={() => void openPanel(c.id)}>
@@ -100,7 +109,7 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
         items={items}
         itemKey={messageKey}
         renderItem={render}
-        label={`Messages with ${c.title}`}
+        label={`Messages with ${personText(c.title, c.peer)}`}
         onReachTop={onReachTop}
         header={
           cm.loading ? (
@@ -114,7 +123,13 @@ export function ChatView({ conversation: c }: { conversation: ConversationView }
       />
       <TransferList conversationId={c.id} />
       <p className="typing" aria-live="polite">
-        {typingPeer ? `${c.title} is typing…` : ''}
+        {typingPeer ? (
+          <>
+            <Name text={c.title} max={128} /> is typing…
+          </>
+        ) : (
+          ''
+        )}
       </p>
       <Composer conversationId={c.id} disabledReason={disabledReason} />
     </section>

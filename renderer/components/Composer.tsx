@@ -13,6 +13,7 @@ export function Composer({ conversationId, disabledReason }: { conversationId: s
   const [mode, setMode] = useState<Mode>('auto');
   const [fileOpen, setFileOpen] = useState(false);
   const filesUnavailable = useApp((s) => s.transfers.unavailable);
+  const pickAndSend = useApp((s) => s.pickAndSend);
   const send = useApp((s) => s.send);
   const composing = useApp((s) => s.composing);
   const error = useApp(selectSendError(conversationId));
@@ -79,7 +80,13 @@ export function Composer({ conversationId, disabledReason }: { conversationId: s
             <option value="session">Session (MSRP)</option>
           </select>
           {filesUnavailable ? null : (
-            <button type="button" onClick={() => setFileOpen(!fileOpen)} aria-expanded={fileOpen} disabled={disabled}>
+            <button
+              type="button"
+              // Electron: the native dialog (the pick is what main may read); the browser: the path form
+              onClick={() => void pickAndSend(conversationId).then((picked) => picked || setFileOpen(!fileOpen))}
+              aria-expanded={fileOpen}
+              disabled={disabled}
+            >
               Attach file
             </button>
           )}

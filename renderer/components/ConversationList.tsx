@@ -14,6 +14,7 @@ import { selectNewConversationOpen } from '../slices/ui/selectors';
 import { NewConversation } from './NewConversation';
 import { SecurityBadge } from './SecurityBadge';
 import { formatTime } from './format';
+import { Isolated, Name } from './UserText';
 
 /** Up/Down move between rows of a list of buttons. */
 export function arrowNav(e: KeyboardEvent<HTMLElement>) {
@@ -78,13 +79,22 @@ export function ConversationList() {
               {/* Named by its content (WCAG 2.5.3 label in name): the title and the facts a screen reader needs first. */}
               <span className="conv-top">
                 <span className="conv-title">
-                  {c.title}
+                  <Name text={c.title} max={128} />
                   <span className="sr-only">{rowFacts(c)}</span>
                 </span>
                 {c.last ? <time className="conv-time">{formatTime(c.last.at)}</time> : null}
               </span>
               <span className="conv-bottom">
-                <span className="conv-last">{c.last ? `${c.last.direction === 'out' ? 'You: ' : ''}${c.last.text}` : c.peer}</span>
+                <span className="conv-last">
+                  {c.last ? (
+                    <>
+                      {c.last.direction === 'out' ? 'You: ' : ''}
+                      <Isolated text={c.last.text} />
+                    </>
+                  ) : (
+                    <Name text={c.peer} />
+                  )}
+                </span>
                 {c.unread > 0 ? (
                   <span className="badge" aria-hidden="true">
                     {c.unread > 99 ? '99+' : c.unread}
@@ -103,7 +113,7 @@ export function ConversationList() {
             {hits.map((h) => (
               <li key={h.messageId}>
                 <button type="button" data-row className="hit" onClick={() => void select(h.conversationId)}>
-                  <span className="hit-title">{byId[h.conversationId]?.title ?? 'Conversation'}</span>
+                  <Name className="hit-title" text={byId[h.conversationId]?.title ?? 'Conversation'} max={128} />
                   <span className="hit-snippet">{h.snippet}</span>
                 </button>
               </li>

@@ -4,6 +4,8 @@ import type { MessageView } from '../../app/ipc/contract';
 import { splitLinks } from '../../app/ipc/links';
 import { STATE_LABEL, stateText } from '../slices/messages/selectors';
 import { formatSize, formatTime, fullTime } from './format';
+import { plainText } from '../../app/ipc/text';
+import { Isolated, Name, personText } from './UserText';
 
 export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: MessageView; onLink: (url: string) => void }) {
   const parts = splitLinks(m.text);
@@ -11,12 +13,12 @@ export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: Mes
   return (
     <article
       className={`bubble ${m.direction} state-${m.state}`}
-      aria-label={`${m.direction === 'out' ? 'You' : m.sender}, ${fullTime(m.at)}`}
+      aria-label={`${m.direction === 'out' ? 'You' : personText(undefined, m.sender)}, ${fullTime(m.at)}`}
     >
       <p className="bubble-text">
         {parts.map((p, i) =>
           p.kind === 'text' ? (
-            <span key={i}>{p.text}</span>
+            <Isolated key={i} text={p.text} />
           ) : (
             <button key={i} type="button" className="link" onClick={() => onLink(p.url)} aria-label={`Open link ${p.url}`}>
               {p.text}
@@ -25,13 +27,13 @@ export const MessageBubble = memo(function MessageBubble({ m, onLink }: { m: Mes
         )}
       </p>
       {m.file ? (
-        <p className="file" aria-label={`File ${m.file.name}, ${formatSize(m.file.size)}`}>
-          <span className="file-name">{m.file.name}</span>{' '}
+        <p className="file" aria-label={`File ${plainText(m.file.name, 255)}, ${formatSize(m.file.size)}`}>
+          <Name className="file-name" text={m.file.name} max={255} />{' '}
           <span className="muted">
             ({formatSize(m.file.size)}, {m.file.mediaType || 'file'})
           </span>
           {m.file.transferred !== undefined && m.file.transferred < m.file.size ? (
-            <progress max={m.file.size} value={m.file.transferred} aria-label={`Transfer of ${m.file.name}`} />
+            <progress max={m.file.size} value={m.file.transferred} aria-label={`Transfer of ${plainText(m.file.name, 255)}`} />
           ) : null}
         </p>
       ) : null}

@@ -6,6 +6,8 @@ import { MAX_MESSAGE_CHARS } from '../../app/ipc/contract';
 import { useApp } from '../hooks';
 import { Dialog } from './Dialog';
 import { formatTime, fullTime } from './format';
+import { plainText } from '../../app/ipc/text';
+import { Isolated, Name, Person, personText } from './UserText';
 
 const EMPTY: RoomMessageView[] = [];
 const short = (aor: string) => aor.replace(/^sips?:/, '');
@@ -22,10 +24,11 @@ export function RoomChat({ room: r }: { room: RoomView }) {
   const logRef = useRef<HTMLDivElement>(null);
   const base = useId();
   const joined = r.state === 'joined';
-  const nameOf = useMemo(() => {
+  const nickOf = useMemo(() => {
     const m = new Map(r.participants.map((p) => [p.aor, p.nickname]));
-    return (aor: string, nick?: string) => nick ?? m.get(aor) ?? short(aor);
+    return (aor: string, nick?: string) => nick ?? m.get(aor);
   }, [r.participants]);
+  const nameOf = (aor: string, nick?: string) => personText(nickOf(aor, nick), aor);
 
   useEffect(() => {
     const el = logRef.current;
@@ -44,11 +47,11 @@ export function RoomChat({ room: r }: { room: RoomView }) {
   };
 
   return (
-    <section className="chat room" aria-label={`Group chat ${r.subject ?? short(r.uri)}`}>
+    <section className="chat room" aria-label={`Group chat ${plainText(r.subject ?? short(r.uri), 256)}`}>
       <header className="chat-header">
         <div className="chat-title">
-          <h2>{r.subject ?? 'Group chat'}</h2>
-          <span className="muted peer">{r.uri}</span>
+          <h2>{r.subject ? <Name text={r.subject} /> : 'Group chat'}</h2>
+          <Name className="muted peer" text={r.uri} />
         </div>
         <span
           className={`sec-item ${r.e2e === 'on' ? 'on' : 'off'}`}
@@ -75,7 +78,13 @@ export function RoomChat({ room: r }: { room: RoomView }) {
         </div>
       ) : null}
       <div className="room-body">
-        <div className="room-log" role="log" aria-label={`Messages in ${r.subject ?? 'the group chat'}`} ref={logRef} tabIndex={0}>
+        <div
+          className="room-log"
+          role="log"
+          aria-label={`Messages in ${r.subject ? plainText(r.subject, 256) : 'the group chat'}`}
+          ref={logRef}
+          tabIndex={0}
+        >
           {messages.length === 0 ? <p className="muted center">No messages yet</p> : null}
           {messages.map((m) => (
             <article
@@ -84,12 +93,23 @@ export function RoomChat({ room: r }: { room: RoomView }) {
               aria-label={`${m.direction === 'out' ? 'You' : nameOf(m.from, m.nickname)}, ${fullTime(m.at)}`}
             >
               <p className="bubble-from">
-                {m.direction === 'out' ? 'You' : nameOf(m.from, m.nickname)}
+                {m.direction === 'out' ? 'You' : <Person nickname={nickOf(m.from, m.nickname)} address={m.from} />}
                 {m.private ? (
-                  <span className="private-tag">{m.direction === 'out' ? ` · private to ${nameOf(m.to ?? '')}` : ' · private to you'}</span>
+                  <span className="private-tag">
+                    {m.direction === 'out' ? (
+                      <>
+                        {' · private to '}
+                        <bdi>{nameOf(m.to ?? '')}</bdi>
+                      </>
+                    ) : (
+                      ' · private to you'
+                    )}
+                  </span>
                 ) : null}
               </p>
-              <p className="bubble-text">{m.text}</p>
+              <p className="bubble-text">
+                <Isolated text={m.text} />
+              </p>
               <footer className="bubble-meta">
                 <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at)}</time>
                 <span className={`e2e e2e-${m.protected ? 'on' : 'off'}`}>{m.protected ? 'E2E' : 'not end-to-end encrypted'}</span>
@@ -114,7 +134,7 @@ export function RoomChat({ room: r }: { room: RoomView }) {
       >
         {privateTo ? (
           <p className="private-target" role="status">
-            Private message to {nameOf(privateTo)}{' '}
+            Private message to <bdi>{nameOf(privateTo)}</bdi>{' '}
             <button type="button" className="ghost" onClick={() => setPrivateTo(r.id, null)}>
               Write to everyone instead
             </button>
@@ -160,8 +180,7 @@ function Participants({ room: r, nameOf }: { room: RoomView; nameOf: (aor: strin
       <ul>
         {r.participants.map((p) => (
           <li key={p.aor}>
-            <span className="p-name">{nameOf(p.aor, p.nickname)}</span>
-            {p.nickname ? <span className="muted p-aor"> {short(p.aor)}</span> : null}
+            <Person nickname={p.nickname} address={p.aor} />
             {p.isMe ? <span className="muted"> (you)</span> : null}
             {!p.isMe && r.state === 'joined' ? (
               <button

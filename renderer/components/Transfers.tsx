@@ -12,6 +12,8 @@ import {
   transferStateText,
 } from '../slices/transfers/selectors';
 import { formatSize } from './format';
+import { plainText } from '../../app/ipc/text';
+import { personText } from './UserText';
 
 export function TransferList({ conversationId }: { conversationId: string }) {
   const byId = useApp(useMemo(() => selectTransfers(conversationId), [conversationId]));
@@ -34,17 +36,17 @@ function TransferCard({ v }: { v: TransferView }) {
   const act = useApp((s) => s.transferAction);
   const reveal = useApp((s) => s.revealTransfer);
   const revealed = useApp(selectRevealed)[v.id];
-  const name = v.nameHidden ? 'Encrypted file (name shown after you accept)' : v.name;
+  const name = v.nameHidden ? 'Encrypted file (name shown after you accept)' : plainText(v.name, 255);
   const pct = v.size > 0 ? Math.min(100, Math.floor((v.bytes / v.size) * 100)) : 0;
   const state = transferStateText(v);
   return (
     <article
       className={`transfer ${v.direction} t-${v.state}`}
-      aria-label={`File ${name}, ${v.direction === 'out' ? 'to' : 'from'} ${v.peer}`}
+      aria-label={`File ${name}, ${v.direction === 'out' ? 'to' : 'from'} ${personText(undefined, v.peer)}`}
       data-state={v.state}
     >
       <p className="transfer-head">
-        <span className="file-name">{name}</span>{' '}
+        <bdi className="file-name">{name}</bdi>{' '}
         <span className="muted">
           ({formatSize(v.size)}
           {v.mediaType ? `, ${v.mediaType}` : ''}) · {v.protected ? 'E2E' : 'not end-to-end encrypted'}

@@ -31,8 +31,9 @@ export interface ParleyBridge {
     payload: unknown,
   ): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }>;
   on(event: string, cb: (payload: unknown) => void): () => void;
-  /** Electron only: the path of a dropped File (webUtils.getPathForFile); the renderer never reads the file itself. */
-  pathForFile?(file: File): string;
+  /** Electron only: the path of a dropped File (webUtils.getPathForFile), recorded in main as picked ('' if none); the
+   *  renderer never reads the file itself. */
+  pathForFile?(file: File): Promise<string>;
 }
 
 declare global {

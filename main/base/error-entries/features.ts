@@ -80,6 +80,16 @@ export const SESSION_ERRORS = group('session', {
 
 export const TRANSFER_ERRORS = group('transfer', {
   FILE_UNCONFIRMED: ['The receiver never confirmed the whole file (no final Success-Report): it may not have arrived.', U.file],
+  FILE_NOT_PICKED: [
+    'The renderer named a file the user did not pick in main (dialog or drop): main reads only picked files.',
+    'Choose the file with "Attach file" (or drop it on the conversation).',
+    'USAGE',
+  ],
+  FILE_UNC_PATH: [
+    'A UNC or device path (\\\\server\\share) was named as a file to send: never read.',
+    'Network paths cannot be sent: copy the file to this computer first.',
+    'USAGE',
+  ],
   FILE_BAD_ANSWER: ["The peer's answer to a file offer is unusable (wrong direction, invalid).", U.negotiation],
   FILE_BAD_RANGE: ['A resume range starts beyond the file or, for a protected file, off a segment boundary.', U.file],
   FILE_BAD_STATE: [

@@ -7,7 +7,10 @@ export const SECURITY_ERRORS = group('security', {
   CRYPTO_NOT_READY: ['Security code ran before initCrypto() loaded libsodium.', U.internal],
 
   E2E_BAD_FORMAT: ['An end-to-end envelope, session frame or key field is malformed.', U.protectedUnreadable],
-  E2E_BAD_INNER: ['The content sealed in an envelope is not CPIM, or its Message-ID differs from the envelope.', U.tampered],
+  E2E_BAD_INNER: [
+    'The content sealed in an envelope is not CPIM, or its Message-ID or DateTime differs from the envelope header.',
+    U.tampered,
+  ],
   E2E_NOT_FOR_ME: ['An envelope is not addressed to this account, or was sealed to another identity key of it.', U.protectedUnreadable],
   E2E_NO_IDENTITY: [
     'End-to-end protection was asked for without an identity key.',
@@ -63,6 +66,11 @@ export const SECURITY_ERRORS = group('security', {
   KEYSTORE_CORRUPT: ['The key store file or its passphrase blob is malformed.', 'Your key store is damaged.', 'USAGE'],
   KEYSTORE_EXISTS: ['A key store was to be created where one already exists.', 'A key store already exists here.', 'USAGE'],
   KEYSTORE_NOT_FOUND: ['No key store file exists at the path.', 'No key store was found.', 'USAGE'],
+  KEYSTORE_NO_PROTECTION: [
+    'Neither OS key storage nor a passphrase is available, and the plain key file fallback is not allowed (the desktop app).',
+    'Parley cannot protect your keys: no keyring is running and no passphrase was given.',
+    'USAGE',
+  ],
   KEYSTORE_UNWRAP_FAILED: [
     'The key wrapper (OS key storage, passphrase or key file) could not unwrap the storage key.',
     'Your key store could not be unlocked.',

@@ -3,6 +3,7 @@
 // MSRP endpoint and INVITE router (focus invitations). Rooms live as long as the account is signed in (no history).
 import type { InvitationView, Req, Res, RoomMessageView, RoomView } from '../../../app/ipc/contract';
 import { ParleyError } from '../../base/errors';
+import { plainText } from '../../../app/ipc/text';
 import { normalizeAoR } from '../../security/aor';
 import type { FeatureContext } from '../feature';
 import { ConferenceClient, type FocusInvitation } from './client';
@@ -186,7 +187,7 @@ export class UeConference {
       at: m.sentAt?.getTime() ?? m.receivedAt.getTime(),
       state: 'received',
       protected: m.protected,
-      ...(m.nickname ? { nickname: m.nickname.slice(0, 64) } : {}),
+      ...nick(m.nickname),
     });
   }
 
@@ -231,9 +232,7 @@ export class UeConference {
       e2e: sec.e2e,
       allKeyed: sec.allKeyed,
       at: e.at,
-      participants: r.participants
-        .slice(0, 1000)
-        .map((p) => ({ aor: p.aor, isMe: p.isMe, ...(p.nickname ? { nickname: p.nickname.slice(0, 64) } : {}) })),
+      participants: r.participants.slice(0, 1000).map((p) => ({ aor: p.aor, isMe: p.isMe, ...nick(p.nickname) })),
       ...(r.subject ? { subject: r.subject.slice(0, 256) } : {}),
       ...(e.myNickname ? { myNickname: e.myNickname } : {}),
       ...(e.failure ? { failure: e.failure } : {}),
@@ -262,4 +261,10 @@ export class UeConference {
     if (i.view.state !== 'pending') throw new ParleyError('CONF_BAD_STATE', `invitation already ${i.view.state}`);
     return i;
   }
+}
+
+/** A nickname as shown (RFC 7701 display text from the focus or a peer): invisible and reordering characters removed. */
+function nick(n: string | undefined): { nickname?: string } {
+  const shown = n ? plainText(n, 64) : '';
+  return shown ? { nickname: shown } : {};
 }

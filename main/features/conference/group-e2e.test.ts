@@ -220,4 +220,56 @@ describe('RoomCrypto: group sender keys per membership epoch', () => {
     assert.equal(st.members[0].theyHaveOurKey, false);
     assert.equal(st.allKeyed, false);
   });
+
+  it('a sender key from someone the room does not list, or no longer lists, is refused (issue 12)', async () => {
+    const net = new Net();
+    const a = await party(net, 'alice');
+    const b = await party(net, 'bob');
+    const m = await party(net, 'mallory');
+    a.c.setMembers([aor('bob')]);
+    b.c.setMembers([aor('alice')]);
+    m.c.setMembers([aor('alice')]); // the focus lets mallory talk to alice, alice's roster does not list mallory
+    await net.flush();
+    assert.deepEqual(
+      net.errors.map((e) => e.code),
+      ['GROUP_NOT_MEMBER'],
+    );
+    assert.throws(
+      () => a.c.group.decrypt(Buffer.from(m.c.encrypt(inner(aor('mallory'), 'planted')), 'base64')),
+      (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'),
+    );
+    assert.equal(a.c.status().members.length, 1);
+    // bob leaves; his next key (a new epoch of his own) is refused by alice, who no longer lists him
+    a.c.setMembers([]);
+    await net.flush();
+    b.c.setMembers([aor('alice'), aor('carol')]);
+    await net.flush();
+    assert.deepEqual(
+      net.errors.map((e) => e.code),
+      ['GROUP_NOT_MEMBER', 'GROUP_NOT_MEMBER'],
+    );
+    assert.throws(
+      () => a.c.group.decrypt(Buffer.from(b.c.encrypt(inner(aor('bob'), 'from outside')), 'base64')),
+      (e) => isParleyError(e, 'GROUP_UNKNOWN_SENDER_KEY'),
+    );
+    for (const p of [a, b, m]) p.c.destroy();
+  });
+
+  it("a joiner's key that arrives before the roster names the joiner is taken once the roster does", async () => {
+    const net = new Net();
+    const a = await party(net, 'alice');
+    const d = await party(net, 'dave');
+    d.c.setMembers([aor('alice')]);
+    await net.flush();
+    assert.deepEqual(
+      net.errors.map((e) => e.code),
+      ['GROUP_NOT_MEMBER'],
+    );
+    a.c.setMembers([aor('dave')]); // the NOTIFY naming dave comes after his key
+    await net.flush();
+    assert.equal(textOf(a.c.openPublic(aor('dave'), body(d.c.encrypt(inner(aor('dave'), 'hello room'))))), 'hello room');
+    assert.equal(a.c.status().allKeyed, true);
+    a.c.destroy();
+    d.c.destroy();
+  });
 });

@@ -16,7 +16,8 @@ import {
   type PendingKeyRequest,
 } from '../../security/key-request';
 import { ReplayCache, type ReplayGuard } from '../../security/replay';
-import { normalizeAoR } from '../../security/aor';
+import { normalizeAoR, safeAoR as safeAor } from '../../security/aor';
+import { HeldKeys } from './held-keys';
 import { buildChatCpim, parseCpim, serializeCpim, type CpimMessage } from '../../protocol/formats/cpim';
 import { newImdnMessageId } from '../../protocol/formats/imdn';
 import {
@@ -25,31 +26,14 @@ import {
   PENDING_MAX_BYTES,
   PENDING_MAX_MESSAGES,
   PENDING_TTL_MS,
+  type CryptoEvents,
+  type CryptoIo,
   type MemberSecurity,
+  type PrivateResult,
   type RoomSecurity,
 } from './types';
 
 const dec = new TextDecoder();
-
-/** How RoomCrypto talks to the room: a private message (CPIM To = one participant) with the given content. */
-export interface CryptoIo {
-  sendPrivate(to: string, contentType: string, body: string): Promise<void>;
-}
-
-export type PrivateResult =
-  | { kind: 'message'; cpim: CpimMessage; protected: boolean }
-  /** Key material handled here (distribution, key request/response): nothing for the user. */
-  | { kind: 'control' };
-
-export interface CryptoEvents {
-  /** A buffered group message became readable (its sender's key arrived). */
-  decrypted: [{ from: string; cpim: CpimMessage; epoch: number; receivedAt: Date }];
-  /** A group message could not be read (no key within PENDING_TTL_MS, buffer full, tampered...). Never dropped silently. */
-  undecryptable: [{ from: string; error: ParleyError; receivedAt: Date }];
-  /** Key state changed (keys received/sent, member verified/changed): recompute the room security status. */
-  status: [];
-  log: [string];
-}
 
 interface Pending {
   from: string;
@@ -79,6 +63,7 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
   private pendingBytes = 0;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly replay: ReplayGuard;
+  private readonly held: HeldKeys;
 
   private rotation: NodeJS.Timeout | undefined;
   private rotationDue = false;
@@ -95,6 +80,7 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     this.me = normalizeAoR(sec.identity.aor);
     this.group = new GroupSession({ conferenceId: normalizeAoR(roomUri), me: this.me });
     this.replay = sec.replay ?? new InMemoryReplay();
+    this.held = new HeldKeys(now);
     // a confirmed key change (or a verification) changes what we can seal and what the status shows
     this.offPeers = sec.peers.onEvent((e) => {
       if (!this.members.has(e.aor)) return;
@@ -123,6 +109,7 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     const left = [...this.members].filter((a) => !next.has(a));
     if (this.started && !joined.length && !left.length) return;
     for (const a of left) {
+      this.held.forget(a);
       this.group.removeMember(a);
       this.theirEpoch.delete(a);
       this.keyRequests.delete(a);
@@ -131,6 +118,10 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     this.members = next;
     this.started = true;
     this.rotationDue = true;
+    for (const a of joined) {
+      const key = this.held.take(a);
+      if (key) this.acceptKey(a, key);
+    }
     this.emit('log', `membership: +[${joined.join(' ')}] -[${left.join(' ')}]`);
     if (this.rotationDelayMs <= 0) this.rotate();
     else if (!this.rotation) {
@@ -358,15 +349,24 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     if (inner.from && safeAor(inner.from.uri) !== sender)
       throw new ParleyError('E2E_SENDER_MISMATCH', 'inner CPIM From differs from the envelope sender');
     if (inner.contentType.split(';')[0].trim().toLowerCase() === SENDER_KEY_CONTENT_TYPE) {
-      const r = this.group.acceptDistribution(sender, inner.body);
-      this.theirEpoch.set(sender, r.epoch);
-      this.sweep(sender);
-      // a member we could not seal to yet (no pin) may be sealable now
-      void this.distributeTo(sender);
-      this.emit('status');
+      // Only a current member's key is taken: a former member (or anyone the focus lets talk) cannot plant one.
+      if (!this.members.has(sender)) {
+        this.held.hold(sender, inner.body);
+        throw new ParleyError('GROUP_NOT_MEMBER', `sender key from ${sender}, who is not a member of the room: refused`);
+      }
+      this.acceptKey(sender, inner.body);
       return { kind: 'control' };
     }
     return { kind: 'message', cpim: inner, protected: true };
+  }
+
+  private acceptKey(sender: string, distribution: Uint8Array): void {
+    const r = this.group.acceptDistribution(sender, distribution);
+    this.theirEpoch.set(sender, r.epoch);
+    this.sweep(sender);
+    // a member we could not seal to yet (no pin) may be sealable now
+    void this.distributeTo(sender);
+    this.emit('status');
   }
 
   status(): RoomSecurity {
@@ -395,13 +395,5 @@ export class RoomCrypto extends EventEmitter<CryptoEvents> {
     this.sweeper = undefined;
     this.pending = [];
     this.group.destroy();
-  }
-}
-
-function safeAor(u: string): string {
-  try {
-    return normalizeAoR(u);
-  } catch {
-    return u;
   }
 }

@@ -87,4 +87,19 @@ describe('focus Contact (RFC 4579 s.5)', () => {
     assert.equal(roomUriFromContact('<sip:conf-1a@127.0.0.1:5090;transport=tcp>;isfocus', 'parley.test'), 'sip:conf-1a@parley.test');
     assert.equal(roomUriFromContact('garbage', 'parley.test'), undefined);
   });
+
+  it('a user whose entity cannot be shown (no user part, a user part over 128 characters) is left out (issue 12)', () => {
+    const r = new Roster(ROOM, ME);
+    const odd = (entity: string): ConfUser => ({ ...user('x'), entity, endpoints: [{ entity, status: 'connected' }] });
+    const a = r.apply(
+      serializeConferenceInfo({
+        entity: ROOM,
+        version: 1,
+        state: 'full',
+        users: { list: [user('alice'), odd('sip:parley.test'), odd(`sip:${'u'.repeat(129)}@parley.test`), user('bob')] },
+      }),
+    );
+    assert.deepEqual(a.kind === 'applied' && a.change.joined.map((p) => p.aor), ['sip:alice@parley.test', 'sip:bob@parley.test']);
+    assert.deepEqual(r.others, ['sip:bob@parley.test']);
+  });
 });

@@ -1,7 +1,7 @@
 // Live participant list of a chat room from RFC 4575 conference-info documents (s.4.1 versions, s.6 partial state). Sans-IO.
 import { ParleyError, isParleyError } from '../../base/errors';
 import { applyConferenceInfo, parseConferenceInfo, type ConferenceView, type ConfUser } from '../../protocol/formats/conference-info';
-import { normalizeAoR } from '../../security/aor';
+import { isPeerAddress, normalizeAoR } from '../../security/aor';
 import type { Participant } from './types';
 
 export interface RosterChange {
@@ -101,6 +101,8 @@ export class Roster {
       if (u.state === 'deleted') continue;
       const eps = u.endpoints ?? [];
       if (eps.length && eps.every((e) => e.status === 'disconnected')) continue;
+      // an entity that is no peer address (no user part, a user part over 128 characters) cannot be shown: skipped
+      if (!isPeerAddress(u.entity)) continue;
       const aor = safeAor(u.entity);
       now.set(aor, { aor, nickname: u.displayText, roles: u.roles ?? [], status: eps[0]?.status ?? 'connected', isMe: aor === this.me });
     }

@@ -2,6 +2,8 @@
 import type { PeerKeyState } from '../../security/peers';
 import type { DeliveryResult } from '../../base/delivery';
 import type { ReceivedContent } from '../feature';
+import type { ParleyError } from '../../base/errors';
+import type { CpimMessage } from '../../protocol/formats/cpim';
 
 /** RFC 7701 s.5: everything in a chat room is CPIM-wrapped (the focus needs From/To). */
 export const ROOM_ACCEPT_TYPES = ['message/cpim'];
@@ -27,6 +29,8 @@ export const RESUBSCRIBE_BACKOFF_MS = 500;
 export const PENDING_MAX_MESSAGES = 256;
 export const PENDING_MAX_BYTES = 4 * 1024 * 1024;
 export const PENDING_TTL_MS = 15_000;
+/** Sender-key distributions from senders the roster does not list yet, kept (PENDING_TTL_MS) per room. */
+export const HELD_KEYS_MAX = 32;
 /** Membership changes this close together share one sender-key rotation (encrypt() never waits for it). */
 export const ROTATION_COALESCE_MS = 100;
 /** A key request (in-room key discovery) without an answer is sent again after this long. */
@@ -77,3 +81,25 @@ export interface RoomSecurity {
 
 /** A room message's result: 'sent' = the focus accepted it (MSRP 200; the focus fans it out), else 'failed'. */
 export type RoomDelivery = DeliveryResult & { status: 'sent' | 'failed'; imdnMessageId: string };
+
+// ---- RoomCrypto (group-e2e.ts)
+
+/** How RoomCrypto talks to the room: a private message (CPIM To = one participant) with the given content. */
+export interface CryptoIo {
+  sendPrivate(to: string, contentType: string, body: string): Promise<void>;
+}
+
+export type PrivateResult =
+  | { kind: 'message'; cpim: CpimMessage; protected: boolean }
+  /** Key material handled here (distribution, key request/response): nothing for the user. */
+  | { kind: 'control' };
+
+export interface CryptoEvents {
+  /** A buffered group message became readable (its sender's key arrived). */
+  decrypted: [{ from: string; cpim: CpimMessage; epoch: number; receivedAt: Date }];
+  /** A group message could not be read (no key within PENDING_TTL_MS, buffer full, tampered...). Never dropped silently. */
+  undecryptable: [{ from: string; error: ParleyError; receivedAt: Date }];
+  /** Key state changed (keys received/sent, member verified/changed): recompute the room security status. */
+  status: [];
+  log: [string];
+}

@@ -2,6 +2,7 @@
 import type { DeliveryResult } from '../../base/delivery';
 import { EventEmitter } from 'node:events';
 import { ParleyError } from '../../base/errors';
+import { isPeerAddress } from '../../security/aor';
 import {
   buildChatCpim,
   cpimHeader,
@@ -182,6 +183,13 @@ export class PageMessagingService extends EventEmitter<PageMessagingEvents> {
   }
 
   private async onRequest(req: IncomingSipRequest): Promise<void> {
+    // The sender's address goes into the history and onto the screen: one that cannot be shown is refused here, where it
+    // enters (issue 12: a From without a user part once broke every conversation list).
+    if (!isPeerAddress(req.from)) {
+      req.reply(400, 'Invalid From');
+      this.emit('rejected', { from: req.from.slice(0, 300), code: 400, reason: 'Invalid From' });
+      return;
+    }
     const contentType = req.header('content-type');
     const blocked = this.blockList ? await this.blockList.isBlocked(this.ua.account.aor, req.from) : false;
     const verdict = judgeIncoming({ contentType, wireBytes: req.body.length, transport: req.transport?.transport, blocked }, this.policy);

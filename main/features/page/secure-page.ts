@@ -2,7 +2,7 @@
 // s.5.1) with key discovery (s.5.3): seal/open, key request/response, pending requests per peer. No history, no views.
 import { EventEmitter } from 'node:events';
 import { ParleyError, type ErrorCode } from '../../base/errors';
-import { normalizeAoR } from '../../security/aor';
+import { normalizeAoR, safeAoR } from '../../security/aor';
 import type { E2EContext } from '../../security/e2e';
 import { E2E_CONTENT_TYPE, parseEnvelope, decodeEnvelopeBody } from '../../security/envelope';
 import {
@@ -179,8 +179,7 @@ export class SecurePage extends EventEmitter<SecurePageEvents> {
       } catch (e) {
         throw new ParleyError('E2E_BAD_INNER', `sealed content is not CPIM: ${(e as Error).message}`);
       }
-      const innerId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
-      if (innerId !== opened.messageId) throw new ParleyError('E2E_BAD_INNER', 'inner Message-ID differs from the envelope header');
+      const innerId = checkInner(cpim, opened);
       this.emit('item', {
         from,
         fromDisplayName: m.fromDisplayName,
@@ -260,10 +259,23 @@ export class SecurePage extends EventEmitter<SecurePageEvents> {
   }
 }
 
-function safeAoR(uri: string): string {
-  try {
-    return normalizeAoR(uri);
-  } catch {
-    return uri;
+/**
+ * The inner CPIM of a sealed page message must say what the envelope authenticated (docs/security.md s.5.1): its
+ * Message-ID and DateTime equal the header's (the header's DateTime passed the replay window), its From names the
+ * envelope's sender. Anything else is a co-recipient or a relay re-sealing words under someone else's name. Returns the
+ * Message-ID.
+ */
+export function checkInner(cpim: CpimMessage, opened: { senderAoR: string; messageId: string; dateTime: number }): string {
+  const innerId = cpimHeader(cpim, IMDN_NS_URI, 'Message-ID');
+  if (innerId !== opened.messageId) throw new ParleyError('E2E_BAD_INNER', 'inner Message-ID differs from the envelope header');
+  const innerDate = cpim.dateTime === undefined ? NaN : Date.parse(cpim.dateTime);
+  if (innerDate !== opened.dateTime) throw new ParleyError('E2E_BAD_INNER', 'inner DateTime differs from the envelope header');
+  const innerFrom = cpim.from ? safeAoR(cpim.from.uri) : '';
+  if (innerFrom !== opened.senderAoR) {
+    throw new ParleyError('E2E_SENDER_MISMATCH', 'inner CPIM From differs from the envelope sender', {
+      sender: opened.senderAoR,
+      innerFrom: innerFrom.slice(0, 256),
+    });
   }
+  return innerId;
 }

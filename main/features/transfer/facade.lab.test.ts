@@ -37,6 +37,8 @@ async function side(user: string): Promise<Side> {
     caFile: lab.caFile,
   });
   await t.ctx.ua.start();
+  // as the user's file dialog would (issue 12: files.send reads picked files only)
+  for (const f of ['report.pdf', 'tool.sh', 'big.bin', 'later.txt']) t.ctx.picked.record(join(root, f));
   const me: Side = { t, s: t.ctx, files: null as unknown as UeFiles, views: [], waiters: [] };
   t.onEvent = (e) => {
     if (e.event !== 'transfer.upserted') return;
@@ -149,4 +151,14 @@ test('alice cancels while bob has not answered; bob sees the offer withdrawn', a
   await waitView(alice, (v) => v.id === transferId && v.state === 'cancelled', 'cancelled at alice');
   const w = await waitView(bob, (v) => v.id === offered.id && v.state === 'cancelled', 'withdrawn at bob');
   assert.equal(w.failure?.code, 'FILE_CANCELLED_BY_PEER');
+});
+
+test('files.send reads only a file the user picked in main; UNC paths never (issue 12)', async () => {
+  const c = convWith(alice, lab.aor('bob'));
+  await assert.rejects(alice.files.send({ conversationId: c, path: '/etc/passwd' }), { code: 'FILE_NOT_PICKED' });
+  await assert.rejects(alice.files.send({ conversationId: c, path: join(root, 'report.pdf', '..', 'alice', 'keystore.bin') }), {
+    code: 'FILE_NOT_PICKED',
+  });
+  await assert.rejects(alice.files.send({ conversationId: c, path: '\\\\attacker.example\\share\\x' }), { code: 'FILE_UNC_PATH' });
+  await assert.rejects(alice.files.send({ conversationId: c, path: '//attacker.example/share/x' }), { code: 'FILE_UNC_PATH' });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ParleyError } from '../../base/errors';
 import type { DeliveryResult } from '../../base/delivery';
 import type { Req, Res, TransferState, TransferView } from '../../../app/ipc/contract';
+import { plainText } from '../../../app/ipc/text';
 import { safeAoR } from '../../security/aor';
 import { msrpOptions, type FeatureContext } from '../feature';
 import { isExecutableType } from './sanitize';
@@ -58,7 +59,9 @@ export class UeFiles {
     const c = this.s.store.getConversation(Number(req.conversationId));
     if (c.kind !== 'direct') throw new ParleyError('FILE_GROUP_UNSUPPORTED', 'files go to one contact at a time');
     if (this.s.store.contacts.isBlocked(this.s.aor, c.peer)) throw new ParleyError('CONTACT_BLOCKED', 'you blocked this contact');
-    const t = await this.mgr.sendFile(c.peer, req.path, { protect: this.s.policy !== 'off' });
+    // the renderer names the path; main reads it only if the user picked it in main (issue 12)
+    const path = this.s.picked.assertPickedFile(req.path);
+    const t = await this.mgr.sendFile(c.peer, path, { protect: this.s.policy !== 'off' });
     const e = this.#add({
       id: t.transferId,
       conversationId: String(c.id),
@@ -150,7 +153,7 @@ export class UeFiles {
       conversationId: String(c.id),
       peer,
       direction: 'in',
-      name: o.name.slice(0, 255) || 'file',
+      name: plainText(o.name, 255) || 'file',
       nameHidden: o.nameHidden,
       size: o.plainSize ?? o.size,
       mediaType: o.type?.slice(0, 128),
@@ -174,7 +177,7 @@ export class UeFiles {
     e.downloadId = t.downloadId;
     t.on('manifest', (m) =>
       this.#update(e, {
-        name: m.name.slice(0, 255) || e.view.name,
+        name: plainText(m.name, 255) || e.view.name,
         nameHidden: false,
         size: m.size,
         mediaType: m.type?.slice(0, 128),
@@ -187,7 +190,7 @@ export class UeFiles {
         state: 'done',
         bytes: f.size,
         size: f.size,
-        name: f.name.slice(0, 255),
+        name: plainText(f.name, 255) || 'file',
         nameHidden: false,
         savedPath: f.path,
         executable: f.executable,

@@ -4,17 +4,19 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createUe, type Ue } from '../../ue/ue';
+import { PickedFiles } from '../../features/picked-files';
 import { defaultLabFactory } from '../lab';
 import { DEFAULT_RENDERER_DIR, startWebHost, type WebHost } from './server';
 
 export const DEFAULT_PROFILE_DIR = join(homedir(), '.config', 'parley-web');
 
-export const USAGE = `usage: npm run start:web -- [--profile DIR] [--port N] [--renderer DIR] [--lab [USER]] [--verbose]
+export const USAGE = `usage: npm run start:web -- [--profile DIR] [--port N] [--renderer DIR] [--lab [USER]] [--send-from DIR]... [--verbose]
 
   --profile DIR    profile directory (default ~/.config/parley-web): account.json, keys, history
   --port N         port on 127.0.0.1 (default: a free port)
   --renderer DIR   built renderer (default dist/renderer; build it with: node scripts/build-renderer.mjs)
   --lab [USER]     sign in to the local lab as USER (default alice), starting the lab if none is running
+  --send-from DIR  files under DIR may be sent (repeatable); the browser cannot make the host read anything else
   --verbose        log UE and host diagnostics to stderr
 
 The key store is unlocked with PARLEY_PASSPHRASE when set; otherwise a random key file in the profile directory
@@ -25,6 +27,8 @@ export interface HostCliOptions {
   port: number;
   rendererDir: string;
   labUser?: string;
+  /** Folders whose files the browser may name in files.send (the host's stand-in for a file dialog, issue 12). */
+  sendFrom?: string[];
   verbose: boolean;
   help: boolean;
 }
@@ -45,6 +49,7 @@ export function parseHostArgs(argv: string[]): HostCliOptions {
       o.port = n;
     } else if (a === '--renderer') o.rendererDir = resolve(value());
     else if (a === '--lab') o.labUser = argv[i + 1] && !argv[i + 1]!.startsWith('--') ? argv[++i] : 'alice';
+    else if (a === '--send-from') (o.sendFrom ??= []).push(resolve(value()));
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown option ${a}`);
@@ -60,9 +65,12 @@ export interface RunningHost {
 
 /** Creates the UE and the web host; used by main() and by tests. */
 export async function startHost(o: HostCliOptions, log: (l: string) => void): Promise<RunningHost> {
+  const pickedFiles = new PickedFiles();
+  for (const d of o.sendFrom ?? []) pickedFiles.allowUnder(d);
   const ue = await createUe({
     profileDir: o.profileDir,
     labFactory: defaultLabFactory,
+    pickedFiles,
     log: o.verbose ? (l) => log(`ue: ${l}`) : undefined,
   });
   let host: WebHost;

@@ -94,6 +94,9 @@ export class MemoryBackend implements UeBackend {
     });
     return this.account;
   }
+  async accountCapabilities(): Promise<Res<'account.capabilities'>> {
+    return { localLab: true };
+  }
   async accountUseLocalLab(req: Req<'account.useLocalLab'>): Promise<Res<'account.useLocalLab'>> {
     const user = req.user ?? 'alice';
     return {

@@ -5,7 +5,16 @@ import type { Duplex } from 'node:stream';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { IPC_ERROR, MAX_FRAME_BYTES, RequestFrame, type UeBackend, type ResponseFrame, type EventFrame } from '../../../app/ipc/contract';
+import {
+  FEATURE_UNAVAILABLE,
+  IPC_ERROR,
+  IpcError,
+  MAX_FRAME_BYTES,
+  RequestFrame,
+  type UeBackend,
+  type ResponseFrame,
+  type EventFrame,
+} from '../../../app/ipc/contract';
 import { classifyLink } from '../../../app/ipc/links';
 import { check } from '../../../app/ipc/schema';
 import { checkUpgrade, isWellFormedToken, newToken, WS_PROTOCOL } from './auth';
@@ -55,6 +64,13 @@ export const webShell: ShellHandlers = {
   'update.check': async () => WEB_UPDATE_VIEW,
   'update.install': async () => {
     throw new ParleyError('UPDATE_UNSUPPORTED', 'the web host does not update itself');
+  },
+  // no native dialog here: files under the operator's --send-from folders count as picked (issue 15 adds an upload picker)
+  'files.pick': async () => {
+    throw new IpcError(
+      FEATURE_UNAVAILABLE,
+      'No file dialog in the browser: type the path of a file in a folder the host shares (--send-from).',
+    );
   },
 };
 

@@ -4,14 +4,19 @@ import type { AccountSlice } from './state';
 import { validateAccountForm } from './form';
 
 export const accountSlice: Slice<AccountSlice> = (client) => (set, get) => ({
-  account: { view: null, loaded: false, busy: false, error: null, fieldErrors: {} },
+  account: { view: null, loaded: false, busy: false, error: null, fieldErrors: {}, localLab: false },
   connection: { state: 'unconfigured', transport: 'none' },
   link: { status: 'connecting' },
 
   async loadAccount() {
     try {
-      const [view, connection] = await Promise.all([client.invoke('account.get', {}), client.invoke('connection.get', {})]);
-      set((s) => ({ account: { ...s.account, view, loaded: true }, connection }));
+      const [view, connection, caps] = await Promise.all([
+        client.invoke('account.get', {}),
+        client.invoke('connection.get', {}),
+        // a backend that cannot say has no lab (the button stays hidden)
+        client.invoke('account.capabilities', {}).catch(() => ({ localLab: false })),
+      ]);
+      set((s) => ({ account: { ...s.account, view, loaded: true, localLab: caps.localLab }, connection }));
       if (view) await get().loadConversations();
     } catch (e) {
       set((s) => ({ account: { ...s.account, loaded: true, error: errorText(e) } }));

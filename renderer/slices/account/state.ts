@@ -5,7 +5,15 @@ import type { TransportStatus } from '../../ipc/client';
 import type { AccountForm, FieldErrors } from './form';
 
 export interface AccountSlice {
-  account: { view: AccountView | null; loaded: boolean; busy: boolean; error: string | null; fieldErrors: FieldErrors };
+  account: {
+    view: AccountView | null;
+    loaded: boolean;
+    busy: boolean;
+    error: string | null;
+    fieldErrors: FieldErrors;
+    /** The backend offers account.useLocalLab (account.capabilities; never in a packaged desktop build). */
+    localLab: boolean;
+  };
   connection: ConnectionView;
   link: { status: TransportStatus; reason?: string };
   loadAccount(): Promise<void>;

@@ -38,6 +38,17 @@ export const transfersSlice: Slice<TransfersSlice> = (client) => (set, get) => (
       return false;
     }
   },
+  async pickAndSend(conversationId) {
+    if (client.kind !== 'electron') return false;
+    try {
+      const { path } = await client.invoke('files.pick', {});
+      if (path) await get().sendFile(conversationId, path);
+      return true;
+    } catch (e) {
+      get().notify('error', errorText(e));
+      return true;
+    }
+  },
   async transferAction(action, transferId) {
     try {
       await client.invoke(`files.${action}`, { transferId });

@@ -14,6 +14,8 @@ export interface TransfersSlice {
   upsertTransfer(v: TransferView): void;
   loadTransfers(conversationId: string): Promise<void>;
   sendFile(conversationId: string, path: string): Promise<boolean>;
+  /** Electron: the native dialog (files.pick), then sendFile. False when there is no dialog here (the web host). */
+  pickAndSend(conversationId: string): Promise<boolean>;
   transferAction(action: 'accept' | 'decline' | 'cancel' | 'resume', transferId: string): Promise<void>;
   revealTransfer(transferId: string): Promise<void>;
 }
