@@ -18,7 +18,8 @@ import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
 import type { E2EPolicy } from '../../media/types';
 import type { SecurityBundle } from '../../security/bundle';
-import { answerFileOffer, decideLink, describeFileOffer, type FileOfferInfo, type FileSdpContext } from './file-sdp';
+import { answerFileOffer, decideLink, describeFileOffer, type FileOfferInfo } from './file-sdp';
+import type { MsrpLinkContext } from '../../media/msrp-link';
 import { IncomingFileOffer, IncomingFileTransfer, pullDriver, type ReceiveOptions } from './incoming';
 import { OutgoingFileTransfer, wireSelector } from './outgoing';
 import { PartFile } from './part-file';
@@ -99,7 +100,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
 
   private ctx(
     secure = this.endpoint.offerSecure(!!this.opts.tls),
-  ): FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri } {
+  ): MsrpLinkContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri } {
     const ep = this.endpoint;
     return {
       transport: (s) => ep.transport(s),
