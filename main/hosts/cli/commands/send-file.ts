@@ -6,15 +6,13 @@ import type { Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
 import { cliTransferManager } from '../support/files';
-import { defaultRelayUri } from '../support/chat';
+import { MSRP_FLAGS, relayFromFlags } from '../relay-flags';
 import type { Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
   json: { type: 'boolean', help: 'print JSON lines: {"event":"progress",...} and a final {"event":"result",...}' },
-  relay: { type: 'boolean', help: 'send through the MSRP relay (RFC 4976) on the proxy host, or --relay-uri' },
-  'relay-uri': { type: 'string', arg: 'URI', help: 'MSRP relay, e.g. msrp://127.0.0.1:2855;tcp' },
-  tls: { type: 'boolean', help: 'MSRP over TLS (msrps) for direct transfers' },
+  ...MSRP_FLAGS,
   plain: { type: 'boolean', help: 'do NOT encrypt end to end (the file travels readable by relays)' },
   'show-name': { type: 'boolean', help: 'put the real file name in SDP (default: a neutral name; the real one is encrypted)' },
   name: { type: 'string', arg: 'NAME', help: 'file name to offer (default: the basename of PATH)' },
@@ -50,8 +48,7 @@ ${formatFlags(FLAGS)}`,
     const acc = await resolveCliAccount(p);
     // The profile's UE gives the key store, pins, registration (so receivers that pinned this profile's key accept the
     // offer) and the account's MSRP endpoint (with the relay asked for); its session feature stays off.
-    const relayUri = p.flags['relay-uri'] as string | undefined;
-    const relay = p.flags.relay || relayUri ? { uri: relayUri ?? defaultRelayUri(acc.proxy) } : undefined;
+    const relay = relayFromFlags(p, acc);
     const { ue, keyFileNotice, close } = await openCliUe(acc, 'send-file', { sessions: false, msrp: { relay } });
     if (keyFileNotice) io.err(KEY_FILE_NOTICE);
     const acct = ue.account()!;
