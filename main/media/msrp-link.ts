@@ -57,16 +57,20 @@ export function offerFingerprints(ctx: MsrpLinkContext, secure: boolean): { algo
   return secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [];
 }
 
+/** What a link is decided from: our media and the peer's, on the transport of the negotiated scheme. */
+export interface LinkInput {
+  secure: boolean;
+  transport: MsrpTransport;
+  localUri: MsrpUri;
+  local: MsrpMedia;
+  remote: MsrpMedia;
+  /** We sent the offer (RFC 6135 s.4.2: decides who connects when both say actpass/active). */
+  weOffered: boolean;
+}
+
 /** The connection from our media and the peer's; SESSION_NO_FINGERPRINT for a direct msrps peer without one. */
-export function decideMsrpLink(
-  ctx: MsrpLinkContext,
-  secure: boolean,
-  transport: MsrpTransport,
-  localUri: MsrpUri,
-  local: MsrpMedia,
-  remote: MsrpMedia,
-  weOffered: boolean,
-): MsrpLink {
+export function decideMsrpLink(ctx: MsrpLinkContext, o: LinkInput): MsrpLink {
+  const { secure, transport, localUri, local, remote } = o;
   const ourRelay = ctx.relayPath(secure) ?? [];
   const peerPath = remote.path.map((u) => parseMsrpUri(u));
   const relayed = ourRelay.length > 0 || peerPath.length > 1;
@@ -78,7 +82,7 @@ export function decideMsrpLink(
     secure,
     localUri,
     toPath: [...ourRelay, ...peerPath],
-    role: msrpConnectsActively(local, remote, weOffered) ? 'active' : 'passive',
+    role: msrpConnectsActively(local, remote, o.weOffered) ? 'active' : 'passive',
     remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined,
     cema: local.cema && remote.cema,
     relayed,

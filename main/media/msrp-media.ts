@@ -20,7 +20,16 @@ import type { PeerKeyState } from '../security/peers';
 import type { SdpDriver } from './peer-connection';
 import { CPIM_TYPE, IMDN_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, TEXT_TYPE, type E2EPolicy } from './types';
 import type { SecurityBundle } from '../security/bundle';
-import { decideMsrpLink, offerFingerprints, pathOf, sdpAddress, sdpTransportOf, type MsrpLink, type MsrpLinkContext } from './msrp-link';
+import {
+  decideMsrpLink,
+  offerFingerprints,
+  pathOf,
+  sdpAddress,
+  sdpTransportOf,
+  type LinkInput,
+  type MsrpLink,
+  type MsrpLinkContext,
+} from './msrp-link';
 
 /** a=accept-types we offer / accept: E2E frames, CPIM, bare text and is-composing for plaintext third-party clients. */
 export const OFFER_ACCEPT_TYPES = [MSRP_E2E_CONTENT_TYPE, CPIM_TYPE, TEXT_TYPE, ISCOMPOSING_TYPE];
@@ -83,22 +92,14 @@ export function createMsrpSession(n: Negotiated): MsrpSession {
   });
 }
 
-function decide(
-  ctx: MediaContext,
-  secure: boolean,
-  transport: MsrpTransport,
-  localUri: MsrpUri,
-  local: MsrpMedia,
-  remote: MsrpMedia,
-  weOffered: boolean,
-): Omit<Negotiated, 'e2e' | 'peerKeyState'> {
-  const link = decideMsrpLink(ctx, secure, transport, localUri, local, remote, weOffered);
+function decide(ctx: MediaContext, o: LinkInput): Omit<Negotiated, 'e2e' | 'peerKeyState'> {
+  const link = decideMsrpLink(ctx, o);
   return {
     ...link,
     chunkSize: link.relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE,
     maxMessageBytes: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
-    local,
-    remote,
+    local: o.local,
+    remote: o.remote,
   };
 }
 
@@ -169,7 +170,14 @@ export class OfferMedia implements SdpDriver {
       const local = parseMsrpMedia(this.offerSdp);
       if (remote.transport !== local.transport)
         throw new ParleyError('SESSION_BAD_ANSWER', `answer uses ${remote.transport}, we offered ${local.transport}`);
-      const base = decide(this.ctx, this.secure, this.transport, this.localUri, local, remote, true);
+      const base = decide(this.ctx, {
+        secure: this.secure,
+        transport: this.transport,
+        localUri: this.localUri,
+        local,
+        remote,
+        weOffered: true,
+      });
       const n: Negotiated = { ...base };
       const km = findKeyMgmt(remote);
       if (this.keyOffer && km) {
@@ -319,7 +327,7 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
     return { status: 488, code: 'SDP_NOT_ACCEPTABLE', reason: ans.reason };
   }
   try {
-    const base = decide(ctx, secure, transport, localUri, ans.local, ans.remote, false);
+    const base = decide(ctx, { secure, transport, localUri, local: ans.local, remote: ans.remote, weOffered: false });
     return new AnswerMedia(offerSdp, ans.sdp, { ...base, e2e, peerKeyState });
   } catch (e) {
     e2e?.destroy();

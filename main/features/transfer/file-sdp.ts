@@ -130,6 +130,6 @@ export function decideLink(
 ): FileLink {
   const transport = ctx.transport(secure);
   if (!transport) throw new ParleyError('SDP_MSRP_BAD_TRANSPORT', `${secure ? 'msrps' : 'msrp'} is not enabled`);
-  const link = decideMsrpLink(ctx, secure, transport, localUri, local, remote, weOffered);
+  const link = decideMsrpLink(ctx, { secure, transport, localUri, local, remote, weOffered });
   return { ...link, chunkSize: link.relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE };
 }
