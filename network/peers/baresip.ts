@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab';
 import { assertLabAllowed, freePorts } from '../lab';
-import { PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, spawnPeer, stopProcess, type Peer, type PeerMessage } from './common';
+import { PEER_READY_TIMEOUT_MS, peerHandle, spawnPeer, stopProcess, type Peer, type PeerMessage } from './common';
 
 export interface BaresipOptions {
   lab: Lab;
@@ -154,12 +154,11 @@ export async function startBaresip(o: BaresipOptions): Promise<Peer> {
     throw e;
   }
   const c = ctrl;
-  return {
-    user: o.user,
-    aor: lab.aor(o.user),
-    received: watch.received,
-    output: () => watch.text(),
-    async sendMessage(target: string, text: string): Promise<void> {
+  return peerHandle(
+    lab,
+    o.user,
+    watch,
+    async (target, text) => {
       if (!contacts.includes(target)) throw new Error(`baresip peer: ${target} is not a configured contact (pass it in contacts)`);
       let current = '';
       // contact_next/contact_prev stop at the ends of the list: walk forward, then backward.
@@ -170,7 +169,6 @@ export async function startBaresip(o: BaresipOptions): Promise<Peer> {
       const r = await c.command('message', text);
       if (!r.ok) throw new Error(`baresip peer: message command failed: ${r.data}`);
     },
-    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
-    stop: cleanup,
-  };
+    cleanup,
+  );
 }

@@ -121,6 +121,25 @@ export function spawnPeer(
   return { proc, watch };
 }
 
+/** The Peer of a started peer program: its received MESSAGEs and output come from `watch`. */
+export function peerHandle(
+  lab: { aor(user: string): string },
+  user: string,
+  watch: OutputWatch,
+  sendMessage: Peer['sendMessage'],
+  stop: Peer['stop'],
+): Peer {
+  return {
+    user,
+    aor: lab.aor(user),
+    received: watch.received,
+    output: () => watch.text(),
+    sendMessage,
+    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
+    stop,
+  };
+}
+
 /** SIGTERM a peer process group and wait for it to exit (SIGKILL after a grace period). */
 export async function stopProcess(proc: ChildProcess, graceMs = 3000): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null || !proc.pid) return;

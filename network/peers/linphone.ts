@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab';
 import { assertLabAllowed } from '../lab';
-import { PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, spawnPeer, stopProcess, type Peer, type PeerMessage } from './common';
+import { PEER_READY_TIMEOUT_MS, peerHandle, spawnPeer, stopProcess, type Peer, type PeerMessage } from './common';
 
 export interface LinphoneOptions {
   lab: Lab;
@@ -93,16 +93,14 @@ export async function startLinphone(o: LinphoneOptions): Promise<Peer> {
     await new Promise((r) => setTimeout(r, REGISTRATION_POLL_MS));
   }
 
-  return {
-    user: o.user,
-    aor: lab.aor(o.user),
-    received: watch.received,
-    output: () => watch.text(),
-    async sendMessage(target: string, text: string): Promise<void> {
+  return peerHandle(
+    lab,
+    o.user,
+    watch,
+    async (target, text) => {
       if (/[\r\n]/.test(text)) throw new Error('linphonec peer: text must be a single line');
       proc.stdin?.write(`chat ${target} ${text}\n`);
     },
-    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
-    stop: cleanup,
-  };
+    cleanup,
+  );
 }
