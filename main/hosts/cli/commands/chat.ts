@@ -2,7 +2,7 @@
 // printed; ends with BYE when stdin ends or on SIGINT/SIGTERM, and exits when the peer hangs up. The session's E2E
 // identity and pins are the profile's (the UE's key store): the peer sees the same key on every run.
 import { createInterface } from 'node:readline';
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, exitCodeOf, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
@@ -12,7 +12,7 @@ import { ChatSessionManager } from '../../../features/session/manager';
 import { normalizeTarget } from '../../../security/aor';
 import { outcomeLine, printSession } from '../support/chat';
 import { MSRP_FLAGS, relayFromFlags } from '../relay-flags';
-import type { Command } from '../command';
+import { parseCommandArgs, type Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -25,11 +25,8 @@ const FLAGS: FlagSpecs = {
 export type LineSource = AsyncIterable<string>;
 
 export async function runChat(argv: string[], io: Io, signal: AbortSignal | undefined, input: LineSource): Promise<number> {
-  const p = parseArgs(argv, FLAGS);
-  if (p.flags.help) {
-    io.out(chatCommand.usage());
-    return EXIT.OK;
-  }
+  const p = parseCommandArgs(chatCommand, argv, io);
+  if (!p) return EXIT.OK;
   const [target, ...extra] = p.positionals;
   if (!target) throw new UsageError('missing TARGET');
   if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);

@@ -1,5 +1,5 @@
 // `parley send-file TARGET PATH`: one RFC 5547 file transfer over SIP INVITE + MSRP, end-to-end encrypted, with progress.
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
@@ -7,7 +7,7 @@ import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
 import { cliTransferManager } from '../support/files';
 import { MSRP_FLAGS, relayFromFlags } from '../relay-flags';
-import type { Command } from '../command';
+import { parseCommandArgs, type Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -36,11 +36,8 @@ The receiver can resume an interrupted transfer while this side is still offerin
 options:
 ${formatFlags(FLAGS)}`,
   async run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-    const p = parseArgs(argv, FLAGS);
-    if (p.flags.help) {
-      io.out(this.usage());
-      return EXIT.OK;
-    }
+    const p = parseCommandArgs(this, argv, io);
+    if (!p) return EXIT.OK;
     const [target, file, ...extra] = p.positionals;
     if (!target || !file) throw new UsageError('need TARGET and PATH');
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
