@@ -5,8 +5,7 @@ import { EventEmitter } from 'node:events';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { SipUserAgent } from '../../net/sip/ua';
 import type { IncomingSipRequest } from '../../net/sip/incoming';
-import type { MsrpEndpoint } from '../../media/endpoint';
-import { ROUTE_PRIORITY, type InviteRouter } from '../../media/invite-router';
+import { ROUTE_PRIORITY } from '../../media/invite-router';
 import { initCrypto } from '../../security/sodium';
 import { normalizeAoR, normalizeTarget } from '../../security/aor';
 import { incomingRtc, inviteRtc, type RtcSession } from '../../media/rtc-session';
@@ -17,26 +16,14 @@ import { IncomingChatSession } from './incoming';
 export { IncomingChatSession };
 import { SESSION_ANSWER_TIMEOUT_MS } from './types';
 import type { E2EPolicy } from '../../media/types';
-import type { SecurityBundle } from '../../security/bundle';
+import type { MediaFeatureOptions } from '../../media/account-media';
 
 /** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
 const RTC_STATUS_1XX_RECEIVED = 2;
 /** A CANCEL waits at most this long for the callee's first provisional response. */
 export const CANCEL_WAIT_FOR_1XX_MS = 4_000;
 
-export interface ChatManagerOptions {
-  /** Started (registered) or not yet: INVITEs are handled once start() ran. */
-  ua: SipUserAgent;
-  /** The account's MSRP listeners and relay binding (opened by start()). */
-  endpoint: MsrpEndpoint;
-  /** The account's INVITE router: start() adds the chat route (the default one). */
-  router: InviteRouter;
-  /** E2E identity and pins; without it only 'allow-plaintext' sessions work. */
-  security?: SecurityBundle;
-  /** Default 'require': sessions without a=key-mgmt are refused (488 incoming, E2E_REQUIRED outgoing). */
-  policy?: E2EPolicy;
-  /** Offer msrps (TCP/TLS/MSRP, self-signed certificate + a=fingerprint) instead of msrp (a relay decides otherwise). */
-  tls?: boolean;
+export interface ChatManagerOptions extends MediaFeatureOptions {
   /** Advertise another host/port in a=path than the listener's (NAT/ALG mapping; relies on CEMA, RFC 6714). */
   advertise?: { host?: string; port?: number };
   answerTimeoutMs?: number;
