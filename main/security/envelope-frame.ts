@@ -67,13 +67,26 @@ export function readSignedTail(bytes: Uint8Array, r: Reader): { ciphertext: Uint
   return { ciphertext, signed, signature };
 }
 
+/** What opening a page-mode envelope of either version tells the caller. */
+export interface OpenedPageEnvelope {
+  plaintext: Uint8Array;
+  senderAoR: string;
+  senderKey: Uint8Array;
+  /** 'pinned' = matches the pin; 'new' = no pin (caller TOFU-pins via PeerKeys.observe); 'changed' = differs from the pin. */
+  senderKeyStatus: SenderKeyStatus;
+  messageId: string;
+  dateTime: number;
+}
+
+export type SenderKeyStatus = 'pinned' | 'new' | 'changed';
+
 /** 'pinned' = the sender key matches its pin; 'new' = no pin (TOFU, or E2E_UNKNOWN_SENDER_KEY when refused); 'changed'. */
 export function senderKeyStatus(
   senderAoR: string,
   senderKey: Uint8Array,
   pinned: Uint8Array | undefined,
   allowUnknownSender = true,
-): 'pinned' | 'new' | 'changed' {
+): SenderKeyStatus {
   if (pinned) return ctEqual(pinned, senderKey) ? 'pinned' : 'changed';
   if (!allowUnknownSender)
     throw new ParleyError('E2E_UNKNOWN_SENDER_KEY', `no pinned identity key for ${senderAoR}`, { sender: senderAoR });

@@ -34,6 +34,7 @@ import {
   readSender,
   readSignedTail,
   senderKeyStatus,
+  type OpenedPageEnvelope,
 } from './envelope-frame';
 
 export { ENVELOPE_MAGIC, MAX_RECIPIENTS, MAX_PLAINTEXT, MAX_MESSAGE_ID } from './envelope-frame';
@@ -194,14 +195,7 @@ export interface OpenInput {
   now?: number;
 }
 
-export interface OpenedEnvelope {
-  plaintext: Uint8Array;
-  senderAoR: string;
-  senderKey: Uint8Array;
-  /** 'pinned' = matches the pin; 'new' = no pin (caller TOFU-pins via PeerKeys.observe); 'changed' = differs from the pin. */
-  senderKeyStatus: 'pinned' | 'new' | 'changed';
-  messageId: string;
-  dateTime: number;
+export interface OpenedEnvelope extends OpenedPageEnvelope {
   mode: RecipientMode;
   recipients: { aor: string; mode: RecipientMode }[];
 }

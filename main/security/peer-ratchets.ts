@@ -6,7 +6,7 @@ import { normalizeAoR } from './aor';
 import type { Identity } from './identity';
 import type { KeyStore } from './keystore';
 import { checkWindow, type ReplayGuard } from './replay';
-import { senderKeyStatus } from './envelope-frame';
+import { senderKeyStatus, type OpenedPageEnvelope } from './envelope-frame';
 import { verifyBundle, verifyOneTime, type PrekeyBundle, type Rng } from './prekeys';
 import { PrekeySecrets, ONE_TIME_BATCH, ONE_TIME_LOW, type PrekeySecretsJSON } from './prekey-secrets';
 import { pqxdhInitiate, pqxdhRespond } from './pqxdh';
@@ -61,13 +61,7 @@ export function keyStoreRatchetPersistence(store: KeyStore): RatchetPersistence 
   return { load: () => store.getSection('ratchet'), save: (s) => store.setSection('ratchet', s) };
 }
 
-export interface OpenedRatchetEnvelope {
-  plaintext: Uint8Array;
-  senderAoR: string;
-  senderKey: Uint8Array;
-  senderKeyStatus: 'pinned' | 'new' | 'changed';
-  messageId: string;
-  dateTime: number;
+export interface OpenedRatchetEnvelope extends OpenedPageEnvelope {
   recipients: string[];
   /** This message started a new session (PQXDH first message). */
   firstMessage: boolean;
