@@ -12,74 +12,11 @@ import { peerDefines, writePeerTlsConfig, type LabPeer } from './peering';
 import { fillPorts } from './ports';
 import { probeSipTcp, probeSipUdp, probeTcp, probeTls } from './probe';
 import { guardProcessGroup } from './watchdog';
+import type { Lab, LabAccount, LabOptions, LabPorts } from './lab-types';
 
 export { freePorts } from './ports';
 export type { LabPeer } from './peering';
-
-export interface LabAccount {
-  user: string;
-  password: string;
-}
-export interface LabPorts {
-  sip: number /* UDP+TCP */;
-  tls: number;
-  ws: number;
-  wss: number;
-  msrp: number /* relay TCP */;
-  msrps: number; /* relay TLS */
-}
-export interface LabOptions {
-  stateDir?: string;
-  ports?: Partial<LabPorts>;
-  domain?: string /* default parley.test */;
-  /** Loopback address every listener binds (default 127.0.0.1; the second network uses 127.0.0.2). */
-  host?: string;
-  /** The other network to route its domain to, over TLS (static route; see network/labs.ts startLabs()). */
-  peer?: LabPeer;
-  /** Issue our server certificate with this CA (the other network's) instead of creating one in the state dir. */
-  ca?: { caFile: string; caKey: string };
-  accounts?: LabAccount[] /* default alice/bob/carol with <name>-secret */;
-  log?: (line: string) => void;
-  /** Conference/list application server on <host>:<port> (TCP) for R-URI users conf-*, chat-*, list*, group-*. */
-  appServerPort?: number;
-  /** Kamailio debug level (default 2 = info). */
-  logLevel?: number;
-  /** Readiness timeout (default 15 s). */
-  startTimeoutMs?: number;
-  /**
-   * Kamailio shared memory in MB (`-m`, default 256). Each completed transaction stays in shared memory for tm's
-   * wait timer (5 s): a burst of 2,000 transactions holds about 16 MB, so 64 MB ran out after a few back-to-back
-   * 1,000-message rounds (no answer or 500). Pages are only touched when used.
-   */
-  shmMb?: number;
-}
-export interface Lab {
-  domain: string;
-  /** The loopback address of this network's proxy and relay (clients still connect from 127.0.0.1). */
-  host: string;
-  ports: LabPorts;
-  stateDir: string;
-  caFile: string;
-  /** This network's server certificate and key (the proxy also presents them as TLS client certificate to its peer). */
-  certFile: string;
-  keyFile: string;
-  /** The network this one routes to (two-network lab), if any. */
-  peer?: LabPeer;
-  accounts: LabAccount[];
-  proxy: { udp: string; tcp: string; tls: string; ws: string; wss: string };
-  relay: { tcp: string; tls: string };
-  /** unix:<path> of Kamailio's binrpc ctl socket (for kamcmd -s). */
-  ctlSocket: string;
-  appServerPort?: number;
-  aor(user: string): string;
-  addAccount(user: string, password: string): Promise<void>;
-  /** AoRs currently registered (usrloc), e.g. ['alice@parley.test']. */
-  registrations(): Promise<string[]>;
-  /** Run a Kamailio RPC command through kamcmd and return its text output. */
-  rpc(...args: string[]): Promise<string>;
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { Lab, LabAccount, LabOptions, LabPorts } from './lab-types';
 
 export const DEFAULT_DOMAIN = 'parley.test';
 export const DEFAULT_HOST = '127.0.0.1';
@@ -113,7 +50,35 @@ process.once('exit', () => {
   }
 });
 
+/** Everything one Kamailio run is started with (startLab fills it in). */
+interface KamailioConfig {
+  domain: string;
+  host: string;
+  ports: LabPorts;
+  stateDir: string;
+  /** startLab created the state dir: stop() removes it. */
+  ownsStateDir: boolean;
+  certs: { caFile: string; certFile: string; keyFile: string };
+  accounts: LabAccount[];
+  peer?: LabPeer;
+  appServerPort?: number;
+  log: (line: string) => void;
+  logLevel: number;
+  startTimeoutMs: number;
+  shmMb: number;
+}
+
 class KamailioLab implements Lab {
+  readonly domain: string;
+  readonly host: string;
+  readonly ports: LabPorts;
+  readonly stateDir: string;
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly accounts: LabAccount[];
+  readonly peer?: LabPeer;
+  readonly appServerPort?: number;
   readonly proxy: Lab['proxy'];
   readonly relay: Lab['relay'];
   readonly ctlSocket: string;
@@ -121,24 +86,13 @@ class KamailioLab implements Lab {
   private exited?: Promise<void>;
   private tail: string[] = [];
 
-  constructor(
-    readonly domain: string,
-    readonly ports: LabPorts,
-    readonly stateDir: string,
-    readonly caFile: string,
-    readonly accounts: LabAccount[],
-    readonly certFile: string,
-    readonly keyFile: string,
-    private readonly log: (line: string) => void,
-    private readonly logLevel: number,
-    private readonly startTimeoutMs: number,
-    private readonly ownsStateDir: boolean,
-    readonly appServerPort: number | undefined,
-    private readonly shmMb: number,
-    readonly host: string,
-    readonly peer: LabPeer | undefined,
-  ) {
+  constructor(private readonly cfg: KamailioConfig) {
+    ({ domain: this.domain, host: this.host, ports: this.ports, stateDir: this.stateDir, accounts: this.accounts } = cfg);
+    ({ caFile: this.caFile, certFile: this.certFile, keyFile: this.keyFile } = cfg.certs);
+    this.peer = cfg.peer;
+    this.appServerPort = cfg.appServerPort;
     const h = this.host;
+    const ports = this.ports;
     this.proxy = {
       udp: `udp://${h}:${ports.sip}`,
       tcp: `tcp://${h}:${ports.sip}`,
@@ -147,7 +101,7 @@ class KamailioLab implements Lab {
       wss: `wss://${h}:${ports.wss}`,
     };
     this.relay = { tcp: `msrp://${h}:${ports.msrp};tcp`, tls: `msrps://${h}:${ports.msrps};tcp` };
-    this.ctlSocket = `unix:${join(stateDir, 'run', 'ctl.sock')}`;
+    this.ctlSocket = `unix:${join(this.stateDir, 'run', 'ctl.sock')}`;
   }
 
   aor(user: string): string {
@@ -176,7 +130,7 @@ class KamailioLab implements Lab {
       TLS_CERT: `"${this.certFile}"`,
       TLS_KEY: `"${this.keyFile}"`,
       MSILO_PROXY: `"sip:${this.host}:${p.sip}"`,
-      LOG_LEVEL: this.logLevel,
+      LOG_LEVEL: this.cfg.logLevel,
       ...(this.peer ? peerDefines(this.peer, this.tlsCfgFile) : {}),
     };
     if (this.appServerPort !== undefined) defs.APPSRV_PORT = this.appServerPort;
@@ -184,7 +138,7 @@ class KamailioLab implements Lab {
       '-DD',
       '-E',
       '-m',
-      String(this.shmMb),
+      String(this.cfg.shmMb),
       '-M',
       String(PKG_MB),
       '-f',
@@ -200,7 +154,7 @@ class KamailioLab implements Lab {
   private onLine(line: string): void {
     this.tail.push(line);
     if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
-    this.log(line);
+    this.cfg.log(line);
   }
 
   async start(): Promise<void> {
@@ -232,7 +186,7 @@ class KamailioLab implements Lab {
     }
     guardProcessGroup(proc);
     const spawnError = new Promise<Error>((resolve) => proc.once('error', resolve));
-    const deadline = Date.now() + this.startTimeoutMs;
+    const deadline = Date.now() + this.cfg.startTimeoutMs;
     let lastErr = '';
     for (;;) {
       if (exitInfo) break;
@@ -251,7 +205,7 @@ class KamailioLab implements Lab {
     }
     if (!exitInfo) await this.kill();
     throw new Error(
-      `Kamailio lab did not become ready (${exitInfo ?? `timeout after ${this.startTimeoutMs} ms: ${lastErr}`}).\n` +
+      `Kamailio lab did not become ready (${exitInfo ?? `timeout after ${this.cfg.startTimeoutMs} ms: ${lastErr}`}).\n` +
         `Last log lines:\n${this.tail.join('\n')}`,
     );
   }
@@ -296,7 +250,7 @@ class KamailioLab implements Lab {
   async stop(): Promise<void> {
     await this.kill();
     this.proc = undefined;
-    if (this.ownsStateDir) await rm(this.stateDir, { recursive: true, force: true });
+    if (this.cfg.ownsStateDir) await rm(this.stateDir, { recursive: true, force: true });
   }
 
   async restart(): Promise<void> {
@@ -357,23 +311,21 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const autoPorts = PORT_KEYS.some((k) => opts.ports?.[k] === undefined);
   for (let attempt = 1; ; attempt++) {
     const ports = await fillPorts(PORT_KEYS, opts.ports ?? {}, host);
-    const lab = new KamailioLab(
+    const lab = new KamailioLab({
       domain,
+      host,
       ports,
       stateDir,
-      certs.caFile,
-      accounts,
-      certs.certFile,
-      certs.keyFile,
-      opts.log ?? (() => undefined),
-      opts.logLevel ?? 2,
-      opts.startTimeoutMs ?? START_TIMEOUT_MS,
       ownsStateDir,
-      opts.appServerPort,
+      certs,
+      accounts,
+      peer: opts.peer,
+      appServerPort: opts.appServerPort,
+      log: opts.log ?? (() => undefined),
+      logLevel: opts.logLevel ?? 2,
+      startTimeoutMs: opts.startTimeoutMs ?? START_TIMEOUT_MS,
       shmMb,
-      host,
-      opts.peer,
-    );
+    });
     try {
       await lab.start();
       return lab;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { ParleyError } from '../../main/base/errors';
+import { splitAt } from '../../main/protocol/split.test-data';
 
 /** A parser or decoder under test. `run` must return normally or throw a ParleyError; anything else is a finding. */
 export interface FuzzTarget {
@@ -166,18 +167,12 @@ export function makeInput(t: FuzzTarget, rnd: () => number): Uint8Array {
   return b.length > max ? b.slice(0, max) : b;
 }
 
+/** 1 to 6 random cut points. */
 function splitRandom(b: Uint8Array, rnd: () => number): Uint8Array[] {
-  const cuts = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => Math.floor(rnd() * (b.length + 1))))].sort(
-    (x, y) => x - y,
+  return splitAt(
+    b,
+    Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => Math.floor(rnd() * (b.length + 1))),
   );
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of cuts) {
-    out.push(b.subarray(prev, c));
-    prev = c;
-  }
-  out.push(b.subarray(prev));
-  return out;
 }
 
 function describe(e: unknown): string {

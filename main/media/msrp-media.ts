@@ -4,17 +4,15 @@ import { ParleyError, isParleyError, type ErrorCode } from '../base/errors';
 import {
   answerMsrpOffer,
   buildMsrpOffer,
-  msrpConnectsActively,
   parseMsrpMedia,
   PARLEY_KEY_MGMT_PROTOCOL,
   type KeyMgmt,
   type MsrpMedia,
-  type MsrpTransport as SdpTransport,
 } from '../protocol/sdp/msrp-sdp';
 import { MsrpSession } from '../protocol/msrp/session';
 import type { MsrpTransport } from '../net/msrp/transport';
 import { RELAY_CHUNK_SIZE } from '../net/msrp/relay';
-import { formatMsrpUri, parseMsrpUri, type MsrpUri } from '../protocol/msrp/uri';
+import type { MsrpUri } from '../protocol/msrp/uri';
 import { SessionOffer, acceptSessionOffer, type EstablishedSession } from '../security/session-keys';
 import { MSRP_E2E_CONTENT_TYPE } from '../security/session-cipher';
 import { normalizeAoR } from '../security/aor';
@@ -22,6 +20,16 @@ import type { PeerKeyState } from '../security/peers';
 import type { SdpDriver } from './peer-connection';
 import { CPIM_TYPE, IMDN_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES, TEXT_TYPE, type E2EPolicy } from './types';
 import type { SecurityBundle } from '../security/bundle';
+import {
+  decideMsrpLink,
+  offerFingerprints,
+  pathOf,
+  sdpAddress,
+  sdpTransportOf,
+  type LinkInput,
+  type MsrpLink,
+  type MsrpLinkContext,
+} from './msrp-link';
 
 /** a=accept-types we offer / accept: E2E frames, CPIM, bare text and is-composing for plaintext third-party clients. */
 export const OFFER_ACCEPT_TYPES = [MSRP_E2E_CONTENT_TYPE, CPIM_TYPE, TEXT_TYPE, ISCOMPOSING_TYPE];
@@ -36,13 +44,7 @@ export const DIRECT_CHUNK_SIZE = 1024 * 1024;
 export const MAX_WIRE_MESSAGE_BYTES = MAX_CHAT_MESSAGE_BYTES + 1024;
 
 /** What the manager provides to every session's media. */
-export interface MediaContext {
-  /** Transport for msrp (secure false) or msrps (true); undefined when not enabled. */
-  transport(secure: boolean): MsrpTransport | undefined;
-  /** Use-Path of our relay when one serves this scheme. */
-  relayPath(secure: boolean): MsrpUri[] | undefined;
-  /** Our a=fingerprint value ("sha-256 AB:..") for direct msrps. */
-  fingerprint(secure: boolean): string | undefined;
+export interface MediaContext extends MsrpLinkContext {
   /** Scheme of our offers. */
   offerSecure: boolean;
   security?: SecurityBundle;
@@ -54,15 +56,7 @@ export interface MediaContext {
 }
 
 /** Everything decided by offer + answer. */
-export interface Negotiated {
-  transport: MsrpTransport;
-  secure: boolean;
-  localUri: MsrpUri;
-  toPath: MsrpUri[];
-  role: 'active' | 'passive';
-  remoteFingerprint?: string;
-  cema: boolean;
-  relayed: boolean;
+export interface Negotiated extends MsrpLink {
   chunkSize: number;
   maxMessageBytes: number;
   local: MsrpMedia;
@@ -78,19 +72,11 @@ export interface OfferRejection {
   reason: string;
 }
 
-function sdpTransportOf(secure: boolean): SdpTransport {
-  return secure ? 'TCP/TLS/MSRP' : 'TCP/MSRP';
-}
-
 function localUriFor(ctx: MediaContext, t: MsrpTransport): MsrpUri {
   const u = t.localUri();
   if (ctx.advertise?.host) u.host = ctx.advertise.host;
   if (ctx.advertise?.port) u.port = ctx.advertise.port;
   return u;
-}
-
-function pathOf(ctx: MediaContext, secure: boolean, own: MsrpUri): string[] {
-  return [...(ctx.relayPath(secure) ?? []), own].map((u) => formatMsrpUri(u));
 }
 
 /** The session's MSRP endpoint after negotiation; the passive side registers with the transport at once. */
@@ -106,35 +92,14 @@ export function createMsrpSession(n: Negotiated): MsrpSession {
   });
 }
 
-function decide(
-  ctx: MediaContext,
-  secure: boolean,
-  transport: MsrpTransport,
-  localUri: MsrpUri,
-  local: MsrpMedia,
-  remote: MsrpMedia,
-  weOffered: boolean,
-): Omit<Negotiated, 'e2e' | 'peerKeyState'> {
-  const ourRelay = ctx.relayPath(secure) ?? [];
-  const peerPath = remote.path.map((u) => parseMsrpUri(u));
-  const relayed = ourRelay.length > 0 || peerPath.length > 1;
-  const active = msrpConnectsActively(local, remote, weOffered);
-  // Fingerprints authenticate a direct TLS peer; relays are validated against their CA instead (RFC 4976 s.6.3).
-  const fp = secure && !relayed ? remote.fingerprints.find((f) => f.algorithm === 'sha-256') : undefined;
-  if (secure && !relayed && !fp) throw new ParleyError('SESSION_NO_FINGERPRINT', 'msrps peer without a sha-256 a=fingerprint');
+function decide(ctx: MediaContext, o: LinkInput): Omit<Negotiated, 'e2e' | 'peerKeyState'> {
+  const link = decideMsrpLink(ctx, o);
   return {
-    transport,
-    secure,
-    localUri,
-    toPath: [...ourRelay, ...peerPath],
-    role: active ? 'active' : 'passive',
-    remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined,
-    cema: local.cema && remote.cema,
-    relayed,
-    chunkSize: relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE,
+    ...link,
+    chunkSize: link.relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE,
     maxMessageBytes: ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
-    local,
-    remote,
+    local: o.local,
+    remote: o.remote,
   };
 }
 
@@ -173,8 +138,6 @@ export class OfferMedia implements SdpDriver {
   createOffer(): string {
     if (this.offerSdp) return this.offerSdp; // re-offer in a stable state: same media
     if (this.ctx.security) this.keyOffer = new SessionOffer(this.ctx.security.identity);
-    const relayed = (this.ctx.relayPath(this.secure) ?? []).length > 0;
-    const fp = this.ctx.fingerprint(this.secure);
     this.offerSdp = buildMsrpOffer({
       port: this.localUri.port ?? 9,
       transport: sdpTransportOf(this.secure),
@@ -184,9 +147,9 @@ export class OfferMedia implements SdpDriver {
       maxSize: this.ctx.maxMessageBytes ?? MAX_WIRE_MESSAGE_BYTES,
       setup: 'actpass',
       cema: true,
-      fingerprints: this.secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [],
+      fingerprints: offerFingerprints(this.ctx, this.secure),
       keyMgmt: this.keyOffer ? [this.keyOffer.keyMgmt] : [],
-      address: this.localUri.host.replace(/^\[|\]$/g, ''),
+      address: sdpAddress(this.localUri),
     });
     return this.offerSdp;
   }
@@ -207,7 +170,14 @@ export class OfferMedia implements SdpDriver {
       const local = parseMsrpMedia(this.offerSdp);
       if (remote.transport !== local.transport)
         throw new ParleyError('SESSION_BAD_ANSWER', `answer uses ${remote.transport}, we offered ${local.transport}`);
-      const base = decide(this.ctx, this.secure, this.transport, this.localUri, local, remote, true);
+      const base = decide(this.ctx, {
+        secure: this.secure,
+        transport: this.transport,
+        localUri: this.localUri,
+        local,
+        remote,
+        weOffered: true,
+      });
       const n: Negotiated = { ...base };
       const km = findKeyMgmt(remote);
       if (this.keyOffer && km) {
@@ -340,7 +310,6 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
   }
   const localUri = localUriFor(ctx, transport);
   const relayed = (ctx.relayPath(secure) ?? []).length > 0;
-  const fp = ctx.fingerprint(secure);
   const ans = answerMsrpOffer(offerSdp, {
     endpoints: [{ transport: remote.transport, port: localUri.port ?? 9, path: pathOf(ctx, secure, localUri) }],
     acceptTypes: e2e ? [MSRP_E2E_CONTENT_TYPE, CPIM_TYPE] : OFFER_ACCEPT_TYPES.filter((t) => t !== MSRP_E2E_CONTENT_TYPE),
@@ -349,16 +318,16 @@ export async function prepareAnswer(ctx: MediaContext, offerSdp: string, peerAor
     cema: true,
     // behind our relay the peer should connect to it (RFC 4976 s.6); otherwise we connect (RFC 6135 s.4.2 preference)
     setup: relayed ? 'passive' : 'active',
-    fingerprints: secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [],
+    fingerprints: offerFingerprints(ctx, secure),
     keyMgmt: keyAttr ? [keyAttr] : [],
-    address: localUri.host.replace(/^\[|\]$/g, ''),
+    address: sdpAddress(localUri),
   });
   if ('reject' in ans) {
     e2e?.destroy();
     return { status: 488, code: 'SDP_NOT_ACCEPTABLE', reason: ans.reason };
   }
   try {
-    const base = decide(ctx, secure, transport, localUri, ans.local, ans.remote, false);
+    const base = decide(ctx, { secure, transport, localUri, local: ans.local, remote: ans.remote, weOffered: false });
     return new AnswerMedia(offerSdp, ans.sdp, { ...base, e2e, peerKeyState });
   } catch (e) {
     e2e?.destroy();

@@ -252,3 +252,37 @@ test('byte layout matches docs/security.md s.5.1', async () => {
   assert.equal(env.length, o + 64, 'signature is the last 64 bytes');
   assert.equal(env.length, 192 + 21 + 8 + 2 * 107 + 19 + 21 + 3, 'overhead formula of s.6');
 });
+
+// Sealed by the v1 code before its parsing moved to envelope-frame.ts (shared with v2): fixed identities, bob by identity
+// key, carol by PSK only. Its bytes must keep opening unchanged.
+const V1_FIXED =
+  'UEUyRQEAABVzaXA6YWxpY2VAcGFybGV5LnRlc3SKiOPddAnxlf1S2y08ul1yymcJvx2UEhvzdIgBtA9vXLDmVROfXWe8ZLJtcGDUB7TbjPmddPwiDJemB9aHzspYAAZ2ZWMtdjEAAAGjGFxQAAACAQATc2lwOmJvYkBwYXJsZXkudGVzdIE5dw6ofRdfVqNUZsNMfszLjYqRtO43ol32D1uPybOUAwAVc2lwOmNhcm9sQHBhcmxleS50ZXN0AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACZ258Msyy/4zpIIaaSP8RXUjaZDgMZr7Skfw/0UFVixIMzVcf5nQ0bgrF7sa//Qia8ty4Wv+EhMLd/Wo7SwbOBrTBRSU58hTEIx/i1IFkkbGrUZc1P/RbF16Z8dYEHK7ANJr5bCSkFNg5N0K5dIDWNdv6r62sv8F/oTkhaFV8lyQniS3hrmE4SuwMYQu1GkpYXU3HDt+JBiyPDwRTm6BxkAPtp9jr+B8kAAAAd5evOqn3oRAQDtoZohu+Rb6zFP7URbhpPny3I3FC1GZMJgnNuuSKahAJGGKZrIlctpdfriMvdJ3PLCKZHxdGIaKSp4T3jCr0LEtga2zqfskE6I9p1jVXpfgWg2dcG';
+
+test('a v1 envelope with fixed bytes opens for each recipient, and a fresh seal has the same header bytes', async () => {
+  const fixedAlice = new LocalIdentity('sip:alice@parley.test', new Uint8Array(32).fill(1));
+  const fixedBob = new LocalIdentity('sip:bob@parley.test', new Uint8Array(32).fill(2));
+  const fixedCarol = LocalIdentity.generate('sip:carol@parley.test');
+  const psk = new Uint8Array(32).fill(3);
+  const at = 1_800_000_000_000;
+  const env = Buffer.from(V1_FIXED, 'base64');
+  const forBob = await open(V1_FIXED, fixedBob, { pinnedSenderKey: fixedAlice.publicKey, now: at });
+  assert.equal(new TextDecoder().decode(forBob.plaintext), 'hello bob, v1');
+  assert.deepEqual([forBob.messageId, forBob.dateTime, forBob.mode, forBob.senderKeyStatus], ['vec-v1', at, 'identity', 'pinned']);
+  const forCarol = await open(V1_FIXED, fixedCarol, { psk, now: at });
+  assert.deepEqual([new TextDecoder().decode(forCarol.plaintext), forCarol.mode], ['hello bob, v1', 'psk-only']);
+  const again = sealEnvelope({
+    sender: fixedAlice,
+    recipients: [
+      { aor: fixedBob.aor, identityKey: fixedBob.publicKey },
+      { aor: fixedCarol.aor, psk },
+    ],
+    messageId: 'vec-v1',
+    dateTime: at,
+    plaintext: utf8('hello bob, v1'),
+  });
+  const [was, now] = [parseEnvelope(env), parseEnvelope(again)];
+  const eph = 4 + 1 + 1 + 2 + 'sip:alice@parley.test'.length + 32; // the ephemeral key is fresh per seal
+  const masked = (h: Uint8Array) => Buffer.concat([h.subarray(0, eph), h.subarray(eph + 32)]);
+  assert.deepEqual(masked(now.header), masked(was.header));
+  assert.equal(again.length, env.length);
+});

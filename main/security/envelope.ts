@@ -23,13 +23,23 @@ import {
 import { normalizeAoR, compareAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 import { checkWindow, type ReplayGuard } from './replay';
+import {
+  ENVELOPE_MAGIC,
+  MAX_PLAINTEXT,
+  badEnvelope as bad,
+  checkDistinctRecipients,
+  checkSealInput,
+  readMessageFields,
+  readRecipientAoR,
+  readSender,
+  readSignedTail,
+  senderKeyStatus,
+  type OpenedPageEnvelope,
+} from './envelope-frame';
 
+export { ENVELOPE_MAGIC, MAX_RECIPIENTS, MAX_PLAINTEXT, MAX_MESSAGE_ID } from './envelope-frame';
 export const E2E_CONTENT_TYPE = 'application/vnd.parley.e2e';
-export const ENVELOPE_MAGIC = utf8('PE2E');
 export const ENVELOPE_VERSION = 1;
-export const MAX_RECIPIENTS = 256;
-export const MAX_PLAINTEXT = 1024 * 1024;
-export const MAX_MESSAGE_ID = 128;
 const SIG_CONTEXT = utf8('parley-e2e-sig-v1\0');
 const KEK_SALT = 'parley-e2e-kek-v1';
 const ZERO_KEY = new Uint8Array(32);
@@ -80,16 +90,6 @@ export interface ParsedEnvelope {
   signature: Uint8Array;
 }
 
-function bad(msg: string, details?: Record<string, unknown>): ParleyError {
-  return new ParleyError('E2E_BAD_FORMAT', `bad envelope: ${msg}`, details);
-}
-
-function checkMessageId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0 || utf8(id).length > MAX_MESSAGE_ID || !/^[\x21-\x7e]+$/.test(id)) {
-    throw bad('Message-ID must be 1..128 printable ASCII characters');
-  }
-}
-
 function kekInfo(mode: number, senderAoR: string, senderKey: Uint8Array, eph: Uint8Array, r: EnvelopeRecipient): Uint8Array {
   return concat(u8(ENVELOPE_VERSION), u8(mode), lp16(senderAoR), senderKey, eph, lp16(r.aor), r.key);
 }
@@ -98,10 +98,7 @@ function kekInfo(mode: number, senderAoR: string, senderKey: Uint8Array, eph: Ui
 export function sealEnvelope(input: SealInput): Uint8Array {
   const s = S();
   const { sender, messageId, dateTime, plaintext } = input;
-  checkMessageId(messageId);
-  if (!Number.isSafeInteger(dateTime) || dateTime < 0) throw bad('dateTime must be ms since the epoch');
-  if (plaintext.length > MAX_PLAINTEXT) throw new ParleyError('E2E_TOO_LARGE', `plaintext exceeds ${MAX_PLAINTEXT} bytes`);
-  if (input.recipients.length < 1 || input.recipients.length > MAX_RECIPIENTS) throw bad(`1..${MAX_RECIPIENTS} recipients required`);
+  checkSealInput({ messageId, dateTime, plaintext, recipients: input.recipients.length });
   const senderAoR = normalizeAoR(sender.aor);
   const recips: (EnvelopeRecipient & { psk?: Uint8Array })[] = input.recipients.map((r) => {
     if (!r.identityKey && !r.psk) throw new ParleyError('E2E_NO_RECIPIENT_KEY', `no identity key or PSK for ${r.aor}`, { aor: r.aor });
@@ -110,7 +107,7 @@ export function sealEnvelope(input: SealInput): Uint8Array {
     const mode: RecipientMode = r.identityKey ? (r.psk ? 'identity+psk' : 'identity') : 'psk-only';
     return { mode, aor: normalizeAoR(r.aor), key: r.identityKey ?? ZERO_KEY, psk: r.psk };
   });
-  if (new Set(recips.map((r) => r.aor)).size !== recips.length) throw bad('duplicate recipient AoR');
+  checkDistinctRecipients(recips);
 
   const eph = x25519KeyPair();
   const header = concat(
@@ -150,44 +147,29 @@ export function sealEnvelope(input: SealInput): Uint8Array {
 /** Parse and bound-check an envelope without any secret. Throws E2E_BAD_FORMAT. */
 export function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
   const r = new Reader(bytes, 'E2E_BAD_FORMAT');
-  if (!ctEqual(r.bytes(4), ENVELOPE_MAGIC)) throw bad('magic');
-  const version = r.u8();
-  if (version !== ENVELOPE_VERSION) throw bad(`unsupported version ${version}`, { version });
-  if (r.u8() !== 0) throw bad('reserved flags set');
-  const senderAoR = r.str16(256);
-  const senderKey = r.bytes(32);
+  const { senderAoR, senderKey } = readSender(r, ENVELOPE_VERSION);
   const ephemeralKey = r.bytes(32);
-  const messageId = r.str16(MAX_MESSAGE_ID);
-  checkMessageId(messageId);
-  const dt = r.u64();
-  if (dt > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('DateTime out of range');
-  const n = r.u16();
-  if (n < 1 || n > MAX_RECIPIENTS) throw bad(`recipient count ${n}`);
+  const { messageId, dateTime, recipients: n } = readMessageFields(r);
   const recipients: EnvelopeRecipient[] = [];
   for (let i = 0; i < n; i++) {
     const mode = MODE_NAME[r.u8()];
     if (!mode) throw bad('unknown recipient mode');
-    const aor = r.str16(256);
+    const aor = readRecipientAoR(r);
     const key = r.bytes(32);
     recipients.push({ mode, aor, key });
   }
-  if (new Set(recipients.map((x) => x.aor)).size !== n) throw bad('duplicate recipient AoR');
+  checkDistinctRecipients(recipients);
   const header = bytes.subarray(0, r.off);
   const wraps = recipients.map(() => ({ nonce: r.bytes(NONCE), ct: r.bytes(WRAP_CT) }));
   const payloadNonce = r.bytes(NONCE);
-  const clen = r.u32();
-  if (clen < 16 || clen > MAX_PLAINTEXT + 16) throw bad(`ciphertext length ${clen}`);
-  const ciphertext = r.bytes(clen);
-  const signed = bytes.subarray(0, r.off);
-  const signature = r.bytes(64);
-  r.end();
+  const { ciphertext, signed, signature } = readSignedTail(bytes, r);
   return {
-    version,
+    version: ENVELOPE_VERSION,
     senderAoR,
     senderKey,
     ephemeralKey,
     messageId,
-    dateTime: Number(dt),
+    dateTime,
     recipients,
     header,
     wraps,
@@ -213,14 +195,7 @@ export interface OpenInput {
   now?: number;
 }
 
-export interface OpenedEnvelope {
-  plaintext: Uint8Array;
-  senderAoR: string;
-  senderKey: Uint8Array;
-  /** 'pinned' = matches the pin; 'new' = no pin (caller TOFU-pins via PeerKeys.observe); 'changed' = differs from the pin. */
-  senderKeyStatus: 'pinned' | 'new' | 'changed';
-  messageId: string;
-  dateTime: number;
+export interface OpenedEnvelope extends OpenedPageEnvelope {
   mode: RecipientMode;
   recipients: { aor: string; mode: RecipientMode }[];
 }
@@ -238,11 +213,7 @@ export async function openEnvelope(input: OpenInput): Promise<OpenedEnvelope> {
   if (mine.mode === 'psk-only' ? !ctEqual(mine.key, ZERO_KEY) : !ctEqual(mine.key, input.me.publicKey)) {
     throw new ParleyError('E2E_NOT_FOR_ME', 'envelope is sealed to a different identity key of this account', { reason: 'key' });
   }
-  let senderKeyStatus: OpenedEnvelope['senderKeyStatus'];
-  if (input.pinnedSenderKey) senderKeyStatus = ctEqual(input.pinnedSenderKey, env.senderKey) ? 'pinned' : 'changed';
-  else if (input.allowUnknownSender === false) {
-    throw new ParleyError('E2E_UNKNOWN_SENDER_KEY', `no pinned identity key for ${env.senderAoR}`, { sender: env.senderAoR });
-  } else senderKeyStatus = 'new';
+  const keyStatus = senderKeyStatus(env.senderAoR, env.senderKey, input.pinnedSenderKey, input.allowUnknownSender);
   const usesPsk = mine.mode !== 'identity';
   if (usesPsk && !input.psk)
     throw new ParleyError('E2E_PSK_REQUIRED', 'envelope needs the pre-shared key of this conversation', { sender: env.senderAoR });
@@ -280,7 +251,7 @@ export async function openEnvelope(input: OpenInput): Promise<OpenedEnvelope> {
     plaintext,
     senderAoR: env.senderAoR,
     senderKey: env.senderKey.slice(),
-    senderKeyStatus,
+    senderKeyStatus: keyStatus,
     messageId: env.messageId,
     dateTime: env.dateTime,
     mode: mine.mode,

@@ -6,6 +6,7 @@ import { normalizeAoR } from './aor';
 import type { Identity } from './identity';
 import type { KeyStore } from './keystore';
 import { checkWindow, type ReplayGuard } from './replay';
+import { senderKeyStatus, type OpenedPageEnvelope } from './envelope-frame';
 import { verifyBundle, verifyOneTime, type PrekeyBundle, type Rng } from './prekeys';
 import { PrekeySecrets, ONE_TIME_BATCH, ONE_TIME_LOW, type PrekeySecretsJSON } from './prekey-secrets';
 import { pqxdhInitiate, pqxdhRespond } from './pqxdh';
@@ -60,13 +61,7 @@ export function keyStoreRatchetPersistence(store: KeyStore): RatchetPersistence 
   return { load: () => store.getSection('ratchet'), save: (s) => store.setSection('ratchet', s) };
 }
 
-export interface OpenedRatchetEnvelope {
-  plaintext: Uint8Array;
-  senderAoR: string;
-  senderKey: Uint8Array;
-  senderKeyStatus: 'pinned' | 'new' | 'changed';
-  messageId: string;
-  dateTime: number;
+export interface OpenedRatchetEnvelope extends OpenedPageEnvelope {
   recipients: string[];
   /** This message started a new session (PQXDH first message). */
   firstMessage: boolean;
@@ -186,10 +181,7 @@ export class PeerRatchets {
     const mine = env.recipients[idx];
     if (!ctEqual(mine.identityKey, this.me.publicKey))
       throw new ParleyError('E2E_NOT_FOR_ME', 'envelope is sealed to a different identity key of this account', { reason: 'key' });
-    let senderKeyStatus: OpenedRatchetEnvelope['senderKeyStatus'] = 'new';
-    if (o.pinnedSenderKey) senderKeyStatus = ctEqual(o.pinnedSenderKey, env.senderKey) ? 'pinned' : 'changed';
-    else if (o.allowUnknownSender === false)
-      throw new ParleyError('E2E_UNKNOWN_SENDER_KEY', `no pinned identity key for ${env.senderAoR}`, { sender: env.senderAoR });
+    const keyStatus = senderKeyStatus(env.senderAoR, env.senderKey, o.pinnedSenderKey, o.allowUnknownSender);
     verifyRatchetEnvelopeSignature(env);
     const now = this.now();
     checkWindow(env.dateTime, now);
@@ -226,7 +218,7 @@ export class PeerRatchets {
       plaintext,
       senderAoR: sender,
       senderKey: env.senderKey.slice(),
-      senderKeyStatus,
+      senderKeyStatus: keyStatus,
       messageId: env.messageId,
       dateTime: env.dateTime,
       recipients: env.recipients.map((r) => r.aor),

@@ -7,10 +7,6 @@ import {
   BUNDLE_VERSION,
   ONE_TIME_VERSION,
   KEM_PUBLIC_LEN,
-  KEM_SECRET_LEN,
-  KEM_CIPHERTEXT_LEN,
-  MAX_BUNDLE_BYTES,
-  ONE_TIME_BYTES,
   parseBundle,
   parseOneTime,
   type PrekeyBundle,
@@ -19,20 +15,8 @@ import {
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
 
-export {
-  BUNDLE_MAGIC,
-  BUNDLE_VERSION,
-  ONE_TIME_VERSION,
-  KEM_PUBLIC_LEN,
-  KEM_SECRET_LEN,
-  KEM_CIPHERTEXT_LEN,
-  MAX_BUNDLE_BYTES,
-  ONE_TIME_BYTES,
-  parseBundle,
-  parseOneTime,
-  type PrekeyBundle,
-  type OneTimePrekey,
-};
+// The layouts live with the other wire formats; the security API re-exports them (docs/security.md s.9).
+export * from '../protocol/formats/prekeys';
 const BUNDLE_SIG = utf8('parley-prekey-bundle-v1\0');
 const ONE_TIME_SIG = utf8('parley-prekey-onetime-v1\0');
 

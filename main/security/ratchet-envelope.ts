@@ -4,7 +4,7 @@ import { ParleyError } from '../base/errors';
 import { S, Reader, concat, u8, u16, u32, u64, lp16, utf8, ctEqual, wipe, random } from './sodium';
 import { normalizeAoR } from './aor';
 import { verifySignature, type Identity } from './identity';
-import { ENVELOPE_MAGIC, MAX_PLAINTEXT, MAX_RECIPIENTS, MAX_MESSAGE_ID } from './envelope';
+import * as frame from './envelope-frame';
 import { KEM_CIPHERTEXT_LEN, type Rng } from './prekeys';
 import type { PqxdhInit } from './pqxdh';
 import type { RatchetHeader } from './ratchet';
@@ -36,17 +36,10 @@ export interface ParsedRatchetEnvelope {
   signature: Uint8Array;
 }
 
-const bad = (msg: string, details?: Record<string, unknown>) => new ParleyError('E2E_BAD_FORMAT', `bad envelope: ${msg}`, details);
-
 /** Version byte of an envelope of any version (after the magic), so the caller can route v1 and v2. */
 export function envelopeVersion(bytes: Uint8Array): number {
-  if (bytes.length < 6 || !ctEqual(bytes.subarray(0, 4), ENVELOPE_MAGIC)) throw bad('magic');
+  if (bytes.length < 6 || !ctEqual(bytes.subarray(0, 4), frame.ENVELOPE_MAGIC)) throw frame.badEnvelope('magic');
   return bytes[4];
-}
-
-function checkMessageId(id: string): void {
-  if (id.length === 0 || utf8(id).length > MAX_MESSAGE_ID || !/^[\x21-\x7e]+$/.test(id))
-    throw bad('Message-ID must be 1..128 printable ASCII characters');
 }
 
 function recipientBytes(r: RatchetRecipient): Uint8Array {
@@ -71,13 +64,10 @@ export function sealRatchetEnvelope(
 ): Uint8Array {
   const s = S();
   const { sender, messageId, dateTime, plaintext, recipients } = input;
-  checkMessageId(messageId);
-  if (!Number.isSafeInteger(dateTime) || dateTime < 0) throw bad('dateTime must be ms since the epoch');
-  if (plaintext.length > MAX_PLAINTEXT) throw new ParleyError('E2E_TOO_LARGE', `plaintext exceeds ${MAX_PLAINTEXT} bytes`);
-  if (recipients.length < 1 || recipients.length > MAX_RECIPIENTS) throw bad(`1..${MAX_RECIPIENTS} recipients required`);
-  if (new Set(recipients.map((r) => r.aor)).size !== recipients.length) throw bad('duplicate recipient AoR');
+  frame.checkSealInput({ messageId, dateTime, plaintext, recipients: recipients.length });
+  frame.checkDistinctRecipients(recipients);
   const header = concat(
-    ENVELOPE_MAGIC,
+    frame.ENVELOPE_MAGIC,
     u8(RATCHET_ENVELOPE_VERSION),
     u8(0),
     lp16(normalizeAoR(sender.aor)),
@@ -97,25 +87,15 @@ export function sealRatchetEnvelope(
 
 export function parseRatchetEnvelope(bytes: Uint8Array): ParsedRatchetEnvelope {
   const r = new Reader(bytes, 'E2E_BAD_FORMAT');
-  if (!ctEqual(r.bytes(4), ENVELOPE_MAGIC)) throw bad('magic');
-  const version = r.u8();
-  if (version !== RATCHET_ENVELOPE_VERSION) throw bad(`unsupported version ${version}`, { version });
-  if (r.u8() !== 0) throw bad('reserved flags set');
-  const senderAoR = r.str16(256);
-  const senderKey = r.bytes(32);
-  const messageId = r.str16(MAX_MESSAGE_ID);
-  checkMessageId(messageId);
-  const dt = r.u64();
-  if (dt > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('DateTime out of range');
-  const n = r.u16();
-  if (n < 1 || n > MAX_RECIPIENTS) throw bad(`recipient count ${n}`);
+  const { senderAoR, senderKey } = frame.readSender(r, RATCHET_ENVELOPE_VERSION);
+  const { messageId, dateTime, recipients: n } = frame.readMessageFields(r);
   const recipients: RatchetRecipient[] = [];
   for (let i = 0; i < n; i++) {
-    const aor = r.str16(256);
+    const aor = frame.readRecipientAoR(r);
     const identityKey = r.bytes(32);
     const sessionId = r.bytes(16);
     const kind = r.u8();
-    if (kind !== KIND_RATCHET && kind !== KIND_INIT) throw bad(`unknown recipient kind ${kind}`);
+    if (kind !== KIND_RATCHET && kind !== KIND_INIT) throw frame.badEnvelope(`unknown recipient kind ${kind}`);
     const init: PqxdhInit | null =
       kind === KIND_INIT
         ? {
@@ -128,16 +108,11 @@ export function parseRatchetEnvelope(bytes: Uint8Array): ParsedRatchetEnvelope {
         : null;
     recipients.push({ aor, identityKey, sessionId, init, header: { dh: r.bytes(32), pn: r.u32(), n: r.u32() } });
   }
-  if (new Set(recipients.map((x) => x.aor)).size !== n) throw bad('duplicate recipient AoR');
+  frame.checkDistinctRecipients(recipients);
   const header = bytes.subarray(0, r.off);
   const wraps = recipients.map(() => r.bytes(48));
-  const clen = r.u32();
-  if (clen < 16 || clen > MAX_PLAINTEXT + 16) throw bad(`ciphertext length ${clen}`);
-  const ciphertext = r.bytes(clen);
-  const signed = bytes.subarray(0, r.off);
-  const signature = r.bytes(64);
-  r.end();
-  return { senderAoR, senderKey, messageId, dateTime: Number(dt), recipients, header, wraps, ciphertext, signed, signature };
+  const { ciphertext, signed, signature } = frame.readSignedTail(bytes, r);
+  return { senderAoR, senderKey, messageId, dateTime, recipients, header, wraps, ciphertext, signed, signature };
 }
 
 export function verifyRatchetEnvelopeSignature(env: ParsedRatchetEnvelope): void {

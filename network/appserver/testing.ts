@@ -4,38 +4,18 @@ import { MsrpRelayClient, MsrpTransport, certFingerprint } from '../../main/net/
 import { answerMsrpOffer, buildMsrpOffer, parseMsrpMedia } from '../../main/protocol/sdp/msrp-sdp';
 import { buildChatCpim, parseCpim, serializeCpim, type CpimAddress, type CpimMessage } from '../../main/protocol/formats/cpim';
 import { header, headers, serialize, type RawSipClient, type SipMessage } from '../testing/rawsip';
+import { WaitQueue } from '../testing/wait-queue';
 
 export const WAIT_MS = 8000;
 
 /** Collects events of an MSRP session and lets tests wait for them. */
 export class Inbox {
-  readonly events: SessionEvent[] = [];
-  private waiters: Array<{ pred: (e: SessionEvent) => boolean; resolve: (e: SessionEvent) => void }> = [];
+  readonly #events = new WaitQueue<SessionEvent>();
   push(e: SessionEvent): void {
-    const i = this.waiters.findIndex((w) => w.pred(e));
-    if (i >= 0) {
-      this.waiters.splice(i, 1)[0].resolve(e);
-      return;
-    }
-    this.events.push(e);
+    this.#events.push(e);
   }
   wait(pred: (e: SessionEvent) => boolean, what: string, ms = WAIT_MS): Promise<SessionEvent> {
-    const i = this.events.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const w = {
-        pred,
-        resolve: (e: SessionEvent) => {
-          clearTimeout(t);
-          resolve(e);
-        },
-      };
-      const t = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`timeout waiting for ${what}`));
-      }, ms);
-      this.waiters.push(w);
-    });
+    return this.#events.take(pred, ms, what);
   }
   /** Next chat message (CPIM parsed). */
   async message(ms = WAIT_MS): Promise<CpimMessage> {
@@ -43,7 +23,7 @@ export class Inbox {
     return parseCpim((e as Extract<SessionEvent, { type: 'message' }>).body!);
   }
   messagesNow(): number {
-    return this.events.filter((e) => e.type === 'message').length;
+    return this.#events.kept.filter((e) => e.type === 'message').length;
   }
 }
 

@@ -1,13 +1,11 @@
 // baresip 1.0 (Debian baresip-core) as a real third-party SIP MESSAGE peer (RFC 3428) registered to the lab over TCP.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab';
 import { assertLabAllowed, freePorts } from '../lab';
-import { guardProcessGroup } from '../watchdog';
-import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
+import { PEER_READY_TIMEOUT_MS, peerHandle, spawnPeer, stopProcess, type Peer, type PeerMessage } from './common';
 
 export interface BaresipOptions {
   lab: Lab;
@@ -135,18 +133,12 @@ export async function startBaresip(o: BaresipOptions): Promise<Peer> {
   await writeFile(join(dir, 'contacts'), contacts.map((c) => `"${display(c)}" <${c}>\n`).join(''));
 
   // The stdio UI needs a terminal: run under `script` to give it a pty.
-  const proc = spawn('script', ['-qfc', `baresip -f ${dir}`, '/dev/null'], {
+  const { proc, watch } = spawnPeer('script', ['-qfc', `baresip -f ${dir}`, '/dev/null'], {
     cwd: dir,
-    env: { ...process.env, HOME: dir },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
+    home: dir,
+    parseMessage: parseBaresipMessage,
+    log: o.log,
   });
-  guardProcessGroup(proc);
-  const watch = new OutputWatch(parseBaresipMessage, o.log);
-  proc.stdout?.setEncoding('utf8');
-  proc.stderr?.setEncoding('utf8');
-  proc.stdout?.on('data', (d: string) => watch.feed(d));
-  proc.stderr?.on('data', (d: string) => watch.feed(d));
   let ctrl: Ctrl | undefined;
   const cleanup = async (): Promise<void> => {
     ctrl?.close();
@@ -162,12 +154,11 @@ export async function startBaresip(o: BaresipOptions): Promise<Peer> {
     throw e;
   }
   const c = ctrl;
-  return {
-    user: o.user,
-    aor: lab.aor(o.user),
-    received: watch.received,
-    output: () => watch.text(),
-    async sendMessage(target: string, text: string): Promise<void> {
+  return peerHandle(
+    lab,
+    o.user,
+    watch,
+    async (target, text) => {
       if (!contacts.includes(target)) throw new Error(`baresip peer: ${target} is not a configured contact (pass it in contacts)`);
       let current = '';
       // contact_next/contact_prev stop at the ends of the list: walk forward, then backward.
@@ -178,7 +169,6 @@ export async function startBaresip(o: BaresipOptions): Promise<Peer> {
       const r = await c.command('message', text);
       if (!r.ok) throw new Error(`baresip peer: message command failed: ${r.data}`);
     },
-    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
-    stop: cleanup,
-  };
+    cleanup,
+  );
 }

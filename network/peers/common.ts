@@ -1,5 +1,7 @@
 // Shared plumbing for third-party SIP peers (baresip, linphonec) driven as child processes in lab tests.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { guardProcessGroup } from '../watchdog';
+import { WaitQueue } from '../testing/wait-queue';
 
 export interface PeerMessage {
   from: string;
@@ -28,8 +30,7 @@ const OUTPUT_TAIL = 60;
 export class OutputWatch {
   private readonly tail: string[] = [];
   private readonly waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];
-  readonly messages: PeerMessage[] = [];
-  private readonly msgWaiters: Array<{ pred: (m: PeerMessage) => boolean; resolve: (m: PeerMessage) => void }> = [];
+  private readonly messages = new WaitQueue<PeerMessage>();
   private partial = '';
 
   constructor(
@@ -52,9 +53,7 @@ export class OutputWatch {
       }
       const m = this.parseMessage(line);
       if (m) {
-        const w = this.msgWaiters.findIndex((x) => x.pred(m));
-        if (w >= 0) this.msgWaiters.splice(w, 1)[0].resolve(m);
-        else this.messages.push(m);
+        this.messages.push(m);
         this.received.push(m);
       }
     }
@@ -93,23 +92,52 @@ export class OutputWatch {
   }
 
   waitForMessage(pred: (m: PeerMessage) => boolean, timeoutMs: number): Promise<PeerMessage> {
-    const i = this.messages.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.messages.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const entry = {
-        pred,
-        resolve: (m: PeerMessage) => {
-          clearTimeout(t);
-          resolve(m);
-        },
-      };
-      const t = setTimeout(() => {
-        this.msgWaiters.splice(this.msgWaiters.indexOf(entry), 1);
-        reject(new Error(`no matching MESSAGE within ${timeoutMs} ms. Peer output:\n${this.text()}`));
-      }, timeoutMs);
-      this.msgWaiters.push(entry);
-    });
+    return this.messages.take(pred, timeoutMs, 'matching MESSAGE', () => `Peer output:\n${this.text()}`);
   }
+}
+
+/**
+ * Start a peer program in its own process group (killed with this Node process, network/watchdog.ts) with stdin, stdout
+ * and stderr piped; its output lines feed an OutputWatch that recognises received MESSAGEs with `parseMessage`.
+ */
+export function spawnPeer(
+  command: string,
+  args: string[],
+  o: { cwd: string; home: string; parseMessage: (line: string) => PeerMessage | undefined; log?: (line: string) => void },
+): { proc: ChildProcess; watch: OutputWatch } {
+  const proc = spawn(command, args, {
+    cwd: o.cwd,
+    env: { ...process.env, HOME: o.home },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  guardProcessGroup(proc);
+  const watch = new OutputWatch(o.parseMessage, o.log);
+  for (const stream of [proc.stdout, proc.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (d: string) => watch.feed(d));
+  }
+  proc.stdin?.on('error', () => undefined);
+  return { proc, watch };
+}
+
+/** The Peer of a started peer program: its received MESSAGEs and output come from `watch`. */
+export function peerHandle(
+  lab: { aor(user: string): string },
+  user: string,
+  watch: OutputWatch,
+  sendMessage: Peer['sendMessage'],
+  stop: Peer['stop'],
+): Peer {
+  return {
+    user,
+    aor: lab.aor(user),
+    received: watch.received,
+    output: () => watch.text(),
+    sendMessage,
+    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
+    stop,
+  };
 }
 
 /** SIGTERM a peer process group and wait for it to exit (SIGKILL after a grace period). */

@@ -1,12 +1,10 @@
 // linphonec 5.1 (Debian linphone-cli) as a real third-party SIP MESSAGE peer (RFC 3428) over TCP or TLS.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../lab';
 import { assertLabAllowed } from '../lab';
-import { guardProcessGroup } from '../watchdog';
-import { OutputWatch, PEER_MESSAGE_TIMEOUT_MS, PEER_READY_TIMEOUT_MS, stopProcess, type Peer, type PeerMessage } from './common';
+import { PEER_READY_TIMEOUT_MS, peerHandle, spawnPeer, stopProcess, type Peer, type PeerMessage } from './common';
 
 export interface LinphoneOptions {
   lab: Lab;
@@ -66,19 +64,12 @@ export async function startLinphone(o: LinphoneOptions): Promise<Peer> {
       '',
     ].join('\n'),
   );
-  const proc = spawn('linphonec', ['-c', rc], {
+  const { proc, watch } = spawnPeer('linphonec', ['-c', rc], {
     cwd: dir,
-    env: { ...process.env, HOME: join(dir, 'home') },
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
+    home: join(dir, 'home'),
+    parseMessage: parseLinphoneMessage,
+    log: o.log,
   });
-  guardProcessGroup(proc);
-  const watch = new OutputWatch(parseLinphoneMessage, o.log);
-  proc.stdout?.setEncoding('utf8');
-  proc.stderr?.setEncoding('utf8');
-  proc.stdout?.on('data', (d: string) => watch.feed(d));
-  proc.stderr?.on('data', (d: string) => watch.feed(d));
-  proc.stdin?.on('error', () => undefined);
   const cleanup = async (): Promise<void> => {
     proc.stdin?.end();
     await stopProcess(proc);
@@ -102,16 +93,14 @@ export async function startLinphone(o: LinphoneOptions): Promise<Peer> {
     await new Promise((r) => setTimeout(r, REGISTRATION_POLL_MS));
   }
 
-  return {
-    user: o.user,
-    aor: lab.aor(o.user),
-    received: watch.received,
-    output: () => watch.text(),
-    async sendMessage(target: string, text: string): Promise<void> {
+  return peerHandle(
+    lab,
+    o.user,
+    watch,
+    async (target, text) => {
       if (/[\r\n]/.test(text)) throw new Error('linphonec peer: text must be a single line');
       proc.stdin?.write(`chat ${target} ${text}\n`);
     },
-    waitForMessage: (pred, timeoutMs = PEER_MESSAGE_TIMEOUT_MS) => watch.waitForMessage(pred, timeoutMs),
-    stop: cleanup,
-  };
+    cleanup,
+  );
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { digestAuthorization, parseChallenge, randomToken } from './sipmsg';
+import { WaitQueue } from './wait-queue';
 
 export interface MsrpFrame {
   tid: string;
@@ -61,11 +62,50 @@ export function buildMsrp(tid: string, firstRest: string, headers: Array<[string
   return body === undefined ? `${head}-------${tid}$\r\n` : `${head}\r\n${body}\r\n-------${tid}$\r\n`;
 }
 
+/** A SEND of one complete text/plain message (Byte-Range 1-N/N). */
+export function buildTextSend(tid: string, toPath: string, fromPath: string, text: string): string {
+  const len = Buffer.byteLength(text);
+  const headers: Array<[string, string]> = [
+    ['To-Path', toPath],
+    ['From-Path', fromPath],
+    ['Message-ID', randomToken(6)],
+    ['Byte-Range', `1-${len}/${len}`],
+    ['Content-Type', 'text/plain'],
+  ];
+  return buildMsrp(tid, 'SEND', headers, text);
+}
+
+/**
+ * Reads MSRP frames from `sock` into `frames`, answering each SEND that wants it hop by hop, to the previous hop only
+ * (RFC 4975 s.7.2), with `ownUri()` as From-Path. Errors surface as wait timeouts.
+ */
+function readFrames(sock: Socket, frames: WaitQueue<MsrpFrame>, ownUri: () => string): void {
+  sock.setNoDelay(true);
+  let rest: Buffer = Buffer.alloc(0);
+  sock.on('data', (d) => {
+    const r = frameMsrp(Buffer.concat([rest, d]));
+    rest = r.rest;
+    for (const f of r.frames) {
+      if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
+        const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
+        sock.write(
+          buildMsrp(f.tid, '200 OK', [
+            ['To-Path', prev],
+            ['From-Path', ownUri()],
+          ]),
+        );
+      }
+      frames.push(f);
+    }
+  });
+  sock.on('error', () => {
+    /* surfaced by timeouts */
+  });
+}
+
 export class RawMsrpClient {
   readonly sessionId = randomToken(6);
-  private rest: Buffer = Buffer.alloc(0);
-  private readonly inbox: MsrpFrame[] = [];
-  private readonly waiters: Array<{ pred: (f: MsrpFrame) => boolean; resolve: (f: MsrpFrame) => void }> = [];
+  private readonly frames = new WaitQueue<MsrpFrame>();
   /** Use-Path granted by the relay after a successful AUTH. */
   usePath?: string;
 
@@ -74,15 +114,7 @@ export class RawMsrpClient {
     readonly relayUri: string,
     readonly tls: boolean,
   ) {
-    sock.setNoDelay(true);
-    sock.on('data', (d) => {
-      const { frames, rest } = frameMsrp(Buffer.concat([this.rest, d]));
-      this.rest = rest;
-      for (const f of frames) this.onFrame(f);
-    });
-    sock.on('error', () => {
-      /* surfaced by timeouts */
-    });
+    readFrames(sock, this.frames, () => this.uri);
   }
 
   /** This endpoint's own MSRP URI (host is the loopback address and the real local port). */
@@ -101,48 +133,17 @@ export class RawMsrpClient {
     return new RawMsrpClient(s, `${opts.tls ? 'msrps' : 'msrp'}://${host}:${port};tcp`, !!opts.tls);
   }
 
-  private onFrame(f: MsrpFrame): void {
-    if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
-      // Answer hop-by-hop to the previous hop only (RFC 4975 §7.2).
-      const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
-      this.write(
-        buildMsrp(f.tid, '200 OK', [
-          ['To-Path', prev],
-          ['From-Path', this.uri],
-        ]),
-      );
-    }
-    const i = this.waiters.findIndex((w) => w.pred(f));
-    if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
-    else this.inbox.push(f);
-  }
-
   write(data: string): void {
     this.sock.write(data);
   }
 
   /** Whether a frame matching pred has arrived and not been taken by waitFor (no waiting). */
   has(pred: (f: MsrpFrame) => boolean): boolean {
-    return this.inbox.some(pred);
+    return this.frames.has(pred);
   }
 
   waitFor(pred: (f: MsrpFrame) => boolean, timeoutMs = MSRP_TIMEOUT_MS): Promise<MsrpFrame> {
-    const i = this.inbox.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const entry = {
-        pred,
-        resolve: (f: MsrpFrame) => {
-          clearTimeout(t);
-          resolve(f);
-        },
-      };
-      const t = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(entry), 1);
-        reject(new Error(`no matching MSRP frame within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(entry);
-    });
+    return this.frames.take(pred, timeoutMs, 'matching MSRP frame');
   }
 
   /** Send a request and wait for the response with the same transaction id. */
@@ -172,18 +173,10 @@ export class RawMsrpClient {
 
   /** SEND a complete text message along `toPath` (space-separated URIs, first hop first). */
   send(toPath: string, text: string, fromPath = this.uri): Promise<MsrpFrame> {
-    const len = Buffer.byteLength(text);
-    return this.transact(
-      'SEND',
-      [
-        ['To-Path', toPath],
-        ['From-Path', fromPath],
-        ['Message-ID', randomToken(6)],
-        ['Byte-Range', `1-${len}/${len}`],
-        ['Content-Type', 'text/plain'],
-      ],
-      text,
-    );
+    const tid = randomToken(6);
+    const res = this.waitFor((f) => f.tid === tid && f.status !== undefined);
+    this.write(buildTextSend(tid, toPath, fromPath, text));
+    return res;
   }
 
   close(): Promise<void> {
@@ -201,8 +194,7 @@ export class RawMsrpClient {
  */
 export class MsrpListener {
   readonly sessionId = randomToken(6);
-  private readonly inbox: MsrpFrame[] = [];
-  private readonly waiters: Array<{ pred: (f: MsrpFrame) => boolean; resolve: (f: MsrpFrame) => void }> = [];
+  private readonly frames = new WaitQueue<MsrpFrame>();
   private readonly conns: Socket[] = [];
   /** Connections accepted so far. */
   accepted = 0;
@@ -211,16 +203,7 @@ export class MsrpListener {
     server.on('connection', (s) => {
       this.accepted++;
       this.conns.push(s);
-      s.setNoDelay(true);
-      let rest: Buffer = Buffer.alloc(0);
-      s.on('data', (d) => {
-        const r = frameMsrp(Buffer.concat([rest, d]));
-        rest = r.rest;
-        for (const f of r.frames) this.onFrame(s, f);
-      });
-      s.on('error', () => {
-        /* surfaced by timeouts */
-      });
+      readFrames(s, this.frames, () => this.uri);
     });
   }
 
@@ -238,38 +221,8 @@ export class MsrpListener {
     return `msrp://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/${this.sessionId};tcp`;
   }
 
-  private onFrame(s: Socket, f: MsrpFrame): void {
-    if (f.method === 'SEND' && msrpHeader(f, 'Failure-Report') !== 'no') {
-      const prev = (msrpHeader(f, 'From-Path') ?? '').split(/\s+/)[0];
-      s.write(
-        buildMsrp(f.tid, '200 OK', [
-          ['To-Path', prev],
-          ['From-Path', this.uri],
-        ]),
-      );
-    }
-    const i = this.waiters.findIndex((w) => w.pred(f));
-    if (i >= 0) this.waiters.splice(i, 1)[0].resolve(f);
-    else this.inbox.push(f);
-  }
-
   waitFor(pred: (f: MsrpFrame) => boolean, timeoutMs = MSRP_TIMEOUT_MS): Promise<MsrpFrame> {
-    const i = this.inbox.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const entry = {
-        pred,
-        resolve: (f: MsrpFrame) => {
-          clearTimeout(t);
-          resolve(f);
-        },
-      };
-      const t = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(entry), 1);
-        reject(new Error(`listener: no matching MSRP frame within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(entry);
-    });
+    return this.frames.take(pred, timeoutMs, 'matching MSRP frame on the listener');
   }
 
   /** Write on the most recently accepted connection (reusing the connection the relay opened). */
@@ -283,21 +236,7 @@ export class MsrpListener {
   async send(toPath: string, text: string): Promise<MsrpFrame> {
     const tid = randomToken(6);
     const res = this.waitFor((f) => f.tid === tid && f.status !== undefined);
-    const len = Buffer.byteLength(text);
-    this.write(
-      buildMsrp(
-        tid,
-        'SEND',
-        [
-          ['To-Path', toPath],
-          ['From-Path', this.uri],
-          ['Message-ID', randomToken(6)],
-          ['Byte-Range', `1-${len}/${len}`],
-          ['Content-Type', 'text/plain'],
-        ],
-        text,
-      ),
-    );
+    this.write(buildTextSend(tid, toPath, this.uri, text));
     return res;
   }
 

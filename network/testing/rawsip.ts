@@ -19,6 +19,7 @@ import {
 } from './sipmsg';
 import { tagParam } from '../../main/protocol/sip/headers';
 import { reasonPhrase, responseHeaders, statusLine } from '../../main/protocol/sip/response';
+import { WaitQueue } from './wait-queue';
 
 export * from './sipmsg';
 
@@ -61,8 +62,7 @@ export class RawSipClient {
   private readonly password: string;
   private readonly lab: RawLab;
   private readonly pending = new Map<string, Pending>();
-  private readonly inbox: SipMessage[] = [];
-  private readonly waiters: Array<{ pred: (m: SipMessage) => boolean; resolve: (m: SipMessage) => void }> = [];
+  private readonly requests = new WaitQueue<SipMessage>();
   private cseq = 1;
   private udp?: UdpSocket;
   private stream?: Socket;
@@ -191,9 +191,7 @@ export class RawSipClient {
       const code = this.autoReply(m);
       this.reply(m, code);
     }
-    const w = this.waiters.findIndex((x) => x.pred(m));
-    if (w >= 0) this.waiters.splice(w, 1)[0].resolve(m);
-    else this.inbox.push(m);
+    this.requests.push(m);
   }
 
   /** Answer a received request (main/protocol/sip/response.ts: Via/From/To/Call-ID/CSeq copied, one To tag per Call-ID). */
@@ -208,22 +206,7 @@ export class RawSipClient {
 
   /** Wait for an incoming request matching pred (already received ones count). */
   waitForRequest(pred: (m: SipMessage) => boolean, timeoutMs = RESPONSE_TIMEOUT_MS): Promise<SipMessage> {
-    const i = this.inbox.findIndex(pred);
-    if (i >= 0) return Promise.resolve(this.inbox.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const entry = {
-        pred,
-        resolve: (m: SipMessage) => {
-          clearTimeout(t);
-          resolve(m);
-        },
-      };
-      const t = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(entry), 1);
-        reject(new Error(`${this.user}/${this.transport}: no matching request within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(entry);
-    });
+    return this.requests.take(pred, timeoutMs, `matching request for ${this.user}/${this.transport}`);
   }
 
   /**

@@ -58,7 +58,7 @@ function waitFor<E extends EventChannel>(x: Side, event: E, pred: (p: EventPaylo
 }
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'parley-ue-conf-'));
+  root = await mkdtemp(join(tmpdir(), 'parley-conf-facade-'));
   env = await startConfLab({ users: ['alice', 'bob', 'carol'] });
   alice = await side('alice');
   bob = await side('bob');

@@ -2,7 +2,6 @@
 // list in a multipart body) and the hop-by-hop MSRP session to the focus (RFC 4975, RFC 7701 s.5). No a=key-mgmt here:
 // the focus holds no keys; room E2E is done in the payloads (group-e2e.ts).
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { ParleyError } from '../../base/errors';
 import type { SipUserAgent } from '../../net/sip/ua';
 import type { IncomingSipRequest } from '../../net/sip/incoming';
@@ -11,19 +10,10 @@ import { type MsrpTransport } from '../../net/msrp';
 import { answerMsrpOffer, buildMsrpOffer, parseMsrpMedia } from '../../protocol/sdp/msrp-sdp';
 import { buildMultipart } from '../../protocol/formats/multipart';
 import { RESOURCE_LISTS_CONTENT_TYPE, serializeResourceList } from '../../protocol/formats/resource-lists';
-import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
+import type { SdpDriver } from '../../media/peer-connection';
+import { answerRtc, incomingRtc, inviteRtc, type RtcSession as Rtc } from '../../media/rtc-session';
 import { JOIN_TIMEOUT_MS, ROOM_ACCEPT_TYPES, ROOM_CHUNK_BYTES, ROOM_MAX_MESSAGE_BYTES, ROOM_WRAPPED_TYPES } from './types';
 
-const require = createRequire(import.meta.url);
-const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => Rtc;
-
-interface Rtc {
-  on(ev: string, fn: (e: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  terminate(o?: { status_code?: number; reason_phrase?: string }): void;
-  answer(o: Record<string, unknown>): void;
-  init_incoming(req: unknown): void;
-  isEnded(): boolean;
-}
 interface JsSipResponse {
   status_code?: number;
   reason_phrase?: string;
@@ -209,14 +199,7 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
         },
       };
       try {
-        rtc = withWebRtcGlobals(() =>
-          (ctx.ua.jssip as unknown as { call(t: string, x: Record<string, unknown>): Rtc }).call(target, {
-            pcConfig: { [DRIVER_KEY]: media },
-            mediaConstraints: { audio: false, video: false },
-            extraHeaders,
-            eventHandlers,
-          }),
-        );
+        rtc = inviteRtc(ctx.ua, target, media, { extraHeaders, eventHandlers });
       } catch (e) {
         reject(new ParleyError('CONF_JOIN_FAILED', `cannot INVITE ${target}: ${(e as Error).message}`));
       }
@@ -254,7 +237,7 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
     domain: string,
   ): { roomUri: string; accept(): Promise<FocusLeg>; decline(status?: number): void; cancelled: Promise<void> } {
     const media = new LegMedia(ctx, req.bodyText);
-    const rtc = new RTCSessionClass(ctx.ua.jssip);
+    const rtc = incomingRtc(ctx.ua);
     const roomUri = roomUriFromContact(req.header('contact'), domain) ?? req.from;
     let onCancel = () => {};
     const cancelled = new Promise<void>((r) => (onCancel = r));
@@ -272,7 +255,7 @@ export class FocusLeg extends EventEmitter<FocusLegEvents> {
       roomUri,
       cancelled,
       accept: async () => {
-        withWebRtcGlobals(() => rtc.answer({ pcConfig: { [DRIVER_KEY]: media }, mediaConstraints: { audio: false, video: false } }));
+        answerRtc(rtc, media);
         // the focus admits us when our 200 is answered with ACK; frames before that are not routed
         await confirmed;
         await leg.connect();

@@ -5,7 +5,7 @@ import { startLab, freePorts, type Lab } from '../../../network/lab';
 import { startAppServer, type AppServer, type GroupConfig } from '../../../network/appserver/server';
 import { usePatchedLabCfg } from '../../../network/appserver/lab-patch';
 import { SipUserAgent } from '../../net/sip/ua';
-import { accountFor } from '../../net/sip/testing';
+import { accountFor, nextEvent } from '../../net/sip/testing';
 import { ephemeralSecurity } from '../../security/bundle';
 import { ConferenceClient } from './client';
 import { accountMedia, type AccountMedia } from '../../media/account-media';
@@ -99,21 +99,9 @@ export class MemberPool {
   }
 }
 
-/** First event `name` matching pred within ms (rejects with a clear message otherwise). */
+/** First event `name` matching pred within ms (main/net/sip/testing.ts nextEvent with this file's bound). */
 export function waitEvent<T>(em: EventEmitter, name: string, pred: (v: T) => boolean = () => true, ms = WAIT_MS): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      em.off(name, on);
-      reject(new Error(`no matching '${name}' within ${ms} ms`));
-    }, ms);
-    const on = (v: T) => {
-      if (!pred(v)) return;
-      clearTimeout(t);
-      em.off(name, on);
-      resolve(v);
-    };
-    em.on(name, on);
-  });
+  return nextEvent<T>(em, name, pred, ms);
 }
 
 /** Poll a condition until true (state reached through several events), bounded. */

@@ -44,6 +44,7 @@ function fakeLink() {
     role: 'passive',
     cema: false,
     relayed: false,
+    viaRelay: false,
     chunkSize: 4096,
     maxMessageBytes: 1024 * 1024,
     local: { path: [LOCAL] } as MsrpMedia,

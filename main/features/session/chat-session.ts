@@ -12,8 +12,8 @@ import { EpochCipher } from './wire';
 import { decodeInbound } from './inbound';
 import { createMsrpSession, type Negotiated } from '../../media/msrp-media';
 import { CPIM_TYPE, ISCOMPOSING_TYPE, MAX_CHAT_MESSAGE_BYTES } from '../../media/types';
+import { attachLink, withinSetupDeadline } from '../../media/msrp-link';
 import {
-  MSRP_SETUP_TIMEOUT_MS,
   type ChatMessage,
   type ClosedEvent,
   type DeliveryNotification,
@@ -115,17 +115,8 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
   attach(): Promise<void> {
     if (this.attachPromise) return this.attachPromise;
     const n = this.neg!;
-    const opts = { role: n.role, remoteFingerprint: n.remoteFingerprint, viaRelay: n.toPath.length > n.remote.path.length };
-    const attached = n.transport.attach(this.msrp!, opts).then(() => (n.relayed ? this.relayHandshake() : undefined));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)),
-        MSRP_SETUP_TIMEOUT_MS,
-      );
-      timer.unref();
-    });
-    this.attachPromise = Promise.race([attached, timeout]).finally(() => clearTimeout(timer));
+    const attached = attachLink(n, this.msrp!).then(() => (n.relayed ? this.relayHandshake() : undefined));
+    this.attachPromise = withinSetupDeadline(attached);
     this.attachPromise.then(
       () => {
         if (this.state !== 'connecting') return;
@@ -133,7 +124,7 @@ export class ChatSession extends EventEmitter<ChatSessionEvents> {
         this.emit('established');
         this.flushEarly();
       },
-      (e: unknown) => this.fail(isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e)), 'msrp-error'),
+      (e: ParleyError) => this.fail(e, 'msrp-error'),
     );
     return this.attachPromise;
   }

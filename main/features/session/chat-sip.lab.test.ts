@@ -8,7 +8,8 @@ import { buildMsrpOffer } from '../../protocol/sdp/msrp-sdp';
 import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
 import { PartyPool, acceptNext, nextEvent, pattern, type Party } from './testing';
 import { ephemeralSecurity } from '../../security/bundle';
-import type { IncomingChatSession, RtcSession } from './manager';
+import type { IncomingChatSession } from './manager';
+import type { RtcSession } from '../../media/rtc-session';
 import type { ChatMessage, ClosedEvent } from './types';
 
 const AUDIO_SDP = [

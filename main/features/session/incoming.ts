@@ -1,19 +1,9 @@
 // A ringing incoming MSRP session (RFC 3261 s.13.3 UAS): accept with the SDP answer, decline, or see the caller cancel.
 import { EventEmitter } from 'node:events';
 import { ParleyError } from '../../base/errors';
-import { DRIVER_KEY, withWebRtcGlobals } from '../../media/peer-connection';
+import { answerRtc, type RtcSession } from '../../media/rtc-session';
 import type { AnswerMedia } from '../../media/msrp-media';
 import type { ChatSession } from './chat-session';
-
-/** The part of JsSIP's RTCSession this layer drives. */
-export interface RtcSession {
-  on(ev: string, fn: (e: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  terminate(o?: { status_code?: number; reason_phrase?: string; extraHeaders?: string[] }): void;
-  answer(o: Record<string, unknown>): void;
-  init_incoming(req: unknown): void;
-  isEnded(): boolean;
-  readonly status: number;
-}
 
 /** A ringing incoming session: accept() or decline() it; 'cancelled' when the caller gave up first. */
 export class IncomingChatSession extends EventEmitter<{ cancelled: []; failed: [ParleyError] }> {
@@ -42,7 +32,7 @@ export class IncomingChatSession extends EventEmitter<{ cancelled: []; failed: [
     if (this.settled)
       return Promise.reject(new ParleyError('SESSION_BAD_STATE', 'incoming session already accepted, declined or cancelled'));
     this.settled = true;
-    withWebRtcGlobals(() => this.rtc.answer({ pcConfig: { [DRIVER_KEY]: this.media }, mediaConstraints: { audio: false, video: false } }));
+    answerRtc(this.rtc, this.media);
     return this.session.ready().then(() => this.session);
   }
   /** Refuse: 603 Decline by default (486 Busy Here, 480 ...). */

@@ -2,46 +2,28 @@
 // receives sessions on one SipUserAgent over the account's MSRP endpoint; incoming sessions come through the default
 // route of the account's INVITE router (docs/sessions.md).
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { SipUserAgent } from '../../net/sip/ua';
 import type { IncomingSipRequest } from '../../net/sip/incoming';
-import type { MsrpEndpoint } from '../../media/endpoint';
-import { ROUTE_PRIORITY, type InviteRouter } from '../../media/invite-router';
+import { ROUTE_PRIORITY } from '../../media/invite-router';
 import { initCrypto } from '../../security/sodium';
 import { normalizeAoR, normalizeTarget } from '../../security/aor';
-import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
+import { incomingRtc, inviteRtc, type RtcSession } from '../../media/rtc-session';
 import { OfferMedia, prepareAnswer, type AnswerMedia, type MediaContext, type OfferRejection } from '../../media/msrp-media';
 import { ChatSession } from './chat-session';
-import { IncomingChatSession, type RtcSession } from './incoming';
+import { IncomingChatSession } from './incoming';
 
-export { IncomingChatSession, type RtcSession };
+export { IncomingChatSession };
 import { SESSION_ANSWER_TIMEOUT_MS } from './types';
 import type { E2EPolicy } from '../../media/types';
-import type { SecurityBundle } from '../../security/bundle';
+import type { MediaFeatureOptions } from '../../media/account-media';
 
 /** JsSIP RTCSession.C.STATUS_1XX_RECEIVED. */
 const RTC_STATUS_1XX_RECEIVED = 2;
 /** A CANCEL waits at most this long for the callee's first provisional response. */
 export const CANCEL_WAIT_FOR_1XX_MS = 4_000;
 
-const require = createRequire(import.meta.url);
-/** JsSIP's RTCSession class (same module instance as the UA: both are required from the jssip package). */
-const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => RtcSession;
-
-export interface ChatManagerOptions {
-  /** Started (registered) or not yet: INVITEs are handled once start() ran. */
-  ua: SipUserAgent;
-  /** The account's MSRP listeners and relay binding (opened by start()). */
-  endpoint: MsrpEndpoint;
-  /** The account's INVITE router: start() adds the chat route (the default one). */
-  router: InviteRouter;
-  /** E2E identity and pins; without it only 'allow-plaintext' sessions work. */
-  security?: SecurityBundle;
-  /** Default 'require': sessions without a=key-mgmt are refused (488 incoming, E2E_REQUIRED outgoing). */
-  policy?: E2EPolicy;
-  /** Offer msrps (TCP/TLS/MSRP, self-signed certificate + a=fingerprint) instead of msrp (a relay decides otherwise). */
-  tls?: boolean;
+export interface ChatManagerOptions extends MediaFeatureOptions {
   /** Advertise another host/port in a=path than the listener's (NAT/ALG mapping; relies on CEMA, RFC 6714). */
   advertise?: { host?: string; port?: number };
   answerTimeoutMs?: number;
@@ -127,12 +109,7 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     media.onNegotiated = (n) => session.onNegotiated(n, true);
     let rtc: RtcSession;
     try {
-      rtc = withWebRtcGlobals(() =>
-        (this.ua.jssip as unknown as { call(t: string, o: Record<string, unknown>): RtcSession }).call(target, {
-          pcConfig: { [DRIVER_KEY]: media satisfies SdpDriver },
-          mediaConstraints: { audio: false, video: false },
-        }),
-      );
+      rtc = inviteRtc(this.ua, target, media);
     } catch (e) {
       media.close();
       throw new ParleyError('SESSION_INVITE_FAILED', `cannot send INVITE to ${target}: ${(e as Error).message}`, { target }, { cause: e });
@@ -229,7 +206,7 @@ export class ChatSessionManager extends EventEmitter<ChatManagerEvents> {
     const media = judged.media;
     const from = normalizeAoR(req.from);
     const session = new ChatSession(this.localAor, from, 'incoming', this.ua.account.displayName);
-    const rtc = new RTCSessionClass(this.ua.jssip);
+    const rtc = incomingRtc(this.ua);
     let incoming: IncomingChatSession | undefined;
     rtc.on('failed', (e: JsSipFailed) => {
       incoming?.markSettled();

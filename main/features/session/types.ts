@@ -12,8 +12,6 @@ export const SESSION_ANSWER_TIMEOUT_MS = 90_000;
  * hop by hop, RFC 4976, as may an SBC under CEMA), and the lab relay turns no downstream failure into a REPORT.
  */
 export const SUCCESS_REPORT_WAIT_MS = 10_000;
-/** MSRP connection setup (connect + binding SEND, or waiting for the peer) after the SIP session is up. */
-export const MSRP_SETUP_TIMEOUT_MS = 30_000;
 
 export type CloseReason = 'bye-local' | 'bye-remote' | 'failed' | 'cancelled' | 'declined' | 'rejected' | 'msrp-error';
 

@@ -72,7 +72,7 @@ function waitView(x: Side, pred: (v: TransferView) => boolean, what: string): Pr
 const convWith = (x: Side, peer: string) => String(x.s.store.openConversation(x.s.aor, { kind: 'direct', peer }).id);
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'parley-ue-files-'));
+  root = await mkdtemp(join(tmpdir(), 'parley-files-facade-'));
   lab = await startLab({ stateDir: join(root, 'lab') });
   alice = await side('alice');
   bob = await side('bob');

@@ -1,29 +1,25 @@
 // RFC 5547 push (sendonly) and pull (recvonly) offers/answers over MSRP SDP (RFC 4975 s.8, RFC 6135, RFC 4976 paths,
 // RFC 4567 key-mgmt), plus the connection decisions both ends derive from offer + answer (docs/file-transfer.md s.2).
 import { ParleyError } from '../../base/errors';
-import {
-  answerMsrpOffer,
-  buildMsrpOffer,
-  msrpConnectsActively,
-  PARLEY_KEY_MGMT_PROTOCOL,
-  type KeyMgmt,
-  type MsrpMedia,
-} from '../../protocol/sdp/msrp-sdp';
+import { answerMsrpOffer, buildMsrpOffer, PARLEY_KEY_MGMT_PROTOCOL, type KeyMgmt, type MsrpMedia } from '../../protocol/sdp/msrp-sdp';
 import type { FileAttributes, FileRange, FileSelector } from '../../protocol/formats/file-selector';
 import { formatHashHex } from '../../protocol/formats/file-selector';
-import { formatMsrpUri, parseMsrpUri, type MsrpUri } from '../../protocol/msrp/index';
-import { RELAY_CHUNK_SIZE, type MsrpTransport } from '../../net/msrp/index';
+import type { MsrpUri } from '../../protocol/msrp/index';
+import { RELAY_CHUNK_SIZE } from '../../net/msrp/index';
+import {
+  decideMsrpLink,
+  offerFingerprints,
+  pathOf,
+  sdpAddress,
+  sdpTransportOf,
+  type MsrpLink,
+  type MsrpLinkContext,
+} from '../../media/msrp-link';
 import { MANIFEST_CONTENT_TYPE, PROTECTED_FILE_CONTENT_TYPE } from './file-crypto';
 
 /** MSRP chunk size on direct connections (fewer transactions than the 64 KiB chat default; see bench/file-transfer.ts). */
 export const DIRECT_CHUNK_SIZE = 256 * 1024;
 export const PROTECTED_ACCEPT_TYPES = [MANIFEST_CONTENT_TYPE, PROTECTED_FILE_CONTENT_TYPE];
-
-export interface FileSdpContext {
-  transport(secure: boolean): MsrpTransport | undefined;
-  relayPath(secure: boolean): MsrpUri[] | undefined;
-  fingerprint(secure: boolean): string | undefined;
-}
 
 export interface FileOfferSpec {
   secure: boolean;
@@ -35,29 +31,19 @@ export interface FileOfferSpec {
   acceptTypes: string[];
 }
 
-function pathOf(ctx: FileSdpContext, secure: boolean, own: MsrpUri): string[] {
-  return [...(ctx.relayPath(secure) ?? []), own].map((u) => formatMsrpUri(u));
-}
-
-function fingerprints(ctx: FileSdpContext, secure: boolean): { algorithm: string; value: string }[] {
-  const relayed = (ctx.relayPath(secure) ?? []).length > 0;
-  const fp = ctx.fingerprint(secure);
-  return secure && !relayed && fp ? [{ algorithm: 'sha-256', value: fp.replace(/^sha-256\s+/i, '') }] : [];
-}
-
-export function buildFileOffer(ctx: FileSdpContext, s: FileOfferSpec): string {
+export function buildFileOffer(ctx: MsrpLinkContext, s: FileOfferSpec): string {
   return buildMsrpOffer({
     port: s.localUri.port ?? 9,
-    transport: s.secure ? 'TCP/TLS/MSRP' : 'TCP/MSRP',
+    transport: sdpTransportOf(s.secure),
     path: pathOf(ctx, s.secure, s.localUri),
     acceptTypes: s.acceptTypes,
     setup: 'actpass',
     cema: true,
-    fingerprints: fingerprints(ctx, s.secure),
+    fingerprints: offerFingerprints(ctx, s.secure),
     keyMgmt: s.keyMgmt ? [s.keyMgmt] : [],
     direction: s.direction,
     file: s.file,
-    address: s.localUri.host.replace(/^\[|\]$/g, ''),
+    address: sdpAddress(s.localUri),
   });
 }
 
@@ -113,38 +99,29 @@ export { formatHashHex };
 
 /** Our answer to a file offer (direction flips; file attributes echoed, RFC 5547 s.8). */
 export function answerFileOffer(
-  ctx: FileSdpContext,
+  ctx: MsrpLinkContext,
   offerSdp: string,
   o: { secure: boolean; localUri: MsrpUri; keyMgmt?: KeyMgmt },
 ): { sdp: string; local: MsrpMedia; remote: MsrpMedia } {
   const ans = answerMsrpOffer(offerSdp, {
-    endpoints: [{ transport: o.secure ? 'TCP/TLS/MSRP' : 'TCP/MSRP', port: o.localUri.port ?? 9, path: pathOf(ctx, o.secure, o.localUri) }],
+    endpoints: [{ transport: sdpTransportOf(o.secure), port: o.localUri.port ?? 9, path: pathOf(ctx, o.secure, o.localUri) }],
     acceptTypes: ['*'],
     cema: true,
-    fingerprints: fingerprints(ctx, o.secure),
+    fingerprints: offerFingerprints(ctx, o.secure),
     keyMgmt: o.keyMgmt ? [o.keyMgmt] : [],
-    address: o.localUri.host.replace(/^\[|\]$/g, ''),
+    address: sdpAddress(o.localUri),
   });
   if ('reject' in ans) throw new ParleyError('SDP_NOT_ACCEPTABLE', ans.reason);
   return ans;
 }
 
-/** Connection decisions from our media and the peer's (same rules as chat sessions: RFC 6135, RFC 4976 s.6, RFC 8122). */
-export interface FileLink {
-  transport: MsrpTransport;
-  secure: boolean;
-  localUri: MsrpUri;
-  toPath: MsrpUri[];
-  role: 'active' | 'passive';
-  remoteFingerprint?: string;
-  cema: boolean;
-  relayed: boolean;
-  viaRelay: boolean;
+/** Connection decisions from our media and the peer's (the rules of every MSRP feature, main/media/msrp-link.ts). */
+export interface FileLink extends MsrpLink {
   chunkSize: number;
 }
 
 export function decideLink(
-  ctx: FileSdpContext,
+  ctx: MsrpLinkContext,
   secure: boolean,
   localUri: MsrpUri,
   local: MsrpMedia,
@@ -153,21 +130,6 @@ export function decideLink(
 ): FileLink {
   const transport = ctx.transport(secure);
   if (!transport) throw new ParleyError('SDP_MSRP_BAD_TRANSPORT', `${secure ? 'msrps' : 'msrp'} is not enabled`);
-  const ourRelay = ctx.relayPath(secure) ?? [];
-  const peerPath = remote.path.map((u) => parseMsrpUri(u));
-  const relayed = ourRelay.length > 0 || peerPath.length > 1;
-  const fp = secure && !relayed ? remote.fingerprints.find((f) => f.algorithm === 'sha-256') : undefined;
-  if (secure && !relayed && !fp) throw new ParleyError('SESSION_NO_FINGERPRINT', 'msrps peer without a sha-256 a=fingerprint');
-  return {
-    transport,
-    secure,
-    localUri,
-    toPath: [...ourRelay, ...peerPath],
-    role: msrpConnectsActively(local, remote, weOffered) ? 'active' : 'passive',
-    remoteFingerprint: fp ? `sha-256 ${fp.value}` : undefined,
-    cema: local.cema && remote.cema,
-    relayed,
-    viaRelay: ourRelay.length > 0,
-    chunkSize: relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE,
-  };
+  const link = decideMsrpLink(ctx, { secure, transport, localUri, local, remote, weOffered });
+  return { ...link, chunkSize: link.relayed ? RELAY_CHUNK_SIZE : DIRECT_CHUNK_SIZE };
 }

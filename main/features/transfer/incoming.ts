@@ -11,7 +11,8 @@ import { STREAM_FULL_SEGMENT_CT, STREAM_SEGMENT_SIZE } from '../../security/secr
 import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
 import type { SecurityBundle } from '../../security/bundle';
-import { buildFileOffer, decideLink, PROTECTED_ACCEPT_TYPES, type FileLink, type FileOfferInfo, type FileSdpContext } from './file-sdp';
+import { buildFileOffer, decideLink, PROTECTED_ACCEPT_TYPES, type FileLink, type FileOfferInfo } from './file-sdp';
+import type { MsrpLinkContext } from '../../media/msrp-link';
 import { attachFileSession, createFileSession, onSessionClosed } from './link';
 import { type PartFile, type PartState } from './part-file';
 import type { TransferProgress } from './progress';
@@ -238,7 +239,7 @@ export class IncomingFileOffer extends EventEmitter<{ cancelled: [] }> {
 /** Our recvonly offer to pull (resume) a file: same selector as the original offer, a=file-range for what is missing. */
 export function pullDriver(
   t: IncomingFileTransfer,
-  ctx: FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
+  ctx: MsrpLinkContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
   st: PartState,
   onNegotiated: (link: FileLink, e2e: EstablishedSession | undefined, transferId: string) => void,
 ): SdpDriver & { failure?: ParleyError } {

@@ -1,11 +1,9 @@
 // Putting a negotiated file session on the wire (RFC 4975 s.5.4 binding SEND, RFC 6135 roles, RFC 4976 relayed paths).
-import { ParleyError, isParleyError } from '../../base/errors';
+import type { ParleyError } from '../../base/errors';
 import { MsrpSession, type MsrpSessionOptions } from '../../protocol/msrp/index';
+import { attachLink, withinSetupDeadline } from '../../media/msrp-link';
 import type { FileLink } from './file-sdp';
 import { onSessionEvent } from './session-events';
-
-/** MSRP connection setup (connect + binding SEND, or waiting for the peer) after the SIP answer. */
-export const MSRP_SETUP_TIMEOUT_MS = 30_000;
 
 export function createFileSession(link: FileLink, extra: Partial<MsrpSessionOptions> = {}): MsrpSession {
   return new MsrpSession({
@@ -32,28 +30,13 @@ export function attachFileSession(link: FileLink, session: MsrpSession): Promise
     peerBound = true;
     onBound?.();
   });
-  const attached = link.transport.attach(session, { role: link.role, remoteFingerprint: link.remoteFingerprint, viaRelay: link.viaRelay });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ParleyError('MSRP_CONNECT_TIMEOUT', `MSRP connection not up within ${MSRP_SETUP_TIMEOUT_MS} ms`)),
-      MSRP_SETUP_TIMEOUT_MS,
-    );
-    timer.unref();
-  });
+  const attached = attachLink(link, session);
   const ready = (async () => {
     await attached;
     if (!link.relayed) return;
     await new Promise<void>((r) => (peerBound ? r() : (onBound = r)));
   })();
-  return Promise.race([ready, timeout])
-    .catch((e: unknown) => {
-      throw isParleyError(e) ? e : new ParleyError('MSRP_CONNECT_FAILED', String(e));
-    })
-    .finally(() => {
-      clearTimeout(timer);
-      off();
-    });
+  return withinSetupDeadline(ready).finally(off);
 }
 
 /** Learn when the session's connection goes away (the session's 'closed' event). */

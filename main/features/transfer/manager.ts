@@ -9,7 +9,7 @@ import type { IncomingSipRequest } from '../../net/sip/incoming';
 import { parseMsrpMedia, type MsrpMedia } from '../../protocol/sdp/msrp-sdp';
 import type { MsrpUri } from '../../protocol/msrp/index';
 import type { MsrpEndpoint } from '../../media/endpoint';
-import { ROUTE_PRIORITY, type InviteRouter } from '../../media/invite-router';
+import { ROUTE_PRIORITY } from '../../media/invite-router';
 import { initCrypto } from '../../security/sodium';
 import { normalizeAoR, normalizeTarget } from '../../security/aor';
 import { acceptSessionOffer, type EstablishedSession } from '../../security/session-keys';
@@ -17,8 +17,10 @@ import { STREAM_FULL_SEGMENT_CT } from '../../security/secret-stream';
 import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
 import type { E2EPolicy } from '../../media/types';
+import type { MediaFeatureOptions } from '../../media/account-media';
 import type { SecurityBundle } from '../../security/bundle';
-import { answerFileOffer, decideLink, describeFileOffer, type FileOfferInfo, type FileSdpContext } from './file-sdp';
+import { answerFileOffer, decideLink, describeFileOffer, type FileOfferInfo } from './file-sdp';
+import type { MsrpLinkContext } from '../../media/msrp-link';
 import { IncomingFileOffer, IncomingFileTransfer, pullDriver, type ReceiveOptions } from './incoming';
 import { OutgoingFileTransfer, wireSelector } from './outgoing';
 import { PartFile } from './part-file';
@@ -31,17 +33,7 @@ import { cipherSize } from './file-crypto';
 /** Offers above this are declined automatically (603, Warning FILE_TOO_LARGE) unless configured otherwise. */
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 
-export interface FileTransferOptions {
-  ua: SipUserAgent;
-  /** The account's MSRP listeners and relay binding (opened by start()). */
-  endpoint: MsrpEndpoint;
-  /** The account's INVITE router: start() adds the file-offer route (a=file-selector). */
-  router: InviteRouter;
-  security?: SecurityBundle;
-  /** 'require' (default): only protected transfers are sent and accepted. */
-  policy?: E2EPolicy;
-  /** Offer msrps for direct transfers (a relay decides otherwise). */
-  tls?: boolean;
+export interface FileTransferOptions extends MediaFeatureOptions {
   maxFileBytes?: number;
   /** Persist files we offered (path, per-file key) so peers can resume after our app restarts (JSON, mode 0600). */
   sharedFilesPath?: string;
@@ -99,7 +91,7 @@ export class FileTransferManager extends EventEmitter<{ offer: [IncomingFileOffe
 
   private ctx(
     secure = this.endpoint.offerSecure(!!this.opts.tls),
-  ): FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri } {
+  ): MsrpLinkContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri } {
     const ep = this.endpoint;
     return {
       transport: (s) => ep.transport(s),

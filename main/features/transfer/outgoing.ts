@@ -11,7 +11,8 @@ import { checkPeerKey } from '../../media/msrp-media';
 import type { SdpDriver } from '../../media/peer-connection';
 import type { SecurityBundle } from '../../security/bundle';
 import { manifestFor } from './file-crypto';
-import { buildFileOffer, decideLink, sha256Selector, type FileLink, type FileSdpContext } from './file-sdp';
+import { buildFileOffer, decideLink, sha256Selector, type FileLink } from './file-sdp';
+import type { MsrpLinkContext } from '../../media/msrp-link';
 import { attachFileSession, createFileSession, onSessionClosed } from './link';
 import type { PreparedFile } from './prepare';
 import type { TransferProgress } from './progress';
@@ -69,7 +70,7 @@ export class OutgoingFileTransfer extends EventEmitter<{ progress: [TransferProg
     readonly file: PreparedFile,
     readonly peer: string,
     readonly transferId: string,
-    private readonly ctx: FileSdpContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
+    private readonly ctx: MsrpLinkContext & { security?: SecurityBundle; secure: boolean; localUri: () => MsrpUri },
     private readonly o: { hideName: boolean; wireStart: number },
   ) {
     super();

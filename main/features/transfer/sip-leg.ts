@@ -1,22 +1,10 @@
 // The SIP side of one file transfer (RFC 3261 INVITE/BYE/CANCEL, RFC 3326 Reason, RFC 3261 s.20.43 Warning) on JsSIP's
 // RTCSession with the MSRP RTCPeerConnection stand-in of main/features/session (docs/file-transfer.md s.2).
-import { createRequire } from 'node:module';
 import { ParleyError } from '../../base/errors';
 import { isErrorCode, type ErrorCode } from '../../base/error-codes';
 import type { SipUserAgent } from '../../net/sip/ua';
-import { DRIVER_KEY, withWebRtcGlobals, type SdpDriver } from '../../media/peer-connection';
-
-const require = createRequire(import.meta.url);
-const RTCSessionClass = require('jssip/lib/RTCSession') as new (ua: unknown) => RtcSession;
-
-/** The part of JsSIP's RTCSession used here. */
-export interface RtcSession {
-  on(ev: string, fn: (e: any) => void): void; // eslint-disable-line @typescript-eslint/no-explicit-any
-  terminate(o?: { status_code?: number; reason_phrase?: string; extraHeaders?: string[] }): void;
-  answer(o: Record<string, unknown>): void;
-  init_incoming(req: unknown): void;
-  isEnded(): boolean;
-}
+import type { SdpDriver } from '../../media/peer-connection';
+import { answerRtc, incomingRtc, inviteRtc, type RtcSession } from '../../media/rtc-session';
 
 /** How the SIP leg ended. `code` is the registered Parley error code the peer put in Warning/Reason text, when any. */
 export interface LegEnd {
@@ -96,13 +84,7 @@ export class SipLeg {
   /** INVITE with the driver's offer. */
   static call(ua: SipUserAgent, target: string, driver: SdpDriver): SipLeg {
     try {
-      const rtc = withWebRtcGlobals(() =>
-        (ua.jssip as unknown as { call(t: string, o: Record<string, unknown>): RtcSession }).call(target, {
-          pcConfig: { [DRIVER_KEY]: driver },
-          mediaConstraints: { audio: false, video: false },
-        }),
-      );
-      return new SipLeg(rtc);
+      return new SipLeg(inviteRtc(ua, target, driver));
     } catch (e) {
       throw new ParleyError('FILE_INVITE_FAILED', `cannot send INVITE to ${target}: ${(e as Error).message}`, { target }, { cause: e });
     }
@@ -110,7 +92,7 @@ export class SipLeg {
 
   /** Take over an incoming INVITE (JsSIP sends 180). */
   static incoming(ua: SipUserAgent, raw: unknown): SipLeg {
-    const rtc = new RTCSessionClass(ua.jssip);
+    const rtc = incomingRtc(ua);
     const leg = new SipLeg(rtc);
     rtc.init_incoming(raw);
     return leg;
@@ -118,7 +100,7 @@ export class SipLeg {
 
   /** 200 OK with the driver's answer. */
   answer(driver: SdpDriver): void {
-    withWebRtcGlobals(() => this.rtc.answer({ pcConfig: { [DRIVER_KEY]: driver }, mediaConstraints: { audio: false, video: false } }));
+    answerRtc(this.rtc, driver);
   }
 
   /** Decline a ringing INVITE (603 + Warning/Reason), CANCEL an outgoing one, or BYE an established one (Reason). */

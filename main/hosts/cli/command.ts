@@ -1,5 +1,5 @@
 // The shape of one CLI command module (main/hosts/cli/commands/*.ts), registered in main/hosts/cli/index.ts.
-import type { FlagSpecs } from './args';
+import { parseArgs, type FlagSpecs, type Parsed } from './args';
 import type { Io } from './ua-run';
 
 export interface Command {
@@ -10,4 +10,12 @@ export interface Command {
   usage(): string;
   /** Runs with the arguments after the command name; returns the exit code or throws CliExit. */
   run(argv: string[], io: Io, signal?: AbortSignal): Promise<number>;
+}
+
+/** `argv` parsed with the command's flags; with --help its usage is printed instead and the result is undefined (exit 0). */
+export function parseCommandArgs(cmd: Pick<Command, 'flags' | 'usage'>, argv: string[], io: Io): Parsed | undefined {
+  const p = parseArgs(argv, cmd.flags);
+  if (!p.flags.help) return p;
+  io.out(cmd.usage());
+  return undefined;
 }

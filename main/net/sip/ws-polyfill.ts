@@ -3,8 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { ParleyError } from '../../base/errors';
-import { classifySocketError, tlsInfoOf, type ConnectionInfo, type ParleySipSocket } from './connection-info';
-import { CONNECT_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_PONG_TIMEOUT_MS } from './tcp-socket';
+import { classifySocketError } from './connection-info';
+import { CONNECT_TIMEOUT_MS, SipSocketBase, type KeepAliveOptions } from './sip-socket';
 
 export interface WsTlsOptions {
   /** PEM CA bundle used to validate a wss:// server. */
@@ -39,42 +39,25 @@ export function installWebSocketGlobal(tlsOpts: WsTlsOptions = {}): boolean {
   return true;
 }
 
-export interface WsSocketOptions extends WsTlsOptions {
+export interface WsSocketOptions extends WsTlsOptions, KeepAliveOptions {
   url: string;
-  keepAliveIntervalMs?: number;
-  pongTimeoutMs?: number;
   /** Largest WebSocket message accepted (bytes). */
   maxMessageBytes?: number;
-  onError?: (e: ParleyError) => void;
 }
 
 /** A JsSIP Socket for ws:// and wss:// with TLS validation, error reporting, TLS facts and WebSocket ping keep-alives. */
-export class WsSipSocket implements ParleySipSocket {
-  readonly via_transport: 'WS' | 'WSS';
-  readonly url: string;
-  readonly sip_uri: string;
-  onconnect: () => void = () => {};
-  ondisconnect: (error: boolean, code?: number, reason?: string) => void = () => {};
-  ondata: (data: string) => void = () => {};
-  connectionInfo: ConnectionInfo | null = null;
-  lastError: ParleyError | null = null;
-  lastMessage: { bytes: Uint8Array; bodyOffset: number } | null = null;
-
+export class WsSipSocket extends SipSocketBase {
+  declare readonly via_transport: 'WS' | 'WSS';
   private readonly opts: WsSocketOptions;
   private readonly WS: WebSocketCtor;
   private ws: WebSocket | null = null;
   private tlsSocket: TLSSocket | null = null;
-  private keepAliveTimer: NodeJS.Timeout | null = null;
-  private pongTimer: NodeJS.Timeout | null = null;
-  private readonly decoder = new TextDecoder('utf-8');
 
   constructor(opts: WsSocketOptions) {
     const m = /^(wss?):\/\/(\[[^\]]+\]|[^:/]+)(?::(\d{1,5}))?(\/.*)?$/i.exec(opts.url);
     if (!m) throw new ParleyError('SIP_BAD_PROXY_URL', `not a ws:// or wss:// URL: ${opts.url}`);
+    super(m[1].toLowerCase() === 'wss' ? 'WSS' : 'WS', opts.url, `sip:${m[2]}${m[3] ? `:${m[3]}` : ''};transport=ws`, opts);
     this.opts = opts;
-    this.url = opts.url;
-    this.via_transport = m[1].toLowerCase() === 'wss' ? 'WSS' : 'WS';
-    this.sip_uri = `sip:${m[2]}${m[3] ? `:${m[3]}` : ''};transport=ws`;
     this.WS = createWebSocketClass(opts);
   }
 
@@ -104,17 +87,15 @@ export class WsSipSocket implements ParleySipSocket {
         return;
       }
       const raw = this.tlsSocket ?? (ws as unknown as { _socket?: import('node:net').Socket })._socket ?? null;
-      this.connectionInfo = {
-        transport: this.via_transport,
-        url: this.url,
-        localAddress: raw?.localAddress ?? null,
-        localPort: raw?.localPort ?? null,
-        remoteAddress: raw?.remoteAddress ?? null,
-        remotePort: raw?.remotePort ?? null,
-        tls: this.tlsSocket ? tlsInfoOf(this.tlsSocket) : null,
-        connectedAt: Date.now(),
-      };
-      this.armKeepAlive(ws);
+      this.recordConnection(raw, this.tlsSocket);
+      this.startKeepAlive(
+        () => {
+          if (this.ws !== ws) return false;
+          ws.ping();
+          return true;
+        },
+        () => this.fail(ws, new ParleyError('SIP_KEEPALIVE_TIMEOUT', `no pong from ${this.url}`)),
+      );
       this.onconnect();
     });
     ws.on('message', (data: WebSocket.RawData) => {
@@ -128,21 +109,9 @@ export class WsSipSocket implements ParleySipSocket {
         return;
       }
       const sep = bytes.indexOf('\r\n\r\n');
-      this.lastMessage = sep >= 0 ? { bytes, bodyOffset: sep + 4 } : null;
-      try {
-        this.ondata(this.decoder.decode(bytes));
-      } catch (e) {
-        this.opts.onError?.(
-          new ParleyError('SIP_INTERNAL_ERROR', `processing a received message failed: ${(e as Error)?.message ?? e}`, {}, { cause: e }),
-        );
-      } finally {
-        this.lastMessage = null;
-      }
+      this.deliver(bytes, sep >= 0 ? sep + 4 : null);
     });
-    ws.on('pong', () => {
-      if (this.pongTimer) clearTimeout(this.pongTimer);
-      this.pongTimer = null;
-    });
+    ws.on('pong', () => this.answered());
     ws.on('unexpected-response', (_req, res) => {
       this.fail(ws, new ParleyError('SIP_CONNECT_FAILED', `WebSocket upgrade to ${this.url} refused: HTTP ${res.statusCode}`));
     });
@@ -166,24 +135,9 @@ export class WsSipSocket implements ParleySipSocket {
     return true;
   }
 
-  private armKeepAlive(ws: WebSocket): void {
-    const interval = this.opts.keepAliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
-    if (interval <= 0) return;
-    this.keepAliveTimer = setInterval(() => {
-      if (this.ws !== ws || this.pongTimer) return;
-      ws.ping();
-      this.pongTimer = setTimeout(
-        () => this.fail(ws, new ParleyError('SIP_KEEPALIVE_TIMEOUT', `no pong from ${this.url}`)),
-        this.opts.pongTimeoutMs ?? KEEPALIVE_PONG_TIMEOUT_MS,
-      );
-    }, interval);
-    this.keepAliveTimer.unref();
-  }
-
   private fail(ws: WebSocket, e: ParleyError): void {
     if (this.ws !== ws) return;
-    this.lastError = e;
-    this.opts.onError?.(e);
+    this.report(e);
     this.teardown();
     ws.removeAllListeners();
     ws.on('error', () => {});
@@ -198,11 +152,8 @@ export class WsSipSocket implements ParleySipSocket {
   }
 
   private teardown(): void {
-    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
-    if (this.pongTimer) clearTimeout(this.pongTimer);
-    this.keepAliveTimer = this.pongTimer = null;
+    this.stopKeepAlive();
     this.ws = null;
     this.tlsSocket = null;
-    this.connectionInfo = null;
   }
 }

@@ -11,18 +11,7 @@ import { MsrpDemux } from './demux';
 import { FakeClock } from '../../base/clock';
 import { chunkBody } from './chunker';
 import { Reassembler } from './reassembly';
-
-function splitAt(buf: Buffer, cuts: number[]): Buffer[] {
-  const pts = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of pts) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
-}
+import { splitAt } from '../split.test-data';
 
 function run(pieces: Buffer[], limits = {}): ParserEvent[] {
   const p = new MsrpParser(limits);

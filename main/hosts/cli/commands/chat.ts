@@ -2,8 +2,7 @@
 // printed; ends with BYE when stdin ends or on SIGINT/SIGTERM, and exits when the peer hangs up. The session's E2E
 // identity and pins are the profile's (the UE's key store): the peer sees the same key on every run.
 import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, exitCodeOf, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
@@ -11,15 +10,14 @@ import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
 import { ChatSessionManager } from '../../../features/session/manager';
 import { normalizeTarget } from '../../../security/aor';
-import { defaultRelayUri, outcomeLine, printSession } from '../support/chat';
-import type { Command } from '../command';
+import { outcomeLine, printSession } from '../support/chat';
+import { MSRP_FLAGS, relayFromFlags } from '../relay-flags';
+import { parseCommandArgs, type Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
   json: { type: 'boolean', help: 'print one JSON object per event line (established, message, sent, delivery, typing, closed, error)' },
-  relay: { type: 'boolean', help: 'use the MSRP relay (RFC 4976) with the account credentials (default msrp://<proxy host>:2855;tcp)' },
-  'relay-uri': { type: 'string', arg: 'URI', help: 'relay URI, e.g. msrps://127.0.0.1:2856;tcp (implies --relay)' },
-  tls: { type: 'boolean', help: 'offer msrps (TCP/TLS/MSRP with a=fingerprint) instead of msrp' },
+  ...MSRP_FLAGS,
   plaintext: { type: 'boolean', help: 'allow a session without end-to-end encryption when the peer cannot do it' },
 };
 
@@ -27,11 +25,8 @@ const FLAGS: FlagSpecs = {
 export type LineSource = AsyncIterable<string>;
 
 export async function runChat(argv: string[], io: Io, signal: AbortSignal | undefined, input: LineSource): Promise<number> {
-  const p = parseArgs(argv, FLAGS);
-  if (p.flags.help) {
-    io.out(chatCommand.usage());
-    return EXIT.OK;
-  }
+  const p = parseCommandArgs(chatCommand, argv, io);
+  if (!p) return EXIT.OK;
   const [target, ...extra] = p.positionals;
   if (!target) throw new UsageError('missing TARGET');
   if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
@@ -40,11 +35,7 @@ export async function runChat(argv: string[], io: Io, signal: AbortSignal | unde
   const json = Boolean(p.flags.json);
   // The UE gives the profile's key store, pins, registration and the account's MSRP endpoint (with the relay asked
   // for); its own session feature stays off: this command's session manager takes the chat INVITEs.
-  const relayUri = p.flags['relay-uri'] as string | undefined;
-  const relay =
-    p.flags.relay || relayUri
-      ? { uri: relayUri ?? defaultRelayUri(acc.proxy), ca: acc.caFile ? readFileSync(acc.caFile, 'utf8') : undefined }
-      : undefined;
+  const relay = relayFromFlags(p, acc);
   const { ue, keyFileNotice, close } = await openCliUe(acc, 'chat', { sessions: false, msrp: { relay } });
   if (keyFileNotice) io.err(KEY_FILE_NOTICE);
   const acct = ue.account()!;

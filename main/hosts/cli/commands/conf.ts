@@ -3,11 +3,11 @@
 import { accountMedia } from '../../../media/account-media';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
+import { formatFlags, type FlagSpecs, type Parsed } from '../args';
 import { ACCOUNT_FLAGS, resolveAccount } from '../account';
 import { CliExit, EXIT, exitCodeFor, exitCodeOf, UsageError } from '../exit-codes';
 import { startRegistered, type Io } from '../ua-run';
-import type { Command } from '../command';
+import { parseCommandArgs, type Command } from '../command';
 import { isParleyError, type ParleyError } from '../../../base/errors';
 import { E2EContext } from '../../../security/e2e';
 import { openProfileKeys } from '../../../ue/profile';
@@ -68,12 +68,9 @@ export function createConfCommand(input: NodeJS.ReadableStream = process.stdin):
     summary: 'chat conferences: create, join, invite, nick, say, private, leave',
     usage: () => USAGE,
     async run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-      const p = parseArgs(argv, FLAGS);
+      const p = parseCommandArgs(this, argv, io);
+      if (!p) return EXIT.OK;
       const invites = invitesOf(p);
-      if (p.flags.help) {
-        io.out(this.usage());
-        return EXIT.OK;
-      }
       const [sub, ...args] = p.positionals;
       if (invites.length && sub !== 'create') throw new UsageError('--invite goes with create (use: parley conf invite ROOM URI)');
       if (!sub || SUBS[sub] === undefined)

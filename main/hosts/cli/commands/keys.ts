@@ -1,10 +1,10 @@
 // `parley keys show | fingerprint PEER | verify PEER NUMBER`: identity fingerprint, safety numbers (docs/security.md s.4)
 // and out-of-band verification, from a UE profile's key store (offline: no network needed).
 import { resolve } from 'node:path';
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, type FlagSpecs } from '../args';
 import { CliExit, EXIT, exitCodeOf, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
-import type { Command } from '../command';
+import { parseCommandArgs, type Command } from '../command';
 import { isParleyError } from '../../../base/errors';
 import { normalizeAoR } from '../../../security/aor';
 import { PeerKeys } from '../../../security/peers';
@@ -62,11 +62,8 @@ Exit ${EXIT_MISMATCH}: safety number mismatch; exit ${EXIT_UNKNOWN_KEY}: no key 
 options:
 ${formatFlags(FLAGS)}`,
   async run(argv: string[], io: Io): Promise<number> {
-    const p = parseArgs(argv, FLAGS);
-    if (p.flags.help) {
-      io.out(this.usage());
-      return EXIT.OK;
-    }
+    const p = parseCommandArgs(this, argv, io);
+    if (!p) return EXIT.OK;
     const [sub, ...args] = p.positionals;
     const want = { show: 0, fingerprint: 1, verify: 2, accept: 1, psk: 1 }[sub ?? ''];
     if (want === undefined)

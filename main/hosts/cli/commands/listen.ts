@@ -2,7 +2,7 @@
 // profile's identity and pins) printing every received message until SIGINT/SIGTERM; `--plain`: the raw listener.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT } from '../exit-codes';
 import { startRegistered, type Io } from '../ua-run';
@@ -14,7 +14,7 @@ import { acceptFilesForListen } from '../support/files';
 import type { MessageView, SecurityView } from '../../../../app/ipc/contract';
 import type { StoredMessage } from '../../../store';
 import type { Ue } from '../../../ue/ue';
-import type { Command } from '../command';
+import { parseCommandArgs, type Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -99,11 +99,8 @@ Stops and unregisters on SIGINT/SIGTERM (exit 0). Exit 3 if registration fails, 
 options:
 ${formatFlags(FLAGS)}`,
   async run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-    const p = parseArgs(argv, FLAGS);
-    if (p.flags.help) {
-      io.out(this.usage());
-      return EXIT.OK;
-    }
+    const p = parseCommandArgs(this, argv, io);
+    if (!p) return EXIT.OK;
     if (p.positionals.length) throw new CliExit(EXIT.USAGE, `unexpected argument ${p.positionals[0]}`);
     const acc = await resolveCliAccount(p);
     const json = Boolean(p.flags.json);

@@ -1,20 +1,18 @@
 // `parley send-file TARGET PATH`: one RFC 5547 file transfer over SIP INVITE + MSRP, end-to-end encrypted, with progress.
-import { formatFlags, parseArgs, type FlagSpecs } from '../args';
+import { formatFlags, type FlagSpecs } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, UsageError } from '../exit-codes';
 import type { Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, resolveCliAccount } from '../profile';
 import { isParleyError } from '../../../base/errors';
 import { cliTransferManager } from '../support/files';
-import { defaultRelayUri } from '../support/chat';
-import type { Command } from '../command';
+import { MSRP_FLAGS, relayFromFlags } from '../relay-flags';
+import { parseCommandArgs, type Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
   json: { type: 'boolean', help: 'print JSON lines: {"event":"progress",...} and a final {"event":"result",...}' },
-  relay: { type: 'boolean', help: 'send through the MSRP relay (RFC 4976) on the proxy host, or --relay-uri' },
-  'relay-uri': { type: 'string', arg: 'URI', help: 'MSRP relay, e.g. msrp://127.0.0.1:2855;tcp' },
-  tls: { type: 'boolean', help: 'MSRP over TLS (msrps) for direct transfers' },
+  ...MSRP_FLAGS,
   plain: { type: 'boolean', help: 'do NOT encrypt end to end (the file travels readable by relays)' },
   'show-name': { type: 'boolean', help: 'put the real file name in SDP (default: a neutral name; the real one is encrypted)' },
   name: { type: 'string', arg: 'NAME', help: 'file name to offer (default: the basename of PATH)' },
@@ -38,11 +36,8 @@ The receiver can resume an interrupted transfer while this side is still offerin
 options:
 ${formatFlags(FLAGS)}`,
   async run(argv: string[], io: Io, signal?: AbortSignal): Promise<number> {
-    const p = parseArgs(argv, FLAGS);
-    if (p.flags.help) {
-      io.out(this.usage());
-      return EXIT.OK;
-    }
+    const p = parseCommandArgs(this, argv, io);
+    if (!p) return EXIT.OK;
     const [target, file, ...extra] = p.positionals;
     if (!target || !file) throw new UsageError('need TARGET and PATH');
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]}`);
@@ -50,8 +45,7 @@ ${formatFlags(FLAGS)}`,
     const acc = await resolveCliAccount(p);
     // The profile's UE gives the key store, pins, registration (so receivers that pinned this profile's key accept the
     // offer) and the account's MSRP endpoint (with the relay asked for); its session feature stays off.
-    const relayUri = p.flags['relay-uri'] as string | undefined;
-    const relay = p.flags.relay || relayUri ? { uri: relayUri ?? defaultRelayUri(acc.proxy) } : undefined;
+    const relay = relayFromFlags(p, acc);
     const { ue, keyFileNotice, close } = await openCliUe(acc, 'send-file', { sessions: false, msrp: { relay } });
     if (keyFileNotice) io.err(KEY_FILE_NOTICE);
     const acct = ue.account()!;

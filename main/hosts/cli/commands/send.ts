@@ -1,14 +1,14 @@
 // `parley send TARGET TEXT`: one message, end-to-end encrypted through a full UE on the profile (key discovery, pins,
 // history); `--plain` (or --type/--file-body/--cpim) sends one raw RFC 3428 page-mode MESSAGE. Exit status = outcome.
 import { readFileSync } from 'node:fs';
-import { formatFlags, parseArgs, type FlagSpecs, type Parsed } from '../args';
+import { formatFlags, type FlagSpecs, type Parsed } from '../args';
 import { ACCOUNT_FLAGS } from '../account';
 import { CliExit, EXIT, exitCodeFor, UsageError } from '../exit-codes';
 import { startRegistered, type Io } from '../ua-run';
 import { KEY_FILE_NOTICE, openCliUe, plainSipAccount, resolveCliAccount, traceTap } from '../profile';
 import { PageMessagingService } from '../../../features/page/page-messaging';
 import { sendWithUe, type SendOnceResult } from '../../../ue/oneshot';
-import type { Command } from '../command';
+import { parseCommandArgs, type Command } from '../command';
 
 const FLAGS: FlagSpecs = {
   ...ACCOUNT_FLAGS,
@@ -49,11 +49,8 @@ Exit 2 usage error, 3 registration failure (auth/TLS), 5 timeout.
 options:
 ${formatFlags(FLAGS)}`,
   async run(argv: string[], io: Io): Promise<number> {
-    const p = parseArgs(argv, FLAGS);
-    if (p.flags.help) {
-      io.out(this.usage());
-      return EXIT.OK;
-    }
+    const p = parseCommandArgs(this, argv, io);
+    if (!p) return EXIT.OK;
     const [target, text, ...extra] = p.positionals;
     if (!target) throw new UsageError('missing TARGET');
     if (extra.length) throw new UsageError(`unexpected argument ${extra[0]} (quote the text)`);

@@ -8,7 +8,7 @@ import { startLab, removeLabState, type Lab } from '../../../../network/lab';
 import { runChat } from '../commands/chat';
 import { SipUserAgent } from '../../../net/sip/ua';
 import { accountFor } from '../../../net/sip/testing';
-import { acceptSessionsForListen, defaultRelayUri } from './chat';
+import { acceptSessionsForListen } from './chat';
 import { accountMedia } from '../../../media/account-media';
 import { PartyPool, nextEvent, type Party } from '../../../features/session/testing';
 import type { ChatSession } from '../../../features/session/chat-session';
@@ -67,11 +67,6 @@ describe('CLI: parley chat and listen sessions', () => {
       await lab.stop();
       await removeLabState(lab);
     }
-  });
-
-  it('defaults the relay to the proxy host on port 2855 (2856 msrps for tls/wss proxies)', () => {
-    assert.equal(defaultRelayUri('tcp://127.0.0.1:5060'), 'msrp://127.0.0.1:2855;tcp');
-    assert.equal(defaultRelayUri('wss://127.0.0.1:5067'), 'msrps://127.0.0.1:2856;tcp');
   });
 
   it('chat --json: stdin lines go out, the reply is printed, stdin end sends BYE (exit 0)', async () => {

@@ -7,19 +7,9 @@ import type { ChatSession } from '../../../features/session/chat-session';
 import type { ChatMessage, SessionDelivery } from '../../../features/session/types';
 import type { E2EPolicy } from '../../../media/types';
 
-/** RFC 4975 s.15.5 default MSRP port: a relay on the proxy's host unless --relay-uri says otherwise. */
-export const DEFAULT_RELAY_PORT = 2855;
-
 export interface CliSessionOptions {
   tls?: boolean;
   policy?: E2EPolicy;
-}
-
-/** Relay URI for --relay: explicit, else msrp://<proxy host>:2855;tcp (msrps on a tls/wss proxy). */
-export function defaultRelayUri(proxy: string): string {
-  const m = /^(\w+):\/\/(\[[^\]]+\]|[^:/]+)/.exec(proxy);
-  const secure = /^(tls|wss)$/i.test(m?.[1] ?? '');
-  return `${secure ? 'msrps' : 'msrp'}://${m?.[2] ?? '127.0.0.1'}:${DEFAULT_RELAY_PORT + (secure ? 1 : 0)};tcp`;
 }
 
 /**
