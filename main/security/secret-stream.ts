@@ -1,6 +1,7 @@
 // Segmented crypto_secretstream_xchacha20poly1305 for large MSRP bodies and files (RFC 4975 chunking, RFC 5547 resume); docs/security.md s.5.5.
 import { ParleyError } from '../base/errors';
 import { S, concat, u64, utf8, h256, wipe } from './sodium';
+import { cryptoPool, nativeEligible } from './crypto-pool';
 
 export const STREAM_SEGMENT_SIZE = 1024 * 1024;
 export const STREAM_CHUNK_SIZE = 64 * 1024;
@@ -79,6 +80,42 @@ export function openSegment(fileKey: Uint8Array, index: number, ciphertext: Uint
   const plaintext = concat(...parts);
   if (!final && plaintext.length !== STREAM_SEGMENT_SIZE) throw new ParleyError('E2E_TAMPERED', 'non-final segment is not full');
   return { plaintext, final };
+}
+
+/** Plaintext bytes of a segment whose ciphertext is `ctLen` bytes long (-1 when no segment has that length). */
+function plainLength(ctLen: number): number {
+  if (ctLen < HEADER + ABYTES || ctLen > STREAM_FULL_SEGMENT_CT) return -1;
+  return ctLen - HEADER - Math.ceil((ctLen - HEADER) / (STREAM_CHUNK_SIZE + ABYTES)) * ABYTES;
+}
+
+/**
+ * sealSegment off the calling thread (crypto-pool.ts: OpenSSL in worker threads), same bytes. Segments whose last chunk
+ * length the native construction does not cover (only a file's last segment can have one) are sealed here with libsodium.
+ * `plaintext` may be transferred to a worker: the caller must not use it afterwards.
+ */
+export function sealSegmentAsync(fileKey: Uint8Array, index: number, plaintext: Uint8Array, final: boolean): Promise<Uint8Array> {
+  try {
+    if (!final && plaintext.length !== STREAM_SEGMENT_SIZE) throw new ParleyError('E2E_BAD_FORMAT', 'non-final segment must be full');
+    if (plaintext.length > STREAM_SEGMENT_SIZE) throw new ParleyError('E2E_BAD_FORMAT', 'segment too large');
+    if (!nativeEligible(plaintext.length)) return Promise.resolve(sealSegment(fileKey, index, plaintext, final));
+    return cryptoPool().seal(segmentKey(fileKey, index), plaintext, final);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** openSegment off the calling thread (see sealSegmentAsync); rejects with E2E_TAMPERED. `ciphertext` may be transferred. */
+export async function openSegmentAsync(
+  fileKey: Uint8Array,
+  index: number,
+  ciphertext: Uint8Array,
+): Promise<{ plaintext: Uint8Array; final: boolean }> {
+  const plainLen = plainLength(ciphertext.length);
+  if (plainLen < 0) throw new ParleyError('E2E_TAMPERED', 'segment size invalid');
+  if (!nativeEligible(plainLen)) return openSegment(fileKey, index, ciphertext);
+  const r = await cryptoPool().open(segmentKey(fileKey, index), ciphertext);
+  if (!r.final && r.plaintext.length !== STREAM_SEGMENT_SIZE) throw new ParleyError('E2E_TAMPERED', 'non-final segment is not full');
+  return r;
 }
 
 /** Where to resume a transfer after `receivedCipherBytes` arrived: the start of the first incomplete segment. */
