@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { MsrpSession, OutgoingMessage } from '../../protocol/msrp/index';
 import type { MsrpTransport } from '../../net/msrp/index';
-import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegment } from '../../security/secret-stream';
+import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegmentAsync } from '../../security/secret-stream';
 import {
   MANIFEST_CONTENT_TYPE,
   PROTECTED_FILE_CONTENT_TYPE,
@@ -19,6 +19,8 @@ import { onSessionEvent } from './session-events';
 
 /** Plain files are read this much at a time (fresh buffers: the socket keeps references until written). */
 export const READ_BLOCK_BYTES = 1024 * 1024;
+/** Protected files: segments read and sealed ahead of the socket (crypto-pool workers), a few MiB at most. */
+export const SEAL_AHEAD_SEGMENTS = 4;
 /** After the last chunk was acknowledged, how long to wait for the final Success-Report before 'sent' (unconfirmed). */
 export const DELIVERY_REPORT_TIMEOUT_MS = 120_000;
 
@@ -155,12 +157,27 @@ async function* plainBlocks(fh: FileHandle, size: number, start: number): AsyncG
   for (let pos = start; pos < size; pos += READ_BLOCK_BYTES) yield await readFull(fh, Math.min(READ_BLOCK_BYTES, size - pos), pos);
 }
 
+/** Sealed segments in order, SEAL_AHEAD_SEGMENTS read and sealed concurrently (disk, workers and socket overlap). */
 async function* sealedBlocks(fh: FileHandle, size: number, fileKey: Uint8Array, startSegment: number): AsyncGenerator<Buffer> {
   const n = segmentCount(size);
-  for (let i = startSegment; i < n; i++) {
+  const ahead: Promise<Uint8Array>[] = [];
+  let next = startSegment;
+  const seal = async (i: number): Promise<Uint8Array> => {
     const pos = i * STREAM_SEGMENT_SIZE;
     const plain = await readFull(fh, Math.min(STREAM_SEGMENT_SIZE, size - pos), pos);
-    const ct = sealSegment(fileKey, i, plain, i === n - 1);
+    return sealSegmentAsync(fileKey, i, plain, i === n - 1);
+  };
+  const fill = () => {
+    while (ahead.length < SEAL_AHEAD_SEGMENTS && next < n) {
+      const p = seal(next++);
+      p.catch(() => {}); // awaited in order below; dropped when the transfer stops early
+      ahead.push(p);
+    }
+  };
+  fill();
+  while (ahead.length) {
+    const ct = await ahead.shift()!;
+    fill();
     yield Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength);
   }
 }

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { ParleyError } from '../../base/errors';
 import { MsrpDemux } from '../../protocol/msrp/demux';
 import type { ParserLimits } from '../../protocol/msrp/parser';
-import type { MsrpSession, OutgoingOptions } from '../../protocol/msrp/session';
+import type { InputFlow, MsrpSession, OutgoingOptions } from '../../protocol/msrp/session';
 import type { ConnectionRole } from '../../protocol/msrp/setup';
 import { fingerprintMatches, generateSelfSignedCert, type CertPair } from './tls-cert';
 import type { TransactionResult } from '../../protocol/msrp/transactions';
@@ -39,6 +39,16 @@ class Connection {
   readonly demux: MsrpDemux;
   closed = false;
   readonly pinnedBy = new Set<MsrpSession>();
+  private holds = 0;
+  /** Reading stops while any session holds the input (MsrpSession.holdInput). */
+  readonly flow: InputFlow = {
+    pause: () => {
+      if (this.holds++ === 0) this.socket.pause();
+    },
+    resume: () => {
+      if (--this.holds === 0 && !this.closed) this.socket.resume();
+    },
+  };
   constructor(
     readonly socket: net.Socket,
     readonly key: string | undefined,
@@ -189,6 +199,7 @@ export class MsrpTransport {
     this.expected.delete(sid);
     clearTimeout(e.timer);
     this.sessionConn.set(e.session, conn);
+    e.session.setInputFlow(conn.flow);
     this.passiveBound.set(sid, { session: e.session, fingerprint: e.fingerprint });
     e.resolve();
     return { session: e.session, primary: true };
@@ -215,6 +226,7 @@ export class MsrpTransport {
     const conn = await this.connectionTo(session.toPath[0], o.remoteFingerprint);
     conn.demux.add(session);
     this.sessionConn.set(session, conn);
+    session.setInputFlow(conn.flow);
     if (o.role === 'active' && (o.bind ?? true)) {
       const r = await new Promise<TransactionResult>((resolve) => session.sendBindRequest(resolve));
       if (r.status !== 200)
@@ -235,6 +247,7 @@ export class MsrpTransport {
     const c = this.sessionConn.get(session);
     this.sessionConn.delete(session);
     if (!c) return;
+    session.setInputFlow(undefined);
     c.demux.remove(session);
     session.close();
     c.pinnedBy.delete(session);

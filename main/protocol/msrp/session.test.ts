@@ -307,3 +307,44 @@ test('close fails pending transactions', () => {
   a.close();
   assert.ok(ev.a.some((e) => e.type === 'sendFailed' && e.local));
 });
+
+test('Success-Report waits for a sink that settles later, and is never sent when it fails', async () => {
+  for (const outcome of ['resolve', 'reject'] as const) {
+    let settle!: { resolve(): void; reject(e: Error): void };
+    const settled = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    settled.catch(() => {});
+    const sink = { write() {}, end() {}, abort() {}, settled };
+    const { a, ev } = pair({}, { createSink: () => sink });
+    a.send({ contentType: 'text/plain', body: Buffer.from('file'), successReport: true });
+    assert.deepEqual(types(ev.a), ['sent'], 'chunk answered 200 at once');
+    assert.ok(ev.b.some((e) => e.type === 'message'));
+    await new Promise<void>((r) => setImmediate(r));
+    assert.ok(!ev.a.some((e) => e.type === 'delivered'), 'no report before the sink settled');
+    if (outcome === 'resolve') settle.resolve();
+    else settle.reject(new Error('hash mismatch'));
+    await new Promise<void>((r) => setImmediate(r));
+    assert.equal(
+      ev.a.some((e) => e.type === 'delivered'),
+      outcome === 'resolve',
+    );
+  }
+});
+
+test('holdInput pauses the connection once for nested holds, resumes after the last release, survives a flow swap', () => {
+  const { a } = pair();
+  const calls: string[] = [];
+  const flow = (name: string) => ({ pause: () => calls.push(`${name} pause`), resume: () => calls.push(`${name} resume`) });
+  a.setInputFlow(flow('c1'));
+  const r1 = a.holdInput();
+  const r2 = a.holdInput();
+  r1();
+  r1(); // idempotent
+  assert.deepEqual(calls, ['c1 pause']);
+  a.setInputFlow(flow('c2')); // moved to another connection while held
+  r2();
+  assert.deepEqual(calls, ['c1 pause', 'c1 resume', 'c2 pause', 'c2 resume']);
+  const r3 = a.holdInput();
+  a.setInputFlow(undefined);
+  r3();
+  assert.deepEqual(calls.slice(4), ['c2 pause', 'c2 resume']);
+});

@@ -30,6 +30,12 @@ import {
 import { OutgoingMessage } from './outgoing';
 
 export type { MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
+
+/** Pauses and resumes reading of the connection a session receives on. */
+export interface InputFlow {
+  pause(): void;
+  resume(): void;
+}
 export { OutgoingMessage } from './outgoing';
 
 interface IncomingFrame {
@@ -59,6 +65,8 @@ export class MsrpSession {
   private readonly fromCache = new PathCache();
   private lastType = '';
   private lastTypeOk = false;
+  private flow: InputFlow | undefined;
+  private holds = 0;
   /** Event sink; set by the owner. */
   onEvent: (e: SessionEvent) => void = () => {};
 
@@ -79,6 +87,27 @@ export class MsrpSession {
 
   get peerUri(): MsrpUri {
     return this.toPath[this.toPath.length - 1];
+  }
+
+  /** The connection's input switch (set by the transport): holdInput() pauses reading while a consumer catches up. */
+  setInputFlow(f: InputFlow | undefined): void {
+    if (this.holds > 0) this.flow?.resume();
+    this.flow = f;
+    if (this.holds > 0) this.flow?.pause();
+  }
+
+  /**
+   * Stop reading the connection until the returned release() is called (bounded memory for consumers slower than the
+   * network, e.g. decryption). Holds nest; the connection is shared, so other sessions on it wait too.
+   */
+  holdInput(): () => void {
+    if (this.holds++ === 0) this.flow?.pause();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.holds === 0) this.flow?.resume();
+    };
   }
 
   /** Attach the byte writer (a connection); frames sent before are queued and flushed now. */
@@ -407,7 +436,15 @@ export class MsrpSession {
               headers: head.headers,
             });
             if (successReport) {
-              this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes: o.totalBytes }));
+              const report = () => {
+                if (!this.closed)
+                  this.emitRequest(
+                    buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes: o.totalBytes }),
+                  );
+              };
+              // a sink still at work (decrypting, checking) confirms delivery only when it is done; a failed one never does
+              if (o.sink.settled) o.sink.settled.then(report, () => {});
+              else report();
             }
         }
       },
