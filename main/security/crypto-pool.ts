@@ -45,76 +45,98 @@ export function secretstreamCore(c: typeof nodeCrypto) {
     for (let j = 0; j < 4 && ++nonce[j] === 256; j++) nonce[j] = 0;
   };
   const chunks = (len: number) => Math.max(1, Math.ceil(len / CHUNK));
+  const sealInPlace = (key: Uint8Array, buf: Uint8Array, final: boolean): void => {
+    const n = Math.ceil((buf.length - HEADER) / (CHUNK + ABYTES));
+    const plainLen = buf.length - HEADER - n * ABYTES;
+    let at = buf.length - plainLen; // the plaintext sits at the tail; each chunk's output ends before the next input
+    c.randomFillSync(buf, 0, HEADER);
+    const st = start(key, buf);
+    const block = Buffer.alloc(64);
+    let o = HEADER;
+    for (let i = 0; i < n; i++) {
+      const mlen = Math.min(CHUNK, plainLen - i * CHUNK);
+      const aead = c.createCipheriv('chacha20-poly1305', st.k, st.nonce, { authTagLength: 16 });
+      block.fill(0);
+      block[0] = i < n - 1 ? TAG_MESSAGE : final ? TAG_FINAL : TAG_PUSH;
+      const tag = aead.update(block)[0];
+      const ct = aead.update(buf.subarray(at, at + mlen)); // a copy: the input may be overwritten from here on
+      aead.final();
+      const mac = aead.getAuthTag();
+      buf[o] = tag;
+      buf.set(ct, o + 1);
+      buf.set(mac, o + 1 + mlen);
+      next(st.nonce, mac);
+      o += ABYTES + mlen;
+      at += mlen;
+    }
+    st.k.fill(0);
+  };
+  const openInPlace = (key: Uint8Array, buf: Uint8Array): { plainLen: number; final: boolean } => {
+    if (buf.length < HEADER + ABYTES) throw new Error('tampered: segment size invalid');
+    const n = Math.ceil((buf.length - HEADER) / (CHUNK + ABYTES));
+    const st = start(key, buf);
+    const iv = Buffer.alloc(16);
+    let o = HEADER;
+    let p = 0;
+    let tag = -1;
+    try {
+      for (let i = 0; i < n; i++) {
+        if (tag !== -1 && tag !== TAG_MESSAGE) throw new Error('tampered: data after end of segment');
+        const end = Math.min(buf.length, o + CHUNK + ABYTES);
+        const mlen = end - o - ABYTES;
+        if (mlen < 0) throw new Error('tampered: segment size invalid');
+        iv[0] = 1;
+        iv.set(st.nonce, 4);
+        const block = c.createCipheriv('chacha20', st.k, iv).update(ZERO64); // keystream at counter 1 = encrypted zeros
+        block[0] = buf[o];
+        const d = c.createDecipheriv('chacha20-poly1305', st.k, st.nonce, { authTagLength: 16 });
+        const mac = Buffer.from(buf.subarray(end - 16, end));
+        d.setAuthTag(mac);
+        const t = d.update(block)[0];
+        const m = d.update(buf.subarray(o + 1, o + 1 + mlen));
+        try {
+          d.final();
+        } catch {
+          throw new Error('tampered: stream chunk does not authenticate');
+        }
+        buf.set(m, p); // plaintext moves to the front, behind the ciphertext still to read
+        tag = t;
+        next(st.nonce, mac);
+        o = end;
+        p += mlen;
+      }
+    } catch (e) {
+      buf.fill(0);
+      throw e;
+    } finally {
+      st.k.fill(0);
+    }
+    if (tag !== TAG_FINAL && tag !== TAG_PUSH) throw new Error('tampered: segment truncated');
+    return { plainLen: p, final: tag === TAG_FINAL };
+  };
   return {
+    /** In place: `buf` is exactly the ciphertext size with the plaintext at its tail; it ends up holding the ciphertext. */
+    sealInPlace,
+    /** In place: the plaintext ends up at the front of `buf`; throws Error('tampered: ...') on any failure. */
+    openInPlace,
     /** Segment ciphertext: random 24-byte header, then 64 KiB chunks, TAG_FINAL or TAG_PUSH on the last. */
     seal(key: Uint8Array, plaintext: Uint8Array, final: boolean): Buffer {
-      const n = chunks(plaintext.length);
-      const out = Buffer.allocUnsafe(HEADER + plaintext.length + n * ABYTES);
-      c.randomFillSync(out, 0, HEADER);
-      const st = start(key, out);
-      const block = Buffer.alloc(64);
-      let o = HEADER;
-      for (let i = 0; i < n; i++) {
-        const m = plaintext.subarray(i * CHUNK, (i + 1) * CHUNK);
-        const aead = c.createCipheriv('chacha20-poly1305', st.k, st.nonce, { authTagLength: 16 });
-        block.fill(0);
-        block[0] = i < n - 1 ? TAG_MESSAGE : final ? TAG_FINAL : TAG_PUSH;
-        out[o] = aead.update(block)[0];
-        aead.update(m).copy(out, o + 1);
-        aead.final();
-        const mac = aead.getAuthTag();
-        mac.copy(out, o + 1 + m.length);
-        next(st.nonce, mac);
-        o += ABYTES + m.length;
-      }
-      st.k.fill(0);
-      return out;
+      const buf = Buffer.allocUnsafe(HEADER + plaintext.length + chunks(plaintext.length) * ABYTES);
+      buf.set(plaintext, buf.length - plaintext.length);
+      sealInPlace(key, buf, final);
+      return buf;
     },
-    /** Plaintext and final flag; throws Error('tampered: ...') when anything does not authenticate or is out of place. */
     open(key: Uint8Array, ct: Uint8Array): { plaintext: Buffer; final: boolean } {
-      const n = Math.ceil((ct.length - HEADER) / (CHUNK + ABYTES));
-      if (ct.length < HEADER + ABYTES) throw new Error('tampered: segment size invalid');
-      const out = Buffer.allocUnsafe(ct.length - HEADER - n * ABYTES);
-      const st = start(key, ct);
-      const iv = Buffer.alloc(16);
-      let o = HEADER;
-      let p = 0;
-      let tag = -1;
-      try {
-        for (let i = 0; i < n; i++) {
-          if (tag !== -1 && tag !== TAG_MESSAGE) throw new Error('tampered: data after end of segment');
-          const end = Math.min(ct.length, o + CHUNK + ABYTES);
-          const mlen = end - o - ABYTES;
-          if (mlen < 0) throw new Error('tampered: segment size invalid');
-          iv[0] = 1;
-          iv.set(st.nonce, 4);
-          const block = c.createCipheriv('chacha20', st.k, iv).update(ZERO64); // keystream at counter 1 = encrypted zeros
-          block[0] = ct[o];
-          const d = c.createDecipheriv('chacha20-poly1305', st.k, st.nonce, { authTagLength: 16 });
-          const mac = ct.subarray(end - 16, end);
-          d.setAuthTag(mac);
-          const t = d.update(block)[0];
-          d.update(ct.subarray(o + 1, o + 1 + mlen)).copy(out, p);
-          try {
-            d.final();
-          } catch {
-            throw new Error('tampered: stream chunk does not authenticate');
-          }
-          tag = t;
-          next(st.nonce, mac);
-          o = end;
-          p += mlen;
-        }
-      } catch (e) {
-        out.fill(0);
-        throw e;
-      } finally {
-        st.k.fill(0);
-      }
-      if (tag !== TAG_FINAL && tag !== TAG_PUSH) throw new Error('tampered: segment truncated');
-      return { plaintext: out, final: tag === TAG_FINAL };
+      const buf = Buffer.from(ct);
+      const r = openInPlace(key, buf);
+      return { plaintext: buf.subarray(0, r.plainLen), final: r.final };
     },
   };
+}
+
+/** Ciphertext bytes of a segment holding `plainLen` bytes (the in-place buffer size). */
+export function sealedSize(plainLen: number): number {
+  return 24 + plainLen + Math.max(1, Math.ceil(plainLen / 65536)) * 17;
 }
 
 /** True when every chunk of a segment holding `plainLen` bytes has a length the AEAD construction covers (see above). */
@@ -138,11 +160,17 @@ const core = (${secretstreamCore.toString()})(require('node:crypto'));
 const own = (b) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
 parentPort.on('message', (m) => {
   try {
-    const data = new Uint8Array(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    const r = m.op === 'seal' ? { data: core.seal(m.key, data, m.final), final: m.final } : core.open(m.key, data);
-    const out = r.data ?? r.plaintext;
+    const data = m.data;
+    let out = data;
+    let final = m.final;
+    if (m.op === 'seal') core.sealInPlace(m.key, data, final);
+    else {
+      const r = core.openInPlace(m.key, data);
+      out = data.subarray(0, r.plainLen);
+      final = r.final;
+    }
     m.key.fill(0);
-    parentPort.postMessage({ id: m.id, ok: true, data: out, final: r.final }, own(out) ? [out.buffer] : []);
+    parentPort.postMessage({ id: m.id, ok: true, data: out, final }, own(data) ? [data.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.message) || e) });
   }
@@ -170,14 +198,17 @@ export class CryptoPool {
 
   constructor(readonly size = defaultPoolSize()) {}
 
-  /** Seal one segment with its segment key (32 bytes; zeroed by the pool). `plaintext` may be detached (transferred). */
-  seal(segmentKey: Uint8Array, plaintext: Uint8Array, final: boolean): Promise<Uint8Array> {
-    return this.run('seal', segmentKey, plaintext, final).then((r) => r.data);
+  /**
+   * Seal one segment in place: `buf` is exactly the ciphertext size (sealedSize) with the plaintext at its tail. The memory
+   * moves to a worker and back (the caller's view is detached): use the returned ciphertext, which is the same memory.
+   */
+  seal(segmentKey: Uint8Array, buf: Uint8Array, final: boolean): Promise<Uint8Array> {
+    return this.run('seal', segmentKey, buf, final).then((r) => r.data);
   }
 
-  /** Open one segment; rejects with E2E_TAMPERED. `ciphertext` may be detached (transferred). */
-  open(segmentKey: Uint8Array, ciphertext: Uint8Array): Promise<{ plaintext: Uint8Array; final: boolean }> {
-    return this.run('open', segmentKey, ciphertext, false).then((r) => ({ plaintext: r.data, final: r.final }));
+  /** Open one segment in place (same memory, plaintext at the front); rejects with E2E_TAMPERED. `buf` is detached. */
+  open(segmentKey: Uint8Array, buf: Uint8Array): Promise<{ plaintext: Uint8Array; final: boolean }> {
+    return this.run('open', segmentKey, buf, false).then((r) => ({ plaintext: r.data, final: r.final }));
   }
 
   /** Jobs not yet answered. */
@@ -207,9 +238,12 @@ export class CryptoPool {
   private direct(op: 'seal' | 'open', key: Uint8Array, data: Uint8Array, final: boolean): Promise<Result> {
     this.inThread ??= secretstreamCore(nodeCrypto);
     try {
-      if (op === 'seal') return Promise.resolve({ data: this.inThread.seal(key, data, final), final });
-      const r = this.inThread.open(key, data);
-      return Promise.resolve({ data: r.plaintext, final: r.final });
+      if (op === 'seal') {
+        this.inThread.sealInPlace(key, data, final);
+        return Promise.resolve({ data, final });
+      }
+      const r = this.inThread.openInPlace(key, data);
+      return Promise.resolve({ data: data.subarray(0, r.plainLen), final: r.final });
     } catch (e) {
       return Promise.reject(tamper((e as Error).message));
     }
@@ -222,7 +256,7 @@ export class CryptoPool {
     if (best && (best.jobs.size === 0 || this.slots.length >= this.size)) return best;
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_SOURCE, { eval: true });
+      worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.YG ?? 16) } });
     } catch {
       return best;
     }

@@ -103,17 +103,22 @@ async function start(
   return { pair, sender, receiver, sent, received: receiver.result, dl: o.dl, part };
 }
 
-/** Run fn synchronously inside the receiver's data path once `bytes` were written (deterministic mid-transfer events). */
+/** Run fn inside the receiver's data path once `bytes` were written (deterministic mid-transfer events). */
 function atBytes(r: Run, bytes: number, fn: () => void): void {
-  const write = r.part.write.bind(r.part);
   let fired = false;
-  r.part.write = (data) => {
-    write(data);
+  const check = () => {
     if (!fired && r.part.bytes >= bytes) {
       fired = true;
       fn();
     }
   };
+  const write = r.part.write.bind(r.part);
+  r.part.write = (data) => {
+    write(data);
+    check(); // plain files: synchronous writes
+  };
+  const append = r.part.append.bind(r.part);
+  r.part.append = (data) => append(data).then(check); // protected files: writes in the thread pool
 }
 
 async function roundTrip(

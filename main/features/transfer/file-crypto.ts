@@ -114,12 +114,13 @@ export class SegmentOpener {
   private chain: Promise<void> = Promise.resolve();
   private opening = 0;
   private failure: unknown;
+  private readonly spare: ArrayBuffer[] = []; // full-segment buffers back from the pool, reused (flat memory, no GC churn)
 
   constructor(
     private readonly fileKey: Uint8Array,
     private readonly plainSize: number,
     startSegment: number,
-    private readonly onPlain: (plain: Uint8Array, segment: number) => void,
+    private readonly onPlain: (plain: Uint8Array, segment: number) => void | Promise<void>,
     private readonly onFail: (error: unknown) => void,
   ) {
     this.index = startSegment;
@@ -134,7 +135,7 @@ export class SegmentOpener {
   get done(): boolean {
     return this.index >= this.count;
   }
-  /** Segments handed to the pool whose plaintext was not delivered yet. */
+  /** Segments handed to the pool whose plaintext was not consumed yet (onPlain's promise not settled). */
   get inFlight(): number {
     return this.opening;
   }
@@ -148,7 +149,10 @@ export class SegmentOpener {
     while (off < data.length) {
       if (this.done) throw new ParleyError('E2E_TAMPERED', 'data after the final segment');
       const want = segmentCipherSize(this.plainSize, this.index);
-      this.buf ??= Buffer.allocUnsafe(want);
+      if (!this.buf) {
+        const reuse = want === STREAM_FULL_SEGMENT_CT ? this.spare.pop() : undefined;
+        this.buf = reuse ? Buffer.from(reuse, 0, want) : Buffer.allocUnsafe(want);
+      }
       const n = Math.min(want - this.fill, data.length - off);
       this.buf.set(data.subarray(off, off + n), this.fill);
       this.fill += n;
@@ -170,10 +174,16 @@ export class SegmentOpener {
     const opened = openSegmentAsync(this.fileKey, index, segment); // the buffer may move to a worker
     opened.catch(() => {}); // reported through the chain, in order
     this.chain = this.chain.then(async () => {
-      const seg = await opened.finally(() => this.opening--);
-      if (seg.final !== last)
-        throw new ParleyError('E2E_TAMPERED', last ? 'final segment not marked final' : 'early final segment', { segment: index });
-      this.onPlain(seg.plaintext, index);
+      try {
+        const seg = await opened;
+        if (seg.final !== last)
+          throw new ParleyError('E2E_TAMPERED', last ? 'final segment not marked final' : 'early final segment', { segment: index });
+        await this.onPlain(seg.plaintext, index); // once consumed (written), the memory takes a later segment
+        const mem = seg.plaintext.buffer;
+        if (mem instanceof ArrayBuffer && mem.byteLength === STREAM_FULL_SEGMENT_CT && this.spare.length < 2) this.spare.push(mem);
+      } finally {
+        this.opening--;
+      }
     });
     this.chain.catch((e: unknown) => {
       if (this.failure !== undefined) return;

@@ -196,16 +196,13 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
     if (this.wireReceived - this.lastReport >= REPORT_EVERY_BYTES) this.sendPartialReport();
   }
 
-  /** A verified segment's plaintext, in order. */
-  private onPlain(plain: Uint8Array): void {
+  /** A verified segment's plaintext, in order: hashed here, written in the thread pool (the event loop stays free). */
+  private async onPlain(plain: Uint8Array): Promise<void> {
     if (this.finished) return;
-    try {
-      this.o.part.write(plain);
-      this.o.part.saveState();
-    } catch (e) {
-      return this.fail(asTamper(e), false);
-    }
-    if (this.release && this.opener!.inFlight < OPEN_AHEAD_SEGMENTS) this.resumeInput();
+    await this.o.part.append(plain);
+    if (this.finished) return;
+    this.o.part.saveState();
+    if (this.release && this.opener!.inFlight <= OPEN_AHEAD_SEGMENTS) this.resumeInput(); // this one still counts
     this.progress();
   }
 
@@ -296,14 +293,19 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
     this.finished = true;
     this.resumeInput();
     this.settle?.reject(error);
+    const writing = this.o.part.writing;
+    let closed: Promise<void> = Promise.resolve();
     try {
-      this.o.part.close(keepPartial && error.code !== 'FILE_HASH_MISMATCH');
+      closed = this.o.part.close(keepPartial && error.code !== 'FILE_HASH_MISMATCH').catch(() => {});
     } catch {
       /* best effort */
     }
     // stop the session before it confirms the message with a Success-Report
     if (!keepPartial || isParleyError(error, 'FILE_TAMPERED') || isParleyError(error, 'FILE_HASH_MISMATCH')) this.session?.close(error);
-    this.emit('failed', { error, keptPartial: keepPartial });
+    const emit = () => this.emit('failed', { error, keptPartial: keepPartial });
+    if (writing)
+      void closed.then(emit); // the .part is settled (saved or removed) before anyone hears of the failure
+    else emit();
   }
 }
 

@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { MsrpSession, OutgoingMessage } from '../../protocol/msrp/index';
 import type { MsrpTransport } from '../../net/msrp/index';
-import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegmentAsync } from '../../security/secret-stream';
+import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegmentAsync, segmentBuffer } from '../../security/secret-stream';
 import {
   MANIFEST_CONTENT_TYPE,
   PROTECTED_FILE_CONTENT_TYPE,
@@ -142,15 +142,14 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
   }
 }
 
-async function readFull(fh: FileHandle, len: number, pos: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(len);
+async function readFull(fh: FileHandle, len: number, pos: number, into: Buffer = Buffer.allocUnsafe(len)): Promise<Buffer> {
   let got = 0;
   while (got < len) {
-    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    const { bytesRead } = await fh.read(into, got, len - got, pos + got);
     if (bytesRead === 0) throw new ParleyError('FILE_CHANGED', 'the file got shorter while sending');
     got += bytesRead;
   }
-  return buf;
+  return into;
 }
 
 async function* plainBlocks(fh: FileHandle, size: number, start: number): AsyncGenerator<Buffer> {
@@ -164,8 +163,10 @@ async function* sealedBlocks(fh: FileHandle, size: number, fileKey: Uint8Array, 
   let next = startSegment;
   const seal = async (i: number): Promise<Uint8Array> => {
     const pos = i * STREAM_SEGMENT_SIZE;
-    const plain = await readFull(fh, Math.min(STREAM_SEGMENT_SIZE, size - pos), pos);
-    return sealSegmentAsync(fileKey, i, plain, i === n - 1);
+    const len = Math.min(STREAM_SEGMENT_SIZE, size - pos);
+    const { buf, plain } = segmentBuffer(len); // sealed in place: one buffer per segment, no copies
+    await readFull(fh, len, pos, plain);
+    return sealSegmentAsync(fileKey, i, buf, i === n - 1);
   };
   const fill = () => {
     while (ahead.length < SEAL_AHEAD_SEGMENTS && next < n) {
