@@ -153,11 +153,22 @@ export function defaultPoolSize(): number {
 /** Idle workers exit after this long (their memory goes with them). */
 export const POOL_IDLE_MS = 10_000;
 
+/** Jobs between the workers' young-generation collections (see the worker source). */
+export const GC_EVERY_JOBS = 4;
+
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const __name = (f) => f;
 const core = (${secretstreamCore.toString()})(require('node:crypto'));
 const own = (b) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+// OpenSSL output buffers (64 KiB per chunk) are garbage at once, but V8 collects them only after ~64 MB of external memory;
+// a young-generation collection every few jobs (a tiny heap: well under a millisecond) keeps each worker flat.
+let gc = null;
+try {
+  require('v8').setFlagsFromString('--expose-gc');
+  gc = require('vm').runInNewContext('gc');
+} catch {}
+let jobs = 0;
 parentPort.on('message', (m) => {
   try {
     const data = m.data;
@@ -170,6 +181,7 @@ parentPort.on('message', (m) => {
       final = r.final;
     }
     m.key.fill(0);
+    if (typeof gc === 'function' && ++jobs % ${GC_EVERY_JOBS} === 0) gc({ type: 'minor' });
     parentPort.postMessage({ id: m.id, ok: true, data: out, final }, own(data) ? [data.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.message) || e) });
