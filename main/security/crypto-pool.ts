@@ -163,10 +163,10 @@ const core = (${secretstreamCore.toString()})(require('node:crypto'));
 const own = (b) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
 // OpenSSL output buffers (64 KiB per chunk) are garbage at once, but V8 collects them only after ~64 MB of external memory;
 // a young-generation collection every few jobs (a tiny heap: well under a millisecond) keeps each worker flat.
-let gc = null;
+let collect = null;
 try {
   require('v8').setFlagsFromString('--expose-gc');
-  gc = require('vm').runInNewContext('gc');
+  collect = require('vm').runInNewContext('gc');
 } catch {}
 let jobs = 0;
 parentPort.on('message', (m) => {
@@ -181,7 +181,7 @@ parentPort.on('message', (m) => {
       final = r.final;
     }
     m.key.fill(0);
-    if (typeof gc === 'function' && ++jobs % ${GC_EVERY_JOBS} === 0) gc({ type: 'minor' });
+    if (typeof collect === 'function' && ++jobs % ${GC_EVERY_JOBS} === 0) collect({ type: 'minor' });
     parentPort.postMessage({ id: m.id, ok: true, data: out, final }, own(data) ? [data.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.message) || e) });
