@@ -3,6 +3,7 @@ import { ParleyError } from '../../base/errors';
 import type { ContinuationFlag, Header } from './message';
 import { reasonPhrase } from './message';
 import { formatPath, type MsrpUri } from './uri';
+import { endLinePrefix, findEndLine } from './end-line';
 
 export type PathLike = readonly (MsrpUri | string)[];
 
@@ -62,7 +63,7 @@ export function serializeRequestParts(r: RequestSpec): Buffer[] {
     head += `Content-Type: ${r.contentType}\r\n\r\n`;
     const body = Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
     // s.7.1: the body must not contain the end-line; the caller picks another transaction id on this error
-    if (body.includes(`\r\n-------${r.tid}`, 0, 'latin1')) {
+    if (findEndLine(body, endLinePrefix(r.tid)) >= 0) {
       throw new ParleyError('MSRP_TID_IN_BODY', `Body contains the end-line of transaction ${r.tid}`, { tid: r.tid });
     }
     return [Buffer.from(head, 'utf8'), body, Buffer.from(`\r\n${endLine}`, 'latin1')];
