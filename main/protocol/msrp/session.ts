@@ -17,7 +17,7 @@ import { Chunker, DEFAULT_CHUNK_SIZE, type OutgoingChunk } from './chunker';
 import { Reassembler, type ChunkReceiver } from './reassembly';
 import { buildSuccessReport, expectsResponse, ReportProgress, responseAllowed } from './reports';
 import { systemClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
-import { formatMsrpUri, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
+import { formatMsrpUri, formatPath, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
 import {
   PathCache,
   typeMatches,
@@ -65,6 +65,11 @@ export class MsrpSession {
   private readonly fromCache = new PathCache();
   private lastType = '';
   private lastTypeOk = false;
+  /** Formatted once: every chunk and response carries them (formatting showed in relay profiles). */
+  private readonly localText: string;
+  private readonly toPathText: string;
+  private lastFrom: MsrpUri[] | undefined;
+  private lastFromText = '';
   private flow: InputFlow | undefined;
   private holds = 0;
   /** Event sink; set by the owner. */
@@ -77,6 +82,8 @@ export class MsrpSession {
     this.sessionId = this.localUri.sessionId;
     this.toPath = opts.toPath.map((u) => (typeof u === 'string' ? parseMsrpUri(u) : u));
     if (this.toPath.length === 0) throw new ParleyError('MSRP_BAD_URI', 'Empty To-Path');
+    this.localText = formatMsrpUri(this.localUri);
+    this.toPathText = formatPath(this.toPath);
     this.tx = new TransactionTable(opts.clock ?? systemClock, opts.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS);
     this.rx = new Reassembler({
       maxMessageBytes: opts.maxMessageBytes,
@@ -202,8 +209,8 @@ export class MsrpSession {
       const spec: RequestSpec = {
         tid: '',
         method: 'SEND',
-        toPath: this.toPath,
-        fromPath: [this.localUri],
+        toPath: [this.toPathText],
+        fromPath: [this.localText],
         headers,
         contentType: st.opts.contentType,
         body: c.body,
@@ -312,7 +319,11 @@ export class MsrpSession {
   }
 
   private respond(head: MsrpFrameHead, fromPath: MsrpUri[], status: number, comment?: string): void {
-    this.write([serializeResponse({ tid: head.tid, status, comment, toPath: [fromPath[0]], fromPath: [this.localUri] })]);
+    if (fromPath !== this.lastFrom) {
+      this.lastFrom = fromPath; // PathCache hands out the same array while the From-Path text does not change
+      this.lastFromText = formatMsrpUri(fromPath[0]);
+    }
+    this.write([serializeResponse({ tid: head.tid, status, comment, toPath: [this.lastFromText], fromPath: [this.localText] })]);
   }
 
   private refuse(code: string, msg: string): void {
