@@ -7,7 +7,10 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { digestAuthorization, parseChallenge } from '../network/testing/sipmsg';
 
-const id = () => randomBytes(9).toString('base64url');
+const prefix = randomBytes(6).toString('hex');
+let seq = 0;
+/** Transaction and message ids: a random prefix and a counter (cheap; unique per process run). */
+const id = () => `${prefix}${(seq++).toString(36)}`;
 
 interface Frame {
   tid: string;

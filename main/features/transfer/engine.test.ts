@@ -295,3 +295,24 @@ test('plain file whose SHA-256 does not match the offer: FILE_HASH_MISMATCH, fil
   assert.deepEqual(readdirSync(dl), []);
   await r.pair.close();
 });
+
+test('protected: the sidecar state is rewritten every STATE_EVERY_BYTES, not per segment', async () => {
+  const src = path.join(tmp.dir, 'state-rate.bin');
+  await writeTestFile(src, 12 * MiB, 7);
+  const file = await prepareFile(src, { protected: true });
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
+  const r = await start(file, { prot: true, dl });
+  const save = r.part.saveState.bind(r.part);
+  let saves = 0;
+  r.part.saveState = (extra) => {
+    saves++;
+    save(extra);
+  };
+  try {
+    await Promise.all([r.sent, r.received]);
+    // 12 segments: the manifest save, then one per 4 MiB (12 / 4) — never one per segment
+    assert.ok(saves >= 3 && saves <= 5, `${saves} state writes`);
+  } finally {
+    await r.pair.close();
+  }
+});

@@ -27,7 +27,7 @@ import { onSessionEvent } from './session-events';
 
 /** The receiver sends a partial Success-Report after at least this many new bytes (sender progress granularity). */
 export const REPORT_EVERY_BYTES = 2 * 1024 * 1024;
-/** Sidecar state is rewritten after at least this many new bytes (plain files; protected files: every segment). */
+/** Sidecar state is rewritten after at least this many new bytes (a crash loses at most this much; stops save it exactly). */
 export const STATE_EVERY_BYTES = 4 * 1024 * 1024;
 
 export interface ReceiverOptions {
@@ -201,7 +201,10 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
     if (this.finished) return;
     await this.o.part.append(plain);
     if (this.finished) return;
-    this.o.part.saveState();
+    if (this.o.part.bytes - this.lastState >= STATE_EVERY_BYTES) {
+      this.lastState = this.o.part.bytes; // segment-aligned: whole segments only
+      this.o.part.saveState();
+    }
     if (this.release && this.opener!.inFlight <= OPEN_AHEAD_SEGMENTS) this.resumeInput(); // this one still counts
     this.progress();
   }
