@@ -88,9 +88,13 @@ function plainLength(ctLen: number): number {
   return ctLen - HEADER - Math.ceil((ctLen - HEADER) / (STREAM_CHUNK_SIZE + ABYTES)) * ABYTES;
 }
 
-/** A buffer to seal one segment in place: read the plaintext into `plain` (its tail), then pass `buf` to sealSegmentAsync. */
-export function segmentBuffer(plainLen: number): { buf: Buffer; plain: Buffer } {
-  const buf = Buffer.allocUnsafe(sealedSize(plainLen));
+/**
+ * A buffer to seal one segment in place (`reuse`: memory of an earlier segment of the same size that nothing references
+ * any more): read the plaintext into `plain` (its tail), then pass `buf` to sealSegmentAsync.
+ */
+export function segmentBuffer(plainLen: number, reuse?: ArrayBuffer): { buf: Buffer; plain: Buffer } {
+  const size = sealedSize(plainLen);
+  const buf = reuse && reuse.byteLength === size ? Buffer.from(reuse) : Buffer.allocUnsafe(size);
   return { buf, plain: buf.subarray(buf.length - plainLen) };
 }
 

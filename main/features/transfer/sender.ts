@@ -119,12 +119,23 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
       const ct = o.protected ? PROTECTED_FILE_CONTENT_TYPE : (o.contentType ?? 'application/octet-stream');
       this.msg = session.startMessage({ contentType: ct, successReport: true }, this.wireSize - o.wireStart);
       if (this.stopError) this.msg.abort();
+      const spare: ArrayBuffer[] = []; // sealed segments' memory, back from the socket
       const source = o.protected
-        ? sealedBlocks(fh, o.size, o.protected.fileKey, o.wireStart / STREAM_FULL_SEGMENT_CT)
+        ? sealedBlocks(fh, o.size, o.protected.fileKey, o.wireStart / STREAM_FULL_SEGMENT_CT, spare)
         : plainBlocks(fh, o.size, plainStart);
+      const written: { end: number; mem: ArrayBuffer }[] = [];
+      let sentBytes = 0;
       for await (const block of source) {
         if (this.stopError || outcome || this.msg.failed) break;
         if (!this.msg.write(block)) break;
+        sentBytes += block.length;
+        if (o.protected && block.buffer instanceof ArrayBuffer) {
+          // a segment's memory is reused once all of it was cut into chunks and those left user space
+          written.push({ end: sentBytes, mem: block.buffer });
+          const free: ArrayBuffer[] = [];
+          while (written.length && written[0].end <= this.msg.bytesChunked) free.push(written.shift()!.mem);
+          if (free.length) void transport.flushed(session).then(() => spare.push(...free.slice(0, SEAL_AHEAD_SEGMENTS - spare.length)));
+        }
         await transport.drained(session);
       }
       if (!this.stopError && !outcome && !this.msg.failed) this.msg.end();
@@ -157,14 +168,20 @@ async function* plainBlocks(fh: FileHandle, size: number, start: number): AsyncG
 }
 
 /** Sealed segments in order, SEAL_AHEAD_SEGMENTS read and sealed concurrently (disk, workers and socket overlap). */
-async function* sealedBlocks(fh: FileHandle, size: number, fileKey: Uint8Array, startSegment: number): AsyncGenerator<Buffer> {
+async function* sealedBlocks(
+  fh: FileHandle,
+  size: number,
+  fileKey: Uint8Array,
+  startSegment: number,
+  spare: ArrayBuffer[],
+): AsyncGenerator<Buffer> {
   const n = segmentCount(size);
   const ahead: Promise<Uint8Array>[] = [];
   let next = startSegment;
   const seal = async (i: number): Promise<Uint8Array> => {
     const pos = i * STREAM_SEGMENT_SIZE;
     const len = Math.min(STREAM_SEGMENT_SIZE, size - pos);
-    const { buf, plain } = segmentBuffer(len); // sealed in place: one buffer per segment, no copies
+    const { buf, plain } = segmentBuffer(len, spare.pop()); // sealed in place, in recycled memory when there is some
     await readFull(fh, len, pos, plain);
     return sealSegmentAsync(fileKey, i, buf, i === n - 1);
   };

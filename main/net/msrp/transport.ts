@@ -13,6 +13,7 @@ import { makeLocalUri, type MsrpUri } from '../../protocol/msrp/uri';
 
 /** How long a passive session waits for its peer's first request, and an active connect for TCP/TLS setup. */
 export const CONNECT_TIMEOUT_MS = 30_000;
+const EMPTY = Buffer.alloc(0);
 /** Streamed sends pause while more than this many bytes sit unsent in the socket buffer (flat memory, few wake-ups). */
 export const WRITE_BUFFER_HIGH_WATER = 1024 * 1024;
 
@@ -72,6 +73,11 @@ class Connection {
     this.socket.cork();
     for (const p of parts) if (p.length) this.socket.write(p);
     this.socket.uncork();
+  }
+  /** Everything written so far has left user space (the kernel or TLS has it): its buffers may be reused. */
+  flushed(): Promise<void> {
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.socket.write(EMPTY, () => resolve()));
   }
   get needsDrain(): boolean {
     return this.socket.writableLength > WRITE_BUFFER_HIGH_WATER;
@@ -276,6 +282,11 @@ export class MsrpTransport {
   /** Wait until the session's connection has flushed its write buffer. */
   async drained(session: MsrpSession): Promise<void> {
     await this.sessionConn.get(session)?.drained();
+  }
+
+  /** Resolves once every byte written so far on the session's connection left user space (so its buffers can be reused). */
+  async flushed(session: MsrpSession): Promise<void> {
+    await this.sessionConn.get(session)?.flushed();
   }
 
   private async connectionTo(hop: MsrpUri, fingerprint?: string): Promise<Connection> {
