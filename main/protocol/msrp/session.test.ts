@@ -7,6 +7,7 @@ import { getHeader, type MsrpFrame } from './message';
 import { serializeRequest } from './serializer';
 import { chunkBody } from './chunker';
 import { formatByteRange } from './message';
+import { parseMsrpUri } from './uri';
 
 const A = 'msrp://127.0.0.1:7001/aliceSess1;tcp';
 const B = 'msrp://127.0.0.1:7002/bobSess22;tcp';
@@ -347,4 +348,17 @@ test('holdInput pauses the connection once for nested holds, resumes after the l
   a.setInputFlow(undefined);
   r3();
   assert.deepEqual(calls.slice(4), ['c2 pause', 'c2 resume']);
+});
+
+test('a To-Path changed in place (the focus re-targets sessions) is used by the next chunk', () => {
+  const { a, wire } = pair();
+  a.send({ contentType: 'text/plain', body: Buffer.from('one') });
+  const relay = 'msrp://127.0.0.1:7009/relaySess1;tcp';
+  a.toPath.splice(0, a.toPath.length, parseMsrpUri(relay), parseMsrpUri(B));
+  a.send({ contentType: 'text/plain', body: Buffer.from('two') });
+  const sends = frames(wire.ab).filter((f) => f.method === 'SEND');
+  assert.deepEqual(
+    sends.map((f) => getHeader(f.headers, 'To-Path')),
+    [B, `${relay} ${B}`],
+  );
 });

@@ -19,9 +19,11 @@ import { buildSuccessReport, expectsResponse, ReportProgress, responseAllowed } 
 import { systemClock, TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
 import { formatMsrpUri, formatPath, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
 import {
+  InputHolds,
   PathCache,
   typeMatches,
   type MsrpSessionOptions,
+  type InputFlow,
   type OutgoingOptions,
   type OutState,
   type SessionEvent,
@@ -29,13 +31,8 @@ import {
 } from './session-types';
 import { OutgoingMessage } from './outgoing';
 
-export type { MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
+export type { InputFlow, MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
 
-/** Pauses and resumes reading of the connection a session receives on. */
-export interface InputFlow {
-  pause(): void;
-  resume(): void;
-}
 export { OutgoingMessage } from './outgoing';
 
 interface IncomingFrame {
@@ -67,11 +64,11 @@ export class MsrpSession {
   private lastTypeOk = false;
   /** Formatted once: every chunk and response carries them (formatting showed in relay profiles). */
   private readonly localText: string;
-  private readonly toPathText: string;
+  private toPathText = '';
+  private toPathKey: MsrpUri[] = [];
   private lastFrom: MsrpUri[] | undefined;
   private lastFromText = '';
-  private flow: InputFlow | undefined;
-  private holds = 0;
+  private readonly input = new InputHolds();
   /** Event sink; set by the owner. */
   onEvent: (e: SessionEvent) => void = () => {};
 
@@ -83,7 +80,6 @@ export class MsrpSession {
     this.toPath = opts.toPath.map((u) => (typeof u === 'string' ? parseMsrpUri(u) : u));
     if (this.toPath.length === 0) throw new ParleyError('MSRP_BAD_URI', 'Empty To-Path');
     this.localText = formatMsrpUri(this.localUri);
-    this.toPathText = formatPath(this.toPath);
     this.tx = new TransactionTable(opts.clock ?? systemClock, opts.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS);
     this.rx = new Reassembler({
       maxMessageBytes: opts.maxMessageBytes,
@@ -92,29 +88,28 @@ export class MsrpSession {
     });
   }
 
+  /** The formatted To-Path, redone only when the path changed (the conference focus re-targets sessions in place). */
+  private toPathLine(): string {
+    const p = this.toPath;
+    if (p.length !== this.toPathKey.length || p.some((u, i) => u !== this.toPathKey[i])) {
+      this.toPathKey = [...p];
+      this.toPathText = formatPath(p);
+    }
+    return this.toPathText;
+  }
+
   get peerUri(): MsrpUri {
     return this.toPath[this.toPath.length - 1];
   }
 
-  /** The connection's input switch (set by the transport): holdInput() pauses reading while a consumer catches up. */
+  /** The connection's input switch (set by the transport). */
   setInputFlow(f: InputFlow | undefined): void {
-    if (this.holds > 0) this.flow?.resume();
-    this.flow = f;
-    if (this.holds > 0) this.flow?.pause();
+    this.input.setFlow(f);
   }
 
-  /**
-   * Stop reading the connection until the returned release() is called (bounded memory for consumers slower than the
-   * network, e.g. decryption). Holds nest; the connection is shared, so other sessions on it wait too.
-   */
+  /** Stop reading the connection until release() (consumers slower than the network); see InputHolds. */
   holdInput(): () => void {
-    if (this.holds++ === 0) this.flow?.pause();
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      if (--this.holds === 0) this.flow?.resume();
-    };
+    return this.input.hold();
   }
 
   /** Attach the byte writer (a connection); frames sent before are queued and flushed now. */
@@ -209,7 +204,7 @@ export class MsrpSession {
       const spec: RequestSpec = {
         tid: '',
         method: 'SEND',
-        toPath: [this.toPathText],
+        toPath: [this.toPathLine()],
         fromPath: [this.localText],
         headers,
         contentType: st.opts.contentType,
