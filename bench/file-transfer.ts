@@ -1,14 +1,17 @@
 // RFC 5547 file transfer throughput: a file sent between two Parley endpoints in one process on loopback, plain and end-to-end
 // encrypted, direct and through the lab's Kamailio MSRP relay, each beside a raw TCP socket copy of the same file (disk to
-// disk) measured in the same run; peak RSS of the process per run.
-// Usage: npx tsx bench/file-transfer.ts [--size-mib 1024] [--relay-mib 64] [--no-relay] [--chunk-kib 256]
+// disk) measured in the same run; peak RSS and CPU time (whole process, and its main thread) per run.
+// Usage: npx tsx bench/file-transfer.ts [--size-mib 1024] [--relay-mib 64] [--no-relay] [--no-plain] [--chunk-kib 256]
 import net from 'node:net';
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { initCrypto, h256 } from '../main/security/sodium';
+import { cryptoPool } from '../main/security/crypto-pool';
 import { MsrpSession } from '../main/protocol/msrp/index';
 import { MsrpRelayClient, MsrpTransport, RELAY_CHUNK_SIZE } from '../main/net/msrp/index';
 import { FileSender } from '../main/features/transfer/sender';
@@ -29,15 +32,47 @@ const SIZE = arg('--size-mib', 1024) * MiB;
 const RELAY_SIZE = arg('--relay-mib', 64) * MiB;
 const CHUNK = arg('--chunk-kib', 256) * 1024;
 const NO_RELAY = process.argv.includes('--no-relay');
+const NO_PLAIN = process.argv.includes('--no-plain');
 
 interface Result {
   seconds: number;
   peakRss: number;
+  /** CPU seconds of the whole process (all threads) and of its main thread. */
+  cpu: number;
+  mainCpu: number;
+}
+
+/** CPU seconds of the main thread (Linux /proc; 0 elsewhere) — the event loop's own load, workers excluded. */
+function mainThreadCpu(): number {
+  try {
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+function meter(): { stop(): Result } {
+  const rss = rssSampler();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const m0 = mainThreadCpu();
+  return {
+    stop() {
+      const c = process.cpuUsage(c0);
+      return {
+        seconds: (performance.now() - t0) / 1000,
+        peakRss: rss.stop(),
+        cpu: (c.user + c.system) / 1e6,
+        mainCpu: mainThreadCpu() - m0,
+      };
+    },
+  };
 }
 
 async function rawCopy(src: string, dst: string): Promise<Result> {
-  const rss = rssSampler();
-  const t0 = performance.now();
+  const m = meter();
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -52,7 +87,7 @@ async function rawCopy(src: string, dst: string): Promise<Result> {
   await pipeline(createReadStream(src, { highWaterMark: MiB }), c);
   await got;
   server.close();
-  return { seconds: (performance.now() - t0) / 1000, peakRss: rss.stop() };
+  return m.stop();
 }
 
 type Link = {
@@ -68,8 +103,7 @@ async function parley(
   makeLink: (opts: ReturnType<FileReceiver['sessionOptions']>) => Promise<Link>,
 ): Promise<Result> {
   global.gc?.();
-  const rss = rssSampler();
-  const t0 = performance.now();
+  const m = meter();
   const part = PartFile.create(dl, {
     id: `bench${randomBytes(6).toString('hex')}`,
     peer: 'sip:bench@parley.test',
@@ -99,11 +133,11 @@ async function parley(
       : undefined,
   });
   const [sent, got] = await Promise.all([sender.run(link.sender.transport, link.sender.session), receiver.result]);
-  const seconds = (performance.now() - t0) / 1000;
+  const r = m.stop();
   if (sent.status !== 'delivered' || got.sha256 !== f.sha256) throw new Error(`bench transfer failed: ${sent.status}`);
   rmSync(got.path);
   await link.close();
-  return { seconds, peakRss: rss.stop() };
+  return r;
 }
 
 const direct =
@@ -144,13 +178,18 @@ async function relayed(relayUri: string, receiverSession: ReturnType<FileReceive
 }
 
 const fmt = (r: Result, bytes: number) =>
-  `${(bytes / MiB / r.seconds).toFixed(0).padStart(5)} MiB/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${(r.peakRss / MiB).toFixed(0)} MiB`;
+  `${(bytes / MiB / r.seconds).toFixed(0).padStart(5)} MiB/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${(r.peakRss / MiB).toFixed(0).padStart(3)} MiB` +
+  `  cpu ${r.cpu.toFixed(2)} s (main thread ${r.mainCpu.toFixed(2)} s)`;
+/** The figure the goals use: Parley throughput / raw copy throughput, same bytes, same run. */
+const ratio = (p: Result, raw: Result) => `parley/raw ${(raw.seconds / p.seconds).toFixed(2)}`;
 
 async function main(): Promise<void> {
   await initCrypto();
   const tmp = tempDir('parley-bench-');
   const { dir: dl } = tempDir('parley-bench-dl-');
   try {
+    const load = os.loadavg()[0].toFixed(1);
+    console.log(`node ${process.version}, ${os.availableParallelism()} cores, load average ${load}, crypto workers ${cryptoPool().size}`);
     console.log(
       `file transfer bench: ${SIZE / MiB} MiB direct (MSRP chunk ${CHUNK / 1024} KiB), ${RELAY_SIZE / MiB} MiB through the relay (chunk ${RELAY_CHUNK_SIZE} B); one process, loopback, disk to disk`,
     );
@@ -166,11 +205,13 @@ async function main(): Promise<void> {
     const raw = await rawCopy(src, path.join(dl, 'raw.bin'));
     rmSync(path.join(dl, 'raw.bin'));
     console.log(`raw TCP socket copy         ${fmt(raw, SIZE)}`);
-    const p = await parley(plainF, dl, false, direct(CHUNK));
-    console.log(`parley plain, direct        ${fmt(p, SIZE)}   ratio to raw ${(p.seconds / raw.seconds).toFixed(2)}x time`);
+    if (!NO_PLAIN) {
+      const p = await parley(plainF, dl, false, direct(CHUNK));
+      console.log(`parley plain, direct        ${fmt(p, SIZE)}  ${ratio(p, raw)}`);
+    }
     const e = await parley(protF, dl, true, direct(CHUNK));
     console.log(
-      `parley E2E, direct          ${fmt(e, SIZE)}   ratio to raw ${(e.seconds / raw.seconds).toFixed(2)}x time (wire ${((protF.wireSize / SIZE) * 100 - 100).toFixed(3)} % larger)`,
+      `parley E2E, direct          ${fmt(e, SIZE)}  ${ratio(e, raw)} (wire ${((protF.wireSize / SIZE) * 100 - 100).toFixed(3)} % larger)`,
     );
     if (NO_RELAY) return;
     const lab = await startLab();
@@ -183,9 +224,9 @@ async function main(): Promise<void> {
       rmSync(path.join(dl, 'raw2.bin'));
       console.log(`raw TCP socket copy (${RELAY_SIZE / MiB} MiB) ${fmt(rawS, RELAY_SIZE)}`);
       const rp = await parley(sp, dl, false, (o) => relayed(lab.relay.tcp, o));
-      console.log(`parley plain, via relay     ${fmt(rp, RELAY_SIZE)}   ratio to raw ${(rp.seconds / rawS.seconds).toFixed(1)}x time`);
+      console.log(`parley plain, via relay     ${fmt(rp, RELAY_SIZE)}  ${ratio(rp, rawS)} (raw = direct copy)`);
       const re = await parley(se, dl, true, (o) => relayed(lab.relay.tcp, o));
-      console.log(`parley E2E, via relay       ${fmt(re, RELAY_SIZE)}   ratio to raw ${(re.seconds / rawS.seconds).toFixed(1)}x time`);
+      console.log(`parley E2E, via relay       ${fmt(re, RELAY_SIZE)}  ${ratio(re, rawS)} (raw = direct copy)`);
     } finally {
       await lab.stop();
     }

@@ -79,6 +79,7 @@ export const SESSION_ERRORS = group('session', {
 });
 
 export const TRANSFER_ERRORS = group('transfer', {
+  FILE_WRITE_FAILED: ['Writing a received file to disk failed (disk full, permissions, I/O error).', 'The file could not be saved.'],
   FILE_UNCONFIRMED: ['The receiver never confirmed the whole file (no final Success-Report): it may not have arrived.', U.file],
   FILE_NOT_PICKED: [
     'The renderer named a file the user did not pick in main (dialog or drop): main reads only picked files.',

@@ -4,6 +4,7 @@ import { group, USER as U } from './define';
 
 export const SECURITY_ERRORS = group('security', {
   CRYPTO_KDF_FAILED: ['The Argon2id key derivation (in its worker thread) failed.', 'Your passphrase could not be processed.'],
+  CRYPTO_WORKER_FAILED: ['A crypto worker thread failed or exited while sealing or opening file segments.', U.file],
   CRYPTO_NOT_READY: ['Security code ran before initCrypto() loaded libsodium.', U.internal],
 
   E2E_BAD_FORMAT: ['An end-to-end envelope, session frame or key field is malformed.', U.protectedUnreadable],

@@ -103,17 +103,22 @@ async function start(
   return { pair, sender, receiver, sent, received: receiver.result, dl: o.dl, part };
 }
 
-/** Run fn synchronously inside the receiver's data path once `bytes` were written (deterministic mid-transfer events). */
+/** Run fn inside the receiver's data path once `bytes` were written (deterministic mid-transfer events). */
 function atBytes(r: Run, bytes: number, fn: () => void): void {
-  const write = r.part.write.bind(r.part);
   let fired = false;
-  r.part.write = (data) => {
-    write(data);
+  const check = () => {
     if (!fired && r.part.bytes >= bytes) {
       fired = true;
       fn();
     }
   };
+  const write = r.part.write.bind(r.part);
+  r.part.write = (data) => {
+    write(data);
+    check(); // plain files: synchronous writes
+  };
+  const append = r.part.append.bind(r.part);
+  r.part.append = (data) => append(data).then(check); // protected files: writes in the thread pool
 }
 
 async function roundTrip(
@@ -305,5 +310,26 @@ test('issue 12: a file whose name hides its type is flagged from the name it is 
     } finally {
       await r.pair.close();
     }
+  }
+});
+
+test('protected: the sidecar state is rewritten every STATE_EVERY_BYTES, not per segment', async () => {
+  const src = path.join(tmp.dir, 'state-rate.bin');
+  await writeTestFile(src, 12 * MiB, 7);
+  const file = await prepareFile(src, { protected: true });
+  const { dir: dl } = tempDir('parley-dl-', tmp.dir);
+  const r = await start(file, { prot: true, dl });
+  const save = r.part.saveState.bind(r.part);
+  let saves = 0;
+  r.part.saveState = (extra) => {
+    saves++;
+    save(extra);
+  };
+  try {
+    await Promise.all([r.sent, r.received]);
+    // 12 segments: the manifest save, then one per 4 MiB (12 / 4) — never one per segment
+    assert.ok(saves >= 3 && saves <= 5, `${saves} state writes`);
+  } finally {
+    await r.pair.close();
   }
 });

@@ -1,7 +1,14 @@
 // End-to-end file protection for RFC 5547 transfers: segmented secretstream under a per-file key, and the sealed manifest
 // (real name, type, size, SHA-256, file key) carried under the session's streamKey(transferId) (docs/file-transfer.md s.4).
 import { ParleyError } from '../../base/errors';
-import { openSegment, sealSegment, encryptedSegmentSize, STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT } from '../../security/secret-stream';
+import {
+  openSegment,
+  openSegmentAsync,
+  sealSegment,
+  encryptedSegmentSize,
+  STREAM_SEGMENT_SIZE,
+  STREAM_FULL_SEGMENT_CT,
+} from '../../security/secret-stream';
 import { fromB64, toB64, random } from '../../security/sodium';
 
 /** MSRP Content-Type of the sealed manifest message (sent before the file). */
@@ -90,50 +97,98 @@ export function manifestFor(o: {
   return { v: MANIFEST_VERSION, name: o.name, type: o.type, size: o.size, sha256: o.sha256, key: toB64(o.fileKey), modified: o.modified };
 }
 
+/** Segments being opened at once by a receiver (crypto-pool workers); beyond this the MSRP connection stops reading. */
+export const OPEN_AHEAD_SEGMENTS = 4;
+
 /**
- * Incremental segment opener for the receiver: copies incoming ciphertext into one segment-sized buffer and opens each
- * segment as soon as its (known) length is in. Throws E2E_TAMPERED on the first segment that does not authenticate.
+ * Incremental segment opener for the receiver: collects incoming ciphertext into one fresh buffer per segment and hands
+ * each complete segment (its length is known) to the crypto pool, several at a time; onPlain gets each verified segment's
+ * plaintext in order. The first segment that does not authenticate (E2E_TAMPERED) goes to onFail (once), fails settled()
+ * and stops delivery.
  */
 export class SegmentOpener {
-  private readonly buf = Buffer.allocUnsafe(STREAM_FULL_SEGMENT_CT);
+  private buf: Buffer | undefined;
   private fill = 0;
   private index: number;
   private readonly count: number;
+  private chain: Promise<void> = Promise.resolve();
+  private opening = 0;
+  private failure: unknown;
+  private readonly spare: ArrayBuffer[] = []; // full-segment buffers back from the pool, reused (flat memory, no GC churn)
 
   constructor(
     private readonly fileKey: Uint8Array,
     private readonly plainSize: number,
-    startSegment = 0,
+    startSegment: number,
+    private readonly onPlain: (plain: Uint8Array, segment: number) => void | Promise<void>,
+    private readonly onFail: (error: unknown) => void,
   ) {
     this.index = startSegment;
     this.count = segmentCount(plainSize);
   }
 
+  /** Index of the next segment to collect. */
   get nextSegment(): number {
     return this.index;
   }
+  /** Every segment was collected (the last one may still be opening: await settled()). */
   get done(): boolean {
     return this.index >= this.count;
   }
+  /** Segments handed to the pool whose plaintext was not consumed yet (onPlain's promise not settled). */
+  get inFlight(): number {
+    return this.opening;
+  }
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
 
-  /** Feed ciphertext; onPlain gets each verified segment's plaintext, in order. */
-  push(data: Uint8Array, onPlain: (plain: Uint8Array, segment: number) => void): void {
+  /** Feed ciphertext in order. Throws E2E_TAMPERED for data after the final segment. */
+  push(data: Uint8Array): void {
     let off = 0;
     while (off < data.length) {
       if (this.done) throw new ParleyError('E2E_TAMPERED', 'data after the final segment');
       const want = segmentCipherSize(this.plainSize, this.index);
+      if (!this.buf) {
+        const reuse = want === STREAM_FULL_SEGMENT_CT ? this.spare.pop() : undefined;
+        this.buf = reuse ? Buffer.from(reuse, 0, want) : Buffer.allocUnsafe(want);
+      }
       const n = Math.min(want - this.fill, data.length - off);
       this.buf.set(data.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;
-      if (this.fill === want) {
-        const last = this.index === this.count - 1;
-        const seg = openSegment(this.fileKey, this.index, this.buf.subarray(0, want));
-        if (seg.final !== last)
-          throw new ParleyError('E2E_TAMPERED', last ? 'final segment not marked final' : 'early final segment', { segment: this.index });
-        this.fill = 0;
-        onPlain(seg.plaintext, this.index++);
-      }
+      if (this.fill === want) this.submit(this.buf, this.index++);
     }
+  }
+
+  /** Resolves when every submitted segment was delivered; rejects with the first failure. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  private submit(segment: Buffer, index: number): void {
+    this.buf = undefined;
+    this.fill = 0;
+    this.opening++;
+    const last = index === this.count - 1;
+    const opened = openSegmentAsync(this.fileKey, index, segment); // the buffer may move to a worker
+    opened.catch(() => {}); // reported through the chain, in order
+    this.chain = this.chain.then(async () => {
+      try {
+        const seg = await opened;
+        if (seg.final !== last)
+          throw new ParleyError('E2E_TAMPERED', last ? 'final segment not marked final' : 'early final segment', { segment: index });
+        await this.onPlain(seg.plaintext, index); // once consumed (written), the memory takes a later segment
+        const mem = seg.plaintext.buffer;
+        if (mem instanceof ArrayBuffer && mem.byteLength === STREAM_FULL_SEGMENT_CT && this.spare.length < 2) this.spare.push(mem);
+      } finally {
+        this.opening--;
+      }
+    });
+    this.chain.catch((e: unknown) => {
+      if (this.failure !== undefined) return;
+      this.failure = e;
+      this.onFail(e);
+    });
   }
 }

@@ -13,6 +13,7 @@ import {
   writeFileSync,
   writeSync,
   fsyncSync,
+  write as writeAsync,
 } from 'node:fs';
 import path from 'node:path';
 import { ParleyError } from '../../base/errors';
@@ -47,7 +48,12 @@ export class PartFile {
   readonly statePath: string;
   private fd: number | undefined;
   private hash: Hash = createHash('sha256');
+  /** Plaintext bytes written to the file (appends count once their write completed). */
   bytes = 0;
+  private end = 0; // bytes hashed and written or queued
+  private pending = 0; // appends in flight
+  private tail: Promise<void> = Promise.resolve();
+  private closing = false;
 
   private constructor(
     readonly dir: string,
@@ -88,17 +94,50 @@ export class PartFile {
       p.hash.update(block.subarray(0, n));
       off += n;
     }
-    p.bytes = st.bytes;
+    p.bytes = p.end = st.bytes;
     return p;
   }
 
-  /** Append verified plaintext. */
+  /** Append verified plaintext (synchronous positioned write on the calling thread). */
   write(data: Uint8Array): void {
-    if (this.fd === undefined) throw new ParleyError('FILE_CLOSED', 'partial file closed');
+    if (this.fd === undefined || this.closing) throw new ParleyError('FILE_CLOSED', 'partial file closed');
+    if (this.pending) throw new ParleyError('FILE_BAD_STATE', 'write() while appends are in flight');
     let done = 0;
     while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, this.bytes + done);
     this.hash.update(data);
     this.bytes += data.length;
+    this.end = this.bytes;
+  }
+
+  /**
+   * Append verified plaintext with the write in libuv's thread pool (the event loop only hashes). Appends are written in
+   * call order; `bytes` grows when each completes; `data` must stay untouched until the promise settles.
+   */
+  append(data: Uint8Array): Promise<void> {
+    if (this.fd === undefined || this.closing) return Promise.reject(new ParleyError('FILE_CLOSED', 'partial file closed'));
+    const fd = this.fd;
+    const pos = this.end;
+    this.end += data.length;
+    this.hash.update(data);
+    this.pending++;
+    const done = this.tail
+      .then(() => writeAt(fd, data, pos))
+      .then(
+        () => {
+          this.bytes += data.length;
+        },
+        (e: unknown) => {
+          throw new ParleyError('FILE_WRITE_FAILED', `cannot write ${this.partPath}: ${String(e)}`, undefined, { cause: e });
+        },
+      )
+      .finally(() => this.pending--);
+    this.tail = done.catch(() => {});
+    return done;
+  }
+
+  /** Appends in flight (close() then waits for them before it closes the file). */
+  get writing(): boolean {
+    return this.pending > 0;
   }
 
   /** Persist progress (write-then-rename); call at segment boundaries / every few MB. */
@@ -114,6 +153,7 @@ export class PartFile {
    * sanitized name in the folder. Returns the final path.
    */
   finalize(expectedSha256Hex: string | undefined, name: string): { path: string; sha256: string; verified: boolean } {
+    if (this.pending) throw new ParleyError('FILE_BAD_STATE', 'finalize() while appends are in flight');
     const digest = this.hash.digest();
     const hex = digest.toString('hex');
     if (expectedSha256Hex !== undefined) {
@@ -137,8 +177,17 @@ export class PartFile {
     return { path: final, sha256: hex, verified: expectedSha256Hex !== undefined };
   }
 
-  /** Keep for a later resume (state saved) or remove both files. */
-  close(keep: boolean): void {
+  /** Keep for a later resume (state saved) or remove both files; waits for appends in flight (never closes under them). */
+  close(keep: boolean): Promise<void> {
+    this.closing = true;
+    if (!this.pending) {
+      this.closeNow(keep);
+      return Promise.resolve();
+    }
+    return this.tail.then(() => this.closeNow(keep));
+  }
+
+  private closeNow(keep: boolean): void {
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
@@ -148,6 +197,7 @@ export class PartFile {
   }
 
   discard(): void {
+    if (this.pending) throw new ParleyError('FILE_BAD_STATE', 'discard() while appends are in flight');
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
@@ -155,4 +205,16 @@ export class PartFile {
     rmSync(this.partPath, { force: true });
     rmSync(this.statePath, { force: true });
   }
+}
+
+function writeAt(fd: number, data: Uint8Array, pos: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number) =>
+      writeAsync(fd, data, done, data.length - done, pos + done, (err, n) => {
+        if (err) reject(err);
+        else if (done + n < data.length) step(done + n);
+        else resolve();
+      });
+    step(0);
+  });
 }

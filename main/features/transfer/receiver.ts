@@ -15,6 +15,7 @@ import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT } from '../../security/secr
 import {
   MANIFEST_CONTENT_TYPE,
   PROTECTED_FILE_CONTENT_TYPE,
+  OPEN_AHEAD_SEGMENTS,
   SegmentOpener,
   cipherSize,
   openManifest,
@@ -27,7 +28,7 @@ import { onSessionEvent } from './session-events';
 
 /** The receiver sends a partial Success-Report after at least this many new bytes (sender progress granularity). */
 export const REPORT_EVERY_BYTES = 2 * 1024 * 1024;
-/** Sidecar state is rewritten after at least this many new bytes (plain files; protected files: every segment). */
+/** Sidecar state is rewritten after at least this many new bytes (a crash loses at most this much; stops save it exactly). */
 export const STATE_EVERY_BYTES = 4 * 1024 * 1024;
 
 export interface ReceiverOptions {
@@ -77,6 +78,8 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
   private lastState = 0;
   private meter: ProgressMeter | undefined;
   private finished = false;
+  private release: (() => void) | undefined; // holds the MSRP connection's input while segments are opening
+  private settle: { resolve(): void; reject(e: ParleyError): void } | undefined;
   /** Resolves with the saved file; rejects with the reason there is none. */
   readonly result: Promise<ReceivedFile>;
 
@@ -130,10 +133,14 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
         false,
       );
     }
+    // the session sends the final Success-Report only once the file is verified and saved (RFC 4975 s.7.1.2 semantics)
+    const settled = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    settled.catch(() => {});
     return {
       write: (offset, data) => this.onData(offset, data),
       end: (total) => this.onEnd(total),
       abort: (reason) => this.onAbort(reason),
+      settled,
     };
   }
 
@@ -147,7 +154,13 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
       if (st.sha256 && st.sha256 !== m.sha256)
         throw new ParleyError('FILE_CHANGED', 'the sender offers a different file than the partial one');
       this.manifest = m;
-      this.opener = new SegmentOpener(m.fileKey, m.size, this.o.wireStart / STREAM_FULL_SEGMENT_CT);
+      this.opener = new SegmentOpener(
+        m.fileKey,
+        m.size,
+        this.o.wireStart / STREAM_FULL_SEGMENT_CT,
+        (plain) => this.onPlain(plain),
+        (e) => this.fail(asTamper(e), false),
+      );
       this.meter = new ProgressMeter(m.size);
       this.o.part.saveState({ name: m.name, type: m.type, plainSize: m.size, sha256: m.sha256 });
       const { key: _k, fileKey: _f, ...pub } = m;
@@ -166,10 +179,9 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
     try {
       if (this.o.protected) {
         if (!this.opener) throw new ParleyError('E2E_TAMPERED', 'file data before the sealed manifest');
-        this.opener.push(piece, (plain) => {
-          this.o.part.write(plain);
-          this.o.part.saveState();
-        });
+        this.opener.push(piece);
+        // bounded memory: stop reading the connection while the pool is behind
+        if (this.opener.inFlight >= OPEN_AHEAD_SEGMENTS && !this.release) this.release = this.session?.holdInput();
       } else {
         this.o.part.write(piece);
         if (this.o.part.bytes - this.lastState >= STATE_EVERY_BYTES) {
@@ -181,9 +193,32 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
       return this.fail(asTamper(e), false);
     }
     this.wireReceived += piece.length;
+    if (!this.o.protected) this.progress();
+    if (this.wireReceived - this.lastReport >= REPORT_EVERY_BYTES) this.sendPartialReport();
+  }
+
+  /** A verified segment's plaintext, in order: hashed here, written in the thread pool (the event loop stays free). */
+  private async onPlain(plain: Uint8Array): Promise<void> {
+    if (this.finished) return;
+    await this.o.part.append(plain);
+    if (this.finished) return;
+    if (this.o.part.bytes - this.lastState >= STATE_EVERY_BYTES) {
+      this.lastState = this.o.part.bytes; // segment-aligned: whole segments only
+      this.o.part.saveState();
+    }
+    if (this.release && this.opener!.inFlight <= OPEN_AHEAD_SEGMENTS) this.resumeInput(); // this one still counts
+    this.progress();
+  }
+
+  private progress(): void {
     const p = this.meter?.update(this.o.part.bytes);
     if (p) this.emit('progress', p);
-    if (this.wireReceived - this.lastReport >= REPORT_EVERY_BYTES) this.sendPartialReport();
+  }
+
+  private resumeInput(): void {
+    const r = this.release;
+    this.release = undefined;
+    r?.();
   }
 
   /** RFC 4975 s.7.1.2: a REPORT covering what arrived so far, so the sender can show progress. */
@@ -200,14 +235,23 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
 
   private onEnd(_total: number): void {
     if (this.finished) return;
+    if (!this.o.protected) return this.complete();
+    if (!this.opener?.done || !this.manifest)
+      return this.fail(asTamper(new ParleyError('E2E_TAMPERED', 'stream ended before its final segment')), false);
+    this.opener.settled().then(
+      () => this.complete(),
+      () => {}, // fail() already ran
+    );
+  }
+
+  private complete(): void {
+    if (this.finished) return;
     try {
       let name: string;
       let type: string;
       let sha: string | undefined;
-      if (this.o.protected) {
-        if (!this.opener?.done || !this.manifest) throw new ParleyError('E2E_TAMPERED', 'stream ended before its final segment');
-        ({ name, type, sha256: sha } = this.manifest);
-      } else {
+      if (this.manifest) ({ name, type, sha256: sha } = this.manifest);
+      else {
         if (this.o.part.bytes !== this.o.wireSize)
           throw new ParleyError('FILE_SIZE_MISMATCH', `got ${this.o.part.bytes} of ${this.o.wireSize} bytes`);
         name = this.o.name ?? 'file';
@@ -216,8 +260,10 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
       }
       const saved = this.o.part.finalize(sha, name);
       this.finished = true;
+      this.resumeInput();
       const p = this.meter?.update(this.o.part.bytes);
       if (p) this.emit('progress', p);
+      this.settle?.resolve();
       this.emit('done', {
         path: saved.path,
         name,
@@ -249,14 +295,21 @@ export class FileReceiver extends EventEmitter<ReceiverEvents> {
   private fail(error: ParleyError, keepPartial: boolean): void {
     if (this.finished) return;
     this.finished = true;
+    this.resumeInput();
+    this.settle?.reject(error);
+    const writing = this.o.part.writing;
+    let closed: Promise<void> = Promise.resolve();
     try {
-      this.o.part.close(keepPartial && error.code !== 'FILE_HASH_MISMATCH');
+      closed = this.o.part.close(keepPartial && error.code !== 'FILE_HASH_MISMATCH').catch(() => {});
     } catch {
       /* best effort */
     }
     // stop the session before it confirms the message with a Success-Report
     if (!keepPartial || isParleyError(error, 'FILE_TAMPERED') || isParleyError(error, 'FILE_HASH_MISMATCH')) this.session?.close(error);
-    this.emit('failed', { error, keptPartial: keepPartial });
+    const emit = () => this.emit('failed', { error, keptPartial: keepPartial });
+    if (writing)
+      void closed.then(emit); // the .part is settled (saved or removed) before anyone hears of the failure
+    else emit();
   }
 }
 

@@ -5,7 +5,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { ParleyError, isParleyError } from '../../base/errors';
 import type { MsrpSession, OutgoingMessage } from '../../protocol/msrp/index';
 import type { MsrpTransport } from '../../net/msrp/index';
-import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegment } from '../../security/secret-stream';
+import { STREAM_SEGMENT_SIZE, STREAM_FULL_SEGMENT_CT, sealSegmentAsync, segmentBuffer } from '../../security/secret-stream';
 import {
   MANIFEST_CONTENT_TYPE,
   PROTECTED_FILE_CONTENT_TYPE,
@@ -19,6 +19,8 @@ import { onSessionEvent } from './session-events';
 
 /** Plain files are read this much at a time (fresh buffers: the socket keeps references until written). */
 export const READ_BLOCK_BYTES = 1024 * 1024;
+/** Protected files: segments read and sealed ahead of the socket (crypto-pool workers), a few MiB at most. */
+export const SEAL_AHEAD_SEGMENTS = 4;
 /**
  * After the last chunk was acknowledged, how long to wait for the final Success-Report. Without it the transfer fails
  * (FILE_UNCONFIRMED): the 200s may come from a relay hop by hop (RFC 4976) that lost the data afterwards.
@@ -127,12 +129,23 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
       const ct = o.protected ? PROTECTED_FILE_CONTENT_TYPE : (o.contentType ?? 'application/octet-stream');
       this.msg = session.startMessage({ contentType: ct, successReport: true }, this.wireSize - o.wireStart);
       if (this.stopError) this.msg.abort();
+      const spare: ArrayBuffer[] = []; // sealed segments' memory, back from the socket
       const source = o.protected
-        ? sealedBlocks(fh, o.size, o.protected.fileKey, o.wireStart / STREAM_FULL_SEGMENT_CT)
+        ? sealedBlocks(fh, o.size, o.protected.fileKey, o.wireStart / STREAM_FULL_SEGMENT_CT, spare)
         : plainBlocks(fh, o.size, plainStart);
+      const written: { end: number; mem: ArrayBuffer }[] = [];
+      let sentBytes = 0;
       for await (const block of source) {
         if (this.stopError || outcome || this.msg.failed) break;
         if (!this.msg.write(block)) break;
+        sentBytes += block.length;
+        if (o.protected && block.buffer instanceof ArrayBuffer) {
+          // a segment's memory is reused once all of it was cut into chunks and those left user space
+          written.push({ end: sentBytes, mem: block.buffer });
+          const free: ArrayBuffer[] = [];
+          while (written.length && written[0].end <= this.msg.bytesChunked) free.push(written.shift()!.mem);
+          if (free.length) void transport.flushed(session).then(() => spare.push(...free.slice(0, SEAL_AHEAD_SEGMENTS - spare.length)));
+        }
         await transport.drained(session);
       }
       if (!this.stopError && !outcome && !this.msg.failed) this.msg.end();
@@ -150,27 +163,49 @@ export class FileSender extends EventEmitter<{ progress: [TransferProgress] }> {
   }
 }
 
-async function readFull(fh: FileHandle, len: number, pos: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(len);
+async function readFull(fh: FileHandle, len: number, pos: number, into: Buffer = Buffer.allocUnsafe(len)): Promise<Buffer> {
   let got = 0;
   while (got < len) {
-    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    const { bytesRead } = await fh.read(into, got, len - got, pos + got);
     if (bytesRead === 0) throw new ParleyError('FILE_CHANGED', 'the file got shorter while sending');
     got += bytesRead;
   }
-  return buf;
+  return into;
 }
 
 async function* plainBlocks(fh: FileHandle, size: number, start: number): AsyncGenerator<Buffer> {
   for (let pos = start; pos < size; pos += READ_BLOCK_BYTES) yield await readFull(fh, Math.min(READ_BLOCK_BYTES, size - pos), pos);
 }
 
-async function* sealedBlocks(fh: FileHandle, size: number, fileKey: Uint8Array, startSegment: number): AsyncGenerator<Buffer> {
+/** Sealed segments in order, SEAL_AHEAD_SEGMENTS read and sealed concurrently (disk, workers and socket overlap). */
+async function* sealedBlocks(
+  fh: FileHandle,
+  size: number,
+  fileKey: Uint8Array,
+  startSegment: number,
+  spare: ArrayBuffer[],
+): AsyncGenerator<Buffer> {
   const n = segmentCount(size);
-  for (let i = startSegment; i < n; i++) {
+  const ahead: Promise<Uint8Array>[] = [];
+  let next = startSegment;
+  const seal = async (i: number): Promise<Uint8Array> => {
     const pos = i * STREAM_SEGMENT_SIZE;
-    const plain = await readFull(fh, Math.min(STREAM_SEGMENT_SIZE, size - pos), pos);
-    const ct = sealSegment(fileKey, i, plain, i === n - 1);
+    const len = Math.min(STREAM_SEGMENT_SIZE, size - pos);
+    const { buf, plain } = segmentBuffer(len, spare.pop()); // sealed in place, in recycled memory when there is some
+    await readFull(fh, len, pos, plain);
+    return sealSegmentAsync(fileKey, i, buf, i === n - 1);
+  };
+  const fill = () => {
+    while (ahead.length < SEAL_AHEAD_SEGMENTS && next < n) {
+      const p = seal(next++);
+      p.catch(() => {}); // awaited in order below; dropped when the transfer stops early
+      ahead.push(p);
+    }
+  };
+  fill();
+  while (ahead.length) {
+    const ct = await ahead.shift()!;
+    fill();
     yield Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength);
   }
 }

@@ -188,4 +188,23 @@ describe('MSRP transport (loopback)', () => {
     ta.detach(pairs[2].a);
     assert.equal(ta.connectionCount, 0);
   });
+  it('holdInput stops reading the connection (the sender backs up) until released', async () => {
+    let got = 0;
+    const { ta, a, b } = await connectPair(false, {
+      createSink: () => ({ write: (_o: number, d: Buffer) => void (got += d.length), end() {}, abort() {} }),
+    });
+    const release = b.holdInput();
+    const body = pattern(32 * 1024 * 1024);
+    const sending = ta.sendStream(a, pieces(body, 1024 * 1024), { contentType: 'application/octet-stream' }, body.length);
+    let sent = false;
+    void sending.then(() => (sent = true));
+    const arrived = waitFor(b, 'message');
+    await new Promise((r) => setTimeout(r, 300)); // observation window for a negative assertion (nothing may arrive)
+    assert.ok(got < 8 * 1024 * 1024, `received ${got} bytes while held`);
+    assert.equal(sent, false, 'the sender is held back by TCP flow control');
+    release();
+    await sending;
+    await arrived;
+    assert.equal(got, body.length);
+  });
 });

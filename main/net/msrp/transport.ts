@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { ParleyError } from '../../base/errors';
 import { MsrpDemux } from '../../protocol/msrp/demux';
 import type { ParserLimits } from '../../protocol/msrp/parser';
-import type { MsrpSession, OutgoingOptions } from '../../protocol/msrp/session';
+import type { InputFlow, MsrpSession, OutgoingOptions } from '../../protocol/msrp/session';
 import type { ConnectionRole } from '../../protocol/msrp/setup';
 import { fingerprintMatches, generateSelfSignedCert, type CertPair } from './tls-cert';
 import type { TransactionResult } from '../../protocol/msrp/transactions';
@@ -13,6 +13,7 @@ import { makeLocalUri, type MsrpUri } from '../../protocol/msrp/uri';
 
 /** How long a passive session waits for its peer's first request, and an active connect for TCP/TLS setup. */
 export const CONNECT_TIMEOUT_MS = 30_000;
+const EMPTY = Buffer.alloc(0);
 /** Streamed sends pause while more than this many bytes sit unsent in the socket buffer (flat memory, few wake-ups). */
 export const WRITE_BUFFER_HIGH_WATER = 1024 * 1024;
 
@@ -39,6 +40,16 @@ class Connection {
   readonly demux: MsrpDemux;
   closed = false;
   readonly pinnedBy = new Set<MsrpSession>();
+  private holds = 0;
+  /** Reading stops while any session holds the input (MsrpSession.holdInput). */
+  readonly flow: InputFlow = {
+    pause: () => {
+      if (this.holds++ === 0) this.socket.pause();
+    },
+    resume: () => {
+      if (--this.holds === 0 && !this.closed) this.socket.resume();
+    },
+  };
   constructor(
     readonly socket: net.Socket,
     readonly key: string | undefined,
@@ -62,6 +73,11 @@ class Connection {
     this.socket.cork();
     for (const p of parts) if (p.length) this.socket.write(p);
     this.socket.uncork();
+  }
+  /** Everything written so far has left user space (the kernel or TLS has it): its buffers may be reused. */
+  flushed(): Promise<void> {
+    if (this.closed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.socket.write(EMPTY, () => resolve()));
   }
   get needsDrain(): boolean {
     return this.socket.writableLength > WRITE_BUFFER_HIGH_WATER;
@@ -189,6 +205,7 @@ export class MsrpTransport {
     this.expected.delete(sid);
     clearTimeout(e.timer);
     this.sessionConn.set(e.session, conn);
+    e.session.setInputFlow(conn.flow);
     this.passiveBound.set(sid, { session: e.session, fingerprint: e.fingerprint });
     e.resolve();
     return { session: e.session, primary: true };
@@ -215,6 +232,7 @@ export class MsrpTransport {
     const conn = await this.connectionTo(session.toPath[0], o.remoteFingerprint);
     conn.demux.add(session);
     this.sessionConn.set(session, conn);
+    session.setInputFlow(conn.flow);
     if (o.role === 'active' && (o.bind ?? true)) {
       const r = await new Promise<TransactionResult>((resolve) => session.sendBindRequest(resolve));
       if (r.status !== 200)
@@ -235,6 +253,7 @@ export class MsrpTransport {
     const c = this.sessionConn.get(session);
     this.sessionConn.delete(session);
     if (!c) return;
+    session.setInputFlow(undefined);
     c.demux.remove(session);
     session.close();
     c.pinnedBy.delete(session);
@@ -263,6 +282,11 @@ export class MsrpTransport {
   /** Wait until the session's connection has flushed its write buffer. */
   async drained(session: MsrpSession): Promise<void> {
     await this.sessionConn.get(session)?.drained();
+  }
+
+  /** Resolves once every byte written so far on the session's connection left user space (so its buffers can be reused). */
+  async flushed(session: MsrpSession): Promise<void> {
+    await this.sessionConn.get(session)?.flushed();
   }
 
   private async connectionTo(hop: MsrpUri, fingerprint?: string): Promise<Connection> {

@@ -82,9 +82,18 @@ export class MsrpDemux {
     this.secondary.clear();
   }
 
+  private lastToPath: string | undefined;
+  private lastSid: string | undefined;
+
   private route(head: MsrpFrameHead): MsrpSession | undefined {
-    const first = (getHeader(head.headers, 'To-Path') ?? '').trim().split(/\s+/)[0];
-    const sid = tryParseMsrpUri(first)?.sessionId;
+    const toPath = getHeader(head.headers, 'To-Path') ?? '';
+    const first = toPath.trim().split(/\s+/)[0];
+    if (toPath !== this.lastToPath) {
+      // every chunk of a transfer names the same To-Path: parse it once
+      this.lastToPath = toPath;
+      this.lastSid = tryParseMsrpUri(first)?.sessionId;
+    }
+    const sid = this.lastSid;
     let s = sid === undefined ? undefined : this.sessions.get(sid);
     if (!s && sid !== undefined && head.kind === 'request') {
       const adopted = this.opts.onUnknownSession?.(sid, head);

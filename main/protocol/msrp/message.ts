@@ -63,8 +63,9 @@ export function newMessageId(): string {
 }
 
 export function getHeader(headers: readonly Header[], name: string): string | undefined {
+  for (const [k, v] of headers) if (k === name) return v; // headers almost always come in their canonical case
   const n = name.toLowerCase();
-  for (const [k, v] of headers) if (k.toLowerCase() === n) return v;
+  for (const [k, v] of headers) if (k.length === n.length && k.toLowerCase() === n) return v;
   return undefined;
 }
 

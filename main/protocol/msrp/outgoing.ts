@@ -13,6 +13,10 @@ export class OutgoingMessage {
   get failed(): boolean {
     return this.st.failed;
   }
+  /** Bytes already cut into chunks and written (the chunker holds the rest, possibly as views of the caller's buffers). */
+  get bytesChunked(): number {
+    return this.st.chunker.bytesChunked;
+  }
   write(data: Uint8Array): boolean {
     if (this.st.failed) return false;
     this.send(this.st, this.st.chunker.write(data));

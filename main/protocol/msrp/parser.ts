@@ -1,6 +1,7 @@
 // Incremental MSRP framing parser, bytes in / events out (RFC 4975 s.5.1 framing, s.9 syntax, s.7.1 end-line).
 import { ParleyError, type ErrorCode } from '../../base/errors';
 import type { ContinuationFlag, Header, MsrpFrame, MsrpFrameHead } from './message';
+import { endLinePrefix, findEndLine } from './end-line';
 
 export interface ParserLimits {
   /** Start line + header lines + the blank line, per frame. */
@@ -177,7 +178,7 @@ export class MsrpParser {
 
   private beginBody(head: MsrpFrameHead): void {
     this.state = 'body';
-    this.pattern = Buffer.from(`\r\n-------${head.tid}`, 'latin1');
+    this.pattern = endLinePrefix(head.tid);
     this.bodyLimit =
       head.method === 'SEND' ? this.limits.maxBodyBytes : Math.min(this.limits.maxBodyBytes, this.limits.maxNonSendBodyBytes);
     this.bodyLen = 0;
@@ -201,14 +202,14 @@ export class MsrpParser {
   private scan(b: Buffer, from: number, limit: number): { kind: 'found' | 'partial'; pos: number; flag?: ContinuationFlag } | undefined {
     const pat = this.pattern;
     const k = pat.length + 3;
-    let p = b.indexOf(pat, from);
+    let p = findEndLine(b, pat, from, limit);
     while (p >= 0 && p < limit) {
       if (p + k > b.length) return { kind: 'partial', pos: p };
       const f = b[p + pat.length];
       if ((f === 0x24 || f === 0x2b || f === 0x23) && b[p + pat.length + 1] === CR && b[p + pat.length + 2] === LF) {
         return { kind: 'found', pos: p, flag: String.fromCharCode(f) as ContinuationFlag };
       }
-      p = b.indexOf(pat, p + 1);
+      p = findEndLine(b, pat, p + 1, limit);
     }
     return undefined;
   }

@@ -9,6 +9,8 @@ export interface MessageSink {
   /** All bytes 0..totalBytes-1 were written. */
   end(totalBytes: number): void;
   abort(reason: ParleyError): void;
+  /** A sink that finishes after end() (e.g. decrypting and checking a file): the session sends the Success-Report once this resolves. */
+  readonly settled?: Promise<void>;
 }
 
 export interface IncomingMessageInfo {

@@ -26,7 +26,8 @@ export interface ReceiveContext {
   refuse(code: ErrorCode, message: string): void;
   emit(e: SessionEvent): void;
   /** Sends the Success-Report of a complete message. */
-  successReport(messageId: string, totalBytes: number): void;
+  /** `settled`: the sink's promise when it is still at work (the report waits for it; a failed sink sends none). */
+  successReport(messageId: string, totalBytes: number, settled?: Promise<unknown>): void;
 }
 
 export function receiveSend(head: MsrpFrameHead, ctx: ReceiveContext): IncomingFrame {
@@ -93,7 +94,7 @@ export function receiveSend(head: MsrpFrameHead, ctx: ReceiveContext): IncomingF
             sink: o.sink,
             headers: head.headers,
           });
-          if (successReport) ctx.successReport(messageId, o.totalBytes);
+          if (successReport) ctx.successReport(messageId, o.totalBytes, o.sink.settled);
       }
     },
   };

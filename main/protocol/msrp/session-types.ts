@@ -74,6 +74,35 @@ export interface OutState {
 }
 
 /** Paths repeat on every chunk of a session: remember the last parse of each header value. */
+/** Pauses and resumes reading of the connection a session receives on. */
+export interface InputFlow {
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * Nested holds on a session's input: the connection stops reading while any hold is open (bounded memory for consumers
+ * slower than the network, e.g. decryption). The connection is shared, so other sessions on it wait too.
+ */
+export class InputHolds {
+  private flow: InputFlow | undefined;
+  private holds = 0;
+  setFlow(f: InputFlow | undefined): void {
+    if (this.holds > 0) this.flow?.resume();
+    this.flow = f;
+    if (this.holds > 0) this.flow?.pause();
+  }
+  hold(): () => void {
+    if (this.holds++ === 0) this.flow?.pause();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.holds === 0) this.flow?.resume();
+    };
+  }
+}
+
 export class PathCache {
   private key = '';
   private value: MsrpUri[] = [];

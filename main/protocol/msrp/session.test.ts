@@ -9,6 +9,7 @@ import { serializeRequest } from './serializer';
 import { chunkBody } from './chunker';
 import { formatByteRange } from './message';
 import { ParleyError } from '../../base/errors';
+import { parseMsrpUri } from './uri';
 
 const A = 'msrp://127.0.0.1:7001/aliceSess1;tcp';
 const B = 'msrp://127.0.0.1:7002/bobSess22;tcp';
@@ -323,4 +324,58 @@ test("close emits 'closed' once, after the pending transactions failed, with the
   const { b, ev: ev2 } = pair();
   b.close();
   assert.ok(ev2.b.length === 1 && ev2.b[0].type === 'closed' && ev2.b[0].reason.code === 'MSRP_SESSION_CLOSED');
+});
+
+test('Success-Report waits for a sink that settles later, and is never sent when it fails', async () => {
+  for (const outcome of ['resolve', 'reject'] as const) {
+    let settle!: { resolve(): void; reject(e: Error): void };
+    const settled = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    settled.catch(() => {});
+    const sink = { write() {}, end() {}, abort() {}, settled };
+    const { a, ev } = pair({}, { createSink: () => sink });
+    a.send({ contentType: 'text/plain', body: Buffer.from('file'), successReport: true });
+    assert.deepEqual(types(ev.a), ['sent'], 'chunk answered 200 at once');
+    assert.ok(ev.b.some((e) => e.type === 'message'));
+    await new Promise<void>((r) => setImmediate(r));
+    assert.ok(!ev.a.some((e) => e.type === 'delivered'), 'no report before the sink settled');
+    if (outcome === 'resolve') settle.resolve();
+    else settle.reject(new Error('hash mismatch'));
+    await new Promise<void>((r) => setImmediate(r));
+    assert.equal(
+      ev.a.some((e) => e.type === 'delivered'),
+      outcome === 'resolve',
+    );
+  }
+});
+
+test('holdInput pauses the connection once for nested holds, resumes after the last release, survives a flow swap', () => {
+  const { a } = pair();
+  const calls: string[] = [];
+  const flow = (name: string) => ({ pause: () => calls.push(`${name} pause`), resume: () => calls.push(`${name} resume`) });
+  a.setInputFlow(flow('c1'));
+  const r1 = a.holdInput();
+  const r2 = a.holdInput();
+  r1();
+  r1(); // idempotent
+  assert.deepEqual(calls, ['c1 pause']);
+  a.setInputFlow(flow('c2')); // moved to another connection while held
+  r2();
+  assert.deepEqual(calls, ['c1 pause', 'c1 resume', 'c2 pause', 'c2 resume']);
+  const r3 = a.holdInput();
+  a.setInputFlow(undefined);
+  r3();
+  assert.deepEqual(calls.slice(4), ['c2 pause', 'c2 resume']);
+});
+
+test('a To-Path changed in place (the focus re-targets sessions) is used by the next chunk', () => {
+  const { a, wire } = pair();
+  a.send({ contentType: 'text/plain', body: Buffer.from('one') });
+  const relay = 'msrp://127.0.0.1:7009/relaySess1;tcp';
+  a.toPath.splice(0, a.toPath.length, parseMsrpUri(relay), parseMsrpUri(B));
+  a.send({ contentType: 'text/plain', body: Buffer.from('two') });
+  const sends = frames(wire.ab).filter((f) => f.method === 'SEND');
+  assert.deepEqual(
+    sends.map((f) => getHeader(f.headers, 'To-Path')),
+    [B, `${relay} ${B}`],
+  );
 });

@@ -9,12 +9,22 @@ import { Reassembler } from './reassembly';
 import { buildSuccessReport, expectsResponse, ReportProgress } from './reports';
 import { TransactionTable, TRANSACTION_TIMEOUT_MS, type TransactionResult } from './transactions';
 import { systemClock } from '../../base/clock';
-import { formatMsrpUri, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
-import { PathCache, type MsrpSessionOptions, type OutgoingOptions, type OutState, type SessionEvent, type Writer } from './session-types';
+import { formatMsrpUri, formatPath, msrpUriEquals, parseMsrpUri, type MsrpUri } from './uri';
+import {
+  InputHolds,
+  PathCache,
+  type InputFlow,
+  type MsrpSessionOptions,
+  type OutgoingOptions,
+  type OutState,
+  type SessionEvent,
+  type Writer,
+} from './session-types';
 import { IGNORE, receiveSend, type IncomingFrame } from './session-receive';
 import { OutgoingMessage } from './outgoing';
 
-export type { MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
+export type { InputFlow, MsrpSessionOptions, OutgoingOptions, SessionEvent } from './session-types';
+
 export { OutgoingMessage } from './outgoing';
 
 /** Outgoing messages tracked for responses/reports per session (oldest forgotten first). */
@@ -36,6 +46,13 @@ export class MsrpSession {
   private readonly toCache = new PathCache();
   private readonly fromCache = new PathCache();
   private readonly typeCache = { type: '', ok: false };
+  /** Formatted once: every chunk and response carries them (formatting showed in relay profiles). */
+  private readonly localText: string;
+  private toPathText = '';
+  private toPathKey: MsrpUri[] = [];
+  private lastFrom: MsrpUri[] | undefined;
+  private lastFromText = '';
+  private readonly input = new InputHolds();
   /** Event sink; set by the owner. */
   onEvent: (e: SessionEvent) => void = () => {};
 
@@ -46,6 +63,7 @@ export class MsrpSession {
     this.sessionId = this.localUri.sessionId;
     this.toPath = opts.toPath.map((u) => (typeof u === 'string' ? parseMsrpUri(u) : u));
     if (this.toPath.length === 0) throw new ParleyError('MSRP_BAD_URI', 'Empty To-Path');
+    this.localText = formatMsrpUri(this.localUri);
     this.tx = new TransactionTable(opts.clock ?? systemClock, opts.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS);
     this.rx = new Reassembler({
       maxMessageBytes: opts.maxMessageBytes,
@@ -55,8 +73,28 @@ export class MsrpSession {
     });
   }
 
+  /** The formatted To-Path, redone only when the path changed (the conference focus re-targets sessions in place). */
+  private toPathLine(): string {
+    const p = this.toPath;
+    if (p.length !== this.toPathKey.length || p.some((u, i) => u !== this.toPathKey[i])) {
+      this.toPathKey = [...p];
+      this.toPathText = formatPath(p);
+    }
+    return this.toPathText;
+  }
+
   get peerUri(): MsrpUri {
     return this.toPath[this.toPath.length - 1];
+  }
+
+  /** The connection's input switch (set by the transport). */
+  setInputFlow(f: InputFlow | undefined): void {
+    this.input.setFlow(f);
+  }
+
+  /** Stop reading the connection until release() (consumers slower than the network); see InputHolds. */
+  holdInput(): () => void {
+    return this.input.hold();
   }
 
   /** Attach the byte writer (a connection); frames sent before are queued and flushed now. */
@@ -150,8 +188,8 @@ export class MsrpSession {
       const spec: RequestSpec = {
         tid: '',
         method: 'SEND',
-        toPath: this.toPath,
-        fromPath: [this.localUri],
+        toPath: [this.toPathLine()],
+        fromPath: [this.localText],
         headers,
         contentType: st.opts.contentType,
         body: c.body,
@@ -260,7 +298,11 @@ export class MsrpSession {
   }
 
   private respond(head: MsrpFrameHead, fromPath: MsrpUri[], status: number, comment?: string): void {
-    this.write([serializeResponse({ tid: head.tid, status, comment, toPath: [fromPath[0]], fromPath: [this.localUri] })]);
+    if (fromPath !== this.lastFrom) {
+      this.lastFrom = fromPath; // PathCache hands out the same array while the From-Path text does not change
+      this.lastFromText = formatMsrpUri(fromPath[0]);
+    }
+    this.write([serializeResponse({ tid: head.tid, status, comment, toPath: [this.lastFromText], fromPath: [this.localText] })]);
   }
 
   private refuse(code: ErrorCode, msg: string): void {
@@ -327,8 +369,14 @@ export class MsrpSession {
       respond: (status) => this.respond(head, fromPath, status),
       refuse: (code, msg) => this.refuse(code, msg),
       emit: (e) => this.onEvent(e),
-      successReport: (messageId, totalBytes) =>
-        this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes })),
+      successReport: (messageId, totalBytes, settled) => {
+        const report = () => {
+          if (!this.closed) this.emitRequest(buildSuccessReport({ toPath: fromPath, fromPath: [this.localUri], messageId, totalBytes }));
+        };
+        // a sink still at work (decrypting, checking) confirms delivery only when it is done; a failed one never does
+        if (settled) settled.then(report, () => {});
+        else report();
+      },
     });
   }
 
